@@ -1,0 +1,63 @@
+package modeplatform_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/modeplatform/modeplatform"
+
+// TestDependencyDirection keeps the layering of ARCHITECTURE.md true: cmd → service → modeclient,
+// the emulator and the cache import nothing of ours, and modeclient never sees a protobuf type.
+func TestDependencyDirection(t *testing.T) {
+	tests := []struct {
+		pkg       string
+		forbidden []string // import path prefixes the package must not depend on
+		allowed   []string // of this module's packages, only these (nil: any but forbidden)
+	}{
+		{pkg: "./modeclient/modetest", allowed: []string{module + "/modeclient/modetest"}},
+		{pkg: "./modeclient/cache", allowed: []string{module + "/modeclient/cache"}},
+		{
+			pkg:       "./modeclient",
+			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},
+			forbidden: []string{"google.golang.org/protobuf", "connectrpc.com/"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			deps := goListDeps(t, tt.pkg)
+			if len(deps) == 0 {
+				t.Fatalf("go list found no packages for %s", tt.pkg)
+			}
+			for _, dep := range deps {
+				for _, f := range tt.forbidden {
+					if strings.HasPrefix(dep, f) {
+						t.Errorf("%s depends on %s (forbidden: %s)", tt.pkg, dep, f)
+					}
+				}
+				if tt.allowed != nil && (dep == module || strings.HasPrefix(dep, module+"/")) && !contains(tt.allowed, dep) {
+					t.Errorf("%s depends on %s; allowed of this module: %v", tt.pkg, dep, tt.allowed)
+				}
+			}
+		})
+	}
+}
+
+func goListDeps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

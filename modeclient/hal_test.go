@@ -1,0 +1,103 @@
+package modeclient
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlexibleTypes(t *testing.T) {
+	ints := []struct {
+		in      string
+		want    Int
+		wantErr bool
+	}{
+		{`12`, 12, false}, {`"12"`, 12, false}, {`null`, 0, false}, {`""`, 0, false}, {`12.0`, 12, false},
+		{`" 7 "`, 7, false}, {`1e3`, 1000, false}, {`12.5`, 0, true}, {`"abc"`, 0, true}, {`true`, 0, true}, {`{}`, 0, true},
+	}
+	for _, tt := range ints {
+		var n Int
+		err := json.Unmarshal([]byte(tt.in), &n)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && n != tt.want) {
+			t.Errorf("Int %s = %d, %v", tt.in, n, err)
+		}
+	}
+	bools := []struct {
+		in   string
+		want bool
+	}{{`true`, true}, {`"true"`, true}, {`1`, true}, {`false`, false}, {`"false"`, false}, {`null`, false}, {`""`, false}}
+	for _, tt := range bools {
+		var b Bool
+		if err := json.Unmarshal([]byte(tt.in), &b); err != nil || bool(b) != tt.want {
+			t.Errorf("Bool %s = %v, %v", tt.in, b, err)
+		}
+	}
+	times := []struct {
+		in   string
+		want time.Time
+	}{
+		{`"2024-03-02T11:30:00.123Z"`, time.Date(2024, 3, 2, 11, 30, 0, 123e6, time.UTC)},
+		{`"2024-03-02T11:30:00Z"`, time.Date(2024, 3, 2, 11, 30, 0, 0, time.UTC)},
+		{`"2024-03-02T12:30:00.123+01:00"`, time.Date(2024, 3, 2, 11, 30, 0, 123e6, time.UTC)},
+		{`"2024-03-02T11:30:00"`, time.Date(2024, 3, 2, 11, 30, 0, 0, time.UTC)},
+		{`"2024-03-02 11:30:00 UTC"`, time.Date(2024, 3, 2, 11, 30, 0, 0, time.UTC)},
+		{`"2024-03-02"`, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)},
+		{`null`, time.Time{}}, {`""`, time.Time{}},
+	}
+	for _, tt := range times {
+		var v Time
+		if err := json.Unmarshal([]byte(tt.in), &v); err != nil || !v.Equal(tt.want) {
+			t.Errorf("Time %s = %v, %v", tt.in, v, err)
+		}
+	}
+	if b, _ := json.Marshal(Time{time.Date(2024, 3, 2, 11, 30, 0, 123e6, time.UTC)}); string(b) != `"2024-03-02T11:30:00.123Z"` {
+		t.Errorf("Time marshals as %s", b)
+	}
+	var bad Time
+	if err := json.Unmarshal([]byte(`"yesterday"`), &bad); err == nil {
+		t.Error("bad time accepted")
+	}
+	links := []struct{ in, href string }{
+		{`{"web":{"href":"/x","templated":false}}`, "/x"}, {`{"web":"/y"}`, "/y"}, {`{"web":[{"href":"/z"}]}`, "/z"},
+		{`{"web":null}`, ""}, {`[]`, ""}, {`null`, ""}, {`{"web":{"href":5}}`, "5"},
+	}
+	for _, tt := range links {
+		var ls Links
+		if err := json.Unmarshal([]byte(tt.in), &ls); err != nil || ls.Href("web") != tt.href {
+			t.Errorf("Links %s = %v, %v", tt.in, ls, err)
+		}
+	}
+}
+
+// decodeTargets returns a fresh value of every type decoded from Mode.
+func decodeTargets() []any {
+	return []any{
+		new(Workspace), new(Membership), new(Group), new(Space), new(DataSource), new(Report),
+		new(ReportRun), new(QueryRun), new(Query), new(halList), new(Links), new(Parameters),
+		new(Page[Report]), new(APIError),
+	}
+}
+
+func FuzzDecodeHAL(f *testing.F) {
+	for _, s := range []string{reportJSON, spaceJSON, runJSON, queryRunJSON, queryJSON, dataSourceJSON,
+		membershipJSON, groupJSON, workspaceJSON, list("reports", reportJSON), `{"_embedded":[]}`,
+		`{"_links":{"next_page":[{"href":1}]}}`, `{"parameters":"{\"a\":[1,{}]}"}`, `null`, `[]`, `"x"`,
+		`{"id":"1e400","created_at":"2024-13-45T99:99:99Z","port":"-"}`, strings.Repeat("[", 1000)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, v := range decodeTargets() {
+			_ = json.Unmarshal(b, v)
+		}
+		var env halList
+		if json.Unmarshal(b, &env) == nil {
+			for _, key := range []string{"reports", "spaces", "report_runs"} {
+				_ = env.Embedded.items(key)
+			}
+			c := &Client{}
+			_ = c.nextPage(env, 1)
+		}
+		_ = newAPIError("GET", "/api/{workspace}", 400, nil, b, time.Now())
+	})
+}

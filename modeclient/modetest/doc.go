@@ -1,0 +1,19 @@
+// Package modetest is a faithful in-memory stand-in for Mode Analytics' REST API, in the spirit of
+// net/http/httptest: the same paths, verbs, HAL+JSON shapes, paging, Basic auth, error bodies,
+// status codes and rate limit as Mode, seeded with the demo workspace "parch_and_posey" whose
+// reports hold real SQL that runs on an embedded SQLite database with Parch & Posey data.
+//
+// Report runs go through Mode's states asynchronously; results are streamed as JSON and CSV.
+// Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
+// bodies) can be injected per path, and every request is logged for assertions.
+//
+// The package imports nothing from the rest of this module: it writes Mode's JSON from its own
+// types, so a shape the client gets wrong cannot be wrong the same way here.
+//
+// Use NewServer in tests and New (an http.Handler) to embed the emulator elsewhere:
+//
+//	srv := modetest.NewServer(t)
+//	req, _ := http.NewRequest("GET", srv.URL+"/api/"+modetest.DemoWorkspace, nil)
+//	req.SetBasicAuth(srv.Token, srv.Secret)
+//	resp, err := srv.Client().Do(req)
+package modetest

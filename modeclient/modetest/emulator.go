@@ -1,0 +1,190 @@
+package modetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Emulator is an in-memory Mode API server. It is an http.Handler, safe for concurrent use.
+type Emulator struct {
+	cfg     config
+	ds      *dataset
+	mux     *http.ServeMux
+	reqs    requestLog
+	faults  faultSet
+	limiter *rateLimiter
+
+	done      chan struct{}      // closed when the emulator closes
+	ctx       context.Context    // canceled when the emulator closes; runs execute SQL under it
+	cancel    context.CancelFunc //
+	closeOnce sync.Once
+	closeErr  error
+	wg        sync.WaitGroup // run goroutines
+
+	mu     sync.Mutex // guards everything below and the objects they point to
+	closed bool
+	st     store
+	demo   Demo
+}
+
+// New returns an emulator seeded with the demo workspace DemoWorkspace. Close it when done.
+func New(opts ...Option) (*Emulator, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.perPage < 1 {
+		cfg.perPage = defaultPerPage
+	}
+	if cfg.runDuration < 0 {
+		cfg.runDuration = 0
+	}
+	if len(cfg.credentials) == 0 {
+		cfg.credentials = []credential{{token: randomHex(6), secret: randomHex(16)}}
+	}
+	ds, err := openDataset(context.Background(), cfg.bigRows)
+	if err != nil {
+		return nil, fmt.Errorf("modetest: %w", err)
+	}
+	e := &Emulator{
+		cfg:     cfg,
+		ds:      ds,
+		mux:     http.NewServeMux(),
+		limiter: newRateLimiter(cfg.rateLimit, cfg.ratePer),
+		done:    make(chan struct{}),
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.reqs.max = defaultMaxLoggedReq
+	e.st.init()
+	e.seed()
+	e.routes()
+	return e, nil
+}
+
+// randomHex returns 2n random lowercase hex characters.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Close stops the run goroutines, ends hanging requests and closes the SQL database. Requests
+// arriving afterwards are answered 503.
+func (e *Emulator) Close() error {
+	e.beginClose()
+	e.closeOnce.Do(func() {
+		e.wg.Wait()
+		e.closeErr = e.ds.Close()
+	})
+	return e.closeErr
+}
+
+// beginClose marks the emulator closed and wakes everything waiting on it, without waiting.
+func (e *Emulator) beginClose() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.closed = true
+		close(e.done)
+		e.cancel()
+	}
+}
+
+// Credentials returns the API token and secret of the first user.
+func (e *Emulator) Credentials() (token, secret string) {
+	c := e.cfg.credentials[0]
+	return c.token, c.secret
+}
+
+// Demo returns the tokens of the seeded demo objects.
+func (e *Emulator) Demo() Demo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := e.demo
+	d.Spaces = append([]string(nil), d.Spaces...)
+	d.Reports = append([]string(nil), d.Reports...)
+	d.Members = append([]string(nil), d.Members...)
+	d.Groups = append([]string(nil), d.Groups...)
+	return d
+}
+
+// ServeHTTP answers one Mode API request: log, faults, latency, Basic auth, rate limit, route.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.reqs.add(r)
+	select {
+	case <-e.done:
+		writeError(w, http.StatusServiceUnavailable, "Mode emulator is shutting down")
+		return
+	default:
+	}
+	if f := e.faults.match(r); f != nil {
+		if !e.sleep(r.Context(), f.Latency) {
+			abort()
+		}
+		if answered := e.applyFault(w, r, f); answered {
+			return
+		}
+	}
+	if !e.sleep(r.Context(), e.cfg.latency) {
+		abort()
+	}
+	e.serve(w, r)
+}
+
+// serve is everything after faults: auth, rate limit and routing.
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
+	token, ok := e.authenticate(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Mode API"`)
+		writeError(w, http.StatusUnauthorized, "")
+		return
+	}
+	if !e.limiter.allow(w, token) {
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
+
+// authenticate checks Basic auth against the configured users and returns the token.
+func (e *Emulator) authenticate(r *http.Request) (string, bool) {
+	token, secret, ok := r.BasicAuth()
+	if !ok {
+		return "", false
+	}
+	found := false
+	for _, c := range e.cfg.credentials {
+		t := subtle.ConstantTimeCompare([]byte(token), []byte(c.token))
+		s := subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret))
+		if t&s == 1 {
+			found = true
+		}
+	}
+	return token, found
+}
+
+// sleep waits d; it returns false when ctx ended or the emulator closed first.
+func (e *Emulator) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-e.done:
+		return false
+	}
+}
+
+// abort ends the request without a (complete) answer: net/http closes the connection and does
+// not log the panic.
+func abort() { panic(http.ErrAbortHandler) }

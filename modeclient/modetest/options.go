@@ -1,0 +1,80 @@
+package modetest
+
+import "time"
+
+// DemoWorkspace is the username of the seeded demo workspace.
+const DemoWorkspace = "parch_and_posey"
+
+// Defaults, chosen to match Mode.
+const (
+	defaultRateLimit    = 40
+	defaultRatePer      = 10 * time.Second
+	defaultPerPage      = 30
+	defaultRunDuration  = 50 * time.Millisecond
+	maxPerPage          = 1000
+	defaultMaxLoggedReq = 100_000
+)
+
+// Option configures an Emulator.
+type Option func(*config)
+
+type credential struct{ token, secret string }
+
+type config struct {
+	credentials  []credential
+	latency      time.Duration
+	rateLimit    int
+	ratePer      time.Duration
+	runDuration  time.Duration
+	bigRows      int
+	extraReports int
+	perPage      int
+}
+
+func defaultConfig() config {
+	return config{
+		rateLimit:   defaultRateLimit,
+		ratePer:     defaultRatePer,
+		runDuration: defaultRunDuration,
+		perPage:     defaultPerPage,
+	}
+}
+
+// WithCredentials adds a Mode user with this API token and secret; repeatable. Without it the
+// emulator makes one random pair (see Emulator.Credentials).
+func WithCredentials(token, secret string) Option {
+	return func(c *config) { c.credentials = append(c.credentials, credential{token, secret}) }
+}
+
+// WithLatency adds d to every request before it is answered.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
+// WithRateLimit allows n requests per period per credential, like Mode (default 40 per 10s);
+// n <= 0 disables the limit.
+func WithRateLimit(n int, per time.Duration) Option {
+	return func(c *config) { c.rateLimit, c.ratePer = n, per }
+}
+
+// WithRunDuration sets how long a report run stays enqueued and running in total before it
+// finishes (default 50ms; half of it enqueued, half running).
+func WithRunDuration(d time.Duration) Option {
+	return func(c *config) { c.runDuration = d }
+}
+
+// WithBigRows adds a table big_rows with n rows, generated while they are read, and a report
+// "Big table" that selects all of it (Demo.BigReport).
+func WithBigRows(n int) Option {
+	return func(c *config) { c.bigRows = n }
+}
+
+// WithExtraReports adds n generated reports to the first space, to exercise paging at scale.
+func WithExtraReports(n int) Option {
+	return func(c *config) { c.extraReports = n }
+}
+
+// WithPerPage sets the default page size of lists (Mode: 30).
+func WithPerPage(n int) Option {
+	return func(c *config) { c.perPage = n }
+}

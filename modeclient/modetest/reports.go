@@ -1,0 +1,312 @@
+package modetest
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Reports: lists per space and per data source, get, update, delete, archive, unarchive.
+
+type reportJSON struct {
+	Token                  string          `json:"token"`
+	ID                     int             `json:"id"`
+	Name                   string          `json:"name"`
+	Description            string          `json:"description"`
+	CreatedAt              string          `json:"created_at"`
+	UpdatedAt              string          `json:"updated_at"`
+	PublishedAt            *string         `json:"published_at"`
+	EditedAt               string          `json:"edited_at"`
+	ThemeID                *int            `json:"theme_id"`
+	Type                   string          `json:"type"`
+	LastSuccessfulSyncAt   *string         `json:"last_successful_sync_at"`
+	LastSavedAt            string          `json:"last_saved_at"`
+	Archived               bool            `json:"archived"`
+	SpaceToken             string          `json:"space_token"`
+	AccountID              int             `json:"account_id"`
+	AccountUsername        string          `json:"account_username"`
+	Public                 bool            `json:"public"`
+	FullWidth              bool            `json:"full_width"`
+	ManualRunDisabled      bool            `json:"manual_run_disabled"`
+	DrillAnywhereEnabled   bool            `json:"drill_anywhere_enabled"`
+	RunPrivately           bool            `json:"run_privately"`
+	DrilldownsEnabled      bool            `json:"drilldowns_enabled"`
+	Layout                 string          `json:"layout"`
+	IsEmbedded             bool            `json:"is_embedded"`
+	IsSigned               bool            `json:"is_signed"`
+	Shared                 bool            `json:"shared"`
+	ExpectedRuntime        float64         `json:"expected_runtime"`
+	LastSuccessfullyRunAt  *string         `json:"last_successfully_run_at"`
+	LastRunAt              *string         `json:"last_run_at"`
+	WebPreviewImage        *string         `json:"web_preview_image"`
+	LastSuccessfulRunToken *string         `json:"last_successful_run_token"`
+	GithubLink             *string         `json:"github_link"`
+	QueryCount             int             `json:"query_count"`
+	MaxQueryCount          int             `json:"max_query_count"`
+	ChartCount             int             `json:"chart_count"`
+	RunsCount              int             `json:"runs_count"`
+	SchedulesCount         int             `json:"schedules_count"`
+	QueryPreview           string          `json:"query_preview"`
+	ViewCount              int             `json:"view_count"`
+	Links                  links           `json:"_links"`
+	Forms                  map[string]form `json:"_forms"`
+}
+
+func (e *Emulator) reportJSON(rep *report) reportJSON {
+	a := e.st.account
+	ws := a.username
+	rp := api(ws, "reports", rep.token)
+	var lastTok *string
+	if rep.lastSuccessRunTok != "" {
+		t := rep.lastSuccessRunTok
+		lastTok = &t
+	}
+	preview := ""
+	if len(rep.queries) > 0 {
+		preview = rep.queries[0].rawQuery
+		if len(preview) > 150 {
+			preview = preview[:150]
+		}
+	}
+	lastRun, lastSuccess := "", ""
+	if n := len(rep.runs); n > 0 {
+		lastRun = rp + "/runs/" + rep.runs[n-1].token
+	}
+	if rep.lastSuccessRunTok != "" {
+		lastSuccess = rp + "/runs/" + rep.lastSuccessRunTok
+	}
+	j := reportJSON{
+		Token: rep.token, ID: rep.id, Name: rep.name, Description: rep.description,
+		CreatedAt: formatTime(rep.createdAt), UpdatedAt: formatTime(rep.updatedAt),
+		PublishedAt: timePtr(rep.publishedAt), EditedAt: formatTime(rep.editedAt), Type: "QueryReport",
+		LastSavedAt: formatTime(rep.editedAt), Archived: rep.archived, SpaceToken: rep.spaceToken,
+		AccountID: a.id, AccountUsername: ws, Layout: "grid", ExpectedRuntime: 1.25,
+		LastSuccessfullyRunAt: timePtr(rep.lastSuccessAt), LastRunAt: timePtr(rep.lastRunAt),
+		LastSuccessfulRunToken: lastTok, QueryCount: len(rep.queries), MaxQueryCount: 160,
+		ChartCount: len(rep.queries), RunsCount: len(rep.runs), QueryPreview: preview, ViewCount: rep.viewCount,
+		Links: links{
+			"self":                href(rp),
+			"web":                 href(web(ws, "reports", rep.token)),
+			"web_edit":            href(web("editor", ws, "reports", rep.token)),
+			"web_report_runs":     href(web(ws, "reports", rep.token, "runs")),
+			"account":             href(api(ws)),
+			"report_run":          {Href: rp + "/runs/{id}?embed[result]=1", Templated: true},
+			"space":               href(api(ws, "collections", rep.spaceToken)),
+			"queries":             href(rp + "/queries"),
+			"report_runs":         href(rp + "/runs"),
+			"report_pins":         href(rp + "/pins"),
+			"report_schedules":    href(rp + "/schedules"),
+			"report_filters":      href(rp + "/filters"),
+			"last_run":            href(lastRun),
+			"last_successful_run": href(lastSuccess),
+			"creator":             href(api(rep.creator)),
+			"perspective_email_subscription_memberships": href(rp + "/perspective_email_report_subscription_memberships"),
+			"last_successful_github_sync":                href(rp + "/github_syncs/last_successful"),
+		},
+		Forms: map[string]form{
+			"edit": {Method: "patch", Action: rp, Input: map[string]any{"report": map[string]any{
+				"name": map[string]string{"type": "text", "value": rep.name}, "description": map[string]string{"type": "text", "value": rep.description}}}},
+			"destroy":   {Method: "delete", Action: rp, Input: map[string]any{}},
+			"archive":   {Method: "patch", Action: rp + "/archive", Input: map[string]any{}},
+			"unarchive": {Method: "patch", Action: rp + "/unarchive", Input: map[string]any{}},
+		},
+	}
+	for k, l := range j.Links {
+		if l.Href == "" { // no run yet
+			delete(j.Links, k)
+		}
+	}
+	return j
+}
+
+// listReportsIn lists the reports for which keep is true, applying filter/order/order_by.
+func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, keep func(*report) bool) {
+	pr, ok := e.parsePage(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	match, ok := reportFilter(q.Get("filter"))
+	if !ok {
+		badRequest(w, "Invalid filter: "+q.Get("filter"))
+		return
+	}
+	order := q.Get("order")
+	if order == "" {
+		order = "desc"
+	}
+	orderBy := q.Get("order_by")
+	if orderBy == "" {
+		orderBy = "updated_at"
+	}
+	if (order != "asc" && order != "desc") || (orderBy != "created_at" && orderBy != "updated_at") {
+		badRequest(w, "Invalid order or order_by")
+		return
+	}
+	e.mu.Lock()
+	var picked []*report
+	for _, rep := range e.st.reports {
+		if keep(rep) && match(rep) {
+			picked = append(picked, rep)
+		}
+	}
+	slices.SortStableFunc(picked, func(a, b *report) int {
+		ka, kb := a.updatedAt, b.updatedAt
+		if orderBy == "created_at" {
+			ka, kb = a.createdAt, b.createdAt
+		}
+		c := cmp.Or(ka.Compare(kb), cmp.Compare(a.id, b.id))
+		if order == "desc" {
+			c = -c
+		}
+		return c
+	})
+	all := make([]reportJSON, 0, len(picked))
+	for _, rep := range picked {
+		all = append(all, e.reportJSON(rep))
+	}
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, pageOf(r, pr, "reports", all))
+}
+
+// reportFilter parses Mode's report list filter: "" (unarchived), "all", "archived", or
+// "<created_at|updated_at>.<gt|lt>.<ISO time>" (unarchived reports in that time range).
+func reportFilter(f string) (func(*report) bool, bool) {
+	switch f {
+	case "":
+		return func(r *report) bool { return !r.archived }, true
+	case "all":
+		return func(*report) bool { return true }, true
+	case "archived":
+		return func(r *report) bool { return r.archived }, true
+	}
+	parts := strings.SplitN(f, ".", 3)
+	if len(parts) != 3 || (parts[0] != "created_at" && parts[0] != "updated_at") || (parts[1] != "gt" && parts[1] != "lt") {
+		return nil, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, parts[2])
+	if err != nil {
+		return nil, false
+	}
+	return func(r *report) bool {
+		v := r.updatedAt
+		if parts[0] == "created_at" {
+			v = r.createdAt
+		}
+		if parts[1] == "gt" {
+			return !r.archived && v.After(t)
+		}
+		return !r.archived && v.Before(t)
+	}, true
+}
+
+func (e *Emulator) listSpaceReports(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("space")
+	e.mu.Lock()
+	s := e.st.spaceByTok[tok]
+	e.mu.Unlock()
+	if s == nil {
+		notFound(w, "Space")
+		return
+	}
+	e.listReportsIn(w, r, func(rep *report) bool { return rep.spaceToken == tok })
+}
+
+func (e *Emulator) listDataSourceReports(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	d := e.st.dataByTok[r.PathValue("data_source")]
+	e.mu.Unlock()
+	if d == nil {
+		notFound(w, "Data source")
+		return
+	}
+	e.listReportsIn(w, r, func(rep *report) bool {
+		return slices.ContainsFunc(rep.queries, func(q *query) bool { return q.dataSourceID == d.id })
+	})
+}
+
+// withReport runs fn on the report named in the path while holding the lock, answering 404 when
+// there is none; fn returns the status and body to answer.
+func (e *Emulator) withReport(w http.ResponseWriter, r *http.Request, fn func(rep *report) (int, any, string)) {
+	e.mu.Lock()
+	rep := e.st.reportByTok[r.PathValue("report")]
+	if rep == nil {
+		e.mu.Unlock()
+		notFound(w, "Report")
+		return
+	}
+	status, body, msg := fn(rep)
+	e.mu.Unlock()
+	if status >= 400 {
+		writeError(w, status, msg)
+		return
+	}
+	writeJSON(w, status, body)
+}
+
+func (e *Emulator) getReport(w http.ResponseWriter, r *http.Request) {
+	e.withReport(w, r, func(rep *report) (int, any, string) {
+		return http.StatusOK, e.reportJSON(rep), ""
+	})
+}
+
+// reportBody is the update body: {"report": {"name", "description", "space_token"}}.
+type reportBody struct {
+	Report *struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+		SpaceToken  *string `json:"space_token"`
+	} `json:"report"`
+}
+
+func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
+	var b reportBody
+	if !decodeBody(w, r, &b) {
+		return
+	}
+	if b.Report == nil {
+		badRequest(w, "param is missing or the value is empty: report")
+		return
+	}
+	e.withReport(w, r, func(rep *report) (int, any, string) {
+		if b.Report.Name != nil && strings.TrimSpace(*b.Report.Name) == "" {
+			return http.StatusBadRequest, nil, "Name can't be blank"
+		}
+		if b.Report.SpaceToken != nil && e.st.spaceByTok[*b.Report.SpaceToken] == nil {
+			return http.StatusNotFound, nil, "Space not found"
+		}
+		if b.Report.Name != nil {
+			rep.name = strings.TrimSpace(*b.Report.Name)
+		}
+		if b.Report.Description != nil {
+			rep.description = *b.Report.Description
+		}
+		if b.Report.SpaceToken != nil {
+			rep.spaceToken = *b.Report.SpaceToken
+		}
+		rep.updatedAt = time.Now()
+		rep.editedAt = rep.updatedAt
+		return http.StatusOK, e.reportJSON(rep), ""
+	})
+}
+
+func (e *Emulator) deleteReport(w http.ResponseWriter, r *http.Request) {
+	e.withReport(w, r, func(rep *report) (int, any, string) {
+		body := e.reportJSON(rep)
+		delete(e.st.reportByTok, rep.token)
+		e.st.reports = slices.DeleteFunc(e.st.reports, func(x *report) bool { return x == rep })
+		return http.StatusOK, body, ""
+	})
+}
+
+func (e *Emulator) archiveReport(archived bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e.withReport(w, r, func(rep *report) (int, any, string) {
+			rep.archived = archived
+			rep.updatedAt = time.Now()
+			return http.StatusOK, e.reportJSON(rep), ""
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package modetest
+
+import (
+	"net/http"
+	"strings"
+)
+
+// routes registers every path the emulator serves. Adding a resource is a handler and a line here.
+func (e *Emulator) routes() {
+	h := func(pattern string, fn http.HandlerFunc) { e.mux.HandleFunc(pattern, e.inWorkspace(fn)) }
+
+	h("GET /api/{ws}", e.getAccount)
+	h("GET /api/{ws}/memberships", e.listMemberships)
+	h("GET /api/{ws}/memberships/{membership}", e.getMembership)
+	h("GET /api/{ws}/groups", e.listGroups)
+	h("GET /api/{ws}/groups/{group}", e.getGroup)
+	h("GET /api/{ws}/groups/{group}/memberships", e.listGroupMemberships)
+
+	for _, spaces := range []string{"spaces", "collections"} {
+		p := "/api/{ws}/" + spaces
+		h("GET "+p, e.listSpaces)
+		h("POST "+p, e.createSpace)
+		h("GET "+p+"/{space}", e.getSpace)
+		h("POST "+p+"/{space}", e.updateSpace)
+		h("DELETE "+p+"/{space}", e.deleteSpace)
+		h("GET "+p+"/{space}/reports", e.listSpaceReports)
+	}
+
+	h("GET /api/{ws}/data_sources", e.listDataSources)
+	h("GET /api/{ws}/data_sources/{data_source}", e.getDataSource)
+	h("GET /api/{ws}/data_sources/{data_source}/reports", e.listDataSourceReports)
+
+	const rep = "/api/{ws}/reports/{report}"
+	h("GET "+rep, e.getReport)
+	h("PATCH "+rep, e.updateReport)
+	h("DELETE "+rep, e.deleteReport)
+	h("PATCH "+rep+"/archive", e.archiveReport(true))
+	h("PATCH "+rep+"/unarchive", e.archiveReport(false))
+
+	h("GET "+rep+"/runs", e.listRuns)
+	h("POST "+rep+"/runs", e.createRun)
+	h("GET "+rep+"/runs/{run}", e.getRun)
+	h("POST "+rep+"/runs/{run}/clone", e.cloneRun)
+	h("GET "+rep+"/runs/{run}/results/content.json", e.runResults(formatJSON))
+	h("GET "+rep+"/runs/{run}/results/content.csv", e.runResults(formatCSV))
+	h("GET "+rep+"/runs/{run}/query_runs", e.listQueryRuns)
+	h("GET "+rep+"/runs/{run}/query_runs/{query_run}", e.getQueryRun)
+	h("GET "+rep+"/runs/{run}/query_runs/{query_run}/results/content.json", e.queryRunResults(formatJSON))
+	h("GET "+rep+"/runs/{run}/query_runs/{query_run}/results/content.csv", e.queryRunResults(formatCSV))
+
+	h("GET "+rep+"/queries", e.listQueries)
+	h("POST "+rep+"/queries", e.createQuery)
+	h("GET "+rep+"/queries/{query}", e.getQuery)
+	h("PATCH "+rep+"/queries/{query}", e.updateQuery)
+	h("DELETE "+rep+"/queries/{query}", e.deleteQuery)
+
+	e.mux.HandleFunc("/", e.unrouted)
+}
+
+// inWorkspace answers 404 for any workspace but the demo one.
+func (e *Emulator) inWorkspace(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("ws") != DemoWorkspace {
+			notFound(w, "Account")
+			return
+		}
+		fn(w, r)
+	}
+}
+
+// unrouted answers what no route took: 405 when the path exists with other verbs, else 404.
+func (e *Emulator) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := e.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path)
+		return
+	}
+	writeError(w, http.StatusNotFound, "Not found: "+r.URL.Path)
+}

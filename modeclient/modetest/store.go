@@ -1,0 +1,236 @@
+package modetest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// The emulator's state. Everything here is guarded by Emulator.mu; handlers copy what they need
+// into JSON values while holding it and write the answer after releasing it.
+
+type store struct {
+	account      *account
+	members      []*member
+	groups       []*group
+	spaces       []*space
+	dataSources  []*dataSource
+	reports      []*report
+	tokens       map[string]bool
+	seq          int            // counter behind the tokens of objects created through the API
+	nextID       map[string]int // numeric ids per kind
+	reportByTok  map[string]*report
+	spaceByTok   map[string]*space
+	groupByTok   map[string]*group
+	dataByTok    map[string]*dataSource
+	dataByID     map[int]*dataSource
+	memberByName map[string]*member
+}
+
+func (s *store) init() {
+	s.tokens = map[string]bool{}
+	s.nextID = map[string]int{}
+	s.reportByTok = map[string]*report{}
+	s.spaceByTok = map[string]*space{}
+	s.groupByTok = map[string]*group{}
+	s.dataByTok = map[string]*dataSource{}
+	s.dataByID = map[int]*dataSource{}
+	s.memberByName = map[string]*member{}
+}
+
+// token returns a unique, deterministic 12-hex token derived from kind and key.
+func (s *store) token(kind, key string) string {
+	for i := 0; ; i++ {
+		k := kind + "/" + key
+		if i > 0 {
+			k += "/" + strconv.Itoa(i)
+		}
+		t := deriveToken(k)
+		if !s.tokens[t] {
+			s.tokens[t] = true
+			return t
+		}
+	}
+}
+
+// newToken returns the token of the next object created through the API; tokens follow a
+// sequence, so the same calls in the same order give the same tokens.
+func (s *store) newToken(kind string) string {
+	s.seq++
+	return s.token(kind, "created/"+strconv.Itoa(s.seq))
+}
+
+// id returns the next numeric id of kind.
+func (s *store) id(kind string, base int) int {
+	if s.nextID[kind] == 0 {
+		s.nextID[kind] = base
+	}
+	s.nextID[kind]++
+	return s.nextID[kind]
+}
+
+type account struct {
+	id        int
+	token     string
+	username  string
+	name      string
+	createdAt time.Time
+}
+
+type member struct {
+	token       string
+	username    string
+	name        string
+	email       string
+	admin       bool
+	activatedAt time.Time
+}
+
+type group struct {
+	token       string
+	name        string
+	description string
+	groupType   string
+	members     []string // usernames
+	spaces      int
+	dataSources int
+	createdAt   time.Time
+}
+
+type space struct {
+	id          int
+	token       string
+	name        string
+	description string
+	spaceType   string // custom, private
+	restricted  bool
+	joined      bool // listed without filter=all
+	creator     string
+	createdAt   time.Time
+	updatedAt   time.Time
+}
+
+type dataSource struct {
+	id          int
+	token       string
+	name        string
+	displayName string
+	description string
+	adapter     string
+	vendor      string
+	database    string
+	host        string
+	port        int
+	username    string
+	creator     string
+	createdAt   time.Time
+	updatedAt   time.Time
+}
+
+type report struct {
+	id                int
+	token             string
+	name              string
+	description       string
+	spaceToken        string
+	creator           string
+	archived          bool
+	createdAt         time.Time
+	updatedAt         time.Time
+	editedAt          time.Time
+	publishedAt       time.Time
+	lastRunAt         time.Time
+	lastSuccessAt     time.Time
+	lastSuccessRunTok string
+	viewCount         int
+	queries           []*query
+	runs              []*reportRun // oldest first
+}
+
+type query struct {
+	id           int
+	token        string
+	name         string
+	rawQuery     string
+	dataSourceID int
+	creator      string
+	createdAt    time.Time
+	updatedAt    time.Time
+	lastRunID    int
+}
+
+// Run states, as Mode spells them.
+const (
+	stateEnqueued  = "enqueued"
+	stateRunning   = "running"
+	stateSucceeded = "succeeded"
+	stateFailed    = "failed"
+)
+
+type reportRun struct {
+	id          int
+	token       string
+	report      *report
+	state       string
+	parameters  map[string]any
+	createdAt   time.Time
+	updatedAt   time.Time
+	completedAt time.Time
+	executedBy  string
+	queryRuns   []*queryRun
+}
+
+type queryRun struct {
+	id             int
+	token          string
+	run            *reportRun
+	queryToken     string
+	queryName      string
+	queryCreatedAt time.Time
+	dataSource     *dataSource
+	rawSource      string
+	renderedSource string
+	parameters     map[string]any // effective: defaults overridden by the run's parameters
+	state          string
+	createdAt      time.Time
+	completedAt    time.Time
+	errorCode      string
+	errorType      string
+	errorMessage   string
+}
+
+func (r *report) query(token string) *query {
+	for _, q := range r.queries {
+		if q.token == token {
+			return q
+		}
+	}
+	return nil
+}
+
+func (r *report) run(token string) *reportRun {
+	for _, run := range r.runs {
+		if run.token == token {
+			return run
+		}
+	}
+	return nil
+}
+
+func (run *reportRun) queryRun(token string) *queryRun {
+	for _, qr := range run.queryRuns {
+		if qr.token == token {
+			return qr
+		}
+	}
+	return nil
+}
+
+func finished(state string) bool { return state == stateSucceeded || state == stateFailed }
+
+// deriveToken hashes key into a 12-hex token.
+func deriveToken(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:6])
+}

@@ -1,0 +1,261 @@
+package modetest
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Account (workspace), memberships and groups.
+
+func api(ws string, parts ...string) string {
+	p := "/api/" + ws
+	for _, s := range parts {
+		p += "/" + s
+	}
+	return p
+}
+
+func web(ws string, parts ...string) string {
+	p := "/" + ws
+	for _, s := range parts {
+		p += "/" + s
+	}
+	return p
+}
+
+type avatarJSON struct {
+	Type     string `json:"type"`
+	Initials string `json:"initials,omitempty"`
+	Color    string `json:"color_code,omitempty"`
+}
+
+type accountJSON struct {
+	Username                string     `json:"username"`
+	Name                    string     `json:"name"`
+	ID                      int        `json:"id"`
+	Token                   string     `json:"token"`
+	Email                   *string    `json:"email"`
+	DatasetSizeLimitMB      int        `json:"dataset_size_limit_mb"`
+	QueryRunSizeLimitMB     int        `json:"query_run_size_limit_mb"`
+	Avatar                  avatarJSON `json:"avatar"`
+	User                    bool       `json:"user"`
+	SpaceCount              int        `json:"space_count"`
+	DataSourceCount         int        `json:"data_source_count"`
+	DefaultDataSourceToken  string     `json:"default_data_source_token"`
+	TrialState              *string    `json:"trial_state"`
+	MembershipType          string     `json:"membership_type"`
+	PlanCode                string     `json:"plan_code"`
+	AuthorizedDomains       []string   `json:"authorized_domains"`
+	AdminDataSourceConnOnly bool       `json:"admin_data_source_connections_only"`
+	AdminCollectionOnly     bool       `json:"admin_collection_creation_only"`
+	CreatedAt               string     `json:"created_at"`
+	Links                   links      `json:"_links"`
+}
+
+func (e *Emulator) accountJSON() accountJSON {
+	a := e.st.account
+	ws := a.username
+	ds := ""
+	if len(e.st.dataSources) > 0 {
+		ds = e.st.dataSources[0].token
+	}
+	return accountJSON{
+		Username: a.username, Name: a.name, ID: a.id, Token: a.token,
+		DatasetSizeLimitMB: 500, QueryRunSizeLimitMB: 10240,
+		Avatar:     avatarJSON{Type: "initials", Initials: "PP", Color: "#1f8ecd"},
+		SpaceCount: len(e.st.spaces), DataSourceCount: len(e.st.dataSources), DefaultDataSourceToken: ds,
+		MembershipType: "admin", PlanCode: "plus", AuthorizedDomains: []string{"parchandposey.com"},
+		CreatedAt: formatTime(a.createdAt),
+		Links: links{
+			"self":           href(api(ws)),
+			"web":            href(web(ws)),
+			"web_spaces":     href(web(ws, "spaces")),
+			"web_groups":     href(web("organizations", ws, "groups")),
+			"data_sources":   href(api(ws, "data_sources")),
+			"data_source":    {Href: api(ws, "data_sources") + "/{token}", Templated: true},
+			"memberships":    href(api(ws, "memberships")),
+			"groups":         href(api(ws, "groups")),
+			"group":          {Href: api(ws, "groups") + "/{token}", Templated: true},
+			"spaces":         href(api(ws, "spaces")),
+			"space":          {Href: api(ws, "spaces") + "/{token}", Templated: true},
+			"report":         {Href: api(ws, "reports") + "/{token}", Templated: true},
+			"reports":        href(api(ws, "reports")),
+			"home_web":       href(web("home")),
+			"new_report_web": href(web("editor", ws, "reports", "new")),
+		},
+	}
+}
+
+func (e *Emulator) getAccount(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	body := e.accountJSON()
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+type membershipJSON struct {
+	Admin          bool   `json:"admin"`
+	Invited        bool   `json:"invited"`
+	State          string `json:"state"`
+	MemberUsername string `json:"member_username"`
+	MemberToken    string `json:"member_token"`
+	ActivatedAt    string `json:"activated_at"`
+	ManagedByScim  bool   `json:"managed_by_scim"`
+	Links          links  `json:"_links"`
+}
+
+func (e *Emulator) membershipJSON(m *member) membershipJSON {
+	ws := e.st.account.username
+	return membershipJSON{
+		Admin: m.admin, State: "active", MemberUsername: m.username, MemberToken: m.token,
+		ActivatedAt: formatTime(m.activatedAt),
+		Links: links{
+			"self":         href(api(ws, "memberships", m.username)),
+			"web_self":     href(web("organizations", ws, "memberships", m.username)),
+			"organization": href(api(ws)),
+			"user":         href(api(m.username)),
+			"groups":       href(api(ws, "memberships", m.username, "groups")),
+		},
+	}
+}
+
+func (e *Emulator) listMemberships(w http.ResponseWriter, r *http.Request) {
+	pr, ok := e.parsePage(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	all := make([]membershipJSON, 0, len(e.st.members))
+	for _, m := range e.st.members {
+		all = append(all, e.membershipJSON(m))
+	}
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, pageOf(r, pr, "memberships", all))
+}
+
+// findMember accepts a member's username or token, as Mode's membership paths do.
+func (e *Emulator) findMember(key string) *member {
+	if m := e.st.memberByName[key]; m != nil {
+		return m
+	}
+	for _, m := range e.st.members {
+		if m.token == key {
+			return m
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) getMembership(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	m := e.findMember(r.PathValue("membership"))
+	var body membershipJSON
+	if m != nil {
+		body = e.membershipJSON(m)
+	}
+	e.mu.Unlock()
+	if m == nil {
+		notFound(w, "Membership")
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+type groupJSON struct {
+	Token            string `json:"token"`
+	GroupType        string `json:"group_type"`
+	Name             string `json:"name"`
+	Description      string `json:"description"`
+	State            string `json:"state"`
+	MemberCount      int    `json:"member_count"`
+	SpacesCount      int    `json:"spaces_count"`
+	DataSourcesCount int    `json:"data_sources_count"`
+	Managed          bool   `json:"managed"`
+	CreatedAt        string `json:"created_at"`
+	Links            links  `json:"_links"`
+}
+
+func (e *Emulator) groupJSON(g *group) groupJSON {
+	ws := e.st.account.username
+	return groupJSON{
+		Token: g.token, GroupType: g.groupType, Name: g.name, Description: g.description, State: "active",
+		MemberCount: len(g.members), SpacesCount: g.spaces, DataSourcesCount: g.dataSources,
+		CreatedAt: formatTime(g.createdAt),
+		Links: links{
+			"self":                href(api(ws, "groups", g.token)),
+			"web":                 href(web("organizations", ws, "groups", g.token)),
+			"creator":             href(api(e.st.members[0].username)),
+			"group_memberships":   href(api(ws, "groups", g.token, "memberships")),
+			"membership_by_id":    {Href: api(ws, "groups", g.token, "memberships") + "/{membership_token}", Templated: true},
+			"memberships_preview": href(api(ws, "groups", g.token, "memberships") + "?per_page=5"),
+		},
+	}
+}
+
+func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
+	pr, ok := e.parsePage(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	all := make([]groupJSON, 0, len(e.st.groups))
+	for _, g := range e.st.groups {
+		all = append(all, e.groupJSON(g))
+	}
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, pageOf(r, pr, "groups", all))
+}
+
+func (e *Emulator) getGroup(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	g := e.st.groupByTok[r.PathValue("group")]
+	var body groupJSON
+	if g != nil {
+		body = e.groupJSON(g)
+	}
+	e.mu.Unlock()
+	if g == nil {
+		notFound(w, "Group")
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+type groupMembershipJSON struct {
+	Token          string `json:"token"`
+	MemberUsername string `json:"member_username"`
+	MemberToken    string `json:"member_token"`
+	State          string `json:"state"`
+	Links          links  `json:"_links"`
+}
+
+func (e *Emulator) listGroupMemberships(w http.ResponseWriter, r *http.Request) {
+	pr, ok := e.parsePage(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	g := e.st.groupByTok[r.PathValue("group")]
+	var all []groupMembershipJSON
+	if g != nil {
+		ws := e.st.account.username
+		for i, name := range g.members {
+			m := e.st.memberByName[name]
+			tok := deriveToken("group_membership/" + g.token + "/" + strconv.Itoa(i))
+			all = append(all, groupMembershipJSON{
+				Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",
+				Links: links{
+					"self":  href(api(ws, "groups", g.token, "memberships", tok)),
+					"group": href(api(ws, "groups", g.token)),
+					"user":  href(api(m.username)),
+				},
+			})
+		}
+	}
+	e.mu.Unlock()
+	if g == nil {
+		notFound(w, "Group")
+		return
+	}
+	writeJSON(w, http.StatusOK, pageOf(r, pr, "group_memberships", all))
+}
