@@ -1,0 +1,146 @@
+// Package proto_test checks the contract's validation rules (buf.validate) with the same runtime
+// the service uses, so a rule that does not compile or does not mean what its comment says fails
+// here rather than in a handler.
+package proto_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+)
+
+const (
+	report   = "workspaces/parch_and_posey/reports/2e84ac7d1a2c"
+	run      = report + "/runs/9f1c2b3a4d5e"
+	queryRun = run + "/queryRuns/0a1b2c3d4e5f"
+	query    = report + "/queries/5a4177a2902c"
+	space    = "workspaces/parch_and_posey/spaces/5a4177a2902c"
+	source   = "workspaces/parch_and_posey/dataSources/1b2c3d4e5f60"
+)
+
+func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// TestRequestRules runs representative valid and invalid requests through protovalidate.
+func TestRequestRules(t *testing.T) {
+	tests := []struct {
+		name    string
+		msg     proto.Message
+		wantErr string // "" = valid; else a substring of the violation
+	}{
+		{"get workspace", &v1.GetWorkspaceRequest{Name: "workspaces/parch_and_posey"}, ""},
+		{"workspace starting with dash", &v1.GetWorkspaceRequest{Name: "workspaces/-x"}, "name"},
+		{"workspace too long", &v1.GetWorkspaceRequest{Name: "workspaces/" + strings.Repeat("a", 65)}, "name"},
+		{"get report", &v1.GetReportRequest{Name: report}, ""},
+		{"report name missing", &v1.GetReportRequest{}, "value is required"},
+		{"report path traversal", &v1.GetReportRequest{Name: "workspaces/w/reports/../x"}, "name"},
+		{"report with query string", &v1.GetReportRequest{Name: report + "?x=1"}, "name"},
+		{"list reports in space", &v1.ListReportsRequest{Parent: space, PageSize: 1000, OrderBy: "update_time desc"}, ""},
+		{"list reports of data source", &v1.ListReportsRequest{Parent: source, ArchivedFilter: v1.ListReportsRequest_ARCHIVED_FILTER_ALL}, ""},
+		{"list reports of workspace", &v1.ListReportsRequest{Parent: "workspaces/w"}, "parent"},
+		{"page size too big", &v1.ListReportsRequest{Parent: space, PageSize: 1001}, "page_size"},
+		{"negative page size", &v1.ListSpacesRequest{Parent: "workspaces/w", PageSize: -1}, "page_size"},
+		{"page token too long", &v1.ListGroupsRequest{Parent: "workspaces/w", PageToken: strings.Repeat("t", 1025)}, "page_token"},
+		{"order by unknown field", &v1.ListReportsRequest{Parent: space, OrderBy: "name"}, "order_by"},
+		{"undefined archived filter", &v1.ListReportsRequest{Parent: space, ArchivedFilter: 42}, "archived_filter"},
+		{"update report", &v1.UpdateReportRequest{Report: &v1.Report{Name: report, DisplayName: "Orders"}, UpdateMask: mask("display_name", "description")}, ""},
+		{"move report", &v1.UpdateReportRequest{Report: &v1.Report{Name: report, Space: space}, UpdateMask: mask("space")}, ""},
+		{"update report without name", &v1.UpdateReportRequest{Report: &v1.Report{DisplayName: "x"}, UpdateMask: mask("display_name")}, "report.name is required"},
+		{"update report empty mask", &v1.UpdateReportRequest{Report: &v1.Report{Name: report}, UpdateMask: mask()}, "update_mask"},
+		{"update report output-only path", &v1.UpdateReportRequest{Report: &v1.Report{Name: report}, UpdateMask: mask("archived")}, "update_mask"},
+		{"update report blank title", &v1.UpdateReportRequest{Report: &v1.Report{Name: report}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"move report to bad space", &v1.UpdateReportRequest{Report: &v1.Report{Name: report, Space: "spaces/x"}, UpdateMask: mask("space")}, "report.space"},
+		{"run report", &v1.RunReportRequest{Name: report, Parameters: map[string]string{"region": "East"}, RequestId: "0b6f2c1e-7a1d-4c55-9a8e-1f2d3c4b5a69"}, ""},
+		{"parameter name with space", &v1.RunReportRequest{Name: report, Parameters: map[string]string{"a b": "x"}}, "parameters"},
+		{"parameter value too long", &v1.RunReportRequest{Name: report, Parameters: map[string]string{"a": strings.Repeat("x", 16385)}}, "parameters"},
+		{"too many parameters", &v1.RunReportRequest{Name: report, Parameters: manyParams(101)}, "parameters"},
+		{"bad request id", &v1.RunReportRequest{Name: report, RequestId: "not/an/id"}, "request_id"},
+		{"clone run", &v1.CloneReportRunRequest{Name: run, RequestId: "r-1"}, ""},
+		{"clone run by report name", &v1.CloneReportRunRequest{Name: report}, "name"},
+		{"stream results resume", &v1.StreamQueryResultsRequest{Name: queryRun, Offset: 5000, MaxRowsPerBatch: 500}, ""},
+		{"stream results negative offset", &v1.StreamQueryResultsRequest{Name: queryRun, Offset: -1}, "offset"},
+		{"stream results batch too big", &v1.StreamQueryResultsRequest{Name: queryRun, MaxRowsPerBatch: 10001}, "max_rows_per_batch"},
+		{"export csv", &v1.ExportQueryResultsRequest{Name: queryRun, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}, ""},
+		{"export without format", &v1.ExportQueryResultsRequest{Name: queryRun}, "format"},
+		{"create query", &v1.CreateQueryRequest{Parent: report, Query: &v1.Query{Sql: "select 1", DataSource: source}}, ""},
+		{"create query without data source", &v1.CreateQueryRequest{Parent: report, Query: &v1.Query{Sql: "select 1"}}, "query.data_source is required"},
+		{"create query without sql", &v1.CreateQueryRequest{Parent: report, Query: &v1.Query{DataSource: source}}, "query.sql is required"},
+		{"sql too big", &v1.CreateQueryRequest{Parent: report, Query: &v1.Query{Sql: strings.Repeat("x", 1<<20+1), DataSource: source}}, "query.sql"},
+		{"update query sql", &v1.UpdateQueryRequest{Query: &v1.Query{Name: query, Sql: "select 2"}, UpdateMask: mask("sql")}, ""},
+		{"update query clears data source", &v1.UpdateQueryRequest{Query: &v1.Query{Name: query}, UpdateMask: mask("data_source")}, "data_source cannot be set to empty"},
+		{"create space", &v1.CreateSpaceRequest{Parent: "workspaces/w", Space: &v1.Space{DisplayName: "Finance"}}, ""},
+		{"create space without title", &v1.CreateSpaceRequest{Parent: "workspaces/w", Space: &v1.Space{}}, "space.display_name is required"},
+		{"update space", &v1.UpdateSpaceRequest{Space: &v1.Space{Name: space, Description: "d"}, UpdateMask: mask("description")}, ""},
+		{"update space blank title", &v1.UpdateSpaceRequest{Space: &v1.Space{Name: space}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"get data source", &v1.GetDataSourceRequest{Name: source}, ""},
+		{"get data source snake case", &v1.GetDataSourceRequest{Name: "workspaces/w/data_sources/x"}, "name"},
+	}
+	validator, err := protovalidate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validator.Validate(tt.msg)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Validate() = %v, want no error", err)
+			case tt.wantErr != "" && err == nil:
+				t.Errorf("Validate() = nil, want a violation mentioning %q", tt.wantErr)
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Errorf("Validate() = %v, want a violation mentioning %q", err, tt.wantErr)
+			}
+			var verr *protovalidate.ValidationError
+			if err != nil && !errors.As(err, &verr) {
+				t.Errorf("Validate() = %T %v, want a *protovalidate.ValidationError", err, err)
+			}
+		})
+	}
+}
+
+// TestEveryRequestCompiles validates an empty request of every method of every service: each
+// answer must be a plain pass or violation, never a compilation or runtime error of a rule.
+func TestEveryRequestCompiles(t *testing.T) {
+	validator, err := protovalidate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []protoreflect.FileDescriptor{
+		v1.File_modeplatform_v1_workspace_proto,
+		v1.File_modeplatform_v1_report_proto,
+		v1.File_modeplatform_v1_data_source_proto,
+	}
+	methods := 0
+	for _, file := range files {
+		for i := range file.Services().Len() {
+			service := file.Services().Get(i)
+			for j := range service.Methods().Len() {
+				method := service.Methods().Get(j)
+				methods++
+				err := validator.Validate(dynamicpb.NewMessage(method.Input()))
+				var verr *protovalidate.ValidationError
+				if err != nil && !errors.As(err, &verr) {
+					t.Errorf("%s: %v", method.FullName(), err)
+				}
+			}
+		}
+	}
+	if methods != 30 {
+		t.Errorf("found %d methods, want 30 (8 workspace + 20 report + 2 data source)", methods)
+	}
+}
+
+func manyParams(n int) map[string]string {
+	params := make(map[string]string, n)
+	for i := range n {
+		params["p"+strings.Repeat("x", i%10)+string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
+	}
+	return params
+}
