@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// ErrorDomain is the google.rpc.ErrorInfo domain of this service's errors.
+const ErrorDomain = "modeplatform.internal"
+
+// ErrorInfo reasons this service sets. They are part of the contract:
+// callers may switch on them.
+const (
+	ReasonUpstreamRateLimited     = "UPSTREAM_RATE_LIMITED"
+	ReasonUpstreamUnavailable     = "UPSTREAM_UNAVAILABLE"
+	ReasonUpstreamRejected        = "UPSTREAM_INVALID_ARGUMENT"
+	ReasonUpstreamUnauthenticated = "UPSTREAM_UNAUTHENTICATED"
+	ReasonUpstreamPermission      = "UPSTREAM_PERMISSION_DENIED"
+	ReasonUpstreamNotFound        = "UPSTREAM_NOT_FOUND"
+	ReasonUpstreamConflict        = "UPSTREAM_CONFLICT"
+	ReasonUpstreamBadResponse     = "UPSTREAM_BAD_RESPONSE"
+	ReasonRunFailed               = "RUN_FAILED"
+	ReasonRunNotFinished          = "RUN_NOT_FINISHED"
+)
+
+// defaultRetryDelay is the RetryInfo delay suggested when Mode said
+// nothing better.
+const defaultRetryDelay = 2 * time.Second
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// upstreamError maps an error from modeclient (or the context) to a Connect
+// error, following ARCHITECTURE.md's table. resource is the resource name the
+// caller asked for; it is named in NotFound errors. Messages never carry
+// response bodies or credentials.
+func upstreamError(err error, resource string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var inv *modeclient.InvalidArgumentError
+	var api *modeclient.APIError
+	var dec *modeclient.DecodeError
+	var tr *modeclient.TransportError
+	switch {
+	case errors.As(err, &api):
+		return apiError(api, resource)
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.NewError(connect.CodeDeadlineExceeded, errorf("deadline exceeded waiting for Mode (%s)", resource))
+	case errors.Is(err, context.Canceled):
+		return connect.NewError(connect.CodeCanceled, errorf("call canceled"))
+	case errors.As(err, &inv):
+		return invalidArgument(inv.Field, inv.Reason)
+	case errors.As(err, &dec):
+		e := connect.NewError(connect.CodeInternal, errorf("Mode answered %s %s with a response this service cannot read: %s", dec.Method, dec.Route, dec.Reason))
+		addErrorInfo(e, ReasonUpstreamBadResponse, map[string]string{"route": dec.Route})
+		return e
+	case errors.As(err, &tr):
+		e := connect.NewError(connect.CodeUnavailable, errorf("Mode could not be reached (%s %s)", tr.Method, tr.Route))
+		addErrorInfo(e, ReasonUpstreamUnavailable, map[string]string{"route": tr.Route})
+		addRetryInfo(e, defaultRetryDelay)
+		return e
+	}
+	return connect.NewError(connect.CodeInternal, errorf("internal error reading %s", resource))
+}
+
+// apiError maps Mode's HTTP status to a code.
+func apiError(api *modeclient.APIError, resource string) *connect.Error {
+	meta := map[string]string{"http_status": strconv.Itoa(api.StatusCode), "route": api.Route}
+	if api.ID != "" {
+		meta["mode_error_id"] = api.ID
+	}
+	modeMsg := api.Message
+	if modeMsg == "" {
+		modeMsg = http.StatusText(api.StatusCode)
+	}
+	var e *connect.Error
+	switch s := api.StatusCode; {
+	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
+		e = connect.NewError(connect.CodeInvalidArgument, errorf("Mode rejected the request for %s: %s", resource, modeMsg))
+		addErrorInfo(e, ReasonUpstreamRejected, meta)
+	case s == http.StatusUnauthorized:
+		e = connect.NewError(connect.CodeUnauthenticated, errorf("Mode rejected this service's credentials for %s", resource))
+		addErrorInfo(e, ReasonUpstreamUnauthenticated, meta)
+	case s == http.StatusForbidden:
+		e = connect.NewError(connect.CodePermissionDenied, errorf("Mode denied access to %s", resource))
+		addErrorInfo(e, ReasonUpstreamPermission, meta)
+	case s == http.StatusNotFound || s == http.StatusGone:
+		e = connect.NewError(connect.CodeNotFound, errorf("%s not found", resource))
+		addErrorInfo(e, ReasonUpstreamNotFound, meta)
+		if d, err := connect.NewErrorDetail(&errdetails.ResourceInfo{ResourceName: resource, Description: "not found in Mode"}); err == nil {
+			e.AddDetail(d)
+		}
+	case s == http.StatusConflict:
+		e = connect.NewError(connect.CodeAborted, errorf("Mode reported a conflict on %s: %s", resource, modeMsg))
+		addErrorInfo(e, ReasonUpstreamConflict, meta)
+	case s == http.StatusTooManyRequests:
+		e = connect.NewError(connect.CodeUnavailable, errorf("Mode's rate limit was reached; retry later"))
+		addErrorInfo(e, ReasonUpstreamRateLimited, meta)
+		wait := api.RetryAfter
+		if wait <= 0 {
+			wait = defaultRetryDelay
+		}
+		addRetryInfo(e, wait)
+	case s == http.StatusRequestTimeout:
+		e = connect.NewError(connect.CodeDeadlineExceeded, errorf("Mode timed out on %s", resource))
+		addErrorInfo(e, ReasonUpstreamUnavailable, meta)
+	case s >= 500:
+		e = connect.NewError(connect.CodeUnavailable, errorf("Mode is unavailable (HTTP %d) for %s", s, resource))
+		addErrorInfo(e, ReasonUpstreamUnavailable, meta)
+		wait := api.RetryAfter
+		if wait <= 0 {
+			wait = defaultRetryDelay
+		}
+		addRetryInfo(e, wait)
+	case s == http.StatusPreconditionFailed:
+		e = connect.NewError(connect.CodeFailedPrecondition, errorf("Mode refused %s: %s", resource, modeMsg))
+		addErrorInfo(e, ReasonUpstreamRejected, meta)
+	default:
+		e = connect.NewError(connect.CodeUnknown, errorf("Mode answered HTTP %d for %s", s, resource))
+		addErrorInfo(e, ReasonUpstreamRejected, meta)
+	}
+	return e
+}
+
+func addDetail(e *connect.Error, m proto.Message) {
+	if d, err := connect.NewErrorDetail(m); err == nil {
+		e.AddDetail(d)
+	}
+}
+
+func addErrorInfo(e *connect.Error, reason string, meta map[string]string) {
+	addDetail(e, &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: meta})
+}
+
+func addRetryInfo(e *connect.Error, wait time.Duration) {
+	addDetail(e, &errdetails.RetryInfo{RetryDelay: durationpb.New(wait)})
+}
+
+func addBadRequest(e *connect.Error, field, reason string) {
+	addDetail(e, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}})
+}
+
+// hasReason reports whether err is a Connect error carrying an ErrorInfo
+// with reason.
+func hasReason(err error, reason string) bool {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return false
+	}
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if derr != nil {
+			continue
+		}
+		if info, ok := v.(*errdetails.ErrorInfo); ok && info.GetReason() == reason {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,232 @@
+// Package service implements the modeplatform.v1 Connect services —
+// WorkspaceService, ReportService and DataSourceService — on top of
+// modeclient. A handler does only this: its request was validated by the
+// protovalidate interceptor; it parses resource names, calls modeclient,
+// translates Mode's resources into protobuf messages and maps Mode's errors
+// to Connect codes with details. It never builds a URL.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/validate"
+
+	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// Upstream gives the Mode client that serves a workspace. Each workspace may
+// have its own Mode credential; the client's cache keys entries by that
+// credential.
+type Upstream interface {
+	// Client returns the Mode client for workspace, or an error (a
+	// *connect.Error is passed to the caller as is).
+	Client(ctx context.Context, workspace string) (*modeclient.Client, error)
+}
+
+// SingleClient serves every workspace with one Mode client.
+func SingleClient(c *modeclient.Client) Upstream { return singleUpstream{c} }
+
+type singleUpstream struct{ c *modeclient.Client }
+
+func (u singleUpstream) Client(context.Context, string) (*modeclient.Client, error) { return u.c, nil }
+
+// Options configure the services. Zero values take the documented defaults.
+type Options struct {
+	// Upstream resolves the Mode client per workspace. Required.
+	Upstream Upstream
+	// Logger receives the handlers' own records; default slog.Default().
+	Logger *slog.Logger
+
+	// DefaultPageSize is the page size of a list whose page_size is 0; default 50.
+	DefaultPageSize int
+
+	// WatchMinInterval and WatchMaxInterval bound how often WatchReportRun
+	// polls Mode: it starts at the minimum and backs off (×1.5 per poll
+	// without change) to the maximum. Defaults 250ms and 5s.
+	WatchMinInterval, WatchMaxInterval time.Duration
+
+	// StreamBatchRows caps the rows of one StreamQueryResults message (a
+	// request may ask for fewer); default 500. StreamBatchBytes caps its
+	// approximate size; default 1 MiB.
+	StreamBatchRows  int
+	StreamBatchBytes int
+	// ExportChunkBytes is the size of one ExportQueryResults chunk; default 64 KiB.
+	ExportChunkBytes int
+
+	// RequestIDWindow is how long a create's request_id answers its first
+	// result (AIP-155); default 15 minutes. RequestIDEntries bounds how many
+	// are remembered; default 100,000.
+	RequestIDWindow  time.Duration
+	RequestIDEntries int
+
+	// MaxRequestBytes caps a request message (connect.WithReadMaxBytes);
+	// default 1 MiB.
+	MaxRequestBytes int
+
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() error {
+	if o.Upstream == nil {
+		return errors.New("service: Options.Upstream is required")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	def(&o.DefaultPageSize, 50)
+	defDur(&o.WatchMinInterval, 250*time.Millisecond)
+	defDur(&o.WatchMaxInterval, 5*time.Second)
+	if o.WatchMaxInterval < o.WatchMinInterval {
+		o.WatchMaxInterval = o.WatchMinInterval
+	}
+	def(&o.StreamBatchRows, 500)
+	def(&o.StreamBatchBytes, 1<<20)
+	def(&o.ExportChunkBytes, 64<<10)
+	defDur(&o.RequestIDWindow, 15*time.Minute)
+	def(&o.RequestIDEntries, 100_000)
+	def(&o.MaxRequestBytes, 1<<20)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DefaultPageSize > maxPageSize {
+		return fmt.Errorf("service: DefaultPageSize %d above %d", o.DefaultPageSize, maxPageSize)
+	}
+	return nil
+}
+
+// maxPageSize is the largest page_size the contract allows.
+const maxPageSize = 1000
+
+// core is what every handler shares.
+type core struct {
+	opts    Options
+	log     *slog.Logger
+	creates *dedupe
+}
+
+// client resolves the Mode client for workspace.
+func (c *core) client(ctx context.Context, workspace string) (*modeclient.Client, error) {
+	cl, err := c.opts.Upstream.Client(ctx, workspace)
+	if err != nil {
+		var ce *connect.Error
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("no Mode client for workspace %q", workspace))
+	}
+	return cl, nil
+}
+
+// Server holds the three service implementations.
+type Server struct {
+	core       *core
+	Workspace  *WorkspaceServer
+	Report     *ReportServer
+	DataSource *DataSourceServer
+}
+
+// New builds the services.
+func New(opts Options) (*Server, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now)}
+	return &Server{
+		core:       c,
+		Workspace:  &WorkspaceServer{core: c},
+		Report:     &ReportServer{core: c},
+		DataSource: &DataSourceServer{core: c},
+	}, nil
+}
+
+// ServiceNames are the fully qualified names of the services, for health
+// checks and reflection.
+var ServiceNames = []string{
+	modeplatformv1connect.WorkspaceServiceName,
+	modeplatformv1connect.ReportServiceName,
+	modeplatformv1connect.DataSourceServiceName,
+}
+
+// Route is an HTTP path prefix and the handler serving it.
+type Route struct {
+	Path    string
+	Handler http.Handler
+}
+
+// Routes returns the services' HTTP handlers, with the protovalidate
+// interceptor, the request size limit and the cache-bypass header applied.
+// extra handler options (interceptors for telemetry or auth, say) run before
+// validation.
+func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
+	opts := append([]connect.HandlerOption{}, extra...)
+	opts = append(opts,
+		connect.WithInterceptors(validate.NewInterceptor(), cacheControlInterceptor{}),
+		connect.WithReadMaxBytes(s.core.opts.MaxRequestBytes),
+	)
+	var routes []Route
+	add := func(path string, h http.Handler) { routes = append(routes, Route{path, h}) }
+	add(modeplatformv1connect.NewWorkspaceServiceHandler(s.Workspace, opts...))
+	add(modeplatformv1connect.NewReportServiceHandler(s.Report, opts...))
+	add(modeplatformv1connect.NewDataSourceServiceHandler(s.DataSource, opts...))
+	return routes
+}
+
+// Close releases what the services hold.
+func (s *Server) Close() {}
+
+// cacheControlInterceptor turns a request's `Cache-Control: no-cache` (or
+// `no-store`, or `Pragma: no-cache`) into a modeclient cache bypass.
+type cacheControlInterceptor struct{}
+
+func wantsFresh(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(d)) {
+			case "no-cache", "no-store", "max-age=0":
+				return true
+			}
+		}
+	}
+	return strings.EqualFold(strings.TrimSpace(h.Get("Pragma")), "no-cache")
+}
+
+func (cacheControlInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if wantsFresh(req.Header()) {
+			ctx = modeclient.WithCacheBypass(ctx)
+		}
+		return next(ctx, req)
+	}
+}
+
+func (cacheControlInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (cacheControlInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		if wantsFresh(conn.RequestHeader()) {
+			ctx = modeclient.WithCacheBypass(ctx)
+		}
+		return next(ctx, conn)
+	}
+}
