@@ -23,6 +23,15 @@ func TestDependencyDirection(t *testing.T) {
 			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},
 			forbidden: []string{"google.golang.org/protobuf", "connectrpc.com/"},
 		},
+		{
+			// service never builds a URL, so it needs no emulator and no cache of its own.
+			pkg: "./service",
+			allowed: []string{
+				module + "/service", module + "/modeclient", module + "/modeclient/cache",
+				module + "/gen/go/modeplatform/v1", module + "/gen/go/modeplatform/v1/modeplatformv1connect",
+			},
+			forbidden: []string{"net/http/httptest"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

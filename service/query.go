@@ -1,0 +1,444 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// Query runs and queries of ReportService: ListQueryRuns, GetQueryRun,
+// ListQueries, GetQuery, CreateQuery, UpdateQuery, DeleteQuery. The result
+// streams of a query run live in results.go.
+
+// ListQueryRuns lists the query runs of a report run, one per query of the
+// report.
+func (s *ReportServer) ListQueryRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListQueryRunsRequest]) (*connect.Response[modeplatformv1.ListQueryRunsResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports, collRuns)
+	if err != nil {
+		return nil, err
+	}
+	if err := queryPageSizeError(m.GetPageSize()); err != nil {
+		return nil, err
+	}
+	w, r, run := ids[0], ids[1], ids[2]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, s.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListQueryRuns", m.GetParent())},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.QueryRun], error) {
+			return cl.ListQueryRunsPage(ctx, w, r, run, modePage, nil)
+		},
+		func(q *modeclient.QueryRun) *modeplatformv1.QueryRun { return queryRunFromMode(w, r, run, q) })
+	if err != nil {
+		return nil, upstreamError(err, m.GetParent())
+	}
+	return connect.NewResponse(&modeplatformv1.ListQueryRunsResponse{
+		QueryRuns: page.items, NextPageToken: page.next, TotalSize: page.total,
+	}), nil
+}
+
+// GetQueryRun returns one query run.
+func (s *ReportServer) GetQueryRun(ctx context.Context, req *connect.Request[modeplatformv1.GetQueryRunRequest]) (*connect.Response[modeplatformv1.GetQueryRunResponse], error) {
+	name := req.Msg.GetName()
+	ids, err := parseQueryRunName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	q, err := cl.GetQueryRun(ctx, ids[0], ids[1], ids[2], ids[3])
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.GetQueryRunResponse{QueryRun: queryRunFromMode(ids[0], ids[1], ids[2], q)}), nil
+}
+
+// ListQueries lists the queries of a report.
+func (s *ReportServer) ListQueries(ctx context.Context, req *connect.Request[modeplatformv1.ListQueriesRequest]) (*connect.Response[modeplatformv1.ListQueriesResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports)
+	if err != nil {
+		return nil, err
+	}
+	if err := queryPageSizeError(m.GetPageSize()); err != nil {
+		return nil, err
+	}
+	w, r := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	dsx := newQueryDataSources(cl, w)
+	page, err := listPage(ctx, s.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListQueries", m.GetParent())},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Query], error) {
+			p, err := cl.ListQueriesPage(ctx, w, r, modePage, nil)
+			if err != nil {
+				return nil, err
+			}
+			// translate cannot fail or call Mode: learn the page's data
+			// sources before it runs.
+			for i := range p.Items {
+				if err := dsx.learn(ctx, int64(p.Items[i].DataSourceID)); err != nil {
+					return nil, err
+				}
+			}
+			return p, nil
+		},
+		func(q *modeclient.Query) *modeplatformv1.Query { return queryFromMode(w, r, q, dsx) })
+	if err != nil {
+		return nil, upstreamError(err, m.GetParent())
+	}
+	return connect.NewResponse(&modeplatformv1.ListQueriesResponse{
+		Queries: page.items, NextPageToken: page.next, TotalSize: page.total,
+	}), nil
+}
+
+// GetQuery returns one query of a report.
+func (s *ReportServer) GetQuery(ctx context.Context, req *connect.Request[modeplatformv1.GetQueryRequest]) (*connect.Response[modeplatformv1.GetQueryResponse], error) {
+	name := req.Msg.GetName()
+	ids, err := parseQueryName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	w, r := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	q, err := cl.GetQuery(ctx, w, r, ids[2])
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	dsx := newQueryDataSources(cl, w)
+	if err := dsx.learn(ctx, int64(q.DataSourceID)); err != nil {
+		return nil, upstreamError(err, workspaceName(w)+"/"+collDataSources)
+	}
+	return connect.NewResponse(&modeplatformv1.GetQueryResponse{Query: queryFromMode(w, r, q, dsx)}), nil
+}
+
+// CreateQuery adds a query to a report. A request_id makes it safe to retry:
+// within the de-duplication window the same id answers the query the first
+// call created.
+func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[modeplatformv1.CreateQueryRequest]) (*connect.Response[modeplatformv1.CreateQueryResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports)
+	if err != nil {
+		return nil, err
+	}
+	w, r := ids[0], ids[1]
+	in := m.GetQuery()
+	if in == nil {
+		return nil, invalidArgument("query", "is required")
+	}
+	if in.GetSql() == "" {
+		return nil, invalidArgument("query.sql", "is required")
+	}
+	if in.GetDataSource() == "" {
+		return nil, invalidArgument("query.data_source", "is required")
+	}
+	dsToken, err := parseQueryDataSource(w, in.GetDataSource())
+	if err != nil {
+		return nil, err
+	}
+	if err := queryRequestIDError(m.GetRequestId()); err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	fingerprint := requestBinding("CreateQuery", m.GetParent(), in.GetSql(), in.GetDataSource(), in.GetDisplayName())
+	created, err := do(ctx, s.core.creates, "CreateQuery\x00"+w+"\x00"+r, m.GetRequestId(), fingerprint,
+		func(ctx context.Context) (*modeplatformv1.Query, error) {
+			dsID, err := queryDataSourceID(ctx, cl, w, dsToken, in.GetDataSource())
+			if err != nil {
+				return nil, err
+			}
+			q, err := cl.CreateQuery(ctx, w, r, modeclient.QueryCreate{
+				RawQuery: in.GetSql(), DataSourceID: dsID, Name: in.GetDisplayName(),
+			})
+			if err != nil {
+				return nil, upstreamError(err, m.GetParent())
+			}
+			dsx := newQueryDataSources(cl, w)
+			dsx.add(dsID, dsToken)
+			if err := dsx.learn(ctx, int64(q.DataSourceID)); err != nil {
+				// The query exists: answer it without its data source
+				// rather than fail a create that happened.
+				s.core.log.WarnContext(ctx, "CreateQuery: cannot name the new query's data source", "query", q.Token, "error", err)
+			}
+			return queryFromMode(w, r, q, dsx), nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&modeplatformv1.CreateQueryResponse{Query: created}), nil
+}
+
+// queryUpdatePaths are the update_mask paths UpdateQuery accepts.
+var queryUpdatePaths = []string{"display_name", "sql", "data_source"}
+
+// UpdateQuery changes the fields of a query named in update_mask.
+func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[modeplatformv1.UpdateQueryRequest]) (*connect.Response[modeplatformv1.UpdateQueryResponse], error) {
+	m := req.Msg
+	in := m.GetQuery()
+	if in == nil {
+		return nil, invalidArgument("query", "is required")
+	}
+	if in.GetName() == "" {
+		return nil, invalidArgument("query.name", "is required")
+	}
+	ids, err := parseQueryName("query.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
+	w, r, qt := ids[0], ids[1], ids[2]
+	paths := m.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, invalidArgument("update_mask", "must list one or more of: "+strings.Join(queryUpdatePaths, ", "))
+	}
+	var upd modeclient.QueryUpdate
+	dsToken := ""
+	for _, p := range paths {
+		switch p {
+		case "display_name":
+			name := in.GetDisplayName()
+			upd.Name = &name
+		case "sql":
+			if in.GetSql() == "" {
+				return nil, invalidArgument("query.sql", "cannot be set to empty")
+			}
+			sql := in.GetSql()
+			upd.RawQuery = &sql
+		case "data_source":
+			if in.GetDataSource() == "" {
+				return nil, invalidArgument("query.data_source", "cannot be set to empty")
+			}
+			if dsToken, err = parseQueryDataSource(w, in.GetDataSource()); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, invalidArgument("update_mask", "has path "+strconv.Quote(p)+"; allowed: "+strings.Join(queryUpdatePaths, ", "))
+		}
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	dsx := newQueryDataSources(cl, w)
+	if dsToken != "" {
+		id, err := queryDataSourceID(ctx, cl, w, dsToken, in.GetDataSource())
+		if err != nil {
+			return nil, err
+		}
+		upd.DataSourceID = &id
+		dsx.add(id, dsToken)
+	}
+	q, err := cl.UpdateQuery(ctx, w, r, qt, upd)
+	if err != nil {
+		return nil, upstreamError(err, in.GetName())
+	}
+	if err := dsx.learn(ctx, int64(q.DataSourceID)); err != nil {
+		// The change is made: answer it without the data source rather
+		// than report a write that happened as failed.
+		s.core.log.WarnContext(ctx, "UpdateQuery: cannot name the query's data source", "query", in.GetName(), "error", err)
+	}
+	return connect.NewResponse(&modeplatformv1.UpdateQueryResponse{Query: queryFromMode(w, r, q, dsx)}), nil
+}
+
+// DeleteQuery removes a query from its report.
+func (s *ReportServer) DeleteQuery(ctx context.Context, req *connect.Request[modeplatformv1.DeleteQueryRequest]) (*connect.Response[modeplatformv1.DeleteQueryResponse], error) {
+	name := req.Msg.GetName()
+	ids, err := parseQueryName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.DeleteQuery(ctx, ids[0], ids[1], ids[2]); err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.DeleteQueryResponse{}), nil
+}
+
+// parseQueryRunName parses workspaces/{w}/reports/{r}/runs/{run}/queryRuns/{qr}.
+func parseQueryRunName(field, name string) ([]string, error) {
+	return parseName(field, name, collWorkspaces, collReports, collRuns, collQueryRuns)
+}
+
+// parseQueryName parses workspaces/{w}/reports/{r}/queries/{q}.
+func parseQueryName(field, name string) ([]string, error) {
+	return parseName(field, name, collWorkspaces, collReports, collQueries)
+}
+
+// parseQueryDataSource parses a query's data_source and checks that it is in
+// the query's workspace w: Mode addresses a query's data source by a number
+// that means nothing in another workspace.
+func parseQueryDataSource(w, name string) (string, error) {
+	ids, err := parseName("query.data_source", name, collWorkspaces, collDataSources)
+	if err != nil {
+		return "", err
+	}
+	if ids[0] != w {
+		return "", invalidArgument("query.data_source", "must be a data source of workspace "+strconv.Quote(w))
+	}
+	return ids[1], nil
+}
+
+// queryPageSizeError re-checks page_size for a handler called without the
+// validating interceptor.
+func queryPageSizeError(n int32) error {
+	if n < 0 || n > maxPageSize {
+		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
+	}
+	return nil
+}
+
+// queryRequestIDError re-checks a request_id (AIP-155): [A-Za-z0-9_-]{1,64} or empty.
+func queryRequestIDError(id string) error {
+	if id != "" && !validToken(id) {
+		return invalidArgument("request_id", "must be 1 to 64 letters, digits, '_' or '-'")
+	}
+	return nil
+}
+
+// dataSourceID resolves a data source token to Mode's numeric id, which is
+// what Mode's query bodies take. A data source Mode does not know is the
+// caller's mistake in the request field, not a missing parent.
+func queryDataSourceID(ctx context.Context, cl *modeclient.Client, w, token, name string) (int64, error) {
+	d, err := cl.GetDataSource(ctx, w, token)
+	if err != nil {
+		var api *modeclient.APIError
+		if errors.As(err, &api) && (api.StatusCode == http.StatusNotFound || api.StatusCode == http.StatusGone) {
+			return 0, invalidArgument("query.data_source", "names a data source that does not exist: "+name)
+		}
+		return 0, upstreamError(err, name)
+	}
+	if d.ID < 1 {
+		e := connect.NewError(connect.CodeInternal, errorf("Mode gave no id for %s", name))
+		addErrorInfo(e, ReasonUpstreamBadResponse, nil)
+		return 0, e
+	}
+	return int64(d.ID), nil
+}
+
+// queryDataSources maps Mode's numeric data source ids, which is all a Mode
+// query says of its data source, to tokens for resource names. It reads the
+// workspace's data source list (a cached metadata list) at most once, and
+// only for an id it does not know yet.
+type queryDataSources struct {
+	cl     *modeclient.Client
+	ws     string
+	byID   map[int64]string
+	loaded bool
+}
+
+func newQueryDataSources(cl *modeclient.Client, ws string) *queryDataSources {
+	return &queryDataSources{cl: cl, ws: ws, byID: map[int64]string{}}
+}
+
+// add records that id is the data source token.
+func (x *queryDataSources) add(id int64, token string) { x.byID[id] = token }
+
+// learn makes sure id is known, reading the list when it is not. An id that
+// is not in the list (a data source the credential cannot see) stays
+// unknown; it is not an error.
+func (x *queryDataSources) learn(ctx context.Context, id int64) error {
+	if id < 1 || x.loaded {
+		return nil
+	}
+	if _, ok := x.byID[id]; ok {
+		return nil
+	}
+	x.loaded = true
+	for d, err := range x.cl.ListDataSources(ctx, x.ws, nil) {
+		if err != nil {
+			x.loaded = false
+			return err
+		}
+		if d.ID > 0 && d.Token != "" {
+			x.byID[int64(d.ID)] = d.Token
+		}
+	}
+	return nil
+}
+
+// name returns the resource name of the data source id, or "" when unknown.
+func (x *queryDataSources) name(id int64) string {
+	if t, ok := x.byID[id]; ok && validToken(t) {
+		return dataSourceName(x.ws, t)
+	}
+	return ""
+}
+
+// queryFromMode translates a Mode query of report r in workspace w.
+func queryFromMode(w, r string, q *modeclient.Query, dsx *queryDataSources) *modeplatformv1.Query {
+	return &modeplatformv1.Query{
+		Name:        queryName(w, r, q.Token),
+		DisplayName: q.Name,
+		Sql:         q.RawQuery,
+		DataSource:  dsx.name(int64(q.DataSourceID)),
+		CreateTime:  timestamp(q.CreatedAt),
+		UpdateTime:  timestamp(q.UpdatedAt),
+	}
+}
+
+// queryRunStates maps Mode's query run states to the contract's.
+var queryRunStates = map[string]modeplatformv1.QueryRun_State{
+	"pending":   modeplatformv1.QueryRun_STATE_PENDING,
+	"enqueued":  modeplatformv1.QueryRun_STATE_ENQUEUED,
+	"running":   modeplatformv1.QueryRun_STATE_RUNNING,
+	"succeeded": modeplatformv1.QueryRun_STATE_SUCCEEDED,
+	"failed":    modeplatformv1.QueryRun_STATE_FAILED,
+	"cancelled": modeplatformv1.QueryRun_STATE_CANCELLED,
+	"canceled":  modeplatformv1.QueryRun_STATE_CANCELLED,
+	"completed": modeplatformv1.QueryRun_STATE_COMPLETED,
+}
+
+// queryRunStateFromMode maps a Mode query run state; an unknown one is
+// STATE_UNSPECIFIED.
+func queryRunStateFromMode(s string) modeplatformv1.QueryRun_State {
+	return queryRunStates[strings.ToLower(strings.TrimSpace(s))]
+}
+
+// queryRunFromMode translates a Mode query run of run in report r of
+// workspace w.
+func queryRunFromMode(w, r, run string, q *modeclient.QueryRun) *modeplatformv1.QueryRun {
+	out := &modeplatformv1.QueryRun{
+		Name:             queryRunName(w, r, run, q.Token),
+		State:            queryRunStateFromMode(q.State),
+		QueryDisplayName: q.QueryName,
+		RawSql:           q.RawSource,
+		RenderedSql:      q.RenderedSource,
+		MaxResultBytes:   max(int64(q.MaxResultBytes), 0),
+		CreateTime:       timestamp(q.CreatedAt),
+		CompleteTime:     timestamp(q.CompletedAt),
+	}
+	if validToken(q.QueryToken) {
+		out.Query = queryName(w, r, q.QueryToken)
+	}
+	if validToken(q.DataSourceToken) {
+		out.DataSource = dataSourceName(w, q.DataSourceToken)
+	}
+	if out.State == modeplatformv1.QueryRun_STATE_FAILED {
+		out.Error = &modeplatformv1.QueryRun_Error{
+			Code: string(q.ErrorCode), Type: string(q.ErrorType), Message: string(q.ErrorMessage),
+		}
+	}
+	return out
+}

@@ -1,0 +1,371 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// Reports of ReportService: GetReport, ListReports, UpdateReport,
+// DeleteReport, ArchiveReport and UnarchiveReport. Each handler parses its
+// names and fields again (the protovalidate interceptor checked them
+// already), so nothing unchecked reaches modeclient when a handler is called
+// without the interceptor; then it calls modeclient, translates and maps
+// Mode's errors. Runs live in run.go.
+
+// Update mask paths UpdateReport accepts.
+const (
+	reportPathDisplayName = "display_name"
+	reportPathDescription = "description"
+	reportPathSpace       = "space"
+)
+
+// Limits of the Report fields a caller sets, as in report.proto.
+const (
+	maxReportDisplayName = 255
+	maxReportDescription = 10000
+	maxReportPageToken   = 1024
+)
+
+// GetReport returns one report.
+func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+	name := req.Msg.GetName()
+	w, r, err := parseReportName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := cl.GetReport(ctx, w, r)
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.GetReportResponse{Report: reportFromMode(cl, w, r, rep)}), nil
+}
+
+// ListReports lists the reports of a space, or the reports whose queries use
+// a data source, filtered by their archived flag and optionally ordered.
+func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[modeplatformv1.ListReportsRequest]) (*connect.Response[modeplatformv1.ListReportsResponse], error) {
+	m := req.Msg
+	parent := m.GetParent()
+	w, coll, id, err := parseReportsParent(parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := reportPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+		return nil, err
+	}
+	filter, keep, err := reportArchivedFilter(m.GetArchivedFilter())
+	if err != nil {
+		return nil, err
+	}
+	order, orderBy, err := parseReportOrderBy(m.GetOrderBy())
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	opts := &modeclient.ListReportsOptions{Filter: filter, Order: order, OrderBy: orderBy}
+	// The token is bound to the normalized request, so `create_time` and
+	// `create_time asc` share tokens, and a token never crosses parents,
+	// filters or orders.
+	binding := requestBinding("ListReports", parent, filter, order, orderBy)
+	page, err := listPage(ctx, s.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: binding},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Report], error) {
+			if coll == collDataSources {
+				return cl.ListDataSourceReportsPage(ctx, w, id, modePage, opts)
+			}
+			return cl.ListSpaceReportsPage(ctx, w, id, modePage, opts)
+		},
+		func(r *modeclient.Report) *modeplatformv1.Report { return reportFromMode(cl, w, "", r) })
+	if err != nil {
+		return nil, upstreamError(err, parent)
+	}
+	// Mode's filter words select exactly what each ArchivedFilter asks for;
+	// checking again costs nothing and keeps the answer right should Mode
+	// ignore the filter on some list. Dropping items after paging keeps the
+	// tokens right: they count Mode's items, not ours, and a page may hold
+	// fewer than page_size items (AIP-158).
+	reports := page.items[:0]
+	for _, r := range page.items {
+		if keep(r.GetArchived()) {
+			reports = append(reports, r)
+		}
+	}
+	return connect.NewResponse(&modeplatformv1.ListReportsResponse{
+		Reports: reports, NextPageToken: page.next, TotalSize: page.total,
+	}), nil
+}
+
+// UpdateReport changes the fields of a report named in update_mask: its
+// title, its description, or its space (which moves it).
+func (s *ReportServer) UpdateReport(ctx context.Context, req *connect.Request[modeplatformv1.UpdateReportRequest]) (*connect.Response[modeplatformv1.UpdateReportResponse], error) {
+	m := req.Msg
+	in := m.GetReport()
+	if in == nil {
+		return nil, invalidArgument("report", "is required")
+	}
+	name := in.GetName()
+	if name == "" {
+		return nil, invalidArgument("report.name", "is required")
+	}
+	w, r, err := parseReportName("report.name", name)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := reportUpdateFromMask(w, in, m.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := cl.UpdateReport(ctx, w, r, upd)
+	if err != nil {
+		if upd.SpaceToken != nil && connect.CodeOf(upstreamError(err, name)) == connect.CodeNotFound {
+			// Mode answers 404 for a missing report and for a missing
+			// target space alike: name the one that is missing (asking
+			// Mode, not the cache, whether the report is there).
+			if _, gerr := cl.GetReport(modeclient.WithCacheBypass(ctx), w, r); gerr == nil {
+				return nil, upstreamError(err, in.GetSpace())
+			}
+		}
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.UpdateReportResponse{Report: reportFromMode(cl, w, r, rep)}), nil
+}
+
+// DeleteReport deletes a report with its runs and queries.
+func (s *ReportServer) DeleteReport(ctx context.Context, req *connect.Request[modeplatformv1.DeleteReportRequest]) (*connect.Response[modeplatformv1.DeleteReportResponse], error) {
+	name := req.Msg.GetName()
+	w, r, err := parseReportName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.DeleteReport(ctx, w, r); err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.DeleteReportResponse{}), nil
+}
+
+// ArchiveReport archives a report; archiving an archived report changes
+// nothing.
+func (s *ReportServer) ArchiveReport(ctx context.Context, req *connect.Request[modeplatformv1.ArchiveReportRequest]) (*connect.Response[modeplatformv1.ArchiveReportResponse], error) {
+	rep, err := s.setArchived(ctx, req.Msg.GetName(), true)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&modeplatformv1.ArchiveReportResponse{Report: rep}), nil
+}
+
+// UnarchiveReport brings an archived report back; unarchiving an active
+// report changes nothing.
+func (s *ReportServer) UnarchiveReport(ctx context.Context, req *connect.Request[modeplatformv1.UnarchiveReportRequest]) (*connect.Response[modeplatformv1.UnarchiveReportResponse], error) {
+	rep, err := s.setArchived(ctx, req.Msg.GetName(), false)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&modeplatformv1.UnarchiveReportResponse{Report: rep}), nil
+}
+
+// setArchived archives or unarchives the report name.
+func (s *ReportServer) setArchived(ctx context.Context, name string, archived bool) (*modeplatformv1.Report, error) {
+	w, r, err := parseReportName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	var rep *modeclient.Report
+	if archived {
+		rep, err = cl.ArchiveReport(ctx, w, r)
+	} else {
+		rep, err = cl.UnarchiveReport(ctx, w, r)
+	}
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return reportFromMode(cl, w, r, rep), nil
+}
+
+// parseReportName parses workspaces/{w}/reports/{r}.
+func parseReportName(field, name string) (w, r string, err error) {
+	ids, err := parseName(field, name, collWorkspaces, collReports)
+	if err != nil {
+		return "", "", err
+	}
+	return ids[0], ids[1], nil
+}
+
+// parseReportsParent parses ListReports' parent, a space or a data source:
+// it returns the workspace, the collection (collSpaces or collDataSources)
+// and the token.
+func parseReportsParent(parent string) (w, coll, id string, err error) {
+	for _, c := range []string{collSpaces, collDataSources} {
+		if ids, perr := parseName("parent", parent, collWorkspaces, c); perr == nil {
+			return ids[0], c, ids[1], nil
+		}
+	}
+	return "", "", "", invalidArgument("parent", "must be a resource name of the form workspaces/{workspace}/spaces/{space} or workspaces/{workspace}/dataSources/{data_source}")
+}
+
+// reportPagingError re-checks a list's page_size and page_token fields as
+// the contract bounds them.
+func reportPagingError(size int32, token string) error {
+	if size < 0 || size > maxPageSize {
+		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
+	}
+	if len(token) > maxReportPageToken {
+		return invalidArgument("page_token", "is not a token this list returned for this request")
+	}
+	return nil
+}
+
+// reportArchivedFilter maps an ArchivedFilter onto Mode's report list
+// filter word ("" lists the reports not archived, "archived" the archived
+// ones, "all" every report) and the check each listed report must pass.
+func reportArchivedFilter(f modeplatformv1.ListReportsRequest_ArchivedFilter) (filter string, keep func(archived bool) bool, err error) {
+	switch f {
+	case modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED, modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE:
+		return "", func(archived bool) bool { return !archived }, nil
+	case modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED:
+		return "archived", func(archived bool) bool { return archived }, nil
+	case modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL:
+		return "all", func(bool) bool { return true }, nil
+	}
+	return "", nil, invalidArgument("archived_filter", "must be one of ARCHIVED_FILTER_ACTIVE, ARCHIVED_FILTER_ARCHIVED or ARCHIVED_FILTER_ALL")
+}
+
+// parseReportOrderBy maps an AIP-132 order_by, `create_time` or
+// `update_time` optionally followed by `asc` (the default) or `desc`, onto
+// Mode's order and order_by. An empty order_by keeps Mode's own order.
+func parseReportOrderBy(s string) (order, orderBy string, err error) {
+	bad := invalidArgument("order_by", `must be "create_time" or "update_time", optionally followed by " asc" or " desc"`)
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		if s != "" {
+			return "", "", bad
+		}
+		return "", "", nil
+	}
+	if len(f) > 2 {
+		return "", "", bad
+	}
+	switch f[0] {
+	case "create_time":
+		orderBy = "created_at"
+	case "update_time":
+		orderBy = "updated_at"
+	default:
+		return "", "", bad
+	}
+	// Mode's own default order is descending: always say which.
+	order = "asc"
+	if len(f) == 2 {
+		switch f[1] {
+		case "asc", "desc":
+			order = f[1]
+		default:
+			return "", "", bad
+		}
+	}
+	return order, orderBy, nil
+}
+
+// reportUpdateFromMask builds Mode's update body from the report fields
+// named in paths. A new space must be in the report's workspace w.
+func reportUpdateFromMask(w string, in *modeplatformv1.Report, paths []string) (modeclient.ReportUpdate, error) {
+	var upd modeclient.ReportUpdate
+	if len(paths) == 0 {
+		return upd, invalidArgument("update_mask", "must list one or more of: display_name, description, space")
+	}
+	for _, p := range paths {
+		switch p {
+		case reportPathDisplayName:
+			v := in.GetDisplayName()
+			if strings.TrimSpace(v) == "" {
+				return upd, invalidArgument("report.display_name", "cannot be set to empty")
+			}
+			if len([]rune(v)) > maxReportDisplayName {
+				return upd, invalidArgument("report.display_name", "must be at most "+strconv.Itoa(maxReportDisplayName)+" characters")
+			}
+			upd.Name = &v
+		case reportPathDescription:
+			v := in.GetDescription()
+			if len([]rune(v)) > maxReportDescription {
+				return upd, invalidArgument("report.description", "must be at most "+strconv.Itoa(maxReportDescription)+" characters")
+			}
+			upd.Description = &v
+		case reportPathSpace:
+			if in.GetSpace() == "" {
+				return upd, invalidArgument("report.space", "cannot be set to empty")
+			}
+			ids, err := parseName("report.space", in.GetSpace(), collWorkspaces, collSpaces)
+			if err != nil {
+				return upd, err
+			}
+			if ids[0] != w {
+				return upd, invalidArgument("report.space", "must be a space of the report's workspace "+strconv.Quote(w))
+			}
+			upd.SpaceToken = &ids[1]
+		default:
+			return upd, invalidArgument("update_mask", "must list only display_name, description or space")
+		}
+	}
+	return upd, nil
+}
+
+// reportFromMode translates a Mode report of workspace w, read with cl.
+// token is the report's token when the caller named it ("" for list items):
+// Mode's own token wins, the caller's fills in should Mode leave it out.
+func reportFromMode(cl *modeclient.Client, w, token string, r *modeclient.Report) *modeplatformv1.Report {
+	if r.Token != "" {
+		token = r.Token
+	}
+	out := &modeplatformv1.Report{
+		Name:                  reportName(w, token),
+		DisplayName:           r.Name,
+		Description:           r.Description,
+		Archived:              bool(r.Archived),
+		Public:                bool(r.Public),
+		RunPrivately:          bool(r.RunPrivately),
+		ManualRunDisabled:     bool(r.ManualRunDisabled),
+		CreateTime:            timestamp(r.CreatedAt),
+		UpdateTime:            timestamp(r.UpdatedAt),
+		EditTime:              timestamp(r.EditedAt),
+		PublishTime:           timestamp(r.PublishedAt),
+		LastRunTime:           timestamp(r.LastRunAt),
+		LastSuccessfulRunTime: timestamp(r.LastSuccessfullyRunAt),
+		QueryCount:            clampInt32(r.QueryCount),
+		ChartCount:            clampInt32(r.ChartCount),
+		RunCount:              clampInt32(r.RunsCount),
+		ScheduleCount:         clampInt32(r.SchedulesCount),
+		ViewCount:             clampInt32(r.ViewCount),
+		WebUri:                cl.ResolveURL(r.WebURL()),
+	}
+	// A name is only made of tokens that could have come from a valid name.
+	if validToken(r.SpaceToken) {
+		out.Space = spaceName(w, r.SpaceToken)
+	}
+	if validToken(r.LastSuccessfulRunToken) {
+		out.LastSuccessfulRun = runName(w, token, r.LastSuccessfulRunToken)
+	}
+	return out
+}

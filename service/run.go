@@ -1,0 +1,388 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"connectrpc.com/connect"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// Report runs of ReportService: RunReport, CloneReportRun, GetReportRun,
+// ListReportRuns and WatchReportRun. Query runs and results live in
+// query.go and results.go.
+
+// Limits of RunReportRequest.parameters, as in report.proto.
+const (
+	maxRunParameters     = 100
+	maxRunParameterName  = 64
+	maxRunParameterValue = 16384
+)
+
+// maxWatchPollFailures is how many polls in a row may fail transiently
+// (Mode unavailable or rate limited) before WatchReportRun gives up and
+// passes the error on.
+const maxWatchPollFailures = 5
+
+// RunReport starts a run of a report with the given parameters and answers
+// with the new run, usually not finished. With a request_id, a retry within
+// the de-duplication window answers the first call's run.
+func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modeplatformv1.RunReportRequest]) (*connect.Response[modeplatformv1.RunReportResponse], error) {
+	m := req.Msg
+	name := m.GetName()
+	w, r, err := parseReportName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if err := runParametersError(m.GetParameters()); err != nil {
+		return nil, err
+	}
+	if err := runRequestIDError(m.GetRequestId()); err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	// '/' separates the ids: neither a workspace nor a token contains one.
+	scope := "RunReport\x00" + w + "/" + r
+	res, err := do(ctx, s.core.creates, scope, m.GetRequestId(), runParametersFingerprint(m.GetParameters()),
+		func(ctx context.Context) (*modeplatformv1.RunReportResponse, error) {
+			params := make(map[string]any, len(m.GetParameters()))
+			for k, v := range m.GetParameters() {
+				params[k] = v
+			}
+			run, err := cl.RunReport(ctx, w, r, params)
+			if err != nil {
+				return nil, upstreamError(err, name)
+			}
+			return &modeplatformv1.RunReportResponse{Run: runFromMode(cl, w, r, run)}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// CloneReportRun starts a new run of a report with the parameters of an
+// earlier run. With a request_id, a retry within the de-duplication window
+// answers the first call's run.
+func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[modeplatformv1.CloneReportRunRequest]) (*connect.Response[modeplatformv1.CloneReportRunResponse], error) {
+	m := req.Msg
+	name := m.GetName()
+	w, r, run, err := parseReportRunName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	if err := runRequestIDError(m.GetRequestId()); err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	scope := "CloneReportRun\x00" + w + "/" + r
+	fp := fingerprint64(run)
+	res, err := do(ctx, s.core.creates, scope, m.GetRequestId(), fp,
+		func(ctx context.Context) (*modeplatformv1.CloneReportRunResponse, error) {
+			clone, err := cl.CloneReportRun(ctx, w, r, run)
+			if err != nil {
+				return nil, upstreamError(err, name)
+			}
+			return &modeplatformv1.CloneReportRunResponse{Run: runFromMode(cl, w, r, clone)}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// GetReportRun returns one run of a report.
+func (s *ReportServer) GetReportRun(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRunRequest]) (*connect.Response[modeplatformv1.GetReportRunResponse], error) {
+	name := req.Msg.GetName()
+	w, r, run, err := parseReportRunName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	// modeclient caches a run only once it is finished (caching.go), so an
+	// unfinished run is always read fresh from Mode.
+	got, err := cl.GetReportRun(ctx, w, r, run)
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	return connect.NewResponse(&modeplatformv1.GetReportRunResponse{Run: runFromMode(cl, w, r, got)}), nil
+}
+
+// ListReportRuns lists the runs of a report, newest first.
+func (s *ReportServer) ListReportRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListReportRunsRequest]) (*connect.Response[modeplatformv1.ListReportRunsResponse], error) {
+	m := req.Msg
+	parent := m.GetParent()
+	w, r, err := parseReportName("parent", parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := reportPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+		return nil, err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	opts := &modeclient.ListRunsOptions{Order: "desc", OrderBy: "created_at"}
+	page, err := listPage(ctx, s.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListReportRuns", parent)},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.ReportRun], error) {
+			return cl.ListReportRunsPage(ctx, w, r, modePage, opts)
+		},
+		func(run *modeclient.ReportRun) *modeplatformv1.ReportRun { return runFromMode(cl, w, r, run) })
+	if err != nil {
+		return nil, upstreamError(err, parent)
+	}
+	return connect.NewResponse(&modeplatformv1.ListReportRunsResponse{
+		Runs: page.items, NextPageToken: page.next, TotalSize: page.total,
+	}), nil
+}
+
+// WatchReportRun streams a run: as it is now at once, then again each time
+// Mode reports another state, and ends (with no error) after sending a
+// terminal state. It polls Mode from Options.WatchMinInterval, backing off
+// ×1.5 per poll without change up to Options.WatchMaxInterval, and back to
+// the minimum after a change. It returns as soon as the caller goes away.
+func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[modeplatformv1.WatchReportRunRequest], stream *connect.ServerStream[modeplatformv1.WatchReportRunResponse]) error {
+	name := req.Msg.GetName()
+	w, r, run, err := parseReportRunName("name", name)
+	if err != nil {
+		return err
+	}
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return err
+	}
+	// The first read may come from the cache: modeclient caches a run only
+	// once it is finished (caching.go), and a finished run never changes.
+	cur, err := cl.GetReportRun(ctx, w, r, run)
+	if err != nil {
+		return watchError(ctx, err, name)
+	}
+	if err := stream.Send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)}); err != nil {
+		return err
+	}
+	if cur.Finished() {
+		return nil
+	}
+	minWait, maxWait := s.core.opts.WatchMinInterval, s.core.opts.WatchMaxInterval
+	last := normalizeRunState(cur.State)
+	wait := minWait
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	failures := 0
+	// Polls bypass the cache: a run in progress must be read from Mode
+	// whatever the cache holds. That costs nothing extra (the cache keeps no
+	// unfinished run), and identical polls of several watchers of one run
+	// still share one upstream call (a bypass joins a fetch in flight).
+	pollCtx := modeclient.WithCacheBypass(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return upstreamError(ctx.Err(), name)
+		case <-timer.C:
+		}
+		next, err := cl.GetReportRun(pollCtx, w, r, run)
+		switch {
+		case err != nil:
+			cerr := watchError(ctx, err, name)
+			failures++
+			if connect.CodeOf(cerr) != connect.CodeUnavailable || ctx.Err() != nil || failures >= maxWatchPollFailures {
+				return cerr
+			}
+			wait = watchBackoff(wait, maxWait)
+		case next.Finished() || normalizeRunState(next.State) != last:
+			failures = 0
+			if err := stream.Send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, next)}); err != nil {
+				return err
+			}
+			if next.Finished() {
+				return nil
+			}
+			last = normalizeRunState(next.State)
+			wait = minWait
+		default:
+			failures = 0
+			wait = watchBackoff(wait, maxWait)
+		}
+		timer.Reset(wait)
+	}
+}
+
+// watchBackoff is the poll interval after one without change.
+func watchBackoff(wait, maxWait time.Duration) time.Duration {
+	next := time.Duration(float64(wait) * 1.5)
+	if next > maxWait || next <= 0 {
+		return maxWait
+	}
+	return next
+}
+
+// watchError maps a failed poll; once the caller's context is done, its
+// error (DeadlineExceeded or Canceled) wins over whatever the poll saw.
+func watchError(ctx context.Context, err error, name string) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return upstreamError(ctxErr, name)
+	}
+	return upstreamError(err, name)
+}
+
+// parseReportRunName parses workspaces/{w}/reports/{r}/runs/{run}.
+func parseReportRunName(field, name string) (w, r, run string, err error) {
+	ids, err := parseName(field, name, collWorkspaces, collReports, collRuns)
+	if err != nil {
+		return "", "", "", err
+	}
+	return ids[0], ids[1], ids[2], nil
+}
+
+// runRequestIDError re-checks an AIP-155 request_id: empty, or
+// [A-Za-z0-9_-]{1,64}.
+func runRequestIDError(id string) error {
+	if id != "" && !validToken(id) {
+		return invalidArgument("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
+	}
+	return nil
+}
+
+// runParametersError re-checks RunReport's parameters as report.proto
+// bounds them: at most 100, named like identifiers, values at most 16384
+// characters. Messages never echo the caller's names or values.
+func runParametersError(params map[string]string) error {
+	if len(params) > maxRunParameters {
+		return invalidArgument("parameters", "must have at most "+strconv.Itoa(maxRunParameters)+" entries")
+	}
+	for k, v := range params {
+		if !validParameterName(k) {
+			return invalidArgument("parameters", "names must start with a letter or '_' and have at most "+strconv.Itoa(maxRunParameterName)+" characters of A-Z, a-z, 0-9, '_' and '-'")
+		}
+		if utf8.RuneCountInString(v) > maxRunParameterValue {
+			return invalidArgument("parameters", "values must have at most "+strconv.Itoa(maxRunParameterValue)+" characters")
+		}
+	}
+	return nil
+}
+
+// validParameterName reports whether s matches ^[A-Za-z_][A-Za-z0-9_-]{0,63}$.
+func validParameterName(s string) bool {
+	if len(s) == 0 || len(s) > maxRunParameterName {
+		return false
+	}
+	c := s[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+		return false
+	}
+	return validIDChars(s)
+}
+
+// runParametersFingerprint identifies a parameter set whatever the map's
+// order: names sorted, every name and value length-prefixed so that no two
+// different sets hash alike by shifting bytes between fields.
+func runParametersFingerprint(params map[string]string) uint64 {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fields := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		fields = append(fields, k, params[k])
+	}
+	return fingerprint64(fields...)
+}
+
+// fingerprint64 hashes length-prefixed fields.
+func fingerprint64(fields ...string) uint64 {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, f := range fields {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}
+
+// reportRunStates maps Mode's report run states (MODE_API.md, plus the
+// spellings modeclient treats as terminal) to the contract's.
+var reportRunStates = map[string]modeplatformv1.ReportRun_State{
+	"pending":          modeplatformv1.ReportRun_STATE_PENDING,
+	"enqueued":         modeplatformv1.ReportRun_STATE_ENQUEUED,
+	"running":          modeplatformv1.ReportRun_STATE_RUNNING,
+	"running_notebook": modeplatformv1.ReportRun_STATE_RUNNING_NOTEBOOK,
+	"succeeded":        modeplatformv1.ReportRun_STATE_SUCCEEDED,
+	"failed":           modeplatformv1.ReportRun_STATE_FAILED,
+	"errored":          modeplatformv1.ReportRun_STATE_FAILED,
+	"error":            modeplatformv1.ReportRun_STATE_FAILED,
+	"cancelled":        modeplatformv1.ReportRun_STATE_CANCELLED,
+	"canceled":         modeplatformv1.ReportRun_STATE_CANCELLED,
+	"completed":        modeplatformv1.ReportRun_STATE_COMPLETED,
+}
+
+// normalizeRunState is a Mode run state in the form the state map uses.
+func normalizeRunState(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// reportRunStateFromMode maps a Mode report run state; one this API does
+// not know is STATE_UNSPECIFIED.
+func reportRunStateFromMode(s string) modeplatformv1.ReportRun_State {
+	return reportRunStates[normalizeRunState(s)]
+}
+
+// runFromMode translates a Mode run of report r in workspace w, read with cl.
+func runFromMode(cl *modeclient.Client, w, r string, run *modeclient.ReportRun) *modeplatformv1.ReportRun {
+	out := &modeplatformv1.ReportRun{
+		Name:         runName(w, r, run.Token),
+		State:        reportRunStateFromMode(run.State),
+		CreateTime:   timestamp(run.CreatedAt),
+		UpdateTime:   timestamp(run.UpdatedAt),
+		CompleteTime: timestamp(run.CompletedAt),
+		WebUri:       cl.ResolveURL(run.WebURL()),
+	}
+	if len(run.Parameters) > 0 {
+		out.Parameters = make(map[string]string, len(run.Parameters))
+		for k, v := range run.Parameters {
+			out.Parameters[k] = runParameterString(v)
+		}
+	}
+	return out
+}
+
+// runParameterString renders a parameter value Mode holds: strings as they
+// are, numbers, lists and objects as their JSON text, null as "".
+func runParameterString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

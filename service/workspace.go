@@ -1,0 +1,369 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"unicode/utf8"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// WorkspaceService: a Mode workspace (Mode's account), its memberships, its
+// groups and its spaces. Every handler parses its names again (the
+// protovalidate interceptor already checked them), so nothing unchecked
+// reaches modeclient even when a handler is called without the interceptor.
+
+// Limits of the Space fields a caller sets, as in workspace.proto.
+const (
+	maxSpaceDisplayName = 255
+	maxSpaceDescription = 10000
+	wsMaxPageTokenLen   = 1024
+)
+
+// Update mask paths UpdateSpace accepts.
+const (
+	spacePathDisplayName = "display_name"
+	spacePathDescription = "description"
+)
+
+// wsPagingError validates a list request's page_size and page_token fields
+// the way the contract does.
+func wsPagingError(size int32, token string) error {
+	if size < 0 || size > maxPageSize {
+		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
+	}
+	if len(token) > wsMaxPageTokenLen {
+		return invalidArgument("page_token", "is not a token this list returned for this request")
+	}
+	return nil
+}
+
+// wsRequestIDError validates an AIP-155 request_id: empty, or [A-Za-z0-9_-]{1,64}.
+func wsRequestIDError(id string) error {
+	if id != "" && !validToken(id) {
+		return invalidArgument("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
+	}
+	return nil
+}
+
+// GetWorkspace returns one workspace (Mode's account).
+func (h *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[v1.GetWorkspaceRequest]) (*connect.Response[v1.GetWorkspaceResponse], error) {
+	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces)
+	if err != nil {
+		return nil, err
+	}
+	w := ids[0]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := cl.GetWorkspace(ctx, w)
+	if err != nil {
+		return nil, upstreamError(err, workspaceName(w))
+	}
+	return connect.NewResponse(&v1.GetWorkspaceResponse{Workspace: workspaceMessage(cl, w, ws)}), nil
+}
+
+// ListMemberships lists the members of a workspace.
+func (h *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Request[v1.ListMembershipsRequest]) (*connect.Response[v1.ListMembershipsResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
+	if err != nil {
+		return nil, err
+	}
+	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+		return nil, err
+	}
+	w := ids[0]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, h.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListMemberships", workspaceName(w))},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Membership], error) {
+			return cl.ListMembershipsPage(ctx, w, modePage, nil)
+		},
+		func(ms *modeclient.Membership) *v1.Membership { return membershipMessage(w, ms) })
+	if err != nil {
+		return nil, upstreamError(err, workspaceName(w))
+	}
+	return connect.NewResponse(&v1.ListMembershipsResponse{Memberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+}
+
+// ListGroups lists the user groups of a workspace.
+func (h *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
+	if err != nil {
+		return nil, err
+	}
+	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+		return nil, err
+	}
+	w := ids[0]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, h.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListGroups", workspaceName(w))},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Group], error) {
+			return cl.ListGroupsPage(ctx, w, modePage, nil)
+		},
+		func(g *modeclient.Group) *v1.Group { return groupMessage(cl, w, g) })
+	if err != nil {
+		return nil, upstreamError(err, workspaceName(w))
+	}
+	return connect.NewResponse(&v1.ListGroupsResponse{Groups: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+}
+
+// ListSpaces lists the spaces of a workspace that the caller's Mode
+// credential can see; include_personal adds other members' personal spaces
+// (Mode's filter=all).
+func (h *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[v1.ListSpacesRequest]) (*connect.Response[v1.ListSpacesResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
+	if err != nil {
+		return nil, err
+	}
+	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+		return nil, err
+	}
+	w := ids[0]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	opts := &modeclient.ListSpacesOptions{}
+	if m.GetIncludePersonal() {
+		opts.Filter = "all"
+	}
+	binding := requestBinding("ListSpaces", workspaceName(w), strconv.FormatBool(m.GetIncludePersonal()))
+	page, err := listPage(ctx, h.core,
+		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: binding},
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Space], error) {
+			return cl.ListSpacesPage(ctx, w, modePage, opts)
+		},
+		func(s *modeclient.Space) *v1.Space { return spaceMessage(cl, w, s) })
+	if err != nil {
+		return nil, upstreamError(err, workspaceName(w))
+	}
+	return connect.NewResponse(&v1.ListSpacesResponse{Spaces: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+}
+
+// GetSpace returns one space.
+func (h *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[v1.GetSpaceRequest]) (*connect.Response[v1.GetSpaceResponse], error) {
+	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
+	if err != nil {
+		return nil, err
+	}
+	w, token := ids[0], ids[1]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cl.GetSpace(ctx, w, token)
+	if err != nil {
+		return nil, upstreamError(err, spaceName(w, token))
+	}
+	return connect.NewResponse(&v1.GetSpaceResponse{Space: spaceMessage(cl, w, s)}), nil
+}
+
+// CreateSpace creates a space in a workspace. A request_id makes it safe to
+// retry: the same id (with the same request) within the window answers the
+// first call's space.
+func (h *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[v1.CreateSpaceRequest]) (*connect.Response[v1.CreateSpaceResponse], error) {
+	m := req.Msg
+	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
+	if err != nil {
+		return nil, err
+	}
+	if m.GetSpace() == nil {
+		return nil, invalidArgument("space", "is required")
+	}
+	displayName, description := m.GetSpace().GetDisplayName(), m.GetSpace().GetDescription()
+	if err := spaceFieldsError(displayName, description, true); err != nil {
+		return nil, err
+	}
+	if err := wsRequestIDError(m.GetRequestId()); err != nil {
+		return nil, err
+	}
+	w := ids[0]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	fingerprint := requestBinding("CreateSpace", workspaceName(w), displayName, description)
+	res, err := do(ctx, h.core.creates, "CreateSpace\x00"+w, m.GetRequestId(), fingerprint,
+		func(ctx context.Context) (*v1.CreateSpaceResponse, error) {
+			s, err := cl.CreateSpace(ctx, w, modeclient.SpaceCreate{Name: displayName, Description: description})
+			if err != nil {
+				return nil, upstreamError(err, workspaceName(w))
+			}
+			return &v1.CreateSpaceResponse{Space: spaceMessage(cl, w, s)}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}
+
+// UpdateSpace changes the fields of a space named in update_mask:
+// display_name (Mode's name) and description.
+func (h *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[v1.UpdateSpaceRequest]) (*connect.Response[v1.UpdateSpaceResponse], error) {
+	m := req.Msg
+	if m.GetSpace() == nil {
+		return nil, invalidArgument("space", "is required")
+	}
+	ids, err := parseName("space.name", m.GetSpace().GetName(), collWorkspaces, collSpaces)
+	if err != nil {
+		return nil, err
+	}
+	paths := m.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, invalidArgument("update_mask", "must list one or more of: display_name, description")
+	}
+	var upd modeclient.SpaceUpdate
+	for _, p := range paths {
+		switch p {
+		case spacePathDisplayName:
+			v := m.GetSpace().GetDisplayName()
+			upd.Name = &v
+		case spacePathDescription:
+			v := m.GetSpace().GetDescription()
+			upd.Description = &v
+		default:
+			return nil, invalidArgument("update_mask", "may only list display_name and description")
+		}
+	}
+	if upd.Name != nil {
+		if err := spaceFieldsError(*upd.Name, "", true); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Description != nil {
+		if err := spaceFieldsError("", *upd.Description, false); err != nil {
+			return nil, err
+		}
+	}
+	w, token := ids[0], ids[1]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	s, err := cl.UpdateSpace(ctx, w, token, upd)
+	if err != nil {
+		return nil, upstreamError(err, spaceName(w, token))
+	}
+	return connect.NewResponse(&v1.UpdateSpaceResponse{Space: spaceMessage(cl, w, s)}), nil
+}
+
+// DeleteSpace deletes a space and everything in it.
+func (h *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[v1.DeleteSpaceRequest]) (*connect.Response[v1.DeleteSpaceResponse], error) {
+	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
+	if err != nil {
+		return nil, err
+	}
+	w, token := ids[0], ids[1]
+	cl, err := h.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.DeleteSpace(ctx, w, token); err != nil {
+		return nil, upstreamError(err, spaceName(w, token))
+	}
+	return connect.NewResponse(&v1.DeleteSpaceResponse{}), nil
+}
+
+// spaceFieldsError checks a space's caller-set fields against the
+// contract's limits; requireName also refuses an empty display_name.
+func spaceFieldsError(displayName, description string, requireName bool) error {
+	if requireName && displayName == "" {
+		return invalidArgument("space.display_name", "is required")
+	}
+	if !utf8.ValidString(displayName) || utf8.RuneCountInString(displayName) > maxSpaceDisplayName {
+		return invalidArgument("space.display_name", "must be valid UTF-8 of at most "+strconv.Itoa(maxSpaceDisplayName)+" characters")
+	}
+	if !utf8.ValidString(description) || utf8.RuneCountInString(description) > maxSpaceDescription {
+		return invalidArgument("space.description", "must be valid UTF-8 of at most "+strconv.Itoa(maxSpaceDescription)+" characters")
+	}
+	return nil
+}
+
+// workspaceMessage translates Mode's account w.
+func workspaceMessage(cl *modeclient.Client, w string, ws *modeclient.Workspace) *v1.Workspace {
+	out := &v1.Workspace{
+		Name:            workspaceName(w),
+		DisplayName:     ws.Name,
+		CreateTime:      timestamp(ws.CreatedAt),
+		SpaceCount:      clampInt32(ws.SpaceCount),
+		DataSourceCount: clampInt32(ws.DataSourceCount),
+		WebUri:          cl.ResolveURL(ws.WebURL()),
+	}
+	if ds := ws.DefaultDataSourceToken; validToken(ds) {
+		out.DefaultDataSource = dataSourceName(w, ds)
+	}
+	if mb := int64(ws.QueryRunSizeLimitMB); mb > 0 && mb <= 1<<40 {
+		out.QueryRunSizeLimitBytes = mb << 20
+	}
+	return out
+}
+
+// membershipMessage translates a membership of workspace w; it is named by
+// the member's username.
+func membershipMessage(w string, m *modeclient.Membership) *v1.Membership {
+	return &v1.Membership{
+		Name:           membershipName(w, m.MemberUsername),
+		MemberUsername: m.MemberUsername,
+		Admin:          bool(m.Admin),
+		Invited:        bool(m.Invited),
+		State:          m.State,
+		ActivateTime:   timestamp(m.ActivatedAt),
+		ManagedByScim:  bool(m.ManagedBySCIM),
+	}
+}
+
+// groupMessage translates a user group of workspace w.
+func groupMessage(cl *modeclient.Client, w string, g *modeclient.Group) *v1.Group {
+	return &v1.Group{
+		Name:            groupName(w, g.Token),
+		DisplayName:     g.Name,
+		Description:     g.Description,
+		GroupType:       g.GroupType,
+		State:           g.State,
+		MemberCount:     clampInt32(g.MemberCount),
+		SpaceCount:      clampInt32(g.SpacesCount),
+		DataSourceCount: clampInt32(g.DataSourcesCount),
+		WebUri:          cl.ResolveURL(g.WebURL()),
+	}
+}
+
+// spaceMessage translates a space of workspace w.
+func spaceMessage(cl *modeclient.Client, w string, s *modeclient.Space) *v1.Space {
+	return &v1.Space{
+		Name:               spaceName(w, s.Token),
+		DisplayName:        s.Name,
+		Description:        s.Description,
+		SpaceType:          spaceTypeOf(s.SpaceType),
+		State:              s.State,
+		Restricted:         bool(s.Restricted),
+		DefaultAccessLevel: s.DefaultAccessLevel,
+		WebUri:             cl.ResolveURL(s.WebURL()),
+	}
+}
+
+// spaceType maps Mode's space_type; a type this API does not know is
+// SPACE_TYPE_UNSPECIFIED.
+func spaceTypeOf(t string) v1.Space_SpaceType {
+	switch t {
+	case "custom":
+		return v1.Space_SPACE_TYPE_CUSTOM
+	case "private":
+		return v1.Space_SPACE_TYPE_PRIVATE
+	}
+	return v1.Space_SPACE_TYPE_UNSPECIFIED
+}
