@@ -29,6 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 )
 
@@ -73,6 +75,7 @@ type Client struct {
 
 	cache         *cache.Cache
 	retryObserver func(context.Context, RetryEvent)
+	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
 	sleep         func(context.Context, time.Duration) error // injectable for tests
 	now           func() time.Time
 }
@@ -474,7 +477,8 @@ func (c *Client) getJSON(ctx context.Context, p *apiPath, q url.Values, policy c
 	}
 	cl.deadline, _ = ctx.Deadline()
 	key := cache.Key{Credential: c.fingerprint, Method: cl.method, Path: cl.path, Query: q.Encode()}
-	body, outcome, err := c.cache.Get(ctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {
+	sctx, endSpan := c.startCacheSpan(ctx, cl)
+	body, outcome, err := c.cache.Get(sctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {
 		body, err := c.fetchBody(fctx, cl)
 		if err != nil {
 			return cache.Fetched{}, err
@@ -485,6 +489,7 @@ func (c *Client) getJSON(ctx context.Context, p *apiPath, q url.Values, policy c
 		ttl, tags := policy(body)
 		return cache.Fetched{Body: body, TTL: ttl, Tags: append(tags, cl.path)}, nil
 	})
+	endSpan(outcome, err)
 	observe(ctx, cl, true, outcome)
 	if err != nil {
 		if errors.Is(err, cache.ErrClosed) {

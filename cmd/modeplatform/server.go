@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/rs/cors"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+	"github.com/modeplatform/modeplatform/modeclient/modetest"
+	"github.com/modeplatform/modeplatform/service"
+	"github.com/modeplatform/modeplatform/telemetry"
+)
+
+// HTTP server limits. There is deliberately no WriteTimeout (nor ReadTimeout): it would cut
+// long server streams; unary calls get their deadline from unaryDeadline instead.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// upstream is the Mode the services call.
+type upstream struct {
+	baseURL   string
+	cred      modeclient.Credential // never logged as such; its LogValue is a fingerprint
+	workspace string
+	emulated  bool
+}
+
+// serve runs the API server until ctx ends, then drains it. It closes what it opened.
+func serve(ctx context.Context, cfg config, up upstream, tel *telemetry.Telemetry, logger *slog.Logger, stdout io.Writer, h hooks) error {
+	ch, err := cache.New(cache.Options{MaxEntries: cfg.cacheEntries, MaxBytes: cfg.cacheBytes})
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	if err := tel.ObserveCache(ch); err != nil {
+		return fmt.Errorf("cache metrics: %w", err)
+	}
+
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 32
+	defer transport.CloseIdleConnections()
+	clientOpts := append(tel.ModeClientOptions(&http.Client{Transport: transport}),
+		modeclient.WithCache(ch),
+		modeclient.WithUserAgent("modeplatform/"+version()+" (+go)"),
+	)
+	client, err := modeclient.New(up.baseURL, up.cred, clientOpts...)
+	if err != nil {
+		return err
+	}
+	svc, err := service.New(service.Options{Upstream: service.SingleClient(client), Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	health := grpchealth.NewStaticChecker(service.ServiceNames...)
+	srv := &http.Server{
+		Handler:           withCORS(cfg.corsOrigins, newMux(svc, health, tel, cfg.unaryTimeout, logger)),
+		Protocols:         protocols(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+	}
+	addr := ln.Addr().String()
+	logger.Info("modeplatform listening",
+		"addr", addr,
+		"version", version(),
+		"mode_base_url", baseURLHost(up.baseURL),
+		"emulator", up.emulated,
+		"workspace", up.workspace,
+		"credential", up.cred, // logs a fingerprint only
+		"cors_origins", cfg.corsOrigins,
+		"cache_entries", cfg.cacheEntries,
+		"cache_bytes", cfg.cacheBytes,
+	)
+	if up.emulated {
+		fmt.Fprintf(stdout, "modeplatform: serving the demo workspace %s on %s\n"+
+			"  try: grpcurl -plaintext %s list\n"+
+			"       curl -s http://%s/modeplatform.v1.WorkspaceService/GetWorkspace -H 'Content-Type: application/json' -d '{\"name\":\"workspaces/%s\"}'\n",
+			modetest.DemoWorkspace, addr, addr, addr, modetest.DemoWorkspace)
+	}
+	admin, adminErrc, err := startAdmin(cfg.adminListen, tel, logger, h)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if h.ready != nil {
+		h.ready(ln.Addr())
+	}
+
+	select {
+	case err := <-errc:
+		closeAdmin(admin, adminErrc)
+		return fmt.Errorf("serve: %w", err)
+	case err := <-adminErrc:
+		_ = srv.Close()
+		<-errc
+		return fmt.Errorf("admin listener: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Drain: health checks answer NOT_SERVING from now on; Shutdown stops accepting connections
+	// and waits for in-flight calls until the grace period ends, then cuts what is left.
+	health.SetStatus("", grpchealth.StatusNotServing)
+	for _, name := range service.ServiceNames {
+		health.SetStatus(name, grpchealth.StatusNotServing)
+	}
+	logger.Info("modeplatform draining", "grace", cfg.shutdownGrace.String())
+	if h.draining != nil {
+		h.draining()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("shutdown grace period over: closing the calls still in flight", "error", err)
+		_ = srv.Close()
+	}
+	serveErr := <-errc
+	// The admin listener stays up through the drain so /metrics shows it; it goes last.
+	closeAdmin(admin, adminErrc)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
+}
+
+// startAdmin serves /metrics and /debug/pprof/ on addr ("off": nothing). Its server has its own
+// mux: net/http/pprof also registers on http.DefaultServeMux, which is never served.
+func startAdmin(addr string, tel *telemetry.Telemetry, logger *slog.Logger, h hooks) (*http.Server, chan error, error) {
+	if addr == "off" {
+		return nil, nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("admin listener on %s (ADMIN_ADDR, --admin-listen; \"off\" disables it): %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           tel.AdminHandler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("admin listening", "addr", ln.Addr().String(), "paths", []string{"/metrics", "/debug/pprof/"})
+	errc := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	if h.adminReady != nil {
+		h.adminReady(ln.Addr())
+	}
+	return srv, errc, nil
+}
+
+// closeAdmin stops the admin server, if any, and waits for it.
+func closeAdmin(srv *http.Server, errc chan error) {
+	if srv == nil {
+		return
+	}
+	_ = srv.Close()
+	<-errc
+}
+
+// protocols serves HTTP/1.1 and unencrypted HTTP/2 (h2c, prior knowledge as gRPC clients use
+// it) on one port.
+func protocols() *http.Protocols {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return &p
+}
+
+// newMux routes the three services, gRPC health and server reflection (v1 and v1alpha).
+func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetry.Telemetry, unaryTimeout time.Duration, logger *slog.Logger) *http.ServeMux {
+	mux := http.NewServeMux()
+	// Telemetry outermost (tracing, metrics, the access log), then error logging, panics turned
+	// into Internal, the default deadline; service.Routes adds validation inside those.
+	opts := tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
+	for _, r := range svc.Routes(append(opts,
+		connect.WithInterceptors(errorLogger{logger}),
+		connect.WithRecover(recoverPanic(logger)),
+		connect.WithInterceptors(unaryDeadline{unaryTimeout}),
+	)...) {
+		mux.Handle(r.Path, r.Handler)
+	}
+	// Health and reflection requests are tiny; connect's default read limit is none.
+	limit := connect.WithReadMaxBytes(64 << 10)
+	mux.Handle(grpchealth.NewHandler(health, limit))
+	names := append([]string{grpchealth.HealthV1ServiceName}, service.ServiceNames...)
+	reflector := grpcreflect.NewStaticReflector(names...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, limit))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, limit))
+	return mux
+}
+
+// withCORS lets browsers on the given origins call the API with Connect and gRPC-Web. No
+// origins: no CORS headers at all (same-origin and non-browser callers only).
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedHeaders: append(connectcors.AllowedHeaders(),
+			"Authorization", "Cache-Control", "Pragma", // credentials (later) and the cache bypass
+			"Connect-Accept-Encoding", "Connect-Content-Encoding", "Grpc-Accept-Encoding", "Grpc-Encoding",
+			"Traceparent", "Tracestate", "Baggage", // trace context from browser callers
+		),
+		// Access-Control-Expose-Headers takes names, not patterns: the Connect headers a client
+		// reads are listed one by one.
+		ExposedHeaders: append(connectcors.ExposedHeaders(),
+			"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding"),
+		MaxAge: int((2 * time.Hour).Seconds()), // browsers cap it at 2h (Chromium) or 24h
+	}).Handler(next)
+}
+
+// unaryDeadline gives a unary call the default deadline d when its caller set none. Streams are
+// exempt: WatchReportRun and StreamQueryResults may rightly run for long.
+type unaryDeadline struct{ d time.Duration }
+
+// WrapUnary adds the default deadline to a unary call without one.
+func (u unaryDeadline) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	if u.d <= 0 {
+		return next
+	}
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, u.d)
+			defer cancel()
+		}
+		return next(ctx, req)
+	}
+}
+
+// WrapStreamingClient leaves clients alone (this is a handler interceptor).
+func (unaryDeadline) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler leaves streams without a deadline.
+func (unaryDeadline) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
+
+// errorLogger logs calls that failed on the server's side (Internal, Unknown, DataLoss at error
+// level; Unavailable and Unimplemented as warnings). Callers' mistakes (InvalidArgument,
+// NotFound, …) are left to the access log.
+type errorLogger struct{ log *slog.Logger }
+
+// record logs err when it is the server's fault.
+func (e errorLogger) record(ctx context.Context, procedure string, err error) {
+	if err == nil {
+		return
+	}
+	level := slog.LevelError
+	switch code := connect.CodeOf(err); code {
+	case connect.CodeInternal, connect.CodeUnknown, connect.CodeDataLoss:
+	case connect.CodeUnavailable, connect.CodeUnimplemented:
+		level = slog.LevelWarn
+	default:
+		return
+	}
+	e.log.Log(ctx, level, "rpc failed", "procedure", procedure, "code", connect.CodeOf(err).String(), "error", err.Error())
+}
+
+// WrapUnary logs a unary call's server-side failure.
+func (e errorLogger) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		resp, err := next(ctx, req)
+		e.record(ctx, req.Spec().Procedure, err)
+		return resp, err
+	}
+}
+
+// WrapStreamingClient leaves clients alone (this is a handler interceptor).
+func (errorLogger) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler logs a stream's server-side failure.
+func (e errorLogger) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		err := next(ctx, conn)
+		e.record(ctx, conn.Spec().Procedure, err)
+		return err
+	}
+}
+
+// recoverPanic turns a handler's panic into Internal, logging it with its stack.
+func recoverPanic(logger *slog.Logger) func(context.Context, connect.Spec, http.Header, any) error {
+	return func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+		logger.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return connect.NewError(connect.CodeInternal, errors.New("internal error"))
+	}
+}

@@ -1,0 +1,80 @@
+package modeclient
+
+import (
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+)
+
+// Tracing. The client itself only starts one kind of span: around each
+// cached GET (WithCache), so that a trace shows whether the answer came from
+// the cache and, on a miss, the upstream HTTP request(s) as its children.
+// The HTTP spans themselves belong to the transport (see WithHTTPClient and
+// RouteFromContext); retries are reported through WithRetryObserver. The
+// package uses only the OpenTelemetry API: without WithTracerProvider no span
+// is started at all.
+
+// TracerName is the instrumentation scope of the spans the client starts.
+const TracerName = "github.com/modeplatform/modeplatform/modeclient"
+
+// CacheSpanName is the name of the span around a cached GET.
+const CacheSpanName = "modeclient.cache"
+
+// Attributes of the cache span.
+const (
+	// AttrCacheOutcome is how the cache answered: "hit", "miss",
+	// "coalesced" or "bypass" (cache.Outcome.String).
+	AttrCacheOutcome = attribute.Key("cache.outcome")
+	// AttrURLTemplate is the route template of the call, e.g.
+	// "/api/{workspace}/reports/{report}" (never the concrete URL).
+	AttrURLTemplate = attribute.Key("url.template")
+	// AttrUpstreamRequests is how many HTTP requests this caller's call sent
+	// to Mode (0 for a hit or a coalesced wait).
+	AttrUpstreamRequests = attribute.Key("modeclient.upstream_requests")
+)
+
+// WithTracerProvider makes the client start a span named CacheSpanName
+// around every GET served through the cache, carrying the cache outcome;
+// upstream requests made on a miss are its children. Without it (or with
+// nil) no span is started.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *Client) error {
+		if tp == nil {
+			c.tracer = nil
+			return nil
+		}
+		c.tracer = tp.Tracer(TracerName)
+		return nil
+	}
+}
+
+// startCacheSpan starts the cache span of cl when tracing is on. end records
+// the outcome and error and ends the span.
+func (c *Client) startCacheSpan(ctx context.Context, cl *call) (context.Context, func(cache.Outcome, error)) {
+	if c.tracer == nil {
+		return ctx, func(cache.Outcome, error) {}
+	}
+	ctx, span := c.tracer.Start(ctx, CacheSpanName,
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(
+			attribute.String("http.request.method", cl.method),
+			AttrURLTemplate.String(cl.route),
+		))
+	return ctx, func(o cache.Outcome, err error) {
+		span.SetAttributes(AttrCacheOutcome.String(o.String()), AttrUpstreamRequests.Int(int(cl.attempts.Load())))
+		if err != nil {
+			// The client's errors name the route, never the URL or credentials.
+			span.SetStatus(codes.Error, err.Error())
+			var ae *APIError
+			if errors.As(err, &ae) {
+				span.SetAttributes(attribute.Int("http.response.status_code", ae.StatusCode))
+			}
+		}
+		span.End()
+	}
+}

@@ -1,0 +1,308 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+)
+
+// Attributes this package sets on the server span of an RPC.
+const (
+	// AttrUpstreamCalls is how many modeclient calls the RPC made.
+	AttrUpstreamCalls = attribute.Key("modeplatform.upstream.calls")
+	// AttrUpstreamRequests is how many HTTP requests those calls sent to Mode.
+	AttrUpstreamRequests = attribute.Key("modeplatform.upstream.requests")
+	// AttrFromCache is true when the RPC made client calls and every one was
+	// answered without a request to Mode (cache hits or coalesced waits).
+	AttrFromCache = attribute.Key("modeplatform.cache.served")
+	// AttrCaller is the caller identity recorded with SetCaller or HandlerConfig.Caller.
+	AttrCaller = attribute.Key("modeplatform.caller")
+	// AttrStreamMessages, AttrStreamRows and AttrStreamBytes describe what a
+	// server stream sent: messages, result rows (the length of a repeated
+	// message field named "rows") and the messages' encoded size.
+	AttrStreamMessages = attribute.Key("modeplatform.stream.messages")
+	AttrStreamRows     = attribute.Key("modeplatform.stream.rows")
+	AttrStreamBytes    = attribute.Key("modeplatform.stream.bytes")
+)
+
+// HandlerConfig adjusts HandlerOptions.
+type HandlerConfig struct {
+	// AccessLog receives one record per RPC (see NewAccessLog); nil: no
+	// access log.
+	AccessLog *slog.Logger
+	// Caller, when set, names the caller of an RPC from its request headers
+	// (a service name, an API key's public ID — never a secret); SetCaller
+	// can set it later, from inside the handler chain.
+	Caller func(ctx context.Context, header http.Header) string
+}
+
+// HandlerOptions returns the Connect handler options that instrument the
+// services; pass them to service.Server.Routes. The first interceptor is
+// otelconnect's (built with WithTrustRemote, so a caller's traceparent
+// continues its trace; unary and streaming; the rpc.server.call.duration
+// histogram by rpc.method and rpc.response.status_code). Inside it, an
+// interceptor collects the modeclient calls of the RPC
+// (modeclient.WithCallObserver) and what server streams send, puts them on
+// the server span and in the stream metrics, and writes the access log.
+func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
+	obs := &rpcObserver{log: hc.AccessLog, caller: hc.Caller, inst: &t.inst}
+	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs)}
+}
+
+// NewAccessLog returns a Connect interceptor that writes one record per RPC
+// handled to logger, with the context of the RPC (so NewLogHandler adds its
+// trace_id and span_id when a tracing interceptor runs before it):
+//
+//	procedure, protocol, code ("ok" or the Connect code), duration_ms, peer,
+//	caller (when known), error (the message of a failed RPC),
+//	upstream_calls and upstream_requests (modeclient calls and the HTTP
+//	requests they sent to Mode), from_cache, cache (outcome counts: hit,
+//	miss, coalesced, bypass, uncached) and, for server streams, messages,
+//	rows and bytes sent.
+//
+// Failed RPCs with codes that point at the server (Internal, Unknown,
+// DataLoss) are logged at Error, Unavailable, DeadlineExceeded and
+// ResourceExhausted at Warn, the rest at Info. No header value is logged.
+// caller may be nil. HandlerOptions includes it when HandlerConfig.AccessLog is set.
+func NewAccessLog(logger *slog.Logger, caller func(ctx context.Context, header http.Header) string) connect.Interceptor {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &rpcObserver{log: logger, caller: caller}
+}
+
+type callerKey struct{}
+
+// SetCaller records the identity of the caller of the RPC ctx belongs to (a
+// service or key name, never a secret) for the access log and the server
+// span. Call it from an interceptor or handler that runs inside
+// HandlerOptions' (or NewAccessLog's) interceptor; elsewhere it does nothing.
+func SetCaller(ctx context.Context, id string) {
+	if st, ok := ctx.Value(callerKey{}).(*rpcState); ok {
+		st.mu.Lock()
+		st.c.caller = id
+		st.mu.Unlock()
+	}
+}
+
+// rpcObserver is the interceptor behind HandlerOptions and NewAccessLog.
+type rpcObserver struct {
+	log    *slog.Logger // nil: no access log
+	caller func(context.Context, http.Header) string
+	inst   *instruments // nil: no stream metrics
+}
+
+// rpcState collects what one RPC did; handlers may call modeclient from
+// several goroutines.
+type rpcState struct {
+	mu sync.Mutex
+	c  rpcCounts
+}
+
+type rpcCounts struct {
+	caller   string
+	calls    int
+	requests int
+	outcomes [4]int // by cache.Outcome, for cached calls
+	uncached int
+	messages int64
+	rows     int64
+	bytes    int64
+}
+
+func (st *rpcState) observe(ci modeclient.CallInfo) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.c.calls++
+	st.c.requests += ci.Attempts
+	if !ci.Cached {
+		st.c.uncached++
+	} else if int(ci.Outcome) >= 0 && int(ci.Outcome) < len(st.c.outcomes) {
+		st.c.outcomes[ci.Outcome]++
+	}
+}
+
+func (st *rpcState) sent(msg any) {
+	rows, size := messageCounts(msg)
+	st.mu.Lock()
+	st.c.messages++
+	st.c.rows += rows
+	st.c.bytes += size
+	st.mu.Unlock()
+}
+
+// messageCounts returns the rows in a response message (the length of its
+// repeated message field "rows", if any) and its encoded size.
+func messageCounts(msg any) (rows, size int64) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return 0, 0
+	}
+	r := m.ProtoReflect()
+	if fd := r.Descriptor().Fields().ByName("rows"); fd != nil && fd.IsList() && fd.Kind() == protoreflect.MessageKind {
+		rows = int64(r.Get(fd).List().Len())
+	}
+	return rows, int64(proto.Size(m))
+}
+
+func (o *rpcObserver) begin(ctx context.Context, header http.Header) (context.Context, *rpcState) {
+	st := &rpcState{}
+	if o.caller != nil {
+		st.c.caller = o.caller(ctx, header)
+	}
+	ctx = modeclient.WithCallObserver(ctx, st.observe)
+	ctx = context.WithValue(ctx, callerKey{}, st)
+	return ctx, st
+}
+
+// WrapUnary implements connect.Interceptor.
+func (o *rpcObserver) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if req.Spec().IsClient {
+			return next(ctx, req)
+		}
+		start := time.Now()
+		ctx, st := o.begin(ctx, req.Header())
+		resp, err := next(ctx, req)
+		o.finish(ctx, req.Spec(), req.Peer(), st, time.Since(start), err, false)
+		return resp, err
+	}
+}
+
+// WrapStreamingClient implements connect.Interceptor (client calls pass through).
+func (o *rpcObserver) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler implements connect.Interceptor.
+func (o *rpcObserver) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		start := time.Now()
+		ctx, st := o.begin(ctx, conn.RequestHeader())
+		err := next(ctx, &countingConn{StreamingHandlerConn: conn, st: st})
+		o.finish(ctx, conn.Spec(), conn.Peer(), st, time.Since(start), err, conn.Spec().StreamType&connect.StreamTypeServer != 0)
+		return err
+	}
+}
+
+// countingConn counts what a handler sends.
+type countingConn struct {
+	connect.StreamingHandlerConn
+	st *rpcState
+}
+
+func (c *countingConn) Send(msg any) error {
+	err := c.StreamingHandlerConn.Send(msg)
+	if err == nil {
+		c.st.sent(msg)
+	}
+	return err
+}
+
+func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connect.Peer, st *rpcState, d time.Duration, err error, stream bool) {
+	st.mu.Lock()
+	s := st.c
+	st.mu.Unlock()
+	fromCache := s.calls > 0 && s.requests == 0
+
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		attrs := []attribute.KeyValue{
+			AttrUpstreamCalls.Int(s.calls),
+			AttrUpstreamRequests.Int(s.requests),
+			AttrFromCache.Bool(fromCache),
+		}
+		if s.caller != "" {
+			attrs = append(attrs, AttrCaller.String(s.caller))
+		}
+		if stream {
+			attrs = append(attrs, AttrStreamMessages.Int64(s.messages), AttrStreamRows.Int64(s.rows), AttrStreamBytes.Int64(s.bytes))
+		}
+		span.SetAttributes(attrs...)
+	}
+	if stream && o.inst != nil {
+		set := metric.WithAttributes(attribute.String("rpc.method", trimSlash(spec.Procedure)))
+		o.inst.streamMessages.Add(ctx, s.messages, set)
+		o.inst.streamRows.Add(ctx, s.rows, set)
+		o.inst.streamBytes.Add(ctx, s.bytes, set)
+	}
+	if o.log == nil {
+		return
+	}
+
+	code, level := "ok", slog.LevelInfo
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs,
+		slog.String("procedure", spec.Procedure),
+		slog.String("protocol", peer.Protocol),
+	)
+	var msg string
+	if err != nil {
+		c := connect.CodeOf(err)
+		code = c.String()
+		switch c {
+		case connect.CodeInternal, connect.CodeUnknown, connect.CodeDataLoss:
+			level = slog.LevelError
+		case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeResourceExhausted:
+			level = slog.LevelWarn
+		}
+		msg = err.Error()
+		var ce *connect.Error
+		if errors.As(err, &ce) {
+			msg = ce.Message()
+		}
+	}
+	attrs = append(attrs,
+		slog.String("code", code),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+	)
+	if peer.Addr != "" {
+		attrs = append(attrs, slog.String("peer", peer.Addr))
+	}
+	if s.caller != "" {
+		attrs = append(attrs, slog.String("caller", s.caller))
+	}
+	if msg != "" {
+		attrs = append(attrs, slog.String("error", msg))
+	}
+	attrs = append(attrs,
+		slog.Int("upstream_calls", s.calls),
+		slog.Int("upstream_requests", s.requests),
+		slog.Bool("from_cache", fromCache),
+	)
+	if s.calls > 0 {
+		var outcomes []any
+		for oc := cache.OutcomeMiss; int(oc) < len(s.outcomes); oc++ {
+			if n := s.outcomes[oc]; n > 0 {
+				outcomes = append(outcomes, slog.Int(oc.String(), n))
+			}
+		}
+		if s.uncached > 0 {
+			outcomes = append(outcomes, slog.Int("uncached", s.uncached))
+		}
+		attrs = append(attrs, slog.Group("cache", outcomes...))
+	}
+	if stream {
+		attrs = append(attrs, slog.Int64("messages", s.messages), slog.Int64("rows", s.rows), slog.Int64("bytes", s.bytes))
+	}
+	o.log.LogAttrs(ctx, level, "rpc", attrs...)
+}
+
+func trimSlash(s string) string {
+	if len(s) > 0 && s[0] == '/' {
+		return s[1:]
+	}
+	return s
+}

@@ -1,0 +1,50 @@
+package telemetry
+
+import (
+	"context"
+	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Keys of the attributes NewLogHandler adds.
+const (
+	LogKeyTraceID = "trace_id"
+	LogKeySpanID  = "span_id"
+)
+
+// NewLogHandler wraps next so that every record logged with a context that
+// carries a valid span context (slog's *Context methods, LogAttrs) gets
+// trace_id and span_id attributes, as hex strings. Records without one pass
+// through unchanged. The attributes are added to the record, so inside a
+// WithGroup they land in the open group.
+func NewLogHandler(next slog.Handler) slog.Handler {
+	return &logHandler{next: next}
+}
+
+type logHandler struct{ next slog.Handler }
+
+// Enabled implements slog.Handler.
+func (h *logHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+
+// Handle implements slog.Handler.
+func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r = r.Clone()
+		r.AddAttrs(
+			slog.String(LogKeyTraceID, sc.TraceID().String()),
+			slog.String(LogKeySpanID, sc.SpanID().String()),
+		)
+	}
+	return h.next.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &logHandler{next: h.next.WithAttrs(attrs)}
+}
+
+// WithGroup implements slog.Handler.
+func (h *logHandler) WithGroup(name string) slog.Handler {
+	return &logHandler{next: h.next.WithGroup(name)}
+}
