@@ -21,7 +21,7 @@ func (h *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Req
 	if err != nil {
 		return nil, err
 	}
-	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w := ids[0]

@@ -25,7 +25,7 @@ func (s *ReportServer) ListQueryRuns(ctx context.Context, req *connect.Request[m
 	if err != nil {
 		return nil, err
 	}
-	if err := queryPageSizeError(m.GetPageSize()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w, r, run := ids[0], ids[1], ids[2]
@@ -72,7 +72,7 @@ func (s *ReportServer) ListQueries(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	if err := queryPageSizeError(m.GetPageSize()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w, r := ids[0], ids[1]
@@ -153,7 +153,7 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	if err := queryRequestIDError(m.GetRequestId()); err != nil {
+	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -298,23 +298,6 @@ func parseQueryDataSource(w, name string) (string, error) {
 		return "", invalidArgument("query.data_source", "must be a data source of workspace "+strconv.Quote(w))
 	}
 	return ids[1], nil
-}
-
-// queryPageSizeError re-checks page_size for a handler called without the
-// validating interceptor.
-func queryPageSizeError(n int32) error {
-	if n < 0 || n > maxPageSize {
-		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
-	}
-	return nil
-}
-
-// queryRequestIDError re-checks a request_id (AIP-155): [A-Za-z0-9_-]{1,64} or empty.
-func queryRequestIDError(id string) error {
-	if id != "" && !validToken(id) {
-		return invalidArgument("request_id", "must be 1 to 64 letters, digits, '_' or '-'")
-	}
-	return nil
 }
 
 // dataSourceID resolves a data source token to Mode's numeric id, which is

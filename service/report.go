@@ -29,7 +29,6 @@ const (
 const (
 	maxReportDisplayName = 255
 	maxReportDescription = 10000
-	maxReportPageToken   = 1024
 )
 
 // GetReport returns one report.
@@ -59,7 +58,7 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	if err := reportPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	filter, keep, err := reportArchivedFilter(m.GetArchivedFilter())
@@ -224,18 +223,6 @@ func parseReportsParent(parent string) (w, coll, id string, err error) {
 		}
 	}
 	return "", "", "", invalidArgument("parent", "must be a resource name of the form workspaces/{workspace}/spaces/{space} or workspaces/{workspace}/dataSources/{data_source}")
-}
-
-// reportPagingError re-checks a list's page_size and page_token fields as
-// the contract bounds them.
-func reportPagingError(size int32, token string) error {
-	if size < 0 || size > maxPageSize {
-		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
-	}
-	if len(token) > maxReportPageToken {
-		return invalidArgument("page_token", "is not a token this list returned for this request")
-	}
-	return nil
 }
 
 // reportArchivedFilter maps an ArchivedFilter onto Mode's report list

@@ -47,7 +47,7 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 	if err := runParametersError(m.GetParameters()); err != nil {
 		return nil, err
 	}
-	if err := runRequestIDError(m.GetRequestId()); err != nil {
+	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -84,7 +84,7 @@ func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	if err := runRequestIDError(m.GetRequestId()); err != nil {
+	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -135,7 +135,7 @@ func (s *ReportServer) ListReportRuns(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	if err := reportPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -253,15 +253,6 @@ func parseReportRunName(field, name string) (w, r, run string, err error) {
 		return "", "", "", err
 	}
 	return ids[0], ids[1], ids[2], nil
-}
-
-// runRequestIDError re-checks an AIP-155 request_id: empty, or
-// [A-Za-z0-9_-]{1,64}.
-func runRequestIDError(id string) error {
-	if id != "" && !validToken(id) {
-		return invalidArgument("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
-	}
-	return nil
 }
 
 // runParametersError re-checks RunReport's parameters as report.proto

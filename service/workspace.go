@@ -20,7 +20,6 @@ import (
 const (
 	maxSpaceDisplayName = 255
 	maxSpaceDescription = 10000
-	wsMaxPageTokenLen   = 1024
 )
 
 // Update mask paths UpdateSpace accepts.
@@ -28,26 +27,6 @@ const (
 	spacePathDisplayName = "display_name"
 	spacePathDescription = "description"
 )
-
-// wsPagingError validates a list request's page_size and page_token fields
-// the way the contract does.
-func wsPagingError(size int32, token string) error {
-	if size < 0 || size > maxPageSize {
-		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
-	}
-	if len(token) > wsMaxPageTokenLen {
-		return invalidArgument("page_token", "is not a token this list returned for this request")
-	}
-	return nil
-}
-
-// wsRequestIDError validates an AIP-155 request_id: empty, or [A-Za-z0-9_-]{1,64}.
-func wsRequestIDError(id string) error {
-	if id != "" && !validToken(id) {
-		return invalidArgument("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
-	}
-	return nil
-}
 
 // GetWorkspace returns one workspace (Mode's account).
 func (h *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[v1.GetWorkspaceRequest]) (*connect.Response[v1.GetWorkspaceResponse], error) {
@@ -74,7 +53,7 @@ func (h *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w := ids[0]
@@ -101,7 +80,7 @@ func (h *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[v
 	if err != nil {
 		return nil, err
 	}
-	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w := ids[0]
@@ -130,7 +109,7 @@ func (h *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[v
 	if err != nil {
 		return nil, err
 	}
-	if err := wsPagingError(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
 		return nil, err
 	}
 	w := ids[0]
@@ -189,7 +168,7 @@ func (h *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 	if err := spaceFieldsError(displayName, description, true); err != nil {
 		return nil, err
 	}
-	if err := wsRequestIDError(m.GetRequestId()); err != nil {
+	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	w := ids[0]
