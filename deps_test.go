@@ -18,6 +18,9 @@ func TestDependencyDirection(t *testing.T) {
 	}{
 		{pkg: "./modeclient/modetest", allowed: []string{module + "/modeclient/modetest"}},
 		{pkg: "./modeclient/cache", allowed: []string{module + "/modeclient/cache"}},
+		// The shared cache plugs into the cache's Shared extension and knows nothing above it.
+		{pkg: "./sharedcache", allowed: []string{module + "/sharedcache", module + "/modeclient/cache"}},
+		{pkg: "./sharedcache/redistest", allowed: []string{module + "/sharedcache/redistest"}},
 		{
 			pkg:       "./modeclient",
 			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},
@@ -30,6 +33,19 @@ func TestDependencyDirection(t *testing.T) {
 				module + "/service", module + "/modeclient", module + "/modeclient/cache",
 				module + "/gen/go/modeplatform/v1", module + "/gen/go/modeplatform/v1/modeplatformv1connect",
 			},
+			forbidden: []string{"net/http/httptest"},
+		},
+		// The guards are small and independent: caller auth needs only telemetry (to name the
+		// caller); the per-caller limiter nothing of ours; the upstream pool only modeclient.
+		// None of them imports service, and service imports none of them (cmd wires them).
+		{
+			pkg:     "./auth",
+			allowed: []string{module + "/auth", module + "/telemetry", module + "/modeclient", module + "/modeclient/cache"},
+		},
+		{pkg: "./ratelimit", allowed: []string{module + "/ratelimit"}},
+		{
+			pkg:       "./upstream",
+			allowed:   []string{module + "/upstream", module + "/modeclient", module + "/modeclient/cache"},
 			forbidden: []string{"net/http/httptest"},
 		},
 	}

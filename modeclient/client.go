@@ -315,6 +315,7 @@ const (
 	bypassKey ctxKey = iota
 	observerKey
 	routeKey
+	callerDeadlineKey
 )
 
 // WithCacheBypass returns a context whose GETs skip the cache lookup, fetch
@@ -358,6 +359,17 @@ func RouteFromContext(ctx context.Context) (method, route string, ok bool) {
 	return r[0], r[1], ok
 }
 
+// CallerDeadline returns the deadline of the caller on whose behalf the
+// outgoing request carried by ctx is made, when that request runs on a
+// detached context (a cache fetch shared by several callers runs with its own
+// timeout, not the caller's). A transport that waits before sending (a rate
+// limiter) should not wait past it. ok is false when the request's own
+// context deadline is the caller's.
+func CallerDeadline(ctx context.Context) (deadline time.Time, ok bool) {
+	deadline, ok = ctx.Value(callerDeadlineKey).(time.Time)
+	return deadline, ok
+}
+
 // --- request plumbing -------------------------------------------------------
 
 // call is one logical client call, possibly sent several times.
@@ -399,6 +411,9 @@ func observe(ctx context.Context, cl *call, cached bool, o cache.Outcome) {
 // been written to the connection.
 func (c *Client) newRequest(ctx context.Context, cl *call, wrote *atomic.Bool) (*http.Request, error) {
 	ctx = context.WithValue(ctx, routeKey, [2]string{cl.method, cl.route})
+	if !cl.deadline.IsZero() {
+		ctx = context.WithValue(ctx, callerDeadlineKey, cl.deadline)
+	}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	})

@@ -197,3 +197,34 @@ func (e *TransportError) Error() string {
 
 // Unwrap returns the underlying error (context errors stay visible to errors.Is).
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// Reasons a transport may give in a NotSentError.
+const (
+	// NotSentCircuitOpen: a circuit breaker in front of Mode is open (or
+	// half-open and already probing) after consecutive failures.
+	NotSentCircuitOpen = "circuit_open"
+	// NotSentRateLimited: the local rate limiter toward Mode would make the
+	// request wait past the caller's deadline.
+	NotSentRateLimited = "rate_limited"
+)
+
+// NotSentError is the error an http.RoundTripper placed under the client
+// (WithHTTPClient) returns to refuse a request without sending it: an open
+// circuit breaker, or a rate limiter whose wait would outlast the caller's
+// deadline. Mode never saw the request, so the client neither retries it (it
+// would only be refused again) nor treats a write refused this way as
+// possibly processed. The client returns it wrapped in a *TransportError;
+// use errors.As.
+type NotSentError struct {
+	Reason     string        // NotSentCircuitOpen, NotSentRateLimited or another short token
+	RetryAfter time.Duration // when sending may succeed again; 0 if unknown
+}
+
+// Error implements error.
+func (e *NotSentError) Error() string {
+	s := "request to Mode not sent: " + e.Reason
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter.Round(time.Millisecond))
+	}
+	return s
+}

@@ -2,8 +2,6 @@ package modeclient
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -59,18 +57,19 @@ func (c *Client) QueryResultRows(ctx context.Context, workspace, report, run, qu
 // map[string]any and []any).
 type Row []any
 
-// RowReader decodes a JSON array of row objects token by token, holding one
+// RowReader decodes a JSON array of row objects as it arrives, holding one
 // row in memory at a time. The column order is the key order of the first
 // object; a later object may omit columns (their value is nil) but not add
 // new ones. It is not safe for concurrent use.
 type RowReader struct {
 	body    io.ReadCloser
-	dec     *json.Decoder
+	dec     *rowDecoder
 	route   string
 	cols    []string
 	index   map[string]int
-	pending Row // the first row, decoded to learn the columns
-	n       int // rows returned
+	slots   []int // the column of each member of the row being read
+	pending Row   // the first row, decoded to learn the columns
+	n       int   // rows returned
 	err     error
 }
 
@@ -78,9 +77,9 @@ type RowReader struct {
 // QueryResultsJSON's reader); route names the source in errors. It reads up
 // to the end of the first row. Close closes body.
 func NewRowReader(body io.ReadCloser, route string) (*RowReader, error) {
-	r := &RowReader{body: body, dec: json.NewDecoder(body), route: route}
-	r.dec.UseNumber()
-	tok, err := r.dec.Token()
+	r := &RowReader{body: body, dec: newRowDecoder(body), route: route}
+	d := r.dec
+	c, err := d.peek()
 	if err == io.EOF {
 		r.err = io.EOF // an empty body: no rows
 		return r, nil
@@ -88,32 +87,38 @@ func NewRowReader(body io.ReadCloser, route string) (*RowReader, error) {
 	if err != nil {
 		return nil, r.wrap(err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
+	if c != '[' {
 		return nil, &DecodeError{Method: http.MethodGet, Route: route, Reason: "result is not a JSON array"}
 	}
-	if !r.dec.More() {
-		r.finish()
+	d.pos++
+	if c, err = d.next(); err != nil {
+		return nil, r.wrap(err)
+	}
+	if c == ']' {
+		d.pos++
+		r.err = io.EOF
 		return r, nil
 	}
-	keys, vals, err := r.readObject()
-	if err != nil {
-		return nil, err
+	if c != '{' {
+		return nil, r.notObject()
 	}
-	r.index = make(map[string]int, len(keys))
-	for _, k := range keys {
-		if _, dup := r.index[k]; dup {
+	if err := d.readRow(); err != nil {
+		return nil, r.wrap(err)
+	}
+	r.index = make(map[string]int, len(d.keys))
+	for i := range d.keys {
+		k := d.key(i)
+		if _, dup := r.index[string(k)]; dup {
 			continue
 		}
-		r.index[k] = len(r.cols)
-		r.cols = append(r.cols, k)
+		r.index[string(k)] = len(r.cols)
+		r.cols = append(r.cols, string(k))
 	}
-	r.pending = vals[:len(r.cols)]
-	if len(r.cols) != len(keys) { // drop duplicates, keeping the last value of each key
-		row := make(Row, len(r.cols))
-		for i, k := range keys {
-			row[r.index[k]] = vals[i]
-		}
-		r.pending = row
+	// Duplicate keys keep the last value of each.
+	r.pending = make(Row, len(r.cols))
+	s := d.rowString()
+	for i := range d.keys {
+		r.pending[r.index[string(d.key(i))]] = d.valueOf(i, s)
 	}
 	return r, nil
 }
@@ -133,27 +138,62 @@ func (r *RowReader) Next() (Row, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if !r.dec.More() {
-		r.finish()
-		return nil, r.err
-	}
-	keys, vals, err := r.readObject()
+	row, err := r.next()
 	if err != nil {
 		r.err = err
 		return nil, err
 	}
-	row := make(Row, len(r.cols))
-	for i, k := range keys {
-		j, ok := r.index[k]
-		if !ok {
-			r.err = &DecodeError{Method: http.MethodGet, Route: r.route,
-				Reason: fmt.Sprintf("row %d has a column the first row lacks", r.n+1)}
-			return nil, r.err
-		}
-		row[j] = vals[i]
-	}
 	r.n++
 	return row, nil
+}
+
+// next reads the row after the last one returned, or io.EOF at the end of
+// the array.
+func (r *RowReader) next() (Row, error) {
+	d := r.dec
+	c, err := d.next()
+	if err != nil {
+		return nil, r.wrap(err)
+	}
+	d.pos++
+	switch c {
+	case ']':
+		return nil, io.EOF
+	case ',':
+	default:
+		d.pos--
+		return nil, r.wrap(d.syntax("missing comma or closing bracket after a row"))
+	}
+	if c, err = d.next(); err != nil {
+		return nil, r.wrap(err)
+	}
+	if c != '{' {
+		return nil, r.notObject()
+	}
+	if err := d.readRow(); err != nil {
+		return nil, r.wrap(err)
+	}
+	r.slots = r.slots[:0]
+	for i := range d.keys {
+		j, ok := r.index[string(d.key(i))]
+		if !ok {
+			return nil, &DecodeError{Method: http.MethodGet, Route: r.route,
+				Reason: fmt.Sprintf("row %d has a column the first row lacks", r.n+1)}
+		}
+		r.slots = append(r.slots, j)
+	}
+	row := make(Row, len(r.cols))
+	s := d.rowString()
+	for i, j := range r.slots {
+		row[j] = d.valueOf(i, s)
+	}
+	return row, nil
+}
+
+// notObject is the error for an array element that is not an object.
+func (r *RowReader) notObject() error {
+	return &DecodeError{Method: http.MethodGet, Route: r.route,
+		Reason: fmt.Sprintf("row %d is not a JSON object", r.n+1)}
 }
 
 // All iterates over the remaining rows; an error is yielded once, last.
@@ -174,62 +214,6 @@ func (r *RowReader) All() iter.Seq2[Row, error] {
 // Close releases the response body.
 func (r *RowReader) Close() error { return r.body.Close() }
 
-// finish consumes the closing bracket and sets r.err to io.EOF or the error.
-func (r *RowReader) finish() {
-	tok, err := r.dec.Token()
-	if err != nil {
-		r.err = r.wrap(err)
-		return
-	}
-	if d, ok := tok.(json.Delim); !ok || d != ']' {
-		r.err = &DecodeError{Method: http.MethodGet, Route: r.route, Reason: "result array is malformed"}
-		return
-	}
-	r.err = io.EOF
-}
-
-// readObject reads one row object, keys in order.
-func (r *RowReader) readObject() ([]string, []any, error) {
-	tok, err := r.dec.Token()
-	if err != nil {
-		return nil, nil, r.wrap(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, &DecodeError{Method: http.MethodGet, Route: r.route,
-			Reason: fmt.Sprintf("row %d is not a JSON object", r.n+1)}
-	}
-	keys := make([]string, 0, len(r.cols))
-	vals := make([]any, 0, len(r.cols))
-	for r.dec.More() {
-		tok, err := r.dec.Token()
-		if err != nil {
-			return nil, nil, r.wrap(err)
-		}
-		k, ok := tok.(string)
-		if !ok {
-			return nil, nil, &DecodeError{Method: http.MethodGet, Route: r.route, Reason: "row key is not a string"}
-		}
-		var v any
-		if err := r.dec.Decode(&v); err != nil {
-			return nil, nil, r.wrap(err)
-		}
-		keys, vals = append(keys, k), append(vals, v)
-	}
-	if _, err := r.dec.Token(); err != nil { // '}'
-		return nil, nil, r.wrap(err)
-	}
-	return keys, vals, nil
-}
-
 // wrap turns a decoder error into a *TransportError (connection) or a
 // *DecodeError (content), never quoting the body.
-func (r *RowReader) wrap(err error) error {
-	var te *TransportError
-	if errors.As(err, &te) {
-		return err
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-		return &DecodeError{Method: http.MethodGet, Route: r.route, Reason: "result ends mid-way", Err: err}
-	}
-	return newDecodeError(http.MethodGet, r.route, err)
-}
+func (r *RowReader) wrap(err error) error { return decodeRowError(r.route, err) }

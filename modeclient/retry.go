@@ -19,6 +19,8 @@ import (
 // connection failed before anything was written is. Retry-After (seconds or
 // an HTTP date) replaces the backoff when present; no wait is started that
 // would end after the context's deadline: the last error is returned at once.
+// A *NotSentError from the transport (a circuit breaker or rate limiter under
+// the client refused to send) is never retried.
 
 // RetryEvent describes a retry about to happen, for WithRetryObserver.
 type RetryEvent struct {
@@ -91,6 +93,14 @@ func (c *Client) send(ctx context.Context, cl *call, consume func(*http.Response
 		switch {
 		case err != nil:
 			lastErr = &TransportError{Method: cl.method, Route: cl.route, Err: stripURL(err)}
+			var ns *NotSentError
+			if errors.As(err, &ns) {
+				// Refused below us without sending (an open breaker, a rate
+				// limit wait past the deadline): not a request to Mode, and
+				// retrying would only be refused again.
+				cl.attempts.Add(-1)
+				return nil, lastErr
+			}
 			if ctx.Err() != nil {
 				return nil, lastErr
 			}

@@ -3,6 +3,7 @@ package modeclient
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -53,20 +54,60 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 	}
 }
 
-// startCacheSpan starts the cache span of cl when tracing is on. end records
-// the outcome and error and ends the span.
-func (c *Client) startCacheSpan(ctx context.Context, cl *call) (context.Context, func(cache.Outcome, error)) {
-	if c.tracer == nil {
-		return ctx, func(cache.Outcome, error) {}
+// cacheSpanStart caches the start options of the cache span by method and
+// route template ([2]string): the set of routes is small and fixed, and
+// building the options allocates on every call otherwise.
+var cacheSpanStart sync.Map
+
+// cacheSpanOptions returns the start options of the cache span of cl.
+func cacheSpanOptions(cl *call) []trace.SpanStartOption {
+	key := [2]string{cl.method, cl.route}
+	if opts, ok := cacheSpanStart.Load(key); ok {
+		return opts.([]trace.SpanStartOption)
 	}
-	ctx, span := c.tracer.Start(ctx, CacheSpanName,
+	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(
 			attribute.String("http.request.method", cl.method),
 			AttrURLTemplate.String(cl.route),
-		))
+		),
+	}
+	actual, _ := cacheSpanStart.LoadOrStore(key, opts)
+	return actual.([]trace.SpanStartOption)
+}
+
+// cacheSpanNoRequest holds the end attributes of a cache span whose call
+// sent no request (a hit, a coalesced wait), by outcome.
+var cacheSpanNoRequest = func() (t [cache.OutcomeBypass + 1][]attribute.KeyValue) {
+	for o := range t {
+		t[o] = []attribute.KeyValue{AttrCacheOutcome.String(cache.Outcome(o).String()), AttrUpstreamRequests.Int(0)}
+	}
+	return t
+}()
+
+// cacheSpanEnd returns the attributes the cache span ends with. The caller
+// must not modify the slice.
+func cacheSpanEnd(o cache.Outcome, requests int) []attribute.KeyValue {
+	if requests == 0 && o >= 0 && int(o) < len(cacheSpanNoRequest) {
+		return cacheSpanNoRequest[o]
+	}
+	return []attribute.KeyValue{AttrCacheOutcome.String(o.String()), AttrUpstreamRequests.Int(requests)}
+}
+
+func endNothing(cache.Outcome, error) {}
+
+// startCacheSpan starts the cache span of cl when tracing is on. end records
+// the outcome and error and ends the span.
+func (c *Client) startCacheSpan(ctx context.Context, cl *call) (context.Context, func(cache.Outcome, error)) {
+	if c.tracer == nil {
+		return ctx, endNothing
+	}
+	ctx, span := c.tracer.Start(ctx, CacheSpanName, cacheSpanOptions(cl)...)
+	if !span.IsRecording() {
+		return ctx, endNothing // a span that is not recorded has nothing to end
+	}
 	return ctx, func(o cache.Outcome, err error) {
-		span.SetAttributes(AttrCacheOutcome.String(o.String()), AttrUpstreamRequests.Int(int(cl.attempts.Load())))
+		span.SetAttributes(cacheSpanEnd(o, int(cl.attempts.Load()))...)
 		if err != nil {
 			// The client's errors name the route, never the URL or credentials.
 			span.SetStatus(codes.Error, err.Error())

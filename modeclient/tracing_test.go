@@ -226,3 +226,109 @@ func TestNoTracerNoSpan(t *testing.T) {
 		t.Errorf("%d spans without WithTracerProvider", n)
 	}
 }
+
+// TestCacheSpanRoutes: the cache span of each route carries that route's
+// template and method, also when the same routes are read again (the start
+// options are kept per route), and is an internal span.
+func TestCacheSpanRoutes(t *testing.T) {
+	f := newTracingFixture(t, true)
+	demo := f.mode.Demo()
+	ctx := t.Context()
+	for range 2 {
+		if _, err := f.client.GetReport(ctx, demo.Workspace, demo.Reports[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.client.GetWorkspace(ctx, demo.Workspace); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.client.GetSpace(ctx, demo.Workspace, demo.Spaces[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"/api/{workspace}/reports/{report}", "/api/{workspace}", "/api/{workspace}/spaces/{space}"}
+	spans := f.spans.GetSpans()
+	if len(spans) != 6 {
+		t.Fatalf("%d spans, want 6", len(spans))
+	}
+	for i, sp := range spans {
+		if got := spanAttr(sp, "url.template"); got != want[i%3] {
+			t.Errorf("span %d url.template = %q, want %q", i, got, want[i%3])
+		}
+		if got := spanAttr(sp, "http.request.method"); got != http.MethodGet {
+			t.Errorf("span %d http.request.method = %q", i, got)
+		}
+		if sp.SpanKind != trace.SpanKindInternal {
+			t.Errorf("span %d kind %v", i, sp.SpanKind)
+		}
+		if got, want := spanAttr(sp, "cache.outcome"), map[bool]string{false: "miss", true: "hit"}[i >= 3]; got != want {
+			t.Errorf("span %d cache.outcome = %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestCacheSpanUnsampled: under a parent that is not sampled no cache span
+// is recorded, and the request still carries the parent's trace (what a
+// tracing transport propagates).
+func TestCacheSpanUnsampled(t *testing.T) {
+	f := newTracingFixture(t, true)
+	demo := f.mode.Demo()
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	ctx, parent := unsampled.Tracer("test").Start(t.Context(), "rpc")
+	for range 2 {
+		if _, err := f.client.GetReport(ctx, demo.Workspace, demo.Reports[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parent.End()
+	if n := len(f.spans.GetSpans()); n != 0 {
+		t.Errorf("%d spans recorded under an unsampled parent", n)
+	}
+	f.spy.mu.Lock()
+	defer f.spy.mu.Unlock()
+	if len(f.spy.parents) != 1 || f.spy.parents[0].TraceID() != parent.SpanContext().TraceID() || f.spy.parents[0].IsSampled() {
+		t.Errorf("request span contexts %v, want the unsampled parent's trace", f.spy.parents)
+	}
+}
+
+// discardSpans is a span exporter that drops what it gets.
+type discardSpans struct{}
+
+func (discardSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardSpans) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkCacheSpanHit measures a cache hit (GetReport, decoding
+// included) without and with the cache span (every span sampled and handed
+// synchronously to an exporter that drops it).
+func BenchmarkCacheSpanHit(b *testing.B) {
+	for _, tracing := range []bool{false, true} {
+		b.Run(map[bool]string{false: "tracing=off", true: "tracing=on"}[tracing], func(b *testing.B) {
+			mode := modetest.NewServer(b, modetest.WithRateLimit(0, 0))
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discardSpans{}))
+			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			ch, err := cache.New(cache.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(ch.Close)
+			opts := []modeclient.Option{modeclient.WithCache(ch), modeclient.WithHTTPClient(mode.Client())}
+			if tracing {
+				opts = append(opts, modeclient.WithTracerProvider(tp))
+			}
+			client, err := modeclient.New(mode.URL, modeclient.Credential{Token: mode.Token, Secret: mode.Secret}, opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			demo := mode.Demo()
+			ctx := b.Context()
+			if _, err := client.GetReport(ctx, demo.Workspace, demo.Reports[0]); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := client.GetReport(ctx, demo.Workspace, demo.Reports[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -6,12 +6,14 @@
 #   3. buf breaking against the committed baseline image proto/baseline.binpb (no git refs, so it
 #      works in shallow clones); update the baseline deliberately with ./scripts/gen.sh
 #      --update-baseline;
-#   4. gen/ is exactly what ./scripts/gen.sh generates (regenerated into a temp dir and compared).
+#   4. gen/ (gen/go, gen/ts, gen/python) is exactly what ./scripts/gen.sh generates (regenerated
+#      into a temp dir and compared; Python's __pycache__ directories are not generated code).
 # Exits non-zero on the first failing check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/protodeps.sh
+./scripts/ensure-apt.sh protobuf-compiler protobuf-compiler-grpc
 
 echo "check-gen: buf format" >&2
 if ! go tool buf format --diff --exit-code proto; then
@@ -33,7 +35,7 @@ echo "check-gen: generated code up to date" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go tool buf generate -o "$tmp"
-if ! diff -r gen "$tmp/gen"; then
+if ! diff -r -x __pycache__ gen "$tmp/gen"; then
   echo "check-gen: gen/ differs from what the contract generates: run ./scripts/gen.sh" >&2
   exit 1
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one command that regenerates everything derived from the contract in proto/: it lays out the
-# proto dependencies (scripts/protodeps.sh) and runs `buf generate` with buf.gen.yaml into gen/.
+# proto dependencies and the npm packages (scripts/protodeps.sh), installs Debian's protoc and gRPC
+# Python plugin when missing, and runs `buf generate` with buf.gen.yaml into gen/ (gen/go, gen/ts,
+# gen/python).
 #
 #   ./scripts/gen.sh                     regenerate gen/
 #   ./scripts/gen.sh --update-baseline   also record the current contract as the baseline that
@@ -16,7 +18,7 @@ for arg in "$@"; do
   case "$arg" in
     --update-baseline) update_baseline=true ;;
     -h | --help)
-      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -27,6 +29,7 @@ for arg in "$@"; do
 done
 
 ./scripts/protodeps.sh
+./scripts/ensure-apt.sh protobuf-compiler protobuf-compiler-grpc
 go tool buf generate
 
 if $update_baseline; then

@@ -3,7 +3,7 @@
 # workspace finds them. Buf's schema registry is unreachable from our machines, so they come from
 # pinned packages instead of `deps:`:
 #   - googleapis protos from the npm package google-proto-files (package.json + package-lock.json,
-#     installed with `npm ci` when node_modules does not match the lock file);
+#     installed with `npm ci` by ensure-npm.sh when node_modules does not match the lock file);
 #   - buf/validate/validate.proto from the Go module github.com/bufbuild/protovalidate at the
 #     version and checksum pinned below (fetched through the Go module proxy, checked by go's
 #     checksum database and again here).
@@ -33,13 +33,9 @@ googleapis_files=(
 
 out=.build/protodeps
 
-# npm: reinstall only when the lock file changed since the last install.
-lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-stamp=node_modules/.modeplatform-lock.sha256
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
-  echo "$lock_sum" >"$stamp"
-fi
+# npm (google-proto-files here; protoc-gen-es for buf.gen.yaml): reinstalled only when the lock
+# file changed since the last install.
+./scripts/ensure-npm.sh
 
 # Go module: `go mod download` outside any module, so go.mod and go.sum are left alone.
 tmp=$(mktemp -d)

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,16 +13,79 @@ import (
 )
 
 // dedupe makes creating methods safe to retry (AIP-155): within a window, a
-// request with the same request_id answers the first request's result
-// instead of creating again. A duplicate arriving while the first is still
-// in flight waits for it. The id is scoped by method and workspace (and the
-// caller, once callers are identified), and bound to the request's content:
-// the same id with a different request is refused.
+// request with the same request_id (or, equivalently, the same
+// Idempotency-Key header) answers the first request's result instead of
+// creating again. A duplicate arriving while the first is still in flight
+// waits for it. The id is scoped by the caller's identity (Options.CallerID),
+// the method and the resource, and bound to the request's content: the same
+// id with a different request is refused. One caller can therefore never
+// obtain another's result by sending its id.
 type dedupe struct {
 	window time.Duration
 	now    func() time.Time
+	caller func(context.Context) string // identity of the authenticated caller; "" when anonymous
 	mu     sync.Mutex
 	byKey  *lru.Cache[string, *dedupeEntry]
+}
+
+// IdempotencyKeyHeader is the HTTP header a caller may send instead of a
+// create's request_id field (both may be sent when they are equal).
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+type idempotencyKeyCtx struct{}
+
+// idempotencyKey is the Idempotency-Key header of a request as the
+// idempotencyInterceptor put it in ctx: present reports whether the header
+// was sent at all.
+type idempotencyKey struct {
+	value   string
+	present bool
+}
+
+// requestKey returns the id that de-duplicates a create: its request_id, or
+// the Idempotency-Key header when request_id is empty. The header is
+// validated like request_id (an RFC 8941 string's quotes are dropped); both
+// present and different is an error.
+func requestKey(ctx context.Context, requestID string) (string, error) {
+	k, _ := ctx.Value(idempotencyKeyCtx{}).(idempotencyKey)
+	if !k.present {
+		return requestID, nil
+	}
+	v := strings.TrimSpace(k.value)
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if !validToken(v) {
+		return "", invalidArgument(IdempotencyKeyHeader+" header", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-' (a UUID, say)")
+	}
+	if requestID != "" && requestID != v {
+		return "", invalidArgument("request_id", "differs from the "+IdempotencyKeyHeader+" header: send one, or both equal")
+	}
+	return v, nil
+}
+
+// idempotencyInterceptor carries a unary request's Idempotency-Key header
+// into its context for requestKey. Only one header value is allowed.
+type idempotencyInterceptor struct{}
+
+func (idempotencyInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if vals := req.Header().Values(IdempotencyKeyHeader); len(vals) > 0 {
+			if len(vals) > 1 {
+				return nil, invalidArgument(IdempotencyKeyHeader+" header", "must be sent once")
+			}
+			ctx = context.WithValue(ctx, idempotencyKeyCtx{}, idempotencyKey{value: vals[0], present: true})
+		}
+		return next(ctx, req)
+	}
+}
+
+func (idempotencyInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (idempotencyInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next // no create is a stream
 }
 
 type dedupeEntry struct {
@@ -31,23 +96,33 @@ type dedupeEntry struct {
 	expires     time.Time
 }
 
-func newDedupe(entries int, window time.Duration, now func() time.Time) *dedupe {
+func newDedupe(entries int, window time.Duration, now func() time.Time, caller func(context.Context) string) *dedupe {
 	c, err := lru.New[string, *dedupeEntry](entries)
 	if err != nil {
 		panic(err) // only for entries <= 0, which setDefaults rules out
 	}
-	return &dedupe{window: window, now: now, byKey: c}
+	if caller == nil {
+		caller = func(context.Context) string { return "" }
+	}
+	return &dedupe{window: window, now: now, caller: caller, byKey: c}
 }
 
-// do runs create once per (scope, requestID) within the window. An empty
-// requestID runs create every time. fingerprint identifies the request's
-// content.
+// do runs create once per (caller, scope, id) within the window, where id
+// is requestID or the request's Idempotency-Key header (requestKey). No id
+// runs create every time. fingerprint identifies the request's content.
 func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string, fingerprint uint64, create func(context.Context) (M, error)) (M, error) {
 	var zero M
+	requestID, err := requestKey(ctx, requestID)
+	if err != nil {
+		return zero, err
+	}
 	if requestID == "" {
 		return create(ctx)
 	}
-	key := scope + "\x00" + requestID
+	// The caller's identity comes first, length-prefixed: no caller name can
+	// forge another's scope.
+	caller := d.caller(ctx)
+	key := strconv.Itoa(len(caller)) + ":" + caller + "\x00" + scope + "\x00" + requestID
 	d.mu.Lock()
 	e, ok := d.byKey.Get(key)
 	if ok && !e.expires.IsZero() && d.now().After(e.expires) {
@@ -106,8 +181,9 @@ func maybeProcessed(err error) bool {
 		connect.CodeAlreadyExists, connect.CodeCanceled:
 		return false
 	case connect.CodeUnavailable:
-		// Mode's 429 means it did not process the request.
-		return !hasReason(err, ReasonUpstreamRateLimited)
+		// Mode's 429 means it did not process the request; a request refused
+		// by our own rate limit or circuit breaker never left.
+		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen)
 	}
 	return true
 }

@@ -34,6 +34,11 @@ const (
 	ReasonRunNotFinished          = "RUN_NOT_FINISHED"
 )
 
+// ReasonUpstreamCircuitOpen: the circuit breaker toward Mode is open after
+// consecutive failures; nothing was sent to Mode. Part of the contract like
+// the reasons above.
+const ReasonUpstreamCircuitOpen = "UPSTREAM_CIRCUIT_OPEN"
+
 // defaultRetryDelay is the RetryInfo delay suggested when Mode said
 // nothing better.
 const defaultRetryDelay = 2 * time.Second
@@ -56,6 +61,7 @@ func upstreamError(err error, resource string) error {
 	var api *modeclient.APIError
 	var dec *modeclient.DecodeError
 	var tr *modeclient.TransportError
+	var ns *modeclient.NotSentError
 	switch {
 	case errors.As(err, &api):
 		return apiError(api, resource)
@@ -69,6 +75,8 @@ func upstreamError(err error, resource string) error {
 		e := connect.NewError(connect.CodeInternal, errorf("Mode answered %s %s with a response this service cannot read: %s", dec.Method, dec.Route, dec.Reason))
 		addErrorInfo(e, ReasonUpstreamBadResponse, map[string]string{"route": dec.Route})
 		return e
+	case errors.As(err, &ns):
+		return notSentError(ns)
 	case errors.As(err, &tr):
 		e := connect.NewError(connect.CodeUnavailable, errorf("Mode could not be reached (%s %s)", tr.Method, tr.Route))
 		addErrorInfo(e, ReasonUpstreamUnavailable, map[string]string{"route": tr.Route})
@@ -76,6 +84,29 @@ func upstreamError(err error, resource string) error {
 		return e
 	}
 	return connect.NewError(connect.CodeInternal, errorf("internal error reading %s", resource))
+}
+
+// notSentError maps a request refused before it left for Mode: an open
+// circuit breaker, or our own rate limit toward Mode that would have made the
+// caller wait past its deadline. Both are Unavailable with RetryInfo: the
+// caller may retry later, and Mode did nothing. Our own limit shares the
+// UPSTREAM_RATE_LIMITED reason with Mode's 429 (metadata limiter=local).
+func notSentError(ns *modeclient.NotSentError) *connect.Error {
+	wait := ns.RetryAfter
+	if wait <= 0 {
+		wait = defaultRetryDelay
+	}
+	var e *connect.Error
+	switch ns.Reason {
+	case modeclient.NotSentRateLimited:
+		e = connect.NewError(connect.CodeUnavailable, errorf("the rate limit toward Mode would delay this call past its deadline; retry later"))
+		addErrorInfo(e, ReasonUpstreamRateLimited, map[string]string{"limiter": "local"})
+	default:
+		e = connect.NewError(connect.CodeUnavailable, errorf("Mode is failing: requests to it are paused for a while (circuit breaker open); retry later"))
+		addErrorInfo(e, ReasonUpstreamCircuitOpen, nil)
+	}
+	addRetryInfo(e, wait)
+	return e
 }
 
 // apiError maps Mode's HTTP status to a code.

@@ -124,7 +124,7 @@ func TestDedupe(t *testing.T) {
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	d := newDedupe(100, time.Minute, clock)
+	d := newDedupe(100, time.Minute, clock, nil)
 	ctx := context.Background()
 
 	var calls atomic.Int32

@@ -75,3 +75,67 @@ func FuzzDecodePageToken(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseName checks resource-name parsing on any input: it never
+// panics, and a name it accepts is exactly the collections and valid ids it
+// returns, so nothing else (no "..", "%2e", "/", "?", "#", NUL or non-ASCII)
+// can reach a Mode URL. `go test ./service -run '^$' -fuzz FuzzParseName`
+// fuzzes longer.
+func FuzzParseName(f *testing.F) {
+	for _, seed := range []string{
+		"workspaces/parch_and_posey",
+		"workspaces/w/reports/abc123",
+		"workspaces/w/reports/r/runs/x/queryRuns/y",
+		"workspaces/w/reports/..",
+		"workspaces/w/reports/%2e%2e",
+		"workspaces/w/reports/a?b",
+		"workspaces/w/reports/a#b",
+		"workspaces/w/reports/a\x00b",
+		"workspaces/w/reports/\xff\xfe",
+		"workspaces//reports/r",
+		"/workspaces/w",
+		"workspaces/w/",
+	} {
+		f.Add(seed, uint8(0))
+		f.Add(seed, uint8(1))
+		f.Add(seed, uint8(3))
+	}
+	shapes := [][]string{
+		{collWorkspaces},
+		{collWorkspaces, collReports},
+		{collWorkspaces, collSpaces},
+		{collWorkspaces, collReports, collRuns},
+		{collWorkspaces, collReports, collRuns, collQueryRuns},
+		{collWorkspaces, collReports, collQueries},
+		{collWorkspaces, collDataSources},
+	}
+	f.Fuzz(func(t *testing.T, name string, shape uint8) {
+		colls := shapes[int(shape)%len(shapes)]
+		ids, err := parseName("name", name, colls...)
+		if err != nil {
+			if connect.CodeOf(err) != connect.CodeInvalidArgument {
+				t.Fatalf("parseName(%q) error code %v, want InvalidArgument", name, connect.CodeOf(err))
+			}
+			return
+		}
+		if len(ids) != len(colls) {
+			t.Fatalf("parseName(%q) = %d ids for %d collections", name, len(ids), len(colls))
+		}
+		rebuilt := ""
+		for i, id := range ids {
+			if i > 0 {
+				rebuilt += "/"
+			}
+			rebuilt += colls[i] + "/" + id
+			if !validToken(id) {
+				t.Fatalf("parseName(%q) accepted id %q", name, id)
+			}
+		}
+		if rebuilt != name {
+			t.Fatalf("parseName(%q) accepted a name that is not its parts: %q", name, rebuilt)
+		}
+		if !validWorkspaceID(ids[0]) {
+			t.Fatalf("parseName(%q) accepted workspace %q", name, ids[0])
+		}
+	})
+}

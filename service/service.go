@@ -71,6 +71,12 @@ type Options struct {
 	// default 1 MiB.
 	MaxRequestBytes int
 
+	// CallerID names the authenticated caller of the request ctx belongs to
+	// (auth.CallerFromContext, say); creates' request_id and Idempotency-Key
+	// are scoped by it. nil, or "": every caller shares one scope (a
+	// server without caller authentication).
+	CallerID func(ctx context.Context) string
+
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -149,7 +155,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now)}
+	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now, opts.CallerID)}
 	return &Server{
 		core:       c,
 		Workspace:  &WorkspaceServer{core: c},
@@ -173,15 +179,17 @@ type Route struct {
 }
 
 // Routes returns the services' HTTP handlers, with the protovalidate
-// interceptor, the request size limit and the cache-bypass header applied.
+// interceptor, the request size limit, the cache-bypass header and the
+// Idempotency-Key header applied.
 // extra handler options (interceptors for telemetry or auth, say) run before
 // validation.
 func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 	opts := append([]connect.HandlerOption{}, extra...)
 	opts = append(opts,
-		connect.WithInterceptors(validate.NewInterceptor(), cacheControlInterceptor{}),
+		connect.WithInterceptors(validate.NewInterceptor(), cacheControlInterceptor{}, idempotencyInterceptor{}),
 		connect.WithReadMaxBytes(s.core.opts.MaxRequestBytes),
 	)
+	opts = append(opts, CompressionOptions()...) // gzip at BestSpeed, 1 KiB and up (compress.go)
 	var routes []Route
 	add := func(path string, h http.Handler) { routes = append(routes, Route{path, h}) }
 	add(modeplatformv1connect.NewWorkspaceServiceHandler(s.Workspace, opts...))

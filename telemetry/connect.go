@@ -106,10 +106,21 @@ type rpcObserver struct {
 }
 
 // rpcState collects what one RPC did; handlers may call modeclient from
-// several goroutines.
+// several goroutines. It is also a layer of the RPC's context: its parent's
+// values plus itself under callerKey{} (for SetCaller), which spares a
+// context.WithValue per RPC.
 type rpcState struct {
-	mu sync.Mutex
-	c  rpcCounts
+	context.Context // the parent
+	mu              sync.Mutex
+	c               rpcCounts
+}
+
+// Value implements context.Context.
+func (st *rpcState) Value(key any) any {
+	if _, ok := key.(callerKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
 }
 
 type rpcCounts struct {
@@ -159,13 +170,11 @@ func messageCounts(msg any) (rows, size int64) {
 }
 
 func (o *rpcObserver) begin(ctx context.Context, header http.Header) (context.Context, *rpcState) {
-	st := &rpcState{}
+	st := &rpcState{Context: ctx}
 	if o.caller != nil {
 		st.c.caller = o.caller(ctx, header)
 	}
-	ctx = modeclient.WithCallObserver(ctx, st.observe)
-	ctx = context.WithValue(ctx, callerKey{}, st)
-	return ctx, st
+	return modeclient.WithCallObserver(st, st.observe), st
 }
 
 // WrapUnary implements connect.Interceptor.
@@ -216,24 +225,12 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	st.mu.Lock()
 	s := st.c
 	st.mu.Unlock()
-	fromCache := s.calls > 0 && s.requests == 0
 
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		attrs := []attribute.KeyValue{
-			AttrUpstreamCalls.Int(s.calls),
-			AttrUpstreamRequests.Int(s.requests),
-			AttrFromCache.Bool(fromCache),
-		}
-		if s.caller != "" {
-			attrs = append(attrs, AttrCaller.String(s.caller))
-		}
-		if stream {
-			attrs = append(attrs, AttrStreamMessages.Int64(s.messages), AttrStreamRows.Int64(s.rows), AttrStreamBytes.Int64(s.bytes))
-		}
-		span.SetAttributes(attrs...)
+		span.SetAttributes(s.spanAttributes(stream)...)
 	}
 	if stream && o.inst != nil {
-		set := metric.WithAttributes(attribute.String("rpc.method", trimSlash(spec.Procedure)))
+		set := metric.WithAttributeSet(attribute.NewSet(attribute.String("rpc.method", trimSlash(spec.Procedure))))
 		o.inst.streamMessages.Add(ctx, s.messages, set)
 		o.inst.streamRows.Add(ctx, s.rows, set)
 		o.inst.streamBytes.Add(ctx, s.bytes, set)
@@ -243,11 +240,6 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	}
 
 	code, level := "ok", slog.LevelInfo
-	attrs := make([]slog.Attr, 0, 14)
-	attrs = append(attrs,
-		slog.String("procedure", spec.Procedure),
-		slog.String("protocol", peer.Protocol),
-	)
 	var msg string
 	if err != nil {
 		c := connect.CodeOf(err)
@@ -264,7 +256,19 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 			msg = ce.Message()
 		}
 	}
+	if !o.log.Enabled(ctx, level) {
+		return
+	}
+	var buf [18]slog.Attr // on the stack: the record copies them
+	attrs := buf[:0]
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		// First: NewLogHandler leaves records that start with them alone
+		// (no copy of the record to add them at the end).
+		attrs = append(attrs, slog.String(LogKeyTraceID, sc.TraceID().String()), slog.String(LogKeySpanID, sc.SpanID().String()))
+	}
 	attrs = append(attrs,
+		slog.String("procedure", spec.Procedure),
+		slog.String("protocol", peer.Protocol),
 		slog.String("code", code),
 		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 	)
@@ -280,24 +284,95 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	attrs = append(attrs,
 		slog.Int("upstream_calls", s.calls),
 		slog.Int("upstream_requests", s.requests),
-		slog.Bool("from_cache", fromCache),
+		slog.Bool("from_cache", s.fromCache()),
 	)
 	if s.calls > 0 {
-		var outcomes []any
-		for oc := cache.OutcomeMiss; int(oc) < len(s.outcomes); oc++ {
-			if n := s.outcomes[oc]; n > 0 {
-				outcomes = append(outcomes, slog.Int(oc.String(), n))
-			}
-		}
-		if s.uncached > 0 {
-			outcomes = append(outcomes, slog.Int("uncached", s.uncached))
-		}
-		attrs = append(attrs, slog.Group("cache", outcomes...))
+		attrs = append(attrs, s.cacheAttr())
 	}
 	if stream {
 		attrs = append(attrs, slog.Int64("messages", s.messages), slog.Int64("rows", s.rows), slog.Int64("bytes", s.bytes))
 	}
-	o.log.LogAttrs(ctx, level, "rpc", attrs...)
+	// The record is made here rather than by Logger.LogAttrs, which would
+	// also walk the stack for the caller's program counter: the access
+	// log's source location says nothing.
+	r := slog.NewRecord(time.Now(), level, "rpc", 0)
+	r.AddAttrs(attrs...)
+	_ = o.log.Handler().Handle(ctx, r)
+}
+
+// fromCache reports whether the RPC made client calls and all of them were
+// answered without a request to Mode.
+func (s *rpcCounts) fromCache() bool { return s.calls > 0 && s.requests == 0 }
+
+// commonSpanAttrs holds the server span attributes of the usual RPCs (few
+// client calls and requests, no caller recorded, not a stream), so that
+// they are not built for every call: [calls][requests].
+var commonSpanAttrs = func() (t [4][4][]attribute.KeyValue) {
+	for c := range t {
+		for r := range t[c] {
+			t[c][r] = []attribute.KeyValue{AttrUpstreamCalls.Int(c), AttrUpstreamRequests.Int(r), AttrFromCache.Bool(c > 0 && r == 0)}
+		}
+	}
+	return t
+}()
+
+// spanAttributes returns the attributes finish sets on the server span.
+// The caller must not modify the slice.
+func (s *rpcCounts) spanAttributes(stream bool) []attribute.KeyValue {
+	if !stream && s.caller == "" && s.calls < len(commonSpanAttrs) && s.requests < len(commonSpanAttrs[0]) {
+		return commonSpanAttrs[s.calls][s.requests]
+	}
+	attrs := make([]attribute.KeyValue, 0, 7)
+	attrs = append(attrs,
+		AttrUpstreamCalls.Int(s.calls),
+		AttrUpstreamRequests.Int(s.requests),
+		AttrFromCache.Bool(s.fromCache()),
+	)
+	if s.caller != "" {
+		attrs = append(attrs, AttrCaller.String(s.caller))
+	}
+	if stream {
+		attrs = append(attrs, AttrStreamMessages.Int64(s.messages), AttrStreamRows.Int64(s.rows), AttrStreamBytes.Int64(s.bytes))
+	}
+	return attrs
+}
+
+// accessLogCacheKey is the access log's group of cache outcome counts.
+const accessLogCacheKey = "cache"
+
+// singleCallCache holds the access log's cache group of an RPC that made
+// one client call, by outcome (the last entry: an uncached call).
+var singleCallCache = func() (t [len(rpcCounts{}.outcomes) + 1]slog.Attr) {
+	for oc := range len(t) - 1 {
+		t[oc] = slog.Attr{Key: accessLogCacheKey, Value: slog.GroupValue(slog.Int(cache.Outcome(oc).String(), 1))}
+	}
+	t[len(t)-1] = slog.Attr{Key: accessLogCacheKey, Value: slog.GroupValue(slog.Int("uncached", 1))}
+	return t
+}()
+
+// cacheAttr returns the access log's cache group: how many client calls
+// the cache answered in each way, and how many did not go through it.
+func (s *rpcCounts) cacheAttr() slog.Attr {
+	if s.calls == 1 {
+		if s.uncached == 1 {
+			return singleCallCache[len(singleCallCache)-1]
+		}
+		for oc, n := range s.outcomes {
+			if n == 1 {
+				return singleCallCache[oc]
+			}
+		}
+	}
+	group := make([]slog.Attr, 0, len(s.outcomes)+1)
+	for oc, n := range s.outcomes {
+		if n > 0 {
+			group = append(group, slog.Int(cache.Outcome(oc).String(), n))
+		}
+	}
+	if s.uncached > 0 {
+		group = append(group, slog.Int("uncached", s.uncached))
+	}
+	return slog.Attr{Key: accessLogCacheKey, Value: slog.GroupValue(group...)}
 }
 
 func trimSlash(s string) string {

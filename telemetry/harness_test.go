@@ -80,10 +80,15 @@ type stackConfig struct {
 	modeOpts []modetest.Option
 	// tracingOff builds the same stack without any telemetry (for the benchmark).
 	tracingOff bool
-	// spanProcessor replaces the in-memory exporter's simple span processor.
-	spanProcessor sdktrace.SpanProcessor
+	// spanExporter, when set, replaces the in-memory exporter (and its
+	// simple span processor): it is fed as Setup feeds the environment's
+	// exporters (Config.SpanExporters).
+	spanExporter sdktrace.SpanExporter
 	// plainCaller leaves the callers' clients uninstrumented.
 	plainCaller bool
+	// guard, when set, wraps the instrumented Mode transport, as the
+	// upstream limiter does in the binary.
+	guard func(http.RoundTripper) http.RoundTripper
 	// discardLogs formats log records but keeps none (benchmarks).
 	discardLogs bool
 }
@@ -123,17 +128,18 @@ func newStack(t testing.TB, cfg stackConfig) *stack {
 	t.Cleanup(tr.CloseIdleConnections)
 	base := &http.Client{Transport: tr}
 	if !cfg.tracingOff {
-		sp := cfg.spanProcessor
-		if sp == nil {
-			sp = sdktrace.NewSimpleSpanProcessor(s.spans)
-		}
-		tel, err := telemetry.Setup(t.Context(), telemetry.Config{
+		tcfg := telemetry.Config{
 			ServiceName:    "modeplatform-test",
 			ServiceVersion: "v0.0.0-test",
 			Stdout:         s.stdout,
 			Logger:         logger,
-			SpanProcessors: []sdktrace.SpanProcessor{sp},
-		})
+		}
+		if cfg.spanExporter != nil {
+			tcfg.SpanExporters = []sdktrace.SpanExporter{cfg.spanExporter}
+		} else {
+			tcfg.SpanProcessors = []sdktrace.SpanProcessor{sdktrace.NewSimpleSpanProcessor(s.spans)}
+		}
+		tel, err := telemetry.Setup(t.Context(), tcfg)
 		if err != nil {
 			t.Fatalf("telemetry.Setup: %v", err)
 		}
@@ -145,6 +151,9 @@ func newStack(t testing.TB, cfg stackConfig) *stack {
 		s.tel = tel
 		handlerOpts = tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
 		clientOpts = tel.ModeClientOptions(base)
+		if cfg.guard != nil {
+			clientOpts = append(clientOpts, modeclient.WithHTTPClient(&http.Client{Transport: cfg.guard(tel.WrapTransport(tr))}))
+		}
 		oc, err := otelconnect.NewInterceptor(otelconnect.WithTracerProvider(tel.TracerProvider()),
 			otelconnect.WithPropagator(tel.Propagator()), otelconnect.WithoutMetrics())
 		if err != nil {

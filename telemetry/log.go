@@ -16,8 +16,9 @@ const (
 // NewLogHandler wraps next so that every record logged with a context that
 // carries a valid span context (slog's *Context methods, LogAttrs) gets
 // trace_id and span_id attributes, as hex strings. Records without one pass
-// through unchanged. The attributes are added to the record, so inside a
-// WithGroup they land in the open group.
+// through unchanged, and so do records whose first attribute is already
+// trace_id (the access log's). The attributes are added to the record, so
+// inside a WithGroup they land in the open group.
 func NewLogHandler(next slog.Handler) slog.Handler {
 	return &logHandler{next: next}
 }
@@ -29,7 +30,7 @@ func (h *logHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.
 
 // Handle implements slog.Handler.
 func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !startsWithTraceID(r) {
 		r = r.Clone()
 		r.AddAttrs(
 			slog.String(LogKeyTraceID, sc.TraceID().String()),
@@ -37,6 +38,16 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		)
 	}
 	return h.next.Handle(ctx, r)
+}
+
+// startsWithTraceID reports whether the first attribute of r is trace_id:
+// the record already carries the trace (the access log's do).
+func startsWithTraceID(r slog.Record) (yes bool) {
+	r.Attrs(func(a slog.Attr) bool {
+		yes = a.Key == LogKeyTraceID
+		return false
+	})
+	return yes
 }
 
 // WithAttrs implements slog.Handler.

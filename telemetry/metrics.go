@@ -41,12 +41,13 @@ type instruments struct {
 	streamMessages metric.Int64Counter
 	streamRows     metric.Int64Counter
 	streamBytes    metric.Int64Counter
+	waits          metric.Float64Histogram
 }
 
 func newInstruments(m metric.Meter) (instruments, error) {
 	var (
 		in   instruments
-		errs = make([]error, 5)
+		errs = make([]error, 6)
 	)
 	in.retries, errs[0] = m.Int64Counter(MetricUpstreamRetries, metric.WithUnit("{retry}"),
 		metric.WithDescription("Retries of requests to Mode, by route template and the status that caused them (0: a transport error)."))
@@ -58,6 +59,9 @@ func newInstruments(m metric.Meter) (instruments, error) {
 		metric.WithDescription("Result rows sent on server streams, by RPC method."))
 	in.streamBytes, errs[4] = m.Int64Counter(MetricStreamBytes, metric.WithUnit("By"),
 		metric.WithDescription("Encoded size of the messages sent on server streams, by RPC method."))
+	in.waits, errs[5] = m.Float64Histogram(MetricWaitDuration, metric.WithUnit("s"),
+		metric.WithDescription("Time requests waited before they could go on (RecordWait), by what they waited for."),
+		metric.WithExplicitBucketBoundaries(waitBuckets...))
 	if err := errors.Join(errs...); err != nil {
 		return in, fmt.Errorf("telemetry: instruments: %w", err)
 	}

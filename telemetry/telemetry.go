@@ -15,6 +15,9 @@
 //     span around every cached read, retries as span events, upstream
 //     metrics.
 //   - Telemetry.ObserveCache exports the response cache's counters.
+//   - RecordWait (and Telemetry.RecordWait) records time spent waiting
+//     before a request could go on (the upstream rate limit, a concurrency
+//     slot) as a span event and a histogram.
 //   - Telemetry.AdminHandler serves /metrics (Prometheus text) and
 //     /debug/pprof/.
 //   - NewLogHandler adds trace_id and span_id to every log record made
@@ -77,9 +80,12 @@ type Config struct {
 	// default slog.Default().
 	Logger *slog.Logger
 
-	// SpanProcessors are added to the tracer provider besides the exporters
-	// chosen by the environment (tests: an in-memory exporter behind a
-	// simple span processor).
+	// SpanExporters are added besides the exporters chosen by the
+	// environment, and fed the same way: through a batch span processor
+	// (OTEL_BSP_* apply) that receives ended spans in bursts.
+	SpanExporters []sdktrace.SpanExporter
+	// SpanProcessors are added to the tracer provider as they are (tests:
+	// an in-memory exporter behind a simple span processor).
 	SpanProcessors []sdktrace.SpanProcessor
 	// MetricReaders are added to the meter provider besides the Prometheus
 	// reader behind AdminHandler and the readers chosen by the environment.
@@ -118,7 +124,10 @@ type Telemetry struct {
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), and "none" otherwise, so that a
 // server started with nothing configured does not report failed exports to
 // localhost:4318 forever. OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
-// OTEL_BSP_* and OTEL_RESOURCE_ATTRIBUTES are honoured by the SDK.
+// OTEL_BSP_* and OTEL_RESOURCE_ATTRIBUTES are honoured by the SDK. Each
+// exporter is fed by the SDK's batch span processor, which receives ended
+// spans in bursts (up to 64 spans, or 100 ms) rather than one by one, so
+// that ending a span does not wake the processor's goroutine every time.
 //
 // Metrics are always kept for AdminHandler's /metrics (Prometheus text);
 // OTEL_METRICS_EXPORTER adds "otlp" or "console" readers with the same
@@ -140,8 +149,8 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		return nil, err
 	}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	for _, e := range spanExporters {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(e))
+	for _, e := range append(spanExporters, cfg.SpanExporters...) {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanBuffer(sdktrace.NewBatchSpanProcessor(e), spanBurst, spanBufferDelay)))
 	}
 	for _, p := range cfg.SpanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
@@ -185,7 +194,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		otelconnect.WithTrustRemote(), // callers are internal services: continue their trace
 		otelconnect.WithTracerProvider(tp),
 		otelconnect.WithMeterProvider(mp),
-		otelconnect.WithPropagator(prop),
+		otelconnect.WithPropagator(headerPropagator{prop}),
 	)
 	if err != nil {
 		return fail(fmt.Errorf("telemetry: otelconnect: %w", err))
@@ -193,6 +202,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(mp)
+	current.Store(t)
 	otel.SetTextMapPropagator(prop)
 	logger := cfg.Logger
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
@@ -281,6 +291,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	t.shutdown = true
+	current.CompareAndSwap(t, nil)
 	regs := t.regs
 	t.regs = nil
 	t.mu.Unlock()

@@ -66,7 +66,7 @@ func (t *Telemetry) WrapTransport(rt http.RoundTripper) http.RoundTripper {
 	return otelhttp.NewTransport(inner,
 		otelhttp.WithTracerProvider(t.tp),
 		otelhttp.WithMeterProvider(t.mp),
-		otelhttp.WithPropagators(t.prop),
+		otelhttp.WithPropagators(headerPropagator{t.prop}),
 		otelhttp.WithSpanNameFormatter(upstreamSpanName),
 		otelhttp.WithMetricAttributesFn(func(r *http.Request) []attribute.KeyValue {
 			if _, route, ok := modeclient.RouteFromContext(r.Context()); ok {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +24,13 @@ const (
 	defaultCacheBytes    = 256 << 20
 	defaultShutdownGrace = 25 * time.Second
 	defaultUnaryTimeout  = 60 * time.Second
+
+	defaultUpstreamRPS         = 4 // Mode's own limit per credential
+	defaultUpstreamConcurrency = 8 // requests in flight per credential
+	defaultBreakerFailures     = 5 // consecutive failures that open the breaker
+	defaultBreakerOpen         = 30 * time.Second
+	defaultCallerRPS           = 50 // calls per second per caller
+	defaultCallerStreams       = 32 // open server streams per caller
 )
 
 // config is the server's settings: defaults, overridden by environment variables, overridden by
@@ -45,10 +54,33 @@ type config struct {
 
 	logLevel  slog.Level
 	logFormat string // "json" or "text"
+
+	// policy is the caller policy file (package auth); "" serves without caller authentication,
+	// on loopback addresses only.
+	policy string
+	// credentials is the Mode credentials file (package upstream): workspace → token/secret.
+	credentials string
+
+	tlsCert, tlsKey string // serve TLS (HTTP/1.1 and HTTP/2) with this certificate and key
+	clientCA        string // verify client certificates against these CAs (mTLS, optional per caller)
+
+	upstreamRPS         float64       // requests per second toward Mode per credential
+	upstreamBurst       int           // 0: ceil(upstreamRPS)
+	upstreamConcurrency int           // requests in flight per credential
+	breakerFailures     int           // consecutive failures that open the circuit breaker
+	breakerOpen         time.Duration // how long it stays open before a probe
+
+	callerRPS     float64 // calls per second per caller; 0: no limit
+	callerBurst   int     // 0: 2 × callerRPS
+	callerStreams int     // open server streams per caller; 0: no limit
+
+	// redisURL is the Redis of the cache the replicas share (redis.go, package sharedcache); ""
+	// keeps the cache per process. It may hold a password: never logged.
+	redisURL string
 }
 
 // useEmulator reports whether the server runs the built-in Mode emulator (no credentials given).
-func (c config) useEmulator() bool { return c.token == "" && c.secret == "" }
+func (c config) useEmulator() bool { return c.token == "" && c.secret == "" && c.credentials == "" }
 
 // setting is one flag and its environment variable.
 type setting struct {
@@ -70,6 +102,20 @@ var settings = []setting{
 	{"unary-timeout", "UNARY_TIMEOUT"},
 	{"log-level", "LOG_LEVEL"},
 	{"log-format", "LOG_FORMAT"},
+	{"policy", "POLICY_FILE"},
+	{"credentials", "MODE_CREDENTIALS_FILE"},
+	{"tls-cert", "TLS_CERT"},
+	{"tls-key", "TLS_KEY"},
+	{"client-ca", "TLS_CLIENT_CA"},
+	{"upstream-rps", "MODE_RATE_LIMIT"},
+	{"upstream-burst", "MODE_RATE_BURST"},
+	{"upstream-concurrency", "MODE_CONCURRENCY"},
+	{"upstream-breaker-failures", "MODE_BREAKER_FAILURES"},
+	{"upstream-breaker-open", "MODE_BREAKER_OPEN"},
+	{"caller-rps", "CALLER_RATE_LIMIT"},
+	{"caller-burst", "CALLER_RATE_BURST"},
+	{"caller-streams", "CALLER_STREAMS"},
+	{"redis-url", "REDIS_URL"},
 }
 
 // envFor returns the environment variable of a flag.
@@ -95,6 +141,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		unaryTimeout:  defaultUnaryTimeout,
 		logLevel:      slog.LevelInfo,
 		logFormat:     "json",
+
+		upstreamRPS:         defaultUpstreamRPS,
+		upstreamConcurrency: defaultUpstreamConcurrency,
+		breakerFailures:     defaultBreakerFailures,
+		breakerOpen:         defaultBreakerOpen,
+		callerRPS:           defaultCallerRPS,
+		callerStreams:       defaultCallerStreams,
 	}
 	var corsOrigins string
 	cacheBytes := byteSize(c.cacheBytes)
@@ -116,6 +169,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.unaryTimeout, "unary-timeout", c.unaryTimeout, "deadline of a unary call whose caller set none (0: none); streams are exempt")
 	fs.TextVar(&c.logLevel, "log-level", c.logLevel, "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", c.logFormat, "log format: json or text")
+	fs.StringVar(&c.policy, "policy", "", "caller policy `file` (YAML: callers, SHA-256 key hashes, workspaces, scopes); reloaded on SIGHUP and when it changes; without it the server trusts every caller and listens on loopback only")
+	fs.StringVar(&c.credentials, "credentials", "", "Mode credentials `file` (YAML: workspace → token/secret or *_env variables); MODE_API_TOKEN/SECRET, if set, serve the other workspaces")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve TLS with this certificate `file` (PEM; with --tls-key); reloaded on SIGHUP")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` of --tls-cert (PEM)")
+	fs.StringVar(&c.clientCA, "client-ca", "", "verify client certificates against these CAs (PEM `file`); callers may then authenticate with a certificate named in the policy")
+	fs.Float64Var(&c.upstreamRPS, "upstream-rps", c.upstreamRPS, "requests per second toward Mode per credential, retries included (Mode allows about 4); negative: no limit")
+	fs.IntVar(&c.upstreamBurst, "upstream-burst", 0, "requests toward Mode that may go at once after a quiet spell (0: the rate, rounded up)")
+	fs.IntVar(&c.upstreamConcurrency, "upstream-concurrency", c.upstreamConcurrency, "requests in flight toward Mode per credential; negative: no limit")
+	fs.IntVar(&c.breakerFailures, "upstream-breaker-failures", c.breakerFailures, "consecutive Mode failures (5xx, connection errors) that open the circuit breaker")
+	fs.DurationVar(&c.breakerOpen, "upstream-breaker-open", c.breakerOpen, "how long the open circuit breaker fails calls fast before it lets one probe through")
+	fs.Float64Var(&c.callerRPS, "caller-rps", c.callerRPS, "calls per second per caller (the policy's caller, else the peer address); 0: no limit")
+	fs.IntVar(&c.callerBurst, "caller-burst", 0, "calls a caller may make at once after idling (0: twice --caller-rps)")
+	fs.IntVar(&c.callerStreams, "caller-streams", c.callerStreams, "server streams a caller may hold open at once; 0: no limit")
+	fs.StringVar(&c.redisURL, "redis-url", "", "`URL` of the Redis the replicas share their cache, fetches, invalidations and Mode rate limit through (redis://[:password@]host:port/db, rediss:// for TLS); empty: each replica on its own (prefer the environment variable: flags show in process lists)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: modeplatform [flags]\n\n"+
 			"Serves the modeplatform.v1 API (gRPC, Connect, gRPC-Web) over Mode's REST API.\n"+
@@ -172,6 +239,31 @@ func (c config) validate() error {
 	case c.token == "" && c.secret != "":
 		errs = append(errs, errors.New("MODE_API_SECRET (--mode-api-secret) is set but MODE_API_TOKEN (--mode-api-token) is not: Mode needs both; unset both to serve the built-in emulator"))
 	}
+	if c.policy == "" && c.listen != "" && !loopback(c.listen) {
+		errs = append(errs, fmt.Errorf("refusing to listen on %s without a caller policy: anyone who reaches that address could use this server's Mode credentials; "+
+			"give POLICY_FILE (--policy) to authenticate callers, or listen on a loopback address such as %s", c.listen, defaultListen))
+	}
+	switch {
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		errs = append(errs, errors.New("TLS_CERT (--tls-cert) and TLS_KEY (--tls-key) go together: give both or neither"))
+	case c.clientCA != "" && c.tlsCert == "":
+		errs = append(errs, errors.New("TLS_CLIENT_CA (--client-ca) needs TLS: give TLS_CERT (--tls-cert) and TLS_KEY (--tls-key)"))
+	}
+	if math.IsNaN(c.upstreamRPS) || math.IsInf(c.upstreamRPS, 0) || c.upstreamRPS == 0 {
+		errs = append(errs, fmt.Errorf("MODE_RATE_LIMIT (--upstream-rps) must be a positive rate (or negative for none), not %v", c.upstreamRPS))
+	}
+	if c.upstreamBurst < 0 || c.callerBurst < 0 || c.callerStreams < 0 {
+		errs = append(errs, errors.New("MODE_RATE_BURST, CALLER_RATE_BURST and CALLER_STREAMS must not be negative"))
+	}
+	if c.upstreamConcurrency == 0 {
+		errs = append(errs, errors.New("MODE_CONCURRENCY (--upstream-concurrency) must be positive (or negative for no limit)"))
+	}
+	if c.breakerFailures <= 0 || c.breakerOpen <= 0 {
+		errs = append(errs, errors.New("MODE_BREAKER_FAILURES and MODE_BREAKER_OPEN must be positive"))
+	}
+	if math.IsNaN(c.callerRPS) || math.IsInf(c.callerRPS, 0) || c.callerRPS < 0 {
+		errs = append(errs, fmt.Errorf("CALLER_RATE_LIMIT (--caller-rps) must be 0 (no limit) or positive, not %v", c.callerRPS))
+	}
 	if err := checkBaseURL(c.baseURL); err != nil {
 		errs = append(errs, err)
 	}
@@ -196,7 +288,24 @@ func (c config) validate() error {
 	if c.logFormat != "json" && c.logFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT (--log-format) must be json or text, not %q", c.logFormat))
 	}
+	if err := redisURLError(c.redisURL); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// loopback reports whether a listen address binds a loopback interface only: localhost or a
+// loopback IP. An empty host (all interfaces) and other names are not.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkBaseURL accepts an http(s) URL with a host and no credentials, query or fragment. The URL

@@ -15,6 +15,14 @@
 // and --log-format (LOG_FORMAT); see --help. Logs are JSON on stderr by default and never hold
 // the credentials.
 //
+// Security (README "Security", SECURITY.md): --policy (POLICY_FILE) names the callers, their
+// keys' SHA-256 hashes, workspaces and scopes, and is reloaded on SIGHUP and when it changes;
+// without it the server listens on loopback only. --tls-cert, --tls-key and --client-ca serve
+// TLS and client certificates; --credentials (MODE_CREDENTIALS_FILE) gives each workspace its
+// own Mode credential. --upstream-rps, --upstream-burst, --upstream-concurrency and
+// --upstream-breaker-* protect Mode; --caller-rps, --caller-burst and --caller-streams protect
+// the server from a caller.
+//
 // On SIGTERM or SIGINT the server reports NOT_SERVING to health checks, lets in-flight calls
 // finish within --shutdown-grace, closes its cache and the emulator, and exits 0.
 package main
@@ -36,6 +44,7 @@ import (
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/telemetry"
+	"github.com/modeplatform/modeplatform/upstream"
 )
 
 func main() {
@@ -65,6 +74,8 @@ type hooks struct {
 	// draining runs after health turned NOT_SERVING and before the server stops accepting
 	// connections.
 	draining func()
+	// hup replaces SIGHUP (reload the policy and the TLS certificate).
+	hup <-chan os.Signal
 }
 
 // runWith is run with hooks.
@@ -74,6 +85,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	if h.hup == nil {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		h.hup = hup
+	}
 
 	// Telemetry first (it is silent when all is well), so everything after it is traced.
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceVersion: version(), Stdout: stdout, Logger: logger})
@@ -89,10 +106,15 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}()
 
-	up := upstream{
+	up := modeTarget{
 		baseURL:   cfg.baseURL,
 		cred:      modeclient.Credential{Token: cfg.token, Secret: cfg.secret},
 		workspace: cfg.workspace,
+	}
+	if cfg.credentials != "" {
+		if up.workspaces, err = upstream.LoadCredentials(cfg.credentials, getenv); err != nil {
+			return err
+		}
 	}
 	var emu *emulator
 	if cfg.useEmulator() {
@@ -135,8 +157,12 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(telemetry.NewLogHandler(h))
 }
 
-// version is the module version the binary was built from, or "dev".
+// version is the version stamped at link time (buildVersion), else the module version the binary
+// was built from, or "dev".
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
 		return "dev"

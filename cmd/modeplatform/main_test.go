@@ -559,6 +559,8 @@ func TestParseConfig(t *testing.T) {
 			want := config{
 				baseURL: "https://app.mode.com", listen: "127.0.0.1:8080", adminListen: "127.0.0.1:9090", cacheEntries: 10_000, cacheBytes: 256 << 20,
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
+				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
+				callerRPS: 50, callerStreams: 32,
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -572,12 +574,22 @@ func TestParseConfig(t *testing.T) {
 			"MODE_WORKSPACE": "acme", "LISTEN_ADDR": ":9090", "ADMIN_ADDR": ":9999", "CORS_ORIGINS": "https://a.example.com, https://B.example.com",
 			"CACHE_ENTRIES": "5", "CACHE_BYTES": "1GiB", "SHUTDOWN_GRACE": "3s", "UNARY_TIMEOUT": "0",
 			"LOG_LEVEL": "debug", "LOG_FORMAT": "text",
+			// Listening on every interface needs a policy.
+			"POLICY_FILE": "/etc/modeplatform/policy.yaml", "MODE_CREDENTIALS_FILE": "/etc/modeplatform/mode.yaml",
+			"TLS_CERT": "/tls/cert.pem", "TLS_KEY": "/tls/key.pem", "TLS_CLIENT_CA": "/tls/ca.pem",
+			"MODE_RATE_LIMIT": "2.5", "MODE_RATE_BURST": "3", "MODE_CONCURRENCY": "4",
+			"MODE_BREAKER_FAILURES": "7", "MODE_BREAKER_OPEN": "1m",
+			"CALLER_RATE_LIMIT": "10", "CALLER_RATE_BURST": "20", "CALLER_STREAMS": "0",
 		}, func(t *testing.T, c config) {
 			want := config{
 				baseURL: "https://mode.example.com", token: "t", secret: "s", workspace: "acme", listen: ":9090", adminListen: ":9999",
 				corsOrigins:  []string{"https://a.example.com", "https://b.example.com"},
 				cacheEntries: 5, cacheBytes: 1 << 30, shutdownGrace: 3 * time.Second, unaryTimeout: 0,
 				logLevel: slog.LevelDebug, logFormat: "text",
+				policy: "/etc/modeplatform/policy.yaml", credentials: "/etc/modeplatform/mode.yaml",
+				tlsCert: "/tls/cert.pem", tlsKey: "/tls/key.pem", clientCA: "/tls/ca.pem",
+				upstreamRPS: 2.5, upstreamBurst: 3, upstreamConcurrency: 4, breakerFailures: 7, breakerOpen: time.Minute,
+				callerRPS: 10, callerBurst: 20, callerStreams: 0,
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -600,6 +612,8 @@ func TestParseConfig(t *testing.T) {
 				baseURL: "http://127.0.0.1:1", token: "ft", secret: "fs", workspace: "flagws", listen: "127.0.0.1:0", adminListen: "off",
 				corsOrigins: []string{"*"}, cacheEntries: 7, cacheBytes: 500e6, shutdownGrace: time.Second,
 				unaryTimeout: 5 * time.Second, logLevel: slog.LevelWarn, logFormat: "json",
+				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
+				callerRPS: 50, callerStreams: 32,
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)

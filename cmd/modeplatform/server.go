@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,11 +18,14 @@ import (
 	"connectrpc.com/grpcreflect"
 	"github.com/rs/cors"
 
+	"github.com/modeplatform/modeplatform/auth"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/service"
 	"github.com/modeplatform/modeplatform/telemetry"
+	"github.com/modeplatform/modeplatform/upstream"
+	"github.com/modeplatform/modeplatform/web"
 )
 
 // HTTP server limits. There is deliberately no WriteTimeout (nor ReadTimeout): it would cut
@@ -30,18 +34,36 @@ const (
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
+	// maxConcurrentStreams caps the HTTP/2 streams (calls) one connection may have open: a
+	// single client cannot multiplex without bound on one connection.
+	maxConcurrentStreams = 100
+	// policyPoll is how often the policy file is checked for changes (SIGHUP reloads at once).
+	policyPoll = 5 * time.Second
 )
 
-// upstream is the Mode the services call.
-type upstream struct {
-	baseURL   string
-	cred      modeclient.Credential // never logged as such; its LogValue is a fingerprint
-	workspace string
-	emulated  bool
+// modeTarget is the Mode the services call.
+type modeTarget struct {
+	baseURL    string
+	cred       modeclient.Credential // the default credential; never logged as such (LogValue is a fingerprint)
+	workspaces upstream.Credentials  // per-workspace credentials (--credentials)
+	workspace  string
+	emulated   bool
 }
 
 // serve runs the API server until ctx ends, then drains it. It closes what it opened.
-func serve(ctx context.Context, cfg config, up upstream, tel *telemetry.Telemetry, logger *slog.Logger, stdout io.Writer, h hooks) error {
+func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Telemetry, logger *slog.Logger, stdout io.Writer, h hooks) error {
+	var policy *auth.Store
+	if cfg.policy != "" {
+		var err error
+		if policy, err = auth.NewStore(cfg.policy, logger); err != nil {
+			return err
+		}
+	}
+	tlsConf, certs, err := loadTLS(cfg)
+	if err != nil {
+		return err
+	}
+
 	ch, err := cache.New(cache.Options{MaxEntries: cfg.cacheEntries, MaxBytes: cfg.cacheBytes})
 	if err != nil {
 		return err
@@ -54,24 +76,53 @@ func serve(ctx context.Context, cfg config, up upstream, tel *telemetry.Telemetr
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 32
 	defer transport.CloseIdleConnections()
-	clientOpts := append(tel.ModeClientOptions(&http.Client{Transport: transport}),
-		modeclient.WithCache(ch),
-		modeclient.WithUserAgent("modeplatform/"+version()+" (+go)"),
-	)
-	client, err := modeclient.New(up.baseURL, up.cred, clientOpts...)
+	// One Mode client per credential, all on one cache (its keys carry the credential's
+	// fingerprint); each credential's requests pass its rate limit, concurrency limit and circuit
+	// breaker, below modeclient's retries and above telemetry's client spans.
+	shared, err := startSharedCache(cfg, ch, up, logger) // REDIS_URL: the cache the replicas share
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(service.Options{Upstream: service.SingleClient(client), Logger: logger})
+	defer shared.close()
+	pool, err := upstream.New(upstream.Options{
+		BaseURL:    up.baseURL,
+		Workspaces: up.workspaces,
+		Default:    up.cred,
+		Limits: upstream.Limits{
+			RPS: cfg.upstreamRPS, Burst: cfg.upstreamBurst, Concurrency: cfg.upstreamConcurrency,
+			BreakerFailures: cfg.breakerFailures, BreakerOpen: cfg.breakerOpen,
+		},
+		Transport:     transport,
+		WrapTransport: shared.wrapTransport(tel.WrapTransport),
+		ClientOptions: []modeclient.Option{
+			modeclient.WithTracerProvider(tel.TracerProvider()),
+			modeclient.WithRetryObserver(tel.ObserveRetry),
+			modeclient.WithCache(ch),
+			modeclient.WithUserAgent("modeplatform/" + version() + " (+go)"),
+		},
+		ObserveWait: tel.RecordWait, // waits for the rate limit and concurrency slots: span events and a histogram
+		Logger:      logger,
+	})
+	if err != nil {
+		return err
+	}
+	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID})
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
+	guards, err := newGuards(cfg, policy)
+	if err != nil {
+		return err
+	}
 
 	health := grpchealth.NewStaticChecker(service.ServiceNames...)
+	shared.reportHealth(health)
 	srv := &http.Server{
-		Handler:           withCORS(cfg.corsOrigins, newMux(svc, health, tel, cfg.unaryTimeout, logger)),
-		Protocols:         protocols(),
+		Handler:           withCORS(cfg.corsOrigins, auth.WithClientCertificates(newMux(svc, health, tel, cfg.unaryTimeout, logger, guards...))),
+		Protocols:         protocols(tlsConf != nil),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
+		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -82,6 +133,9 @@ func serve(ctx context.Context, cfg config, up upstream, tel *telemetry.Telemetr
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
+	if tlsConf != nil {
+		ln = tls.NewListener(ln, tlsConf)
+	}
 	addr := ln.Addr().String()
 	logger.Info("modeplatform listening",
 		"addr", addr,
@@ -90,10 +144,29 @@ func serve(ctx context.Context, cfg config, up upstream, tel *telemetry.Telemetr
 		"emulator", up.emulated,
 		"workspace", up.workspace,
 		"credential", up.cred, // logs a fingerprint only
+		"workspace_credentials", up.workspaces.Workspaces(),
+		"tls", tlsConf != nil,
+		"client_certificates", cfg.clientCA != "",
+		"policy", cfg.policy,
+		"upstream_rps", cfg.upstreamRPS,
+		"upstream_concurrency", cfg.upstreamConcurrency,
+		"caller_rps", cfg.callerRPS,
+		"caller_streams", cfg.callerStreams,
 		"cors_origins", cfg.corsOrigins,
 		"cache_entries", cfg.cacheEntries,
 		"cache_bytes", cfg.cacheBytes,
 	)
+	if policy == nil {
+		logger.Warn("no caller policy (POLICY_FILE, --policy): every caller is trusted, so the server listens on loopback only",
+			"addr", addr)
+	}
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	reloaded := make(chan struct{})
+	go func() {
+		defer close(reloaded)
+		watchReloads(reloadCtx, policy, certs, h.hup, logger)
+	}()
+	defer func() { stopReload(); <-reloaded }()
 	if up.emulated {
 		fmt.Fprintf(stdout, "modeplatform: serving the demo workspace %s on %s\n"+
 			"  try: grpcurl -plaintext %s list\n"+
@@ -188,24 +261,36 @@ func closeAdmin(srv *http.Server, errc chan error) {
 	<-errc
 }
 
-// protocols serves HTTP/1.1 and unencrypted HTTP/2 (h2c, prior knowledge as gRPC clients use
-// it) on one port.
-func protocols() *http.Protocols {
+// protocols serves HTTP/1.1 and HTTP/2 on one port: over TLS, HTTP/2 as negotiated by ALPN;
+// without, unencrypted HTTP/2 (h2c, prior knowledge as gRPC clients use it).
+func protocols(tls bool) *http.Protocols {
 	var p http.Protocols
 	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
+	if tls {
+		p.SetHTTP2(true)
+	} else {
+		p.SetUnencryptedHTTP2(true)
+	}
 	return &p
 }
 
-// newMux routes the three services, gRPC health and server reflection (v1 and v1alpha).
-func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetry.Telemetry, unaryTimeout time.Duration, logger *slog.Logger) *http.ServeMux {
+// newMux routes the three services, gRPC health and server reflection (v1 and v1alpha), and the
+// web console under /ui/.
+func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetry.Telemetry, unaryTimeout time.Duration, logger *slog.Logger, guards ...connect.Interceptor) *http.ServeMux {
 	mux := http.NewServeMux()
 	// Telemetry outermost (tracing, metrics, the access log), then error logging, panics turned
-	// into Internal, the default deadline; service.Routes adds validation inside those.
+	// into Internal, the guards (caller authentication and authorization, then the caller's rate
+	// and stream limits: before any cache lookup or call to Mode), the default deadline;
+	// service.Routes adds validation inside those.
 	opts := tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
-	for _, r := range svc.Routes(append(opts,
+	opts = append(opts,
 		connect.WithInterceptors(errorLogger{logger}),
 		connect.WithRecover(recoverPanic(logger)),
+	)
+	if len(guards) > 0 {
+		opts = append(opts, connect.WithInterceptors(guards...))
+	}
+	for _, r := range svc.Routes(append(opts,
 		connect.WithInterceptors(unaryDeadline{unaryTimeout}),
 	)...) {
 		mux.Handle(r.Path, r.Handler)
@@ -217,6 +302,9 @@ func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetr
 	reflector := grpcreflect.NewStaticReflector(names...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, limit))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, limit))
+	// The web console (package web, assets embedded), and browsers at / sent to it.
+	mux.Handle(web.Prefix, web.Handler())
+	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusFound))
 	return mux
 }
 
@@ -230,7 +318,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: connectcors.AllowedMethods(),
 		AllowedHeaders: append(connectcors.AllowedHeaders(),
-			"Authorization", "Cache-Control", "Pragma", // credentials (later) and the cache bypass
+			"Authorization", "Cache-Control", "Pragma", "Idempotency-Key", // the caller's key, the cache bypass, create de-duplication
 			"Connect-Accept-Encoding", "Connect-Content-Encoding", "Grpc-Accept-Encoding", "Grpc-Encoding",
 			"Traceparent", "Tracestate", "Baggage", // trace context from browser callers
 		),

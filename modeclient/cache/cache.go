@@ -109,6 +109,7 @@ type Cache struct {
 
 	mu     sync.Mutex
 	closed bool
+	shared Shared // second level shared with other caches (SetShared); nil: none
 	// lru is keyed by the compact encoding of Key (see appendKey): a 16-byte
 	// string header instead of a 64-byte struct in every map slot and list
 	// element, and one hash call per lookup.
@@ -323,11 +324,12 @@ func (c *Cache) onRemove(_ string, e entry) {
 	}
 }
 
-// Invalidate drops every entry, of any credential, that carries one of tags,
-// and keeps fetches already in flight from storing results that carry one of
-// them. Callers that arrive after Invalidate never join a fetch that started
-// before it.
-func (c *Cache) Invalidate(tags ...string) {
+// InvalidateLocal drops every entry, of any credential, that carries one of
+// tags, and keeps fetches already in flight from storing results that carry
+// one of them. Callers that arrive after it never join a fetch that started
+// before it. Unlike Invalidate it does not tell the shared level: it is what
+// a Shared implementation calls when another cache invalidated tags.
+func (c *Cache) InvalidateLocal(tags ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || len(tags) == 0 {

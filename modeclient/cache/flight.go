@@ -96,11 +96,15 @@ func (c *Cache) Get(ctx context.Context, key Key, bypass bool, fetch func(ctx co
 	f := &flight{key: key, start: c.tick, deadline: now + int64(c.fetchTimeout), done: make(chan struct{})}
 	c.flights[key] = f // replaces a stale or overdue flight, which still finishes for its own waiters
 	c.running[f] = struct{}{}
+	shared := c.shared
 	c.mu.Unlock()
 	if bypass {
 		c.bypasses.Add(1)
 	} else {
 		c.misses.Add(1)
+	}
+	if shared != nil {
+		fetch = sharedFetch(shared, key, bypass, fetch)
 	}
 	go c.run(ctx, f, fetch)
 	return wait(ctx, f, outcome)

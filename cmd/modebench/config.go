@@ -1,0 +1,121 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// config is the harness's settings.
+type config struct {
+	scenarios []int    // in run order
+	protocols []string // "connect", "grpc"
+	c         int      // concurrent callers (scenario 1)
+	n         int      // requests per measured block (scenario 1)
+	rounds    int      // baseline/target alternations (scenarios 1, 2)
+	coalesce  int      // concurrent identical calls (scenario 3)
+	rows      int      // result rows (scenario 4)
+	streams   int      // downloads per measured block (scenario 4)
+	keys      int      // distinct keys (scenario 5)
+	reports   int      // extra reports to page through (scenario 6)
+	passes    int      // paging passes per measured block (scenario 6)
+	pageSize  int      // ListReports page_size (scenario 6)
+	latency   time.Duration
+	cacheMB   int // the server's cache byte bound, and scenario 5's
+	telemetry bool
+	json      bool
+	markdown  bool
+	coldN     int    // requests per measured block (scenario 2)
+	coldC     int    // concurrent callers (scenario 2)
+	cpuProf   string // path prefix of CPU profiles, one per measured server block
+	memProf   string // path prefix of allocation profiles
+	verbose   bool
+}
+
+// scenarioNames are the names -scenario accepts besides the numbers.
+var scenarioNames = map[string]int{"hit": 1, "cold": 2, "coalesce": 3, "stream": 4, "cache": 5, "list": 6}
+
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("modebench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scenario := fs.String("scenario", "all", `scenarios to run: "all" or a comma-separated list of 1-6 or hit, cold, coalesce, stream, cache, list`)
+	protocol := fs.String("protocol", "both", "protocol of the calls: connect, grpc or both")
+	fs.IntVar(&cfg.c, "c", 32, "concurrent callers (scenario 1)")
+	fs.IntVar(&cfg.n, "n", 6000, "requests per measured block (scenario 1)")
+	fs.IntVar(&cfg.coldN, "cold-n", 2000, "requests per measured block (scenario 2: each waits -latency upstream)")
+	fs.IntVar(&cfg.coldC, "cold-c", 8, "concurrent callers (scenario 2: a latency measurement, kept below the CPU's saturation)")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "measured blocks of the baseline and of each target, alternated (scenarios 1, 2)")
+	fs.IntVar(&cfg.coalesce, "coalesce", 1000, "concurrent identical cold calls (scenario 3)")
+	fs.IntVar(&cfg.rows, "rows", 1_000_000, "rows of the result (scenario 4)")
+	fs.IntVar(&cfg.streams, "streams", 1, "downloads per measured block (scenario 4)")
+	fs.IntVar(&cfg.keys, "keys", 1_000_000, "distinct keys (scenario 5)")
+	fs.IntVar(&cfg.reports, "reports", 10_000, "generated reports to page through (scenario 6)")
+	fs.IntVar(&cfg.passes, "passes", 2, "passes through the whole list per measured block (scenario 6)")
+	fs.IntVar(&cfg.pageSize, "page-size", 100, "ListReports page_size (scenario 6)")
+	fs.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "latency the emulator adds to every request (scenarios 2, 3)")
+	fs.IntVar(&cfg.cacheMB, "cache-mb", 256, "cache byte bound in MB, the server's default (and scenario 5's cap)")
+	fs.BoolVar(&cfg.telemetry, "telemetry", true, "instrument the server as cmd/modeplatform does (tracing without exporter, metrics, access log to a discarded JSON log)")
+	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of a table")
+	fs.BoolVar(&cfg.markdown, "markdown", false, "print the table as Markdown")
+	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the server's CPU profile of each measured block to `prefix`-<scenario>-<block>-<protocol>.pprof")
+	fs.StringVar(&cfg.memProf, "memprofile", "", "write the server's allocation profile of each measured block to `prefix`-<scenario>-<block>-<protocol>.pprof (and a -base.pprof at its start, for pprof -base)")
+	fs.BoolVar(&cfg.verbose, "v", false, "progress and the child processes' logs on stderr")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var err error
+	if cfg.scenarios, err = parseScenarios(*scenario); err != nil {
+		return cfg, err
+	}
+	switch *protocol {
+	case "connect", "grpc":
+		cfg.protocols = []string{*protocol}
+	case "both":
+		cfg.protocols = []string{"connect", "grpc"}
+	default:
+		return cfg, fmt.Errorf("-protocol %q: want connect, grpc or both", *protocol)
+	}
+	for _, v := range []struct {
+		name string
+		v    int
+	}{{"c", cfg.c}, {"n", cfg.n}, {"cold-n", cfg.coldN}, {"cold-c", cfg.coldC}, {"rounds", cfg.rounds}, {"coalesce", cfg.coalesce}, {"rows", cfg.rows},
+		{"streams", cfg.streams}, {"keys", cfg.keys}, {"reports", cfg.reports}, {"passes", cfg.passes},
+		{"page-size", cfg.pageSize}, {"cache-mb", cfg.cacheMB}} {
+		if v.v < 1 {
+			return cfg, fmt.Errorf("-%s must be at least 1", v.name)
+		}
+	}
+	if cfg.pageSize > 1000 {
+		return cfg, fmt.Errorf("-page-size must be at most 1000")
+	}
+	return cfg, nil
+}
+
+// parseScenarios reads -scenario.
+func parseScenarios(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "all" {
+		return []int{1, 2, 3, 4, 5, 6}, nil
+	}
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		n, ok := scenarioNames[part]
+		if !ok {
+			if _, err := fmt.Sscanf(part, "%d", &n); err != nil || n < 1 || n > 6 || fmt.Sprint(n) != part {
+				return nil, fmt.Errorf("-scenario: unknown scenario %q", part)
+			}
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}

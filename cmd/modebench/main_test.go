@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary play the emulator and the server: the
+// harness re-executes its own binary (os.Executable) for them.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnv); role != "" {
+		os.Exit(runRole(role, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// smokeArgs run every scenario with tiny sizes: this checks that the
+// harness works, not how fast anything is.
+var smokeArgs = []string{
+	"-scenario", "all", "-protocol", "both",
+	"-c", "8", "-n", "100", "-rounds", "1",
+	"-cold-c", "4", "-cold-n", "40", "-latency", "5ms",
+	"-coalesce", "200",
+	"-rows", "2000", "-streams", "1",
+	"-keys", "3000", "-cache-mb", "2",
+	"-reports", "150", "-passes", "1", "-page-size", "50",
+}
+
+// TestSmoke runs the harness once on every scenario and checks the table's
+// structure and the coalescing invariant. No timing is asserted.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the emulator and several servers")
+	}
+	cfg, err := parseConfig(smokeArgs, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := &harness{cfg: cfg, log: &logs}
+	t.Cleanup(h.close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	rep, err := h.runAll(ctx)
+	if err != nil {
+		t.Fatalf("runAll: %v\nlogs:\n%s", err, logs.String())
+	}
+
+	// One row per scenario, role and protocol, in scenario order.
+	type key struct {
+		scenario   int
+		role, prot string
+	}
+	count := map[key]int{}
+	for _, r := range rep.Results {
+		count[key{r.Scenario, r.Role, r.Protocol}]++
+	}
+	want := map[key]int{}
+	for _, p := range []string{"connect", "grpc"} {
+		want[key{1, "baseline", p}] = 1
+		want[key{1, "target", p}] = 1
+		want[key{2, "target", p}] = 1
+		want[key{3, "target", p}] = 1
+		want[key{4, "target", p}] = 2 // stream and export
+		want[key{6, "target", p}] = 2 // cold and warm
+	}
+	want[key{2, "baseline", "rest"}] = 2 // paired with each protocol
+	want[key{4, "baseline", "rest"}] = 1
+	want[key{6, "baseline", "rest"}] = 1
+	want[key{5, "target", "-"}] = 3   // the fill; hits at 3,000 entries, uniform and Zipf
+	want[key{5, "baseline", "-"}] = 1 // hits at 1,000 entries
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("scenario %d %s %s: %d rows, want %d", k.scenario, k.role, k.prot, count[k], n)
+		}
+	}
+	if len(count) != len(want) {
+		t.Errorf("rows of %d kinds, want %d: %v", len(count), len(want), count)
+	}
+	if !slices.IsSortedFunc(rep.Results, func(a, b *result) int { return a.Scenario - b.Scenario }) {
+		t.Errorf("rows are not in scenario order")
+	}
+
+	for _, r := range rep.Results {
+		name := r.Name + " " + r.Protocol
+		if r.Requests == 0 || r.Errors != 0 || r.FirstError != "" {
+			t.Errorf("%s: %d requests, %d errors (%s)", name, r.Requests, r.Errors, r.FirstError)
+		}
+		if r.RPS <= 0 || r.P50ms > r.P90ms || r.P90ms > r.P99ms {
+			t.Errorf("%s: rps %v, p50 %v, p90 %v, p99 %v", name, r.RPS, r.P50ms, r.P90ms, r.P99ms)
+		}
+		if r.Role == "target" && r.Scenario != 5 {
+			if r.AllocsPerRequest == nil || r.CPUusPerRequest == nil || r.PeakRSS == 0 || r.PeakHeapInuse == 0 {
+				t.Errorf("%s: no server figures: %+v", name, r)
+			}
+			if r.VsBaseline == "" {
+				t.Errorf("%s: no comparison with a baseline", name)
+			}
+		}
+		switch r.Scenario {
+		case 1, 2, 4:
+			if r.Role == "target" && (r.Met == nil || r.Target == "" || len(r.Ratios) == 0) {
+				t.Errorf("%s: not judged against its target: %+v", name, r)
+			}
+		case 3:
+			// The invariant: one upstream request, every call answered.
+			if r.Extra["upstream_requests"] != 1 || r.Extra["answered"] != 200 || r.Requests != 200 {
+				t.Errorf("%s: %v upstream requests, %v of %d answered; want 1 and 200", name, r.Extra["upstream_requests"], r.Extra["answered"], r.Requests)
+			}
+			if r.Met == nil || !*r.Met {
+				t.Errorf("%s: coalescing target not met", name)
+			}
+		case 5:
+			if strings.HasPrefix(r.Name, "cache fill") && (r.Met == nil || r.Ratios["accounted_over_cap"] > 1) {
+				t.Errorf("%s: %+v", name, r)
+			}
+		case 6:
+			if r.Role == "target" && r.Extra["reports_per_second"] <= 0 {
+				t.Errorf("%s: no reports/s", name)
+			}
+		}
+	}
+	// The table: a header, then one line per result with every column.
+	var table bytes.Buffer
+	rep.writeTable(&table)
+	text := table.String()
+	lines := strings.Split(text, "\n")
+	hi := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "#  scenario") })
+	if hi < 0 {
+		t.Fatalf("no header line in\n%s", text)
+	}
+	for _, col := range header {
+		if !strings.Contains(lines[hi], col) {
+			t.Errorf("header lacks %q: %s", col, lines[hi])
+		}
+	}
+	for i, r := range rep.Results {
+		if got := len(r.cells()); got != len(header) {
+			t.Errorf("row %d has %d cells, header %d", i, got, len(header))
+		}
+		if l := lines[hi+1+i]; !strings.Contains(l, r.Name) || !strings.HasPrefix(l, r.cells()[0]+" ") {
+			t.Errorf("table line %d is %q, want row %q", i, l, r.Name)
+		}
+	}
+	if !strings.Contains(text, "met: exactly 1 upstream") {
+		t.Errorf("the table does not show the coalescing target met:\n%s", text)
+	}
+
+	// The machine-readable form round-trips.
+	var js bytes.Buffer
+	if err := rep.writeJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Results) != len(rep.Results) || back.Machine.CPUs == 0 {
+		t.Errorf("JSON: %d results, machine %+v", len(back.Results), back.Machine)
+	}
+	var md bytes.Buffer
+	rep.writeMarkdown(&md)
+	if n := strings.Count(md.String(), "\n| "); n != len(rep.Results)+1 {
+		t.Errorf("markdown: %d table lines, want %d", n, len(rep.Results)+1)
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := parseConfig([]string{"-scenario", "coalesce,1,stream", "-protocol", "grpc"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.scenarios, []int{1, 3, 4}) || !slices.Equal(cfg.protocols, []string{"grpc"}) {
+		t.Errorf("scenarios %v, protocols %v", cfg.scenarios, cfg.protocols)
+	}
+	for _, args := range [][]string{
+		{"-scenario", "7"}, {"-scenario", "x"}, {"-scenario", "01"}, {"-protocol", "http"}, {"-n", "0"},
+		{"-page-size", "1001"}, {"extra"},
+	} {
+		if _, err := parseConfig(args, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}

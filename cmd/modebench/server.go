@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient"
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+	"github.com/modeplatform/modeplatform/service"
+	"github.com/modeplatform/modeplatform/telemetry"
+)
+
+// The HTTP server settings of cmd/modeplatform (server.go there): no read or
+// write timeout (streams may be long), h2c and HTTP/1.1 on one port.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	unaryTimeout      = 60 * time.Second // cmd/modeplatform's default --unary-timeout
+	upstreamIdleConns = 32               // cmd/modeplatform's MaxIdleConnsPerHost to Mode
+)
+
+// ceilingProcedure is the no-op handler of scenario 1: it answers a
+// GetReportRequest with a GetReportResponse made once at start, the same
+// message GetReport returns for the report it was started with.
+const ceilingProcedure = "/modebench.v1.Ceiling/GetReport"
+
+// Control endpoints of the server process: a measured block starts with
+// beginPath and ends with endPath, which answers the block's blockStats.
+const (
+	beginPath = "/_modebench/begin"
+	endPath   = "/_modebench/end"
+)
+
+// serverInfo is what a server process tells the harness once it listens.
+type serverInfo struct {
+	URL string `json:"url"`
+}
+
+// runServer serves the services on a loopback port until stdin closes.
+func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	upstreamURL := fs.String("upstream", "", "Mode (emulator) base URL")
+	token := fs.String("token", "", "Mode API token")
+	secret := fs.String("secret", "", "Mode API secret")
+	cacheMB := fs.Int("cache-mb", 256, "cache byte bound in MB")
+	withTelemetry := fs.Bool("telemetry", true, "instrument as cmd/modeplatform does")
+	ceilingReport := fs.String("ceiling-report", "", "report name whose GetReportResponse the ceiling handler returns")
+	verbose := fs.Bool("v", false, "log warnings to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// The access log is formatted as in production (JSON, level info) and
+	// discarded; warnings and errors go to stderr with -v.
+	logger := slog.New(logTee{
+		all:  slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}),
+		warn: slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
+		show: *verbose,
+	})
+
+	ch, err := cache.New(cache.Options{MaxEntries: cache.DefaultMaxEntries, MaxBytes: int64(*cacheMB) << 20})
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = upstreamIdleConns
+	defer transport.CloseIdleConnections()
+	httpClient := &http.Client{Transport: transport}
+
+	var handlerOpts []connect.HandlerOption
+	clientOpts := []modeclient.Option{modeclient.WithHTTPClient(httpClient)}
+	if *withTelemetry {
+		tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "modebench", ServiceVersion: "bench", Stdout: io.Discard, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("telemetry: %w", err)
+		}
+		defer func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			_ = tel.Shutdown(sctx)
+		}()
+		if err := tel.ObserveCache(ch); err != nil {
+			return err
+		}
+		clientOpts = tel.ModeClientOptions(httpClient)
+		handlerOpts = tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
+	}
+	clientOpts = append(clientOpts, modeclient.WithCache(ch), modeclient.WithUserAgent("modebench (+go)"))
+	client, err := modeclient.New(*upstreamURL, modeclient.Credential{Token: *token, Secret: *secret}, clientOpts...)
+	if err != nil {
+		return err
+	}
+	svc, err := service.New(service.Options{Upstream: service.SingleClient(client), Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	// As cmd/modeplatform: telemetry outermost, then panics turned into
+	// Internal and the default deadline of unary calls.
+	handlerOpts = append(handlerOpts,
+		connect.WithRecover(func(context.Context, connect.Spec, http.Header, any) error {
+			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
+		}),
+		connect.WithInterceptors(unaryDeadline{unaryTimeout}),
+	)
+
+	mux := http.NewServeMux()
+	for _, r := range svc.Routes(handlerOpts...) {
+		mux.Handle(r.Path, r.Handler)
+	}
+	if *ceilingReport != "" {
+		h, err := ceilingHandler(ctx, svc, *ceilingReport, handlerOpts)
+		if err != nil {
+			return err
+		}
+		mux.Handle(ceilingProcedure, h)
+	}
+	ctl := &control{}
+	mux.HandleFunc("POST "+beginPath, ctl.begin)
+	mux.HandleFunc("POST "+endPath, ctl.end)
+
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           mux,
+		Protocols:         p,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	if err := json.NewEncoder(stdout).Encode(serverInfo{URL: "http://" + ln.Addr().String()}); err != nil {
+		return err
+	}
+	waitForParent(stdin)
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}
+
+// ceilingHandler is a no-op Connect handler returning the GetReportResponse
+// of report, made once now (through the service, which also warms the
+// cache). It has the server's handler options and the services' compression
+// settings and read limit, but no validation: it is the least any handler
+// on this server costs.
+func ceilingHandler(ctx context.Context, svc *service.Server, report string, opts []connect.HandlerOption) (http.Handler, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	resp, err := svc.Report.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: report}))
+	if err != nil {
+		return nil, fmt.Errorf("ceiling message: GetReport %s: %w", report, err)
+	}
+	msg := resp.Msg
+	opts = append(append(append([]connect.HandlerOption{}, opts...), service.CompressionOptions()...),
+		connect.WithReadMaxBytes(1<<20),
+	)
+	return connect.NewUnaryHandler(ceilingProcedure,
+		func(context.Context, *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+			return connect.NewResponse(msg), nil
+		}, opts...), nil
+}
+
+// control serves the begin and end of measured blocks.
+type control struct {
+	mu sync.Mutex
+	s  *sampler
+}
+
+func (c *control) begin(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s != nil {
+		http.Error(w, "a block is in progress", http.StatusConflict)
+		return
+	}
+	q := r.URL.Query()
+	s, err := startSampler(q.Get("cpuprofile"), q.Get("memprofile"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	c.s = s
+}
+
+func (c *control) end(w http.ResponseWriter, _ *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s == nil {
+		http.Error(w, "no block in progress", http.StatusConflict)
+		return
+	}
+	st, err := c.s.finish()
+	c.s = nil
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// unaryDeadline gives a unary call without a deadline the server's default
+// one, as cmd/modeplatform does; streams are exempt.
+type unaryDeadline struct{ d time.Duration }
+
+func (u unaryDeadline) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, u.d)
+			defer cancel()
+		}
+		return next(ctx, req)
+	}
+}
+
+func (unaryDeadline) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (unaryDeadline) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
+
+// logTee formats every enabled record with all (discarded: the cost of the
+// production access log) and shows warnings and errors with warn when show
+// is set.
+type logTee struct {
+	all, warn slog.Handler
+	show      bool
+}
+
+func (t logTee) Enabled(ctx context.Context, l slog.Level) bool { return t.all.Enabled(ctx, l) }
+
+func (t logTee) Handle(ctx context.Context, r slog.Record) error {
+	err := t.all.Handle(ctx, r)
+	if t.show && t.warn.Enabled(ctx, r.Level) {
+		err = errors.Join(err, t.warn.Handle(ctx, r.Clone()))
+	}
+	return err
+}
+
+func (t logTee) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logTee{all: t.all.WithAttrs(attrs), warn: t.warn.WithAttrs(attrs), show: t.show}
+}
+
+func (t logTee) WithGroup(name string) slog.Handler {
+	return logTee{all: t.all.WithGroup(name), warn: t.warn.WithGroup(name), show: t.show}
+}

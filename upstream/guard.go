@@ -1,0 +1,230 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// Wait kinds reported to Options.ObserveWait.
+const (
+	WaitRate        = "rate"        // waiting for a token of the rate limit toward Mode
+	WaitConcurrency = "concurrency" // waiting for a free slot of the concurrency limit
+)
+
+// guard is the http.RoundTripper in front of one credential's requests to
+// Mode: a circuit breaker, a concurrency limit and a token bucket. Every
+// request the client sends passes it, retries included.
+//
+// Order: a breaker already open refuses at once; then a slot of the
+// concurrency limit (held until the response body is closed), then a token,
+// each waited for no longer than the caller's deadline; a token that would
+// come after the deadline is not waited for at all (NotSentError
+// rate_limited). Then the breaker admits the request (half-open admits one
+// probe) and learns its outcome: 5xx answers and transport failures count
+// against Mode, other answers (429 included) for it; failures caused by the
+// caller's own cancellation or deadline count neither way.
+type guard struct {
+	next    http.RoundTripper
+	lim     *rate.Limiter // nil: no rate limit
+	slots   chan struct{} // nil: no concurrency limit
+	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	openFor time.Duration
+	openAt  atomic.Int64 // unix nanos when the breaker last opened
+	observe func(ctx context.Context, kind string, d time.Duration)
+	now     func() time.Time
+}
+
+// Breaker outcomes reported to gobreaker.
+var (
+	errUpstreamFailed = errors.New("mode failed")
+	errExcluded       = errors.New("ended by the caller")
+)
+
+func newGuard(next http.RoundTripper, name string, l Limits, observe func(context.Context, string, time.Duration), onState func(name string, from, to gobreaker.State)) *guard {
+	g := &guard{next: next, openFor: l.BreakerOpen, observe: observe, now: time.Now}
+	if l.RPS > 0 {
+		g.lim = rate.NewLimiter(rate.Limit(l.RPS), l.Burst)
+	}
+	if l.Concurrency > 0 {
+		g.slots = make(chan struct{}, l.Concurrency)
+	}
+	failures := uint32(l.BreakerFailures)
+	g.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        name,
+		MaxRequests: 1,
+		Timeout:     l.BreakerOpen,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
+		IsExcluded:  func(err error) bool { return errors.Is(err, errExcluded) },
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			if to == gobreaker.StateOpen {
+				g.openAt.Store(g.now().UnixNano())
+			}
+			if onState != nil {
+				onState(name, from, to)
+			}
+		},
+	})
+	return g
+}
+
+// circuitOpen is the refusal of an open (or probing) breaker.
+func (g *guard) circuitOpen() error {
+	left := g.openFor - g.now().Sub(time.Unix(0, g.openAt.Load()))
+	if left <= 0 {
+		left = time.Second // half-open: one probe is out; ask again soon
+	}
+	return &modeclient.NotSentError{Reason: modeclient.NotSentCircuitOpen, RetryAfter: left}
+}
+
+// deadline is the earlier of the request's deadline and the deadline of
+// the caller it is made for (a cache fetch runs detached from its caller).
+func deadline(ctx context.Context) (time.Time, bool) {
+	d, ok := ctx.Deadline()
+	if cd, cok := modeclient.CallerDeadline(ctx); cok && (!ok || cd.Before(d)) {
+		return cd, true
+	}
+	return d, ok
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if g.cb.State() == gobreaker.StateOpen {
+		closeBody(req)
+		return nil, g.circuitOpen()
+	}
+	waitCtx := ctx
+	if dl, ok := deadline(ctx); ok {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithDeadline(ctx, dl)
+		defer cancel()
+	}
+	release, err := g.acquire(waitCtx)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if err := g.wait(waitCtx); err != nil {
+		release()
+		closeBody(req)
+		return nil, err
+	}
+	done, err := g.cb.Allow()
+	if err != nil {
+		release()
+		closeBody(req)
+		return nil, g.circuitOpen()
+	}
+	resp, err := g.next.RoundTrip(req)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		done(errExcluded)
+	case err != nil:
+		done(errUpstreamFailed)
+	case resp.StatusCode >= 500:
+		done(errUpstreamFailed)
+	default:
+		done(nil)
+	}
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// acquire takes a concurrency slot, waiting until ctx ends.
+func (g *guard) acquire(ctx context.Context) (release func(), err error) {
+	if g.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		start := g.now()
+		select {
+		case g.slots <- struct{}{}:
+			g.report(ctx, WaitConcurrency, g.now().Sub(start))
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-g.slots }) }, nil
+}
+
+// wait takes a token, waiting for it unless it would come after ctx's
+// deadline: then nothing is taken and the request is refused.
+func (g *guard) wait(ctx context.Context) error {
+	if g.lim == nil {
+		return nil
+	}
+	now := g.now()
+	r := g.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return &modeclient.NotSentError{Reason: modeclient.NotSentRateLimited}
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
+		r.CancelAt(now)
+		return &modeclient.NotSentError{Reason: modeclient.NotSentRateLimited, RetryAfter: d}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		g.report(ctx, WaitRate, d)
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
+}
+
+func (g *guard) report(ctx context.Context, kind string, d time.Duration) {
+	if g.observe != nil {
+		g.observe(ctx, kind, d)
+	}
+}
+
+// closeBody closes a request body the transport will not send (a
+// RoundTripper must close it).
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// releasingBody frees the concurrency slot when the response body is closed
+// (or read to its end).
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}

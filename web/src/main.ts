@@ -1,0 +1,568 @@
+// The modeplatform console: pick a space, open a report, set its parameters, run it, watch the run
+// live (WatchReportRun) and see its result (StreamQueryResults) as a table and a chart, over the
+// Connect protocol or gRPC-Web.
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+
+import {
+  QueryRun_State,
+  ReportRun_State,
+  type Column,
+  type QueryRun,
+  type Report,
+  type ReportRun,
+  type Row,
+} from "@gen/modeplatform/v1/report_pb.js";
+import type { Space } from "@gen/modeplatform/v1/workspace_pb.js";
+import {
+  createApi,
+  describeError,
+  newRequestId,
+  parseTransport,
+  transportLabels,
+  type Api,
+  type TransportKind,
+} from "./api.js";
+import { byId, h } from "./dom.js";
+import { chartBars, chartColumns, chartTop, renderBarChart, renderTable } from "./results.js";
+import "./style.css";
+
+/** The most rows the page takes from a result; the stream is cut there. */
+const maxRows = 1000;
+
+/** Parameters of the demo workspace's parameterised reports (Mode's parameters are not in the API's contract). */
+const demoParameters: Record<string, Record<string, string>> = {
+  "Large Orders by Region": { region: "Northeast", min_total: "1000" },
+  "Channel Deep Dive": { channel: "facebook", min_events: "5" },
+};
+
+const terminal = new Set([ReportRun_State.SUCCEEDED, ReportRun_State.FAILED, ReportRun_State.CANCELLED, ReportRun_State.COMPLETED]);
+
+// ---- elements
+
+const el = {
+  connection: byId<HTMLFormElement>("connection"),
+  workspace: byId<HTMLInputElement>("workspace"),
+  transport: byId<HTMLSelectElement>("transport"),
+  bearer: byId<HTMLInputElement>("bearer"),
+  activeTransport: byId("active-transport"),
+  error: byId("error"),
+  spaces: byId<HTMLUListElement>("spaces"),
+  spacesStatus: byId("spaces-status"),
+  reports: byId<HTMLUListElement>("reports"),
+  reportsStatus: byId("reports-status"),
+  report: byId("report"),
+  reportHeading: byId("report-heading"),
+  reportStatus: byId("report-status"),
+  reportDetails: byId("report-details"),
+  runForm: byId<HTMLFormElement>("run-form"),
+  params: byId<HTMLTableSectionElement>("params"),
+  paramsSource: byId("params-source"),
+  addParam: byId<HTMLButtonElement>("add-param"),
+  runButton: byId<HTMLButtonElement>("run-button"),
+  runStatus: byId("run-status"),
+  runStates: byId<HTMLOListElement>("run-states"),
+  resultsStatus: byId("results-status"),
+  queryRuns: byId("query-runs"),
+  chart: byId("chart"),
+  chartCaption: byId("chart-caption"),
+  chartLabel: byId<HTMLSelectElement>("chart-label"),
+  chartValue: byId<HTMLSelectElement>("chart-value"),
+  chartBody: byId("chart-body"),
+  table: byId("table"),
+};
+
+// ---- state
+
+/** One line of work (loading reports, following a run, …): starting it again aborts the previous one. */
+class Task {
+  private controller = new AbortController();
+  start(): AbortSignal {
+    this.controller.abort();
+    this.controller = new AbortController();
+    return this.controller.signal;
+  }
+  cancel(): void {
+    this.controller.abort();
+  }
+}
+
+const tasks = { spaces: new Task(), reports: new Task(), report: new Task(), run: new Task(), results: new Task() };
+
+let api: Api = createApi(initialTransport(), window.location.origin, () => el.bearer.value);
+let openReport: Report | undefined;
+let result: { columns: Column[]; rows: Row[]; queryRun: QueryRun } | undefined;
+
+function initialTransport(): TransportKind {
+  return parseTransport(new URLSearchParams(window.location.search).get("transport")) ?? "connect";
+}
+
+// ---- errors
+
+function showError(what: string, err: unknown, signal?: AbortSignal): void {
+  const e = describeError(err, signal);
+  if (e === undefined) {
+    return;
+  }
+  el.error.replaceChildren(
+    h("p", {}, h("strong", {}, `${what} failed: `), h("code", { class: "code" }, e.code), " ", h("span", { class: "message" }, e.message)),
+    h("button", { type: "button", class: "dismiss", onclick: clearError }, "Dismiss"),
+  );
+  el.error.dataset.code = e.code;
+  el.error.hidden = false;
+}
+
+function clearError(): void {
+  el.error.hidden = true;
+  el.error.replaceChildren();
+  delete el.error.dataset.code;
+}
+
+// ---- formatting
+
+function formatTime(ts: Timestamp | undefined): string {
+  return ts === undefined ? "—" : timestampDate(ts).toLocaleString();
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
+}
+
+function runStateName(state: ReportRun_State): string {
+  return ReportRun_State[state] ?? `STATE_${state}`;
+}
+
+// ---- transport
+
+function setTransport(kind: TransportKind, reload: boolean): void {
+  api = createApi(kind, window.location.origin, () => el.bearer.value);
+  el.transport.value = kind;
+  el.activeTransport.textContent = transportLabels[kind];
+  document.body.dataset.transport = kind;
+  const url = new URL(window.location.href);
+  url.searchParams.set("transport", kind);
+  window.history.replaceState(null, "", url);
+  if (reload) {
+    void loadSpaces();
+  }
+}
+
+// ---- spaces and reports
+
+function workspaceName(): string {
+  return `workspaces/${el.workspace.value.trim()}`;
+}
+
+function resetBelowSpaces(): void {
+  tasks.reports.cancel();
+  el.reports.replaceChildren();
+  el.reportsStatus.textContent = "Pick a space.";
+  resetReport();
+}
+
+async function loadSpaces(): Promise<void> {
+  const signal = tasks.spaces.start();
+  clearError();
+  resetBelowSpaces();
+  el.spaces.replaceChildren();
+  el.spacesStatus.textContent = "Loading spaces…";
+  try {
+    const spaces: Space[] = [];
+    let pageToken = "";
+    do {
+      const res = await api.workspaces.listSpaces({ parent: workspaceName(), pageSize: 100, pageToken }, { signal });
+      spaces.push(...res.spaces);
+      pageToken = res.nextPageToken;
+    } while (pageToken !== "" && spaces.length < 1000);
+    el.spacesStatus.textContent = spaces.length === 0 ? "This workspace has no spaces you can see." : `${plural(spaces.length, "space")} in ${el.workspace.value.trim()}`;
+    el.spaces.replaceChildren(
+      ...spaces.map((sp) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            { type: "button", class: "pick", "data-name": sp.name, "aria-pressed": "false", onclick: () => void selectSpace(sp) },
+            h("span", { class: "pick-title" }, sp.displayName || lastSegment(sp.name)),
+            sp.description ? h("span", { class: "pick-desc" }, sp.description) : null,
+          ),
+        ),
+      ),
+    );
+  } catch (err) {
+    if (!signal.aborted) el.spacesStatus.textContent = "Could not load the spaces.";
+    showError("ListSpaces", err, signal);
+  }
+}
+
+function markPressed(list: HTMLElement, name: string): void {
+  for (const b of list.querySelectorAll<HTMLButtonElement>("button.pick")) {
+    b.setAttribute("aria-pressed", String(b.dataset.name === name));
+  }
+}
+
+async function selectSpace(space: Space): Promise<void> {
+  const signal = tasks.reports.start();
+  clearError();
+  resetReport();
+  markPressed(el.spaces, space.name);
+  el.reports.replaceChildren();
+  el.reportsStatus.textContent = `Loading the reports of ${space.displayName}…`;
+  try {
+    const reports: Report[] = [];
+    let pageToken = "";
+    do {
+      const res = await api.reports.listReports({ parent: space.name, pageSize: 100, pageToken }, { signal });
+      reports.push(...res.reports);
+      pageToken = res.nextPageToken;
+    } while (pageToken !== "" && reports.length < 1000);
+    el.reportsStatus.textContent = reports.length === 0 ? `${space.displayName} has no reports.` : `${plural(reports.length, "report")} in ${space.displayName}`;
+    el.reports.replaceChildren(
+      ...reports.map((r) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            { type: "button", class: "pick", "data-name": r.name, "aria-pressed": "false", onclick: () => void showReport(r.name) },
+            h("span", { class: "pick-title" }, r.displayName || lastSegment(r.name)),
+            r.description ? h("span", { class: "pick-desc" }, r.description) : null,
+          ),
+        ),
+      ),
+    );
+  } catch (err) {
+    if (!signal.aborted) el.reportsStatus.textContent = "Could not load the reports.";
+    showError("ListReports", err, signal);
+  }
+}
+
+// ---- one report
+
+function resetReport(): void {
+  tasks.report.cancel();
+  openReport = undefined;
+  el.reportHeading.textContent = "Report";
+  el.reportStatus.textContent = "Open a report to see it, set its parameters and run it.";
+  el.reportStatus.hidden = false;
+  el.reportDetails.replaceChildren();
+  el.runForm.hidden = true;
+  el.params.replaceChildren();
+  resetRun();
+}
+
+async function showReport(name: string): Promise<void> {
+  resetReport();
+  const signal = tasks.report.start();
+  clearError();
+  markPressed(el.reports, name);
+  el.reportStatus.textContent = "Loading the report…";
+  try {
+    const { report } = await api.reports.getReport({ name }, { signal });
+    if (report === undefined) throw new Error("GetReport answered no report");
+    openReport = report;
+    el.reportHeading.textContent = report.displayName || lastSegment(report.name);
+    el.reportStatus.hidden = true;
+    renderReportDetails(report);
+    el.runButton.disabled = report.manualRunDisabled;
+    el.runButton.title = report.manualRunDisabled ? "Mode refuses manual runs of this report" : "";
+    el.runForm.hidden = false;
+    await prefillParameters(report, signal);
+  } catch (err) {
+    if (!signal.aborted) el.reportStatus.textContent = "Could not load the report.";
+    showError("GetReport", err, signal);
+  }
+}
+
+/** The report's description and facts (counts, times, flags). */
+function renderReportDetails(report: Report): void {
+  const facts: [string, Node | string][] = [
+    ["Name", h("code", {}, report.name)],
+    ["Queries", String(report.queryCount)],
+    ["Charts", String(report.chartCount)],
+    ["Runs", String(report.runCount)],
+    ["Schedules", String(report.scheduleCount)],
+    ["Last run", formatTime(report.lastRunTime)],
+    ["Last successful run", formatTime(report.lastSuccessfulRunTime)],
+    ["Created", formatTime(report.createTime)],
+    ["Updated", formatTime(report.updateTime)],
+    ["Flags", [report.archived && "archived", report.public && "public", report.runPrivately && "runs private", report.manualRunDisabled && "manual runs disabled"].filter(Boolean).join(", ") || "—"],
+  ];
+  el.reportDetails.replaceChildren(
+    h("p", { class: "description" }, report.description || "No description."),
+    h("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    ...(report.webUri ? [h("p", {}, h("a", { href: report.webUri, target: "_blank", rel: "noopener noreferrer" }, "Open in Mode"))] : []),
+  );
+}
+
+/** Fills the parameter rows: from the report's last run if it has one, else the demo's known parameters. */
+async function prefillParameters(report: Report, signal: AbortSignal): Promise<void> {
+  const params: Record<string, string> = { ...(demoParameters[report.displayName] ?? {}) };
+  let source = Object.keys(params).length > 0 ? "Prefilled with the demo report's parameters." : "";
+  try {
+    const { runs } = await api.reports.listReportRuns({ parent: report.name, pageSize: 1 }, { signal });
+    const last = runs[0];
+    if (last !== undefined && Object.keys(last.parameters).length > 0) {
+      Object.assign(params, last.parameters);
+      source = `Prefilled from the last run (${formatTime(last.createTime)}).`;
+    }
+  } catch (err) {
+    showError("ListReportRuns", err, signal);
+  }
+  if (signal.aborted) return;
+  el.params.replaceChildren();
+  for (const [k, v] of Object.entries(params).sort(([a], [b]) => a.localeCompare(b))) {
+    addParamRow(k, v);
+  }
+  el.paramsSource.textContent = source || "This report's parameters are not known here: add the ones it takes, or run it with its defaults.";
+}
+
+let paramRowSeq = 0;
+
+function addParamRow(name = "", value = ""): HTMLInputElement {
+  const n = ++paramRowSeq;
+  const valueLabel = (key: string) => (key.trim() === "" ? `Value of parameter ${n}` : `Value of ${key.trim()}`);
+  const valueInput = h("input", { type: "text", class: "param-value", value, "aria-label": valueLabel(name), autocomplete: "off", spellcheck: "false" });
+  const nameInput = h("input", {
+    type: "text",
+    class: "param-name",
+    value: name,
+    "aria-label": `Name of parameter ${n}`,
+    autocomplete: "off",
+    spellcheck: "false",
+    pattern: "[A-Za-z_][A-Za-z0-9_]{0,63}",
+    title: "An identifier: letters, digits and _",
+  });
+  nameInput.addEventListener("input", () => valueInput.setAttribute("aria-label", valueLabel(nameInput.value)));
+  const row = h(
+    "tr",
+    {},
+    h("td", {}, nameInput),
+    h("td", {}, valueInput),
+    h("td", {}, h("button", { type: "button", class: "remove", "aria-label": `Remove parameter ${name || n}`, onclick: () => row.remove() }, "Remove")),
+  );
+  el.params.append(row);
+  return nameInput;
+}
+
+function readParameters(): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const row of el.params.rows) {
+    const name = row.querySelector<HTMLInputElement>("input.param-name")?.value.trim() ?? "";
+    const value = row.querySelector<HTMLInputElement>("input.param-value")?.value ?? "";
+    if (name !== "") params[name] = value;
+  }
+  return params;
+}
+
+// ---- running
+
+function resetRun(): void {
+  tasks.run.cancel();
+  el.runStatus.textContent = "No run yet.";
+  el.runStates.replaceChildren();
+  resetResults();
+}
+
+async function runReport(): Promise<void> {
+  if (openReport === undefined) return;
+  const report = openReport;
+  resetRun();
+  const signal = tasks.run.start();
+  clearError();
+  const transport = transportLabels[api.kind];
+  el.runButton.disabled = true;
+  el.runStatus.textContent = `Starting ${report.displayName} over ${transport}…`;
+  try {
+    const { run } = await api.reports.runReport({ name: report.name, parameters: readParameters(), requestId: newRequestId() }, { signal });
+    if (run === undefined) throw new Error("RunReport answered no run");
+    el.runStatus.replaceChildren("Run ", h("code", { id: "run-name" }, lastSegment(run.name)), ` over ${transport}: watching its state live (WatchReportRun).`);
+    const last = await watchRun(run, signal);
+    void refreshReportDetails(report.name, signal);
+    // A failed run's query runs say why; a cancelled one has nothing to show.
+    if (last !== undefined && last.state !== ReportRun_State.CANCELLED) {
+      await showResults(last);
+    }
+  } catch (err) {
+    if (!signal.aborted) el.runStatus.textContent = "The run could not be started or followed.";
+    showError("RunReport / WatchReportRun", err, signal);
+  } finally {
+    if (!signal.aborted) el.runButton.disabled = report.manualRunDisabled;
+  }
+}
+
+/** Reads the report again after a run (its run count and times changed); quietly keeps the old facts on failure. */
+async function refreshReportDetails(name: string, signal: AbortSignal): Promise<void> {
+  try {
+    const { report } = await api.reports.getReport({ name }, { signal });
+    if (report !== undefined && !signal.aborted && openReport?.name === name) {
+      openReport = report;
+      renderReportDetails(report);
+    }
+  } catch {
+    // the facts shown are only older
+  }
+}
+
+/** Follows a run until it ends, showing each state as it arrives; answers the last observation. */
+async function watchRun(run: ReportRun, signal: AbortSignal): Promise<ReportRun | undefined> {
+  let last: ReportRun | undefined;
+  let lastState: ReportRun_State | undefined;
+  for await (const res of api.reports.watchReportRun({ name: run.name }, { signal })) {
+    if (res.run === undefined) continue;
+    last = res.run;
+    if (last.state !== lastState) {
+      lastState = last.state;
+      const name = runStateName(last.state);
+      el.runStates.append(
+        h("li", { class: `state state-${name.toLowerCase()}`, "data-state": name }, h("span", { class: "state-name" }, name), " ", h("time", {}, new Date().toLocaleTimeString())),
+      );
+    }
+    if (terminal.has(last.state)) break;
+  }
+  return last;
+}
+
+// ---- results
+
+function resetResults(): void {
+  tasks.results.cancel();
+  result = undefined;
+  el.resultsStatus.textContent = "Results appear here when a run succeeds.";
+  el.queryRuns.replaceChildren();
+  el.chart.hidden = true;
+  el.chartBody.replaceChildren();
+  el.table.replaceChildren();
+}
+
+async function showResults(run: ReportRun): Promise<void> {
+  const signal = tasks.results.start();
+  el.resultsStatus.textContent = "Loading the run's queries…";
+  try {
+    const queryRuns: QueryRun[] = [];
+    let pageToken = "";
+    do {
+      const res = await api.reports.listQueryRuns({ parent: run.name, pageSize: 100, pageToken }, { signal });
+      queryRuns.push(...res.queryRuns);
+      pageToken = res.nextPageToken;
+    } while (pageToken !== "" && queryRuns.length < 1000);
+    if (queryRuns.length === 0) {
+      el.resultsStatus.textContent = "The run has no query runs.";
+      return;
+    }
+    const failed = queryRuns.filter((q) => q.state === QueryRun_State.FAILED);
+    if (failed.length > 0) {
+      el.queryRuns.append(
+        h(
+          "ul",
+          { class: "query-errors" },
+          ...failed.map((q) => h("li", {}, h("strong", {}, q.queryDisplayName || lastSegment(q.query)), ": ", h("code", {}, q.error?.code || "failed"), " ", q.error?.message ?? "")),
+        ),
+      );
+    }
+    const ok = queryRuns.filter((q) => q.state === QueryRun_State.SUCCEEDED || q.state === QueryRun_State.COMPLETED);
+    if (ok.length === 0) {
+      el.resultsStatus.textContent = "No query of the run succeeded.";
+      return;
+    }
+    if (ok.length > 1) {
+      const select = h(
+        "select",
+        { id: "query-run" },
+        ...ok.map((q) => h("option", { value: q.name }, q.queryDisplayName || lastSegment(q.query))),
+      );
+      select.addEventListener("change", () => {
+        const q = ok.find((x) => x.name === select.value);
+        if (q !== undefined) void loadResult(q);
+      });
+      el.queryRuns.append(h("p", { class: "query-run-picker" }, h("label", { for: "query-run" }, "Query"), " ", select));
+    }
+    await loadResult(ok[0], signal);
+  } catch (err) {
+    if (!signal.aborted) el.resultsStatus.textContent = "Could not load the results.";
+    showError("ListQueryRuns", err, signal);
+  }
+}
+
+/** Streams a query run's rows (StreamQueryResults), up to maxRows, and shows them. */
+async function loadResult(queryRun: QueryRun, parentSignal?: AbortSignal): Promise<void> {
+  const signal = parentSignal ?? tasks.results.start();
+  const title = queryRun.queryDisplayName || lastSegment(queryRun.query);
+  el.resultsStatus.textContent = `Streaming the rows of ${title}…`;
+  el.chart.hidden = true;
+  el.table.replaceChildren();
+  const columns: Column[] = [];
+  const rows: Row[] = [];
+  let truncated = false;
+  try {
+    for await (const res of api.reports.streamQueryResults({ name: queryRun.name }, { signal })) {
+      if (res.columns.length > 0) columns.push(...res.columns);
+      rows.push(...res.rows);
+      el.resultsStatus.textContent = `Streaming the rows of ${title}… ${rows.length}`;
+      if (rows.length > maxRows) {
+        truncated = true;
+        rows.length = maxRows;
+        break; // ends the stream
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) el.resultsStatus.textContent = `Could not stream the rows of ${title}.`;
+    showError("StreamQueryResults", err, signal);
+    return;
+  }
+  if (signal.aborted) return;
+  result = { columns, rows, queryRun };
+  const count = truncated ? `${rows.length}+ rows` : plural(rows.length, "row");
+  el.resultsStatus.textContent = `${title}: ${count}, ${plural(columns.length, "column")}${truncated ? ` (the first ${maxRows} shown)` : ""}.`;
+  el.table.replaceChildren(renderTable(columns, rows, `${title} (${count})`));
+  setupChart();
+}
+
+function setupChart(): void {
+  if (result === undefined) return;
+  const { labels, values } = chartColumns(result.columns);
+  if (labels.length === 0 || values.length === 0 || result.rows.length === 0) {
+    el.chart.hidden = true;
+    return;
+  }
+  const option = (i: number) => h("option", { value: String(i) }, result?.columns[i].name ?? "");
+  el.chartLabel.replaceChildren(...labels.map(option));
+  el.chartValue.replaceChildren(...values.map(option));
+  el.chart.hidden = false;
+  drawChart();
+}
+
+function drawChart(): void {
+  if (result === undefined) return;
+  const li = Number(el.chartLabel.value);
+  const vi = Number(el.chartValue.value);
+  const { bars, summed } = chartBars(result.rows, li, vi);
+  const label = result.columns[li].name;
+  const value = result.columns[vi].name;
+  const caption = `${summed ? "sum of " : ""}${value} by ${label}${bars.length === chartTop ? `, top ${chartTop}` : ""}`;
+  el.chartCaption.textContent = caption;
+  el.chartBody.replaceChildren(renderBarChart(bars, `Bar chart: ${caption}`));
+}
+
+// ---- wiring
+
+el.connection.addEventListener("submit", (e) => {
+  e.preventDefault();
+  void loadSpaces();
+});
+el.transport.addEventListener("change", () => {
+  setTransport(parseTransport(el.transport.value) ?? "connect", true);
+});
+el.runForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  void runReport();
+});
+el.addParam.addEventListener("click", () => addParamRow().focus());
+el.chartLabel.addEventListener("change", drawChart);
+el.chartValue.addEventListener("change", drawChart);
+
+setTransport(initialTransport(), false);
+void loadSpaces();
