@@ -13,7 +13,7 @@
 # and check this file runs it, so the binary under test is the one that ships. The web console is
 # embedded in the binary (go:embed of web/dist), so nothing else is copied.
 
-FROM golang:1.26.8-bookworm AS build
+FROM golang:1.26.11-bookworm AS build
 WORKDIR /src
 COPY . .
 ARG VERSION=dev

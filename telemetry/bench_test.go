@@ -30,30 +30,48 @@ func (d *discardExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOn
 
 func (d *discardExporter) Shutdown(context.Context) error { return nil }
 
+// Modes of the cache-hit benchmarks.
+const (
+	// benchOff: no telemetry at all.
+	benchOff = "off"
+	// benchUntraced: everything the binary turns on (metrics, the access
+	// log, the instrumentation), but no span sampled (always_off).
+	benchUntraced = "untraced"
+	// benchOn: everything, and every span sampled and exported.
+	benchOn = "on"
+)
+
 // benchTarget is one stack of the cache-hit benchmarks, warmed up: its
 // report is in the cache.
 type benchTarget struct {
-	s   *stack
-	exp *discardExporter // nil when tracing is off
-	req *connect.Request[v1.GetReportRequest]
+	mode string
+	s    *stack
+	exp  *discardExporter // nil when telemetry is off
+	req  *connect.Request[v1.GetReportRequest]
 }
 
-// newBenchTarget builds the whole server, with every piece of telemetry the
-// binary turns on (otelconnect on the server with WithTrustRemote, the
-// access log formatted as JSON into io.Discard, the cache span, otelhttp on
-// the Mode transport, metrics, every span sampled by the default
-// parentbased_always_on sampler and sent, as Setup sends spans to the
-// exporters OTEL_TRACES_EXPORTER names, through the SDK's BatchSpanProcessor
-// with its default settings, to an exporter that counts and drops them) or
-// without any (tracing false). Everything else is the same: one plain (uninstrumented)
-// caller on HTTP/1.1, the same emulator options, cache and service options.
-func newBenchTarget(b *testing.B, tracing bool) *benchTarget {
+// newBenchTarget builds the whole server in one of the modes above. With
+// telemetry, it is wired as the binary wires it: otelconnect on the server
+// (WithTrustRemote), the access log formatted as JSON (into io.Discard),
+// the cache span, otelhttp on the Mode transport, metrics, and spans sent,
+// as Setup sends them to the exporters OTEL_TRACES_EXPORTER names, through
+// the SDK's BatchSpanProcessor with its default settings, to an exporter
+// that counts and drops them; "on" samples every span
+// (parentbased_always_on), "untraced" none. Everything else is the same in
+// all modes: one plain (uninstrumented) caller on HTTP/1.1, the same
+// emulator, cache and service options.
+func newBenchTarget(b *testing.B, mode string) *benchTarget {
 	b.Helper()
-	t := &benchTarget{}
-	cfg := stackConfig{tracingOff: !tracing, plainCaller: true, discardLogs: true}
-	if tracing {
+	t := &benchTarget{mode: mode}
+	cfg := stackConfig{tracingOff: mode == benchOff, plainCaller: true, discardLogs: true}
+	if mode != benchOff {
 		t.exp = &discardExporter{}
 		cfg.spanExporter = t.exp
+		sampler := "parentbased_always_on"
+		if mode == benchUntraced {
+			sampler = "always_off"
+		}
+		b.Setenv("OTEL_TRACES_SAMPLER", sampler) // read by Setup
 	}
 	t.s = newStack(b, cfg)
 	t.req = connect.NewRequest(&v1.GetReportRequest{Name: t.s.reportName(t.s.demo.Reports[0])})
@@ -69,13 +87,13 @@ func (t *benchTarget) call(b *testing.B) {
 	}
 }
 
-// check fails b unless every call after the first was a cache hit and,
-// with tracing on, every call's spans (server and cache span) reached the
-// exporter through the batch processor.
+// check fails b unless every call after the first was a cache hit and the
+// spans exported are what the mode says: none untraced, else each call's
+// server and cache span, through the batch processor.
 func (t *benchTarget) check(b *testing.B, calls int) {
 	b.Helper()
 	if n := len(t.s.mode.Requests()); n != 1 {
-		b.Fatalf("%d requests to Mode, want 1 (the rest are cache hits)", n)
+		b.Fatalf("%s: %d requests to Mode, want 1 (the rest are cache hits)", t.mode, n)
 	}
 	if t.exp == nil {
 		return
@@ -83,27 +101,29 @@ func (t *benchTarget) check(b *testing.B, calls int) {
 	if err := t.s.tel.ForceFlush(context.Background()); err != nil {
 		b.Fatalf("ForceFlush: %v", err)
 	}
-	// The miss also has an HTTP span.
-	if got, want := t.exp.n.Load(), int64(2*calls+1); got < want {
+	got := t.exp.n.Load()
+	switch want := int64(2*calls + 1); { // the miss also has an HTTP span
+	case t.mode == benchUntraced && got != 0:
+		b.Fatalf("untraced: %d spans exported", got)
+	case t.mode == benchOn && got < want:
 		b.Fatalf("%d spans exported, want at least %d (2 per call): is sampling on?", got, want)
 	}
 }
 
 // BenchmarkGetReportCacheHit measures one GetReport answered from the cache,
-// over HTTP/1.1 on loopback, without any telemetry ("off") and with
-// everything the binary turns on ("on"); see newBenchTarget. Compare the
-// two with benchstat:
+// over HTTP/1.1 on loopback, in each mode (see newBenchTarget). Compare them
+// with benchstat:
 //
 //	go test ./telemetry -run '^$' -bench 'GetReportCacheHit$' -benchtime 3s -count 10 | tee bench.txt
 //	benchstat -col /mode bench.txt
 //
 // On a shared or small machine, prefer BenchmarkGetReportCacheHitRatio,
-// which runs both in the same loop.
+// which runs them in the same loop.
 func BenchmarkGetReportCacheHit(b *testing.B) {
-	for _, mode := range []string{"off", "on"} {
+	for _, mode := range []string{benchOff, benchUntraced, benchOn} {
 		b.Run("mode="+mode, func(b *testing.B) {
 			clearOTelEnv(b)
-			t := newBenchTarget(b, mode == "on")
+			t := newBenchTarget(b, mode)
 			b.ReportAllocs()
 			calls := 10
 			for b.Loop() {
@@ -116,25 +136,26 @@ func BenchmarkGetReportCacheHit(b *testing.B) {
 	}
 }
 
-// BenchmarkGetReportCacheHitRatio runs the two stacks of
-// BenchmarkGetReportCacheHit side by side in one process and alternates
-// between them in blocks of ratioBlock calls, so that whatever else the
-// machine is doing slows both alike. It reports, for each stack, the mean
-// and median wall time per call and the CPU time of the whole process per
-// call (measured over whole blocks: it includes the batch span processor's
-// goroutine and the garbage collector), and the ratios on/off of all three:
-// the cost of telemetry on the cheapest RPC there is. ns/op and allocs/op
-// are per call, both stacks together.
+// BenchmarkGetReportCacheHitRatio runs the stacks of
+// BenchmarkGetReportCacheHit side by side in one process and goes round
+// them in blocks of ratioBlock calls, so that whatever else the machine is
+// doing slows them alike. For each mode it reports the mean and median wall
+// time per call and the CPU time of the whole process per call (measured
+// over whole blocks: it includes the batch span processor's goroutine and
+// the garbage collector), and these ratios:
 //
-// On a machine with few cores and other work, the wall-time ratio also
-// measures scheduling: a goroutine woken on another core, or not, changes
-// how fast the next network event is handled. The CPU ratio is the cost.
+//   - on/off-cpu, on/off-p50, on/off-mean: the cost of all telemetry
+//     (traces, metrics, access log) on the cheapest RPC there is;
+//   - on/untraced-cpu, on/untraced-p50: the cost of tracing alone.
 //
-//	go test ./telemetry -run '^$' -bench 'GetReportCacheHitRatio' -benchtime 20000x -count 6
+// ns/op and allocs/op are per call, all modes together. On a machine with
+// few cores and other work, wall times also measure scheduling (a goroutine
+// woken on another core, or not, changes how soon the next network event is
+// handled): the CPU ratios are the cost.
+//
+//	go test ./telemetry -run '^$' -bench 'GetReportCacheHitRatio' -benchtime 24000x -count 10
 func BenchmarkGetReportCacheHitRatio(b *testing.B) {
 	clearOTelEnv(b)
-	// Explicitly the default: every root span sampled.
-	b.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
 	type side struct {
 		t        *benchTarget
 		wall     []time.Duration
@@ -142,14 +163,13 @@ func BenchmarkGetReportCacheHitRatio(b *testing.B) {
 		cpuCalls int           // calls in those blocks
 		cpuStart time.Duration
 	}
-	off := &side{t: newBenchTarget(b, false)}
-	on := &side{t: newBenchTarget(b, true)}
+	var sides []*side
+	for _, mode := range []string{benchOff, benchUntraced, benchOn} {
+		sides = append(sides, &side{t: newBenchTarget(b, mode)})
+	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		s := off
-		if (i/ratioBlock)%2 == 1 {
-			s = on
-		}
+		s := sides[(i/ratioBlock)%len(sides)]
 		if i%ratioBlock == 0 {
 			s.cpuStart = processCPU()
 		}
@@ -162,42 +182,44 @@ func BenchmarkGetReportCacheHitRatio(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	if len(off.wall) == 0 || len(on.wall) == 0 {
-		return // the first, single-iteration run
+	for _, s := range sides {
+		if len(s.wall) == 0 {
+			return // a run too short to reach every mode
+		}
+		s.t.check(b, len(s.wall)+10)
 	}
-	off.t.check(b, len(off.wall)+10)
-	on.t.check(b, len(on.wall)+10)
 
-	mean := func(ds []time.Duration) float64 {
+	type stats struct{ mean, p50, cpu float64 }
+	stat := func(s *side) stats {
 		var sum time.Duration
-		for _, d := range ds {
+		for _, d := range s.wall {
 			sum += d
 		}
-		return float64(sum) / float64(len(ds))
+		slices.Sort(s.wall)
+		st := stats{mean: float64(sum) / float64(len(s.wall)), p50: float64(s.wall[len(s.wall)/2])}
+		if s.cpuCalls > 0 {
+			st.cpu = float64(s.cpu) / float64(s.cpuCalls)
+		}
+		return st
 	}
-	median := func(ds []time.Duration) float64 {
-		slices.Sort(ds)
-		return float64(ds[len(ds)/2])
+	off, untraced, on := stat(sides[0]), stat(sides[1]), stat(sides[2])
+	for name, st := range map[string]stats{benchOff: off, benchUntraced: untraced, benchOn: on} {
+		b.ReportMetric(st.p50, name+"-p50-ns/call")
+		if st.cpu > 0 {
+			b.ReportMetric(st.cpu, name+"-cpu-ns/call")
+		}
 	}
-	mOff, mOn := mean(off.wall), mean(on.wall)
-	pOff, pOn := median(off.wall), median(on.wall)
-	b.ReportMetric(mOff, "off-ns/call")
-	b.ReportMetric(mOn, "on-ns/call")
-	b.ReportMetric(mOn/mOff, "on/off-mean")
-	b.ReportMetric(pOff, "off-p50-ns/call")
-	b.ReportMetric(pOn, "on-p50-ns/call")
-	b.ReportMetric(pOn/pOff, "on/off-p50")
-	if off.cpuCalls > 0 && on.cpuCalls > 0 && off.cpu > 0 {
-		cOff := float64(off.cpu) / float64(off.cpuCalls)
-		cOn := float64(on.cpu) / float64(on.cpuCalls)
-		b.ReportMetric(cOff, "off-cpu-ns/call")
-		b.ReportMetric(cOn, "on-cpu-ns/call")
-		b.ReportMetric(cOn/cOff, "on/off-cpu")
+	b.ReportMetric(on.p50/off.p50, "on/off-p50")
+	b.ReportMetric(on.mean/off.mean, "on/off-mean")
+	b.ReportMetric(on.p50/untraced.p50, "on/untraced-p50")
+	if off.cpu > 0 && untraced.cpu > 0 {
+		b.ReportMetric(on.cpu/off.cpu, "on/off-cpu")
+		b.ReportMetric(on.cpu/untraced.cpu, "on/untraced-cpu")
 	}
 }
 
 // ratioBlock is how many calls BenchmarkGetReportCacheHitRatio makes on
-// one stack before switching to the other.
+// one stack before going to the next.
 const ratioBlock = 64
 
 // BenchmarkHandlerInstrumentation measures what HandlerOptions adds to a

@@ -63,10 +63,11 @@ func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
 }
 
 // NewAccessLog returns a Connect interceptor that writes one record per RPC
-// handled to logger, with the context of the RPC (so NewLogHandler adds its
-// trace_id and span_id when a tracing interceptor runs before it):
+// handled to logger's handler, with the context of the RPC and no source
+// location:
 //
-//	procedure, protocol, code ("ok" or the Connect code), duration_ms, peer,
+//	trace_id and span_id (first, when a tracing interceptor runs before
+//	it; NewLogHandler does not add them again), procedure, protocol, code ("ok" or the Connect code), duration_ms, peer,
 //	caller (when known), error (the message of a failed RPC),
 //	upstream_calls and upstream_requests (modeclient calls and the HTTP
 //	requests they sent to Mode), from_cache, cache (outcome counts: hit,
@@ -264,7 +265,8 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		// First: NewLogHandler leaves records that start with them alone
 		// (no copy of the record to add them at the end).
-		attrs = append(attrs, slog.String(LogKeyTraceID, sc.TraceID().String()), slog.String(LogKeySpanID, sc.SpanID().String()))
+		tid, sid := hexIDs(sc)
+		attrs = append(attrs, slog.String(LogKeyTraceID, tid), slog.String(LogKeySpanID, sid))
 	}
 	attrs = append(attrs,
 		slog.String("procedure", spec.Procedure),

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 
 	"go.opentelemetry.io/otel/trace"
@@ -31,13 +32,21 @@ func (h *logHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.
 // Handle implements slog.Handler.
 func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !startsWithTraceID(r) {
+		tid, sid := hexIDs(sc)
 		r = r.Clone()
-		r.AddAttrs(
-			slog.String(LogKeyTraceID, sc.TraceID().String()),
-			slog.String(LogKeySpanID, sc.SpanID().String()),
-		)
+		r.AddAttrs(slog.String(LogKeyTraceID, tid), slog.String(LogKeySpanID, sid))
 	}
 	return h.next.Handle(ctx, r)
+}
+
+// hexIDs returns the trace and span id of sc in hex, in one allocation.
+func hexIDs(sc trace.SpanContext) (traceID, spanID string) {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	var b [2*len(tid) + 2*len(sid)]byte
+	hex.Encode(b[:], tid[:])
+	hex.Encode(b[2*len(tid):], sid[:])
+	s := string(b[:])
+	return s[:2*len(tid)], s[2*len(tid):]
 }
 
 // startsWithTraceID reports whether the first attribute of r is trace_id:

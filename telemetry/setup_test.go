@@ -254,3 +254,50 @@ func TestAccessLogCaller(t *testing.T) {
 		t.Errorf("server spans %v", spans)
 	}
 }
+
+// TestAccessLogTraceIDs: the access log carries the RPC's trace_id and
+// span_id once, first, whether or not its logger's handler is
+// NewLogHandler's; records without a span carry none.
+func TestAccessLogTraceIDs(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	for name, wrap := range map[string]func(slog.Handler) slog.Handler{
+		"NewLogHandler": telemetry.NewLogHandler,
+		"plain":         func(h slog.Handler) slog.Handler { return h },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf syncBuffer
+			al := telemetry.NewAccessLog(slog.New(wrap(slog.NewJSONHandler(&buf, nil))), nil)
+			handler := connect.NewUnaryHandler("/test.v1.Test/Echo",
+				func(ctx context.Context, req *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error) {
+					return connect.NewResponse(&v1.GetReportResponse{}), nil
+				}, connect.WithInterceptors(al))
+			call := func(ctx context.Context) {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/test.v1.Test/Echo", strings.NewReader("{}"))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status %d", rec.Code)
+				}
+			}
+			ctx, span := tp.Tracer("t").Start(t.Context(), "server", trace.WithSpanKind(trace.SpanKindServer))
+			call(ctx)
+			span.End()
+			call(t.Context())
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("access log:\n%s", buf.String())
+			}
+			sc := span.SpanContext()
+			want := `"msg":"rpc","trace_id":"` + sc.TraceID().String() + `","span_id":"` + sc.SpanID().String() + `","procedure":`
+			if !strings.Contains(lines[0], want) || strings.Count(lines[0], `"trace_id"`) != 1 || strings.Count(lines[0], `"span_id"`) != 1 {
+				t.Errorf("traced access log line %s, want one trace_id and span_id first: %s", lines[0], want)
+			}
+			if strings.Contains(lines[1], "trace_id") {
+				t.Errorf("untraced access log line has a trace_id: %s", lines[1])
+			}
+		})
+	}
+}

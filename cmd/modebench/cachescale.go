@@ -140,8 +140,8 @@ func (h *harness) scenarioCache(ctx context.Context) ([]*result, []string, error
 		rows = append(rows, z)
 	}
 	notes := []string{
-		fmt.Sprintf("scenario 5 runs in this process on package cache alone (no server). The fill stores -keys distinct keys with %d-byte bodies and two tags into a cache bounded at %d MB (the server's default): 'live heap' is the heap reachable after a full GC, taken %d times during the fill, above the heap before it; 'accounted' is the cache's own byte count, checked every 1,000 stores; srv peak heap shows the live-heap peak; the HeapInuse peak (garbage not yet collected included, governed by GOGC/GOMEMLIMIT) was %.0f MB", scaleBodyBytes, cfg.cacheMB, 10, float64(st.PeakHeap)/(1<<20)),
-		fmt.Sprintf("scenario 5 hit rows: one goroutine, %d lookups of uniformly random resident keys (%d-byte bodies, no byte cap binding), timed %d at a time: the percentiles are those of %d-lookup averages; allocs/req is this process's", lookups, hitBodyBytes, hitBatch, hitBatch),
+		fmt.Sprintf("scenario 5 runs in this process on package cache alone (no server). The fill stores -keys distinct keys with %d-byte bodies and two tags into a cache bounded at %d MB (the server's default): 'live heap' is the heap reachable after a full GC, taken 10 times during the fill, above the heap before it; 'accounted' is the cache's own byte count, checked every 1,000 stores; in the fill row srv peak heap is that live-heap peak and srv peak RSS this process's; the HeapInuse peak (garbage not yet collected included, governed by GOGC/GOMEMLIMIT) was %.0f MB", scaleBodyBytes, cfg.cacheMB, float64(st.PeakHeap)/(1<<20)),
+		fmt.Sprintf("scenario 5 hit rows: one goroutine, %d lookups per row in a cache of the row's size (%d-byte bodies, inserted in random order, no byte cap binding): uniform rows walk every key in turn (the cache's memory in random order), the Zipf row draws keys with a hot head; timed %d at a time, so the percentiles are those of %d-lookup averages; allocs/req is this process's", lookups, hitBodyBytes, hitBatch, hitBatch),
 	}
 	return rows, notes, nil
 }

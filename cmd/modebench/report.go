@@ -33,6 +33,7 @@ type result struct {
 	AllocsPerRequest *float64 `json:"allocs_per_request,omitempty"`
 	CPUusPerRequest  *float64 `json:"server_cpu_us_per_request,omitempty"`
 	PeakRSS          uint64   `json:"peak_rss_bytes,omitempty"`
+	PeakRSSSource    string   `json:"peak_rss_source,omitempty"` // "VmHWM" (reset at each block's start) or "VmRSS sampled"
 	PeakHeapInuse    uint64   `json:"peak_heap_inuse_bytes,omitempty"`
 	// Scenario-specific figures (rows/s, bytes/s, upstream requests, …).
 	Extra map[string]float64 `json:"extra,omitempty"`
@@ -103,7 +104,7 @@ func newResult(scenario int, name, role, protocol string, c int, b block) *resul
 		a := float64(st.Mallocs) / float64(len(b.lat))
 		cpu := st.CPUSeconds * 1e6 / float64(len(b.lat))
 		r.AllocsPerRequest, r.CPUusPerRequest = &a, &cpu
-		r.PeakRSS, r.PeakHeapInuse = st.PeakRSS, st.PeakHeap
+		r.PeakRSS, r.PeakHeapInuse, r.PeakRSSSource = st.PeakRSS, st.PeakHeap, st.RSSSource
 	}
 	return r
 }

@@ -94,8 +94,11 @@ func (s *sampler) loop() {
 				heap += sm.Value.Uint64()
 			}
 		}
+		// VmHWM, reset at the start, gives the peak RSS where Linux lets us
+		// reset it; elsewhere VmRSS is sampled every 50 ms (a read of
+		// /proc/self/status costs about 0.2 ms here, the metrics 1 µs).
 		var rss uint64
-		if n%2 == 0 { // every 10 ms: a read of /proc costs more than the metrics
+		if !s.hwmReset && n%10 == 0 {
 			rss, _ = procStatus("VmRSS")
 		}
 		s.mu.Lock()
