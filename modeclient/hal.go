@@ -80,6 +80,27 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 // MarshalJSON implements json.Marshaler (as a JSON number).
 func (n Int) MarshalJSON() ([]byte, error) { return strconv.AppendInt(nil, int64(n), 10), nil }
 
+// Limit is a row limit that Mode sends as a number, a numeric string, or
+// false, "false", "", null (no limit: 0). true (a limit of unknown size)
+// also decodes as 0.
+type Limit int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *Limit) UnmarshalJSON(b []byte) error {
+	t := bytes.TrimSpace(b)
+	switch string(t) {
+	case "true", "false", `"true"`, `"false"`:
+		*l = 0
+		return nil
+	}
+	var n Int
+	if err := n.UnmarshalJSON(t); err != nil {
+		return err
+	}
+	*l = Limit(max(n, 0))
+	return nil
+}
+
 // Float is a number that may arrive as a JSON number, a numeric string or null.
 type Float float64
 

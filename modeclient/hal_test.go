@@ -23,6 +23,21 @@ func TestFlexibleTypes(t *testing.T) {
 			t.Errorf("Int %s = %d, %v", tt.in, n, err)
 		}
 	}
+	limits := []struct {
+		in      string
+		want    Limit
+		wantErr bool
+	}{
+		{`100`, 100, false}, {`"5000"`, 5000, false}, {`false`, 0, false}, {`"false"`, 0, false}, {`true`, 0, false},
+		{`null`, 0, false}, {`""`, 0, false}, {`-3`, 0, false}, {`"abc"`, 0, true}, {`{}`, 0, true},
+	}
+	for _, tt := range limits {
+		var l Limit
+		err := json.Unmarshal([]byte(tt.in), &l)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && l != tt.want) {
+			t.Errorf("Limit %s = %d, %v", tt.in, l, err)
+		}
+	}
 	bools := []struct {
 		in   string
 		want bool

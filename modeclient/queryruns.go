@@ -21,6 +21,7 @@ type QueryRun struct {
 	DataSourceID    Int        `json:"data_source_id"`
 	DataSourceToken string     `json:"data_source_token"`
 	MaxResultBytes  Int        `json:"max_result_bytes"`
+	Limit           Limit      `json:"limit"` // the row limit the query ran with; 0: none
 	CreatedAt       Time       `json:"created_at"`
 	CompletedAt     Time       `json:"completed_at"`
 	ErrorCode       String     `json:"error_code"`

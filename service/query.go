@@ -409,6 +409,7 @@ func queryRunFromMode(w, r, run string, q *modeclient.QueryRun) *modeplatformv1.
 		RawSql:           q.RawSource,
 		RenderedSql:      q.RenderedSource,
 		MaxResultBytes:   max(int64(q.MaxResultBytes), 0),
+		RowLimit:         int64(q.Limit),
 		CreateTime:       timestamp(q.CreatedAt),
 		CompleteTime:     timestamp(q.CompletedAt),
 	}
