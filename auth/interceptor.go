@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/modeplatform/modeplatform/telemetry"
+
+	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // ErrorDomain is the google.rpc.ErrorInfo domain of this package's errors
@@ -208,7 +210,7 @@ func WorkspaceOf(msg proto.Message) (string, error) {
 		return "", invalid(field, "must be a resource name starting with workspaces/{workspace}")
 	}
 	w, _, _ := strings.Cut(rest, "/")
-	if !ValidWorkspace(w) {
+	if !modeclient.ValidWorkspace(w) {
 		return "", invalid(field, "must be a resource name starting with workspaces/{workspace}")
 	}
 	return w, nil

@@ -39,6 +39,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // Scope is what a caller may do in a workspace.
@@ -229,7 +231,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			bad(`workspaces is required ("*" for all)`)
 		}
 		for j, w := range fc.Workspaces {
-			if w != AllWorkspaces && !ValidWorkspace(w) {
+			if w != AllWorkspaces && !modeclient.ValidWorkspace(w) {
 				bad("workspaces[%d] %q is not a Mode workspace name", j, w)
 				continue
 			}
@@ -303,21 +305,6 @@ func parseKeyHash(s string) ([sha256.Size]byte, bool) {
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// ValidWorkspace reports whether s is a Mode workspace username as the API
-// names them: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}.
-func ValidWorkspace(s string) bool {
-	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // validCallerName reports whether s is a printable, log-safe caller name.

@@ -3,6 +3,8 @@ package auth
 import (
 	"strings"
 	"testing"
+
+	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // Keys of the test policies, and their hashes.
@@ -137,7 +139,7 @@ func FuzzParsePolicy(f *testing.F) {
 				}
 			}
 			for _, w := range c.Workspaces {
-				if w != AllWorkspaces && !ValidWorkspace(w) {
+				if w != AllWorkspaces && !modeclient.ValidWorkspace(w) {
 					t.Fatalf("accepted workspace %q", w)
 				}
 			}

@@ -33,6 +33,15 @@ func validWorkspace(s string) (reason string, ok bool) {
 	return "", true
 }
 
+// ValidWorkspace reports whether s is a Mode workspace (account) username
+// the client accepts: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}. Packages that check
+// names before they reach the client use it, so there is one definition.
+func ValidWorkspace(s string) bool { _, ok := validWorkspace(s); return ok }
+
+// ValidToken reports whether s is a Mode token the client accepts:
+// [A-Za-z0-9_-]{1,64}.
+func ValidToken(s string) bool { _, ok := validToken(s); return ok }
+
 // validToken reports whether s is a Mode token: [A-Za-z0-9_-]{1,64}.
 func validToken(s string) (reason string, ok bool) {
 	if s == "" {

@@ -112,3 +112,24 @@ func FuzzPathSegment(f *testing.F) {
 		}
 	})
 }
+
+func TestExportedValidators(t *testing.T) {
+	for _, tt := range []struct {
+		in               string
+		workspace, token bool
+	}{
+		{"parch_and_posey", true, true},
+		{"-lead", false, true},
+		{"", false, false},
+		{"a/b", false, false},
+		{"..", false, false},
+		{strings.Repeat("a", 65), false, false},
+	} {
+		if got := ValidWorkspace(tt.in); got != tt.workspace {
+			t.Errorf("ValidWorkspace(%q) = %v", tt.in, got)
+		}
+		if got := ValidToken(tt.in); got != tt.token {
+			t.Errorf("ValidToken(%q) = %v", tt.in, got)
+		}
+	}
+}

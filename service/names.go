@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+
+	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // Resource names (AIP-122). The request validation already checked each name
@@ -23,29 +25,10 @@ const (
 	collGroups      = "groups"
 )
 
-// validWorkspaceID reports whether s is a Mode workspace username:
-// [A-Za-z0-9_][A-Za-z0-9_-]{0,63}.
-func validWorkspaceID(s string) bool {
-	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
-		return false
-	}
-	return validIDChars(s)
-}
-
-// validToken reports whether s is a Mode token: [A-Za-z0-9_-]{1,64}.
-func validToken(s string) bool {
-	return len(s) > 0 && len(s) <= 64 && validIDChars(s)
-}
-
-func validIDChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validWorkspaceID and validToken are modeclient's own checks: a name the
+// service accepts is one the client accepts.
+func validWorkspaceID(s string) bool { return modeclient.ValidWorkspace(s) }
+func validToken(s string) bool       { return modeclient.ValidToken(s) }
 
 // parseName splits name into the ids following the given collections, e.g.
 // parseName("name", "workspaces/w/reports/r", "workspaces", "reports")

@@ -29,10 +29,15 @@ const pageTokenVersion = 1
 
 // requestBinding fingerprints the request fields a token is bound to.
 func requestBinding(method string, fields ...string) uint64 {
+	return fingerprint64(append([]string{method}, fields...)...)
+}
+
+// fingerprint64 hashes length-prefixed fields.
+func fingerprint64(fields ...string) uint64 {
 	h := sha256.New()
-	h.Write([]byte(method))
+	var n [binary.MaxVarintLen64]byte
 	for _, f := range fields {
-		h.Write([]byte{0})
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
 		h.Write([]byte(f))
 	}
 	return binary.BigEndian.Uint64(h.Sum(nil))

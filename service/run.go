@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -282,7 +280,7 @@ func validParameterName(s string) bool {
 	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
 		return false
 	}
-	return validIDChars(s)
+	return validToken(s)
 }
 
 // runParametersFingerprint identifies a parameter set whatever the map's
@@ -299,17 +297,6 @@ func runParametersFingerprint(params map[string]string) uint64 {
 		fields = append(fields, k, params[k])
 	}
 	return fingerprint64(fields...)
-}
-
-// fingerprint64 hashes length-prefixed fields.
-func fingerprint64(fields ...string) uint64 {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	for _, f := range fields {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
-		h.Write([]byte(f))
-	}
-	return binary.BigEndian.Uint64(h.Sum(nil))
 }
 
 // reportRunStates maps Mode's report run states (MODE_API.md, plus the

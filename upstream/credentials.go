@@ -95,7 +95,7 @@ func ParseCredentials(data []byte, getenv func(string) string) (Credentials, err
 	var errs []error
 	for _, w := range sortedKeys(cf.Workspaces) {
 		e := cf.Workspaces[w]
-		if !validWorkspace(w) {
+		if !modeclient.ValidWorkspace(w) {
 			errs = append(errs, fmt.Errorf("workspace %q is not a Mode workspace name", w))
 			continue
 		}
@@ -144,19 +144,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// validWorkspace reports whether s is a Mode workspace username:
-// [A-Za-z0-9_][A-Za-z0-9_-]{0,63}.
-func validWorkspace(s string) bool {
-	if len(s) == 0 || len(s) > 64 || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
