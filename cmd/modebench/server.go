@@ -118,7 +118,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		connect.WithRecover(func(context.Context, connect.Spec, http.Header, any) error {
 			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 		}),
-		connect.WithInterceptors(unaryDeadline{unaryTimeout}),
+		connect.WithInterceptors(service.UnaryDeadline{Default: unaryTimeout}),
 	)
 
 	mux := http.NewServeMux()
@@ -223,29 +223,6 @@ func (c *control) end(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
-}
-
-// unaryDeadline gives a unary call without a deadline the server's default
-// one, as cmd/modeplatform does; streams are exempt.
-type unaryDeadline struct{ d time.Duration }
-
-func (u unaryDeadline) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if _, ok := ctx.Deadline(); !ok {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, u.d)
-			defer cancel()
-		}
-		return next(ctx, req)
-	}
-}
-
-func (unaryDeadline) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-func (unaryDeadline) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
 }
 
 // logTee formats every enabled record with all (discarded: the cost of the

@@ -29,7 +29,7 @@ import (
 )
 
 // HTTP server limits. There is deliberately no WriteTimeout (nor ReadTimeout): it would cut
-// long server streams; unary calls get their deadline from unaryDeadline instead.
+// long server streams; unary calls get their deadline from service.UnaryDeadline instead.
 const (
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
@@ -291,7 +291,7 @@ func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetr
 		opts = append(opts, connect.WithInterceptors(guards...))
 	}
 	for _, r := range svc.Routes(append(opts,
-		connect.WithInterceptors(unaryDeadline{unaryTimeout}),
+		connect.WithInterceptors(service.UnaryDeadline{Default: unaryTimeout}),
 	)...) {
 		mux.Handle(r.Path, r.Handler)
 	}
@@ -328,35 +328,6 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding"),
 		MaxAge: int((2 * time.Hour).Seconds()), // browsers cap it at 2h (Chromium) or 24h
 	}).Handler(next)
-}
-
-// unaryDeadline gives a unary call the default deadline d when its caller set none. Streams are
-// exempt: WatchReportRun and StreamQueryResults may rightly run for long.
-type unaryDeadline struct{ d time.Duration }
-
-// WrapUnary adds the default deadline to a unary call without one.
-func (u unaryDeadline) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	if u.d <= 0 {
-		return next
-	}
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if _, ok := ctx.Deadline(); !ok {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, u.d)
-			defer cancel()
-		}
-		return next(ctx, req)
-	}
-}
-
-// WrapStreamingClient leaves clients alone (this is a handler interceptor).
-func (unaryDeadline) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-// WrapStreamingHandler leaves streams without a deadline.
-func (unaryDeadline) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
 }
 
 // errorLogger logs calls that failed on the server's side (Internal, Unknown, DataLoss at error
