@@ -1,7 +1,6 @@
 package modeclient
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 )
@@ -30,20 +29,17 @@ func apiPathOf(p *apiPath) string {
 
 // metadata caches for the metadata TTL with tags.
 func (c *Client) metadata(tags ...string) cachePolicy {
-	return func([]byte) (time.Duration, []string) { return c.metadataTTL, tags }
+	return func(any) (time.Duration, []string) { return c.metadataTTL, tags }
 }
 
 // reportPolicy caches a report for the metadata TTL, tagged with its space.
 func (c *Client) reportPolicy(ws string) cachePolicy {
-	return func(body []byte) (time.Duration, []string) {
-		var r struct {
-			SpaceToken String `json:"space_token"`
-		}
-		_ = json.Unmarshal(body, &r)
-		if r.SpaceToken == "" {
+	return func(v any) (time.Duration, []string) {
+		r, _ := v.(*Report)
+		if r == nil || r.SpaceToken == "" {
 			return c.metadataTTL, nil
 		}
-		return c.metadataTTL, []string{spaceScopeTag(ws, string(r.SpaceToken))}
+		return c.metadataTTL, []string{spaceScopeTag(ws, r.SpaceToken)}
 	}
 }
 
@@ -56,13 +52,22 @@ func terminalState(s string) bool {
 	return false
 }
 
+// runState returns the state of a decoded run (a report or query run) and
+// whether v is one.
+func runState(v any) (string, bool) {
+	switch r := v.(type) {
+	case *ReportRun:
+		return r.State, r != nil
+	case *QueryRun:
+		return r.State, r != nil
+	}
+	return "", false
+}
+
 // runPolicy caches a run only once it is finished, for the finished TTL.
 func (c *Client) runPolicy(tags ...string) cachePolicy {
-	return func(body []byte) (time.Duration, []string) {
-		var r struct {
-			State String `json:"state"`
-		}
-		if json.Unmarshal(body, &r) != nil || !terminalState(string(r.State)) {
+	return func(v any) (time.Duration, []string) {
+		if s, ok := runState(v); !ok || !terminalState(s) {
 			return 0, tags
 		}
 		return c.finishedTTL, tags
@@ -71,27 +76,30 @@ func (c *Client) runPolicy(tags ...string) cachePolicy {
 
 // runListPolicy caches a page of runs for the metadata TTL only when every
 // run on it is finished: a page showing a run in progress goes stale at once.
-func (c *Client) runListPolicy(key string, tags ...string) cachePolicy {
-	return func(body []byte) (time.Duration, []string) {
-		var env halList
-		if json.Unmarshal(body, &env) != nil {
+func (c *Client) runListPolicy(tags ...string) cachePolicy {
+	return func(v any) (time.Duration, []string) {
+		var finished bool
+		switch p := v.(type) {
+		case *Page[ReportRun]:
+			finished = p != nil && allFinished(p.Items, func(r ReportRun) string { return r.State })
+		case *Page[QueryRun]:
+			finished = p != nil && allFinished(p.Items, func(r QueryRun) string { return r.State })
+		}
+		if !finished {
 			return 0, tags
-		}
-		var runs []struct {
-			State String `json:"state"`
-		}
-		if raw := env.Embedded.items(key); raw != nil {
-			if json.Unmarshal(raw, &runs) != nil {
-				return 0, tags
-			}
-		}
-		for _, r := range runs {
-			if !terminalState(string(r.State)) {
-				return 0, tags
-			}
 		}
 		return c.metadataTTL, tags
 	}
+}
+
+// allFinished reports whether every run of runs is in a terminal state.
+func allFinished[T any](runs []T, state func(T) string) bool {
+	for _, r := range runs {
+		if !terminalState(state(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // tags returns a write's invalidation set: the written path plus extra.

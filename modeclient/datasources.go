@@ -60,9 +60,5 @@ func (c *Client) ListDataSources(ctx context.Context, workspace string, opts *Li
 
 // GetDataSource returns one data source: GET /api/{workspace}/data_sources/{data_source}.
 func (c *Client) GetDataSource(ctx context.Context, workspace, dataSource string) (*DataSource, error) {
-	var d DataSource
-	if err := c.getJSON(ctx, dataSourcesPath(workspace).tok("data_source", dataSource), nil, c.metadata(), &d); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return getJSON[DataSource](ctx, c, dataSourcesPath(workspace).tok("data_source", dataSource), nil, c.metadata())
 }

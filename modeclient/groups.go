@@ -42,9 +42,5 @@ func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOpt
 
 // GetGroup returns one group: GET /api/{workspace}/groups/{group}.
 func (c *Client) GetGroup(ctx context.Context, workspace, group string) (*Group, error) {
-	var g Group
-	if err := c.getJSON(ctx, groupsPath(workspace).tok("group", group), nil, c.metadata(), &g); err != nil {
-		return nil, err
-	}
-	return &g, nil
+	return getJSON[Group](ctx, c, groupsPath(workspace).tok("group", group), nil, c.metadata())
 }

@@ -35,11 +35,31 @@ func unquote(b []byte) (string, bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return "", false
 	}
+	if inner, ok := plainString(b); ok {
+		return string(inner), true
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return "", false
 	}
 	return s, true
+}
+
+// plainString returns the content of the JSON string literal b when it needs
+// no unescaping: quoted, without backslashes, quotes or control characters
+// inside, in ASCII. That is nearly every string Mode sends (tokens, hrefs,
+// timestamps), which then skip encoding/json. Anything else reports false.
+func plainString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	inner := b[1 : len(b)-1]
+	for _, c := range inner {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return nil, false
+		}
+	}
+	return inner, true
 }
 
 // Int is an integer that Mode sends as a JSON number, a numeric string, an
@@ -281,12 +301,166 @@ func (ls *Links) UnmarshalJSON(b []byte) error {
 		*ls = nil
 		return nil
 	}
+	if m, ok := decodeLinksFast(t); ok {
+		*ls = m
+		return nil
+	}
 	m := map[string]Link{}
 	if err := json.Unmarshal(t, &m); err != nil {
 		return err
 	}
 	*ls = m
 	return nil
+}
+
+// decodeLinksFast decodes a _links object in one pass when it has the shape
+// Mode sends: relation names and hrefs that need no unescaping (see
+// plainString), each link an object of "href" and "templated", a bare string
+// or null. Links are most of a resource's body, and going through
+// encoding/json for each of them scans its bytes three more times. Anything
+// else (escapes, arrays, other members, numbers, invalid JSON) reports false,
+// and UnmarshalJSON decodes it the general way; FuzzLinksFast checks that both
+// ways agree wherever this one answers.
+func decodeLinksFast(b []byte) (Links, bool) {
+	s := linkScanner{b: b}
+	if !s.consume('{') {
+		return nil, false
+	}
+	m := make(Links, 16)
+	if s.consume('}') {
+		return m, s.atEnd()
+	}
+	for {
+		rel, ok := s.plainString()
+		if !ok || !s.consume(':') {
+			return nil, false
+		}
+		l, ok := s.link()
+		if !ok {
+			return nil, false
+		}
+		m[string(rel)] = l // a repeated relation: the last one wins, as in encoding/json
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return m, s.atEnd()
+		}
+		return nil, false
+	}
+}
+
+// linkScanner walks a _links object for decodeLinksFast.
+type linkScanner struct {
+	b []byte
+	i int
+}
+
+func (s *linkScanner) skipSpace() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// consume skips space and c, reporting whether c was next.
+func (s *linkScanner) consume(c byte) bool {
+	s.skipSpace()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// literal skips space and lit, reporting whether lit was next.
+func (s *linkScanner) literal(lit string) bool {
+	s.skipSpace()
+	if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+		s.i += len(lit)
+		return true
+	}
+	return false
+}
+
+func (s *linkScanner) atEnd() bool {
+	s.skipSpace()
+	return s.i == len(s.b)
+}
+
+// plainString reads a string literal that needs no unescaping.
+func (s *linkScanner) plainString() ([]byte, bool) {
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	end := bytes.IndexByte(s.b[s.i+1:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	lit := s.b[s.i : s.i+end+2]
+	inner, ok := plainString(lit)
+	if !ok {
+		return nil, false
+	}
+	s.i += len(lit)
+	return inner, true
+}
+
+// link reads one link: null, a string, or {"href": string|null,
+// "templated": true|false|null} in any order.
+func (s *linkScanner) link() (Link, bool) {
+	if s.literal("null") {
+		return Link{}, true
+	}
+	if href, ok := s.plainString(); ok {
+		return Link{Href: string(href)}, true
+	}
+	if !s.consume('{') {
+		return Link{}, false
+	}
+	var l Link
+	if s.consume('}') {
+		return l, true
+	}
+	for {
+		name, ok := s.plainString()
+		if !ok || !s.consume(':') {
+			return Link{}, false
+		}
+		switch string(name) {
+		case "href":
+			if href, ok := s.plainString(); ok {
+				l.Href = string(href)
+			} else if s.literal("null") {
+				l.Href = ""
+			} else {
+				return Link{}, false
+			}
+		case "templated":
+			switch {
+			case s.literal("true"):
+				l.Templated = true
+			case s.literal("false"), s.literal("null"):
+				l.Templated = false
+			default:
+				return Link{}, false
+			}
+		default:
+			return Link{}, false
+		}
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return l, true
+		}
+		return Link{}, false
+	}
 }
 
 // Href returns the href of the named relation, or "".

@@ -19,7 +19,7 @@ import (
 //	go test -run '^$' -bench 'Decode|CacheHit' -benchmem ./modeclient/
 
 // halBodies fetches a report and a page of 100 reports from an emulator.
-func halBodies(b *testing.B) (report, page []byte, client *Client, demo modetest.Demo) {
+func halBodies(b testing.TB) (report, page []byte, client *Client, demo modetest.Demo) {
 	b.Helper()
 	mode := modetest.NewServer(b, modetest.WithRateLimit(0, 0), modetest.WithExtraReports(200))
 	demo = mode.Demo()

@@ -2,6 +2,7 @@ package modeclient
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,74 @@ func FuzzDecodeHAL(f *testing.F) {
 			_ = c.nextPage(env, 1)
 		}
 		_ = newAPIError("GET", "/api/{workspace}", 400, nil, b, time.Now())
+	})
+}
+
+// decodeLinksGeneral decodes a _links object the general way, through
+// encoding/json, as Links.UnmarshalJSON does when decodeLinksFast declines.
+func decodeLinksGeneral(b []byte) (Links, error) {
+	m := map[string]Link{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func TestLinksFastPath(t *testing.T) {
+	tests := []struct {
+		in     string
+		wantOK bool // decodeLinksFast answers (else it declines to the general way)
+	}{
+		{`{}`, true},
+		{` { "self" : { "href" : "/a" , "templated" : true } , "web":"/w", "gone":null } `, true},
+		{`{"self":{"templated":null,"href":null}}`, true},
+		{`{"self":{"href":"/a"},"self":{"href":"/b"}}`, true}, // the last one wins
+		{`{"self":{}}`, true},
+		{`{"self":{"href":"/a\u0041"}}`, false},      // escapes
+		{`{"séance":{"href":"/a"}}`, false},          // non-ASCII
+		{`{"self":{"href":5}}`, false},               // a number
+		{`{"self":[{"href":"/a"}]}`, false},          // an array of links
+		{`{"self":{"href":"/a","name":"x"}}`, false}, // another member
+		{`{"self":{"templated":"true"}}`, false},
+		{`{"self":{"href":"/a"}`, false}, // truncated
+		{`{"self":{"href":"/a"}}x`, false},
+		{`{"self" {"href":"/a"}}`, false},
+		{`{,}`, false},
+		{`{"a":"b",}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := decodeLinksFast([]byte(strings.TrimSpace(tt.in)))
+			if ok != tt.wantOK {
+				t.Fatalf("decodeLinksFast ok = %v, want %v (%v)", ok, tt.wantOK, got)
+			}
+			if !ok {
+				return
+			}
+			want, err := decodeLinksGeneral([]byte(tt.in))
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("fast = %v; general = %v, %v", got, want, err)
+			}
+		})
+	}
+}
+
+func FuzzLinksFast(f *testing.F) {
+	for _, s := range []string{`{}`, `{"self":{"href":"/a","templated":true},"web":"/w","x":null}`,
+		`{"self":{"href":"/a"},"self":{"href":"/b"}}`, `{"a":{"href":"\u0041"}}`, `{"a":"b",}`, `{"a":{"href":null}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := decodeLinksFast(b)
+		if !ok {
+			return
+		}
+		want, err := decodeLinksGeneral(b)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, which encoding/json rejects: %v", b, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast %v, general %v", b, got, want)
+		}
 	})
 }

@@ -48,10 +48,6 @@ func (c *Client) ListMemberships(ctx context.Context, workspace string, opts *Li
 // GetMembership returns one membership, addressed by the member's username
 // or token: GET /api/{workspace}/memberships/{membership}.
 func (c *Client) GetMembership(ctx context.Context, workspace, membership string) (*Membership, error) {
-	var m Membership
 	p := membershipsPath(workspace).tok("membership", membership)
-	if err := c.getJSON(ctx, p, nil, c.metadata(), &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return getJSON[Membership](ctx, c, p, nil, c.metadata())
 }

@@ -61,11 +61,7 @@ func (c *Client) ListQueries(ctx context.Context, workspace, report string, opts
 
 // GetQuery returns one query: GET /api/{workspace}/reports/{report}/queries/{query}.
 func (c *Client) GetQuery(ctx context.Context, workspace, report, query string) (*Query, error) {
-	var q Query
-	if err := c.getJSON(ctx, queryPath(workspace, report, query), nil, c.metadata(reportScopeTag(workspace, report)), &q); err != nil {
-		return nil, err
-	}
-	return &q, nil
+	return getJSON[Query](ctx, c, queryPath(workspace, report, query), nil, c.metadata(reportScopeTag(workspace, report)))
 }
 
 // CreateQuery adds a query to a report: POST

@@ -44,7 +44,7 @@ func (c *Client) ListQueryRunsPage(ctx context.Context, workspace, report, run s
 	if err != nil {
 		return nil, err
 	}
-	policy := c.runListPolicy("query_runs", reportScopeTag(workspace, report))
+	policy := c.runListPolicy(reportScopeTag(workspace, report))
 	return listPage[QueryRun](ctx, c, queryRunsPath(workspace, report, run), q, page, "query_runs", policy)
 }
 
@@ -58,10 +58,6 @@ func (c *Client) ListQueryRuns(ctx context.Context, workspace, report, run strin
 // GetQueryRun returns one query run:
 // GET /api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}.
 func (c *Client) GetQueryRun(ctx context.Context, workspace, report, run, queryRun string) (*QueryRun, error) {
-	var q QueryRun
 	p := queryRunPath(workspace, report, run, queryRun)
-	if err := c.getJSON(ctx, p, nil, c.runPolicy(reportScopeTag(workspace, report)), &q); err != nil {
-		return nil, err
-	}
-	return &q, nil
+	return getJSON[QueryRun](ctx, c, p, nil, c.runPolicy(reportScopeTag(workspace, report)))
 }

@@ -130,11 +130,7 @@ type ReportUpdate struct {
 
 // GetReport returns one report: GET /api/{workspace}/reports/{report}.
 func (c *Client) GetReport(ctx context.Context, workspace, report string) (*Report, error) {
-	var r Report
-	if err := c.getJSON(ctx, reportPath(workspace, report), nil, c.reportPolicy(workspace), &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return getJSON[Report](ctx, c, reportPath(workspace, report), nil, c.reportPolicy(workspace))
 }
 
 func (c *Client) listReportsPage(ctx context.Context, workspace string, p *apiPath, page int, opts *ListReportsOptions) (*Page[Report], error) {

@@ -68,11 +68,7 @@ func (c *Client) RunReport(ctx context.Context, workspace, report string, params
 // GetReportRun returns one run: GET /api/{workspace}/reports/{report}/runs/{run}.
 // Finished runs are cached for the finished TTL, others not at all.
 func (c *Client) GetReportRun(ctx context.Context, workspace, report, run string) (*ReportRun, error) {
-	var r ReportRun
-	if err := c.getJSON(ctx, runPath(workspace, report, run), nil, c.runPolicy(reportScopeTag(workspace, report)), &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return getJSON[ReportRun](ctx, c, runPath(workspace, report, run), nil, c.runPolicy(reportScopeTag(workspace, report)))
 }
 
 // ListReportRunsPage returns one page of a report's runs:
@@ -85,7 +81,7 @@ func (c *Client) ListReportRunsPage(ctx context.Context, workspace, report strin
 	if err := opts.query(q); err != nil {
 		return nil, err
 	}
-	policy := c.runListPolicy("report_runs", reportListTag(workspace, report, "runs"), reportScopeTag(workspace, report))
+	policy := c.runListPolicy(reportListTag(workspace, report, "runs"), reportScopeTag(workspace, report))
 	return listPage[ReportRun](ctx, c, runsPath(workspace, report), q, page, "report_runs", policy)
 }
 

@@ -77,11 +77,7 @@ func (c *Client) ListSpaces(ctx context.Context, workspace string, opts *ListSpa
 
 // GetSpace returns one space: GET /api/{workspace}/spaces/{space}.
 func (c *Client) GetSpace(ctx context.Context, workspace, space string) (*Space, error) {
-	var s Space
-	if err := c.getJSON(ctx, spacePath(workspace, space), nil, c.metadata(), &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return getJSON[Space](ctx, c, spacePath(workspace, space), nil, c.metadata())
 }
 
 // CreateSpace creates a space: POST /api/{workspace}/spaces with

@@ -28,9 +28,5 @@ func (w *Workspace) WebURL() string { return w.Links.Href("web") }
 // GetWorkspace returns the workspace (account) with the given username:
 // GET /api/{workspace}.
 func (c *Client) GetWorkspace(ctx context.Context, workspace string) (*Workspace, error) {
-	var w Workspace
-	if err := c.getJSON(ctx, workspacePath(workspace), nil, c.metadata(), &w); err != nil {
-		return nil, err
-	}
-	return &w, nil
+	return getJSON[Workspace](ctx, c, workspacePath(workspace), nil, c.metadata())
 }

@@ -33,7 +33,9 @@
 //	            the server's heap throughout
 //	5 cache     -keys distinct keys through a cache bounded at 256 MB (memory
 //	            against the cap), and hit latency from 1,000 to -keys entries
-//	            (this one runs in this process: it needs no server)
+//	            vs lookups of the same keys in a bare Go map of the same size
+//	            (the memory floor); this one runs in this process: it needs no
+//	            server
 //	6 list      ListReports paging through -reports reports, cold (no-cache)
 //	            and warm, vs paging the same list over REST from the emulator
 //

@@ -75,7 +75,7 @@ func TestSmoke(t *testing.T) {
 	want[key{4, "baseline", "rest"}] = 1
 	want[key{6, "baseline", "rest"}] = 1
 	want[key{5, "target", "-"}] = 3   // the fill; hits at 3,000 entries, uniform and Zipf
-	want[key{5, "baseline", "-"}] = 1 // hits at 1,000 entries
+	want[key{5, "baseline", "-"}] = 4 // hits at 1,000 entries; the bare map at 1,000 and 3,000 entries, and Zipf
 	for k, n := range want {
 		if count[k] != n {
 			t.Errorf("scenario %d %s %s: %d rows, want %d", k.scenario, k.role, k.prot, count[k], n)
@@ -121,12 +121,51 @@ func TestSmoke(t *testing.T) {
 			if strings.HasPrefix(r.Name, "cache fill") && (r.Met == nil || r.Ratios["accounted_over_cap"] > 1) {
 				t.Errorf("%s: %+v", name, r)
 			}
+			if strings.HasPrefix(r.Name, "cache hit") && (r.Ratios["p50_over_bare_map"] <= 0 || !strings.Contains(r.VsBaseline, "the bare map")) {
+				t.Errorf("%s: no comparison with the bare map: %+v", name, r)
+			}
+			if strings.HasPrefix(r.Name, "bare map") && (r.Role != "baseline" || r.AllocsPerRequest == nil) {
+				t.Errorf("%s: %+v", name, r)
+			}
 		case 6:
 			if r.Role == "target" && r.Extra["reports_per_second"] <= 0 {
 				t.Errorf("%s: no reports/s", name)
 			}
 		}
 	}
+	// Scenario 5: each hit row beside its bare-map baseline, and the largest
+	// uniform row judged on both checks, the literal and the overhead.
+	var names []string
+	for _, r := range rep.Results {
+		if r.Scenario == 5 {
+			names = append(names, r.Name)
+		}
+	}
+	wantNames := []string{
+		"cache fill: 3000 distinct keys (512-B bodies), 2 MB cap",
+		"bare map lookup, 1000 entries", "cache hit, 1000 entries",
+		"bare map lookup, 3000 entries", "cache hit, 3000 entries",
+		"bare map lookup, 3000 entries, Zipf(1.1) keys", "cache hit, 3000 entries, Zipf(1.1) keys",
+	}
+	if !slices.Equal(names, wantNames) {
+		t.Errorf("scenario 5 rows:\n%q\nwant\n%q", names, wantNames)
+	}
+	if i := slices.IndexFunc(rep.Results, func(r *result) bool { return r.Name == "cache hit, 3000 entries" }); i >= 0 {
+		r := rep.Results[i]
+		if r.Met == nil || len(r.Checks) != 2 || !strings.HasPrefix(r.Checks[0].Name, "literal") ||
+			!strings.HasPrefix(r.Checks[1].Name, "overhead over bare map") || *r.Met != (r.Checks[0].Met && r.Checks[1].Met) {
+			t.Errorf("%s: not judged on the literal and overhead checks: %+v", r.Name, r)
+		}
+		for _, c := range r.Checks {
+			if c.Value <= 0 || c.Detail == "" || c.Target == "" {
+				t.Errorf("%s: check %+v", r.Name, c)
+			}
+		}
+		if target := r.cells()[len(header)-1]; !strings.Contains(target, "literal") || !strings.Contains(target, "; overhead over bare map") {
+			t.Errorf("%s: target cell %q", r.Name, target)
+		}
+	}
+
 	// The table: a header, then one line per result with every column.
 	var table bytes.Buffer
 	rep.writeTable(&table)
@@ -148,6 +187,9 @@ func TestSmoke(t *testing.T) {
 		if l := lines[hi+1+i]; !strings.Contains(l, r.Name) || !strings.HasPrefix(l, r.cells()[0]+" ") {
 			t.Errorf("table line %d is %q, want row %q", i, l, r.Name)
 		}
+	}
+	if !strings.Contains(text, "baseline: bare map lookup, 1000 entries") {
+		t.Errorf("the table has no bare-map baseline row:\n%s", text)
 	}
 	if !strings.Contains(text, "met: exactly 1 upstream") {
 		t.Errorf("the table does not show the coalescing target met:\n%s", text)

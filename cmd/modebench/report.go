@@ -43,7 +43,17 @@ type result struct {
 	VsBaseline string             `json:"vs_baseline,omitempty"`
 	Target     string             `json:"target,omitempty"`
 	Met        *bool              `json:"met,omitempty"`
+	Checks     []check            `json:"checks,omitempty"` // several targets' verdicts (judgeAll); Met: all held
 	FirstError string             `json:"first_error,omitempty"`
+}
+
+// check is one of several verdicts on a row.
+type check struct {
+	Name   string  `json:"name"`   // short, as printed in the table's target column
+	Target string  `json:"target"` // what must hold
+	Met    bool    `json:"met"`
+	Value  float64 `json:"value"`            // the ratio judged
+	Detail string  `json:"detail,omitempty"` // the figures behind the verdict, as printed
 }
 
 // report is the whole run.
@@ -117,6 +127,17 @@ func (r *result) judge(target string, met bool) {
 	r.Met = &met
 }
 
+// judgeAll records several verdicts on the row: it met its target if all of
+// them held. The table prints each verdict with its figures.
+func (r *result) judgeAll(target string, checks ...check) {
+	met := true
+	for _, c := range checks {
+		met = met && c.Met
+	}
+	r.judge(target, met)
+	r.Checks = checks
+}
+
 // header is the table's columns.
 var header = []string{"#", "scenario", "protocol", "n", "c", "req/s", "p50", "p90", "p99",
 	"allocs/req", "srv CPU/req", "srv peak RSS", "srv peak heap", "vs baseline", "target"}
@@ -146,7 +167,17 @@ func (r *result) cells() []string {
 		cpu = durationText(*r.CPUusPerRequest * 1e3)
 	}
 	target := r.Target
-	if r.Met != nil {
+	if len(r.Checks) > 0 {
+		verdicts := make([]string, len(r.Checks))
+		for i, c := range r.Checks {
+			v := "MISSED"
+			if c.Met {
+				v = "met"
+			}
+			verdicts[i] = fmt.Sprintf("%s: %s (%s)", c.Name, v, c.Detail)
+		}
+		target = strings.Join(verdicts, "; ")
+	} else if r.Met != nil {
 		if *r.Met {
 			target = "met: " + target
 		} else {

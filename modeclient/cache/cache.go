@@ -11,7 +11,9 @@
 // runs detached from the callers' contexts.
 //
 // Bodies are returned as stored, without copying: callers must not modify a
-// slice they get from, or hand to, the cache.
+// slice they get from, or hand to, the cache. Beside its body an entry may
+// hold the body's decoded form (Fetched.Value, Attach), so that a hit is
+// served without decoding again; values are shared the same way.
 package cache
 
 import (
@@ -53,6 +55,21 @@ type Fetched struct {
 	TTL time.Duration
 	// Tags name what the body depends on, for Invalidate.
 	Tags []string
+	// Value, when not nil, is Body in decoded form, kept beside it and handed
+	// to every caller that gets Body from this entry (GetEntry), so that hits
+	// need not decode again. It is shared: nobody may modify it. A second
+	// level (Shared) stores only Body; values are never sent there.
+	Value any
+	// ValueSize is the memory Value holds beyond Body, accounted against
+	// MaxBytes with the entry.
+	ValueSize int64
+}
+
+// Entry is a stored or fetched response: its body and, when known, its
+// decoded form. Both are shared with the cache: do not modify them.
+type Entry struct {
+	Body  []byte
+	Value any // nil until someone decoded Body and handed it over (Fetched.Value, Attach)
 }
 
 // Memory accounted per entry on top of its key, body capacity and tag
@@ -81,6 +98,7 @@ const (
 // entry is one stored response, held by value in the LRU's list element.
 type entry struct {
 	body    []byte
+	value   any       // body decoded, or nil
 	tags    []tagNode // one per distinct tag, linked into Cache.tags
 	expires int64     // nanoseconds since Cache.epoch
 	size    int64     // accounted bytes
@@ -201,28 +219,59 @@ func (c *Cache) Lookup(key Key) ([]byte, bool) {
 		c.mu.Unlock()
 		return nil, false
 	}
-	body, ok := c.lookupLocked(key, now)
+	e, ok := c.lookupLocked(key, now)
 	c.mu.Unlock()
 	if ok {
 		c.hits.Add(1)
 	} else {
 		c.misses.Add(1)
 	}
-	return body, ok
+	return e.Body, ok
 }
 
 // lookupLocked finds key, dropping it if it has expired.
-func (c *Cache) lookupLocked(key Key, now int64) ([]byte, bool) {
+func (c *Cache) lookupLocked(key Key, now int64) (Entry, bool) {
 	k := c.viewKeyLocked(key)
 	e, ok := c.lru.Get(k)
 	if !ok {
-		return nil, false
+		return Entry{}, false
 	}
 	if now >= e.expires {
 		c.removeLocked(k, reasonExpired)
-		return nil, false
+		return Entry{}, false
 	}
-	return e.body, true
+	return Entry{Body: e.body, Value: e.value}, true
+}
+
+// Attach keeps value, body in decoded form, beside the entry stored for key,
+// if that entry still holds body (the same slice, as returned by the cache),
+// accounting size more bytes for it; later hits (GetEntry) return it. It is
+// how a value decoded from a body that came without one (from Store, or from
+// a second level) is kept. It does nothing when the entry is gone, holds
+// another body or a value already, or would outgrow MaxEntryBytes.
+func (c *Cache) Attach(key Key, body []byte, value any, size int64) {
+	if value == nil || len(body) == 0 {
+		return
+	}
+	size = max(size, 0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	now := c.clock()
+	k := c.viewKeyLocked(key)
+	e, ok := c.lru.Get(k) // to the hot end: making room below cannot evict it
+	if !ok || now >= e.expires || e.value != nil || len(e.body) != len(body) ||
+		unsafe.SliceData(e.body) != unsafe.SliceData(body) || e.size+size > c.maxEntryBytes {
+		return
+	}
+	k = c.storedKeyLocked(key) // makeRoomLocked may reuse the scratch buffer
+	c.makeRoomLocked(size, now)
+	e.value = value
+	e.size += size
+	c.bytes.Add(size)
+	c.lru.Add(k, e) // replaces the entry in place: no eviction callback
 }
 
 // Store puts body under key for ttl, replacing what was there; ttl <= 0
@@ -238,11 +287,11 @@ func (c *Cache) Store(key Key, body []byte, ttl time.Duration, tags []string) {
 		return
 	}
 	c.tick++
-	c.putLocked(key, body, ttl, tags, c.tick, now)
+	c.putLocked(key, body, nil, 0, ttl, tags, c.tick, now)
 }
 
 // putLocked stores (or, for ttl <= 0 and oversize bodies, removes) key.
-func (c *Cache) putLocked(key Key, body []byte, ttl time.Duration, tags []string, tick uint64, now int64) {
+func (c *Cache) putLocked(key Key, body []byte, value any, valueSize int64, ttl time.Duration, tags []string, tick uint64, now int64) {
 	k := c.storedKeyLocked(key)
 	c.removeLocked(k, reasonReplaced)
 	if ttl <= 0 {
@@ -251,29 +300,18 @@ func (c *Cache) putLocked(key Key, body []byte, ttl time.Duration, tags []string
 	body = trimBody(body)
 	nodes, tagBytes := newTagNodes(k, tags)
 	size := int64(entryOverhead+len(k)+cap(body)) + tagBytes
+	if value != nil {
+		size += max(valueSize, 0)
+	}
 	if size > c.maxEntryBytes {
 		c.rejected.Add(1)
 		return
 	}
-	// Expired entries at the cold end go first, as expirations.
-	for {
-		old, e, ok := c.lru.GetOldest()
-		if !ok || e.expires > now {
-			break
-		}
-		c.removeLocked(old, reasonExpired)
-	}
-	// Make room before adding, so Bytes never exceeds MaxBytes, not even
-	// between two statements. size <= MaxBytes, so this terminates.
-	for c.bytes.Load()+size > c.maxBytes {
-		c.lru.RemoveOldest() // reasonEvicted
-	}
+	c.makeRoomLocked(size, now)
 	expires := int64(math.MaxInt64)
 	if ttl < time.Duration(math.MaxInt64-now) {
 		expires = now + int64(ttl)
 	}
-	c.bytes.Add(size)
-	c.entries.Add(1)
 	for i := range nodes {
 		n := &nodes[i]
 		n.next = c.tags[n.tag]
@@ -282,8 +320,32 @@ func (c *Cache) putLocked(key Key, body []byte, ttl time.Duration, tags []string
 		}
 		c.tags[n.tag] = n
 	}
+	c.addLocked(k, entry{body: body, value: value, tags: nodes, expires: expires, size: size, tick: tick})
+}
+
+// makeRoomLocked removes entries from the cold end until size more bytes
+// fit: expired ones first (as expirations), then the least recently used.
+// Room is made before adding, so Bytes never exceeds MaxBytes, not even
+// between two statements; size <= MaxBytes, so this terminates.
+func (c *Cache) makeRoomLocked(size, now int64) {
+	for {
+		old, e, ok := c.lru.GetOldest()
+		if !ok || e.expires > now {
+			break
+		}
+		c.removeLocked(old, reasonExpired)
+	}
+	for c.bytes.Load()+size > c.maxBytes {
+		c.lru.RemoveOldest() // reasonEvicted
+	}
+}
+
+// addLocked adds e, whose tag nodes are linked already, under k.
+func (c *Cache) addLocked(k string, e entry) {
+	c.bytes.Add(e.size)
+	c.entries.Add(1)
 	// May evict the oldest entry by count, through onRemove.
-	c.lru.Add(k, entry{body: body, tags: nodes, expires: expires, size: size, tick: tick})
+	c.lru.Add(k, e)
 }
 
 // removeLocked removes key, if present, counting it under reason.

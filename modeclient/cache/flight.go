@@ -14,7 +14,7 @@ type flight struct {
 	deadline int64  // Cache.clock after which nobody joins it any more
 	waiters  int    // callers that joined after the first (under Cache.mu; for tests)
 	done     chan struct{}
-	body     []byte // set before done is closed
+	result   Entry // set before done is closed
 	err      error
 }
 
@@ -61,20 +61,29 @@ var (
 // The returned body is shared with the cache and other callers: do not
 // modify it.
 func (c *Cache) Get(ctx context.Context, key Key, bypass bool, fetch func(ctx context.Context) (Fetched, error)) ([]byte, Outcome, error) {
+	e, o, err := c.GetEntry(ctx, key, bypass, fetch)
+	return e.Body, o, err
+}
+
+// GetEntry is Get returning the body's decoded form beside it, when the
+// entry (or the fetch the caller joined) has one: see Fetched.Value and
+// Attach. Both are shared with the cache and other callers: do not modify
+// them.
+func (c *Cache) GetEntry(ctx context.Context, key Key, bypass bool, fetch func(ctx context.Context) (Fetched, error)) (Entry, Outcome, error) {
 	if fetch == nil {
-		return nil, OutcomeMiss, errNilFetch
+		return Entry{}, OutcomeMiss, errNilFetch
 	}
 	now := c.clock()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return nil, OutcomeMiss, ErrClosed
+		return Entry{}, OutcomeMiss, ErrClosed
 	}
 	if !bypass {
-		if body, ok := c.lookupLocked(key, now); ok {
+		if e, ok := c.lookupLocked(key, now); ok {
 			c.mu.Unlock()
 			c.hits.Add(1)
-			return body, OutcomeHit, nil
+			return e, OutcomeHit, nil
 		}
 	}
 	outcome := OutcomeMiss
@@ -84,7 +93,7 @@ func (c *Cache) Get(ctx context.Context, key Key, bypass bool, fetch func(ctx co
 	if err := ctx.Err(); err != nil {
 		// Nobody would wait for the answer: spend no upstream request on it.
 		c.mu.Unlock()
-		return nil, outcome, err
+		return Entry{}, outcome, err
 	}
 	if f, ok := c.flights[key]; ok && f.start > c.lastInval && now < f.deadline {
 		f.waiters++
@@ -111,12 +120,12 @@ func (c *Cache) Get(ctx context.Context, key Key, bypass bool, fetch func(ctx co
 }
 
 // wait returns f's result, or ctx's error if ctx ends first.
-func wait(ctx context.Context, f *flight, o Outcome) ([]byte, Outcome, error) {
+func wait(ctx context.Context, f *flight, o Outcome) (Entry, Outcome, error) {
 	select {
 	case <-f.done:
-		return f.body, o, f.err
+		return f.result, o, f.err
 	case <-ctx.Done():
-		return nil, o, ctx.Err()
+		return Entry{}, o, ctx.Err()
 	}
 }
 
@@ -163,9 +172,9 @@ func (c *Cache) finish(f *flight, res Fetched, err error) {
 	c.mu.Unlock()
 	if err != nil {
 		c.fetchErrors.Add(1)
-		f.body, f.err = nil, err
+		f.result, f.err = Entry{}, err
 	} else {
-		f.body = res.Body
+		f.result = Entry{Body: res.Body, Value: res.Value}
 	}
 	close(f.done)
 }
@@ -182,5 +191,5 @@ func (c *Cache) storeFetchedLocked(f *flight, res Fetched, now int64) {
 	if e, ok := c.lru.Peek(c.viewKeyLocked(f.key)); ok && e.tick > f.start {
 		return // e.g. a bypass fetch that started later already finished
 	}
-	c.putLocked(f.key, res.Body, res.TTL, res.Tags, f.start, now)
+	c.putLocked(f.key, res.Body, res.Value, res.ValueSize, res.TTL, res.Tags, f.start, now)
 }
