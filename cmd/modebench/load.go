@@ -115,6 +115,8 @@ func merge(blocks ...block) block {
 			out.stats.CPUSeconds += b.stats.CPUSeconds
 			out.stats.PeakHeap = max(out.stats.PeakHeap, b.stats.PeakHeap)
 			out.stats.PeakRSS = max(out.stats.PeakRSS, b.stats.PeakRSS)
+			out.stats.ServerMs = append(out.stats.ServerMs, b.stats.ServerMs...)
+			out.stats.OwnMs = append(out.stats.OwnMs, b.stats.OwnMs...)
 		}
 	}
 	return out
@@ -126,6 +128,16 @@ func (b block) rps() float64 {
 		return 0
 	}
 	return float64(len(b.lat)) / b.elapsed.Seconds()
+}
+
+// median returns the median of xs (0 for none).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }
 
 // percentile returns the q-quantile (0 < q <= 1) of the latencies, nearest

@@ -109,6 +109,13 @@ func TestSmoke(t *testing.T) {
 			if r.Role == "target" && (r.Met == nil || r.Target == "" || len(r.Ratios) == 0) {
 				t.Errorf("%s: not judged against its target: %+v", name, r)
 			}
+			if r.Scenario == 2 && r.Role == "target" {
+				// The added time split into the server's own work and the hop.
+				own, inServer := r.Extra["server_own_p50_ms"], r.Extra["server_time_p50_ms"]
+				if own <= 0 || inServer < own || !strings.Contains(r.VsBaseline, "server's own work") {
+					t.Errorf("%s: no server time breakdown: own %v, in server %v, %q", name, own, inServer, r.VsBaseline)
+				}
+			}
 		case 3:
 			// The invariant: one upstream request, every call answered.
 			if r.Extra["upstream_requests"] != 1 || r.Extra["answered"] != 200 || r.Requests != 200 {

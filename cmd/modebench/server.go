@@ -82,7 +82,8 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = upstreamIdleConns
 	defer transport.CloseIdleConnections()
-	httpClient := &http.Client{Transport: transport}
+	httpClient := &http.Client{Transport: timedTransport{next: transport}}
+	timer := &requestTimer{}
 
 	var handlerOpts []connect.HandlerOption
 	clientOpts := []modeclient.Option{modeclient.WithHTTPClient(httpClient)}
@@ -132,15 +133,17 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		mux.Handle(ceilingProcedure, h)
 	}
-	ctl := &control{}
-	mux.HandleFunc("POST "+beginPath, ctl.begin)
-	mux.HandleFunc("POST "+endPath, ctl.end)
+	ctl := &control{timer: timer}
+	root := http.NewServeMux()
+	root.Handle("/", timer.wrap(mux))
+	root.HandleFunc("POST "+beginPath, ctl.begin)
+	root.HandleFunc("POST "+endPath, ctl.end)
 
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           root,
 		Protocols:         p,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
@@ -188,8 +191,9 @@ func ceilingHandler(ctx context.Context, svc *service.Server, report string, opt
 
 // control serves the begin and end of measured blocks.
 type control struct {
-	mu sync.Mutex
-	s  *sampler
+	mu    sync.Mutex
+	s     *sampler
+	timer *requestTimer
 }
 
 func (c *control) begin(w http.ResponseWriter, r *http.Request) {
@@ -206,6 +210,7 @@ func (c *control) begin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.s = s
+	c.timer.start()
 }
 
 func (c *control) end(w http.ResponseWriter, _ *http.Request) {
@@ -217,6 +222,7 @@ func (c *control) end(w http.ResponseWriter, _ *http.Request) {
 	}
 	st, err := c.s.finish()
 	c.s = nil
+	st.ServerMs, st.OwnMs = c.timer.stop()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

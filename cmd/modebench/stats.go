@@ -21,6 +21,10 @@ type blockStats struct {
 	PeakHeap   uint64  `json:"peak_heap_inuse"` // highest HeapInuse sampled (every 5 ms), bytes
 	PeakRSS    uint64  `json:"peak_rss"`        // VmHWM after a reset at the start, or the highest VmRSS sampled
 	RSSSource  string  `json:"rss_source"`      // "VmHWM" or "VmRSS sampled"
+	// ServerMs is each RPC's time in the server (its ServeHTTP), OwnMs the
+	// same less the upstream requests made for it (requestTimer).
+	ServerMs []float64 `json:"server_ms,omitempty"`
+	OwnMs    []float64 `json:"own_ms,omitempty"`
 }
 
 // heapInuseMetrics add up to MemStats.HeapInuse, read without stopping the world.
