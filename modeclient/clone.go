@@ -19,22 +19,40 @@ func cloneValue[T any](v *T) *T {
 	return out
 }
 
-// hasRefs caches, per type, whether a value of it reaches memory a caller
-// could modify through a copy (see typeHasRefs).
-var hasRefs sync.Map // reflect.Type -> bool
+// plans caches, per type, how to copy a value of it (see planFor).
+var plans sync.Map // reflect.Type -> *copyPlan
+
+// copyPlan says how to copy a value of one type.
+type copyPlan struct {
+	// deep: copying the value with = would share something modifiable
+	// between the copies (a map, slice, pointer or interface it reaches).
+	deep bool
+	// fields are, for a struct, the exported fields to copy deeply.
+	fields []int
+}
+
+// planFor returns t's copy plan.
+func planFor(t reflect.Type) *copyPlan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*copyPlan)
+	}
+	p := &copyPlan{deep: typeHasRefs(t, map[reflect.Type]bool{})}
+	if p.deep && t.Kind() == reflect.Struct {
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && typeHasRefs(f.Type, map[reflect.Type]bool{}) {
+				p.fields = append(p.fields, i)
+			}
+		}
+	}
+	plans.Store(t, p)
+	return p
+}
 
 // needsDeepCopy reports whether copying a value of t with = would share
 // something modifiable between the copies.
-func needsDeepCopy(t reflect.Type) bool {
-	if v, ok := hasRefs.Load(t); ok {
-		return v.(bool)
-	}
-	deep := typeHasRefs(t, map[reflect.Type]bool{})
-	hasRefs.Store(t, deep)
-	return deep
-}
+func needsDeepCopy(t reflect.Type) bool { return planFor(t).deep }
 
-// typeHasRefs computes needsDeepCopy; seen breaks cycles of recursive types.
+// typeHasRefs computes copyPlan.deep; seen breaks cycles of recursive types.
 func typeHasRefs(t reflect.Type, seen map[reflect.Type]bool) bool {
 	if deep, ok := seen[t]; ok {
 		return deep
@@ -61,17 +79,16 @@ func typeHasRefs(t reflect.Type, seen map[reflect.Type]bool) bool {
 // copyValue sets dst, a settable value of src's type, to a deep copy of src.
 func copyValue(dst, src reflect.Value) {
 	t := src.Type()
-	if !needsDeepCopy(t) {
+	p := planFor(t)
+	if !p.deep {
 		dst.Set(src)
 		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		dst.Set(src) // scalars and unexported fields
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() && needsDeepCopy(f.Type) {
-				copyValue(dst.Field(i), src.Field(i))
-			}
+		for _, i := range p.fields {
+			copyValue(dst.Field(i), src.Field(i))
 		}
 	case reflect.Array:
 		for i := range src.Len() {
@@ -106,15 +123,23 @@ func copyValue(dst, src reflect.Value) {
 		}
 		m := reflect.MakeMapWithSize(t, src.Len())
 		deepElem := needsDeepCopy(t.Elem())
+		// One key and one value, reused: SetIterKey and SetIterValue do not
+		// allocate where Key and Value would, for every entry.
+		k, v := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+		var c reflect.Value
+		if deepElem {
+			c = reflect.New(t.Elem()).Elem()
+		}
 		it := src.MapRange()
 		for it.Next() {
-			e := it.Value()
+			k.SetIterKey(it) // keys are comparable: copied by value
+			v.SetIterValue(it)
 			if deepElem {
-				c := reflect.New(t.Elem()).Elem()
-				copyValue(c, e)
-				e = c
+				copyValue(c, v)
+				m.SetMapIndex(k, c)
+			} else {
+				m.SetMapIndex(k, v)
 			}
-			m.SetMapIndex(it.Key(), e) // keys are comparable: copied by value
 		}
 		dst.Set(m)
 	case reflect.Interface:
