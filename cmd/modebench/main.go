@@ -12,7 +12,8 @@
 // not count as the server's), one process per scenario is the server (the
 // services of package service with the HTTP server settings, telemetry and
 // interceptors of cmd/modeplatform, plus a no-op handler serving as the
-// ceiling of scenario 1), and this process is the client. Allocations per
+// ceiling of scenario 1 and a minimal proxy serving as scenario 2's second
+// baseline), and this process is the client. Allocations per
 // request, peak RSS and peak heap are the server process's, measured by the
 // server itself between the start and the end of each measured block.
 //
@@ -23,9 +24,12 @@
 //	            -rounds blocks of -n calls from -c callers, alternated
 //	2 cold      cold GetReport (Cache-Control: no-cache, a different report
 //	            each call) against an emulator with -latency of injected
-//	            latency vs a direct REST GET of the same reports; -rounds
-//	            blocks of -cold-n calls from -cold-c callers (a latency
-//	            measurement: kept below the CPU's saturation)
+//	            latency vs a direct REST GET of the same reports, and vs a
+//	            minimal Connect proxy of that GET on the same server (the
+//	            least any service in front of Mode costs); the server times
+//	            its own work per call; -rounds blocks of -cold-n calls from
+//	            -cold-c callers (a latency measurement: kept below the CPU's
+//	            saturation)
 //	3 coalesce  -coalesce concurrent identical cold GetReport calls: exactly
 //	            one upstream request, every call answered
 //	4 stream    StreamQueryResults and ExportQueryResults (CSV) of a -rows

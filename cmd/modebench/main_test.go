@@ -67,6 +67,7 @@ func TestSmoke(t *testing.T) {
 		want[key{1, "baseline", p}] = 1
 		want[key{1, "target", p}] = 1
 		want[key{2, "target", p}] = 1
+		want[key{2, "baseline", p}] = 1 // the minimal Connect proxy
 		want[key{3, "target", p}] = 1
 		want[key{4, "target", p}] = 2 // stream and export
 		want[key{6, "target", p}] = 2 // cold and warm
@@ -114,6 +115,10 @@ func TestSmoke(t *testing.T) {
 				own, inServer := r.Extra["server_own_p50_ms"], r.Extra["server_time_p50_ms"]
 				if own <= 0 || inServer < own || !strings.Contains(r.VsBaseline, "server's own work") {
 					t.Errorf("%s: no server time breakdown: own %v, in server %v, %q", name, own, inServer, r.VsBaseline)
+				}
+				// Judged twice: against the direct GET and against the minimal proxy.
+				if len(r.Checks) != 2 || !strings.Contains(r.VsBaseline, "over the minimal proxy") {
+					t.Errorf("%s: checks %+v, %q; want the literal target and the one over the minimal proxy", name, r.Checks, r.VsBaseline)
 				}
 			}
 		case 3:

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,13 @@ const (
 // GetReportRequest with a GetReportResponse made once at start, the same
 // message GetReport returns for the report it was started with.
 const ceilingProcedure = "/modebench.v1.Ceiling/GetReport"
+
+// proxyProcedure is the least a Connect service in front of Mode does
+// (scenario 2's second baseline): it GETs the named report from the emulator
+// with a plain HTTP client, reads the body, and answers the ceiling's
+// message, with the ceiling's handler options. Nothing is cached, decoded or
+// translated.
+const proxyProcedure = "/modebench.v1.Proxy/GetReport"
 
 // Control endpoints of the server process: a measured block starts with
 // beginPath and ends with endPath, which answers the block's blockStats.
@@ -132,6 +141,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		mux.Handle(ceilingProcedure, h)
+		mux.Handle(proxyProcedure, proxyHandler(*upstreamURL, *token, *secret, h.msg, h.opts))
 	}
 	ctl := &control{timer: timer}
 	root := http.NewServeMux()
@@ -172,7 +182,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // cache). It has the server's handler options and the services' compression
 // settings and read limit, but no validation: it is the least any handler
 // on this server costs.
-func ceilingHandler(ctx context.Context, svc *service.Server, report string, opts []connect.HandlerOption) (http.Handler, error) {
+func ceilingHandler(ctx context.Context, svc *service.Server, report string, opts []connect.HandlerOption) (*ceiling, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	resp, err := svc.Report.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: report}))
@@ -183,10 +193,49 @@ func ceilingHandler(ctx context.Context, svc *service.Server, report string, opt
 	opts = append(append(append([]connect.HandlerOption{}, opts...), service.CompressionOptions()...),
 		connect.WithReadMaxBytes(1<<20),
 	)
-	return connect.NewUnaryHandler(ceilingProcedure,
+	h := connect.NewUnaryHandler(ceilingProcedure,
 		func(context.Context, *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
 			return connect.NewResponse(msg), nil
-		}, opts...), nil
+		}, opts...)
+	return &ceiling{Handler: h, msg: msg, opts: opts}, nil
+}
+
+// ceiling is the ceiling handler, with its message and options for the
+// proxy baseline.
+type ceiling struct {
+	http.Handler
+	msg  *modeplatformv1.GetReportResponse
+	opts []connect.HandlerOption
+}
+
+// proxyHandler serves proxyProcedure: GET upstream's report named by the
+// request ("workspaces/{ws}/reports/{report}"), read it, answer msg.
+func proxyHandler(upstream, token, secret string, msg *modeplatformv1.GetReportResponse, opts []connect.HandlerOption) http.Handler {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = upstreamIdleConns
+	hc := &http.Client{Transport: transport}
+	return connect.NewUnaryHandler(proxyProcedure,
+		func(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+			parts := strings.Split(req.Msg.GetName(), "/")
+			if len(parts) != 4 || parts[0] != "workspaces" || parts[2] != "reports" {
+				return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name: want workspaces/{workspace}/reports/{report}"))
+			}
+			hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream+"/api/"+url.PathEscape(parts[1])+"/reports/"+url.PathEscape(parts[3]), nil)
+			if err != nil {
+				return nil, connect.NewError(connect.CodeInternal, err)
+			}
+			hreq.SetBasicAuth(token, secret)
+			hreq.Header.Set("Accept", "application/hal+json")
+			resp, err := hc.Do(hreq)
+			if err != nil {
+				return nil, connect.NewError(connect.CodeUnavailable, err)
+			}
+			defer resp.Body.Close()
+			if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+				return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("GET report: %s %v", resp.Status, err))
+			}
+			return connect.NewResponse(msg), nil
+		}, opts...)
 }
 
 // control serves the begin and end of measured blocks.
