@@ -213,7 +213,7 @@ func TestDecodedSizeBound(t *testing.T) {
 	}{
 		{"report", report, func(b []byte) (any, error) { return decodeJSON[Report](&call{}, b) }},
 		{"page of 100 reports", page, func(b []byte) (any, error) {
-			return decodePage(&Client{}, &call{}, b, 1, "reports", new(Page[Report]))
+			return decodePage[Report](&Client{}, &call{}, b, 1, "reports")
 		}},
 	}
 	for _, tt := range tests {

@@ -52,18 +52,18 @@ func (c *Client) pageQuery(page int, o *ListOptions) (url.Values, int, error) {
 // listPage GETs one list page and decodes the array embedded under key.
 func listPage[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, page int, key string, policy cachePolicy) (*Page[T], error) {
 	return getDecoded(ctx, c, p, q, policy, func(cl *call, body []byte) (*Page[T], error) {
-		return decodePage(c, cl, body, page, key, new(Page[T]))
+		return decodePage[T](c, cl, body, page, key)
 	})
 }
 
-// decodePage decodes a list page's body into out, its items from the array
-// embedded under key.
-func decodePage[T any](c *Client, cl *call, body []byte, page int, key string, out *Page[T]) (*Page[T], error) {
+// decodePage decodes the body of list page number page, its items from the
+// array embedded under key.
+func decodePage[T any](c *Client, cl *call, body []byte, page int, key string) (*Page[T], error) {
 	var env halList
 	if err := decode(cl, body, &env); err != nil {
 		return nil, err
 	}
-	out.Page = page
+	out := &Page[T]{Page: page}
 	if raw := env.Embedded.items(key); raw != nil {
 		if err := decode(cl, raw, &out.Items); err != nil {
 			return nil, err
