@@ -263,7 +263,7 @@ func (c *Cache) Attach(key Key, body []byte, value any, size int64) {
 	k := c.viewKeyLocked(key)
 	e, ok := c.lru.Get(k) // to the hot end: making room below cannot evict it
 	if !ok || now >= e.expires || e.value != nil || len(e.body) != len(body) ||
-		unsafe.SliceData(e.body) != unsafe.SliceData(body) || e.size+size > c.maxEntryBytes {
+		unsafe.SliceData(e.body) != unsafe.SliceData(body) || size > c.maxEntryBytes-e.size {
 		return
 	}
 	k = c.storedKeyLocked(key) // makeRoomLocked may reuse the scratch buffer
@@ -301,7 +301,7 @@ func (c *Cache) putLocked(key Key, body []byte, value any, valueSize int64, ttl 
 	nodes, tagBytes := newTagNodes(k, tags)
 	size := int64(entryOverhead+len(k)+cap(body)) + tagBytes
 	if value != nil {
-		size += max(valueSize, 0)
+		size += min(max(valueSize, 0), c.maxEntryBytes) // min: no overflow; the sum is checked below
 	}
 	if size > c.maxEntryBytes {
 		c.rejected.Add(1)

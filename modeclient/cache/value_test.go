@@ -2,6 +2,8 @@ package cache
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,6 +121,15 @@ func TestAttach(t *testing.T) {
 			size: 40,
 		},
 		{
+			name: "a size that would overflow the accounting",
+			setup: func(c *Cache, _ *fakeClock, k Key) []byte {
+				c.Store(k, []byte("body"), ttl, nil)
+				b, _ := c.Lookup(k)
+				return b
+			},
+			size: math.MaxInt64,
+		},
+		{
 			name: "a value that would outgrow MaxEntryBytes",
 			setup: func(c *Cache, _ *fakeClock, k Key) []byte {
 				c.Store(k, []byte("body"), ttl, nil)
@@ -187,4 +198,26 @@ func TestAttachMakesRoom(t *testing.T) {
 		t.Errorf("no eviction making room for the value: %+v", s)
 	}
 	checkInvariants(t, c, maxBytes, DefaultMaxEntries)
+}
+
+func TestFetchedValueSizeBounded(t *testing.T) {
+	// A value whose size would outgrow MaxEntryBytes (or overflow the
+	// accounting) is not stored; its callers still get it.
+	c, _ := newTestCache(t, Options{MaxBytes: 1 << 20, MaxEntryBytes: 4096})
+	for _, size := range []int64{8192, math.MaxInt64} {
+		k := key("cred", "/r/"+fmt.Sprint(size))
+		e, _, err := c.GetEntry(context.Background(), k, false, func(context.Context) (Fetched, error) {
+			return Fetched{Body: []byte("body"), Value: &decoded{}, ValueSize: size, TTL: time.Minute}, nil
+		})
+		if err != nil || e.Value == nil {
+			t.Fatalf("size %d: GetEntry = %+v, %v; want the fetched value", size, e, err)
+		}
+		if _, ok := c.Lookup(k); ok {
+			t.Errorf("size %d: stored, want rejected", size)
+		}
+	}
+	if s := c.Stats(); s.Rejected != 2 || s.Bytes != 0 {
+		t.Errorf("stats = %+v, want 2 rejected and nothing stored", s)
+	}
+	checkInvariants(t, c, 1<<20, DefaultMaxEntries)
 }
