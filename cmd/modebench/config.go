@@ -33,6 +33,7 @@ type config struct {
 	cpuProf   string // path prefix of CPU profiles, one per measured server block
 	memProf   string // path prefix of allocation profiles
 	verbose   bool
+	traces    string // file the servers append their spans to (JSON, one per line), or ""
 }
 
 // scenarioNames are the names -scenario accepts besides the numbers.
@@ -64,6 +65,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the server's CPU profile of each measured block to `prefix`-<scenario>-<block>-<protocol>.pprof")
 	fs.StringVar(&cfg.memProf, "memprofile", "", "write the server's allocation profile of each measured block to `prefix`-<scenario>-<block>-<protocol>.pprof (and a -base.pprof at its start, for pprof -base)")
 	fs.BoolVar(&cfg.verbose, "v", false, "progress and the child processes' logs on stderr")
+	fs.StringVar(&cfg.traces, "traces", "", "append every span the servers record to `file` (OpenTelemetry's console exporter, one JSON object per span); for reading where a call's time goes, not for the figures: exporting costs CPU")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -152,6 +152,9 @@ func (h *harness) startServer(emu emulatorInfo, ceilingReport string) (*server, 
 	if h.cfg.verbose {
 		args = append(args, "-v")
 	}
+	if h.cfg.traces != "" {
+		args = append(args, "-traces", absPath(h.cfg.traces))
+	}
 	var info serverInfo
 	c, err := startChild("server", args, h.childLog(), &info)
 	if err != nil {

@@ -39,7 +39,8 @@ func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator and several servers")
 	}
-	cfg, err := parseConfig(smokeArgs, io.Discard)
+	traces := t.TempDir() + "/spans.json"
+	cfg, err := parseConfig(append(slices.Clone(smokeArgs), "-traces", traces), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,17 @@ func TestSmoke(t *testing.T) {
 	rep, err := h.runAll(ctx)
 	if err != nil {
 		t.Fatalf("runAll: %v\nlogs:\n%s", err, logs.String())
+	}
+
+	// -traces: the servers' spans, the RPC's and Mode's requests among them.
+	spans, err := os.ReadFile(traces)
+	if err != nil {
+		t.Fatalf("-traces: %v", err)
+	}
+	for _, name := range []string{`"Name":"modeplatform.v1.ReportService/GetReport"`, `"Name":"GET /api/{workspace}/reports/{report}"`} {
+		if !bytes.Contains(spans, []byte(name)) {
+			t.Errorf("-traces file holds no span %s", name)
+		}
 	}
 
 	// One row per scenario, role and protocol, in scenario order.

@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"connectrpc.com/connect"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
@@ -69,6 +72,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	withTelemetry := fs.Bool("telemetry", true, "instrument as cmd/modeplatform does")
 	ceilingReport := fs.String("ceiling-report", "", "report name whose GetReportResponse the ceiling handler returns")
 	verbose := fs.Bool("v", false, "log warnings to stderr")
+	traces := fs.String("traces", "", "append the spans to this file (console exporter)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +101,20 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var handlerOpts []connect.HandlerOption
 	clientOpts := []modeclient.Option{modeclient.WithHTTPClient(httpClient)}
 	if *withTelemetry {
-		tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "modebench", ServiceVersion: "bench", Stdout: io.Discard, Logger: logger})
+		cfg := telemetry.Config{ServiceName: "modebench", ServiceVersion: "bench", Stdout: io.Discard, Logger: logger}
+		if *traces != "" {
+			f, err := os.OpenFile(*traces, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return fmt.Errorf("traces: %w", err)
+			}
+			defer f.Close()
+			exp, err := stdouttrace.New(stdouttrace.WithWriter(f))
+			if err != nil {
+				return fmt.Errorf("traces: %w", err)
+			}
+			cfg.SpanExporters = []sdktrace.SpanExporter{exp}
+		}
+		tel, err := telemetry.Setup(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("telemetry: %w", err)
 		}
