@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/sharedcache/redistest"
 )
@@ -29,7 +31,7 @@ type server struct {
 	cmd   *exec.Cmd
 	api   string // http://127.0.0.1:port
 	admin string
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	done  chan struct{}
 }
 
@@ -51,7 +53,7 @@ func buildServer(t *testing.T) string {
 // startServer runs the binary with env and waits for its listeners' addresses in its log.
 func startServer(t *testing.T, bin string, env []string) *server {
 	t.Helper()
-	s := &server{logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	s.cmd.Env = append([]string{"HOME=" + t.TempDir(), "LISTEN_ADDR=127.0.0.1:0", "ADMIN_ADDR=127.0.0.1:0", "LOG_FORMAT=json"}, env...)
 	s.cmd.Stdout = io.Discard

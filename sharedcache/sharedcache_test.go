@@ -1,7 +1,6 @@
 package sharedcache_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
 
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 	"github.com/modeplatform/modeplatform/sharedcache"
@@ -32,30 +33,13 @@ func credentials(fp string) (string, bool) {
 type replica struct {
 	cache *cache.Cache
 	l2    *sharedcache.L2
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs  *syncbuf.Buffer
 }
 
 // newReplica stands up a replica on the Redis at url.
 func newReplica(t *testing.T, url string, adjust ...func(*sharedcache.Options)) *replica {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts := sharedcache.Options{
 		URL:         url,
 		Namespace:   "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()),

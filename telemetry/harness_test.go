@@ -2,7 +2,6 @@ package telemetry_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,10 +11,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/otelconnect"
@@ -31,25 +31,6 @@ import (
 	"github.com/modeplatform/modeplatform/telemetry"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers (exporters and
-// log handlers write from their own goroutines).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // stack is the whole server, instrumented as the binary will be: the Mode
 // emulator, a cached modeclient with ModeClientOptions, the services with
 // HandlerOptions on a real HTTP server (HTTP/1.1 and h2c), and generated
@@ -61,8 +42,8 @@ type stack struct {
 	demo   modetest.Demo
 	tel    *telemetry.Telemetry
 	spans  *tracetest.InMemoryExporter // every span, exported synchronously on End
-	stdout *syncBuffer                 // the console exporters' output
-	logs   *syncBuffer                 // JSON log lines (access log and handlers' records)
+	stdout *syncbuf.Buffer             // the console exporters' output
+	logs   *syncbuf.Buffer             // JSON log lines (access log and handlers' records)
 	cache  *cache.Cache
 	client *modeclient.Client
 	url    string
@@ -112,7 +93,7 @@ func newStack(t testing.TB, cfg stackConfig) *stack {
 	t.Helper()
 	modeOpts := append([]modetest.Option{modetest.WithRateLimit(0, 0), modetest.WithRunDuration(20 * time.Millisecond)}, cfg.modeOpts...)
 	mode := modetest.NewServer(t, modeOpts...)
-	s := &stack{t: t, mode: mode, demo: mode.Demo(), stdout: &syncBuffer{}, logs: &syncBuffer{}, spans: tracetest.NewInMemoryExporter(), badSecret: badSecret}
+	s := &stack{t: t, mode: mode, demo: mode.Demo(), stdout: &syncbuf.Buffer{}, logs: &syncbuf.Buffer{}, spans: tracetest.NewInMemoryExporter(), badSecret: badSecret}
 
 	var logSink io.Writer = s.logs
 	if cfg.discardLogs {

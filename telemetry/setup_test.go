@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"connectrpc.com/connect"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/baggage"
@@ -126,7 +128,7 @@ func fmtEnv(env map[string]string) string {
 func TestConsoleExporter(t *testing.T) {
 	clearOTelEnv(t)
 	t.Setenv("OTEL_TRACES_EXPORTER", "console")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	tel := setup(t, telemetry.Config{Stdout: &out})
 	_, span := tel.TracerProvider().Tracer("t").Start(t.Context(), "hello-console")
 	span.End()
@@ -212,7 +214,7 @@ func TestLogHandler(t *testing.T) {
 // TestAccessLogCaller: the caller identity from HandlerConfig.Caller or
 // SetCaller is in the access log and on the server span; header values are not.
 func TestAccessLogCaller(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
@@ -267,7 +269,7 @@ func TestAccessLogTraceIDs(t *testing.T) {
 		"plain":         func(h slog.Handler) slog.Handler { return h },
 	} {
 		t.Run(name, func(t *testing.T) {
-			var buf syncBuffer
+			var buf syncbuf.Buffer
 			al := telemetry.NewAccessLog(slog.New(wrap(slog.NewJSONHandler(&buf, nil))), nil)
 			handler := connect.NewUnaryHandler("/test.v1.Test/Echo",
 				func(ctx context.Context, req *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error) {

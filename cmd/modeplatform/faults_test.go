@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"connectrpc.com/connect"
 	"go.uber.org/goleak"
 
@@ -28,7 +30,7 @@ type faultStack struct {
 	tr     *http.Transport
 	ws     modeplatformv1connect.WorkspaceServiceClient
 	rs     modeplatformv1connect.ReportServiceClient
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	key    string
 }
 
@@ -45,12 +47,12 @@ func startFaultStack(t *testing.T, args ...string) *faultStack {
 		"MODE_BREAKER_FAILURES": "3", "MODE_BREAKER_OPEN": "200ms", "UNARY_TIMEOUT": "1s",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	fs := &faultStack{emu: emu, stderr: &syncBuffer{}, key: testKeys["admin"]}
+	fs := &faultStack{emu: emu, stderr: &syncbuf.Buffer{}, key: testKeys["admin"]}
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	args = append([]string{"--listen", "127.0.0.1:0", "--admin-listen", "off"}, args...)
 	go func() {
-		done <- runWith(ctx, args, envMap(env), &syncBuffer{}, fs.stderr, hooks{ready: func(a net.Addr) { ready <- a }, hup: make(chan os.Signal)})
+		done <- runWith(ctx, args, envMap(env), &syncbuf.Buffer{}, fs.stderr, hooks{ready: func(a net.Addr) { ready <- a }, hup: make(chan os.Signal)})
 	}()
 	select {
 	case a := <-ready:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
@@ -31,24 +32,6 @@ import (
 // waitLimit bounds every wait in these tests: it turns a hang into a failure, it is not a
 // performance assertion.
 const waitLimit = 2 * time.Minute
-
-// syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // logRecords parses JSON log lines.
 func logRecords(t *testing.T, s string) []map[string]any {
@@ -81,8 +64,8 @@ func envMap(m map[string]string) func(string) string {
 type testServer struct {
 	base   string // http://127.0.0.1:PORT
 	addr   string
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -92,7 +75,7 @@ type testServer struct {
 func startServer(t *testing.T, args []string, env map[string]string, h hooks) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	ts := &testServer{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	ts := &testServer{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan net.Addr, 1)
 	userReady := h.ready
 	h.ready = func(a net.Addr) {
@@ -529,7 +512,7 @@ func TestCredentialPairRequired(t *testing.T) {
 		{"TokenFlagWithoutSecret", []string{"--mode-api-token", token}, nil, "MODE_API_SECRET"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr syncbuf.Buffer
 			args := append([]string{"--listen", "127.0.0.1:0", "--admin-listen", "off"}, tc.args...)
 			err := run(t.Context(), args, envMap(tc.env), &stdout, &stderr)
 			if err == nil {
@@ -682,7 +665,7 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	const secret = "help-must-not-print-this"
 	err := run(t.Context(), []string{"--help"}, envMap(map[string]string{"MODE_API_SECRET": secret}), io.Discard, &stderr)
 	if !errors.Is(err, flag.ErrHelp) {
@@ -700,7 +683,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestErrorLogger(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
 	for _, tc := range []struct {
 		code   connect.Code
@@ -715,9 +698,7 @@ func TestErrorLogger(t *testing.T) {
 		{connect.CodePermissionDenied, ""},
 	} {
 		t.Run(tc.code.String(), func(t *testing.T) {
-			buf.mu.Lock()
-			buf.buf.Reset()
-			buf.mu.Unlock()
+			buf.Reset()
 			next := connect.UnaryFunc(func(context.Context, connect.AnyRequest) (connect.AnyResponse, error) {
 				return nil, connect.NewError(tc.code, errors.New("boom"))
 			})

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
@@ -141,7 +143,7 @@ func buildBinary(t *testing.T) string {
 type process struct {
 	cmd     *exec.Cmd
 	base    string
-	stdout  *syncBuffer
+	stdout  *syncbuf.Buffer
 	mu      sync.Mutex
 	lines   []string
 	scanned chan struct{} // closed when stderr reaches EOF
@@ -156,7 +158,7 @@ func startBinary(t *testing.T, bin string, extraEnv []string) *process {
 	t.Cleanup(cancel) // kills the process if the test did not stop it
 	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, extraEnv...)
-	p := &process{cmd: cmd, stdout: &syncBuffer{}, scanned: make(chan struct{})}
+	p := &process{cmd: cmd, stdout: &syncbuf.Buffer{}, scanned: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/syncbuf"
+
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
@@ -509,21 +511,21 @@ func TestSafeDefaults(t *testing.T) {
 		{"modeplatform.internal:8080", false},
 	} {
 		t.Run(tc.listen, func(t *testing.T) {
-			_, err := parseConfig([]string{"--listen", tc.listen}, envMap(nil), &syncBuffer{})
+			_, err := parseConfig([]string{"--listen", tc.listen}, envMap(nil), &syncbuf.Buffer{})
 			if tc.ok != (err == nil) {
 				t.Fatalf("parseConfig(--listen %s) = %v, want ok=%v", tc.listen, err, tc.ok)
 			}
 			if err != nil && (!strings.Contains(err.Error(), "without a caller policy") || !strings.Contains(err.Error(), "POLICY_FILE")) {
 				t.Errorf("unclear refusal: %v", err)
 			}
-			if _, err := parseConfig([]string{"--listen", tc.listen, "--policy", "/p.yaml"}, envMap(nil), &syncBuffer{}); err != nil {
+			if _, err := parseConfig([]string{"--listen", tc.listen, "--policy", "/p.yaml"}, envMap(nil), &syncbuf.Buffer{}); err != nil {
 				t.Errorf("with a policy: %v", err)
 			}
 		})
 	}
 	t.Run("RunRefuses", func(t *testing.T) {
-		var stderr syncBuffer
-		err := run(t.Context(), []string{"--listen", "0.0.0.0:0", "--admin-listen", "off"}, envMap(nil), &syncBuffer{}, &stderr)
+		var stderr syncbuf.Buffer
+		err := run(t.Context(), []string{"--listen", "0.0.0.0:0", "--admin-listen", "off"}, envMap(nil), &syncbuf.Buffer{}, &stderr)
 		if err == nil || !strings.Contains(err.Error(), "refusing to listen on 0.0.0.0:0") {
 			t.Fatalf("run = %v, want a refusal", err)
 		}
@@ -542,14 +544,14 @@ func TestSafeDefaults(t *testing.T) {
 		}
 	})
 	t.Run("MissingPolicyFile", func(t *testing.T) {
-		err := run(t.Context(), []string{"--listen", "127.0.0.1:0", "--admin-listen", "off", "--policy", filepath.Join(t.TempDir(), "none.yaml")}, envMap(nil), &syncBuffer{}, &syncBuffer{})
+		err := run(t.Context(), []string{"--listen", "127.0.0.1:0", "--admin-listen", "off", "--policy", filepath.Join(t.TempDir(), "none.yaml")}, envMap(nil), &syncbuf.Buffer{}, &syncbuf.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "policy file") {
 			t.Fatalf("run = %v, want a policy file error", err)
 		}
 	})
 	t.Run("TLSFlagsGoTogether", func(t *testing.T) {
 		for _, args := range [][]string{{"--tls-cert", "c.pem"}, {"--tls-key", "k.pem"}, {"--client-ca", "ca.pem"}} {
-			if _, err := parseConfig(args, envMap(nil), &syncBuffer{}); err == nil || !strings.Contains(err.Error(), "TLS") {
+			if _, err := parseConfig(args, envMap(nil), &syncbuf.Buffer{}); err == nil || !strings.Contains(err.Error(), "TLS") {
 				t.Errorf("parseConfig(%v) = %v, want a TLS error", args, err)
 			}
 		}
