@@ -23,6 +23,7 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: "./sharedcache/redistest", allowed: []string{module + "/sharedcache/redistest", module + "/internal/syncbuf"}},
 		// Helpers under internal/ are leaves: anything may use them, they use nothing of ours.
 		{pkg: "./internal/syncbuf", allowed: []string{module + "/internal/syncbuf"}},
+		{pkg: "./internal/httpserver", allowed: []string{module + "/internal/httpserver"}},
 		{
 			pkg:       "./modeclient",
 			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},

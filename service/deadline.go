@@ -7,6 +7,10 @@ import (
 	"connectrpc.com/connect"
 )
 
+// DefaultUnaryTimeout is the deadline cmd/modeplatform gives a unary call
+// whose caller set none, unless configured otherwise (--unary-timeout).
+const DefaultUnaryTimeout = 60 * time.Second
+
 // UnaryDeadline is a handler interceptor giving a unary call the Default
 // deadline when its caller set none (0: no default). Streams are exempt:
 // WatchReportRun and StreamQueryResults may rightly run for long, which is

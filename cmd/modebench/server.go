@@ -21,20 +21,11 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/internal/httpserver"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 	"github.com/modeplatform/modeplatform/service"
 	"github.com/modeplatform/modeplatform/telemetry"
-)
-
-// The HTTP server settings of cmd/modeplatform (server.go there): no read or
-// write timeout (streams may be long), h2c and HTTP/1.1 on one port.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	unaryTimeout      = 60 * time.Second // cmd/modeplatform's default --unary-timeout
-	upstreamIdleConns = 32               // cmd/modeplatform's MaxIdleConnsPerHost to Mode
 )
 
 // ceilingProcedure is the no-op handler of scenario 1: it answers a
@@ -92,8 +83,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ch.Close()
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = upstreamIdleConns
+	transport := httpserver.UpstreamTransport()
 	defer transport.CloseIdleConnections()
 	httpClient := &http.Client{Transport: timedTransport{next: transport}}
 	timer := &requestTimer{}
@@ -145,7 +135,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		connect.WithRecover(func(context.Context, connect.Spec, http.Header, any) error {
 			return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 		}),
-		connect.WithInterceptors(service.UnaryDeadline{Default: unaryTimeout}),
+		connect.WithInterceptors(service.UnaryDeadline{Default: service.DefaultUnaryTimeout}),
 	)
 
 	mux := http.NewServeMux()
@@ -166,17 +156,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	root.HandleFunc("POST "+beginPath, ctl.begin)
 	root.HandleFunc("POST "+endPath, ctl.end)
 
-	p := new(http.Protocols)
-	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
-	srv := &http.Server{
-		Handler:           root,
-		Protocols:         p,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := httpserver.New(root, nil, logger)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -228,9 +208,7 @@ type ceiling struct {
 // proxyHandler serves proxyProcedure: GET upstream's report named by the
 // request ("workspaces/{ws}/reports/{report}"), read it, answer msg.
 func proxyHandler(upstream, token, secret string, msg *modeplatformv1.GetReportResponse, opts []connect.HandlerOption) http.Handler {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = upstreamIdleConns
-	hc := &http.Client{Transport: transport}
+	hc := &http.Client{Transport: httpserver.UpstreamTransport()}
 	return connect.NewUnaryHandler(proxyProcedure,
 		func(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
 			parts := strings.Split(req.Msg.GetName(), "/")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modeplatform/modeplatform/service"
+
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 )
 
@@ -23,7 +25,7 @@ const (
 	defaultAdminListen   = "127.0.0.1:9090"
 	defaultCacheBytes    = 256 << 20
 	defaultShutdownGrace = 25 * time.Second
-	defaultUnaryTimeout  = 60 * time.Second
+	defaultUnaryTimeout  = service.DefaultUnaryTimeout
 
 	defaultUpstreamRPS         = 4 // Mode's own limit per credential
 	defaultUpstreamConcurrency = 8 // requests in flight per credential

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/modeplatform/modeplatform/auth"
+	"github.com/modeplatform/modeplatform/internal/httpserver"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
@@ -28,18 +29,8 @@ import (
 	"github.com/modeplatform/modeplatform/web"
 )
 
-// HTTP server limits. There is deliberately no WriteTimeout (nor ReadTimeout): it would cut
-// long server streams; unary calls get their deadline from service.UnaryDeadline instead.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// maxConcurrentStreams caps the HTTP/2 streams (calls) one connection may have open: a
-	// single client cannot multiplex without bound on one connection.
-	maxConcurrentStreams = 100
-	// policyPoll is how often the policy file is checked for changes (SIGHUP reloads at once).
-	policyPoll = 5 * time.Second
-)
+// policyPoll is how often the policy file is checked for changes (SIGHUP reloads at once).
+const policyPoll = 5 * time.Second
 
 // modeTarget is the Mode the services call.
 type modeTarget struct {
@@ -73,8 +64,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 		return fmt.Errorf("cache metrics: %w", err)
 	}
 
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 32
+	transport := httpserver.UpstreamTransport()
 	defer transport.CloseIdleConnections()
 	// One Mode client per credential, all on one cache (its keys carry the credential's
 	// fingerprint); each credential's requests pass its rate limit, concurrency limit and circuit
@@ -118,16 +108,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 
 	health := grpchealth.NewStaticChecker(service.ServiceNames...)
 	shared.reportHealth(health)
-	srv := &http.Server{
-		Handler:           withCORS(cfg.corsOrigins, auth.WithClientCertificates(newMux(svc, health, tel, cfg.unaryTimeout, logger, guards...))),
-		Protocols:         protocols(tlsConf != nil),
-		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
-		TLSConfig:         tlsConf,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := httpserver.New(withCORS(cfg.corsOrigins, auth.WithClientCertificates(newMux(svc, health, tel, cfg.unaryTimeout, logger, guards...))), tlsConf, logger)
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -232,9 +213,9 @@ func startAdmin(addr string, tel *telemetry.Telemetry, logger *slog.Logger, h ho
 	}
 	srv := &http.Server{
 		Handler:           tel.AdminHandler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: httpserver.ReadHeaderTimeout,
+		IdleTimeout:       httpserver.IdleTimeout,
+		MaxHeaderBytes:    httpserver.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("admin listening", "addr", ln.Addr().String(), "paths", []string{"/metrics", "/debug/pprof/"})
@@ -259,19 +240,6 @@ func closeAdmin(srv *http.Server, errc chan error) {
 	}
 	_ = srv.Close()
 	<-errc
-}
-
-// protocols serves HTTP/1.1 and HTTP/2 on one port: over TLS, HTTP/2 as negotiated by ALPN;
-// without, unencrypted HTTP/2 (h2c, prior knowledge as gRPC clients use it).
-func protocols(tls bool) *http.Protocols {
-	var p http.Protocols
-	p.SetHTTP1(true)
-	if tls {
-		p.SetHTTP2(true)
-	} else {
-		p.SetUnencryptedHTTP2(true)
-	}
-	return &p
 }
 
 // newMux routes the three services, gRPC health and server reflection (v1 and v1alpha), and the

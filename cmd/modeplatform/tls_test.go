@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/httpserver"
+
 	"connectrpc.com/connect"
 	"golang.org/x/net/http2"
 
@@ -159,7 +161,7 @@ func TestTLSAndClientCertificates(t *testing.T) {
 }
 
 // TestHTTP2MaxConcurrentStreams reads the server's HTTP/2 SETTINGS: one connection may not
-// open more than maxConcurrentStreams streams.
+// open more than httpserver.MaxConcurrentStreams streams.
 func TestHTTP2MaxConcurrentStreams(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil, nil, hooks{})
@@ -186,8 +188,8 @@ func TestHTTP2MaxConcurrentStreams(t *testing.T) {
 			continue
 		}
 		v, ok := sf.Value(http2.SettingMaxConcurrentStreams)
-		if !ok || v != maxConcurrentStreams {
-			t.Errorf("SETTINGS_MAX_CONCURRENT_STREAMS = %d (sent %v), want %d", v, ok, maxConcurrentStreams)
+		if !ok || v != httpserver.MaxConcurrentStreams {
+			t.Errorf("SETTINGS_MAX_CONCURRENT_STREAMS = %d (sent %v), want %d", v, ok, httpserver.MaxConcurrentStreams)
 		}
 		return
 	}
