@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/httpserver"
+
 	"connectrpc.com/connect"
 
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
@@ -75,9 +77,7 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 		mux.Handle(r.Path, r.Handler)
 	}
 	srv := httptest.NewUnstartedServer(mux)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = httpserver.Protocols(false) // as cmd/modeplatform serves: HTTP/1.1 and h2c
 	srv.Start()
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{

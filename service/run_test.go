@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/httpserver"
+
 	"connectrpc.com/connect"
 	"go.uber.org/goleak"
 
@@ -528,9 +530,7 @@ func rptFakeEnv(t *testing.T, script map[string][]rptFakeStep) (*env, *rptFakeMo
 		mux.Handle(r.Path, r.Handler)
 	}
 	srv := httptest.NewUnstartedServer(mux)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = httpserver.Protocols(false) // as cmd/modeplatform serves: HTTP/1.1 and h2c
 	srv.Start()
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{Protocols: new(http.Protocols)}

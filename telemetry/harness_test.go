@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/httpserver"
+
 	"github.com/modeplatform/modeplatform/internal/syncbuf"
 
 	"connectrpc.com/connect"
@@ -181,9 +183,7 @@ func newStack(t testing.TB, cfg stackConfig) *stack {
 		mux.Handle(r.Path, r.Handler)
 	}
 	srv := httptest.NewUnstartedServer(mux)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = httpserver.Protocols(false) // as cmd/modeplatform serves: HTTP/1.1 and h2c
 	srv.Start()
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
