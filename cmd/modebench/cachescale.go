@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -160,7 +159,7 @@ func (h *harness) scenarioCache(ctx context.Context) ([]*result, []string, error
 	notes := []string{
 		fmt.Sprintf("scenario 5 runs in this process on package cache alone (no server). The fill stores -keys distinct keys with %d-byte bodies and two tags into a cache bounded at %d MB (the server's default): 'live heap' is the heap reachable after a full GC, taken 10 times during the fill, above the heap before it; 'accounted' is the cache's own byte count, checked every 1,000 stores; in the fill row srv peak heap is that live-heap peak and srv peak RSS this process's; the HeapInuse peak (garbage not yet collected included, governed by GOGC/GOMEMLIMIT) was %.0f MB", scaleBodyBytes, cfg.cacheMB, float64(st.PeakHeap)/(1<<20)),
 		fmt.Sprintf("scenario 5 hit rows: one goroutine, %d lookups per row in a cache of the row's size (%d-byte bodies, inserted in random order, no byte cap binding): uniform rows walk every key in turn (the cache's memory in random order), the Zipf row draws keys with a hot head; timed %d at a time, so the percentiles are those of %d-lookup averages; allocs/req is this process's", lookups, hitBodyBytes, hitBatch, hitBatch),
-		fmt.Sprintf("scenario 5 bare-map rows: the memory floor of a hash lookup at each size. A Go map[string][]byte of the same keys (encoded as the cache encodes them, each in a string of its own), with %d-byte bodies inserted in the same random order, looked up with the same keys in the same order, each key encoded into a reused buffer as the cache does; measured in %d blocks each, alternated with the cache's (cache, map, map, cache, …), timed the same way. Growth the bare map shares (its p50 against the %d-entry map) is the memory hierarchy's: at a million entries neither fits the CPU caches. 'x× the bare map' is cache p50 / bare-map p50 at the same size. The target is judged twice: 'literal' is the issue's p50 at %[4]d entries ≤ 1.5× the p50 at %[3]d (beside it, the bare map's own growth); 'overhead over bare map' is cache p50 / bare-map p50 at %[4]d entries over the same ratio at %[3]d, the cache's own growth, ≤ 1.5 (the Zipf row compares with the bare map under the same Zipf keys)", hitBodyBytes, hitRounds, sizes[0], sizes[len(sizes)-1]),
+		fmt.Sprintf("scenario 5 bare-map rows: the memory floor of a hash lookup at each size. A Go map[string][]byte of the same keys (encoded by cache.Key.AppendEncoded, as the cache encodes them, each in a string of its own), with %d-byte bodies inserted in the same random order, looked up with the same keys in the same order, each key encoded into a reused buffer as the cache does; measured in %d blocks each, alternated with the cache's (cache, map, map, cache, …), timed the same way. Growth the bare map shares (its p50 against the %d-entry map) is the memory hierarchy's: at a million entries neither fits the CPU caches. 'x× the bare map' is cache p50 / bare-map p50 at the same size. The target is judged twice: 'literal' is the issue's p50 at %[4]d entries ≤ 1.5× the p50 at %[3]d (beside it, the bare map's own growth); 'overhead over bare map' is cache p50 / bare-map p50 at %[4]d entries over the same ratio at %[3]d, the cache's own growth, ≤ 1.5 (the Zipf row compares with the bare map under the same Zipf keys)", hitBodyBytes, hitRounds, sizes[0], sizes[len(sizes)-1]),
 	}
 	return rows, notes, nil
 }
@@ -174,17 +173,6 @@ const hitRounds = 4
 func overBareMap(r, m *result) float64 {
 	r.Ratios["p50_over_bare_map"], r.Ratios["p99_over_bare_map"] = r.P50ms/m.P50ms, r.P99ms/m.P99ms
 	return r.Ratios["p50_over_bare_map"]
-}
-
-// bareMapKey appends k encoded as package cache encodes its LRU keys (each
-// field preceded by its uvarint length), so that the bare map's keys have the
-// cache's bytes and lengths.
-func bareMapKey(b []byte, k cache.Key) []byte {
-	for _, s := range [...]string{k.Credential, k.Method, k.Path, k.Query} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	return b
 }
 
 // hitLatency fills a cache with n entries, inserted in random order, and a
@@ -218,7 +206,7 @@ func hitLatency(ctx context.Context, n, lookups int, zipf bool) (*result, *resul
 	m := make(map[string][]byte)
 	var buf []byte
 	for _, i := range order {
-		buf = bareMapKey(buf[:0], keys[i])
+		buf = keys[i].AppendEncoded(buf[:0])
 		m[string(buf)] = make([]byte, hitBodyBytes)
 	}
 	if len(m) != n {
@@ -268,7 +256,7 @@ func hitLatency(ctx context.Context, n, lookups int, zipf bool) (*result, *resul
 			for i := from; i < to; i += hitBatch {
 				t0 := time.Now()
 				for j := i; j < i+hitBatch; j++ {
-					buf = bareMapKey(buf[:0], keys[next(j)])
+					buf = keys[next(j)].AppendEncoded(buf[:0])
 					body, ok := m[string(buf)] // no allocation: the compiler looks buf up in place
 					if !ok {
 						return nil, nil, fmt.Errorf("bare map lookup %d: missing", j)

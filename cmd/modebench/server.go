@@ -212,7 +212,8 @@ func proxyHandler(upstream, token, secret string, msg *modeplatformv1.GetReportR
 	return connect.NewUnaryHandler(proxyProcedure,
 		func(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
 			parts := strings.Split(req.Msg.GetName(), "/")
-			if len(parts) != 4 || parts[0] != "workspaces" || parts[2] != "reports" {
+			if len(parts) != 4 || parts[0] != "workspaces" || parts[2] != "reports" ||
+				!modeclient.ValidWorkspace(parts[1]) || !modeclient.ValidToken(parts[3]) {
 				return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("name: want workspaces/{workspace}/reports/{report}"))
 			}
 			hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream+"/api/"+url.PathEscape(parts[1])+"/reports/"+url.PathEscape(parts[3]), nil)

@@ -128,7 +128,7 @@ type Cache struct {
 	mu     sync.Mutex
 	closed bool
 	shared Shared // second level shared with other caches (SetShared); nil: none
-	// lru is keyed by the compact encoding of Key (see appendKey): a 16-byte
+	// lru is keyed by the compact encoding of Key (see Key.AppendEncoded): a 16-byte
 	// string header instead of a 64-byte struct in every map slot and list
 	// element, and one hash call per lookup.
 	lru     *simplelru.LRU[string, entry]
@@ -185,9 +185,10 @@ func New(opts Options) (*Cache, error) {
 // clock returns the cache's current time in nanoseconds since its epoch.
 func (c *Cache) clock() int64 { return int64(c.now().Sub(c.epoch)) }
 
-// appendKey appends an injective encoding of k: each field preceded by its
-// length, so no field content can make two keys collide.
-func appendKey(b []byte, k Key) []byte {
+// AppendEncoded appends the compact encoding the cache keys its entries by:
+// each field preceded by its length, so that no field's content can make two
+// keys encode alike (the encoding is injective).
+func (k Key) AppendEncoded(b []byte) []byte {
 	for _, s := range [...]string{k.Credential, k.Method, k.Path, k.Query} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -200,13 +201,13 @@ func appendKey(b []byte, k Key) []byte {
 // Peek and Remove, which look the key up and never retain it; anything stored
 // uses a real copy (storedKey).
 func (c *Cache) viewKeyLocked(k Key) string {
-	c.scratch = appendKey(c.scratch[:0], k)
+	c.scratch = k.AppendEncoded(c.scratch[:0])
 	return unsafe.String(unsafe.SliceData(c.scratch), len(c.scratch))
 }
 
 // storedKey returns k's encoding as a string of its own.
 func (c *Cache) storedKeyLocked(k Key) string {
-	c.scratch = appendKey(c.scratch[:0], k)
+	c.scratch = k.AppendEncoded(c.scratch[:0])
 	return string(c.scratch)
 }
 

@@ -860,7 +860,7 @@ func TestKeyEncodingIsInjective(t *testing.T) {
 	}
 	seen := map[string]Key{}
 	for _, k := range keys {
-		enc := string(appendKey(nil, k))
+		enc := string(k.AppendEncoded(nil))
 		if prev, dup := seen[enc]; dup {
 			t.Errorf("%+v and %+v encode alike", prev, k)
 		}
