@@ -39,6 +39,10 @@ func cachedFixture(t *testing.T, ch *cache.Cache, runState string) (*fixture, *h
 		switch r.URL.Path {
 		case "/api/acme/reports/r1/runs/run1":
 			writeJSON(w, 200, `{"token":"run1","state":"`+runState+`"}`)
+		case "/api/acme/reports/r1/runs/run1/query_runs/qr1":
+			writeJSON(w, 200, `{"token":"qr1","state":"`+runState+`"}`)
+		case "/api/acme/reports/r1/runs/run1/query_runs":
+			writeJSON(w, 200, `{"_embedded":{"query_runs":[{"token":"qr0","state":"succeeded"},{"token":"qr1","state":"`+runState+`"}]}}`)
 		case "/api/acme/reports/r1/runs":
 			writeJSON(w, 200, `{"token":"run2","state":"enqueued","_embedded":{"report_runs":[{"token":"run1","state":"`+runState+`"}]}}`)
 		case "/api/acme/reports/r1/queries", "/api/acme/reports/r1/queries/q1":
@@ -59,6 +63,8 @@ func TestCacheIntegration(t *testing.T) {
 	listDSReports := func(t *testing.T, c *Client) { mustOK(t)(c.ListDataSourceReportsPage(ctx, "acme", "d1", 1, nil)) }
 	getRun := func(t *testing.T, c *Client) { mustOK(t)(c.GetReportRun(ctx, "acme", "r1", "run1")) }
 	listRuns := func(t *testing.T, c *Client) { mustOK(t)(c.ListReportRunsPage(ctx, "acme", "r1", 1, nil)) }
+	getQueryRun := func(t *testing.T, c *Client) { mustOK(t)(c.GetQueryRun(ctx, "acme", "r1", "run1", "qr1")) }
+	listQueryRuns := func(t *testing.T, c *Client) { mustOK(t)(c.ListQueryRunsPage(ctx, "acme", "r1", "run1", 1, nil)) }
 	getQuery := func(t *testing.T, c *Client) { mustOK(t)(c.GetQuery(ctx, "acme", "r1", "q1")) }
 	listQueries := func(t *testing.T, c *Client) { mustOK(t)(c.ListQueriesPage(ctx, "acme", "r1", 1, nil)) }
 	getSpace := func(t *testing.T, c *Client) { mustOK(t)(c.GetSpace(ctx, "acme", "s1")) }
@@ -85,6 +91,11 @@ func TestCacheIntegration(t *testing.T) {
 		{"finished run cached", "succeeded", getRun, "GET /api/acme/reports/r1/runs/run1", nil, 1},
 		{"running run not cached", "running", getRun, "GET /api/acme/reports/r1/runs/run1", nil, 2},
 		{"run list with a running run not cached", "running", listRuns, "GET /api/acme/reports/r1/runs", nil, 2},
+		{"finished run list cached", "succeeded", listRuns, "GET /api/acme/reports/r1/runs", nil, 1},
+		{"finished query run cached", "succeeded", getQueryRun, "GET /api/acme/reports/r1/runs/run1/query_runs/qr1", nil, 1},
+		{"running query run not cached", "running", getQueryRun, "GET /api/acme/reports/r1/runs/run1/query_runs/qr1", nil, 2},
+		{"finished query run list cached", "succeeded", listQueryRuns, "GET /api/acme/reports/r1/runs/run1/query_runs", nil, 1},
+		{"query run list with a running run not cached", "running", listQueryRuns, "GET /api/acme/reports/r1/runs/run1/query_runs", nil, 2},
 		{"creating a run invalidates the run list", "succeeded", listRuns, "GET /api/acme/reports/r1/runs",
 			func(t *testing.T, c *Client) { mustOK(t)(c.RunReport(ctx, "acme", "r1", nil)) }, 2},
 		{"creating a run invalidates the report", "succeeded", getReport, "GET /api/acme/reports/r1",
