@@ -1,6 +1,7 @@
 package modeclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -183,6 +184,55 @@ func FuzzLinksFast(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: fast %v, general %v", b, got, want)
+		}
+	})
+}
+
+func TestUnquote(t *testing.T) {
+	// Plain strings take plainString's fast path; anything needing
+	// unescaping, or not ASCII, goes through encoding/json: both must agree
+	// with it.
+	tests := []struct {
+		in     string
+		want   string
+		ok     bool
+		isFast bool
+	}{
+		{`"abc/def-123_x"`, "abc/def-123_x", true, true},
+		{` "2024-03-02T11:30:00.123Z" `, "2024-03-02T11:30:00.123Z", true, true},
+		{`""`, "", true, true},
+		{`"a\"b"`, `a"b`, true, false},
+		{`"tab\there"`, "tab\there", true, false},
+		{`"\u00e9t\u00e9"`, "été", true, false},
+		{`"été"`, "été", true, false},
+		{"\"\xff\"", "\ufffd", true, false}, // invalid UTF-8 becomes U+FFFD, as in encoding/json
+		{`12`, "", false, false},
+		{`"unterminated`, "", false, false},
+		{`"a"b"`, "", false, false},
+	}
+	for _, tt := range tests {
+		got, ok := unquote([]byte(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("unquote(%s) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+		if _, fast := plainString([]byte(strings.TrimSpace(tt.in))); fast != tt.isFast {
+			t.Errorf("plainString(%s) fast = %v, want %v", tt.in, fast, tt.isFast)
+		}
+	}
+}
+
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"\u00e9"`, `""`, `"é"`, `12`, `"a"b"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// unquote trims surrounding space, then decodes a string literal as
+		// encoding/json does, fast path or not.
+		got, ok := unquote(b)
+		var want string
+		err := json.Unmarshal(bytes.TrimSpace(b), &want)
+		if ok != (err == nil) || got != want {
+			t.Fatalf("unquote(%q) = %q, %v; encoding/json: %q, %v", b, got, ok, want, err)
 		}
 	})
 }
