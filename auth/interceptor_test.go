@@ -10,65 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/contracttest"
+
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
-	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 )
-
-// allMethods lists every method of the three services, from their
-// descriptors: a method added to the contract is covered without editing
-// the tests.
-func allMethods(t *testing.T) []protoreflect.MethodDescriptor {
-	t.Helper()
-	var out []protoreflect.MethodDescriptor
-	for _, name := range []string{modeplatformv1connect.WorkspaceServiceName, modeplatformv1connect.ReportServiceName, modeplatformv1connect.DataSourceServiceName} {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		methods := d.(protoreflect.ServiceDescriptor).Methods()
-		for i := range methods.Len() {
-			out = append(out, methods.Get(i))
-		}
-	}
-	if len(out) < 30 {
-		t.Fatalf("found only %d methods", len(out))
-	}
-	return out
-}
-
-// requestFor returns a request message of m naming a resource in workspace.
-func requestFor(t *testing.T, m protoreflect.MethodDescriptor, name string) proto.Message {
-	t.Helper()
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(m.Input().FullName())
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := mt.New()
-	fields := msg.Descriptor().Fields()
-	for _, n := range []protoreflect.Name{"name", "parent"} {
-		if fd := fields.ByName(n); fd != nil {
-			msg.Set(fd, protoreflect.ValueOfString(name))
-			return msg.Interface()
-		}
-	}
-	for i := range fields.Len() {
-		fd := fields.Get(i)
-		if fd.Kind() == protoreflect.MessageKind {
-			if inner := fd.Message().Fields().ByName("name"); inner != nil {
-				sub := msg.Mutable(fd).Message()
-				sub.Set(inner, protoreflect.ValueOfString(name))
-				return msg.Interface()
-			}
-		}
-	}
-	t.Fatalf("%s: no resource name field", m.FullName())
-	return nil
-}
 
 func procedure(m protoreflect.MethodDescriptor) string {
 	return "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
@@ -76,7 +25,7 @@ func procedure(m protoreflect.MethodDescriptor) string {
 
 func TestEveryMethodHasAScopeAndAWorkspace(t *testing.T) {
 	counts := map[Scope]int{}
-	for _, m := range allMethods(t) {
+	for _, m := range contracttest.Methods(t) {
 		t.Run(string(m.Name()), func(t *testing.T) {
 			scope, ok := ScopeOf(procedure(m))
 			if !ok {
@@ -88,7 +37,7 @@ func TestEveryMethodHasAScopeAndAWorkspace(t *testing.T) {
 			if read := idem == 1 || m.IsStreamingServer(); read != (scope == ScopeRead) {
 				t.Errorf("%s: scope %s but NO_SIDE_EFFECTS=%v stream=%v", m.Name(), scope, idem == 1, m.IsStreamingServer())
 			}
-			w, err := WorkspaceOf(requestFor(t, m, "workspaces/acme_1/reports/r"))
+			w, err := WorkspaceOf(contracttest.Request(t, m, "workspaces/acme_1/reports/r"))
 			if err != nil || w != "acme_1" {
 				t.Errorf("WorkspaceOf = %q, %v", w, err)
 			}

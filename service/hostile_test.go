@@ -10,66 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modeplatform/modeplatform/internal/contracttest"
+
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
-	"github.com/modeplatform/modeplatform/service"
 )
 
 // Hostile input: malformed names, oversized and deeply nested messages, forged page tokens and
 // page sizes. Each is refused with InvalidArgument or ResourceExhausted, never a panic, and
 // never reaches Mode.
-
-// contractMethods lists every method of the services from their descriptors.
-func contractMethods(t *testing.T) []protoreflect.MethodDescriptor {
-	t.Helper()
-	var out []protoreflect.MethodDescriptor
-	for _, name := range service.ServiceNames {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms := d.(protoreflect.ServiceDescriptor).Methods()
-		for i := range ms.Len() {
-			out = append(out, ms.Get(i))
-		}
-	}
-	return out
-}
-
-// nameField is the field of m's request that carries its resource name, and the message it
-// is in (the request, or the resource an update carries).
-func withName(t *testing.T, m protoreflect.MethodDescriptor, name string) proto.Message {
-	t.Helper()
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(m.Input().FullName())
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := mt.New()
-	fields := msg.Descriptor().Fields()
-	for _, n := range []protoreflect.Name{"name", "parent"} {
-		if fd := fields.ByName(n); fd != nil {
-			msg.Set(fd, protoreflect.ValueOfString(name))
-			return msg.Interface()
-		}
-	}
-	for i := range fields.Len() {
-		fd := fields.Get(i)
-		if fd.Kind() == protoreflect.MessageKind {
-			if inner := fd.Message().Fields().ByName("name"); inner != nil {
-				msg.Mutable(fd).Message().Set(inner, protoreflect.ValueOfString(name))
-				return msg.Interface()
-			}
-		}
-	}
-	t.Fatalf("%s names no resource", m.FullName())
-	return nil
-}
 
 // invoke calls m with msg through the generated client, reading a stream to its end.
 func (c clients) invoke(ctx context.Context, t *testing.T, m protoreflect.MethodDescriptor, msg proto.Message) error {
@@ -116,7 +70,7 @@ func TestHostileNames(t *testing.T) {
 		"", strings.Repeat("a", 65), strings.Repeat("a", 100_000),
 	}
 	before := e.upstream()
-	for _, m := range contractMethods(t) {
+	for _, m := range contracttest.Methods(t) {
 		for _, bad := range hostile {
 			for _, name := range []string{
 				ws + "/reports/" + bad,       // in a token's place
@@ -129,7 +83,7 @@ func TestHostileNames(t *testing.T) {
 					label = label[:40]
 				}
 				t.Run(string(m.Name())+"/"+label, func(t *testing.T) {
-					refused(t, c.invoke(ctx, t, m, withName(t, m, name)))
+					refused(t, c.invoke(ctx, t, m, contracttest.Request(t, m, name)))
 				})
 			}
 		}

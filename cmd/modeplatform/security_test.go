@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/contracttest"
+
 	"github.com/modeplatform/modeplatform/internal/syncbuf"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/modeplatform/modeplatform/auth"
 	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
@@ -138,27 +139,6 @@ func apiClients(hc *http.Client, base string, opts ...connect.ClientOption) map[
 	}
 }
 
-// serviceMethods lists every method of the three services from their descriptors, so that a
-// method added to the contract is covered without editing the tests.
-func serviceMethods(t testing.TB) []protoreflect.MethodDescriptor {
-	t.Helper()
-	var out []protoreflect.MethodDescriptor
-	for _, name := range service.ServiceNames {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms := d.(protoreflect.ServiceDescriptor).Methods()
-		for i := range ms.Len() {
-			out = append(out, ms.Get(i))
-		}
-	}
-	if len(out) < 30 {
-		t.Fatalf("only %d methods", len(out))
-	}
-	return out
-}
-
 // resourceFor is a well-formed resource name of the kind m's request names, in workspace.
 func resourceFor(m protoreflect.MethodDescriptor, workspace string) string {
 	n := string(m.Name())
@@ -186,35 +166,6 @@ func resourceFor(m protoreflect.MethodDescriptor, workspace string) string {
 		return w + "/dataSources/0123456789ab"
 	}
 	return w
-}
-
-// newRequestMessage is m's request with its resource name (name, parent or the carried
-// resource's name) set.
-func newRequestMessage(t testing.TB, m protoreflect.MethodDescriptor, name string) proto.Message {
-	t.Helper()
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(m.Input().FullName())
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := mt.New()
-	fields := msg.Descriptor().Fields()
-	for _, n := range []protoreflect.Name{"name", "parent"} {
-		if fd := fields.ByName(n); fd != nil {
-			msg.Set(fd, protoreflect.ValueOfString(name))
-			return msg.Interface()
-		}
-	}
-	for i := range fields.Len() {
-		fd := fields.Get(i)
-		if fd.Kind() == protoreflect.MessageKind {
-			if inner := fd.Message().Fields().ByName("name"); inner != nil {
-				msg.Mutable(fd).Message().Set(inner, protoreflect.ValueOfString(name))
-				return msg.Interface()
-			}
-		}
-	}
-	t.Fatalf("%s has no resource name field", m.FullName())
-	return nil
 }
 
 // callMethod calls m through its generated client with msg and header, reading a server
@@ -264,7 +215,7 @@ func TestAuthEveryMethod(t *testing.T) {
 	e := newSecEnv(t)
 	ts := startServer(t, nil, e.env(), hooks{})
 	ctx := t.Context()
-	methods := serviceMethods(t)
+	methods := contracttest.Methods(t)
 	protos := []struct {
 		name string
 		hc   *http.Client
@@ -306,7 +257,7 @@ func TestAuthEveryMethod(t *testing.T) {
 					continue
 				}
 				t.Run(p.name+"/"+string(m.Name())+"/"+a.name, func(t *testing.T) {
-					err := callMethod(ctx, t, clients, m, newRequestMessage(t, m, resourceFor(m, demoWS)), a.header)
+					err := callMethod(ctx, t, clients, m, contracttest.Request(t, m, resourceFor(m, demoWS)), a.header)
 					if got := connect.CodeOf(err); got != a.want {
 						t.Fatalf("code %v (%v), want %v", got, err, a.want)
 					}
@@ -325,7 +276,7 @@ func TestAuthEveryMethod(t *testing.T) {
 	// the names are made up).
 	clients := apiClients(http.DefaultClient, ts.base)
 	for _, m := range methods {
-		err := callMethod(ctx, t, clients, m, newRequestMessage(t, m, resourceFor(m, demoWS)), bearer(testKeys["admin"]))
+		err := callMethod(ctx, t, clients, m, contracttest.Request(t, m, resourceFor(m, demoWS)), bearer(testKeys["admin"]))
 		if c := connect.CodeOf(err); err != nil && (c == connect.CodeUnauthenticated || c == connect.CodePermissionDenied) {
 			t.Errorf("%s with the admin key: %v", m.Name(), err)
 		}

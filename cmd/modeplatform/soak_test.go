@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/contracttest"
+
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -212,7 +214,7 @@ func TestSoak(t *testing.T) {
 
 	state := &soakState{demo: emu.Demo()}
 	builders := soakRequests(state)
-	methods := serviceMethods(t)
+	methods := contracttest.Methods(t)
 	for _, m := range methods {
 		if builders[string(m.Name())] == nil {
 			t.Fatalf("the soak has no request for %s: add one", m.Name())
