@@ -72,12 +72,25 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 	if err != nil {
 		t.Fatalf("service.New: %v", err)
 	}
+	url, hc := serve(t, svc)
+	demo := mode.Demo()
+	return &env{
+		mode: mode, demo: demo, ws: "workspaces/" + demo.Workspace,
+		cache: ch, client: mc, svc: svc, url: url, http: hc,
+	}
+}
+
+// serve serves svc's routes on an HTTP/1.1 and h2c test server, as
+// cmd/modeplatform serves them, until t ends, and returns its URL and an
+// HTTP client for it.
+func serve(t testing.TB, svc *service.Server) (string, *http.Client) {
+	t.Helper()
 	mux := http.NewServeMux()
 	for _, r := range svc.Routes() {
 		mux.Handle(r.Path, r.Handler)
 	}
 	srv := httptest.NewUnstartedServer(mux)
-	srv.Config.Protocols = httpserver.Protocols(false) // as cmd/modeplatform serves: HTTP/1.1 and h2c
+	srv.Config.Protocols = httpserver.Protocols(false)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{
@@ -87,12 +100,7 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 	tr.Protocols.SetHTTP1(true)
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	t.Cleanup(tr.CloseIdleConnections)
-	demo := mode.Demo()
-	return &env{
-		mode: mode, demo: demo, ws: "workspaces/" + demo.Workspace,
-		cache: ch, client: mc, svc: svc, url: srv.URL,
-		http: &http.Client{Transport: tr},
-	}
+	return srv.URL, &http.Client{Transport: tr}
 }
 
 // protocol is one way a caller talks to the service.

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modeplatform/modeplatform/internal/httpserver"
-
 	"connectrpc.com/connect"
 	"go.uber.org/goleak"
 
@@ -525,20 +523,9 @@ func rptFakeEnv(t *testing.T, script map[string][]rptFakeStep) (*env, *rptFakeMo
 	if err != nil {
 		t.Fatalf("service.New: %v", err)
 	}
-	mux := http.NewServeMux()
-	for _, r := range svc.Routes() {
-		mux.Handle(r.Path, r.Handler)
-	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Config.Protocols = httpserver.Protocols(false) // as cmd/modeplatform serves: HTTP/1.1 and h2c
-	srv.Start()
-	t.Cleanup(srv.Close)
-	tr := &http.Transport{Protocols: new(http.Protocols)}
-	tr.Protocols.SetHTTP1(true)
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	t.Cleanup(tr.CloseIdleConnections)
+	url, hc := serve(t, svc)
 	return &env{
-		ws: "workspaces/" + modetest.DemoWorkspace, svc: svc, url: srv.URL, http: &http.Client{Transport: tr},
+		ws: "workspaces/" + modetest.DemoWorkspace, svc: svc, url: url, http: hc,
 	}, fake
 }
 
