@@ -26,8 +26,8 @@ type block struct {
 // as soon as its previous call returned.
 func drive(ctx context.Context, n, c int, fn call) block {
 	b := block{lat: make([]time.Duration, n)}
-	var next, errs atomic.Int64
-	var mu sync.Mutex
+	var next atomic.Int64
+	var errs errorTally
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range min(c, n) {
@@ -40,20 +40,13 @@ func drive(ctx context.Context, n, c int, fn call) block {
 				t0 := time.Now()
 				err := fn(ctx, i)
 				b.lat[i] = time.Since(t0)
-				if err != nil {
-					errs.Add(1)
-					mu.Lock()
-					if b.firstErr == nil {
-						b.firstErr = err
-					}
-					mu.Unlock()
-				}
+				errs.record(err)
 			}
 		})
 	}
 	wg.Wait()
 	b.elapsed = time.Since(start)
-	b.errs = int(errs.Load())
+	b.errs, b.firstErr = errs.result()
 	if err := ctx.Err(); err != nil && b.firstErr == nil {
 		b.firstErr = err
 	}
@@ -64,8 +57,7 @@ func drive(ctx context.Context, n, c int, fn call) block {
 // together) and waits for all of them.
 func burst(ctx context.Context, n int, fn call) block {
 	b := block{lat: make([]time.Duration, n)}
-	var errs atomic.Int64
-	var mu sync.Mutex
+	var errs errorTally
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{})
 	ready.Add(n)
@@ -77,14 +69,7 @@ func burst(ctx context.Context, n int, fn call) block {
 			t0 := time.Now()
 			err := fn(ctx, i)
 			b.lat[i] = time.Since(t0)
-			if err != nil {
-				errs.Add(1)
-				mu.Lock()
-				if b.firstErr == nil {
-					b.firstErr = err
-				}
-				mu.Unlock()
-			}
+			errs.record(err)
 		})
 	}
 	ready.Wait()
@@ -92,8 +77,33 @@ func burst(ctx context.Context, n int, fn call) block {
 	close(gate)
 	wg.Wait()
 	b.elapsed = time.Since(start)
-	b.errs = int(errs.Load())
+	b.errs, b.firstErr = errs.result()
 	return b
+}
+
+// errorTally counts the failed calls of a block and keeps the first error.
+type errorTally struct {
+	mu    sync.Mutex
+	n     int
+	first error
+}
+
+func (e *errorTally) record(err error) {
+	if err == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.n++
+	if e.first == nil {
+		e.first = err
+	}
+}
+
+func (e *errorTally) result() (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.n, e.first
 }
 
 // merge adds blocks measured separately (rounds) into one: latencies
