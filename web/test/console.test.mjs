@@ -80,16 +80,11 @@ async function startServer() {
   };
 }
 
-let server;
-let browser;
-let page;
-const apiRequests = []; // { url, contentType } of every API call the page makes
-const pageErrors = []; // uncaught exceptions and console errors (CSP violations among them)
-
-before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await chromium.launch({
+// launchChromium starts Debian's headless Chromium. A launch is tried up to three times: on
+// this kind of machine Chromium now and then dies of SIGSEGV while starting (seen once in many
+// runs, before any page exists), which says nothing about the console under test.
+async function launchChromium() {
+  const options = {
     executablePath,
     headless: true,
     // Playwright gives each launch a new empty profile (--user-data-dir) and --no-sandbox.
@@ -102,7 +97,27 @@ before(async () => {
       "--disable-component-update",
       "--disable-sync",
     ],
-  });
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch(options);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      console.error(`chromium launch ${attempt} failed, retrying: ${String(err.message).split("\n")[0]}`);
+    }
+  }
+}
+
+let server;
+let browser;
+let page;
+const apiRequests = []; // { url, contentType } of every API call the page makes
+const pageErrors = []; // uncaught exceptions and console errors (CSP violations among them)
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "en-US", timezoneId: "UTC" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
