@@ -18,7 +18,10 @@ import (
 // connection after the request was written, is never retried; one whose
 // connection failed before anything was written is. Retry-After (seconds or
 // an HTTP date) replaces the backoff when present; no wait is started that
-// would end after the context's deadline: the last error is returned at once.
+// would end after the context's deadline, nor, for a cache fetch shared by
+// several callers, after the latest deadline among them (CallerDeadline: the
+// first caller's deadline alone does not cut the others short): the last
+// error is returned at once.
 // A *NotSentError from the transport (a circuit breaker or rate limiter under
 // the client refused to send) is never retried.
 
@@ -143,8 +146,8 @@ func (c *Client) send(ctx context.Context, cl *call, consume func(*http.Response
 		if dl, ok := ctx.Deadline(); ok && c.now().Add(wait).After(dl) {
 			return nil, lastErr // waiting would only end in DeadlineExceeded
 		}
-		if !cl.deadline.IsZero() && c.now().Add(wait).After(cl.deadline) {
-			return nil, lastErr // the caller that started this cache fetch would be gone
+		if dl, ok := CallerDeadline(ctx); ok && c.now().Add(wait).After(dl) {
+			return nil, lastErr // every caller of this cache fetch would be gone
 		}
 		if c.retryObserver != nil {
 			c.retryObserver(ctx, RetryEvent{
