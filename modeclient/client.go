@@ -375,12 +375,12 @@ func CallerDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 
 // call is one logical client call, possibly sent several times.
 type call struct {
-	method string
-	path   string
-	route  string
-	query  url.Values
-	body   []byte // JSON request body, nil for none
-	accept string
+	method   string
+	path     string
+	route    string
+	query    url.Values
+	body     []byte // JSON request body, nil for none
+	accept   string
 	attempts atomic.Int32 // requests sent (updated by a detached cache fetch)
 	status   atomic.Int32 // last status received
 }
