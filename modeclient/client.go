@@ -73,6 +73,10 @@ type Client struct {
 	metadataTTL      time.Duration
 	finishedTTL      time.Duration
 
+	retryRatio        float64
+	retryMinPerSecond float64
+	budget            *retryBudget // nil: no retry budget
+
 	cache         *cache.Cache
 	retryObserver func(context.Context, RetryEvent)
 	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
@@ -213,27 +217,30 @@ func New(baseURL string, cred Credential, opts ...Option) (*Client, error) {
 		return nil, errors.New("modeclient: credential needs a token and a secret")
 	}
 	c := &Client{
-		base:             &url.URL{Scheme: u.Scheme, Host: u.Host},
-		basePath:         strings.TrimSuffix(u.EscapedPath(), "/"),
-		cred:             cred,
-		fingerprint:      cred.Fingerprint(),
-		hc:               http.DefaultClient,
-		userAgent:        defaultUserAgent(),
-		maxAttempts:      DefaultMaxAttempts,
-		backoffMin:       DefaultBackoffMin,
-		backoffMax:       DefaultBackoffMax,
-		perPage:          DefaultPerPage,
-		maxResponseBytes: DefaultMaxResponseBytes,
-		metadataTTL:      DefaultMetadataTTL,
-		finishedTTL:      DefaultFinishedTTL,
-		sleep:            sleepCtx,
-		now:              time.Now,
+		base:              &url.URL{Scheme: u.Scheme, Host: u.Host},
+		basePath:          strings.TrimSuffix(u.EscapedPath(), "/"),
+		cred:              cred,
+		fingerprint:       cred.Fingerprint(),
+		hc:                http.DefaultClient,
+		userAgent:         defaultUserAgent(),
+		maxAttempts:       DefaultMaxAttempts,
+		backoffMin:        DefaultBackoffMin,
+		backoffMax:        DefaultBackoffMax,
+		perPage:           DefaultPerPage,
+		maxResponseBytes:  DefaultMaxResponseBytes,
+		metadataTTL:       DefaultMetadataTTL,
+		finishedTTL:       DefaultFinishedTTL,
+		retryRatio:        DefaultRetryRatio,
+		retryMinPerSecond: DefaultRetryMinPerSecond,
+		sleep:             sleepCtx,
+		now:               time.Now,
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("modeclient: %w", err)
 		}
 	}
+	c.budget = newRetryBudget(c.retryRatio, c.retryMinPerSecond)
 	hc := *c.hc
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {

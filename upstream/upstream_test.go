@@ -262,7 +262,9 @@ func TestBreakerOpensFailsFastThenRecovers(t *testing.T) {
 	emu := newEmulator(t)
 	mode := aliasMode(t, emu)
 	const open = 150 * time.Millisecond
-	p, _ := newPool(t, mode.URL, Limits{RPS: -1, BreakerFailures: 3, BreakerOpen: open})
+	// No retry budget: every GET below makes all its attempts (the budget is
+	// modeclient's, tested there).
+	p, _ := newPool(t, mode.URL, Limits{RPS: -1, BreakerFailures: 3, BreakerOpen: open}, modeclient.WithRetryBudget(-1, 0))
 	ctx := modeclient.WithCacheBypass(context.Background())
 	a, _ := p.Client(ctx, modetest.DemoWorkspace)
 	b, _ := p.Client(ctx, otherWorkspace)
