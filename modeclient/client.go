@@ -78,6 +78,7 @@ type Client struct {
 	budget            *retryBudget // nil: no retry budget
 
 	cache         *cache.Cache
+	finished      *finishedRuns // report runs seen finished (runsEnded)
 	retryObserver func(context.Context, RetryEvent)
 	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
 	sleep         func(context.Context, time.Duration) error // injectable for tests
@@ -232,6 +233,7 @@ func New(baseURL string, cred Credential, opts ...Option) (*Client, error) {
 		finishedTTL:       DefaultFinishedTTL,
 		retryRatio:        DefaultRetryRatio,
 		retryMinPerSecond: DefaultRetryMinPerSecond,
+		finished:          newFinishedRuns(),
 		sleep:             sleepCtx,
 		now:               time.Now,
 	}
