@@ -115,6 +115,10 @@ func tags(extra ...string) func(path string) []string {
 // finished, so that each run's end invalidates once.
 const knownFinishedRuns = 4096
 
+// runEndSkew is how far Mode's clock may be ahead of ours when runsEnded
+// judges whether a run ended before anything cached was fetched.
+const runEndSkew = time.Minute
+
 // finishedRuns is the set of report runs (by path) seen in a terminal state.
 type finishedRuns = lru.Cache[string, struct{}]
 
@@ -133,18 +137,31 @@ func reportRunEndTags(ws, report string) []string {
 	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "runs")}
 }
 
-// runsEnded invalidates tags once for the runs of report in runs (tokens)
-// that are terminal and were not known to be: the first fetch from Mode that
-// shows a run finished drops what the end of the run changed, later fetches
-// of it (polls, list pages, expired entries) do not. Cache hits never get
+// runsEnded invalidates tags once for the runs of report in runs that are
+// terminal, were not known to be, and ended recently enough for a cached
+// entry to predate their end: the first fetch from Mode that shows a run
+// finished drops what the end of the run changed, later fetches of it (polls,
+// list pages, expired entries) do not. Cache hits never get
 // here (policies run on fetched responses only). The invalidation goes
 // through the cache's shared level like a write's, so every replica drops
 // the report, and it happens before the fetch returns: a caller that saw the
 // run finished reads the report fresh.
 func (c *Client) runsEnded(ws, report string, runs []ReportRun, tags []string) {
 	var ended []string
+	// A cached entry lives at most the metadata TTL: none can predate the end
+	// of a run that ended longer ago than that (give or take the skew between
+	// Mode's clock and ours), so such runs, as on most pages of runs, change
+	// nothing cached.
+	horizon := c.now().Add(-c.metadataTTL - runEndSkew)
 	for _, r := range runs {
 		if !terminalState(r.State) || r.Token == "" {
+			continue
+		}
+		at := r.CompletedAt.Time
+		if at.IsZero() {
+			at = r.UpdatedAt.Time
+		}
+		if !at.IsZero() && at.Before(horizon) {
 			continue
 		}
 		key := apiPathOf(runPath(ws, report, r.Token))

@@ -93,3 +93,24 @@ func TestCoalescedCallersOutliveTheFirstCallersDeadline(t *testing.T) {
 		t.Errorf("%d requests to Mode, want 2 (the 429 and one retry)", n)
 	}
 }
+
+// TestContractRunEndRefreshesTheCachedReport: against the emulator, a report cached while its
+// run is in progress shows that run as its last successful run as soon as a poll saw it
+// succeed, though the cache's clock stands still (no TTL passes).
+func TestContractRunEndRefreshesTheCachedReport(t *testing.T) {
+	t.Parallel()
+	tg := newEmulatorTarget(t, modetest.WithRunDuration(500*time.Millisecond))
+	ctx := tg.ctx(t)
+	c := tg.client(t, modeclient.WithCache(newTestCache(t, cache.Options{Now: newFakeClock().Now})))
+	rep := tg.emu.Demo().Reports[scratchpadIndex] // its one query is cheap to run
+	run := must(c.RunReport(ctx, tg.ws, rep, nil))(t)
+	before := must(c.GetReport(ctx, tg.ws, rep))(t) // cached while the run is (very likely) in progress
+	done := waitRun(t, ctx, c, tg.ws, rep, run.Token)
+	if done.State != "succeeded" {
+		t.Fatalf("run = %+v", done)
+	}
+	after := must(c.GetReport(ctx, tg.ws, rep))(t)
+	if after.LastSuccessfulRunToken != run.Token {
+		t.Errorf("report's last successful run %q (before the run ended: %q), want %q", after.LastSuccessfulRunToken, before.LastSuccessfulRunToken, run.Token)
+	}
+}

@@ -176,3 +176,39 @@ func TestRunEndInvalidatesTheReport(t *testing.T) {
 		})
 	}
 }
+
+// TestLongFinishedRunsInvalidateNothing: runs that ended longer ago than any
+// cached entry can have lived (the metadata TTL, plus a minute of clock
+// skew), as on most pages of runs, are not news: reading them invalidates
+// nothing, and a run that ended just now does.
+func TestLongFinishedRunsInvalidateNothing(t *testing.T) {
+	now := time.Now().UTC()
+	tests := []struct {
+		name        string
+		completedAt time.Time
+		want        int
+	}{
+		{"an hour ago", now.Add(-time.Hour), 0},
+		{"just past the TTL and the skew", now.Add(-DefaultMetadataTTL - 2*time.Minute), 0},
+		{"within the TTL", now.Add(-DefaultMetadataTTL / 2), 1},
+		{"Mode's clock ahead of ours", now.Add(30 * time.Second), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := newCache(t)
+			shared := &recordingShared{}
+			ch.SetShared(shared)
+			f := newFixture(t, WithCache(ch))
+			f.mux.HandleFunc("/api/acme/reports/r1/runs", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, fmt.Sprintf(`{"_embedded":{"report_runs":[{"token":"run1","state":"succeeded","completed_at":%q}]}}`,
+					tt.completedAt.Format(time.RFC3339)))
+			})
+			if _, err := f.client.ListReportRunsPage(context.Background(), "acme", "r1", 1, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := shared.count("/api/acme/reports/r1"); n != tt.want {
+				t.Errorf("report invalidated %d times, want %d", n, tt.want)
+			}
+		})
+	}
+}
