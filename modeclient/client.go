@@ -218,25 +218,24 @@ func New(baseURL string, cred Credential, opts ...Option) (*Client, error) {
 		return nil, errors.New("modeclient: credential needs a token and a secret")
 	}
 	c := &Client{
-		base:              &url.URL{Scheme: u.Scheme, Host: u.Host},
-		basePath:          strings.TrimSuffix(u.EscapedPath(), "/"),
-		cred:              cred,
-		fingerprint:       cred.Fingerprint(),
-		hc:                http.DefaultClient,
-		userAgent:         defaultUserAgent(),
-		maxAttempts:       DefaultMaxAttempts,
-		backoffMin:        DefaultBackoffMin,
-		backoffMax:        DefaultBackoffMax,
-		perPage:           DefaultPerPage,
-		maxResponseBytes:  DefaultMaxResponseBytes,
-		metadataTTL:       DefaultMetadataTTL,
-		finishedTTL:       DefaultFinishedTTL,
-		retryRatio:        DefaultRetryRatio,
-		retryMinPerSecond: DefaultRetryMinPerSecond,
-		finished:          newFinishedRuns(),
-		sleep:             sleepCtx,
-		now:               time.Now,
+		base:             &url.URL{Scheme: u.Scheme, Host: u.Host},
+		basePath:         strings.TrimSuffix(u.EscapedPath(), "/"),
+		cred:             cred,
+		fingerprint:      cred.Fingerprint(),
+		hc:               http.DefaultClient,
+		userAgent:        defaultUserAgent(),
+		maxAttempts:      DefaultMaxAttempts,
+		backoffMin:       DefaultBackoffMin,
+		backoffMax:       DefaultBackoffMax,
+		perPage:          DefaultPerPage,
+		maxResponseBytes: DefaultMaxResponseBytes,
+		metadataTTL:      DefaultMetadataTTL,
+		finishedTTL:      DefaultFinishedTTL,
+		sleep:            sleepCtx,
+		now:              time.Now,
 	}
+	c.retryRatio, c.retryMinPerSecond = DefaultRetryRatio, DefaultRetryMinPerSecond
+	c.finished = newFinishedRuns()
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("modeclient: %w", err)
