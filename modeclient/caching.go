@@ -3,6 +3,8 @@ package modeclient
 import (
 	"strings"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Cache tags. Every cached GET carries its own path as a tag, plus:
@@ -14,7 +16,9 @@ import (
 //   - a report carries "space:<ws>/<s>" of its space, dropped when the space
 //     is deleted.
 // A write invalidates the written resource's path, the list families that
-// can contain it and the parents whose counts it changes.
+// can contain it and the parents whose counts it changes. A report run seen
+// reaching a terminal state invalidates what its end changed (see
+// reportRunPolicy): Mode updates the report's last run fields then.
 
 func listTag(ws, family string) string          { return "list:" + ws + ":" + family }
 func reportListTag(ws, r, family string) string { return "list:" + ws + "/reports/" + r + ":" + family }
@@ -105,4 +109,98 @@ func allFinished[T any](runs []T, state func(T) string) bool {
 // tags returns a write's invalidation set: the written path plus extra.
 func tags(extra ...string) func(path string) []string {
 	return func(path string) []string { return append([]string{path}, extra...) }
+}
+
+// knownFinishedRuns bounds the set of report runs a client remembers it saw
+// finished, so that each run's end invalidates once.
+const knownFinishedRuns = 4096
+
+// runEndSkew is how far Mode's clock may be ahead of ours when runsEnded
+// judges whether a run ended before anything cached was fetched.
+const runEndSkew = time.Minute
+
+// finishedRuns is the set of report runs (by path) seen in a terminal state.
+type finishedRuns = lru.Cache[string, struct{}]
+
+func newFinishedRuns() *finishedRuns {
+	s, err := lru.New[string, struct{}](knownFinishedRuns)
+	if err != nil {
+		panic(err) // only for a size <= 0
+	}
+	return s
+}
+
+// reportRunEndTags are invalidated when a run of report ends: the report
+// (its last_run and last_successful_run fields), the report lists holding it
+// and the report's run lists.
+func reportRunEndTags(ws, report string) []string {
+	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "runs")}
+}
+
+// runsEnded invalidates tags once for the runs of report in runs that are
+// terminal, were not known to be, and ended recently enough for a cached
+// entry to predate their end: the first fetch from Mode that shows a run
+// finished drops what the end of the run changed, later fetches of it (polls,
+// list pages, expired entries) do not. Cache hits never get
+// here (policies run on fetched responses only). The invalidation goes
+// through the cache's shared level like a write's, so every replica drops
+// the report, and it happens before the fetch returns: a caller that saw the
+// run finished reads the report fresh.
+func (c *Client) runsEnded(ws, report string, runs []ReportRun, tags []string) {
+	var ended []string
+	// A cached entry lives at most the metadata TTL: none can predate the end
+	// of a run that ended longer ago than that (give or take the skew between
+	// Mode's clock and ours), so such runs, as on most pages of runs, change
+	// nothing cached.
+	horizon := c.now().Add(-c.metadataTTL - runEndSkew)
+	for _, r := range runs {
+		if !terminalState(r.State) || r.Token == "" {
+			continue
+		}
+		at := r.CompletedAt.Time
+		if at.IsZero() {
+			at = r.UpdatedAt.Time
+		}
+		if !at.IsZero() && at.Before(horizon) {
+			continue
+		}
+		key := apiPathOf(runPath(ws, report, r.Token))
+		if !c.finished.Contains(key) {
+			ended = append(ended, key)
+		}
+	}
+	if len(ended) == 0 {
+		return
+	}
+	c.cache.Invalidate(tags...)
+	for _, k := range ended {
+		c.finished.Add(k, struct{}{})
+	}
+}
+
+// reportRunPolicy is runPolicy for one run of report, which also invalidates
+// what the run's end changed when it is seen finished for the first time.
+func (c *Client) reportRunPolicy(ws, report string) cachePolicy {
+	policy := c.runPolicy(reportScopeTag(ws, report))
+	return func(v any) (time.Duration, []string) {
+		if r, ok := v.(*ReportRun); ok && r != nil {
+			c.runsEnded(ws, report, []ReportRun{*r}, reportRunEndTags(ws, report))
+		}
+		return policy(v)
+	}
+}
+
+// reportRunListPolicy is runListPolicy for a page of report's runs, which
+// also invalidates what the end of a run on it changed when the run is seen
+// finished for the first time — except the run lists: the page itself is
+// fetched fresh, and no other cached page can show the run in progress
+// (pages are cached only when every run on them is finished).
+func (c *Client) reportRunListPolicy(ws, report string) cachePolicy {
+	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report))
+	return func(v any) (time.Duration, []string) {
+		if p, ok := v.(*Page[ReportRun]); ok && p != nil {
+			c.runsEnded(ws, report, p.Items, reportRunEndTags(ws, report)[:2])
+		}
+		return policy(v)
+	}
 }

@@ -73,7 +73,12 @@ type Client struct {
 	metadataTTL      time.Duration
 	finishedTTL      time.Duration
 
+	retryRatio        float64
+	retryMinPerSecond float64
+	budget            *retryBudget // nil: no retry budget
+
 	cache         *cache.Cache
+	finished      *finishedRuns // report runs seen finished (runsEnded)
 	retryObserver func(context.Context, RetryEvent)
 	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
 	sleep         func(context.Context, time.Duration) error // injectable for tests
@@ -229,11 +234,14 @@ func New(baseURL string, cred Credential, opts ...Option) (*Client, error) {
 		sleep:            sleepCtx,
 		now:              time.Now,
 	}
+	c.retryRatio, c.retryMinPerSecond = DefaultRetryRatio, DefaultRetryMinPerSecond
+	c.finished = newFinishedRuns()
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("modeclient: %w", err)
 		}
 	}
+	c.budget = newRetryBudget(c.retryRatio, c.retryMinPerSecond)
 	hc := *c.hc
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -315,7 +323,6 @@ const (
 	bypassKey ctxKey = iota
 	observerKey
 	routeKey
-	callerDeadlineKey
 )
 
 // WithCacheBypass returns a context whose GETs skip the cache lookup, fetch
@@ -359,30 +366,29 @@ func RouteFromContext(ctx context.Context) (method, route string, ok bool) {
 	return r[0], r[1], ok
 }
 
-// CallerDeadline returns the deadline of the caller on whose behalf the
+// CallerDeadline returns the deadline of the callers on whose behalf the
 // outgoing request carried by ctx is made, when that request runs on a
-// detached context (a cache fetch shared by several callers runs with its own
-// timeout, not the caller's). A transport that waits before sending (a rate
-// limiter) should not wait past it. ok is false when the request's own
-// context deadline is the caller's.
+// detached context: a cache fetch shared by several callers runs with its own
+// timeout, and on behalf of the most patient of them, so this is the latest
+// deadline among the callers that asked for its result so far (see
+// cache.CallersDeadline), not the deadline of the one that happened to start
+// it. A transport that waits before sending (a rate limiter) should not wait
+// past it. ok is false when the request's own context deadline is the
+// caller's, or when a caller without a deadline waits for it.
 func CallerDeadline(ctx context.Context) (deadline time.Time, ok bool) {
-	deadline, ok = ctx.Value(callerDeadlineKey).(time.Time)
-	return deadline, ok
+	return cache.CallersDeadline(ctx)
 }
 
 // --- request plumbing -------------------------------------------------------
 
 // call is one logical client call, possibly sent several times.
 type call struct {
-	method string
-	path   string
-	route  string
-	query  url.Values
-	body   []byte // JSON request body, nil for none
-	accept string
-	// deadline is the caller's deadline when the call runs on a detached
-	// (cache fetch) context: no retry wait is started past it.
-	deadline time.Time
+	method   string
+	path     string
+	route    string
+	query    url.Values
+	body     []byte // JSON request body, nil for none
+	accept   string
 	attempts atomic.Int32 // requests sent (updated by a detached cache fetch)
 	status   atomic.Int32 // last status received
 }
@@ -411,9 +417,6 @@ func observe(ctx context.Context, cl *call, cached bool, o cache.Outcome) {
 // been written to the connection.
 func (c *Client) newRequest(ctx context.Context, cl *call, wrote *atomic.Bool) (*http.Request, error) {
 	ctx = context.WithValue(ctx, routeKey, [2]string{cl.method, cl.route})
-	if !cl.deadline.IsZero() {
-		ctx = context.WithValue(ctx, callerDeadlineKey, cl.deadline)
-	}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	})
@@ -516,7 +519,6 @@ func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values,
 		}
 		return decode(cl, body)
 	}
-	cl.deadline, _ = ctx.Deadline()
 	key := cache.Key{Credential: c.fingerprint, Method: cl.method, Path: cl.path, Query: q.Encode()}
 	sctx, endSpan := c.startCacheSpan(ctx, cl)
 	ent, outcome, err := c.cache.GetEntry(sctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {

@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Retry policy. Mode did not process a request it answered 429, so a 429 is
@@ -18,9 +21,14 @@ import (
 // connection after the request was written, is never retried; one whose
 // connection failed before anything was written is. Retry-After (seconds or
 // an HTTP date) replaces the backoff when present; no wait is started that
-// would end after the context's deadline: the last error is returned at once.
+// would end after the context's deadline, nor, for a cache fetch shared by
+// several callers, after the latest deadline among them (CallerDeadline: the
+// first caller's deadline alone does not cut the others short): the last
+// error is returned at once.
 // A *NotSentError from the transport (a circuit breaker or rate limiter under
-// the client refused to send) is never retried.
+// the client refused to send) is never retried. Every retry is paid from the
+// client's retry budget (WithRetryBudget): with the budget spent, the failure
+// is returned at once.
 
 // RetryEvent describes a retry about to happen, for WithRetryObserver.
 type RetryEvent struct {
@@ -71,6 +79,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 // *DecodeError or a context error.
 func (c *Client) send(ctx context.Context, cl *call, consume func(*http.Response) error) (*http.Response, error) {
 	var lastErr error
+	c.budget.deposit(c.now())
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			if lastErr != nil {
@@ -143,8 +152,12 @@ func (c *Client) send(ctx context.Context, cl *call, consume func(*http.Response
 		if dl, ok := ctx.Deadline(); ok && c.now().Add(wait).After(dl) {
 			return nil, lastErr // waiting would only end in DeadlineExceeded
 		}
-		if !cl.deadline.IsZero() && c.now().Add(wait).After(cl.deadline) {
-			return nil, lastErr // the caller that started this cache fetch would be gone
+		if dl, ok := CallerDeadline(ctx); ok && c.now().Add(wait).After(dl) {
+			return nil, lastErr // every caller of this cache fetch would be gone
+		}
+		if !c.budget.withdraw(c.now()) {
+			budgetExhausted(ctx, cl, attempt, status)
+			return nil, lastErr // retrying would spend the rate limit new calls need
 		}
 		if c.retryObserver != nil {
 			c.retryObserver(ctx, RetryEvent{
@@ -156,4 +169,26 @@ func (c *Client) send(ctx context.Context, cl *call, consume func(*http.Response
 			return nil, fmt.Errorf("%w (after: %w)", err, lastErr)
 		}
 	}
+}
+
+// RetryBudgetEventName is the span event recorded when a retry was due but the
+// client's retry budget (WithRetryBudget) was spent, so the failure was
+// returned instead.
+const RetryBudgetEventName = "modeclient.retry_budget_exhausted"
+
+// budgetExhausted records a retry the budget refused on the span in ctx.
+func budgetExhausted(ctx context.Context, cl *call, attempt, status int) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", cl.method),
+		AttrURLTemplate.String(cl.route),
+		attribute.Int("modeclient.retry.attempt", attempt),
+	}
+	if status != 0 {
+		attrs = append(attrs, attribute.Int("http.response.status_code", status))
+	}
+	span.AddEvent(RetryBudgetEventName, trace.WithAttributes(attrs...))
 }

@@ -66,9 +66,11 @@ func (c *Client) RunReport(ctx context.Context, workspace, report string, params
 }
 
 // GetReportRun returns one run: GET /api/{workspace}/reports/{report}/runs/{run}.
-// Finished runs are cached for the finished TTL, others not at all.
+// Finished runs are cached for the finished TTL, others not at all; the
+// first fetch that shows the run finished invalidates the report, the report
+// lists and the report's run lists, whose last run it changed.
 func (c *Client) GetReportRun(ctx context.Context, workspace, report, run string) (*ReportRun, error) {
-	return getJSON[ReportRun](ctx, c, runPath(workspace, report, run), nil, c.runPolicy(reportScopeTag(workspace, report)))
+	return getJSON[ReportRun](ctx, c, runPath(workspace, report, run), nil, c.reportRunPolicy(workspace, report))
 }
 
 // ListReportRunsPage returns one page of a report's runs:
@@ -81,8 +83,7 @@ func (c *Client) ListReportRunsPage(ctx context.Context, workspace, report strin
 	if err := opts.query(q); err != nil {
 		return nil, err
 	}
-	policy := c.runListPolicy(reportListTag(workspace, report, "runs"), reportScopeTag(workspace, report))
-	return listPage[ReportRun](ctx, c, runsPath(workspace, report), q, page, "report_runs", policy)
+	return listPage[ReportRun](ctx, c, runsPath(workspace, report), q, page, "report_runs", c.reportRunListPolicy(workspace, report))
 }
 
 // ListReportRuns iterates over all of a report's runs, fetching pages lazily.

@@ -262,7 +262,9 @@ func TestBreakerOpensFailsFastThenRecovers(t *testing.T) {
 	emu := newEmulator(t)
 	mode := aliasMode(t, emu)
 	const open = 150 * time.Millisecond
-	p, _ := newPool(t, mode.URL, Limits{RPS: -1, BreakerFailures: 3, BreakerOpen: open})
+	// No retry budget: every GET below makes all its attempts (the budget is
+	// modeclient's, tested there).
+	p, _ := newPool(t, mode.URL, Limits{RPS: -1, BreakerFailures: 3, BreakerOpen: open}, modeclient.WithRetryBudget(-1, 0))
 	ctx := modeclient.WithCacheBypass(context.Background())
 	a, _ := p.Client(ctx, modetest.DemoWorkspace)
 	b, _ := p.Client(ctx, otherWorkspace)
@@ -390,5 +392,88 @@ workspaces:
 				t.Errorf("error quotes a secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestCoalescedCallersOutliveTheFirstCallersDeadline: with one concurrency slot held by a slow
+// request, a caller with a 100ms deadline starts a cached fetch that must wait for the slot, and
+// callers with a minute to spare join it. The guard's wait for the slot is bounded by the
+// callers' latest deadline, not the first caller's: they all get the answer, from one request.
+func TestCoalescedCallersOutliveTheFirstCallersDeadline(t *testing.T) {
+	emu := newEmulator(t)
+	mode := aliasMode(t, emu)
+	p, ch := newPool(t, mode.URL, Limits{RPS: -1, Concurrency: 1})
+	c, err := p.Client(context.Background(), modetest.DemoWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	demo := emu.Demo()
+	slowPath := "/api/" + modetest.DemoWorkspace + "/spaces/" + demo.Spaces[0]
+	emu.AddFault(modetest.Fault{Method: http.MethodGet, Path: slowPath, Latency: 300 * time.Millisecond, Times: 1})
+	reportPath := "/api/" + modetest.DemoWorkspace + "/reports/" + demo.Reports[0]
+	count := func(path string) int {
+		n := 0
+		for _, r := range emu.Requests() {
+			if r.Path == path {
+				n++
+			}
+		}
+		return n
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("waiting for %s", what)
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := c.GetSpace(ctx, modetest.DemoWorkspace, demo.Spaces[0])
+		slowDone <- err
+	}()
+	waitUntil("the slow request to hold the slot", func() bool { return count(slowPath) == 1 })
+	firstErr := make(chan error, 1)
+	go func() {
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := c.GetReport(short, modetest.DemoWorkspace, demo.Reports[0])
+		firstErr <- err
+	}()
+	waitUntil("the first caller's fetch to start", func() bool { return ch.Stats().Misses == 2 })
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetReport(ctx, modetest.DemoWorkspace, demo.Reports[0])
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a caller with time to spare failed: %v", err)
+		}
+	}
+	if err := <-firstErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("first caller: %v, want its own deadline exceeded", err)
+	}
+	if err := <-slowDone; err != nil {
+		t.Errorf("slow request: %v", err)
+	}
+	if n := count(reportPath); n != 1 {
+		t.Errorf("%d requests for the report, want 1", n)
+	}
+	if s := ch.Stats(); s.Coalesced != 3 {
+		t.Errorf("%d callers coalesced, want 3", s.Coalesced)
 	}
 }

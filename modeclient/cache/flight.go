@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
+	"time"
 )
 
 // flight is one fetch in progress, shared by every caller that joins it.
@@ -16,6 +18,51 @@ type flight struct {
 	done     chan struct{}
 	result   Entry // set before done is closed
 	err      error
+
+	// The latest deadline among the callers that asked for the result: the
+	// fetch serves the most patient of them, not the one that started it.
+	dlMu      sync.Mutex
+	latest    time.Time
+	unbounded bool // a caller without a deadline asked
+}
+
+// addCaller counts ctx's deadline into the deadline the fetch works to.
+func (f *flight) addCaller(ctx context.Context) {
+	dl, ok := ctx.Deadline()
+	f.dlMu.Lock()
+	defer f.dlMu.Unlock()
+	switch {
+	case !ok:
+		f.unbounded = true
+	case dl.After(f.latest):
+		f.latest = dl
+	}
+}
+
+// flightKey is the context key under which a fetch's context carries its flight.
+type flightKey struct{}
+
+// CallersDeadline returns, on the context a fetch function runs on, the
+// latest deadline among the callers that asked for its result so far: the
+// first one's, pushed later by every caller with a later deadline that
+// joins. A fetch (or a transport under it) should start no wait that ends
+// after it — nobody would be left to take the answer — and may start any
+// wait that ends before it, however short the first caller's own deadline
+// was. ok is false when ctx is not a fetch's, or when a caller without a
+// deadline asked: then only the fetch's own bound (FetchTimeout, the
+// deadline of ctx) applies. Callers that gave up still count: the deadline
+// only grows while the fetch runs.
+func CallersDeadline(ctx context.Context) (deadline time.Time, ok bool) {
+	f, _ := ctx.Value(flightKey{}).(*flight)
+	if f == nil {
+		return time.Time{}, false
+	}
+	f.dlMu.Lock()
+	defer f.dlMu.Unlock()
+	if f.unbounded {
+		return time.Time{}, false
+	}
+	return f.latest, true
 }
 
 // PanicError is the error every waiter gets when the fetch panicked. The
@@ -46,7 +93,10 @@ var (
 // The fetch runs on its own goroutine, on context.WithoutCancel(ctx) bounded
 // by Options.FetchTimeout (and cancelled by Close), so the caller that
 // started it can give up without failing the others; every caller waits on
-// its own ctx and gets ctx.Err() when that ends first. A fetch error is
+// its own ctx and gets ctx.Err() when that ends first. The fetch's context
+// tells the latest deadline among its callers (CallersDeadline), so that a
+// fetch started by an impatient caller still waits (for a rate limit, a
+// Retry-After) on behalf of the patient ones that joined it. A fetch error is
 // returned to every waiter and never stored; a panic in fetch becomes a
 // *PanicError. Callers never join a fetch that started before an Invalidate,
 // nor one older than FetchTimeout.
@@ -97,12 +147,14 @@ func (c *Cache) GetEntry(ctx context.Context, key Key, bypass bool, fetch func(c
 	}
 	if f, ok := c.flights[key]; ok && f.start > c.lastInval && now < f.deadline {
 		f.waiters++
+		f.addCaller(ctx)
 		c.mu.Unlock()
 		c.coalesced.Add(1)
 		return wait(ctx, f, OutcomeCoalesced)
 	}
 	c.tick++
 	f := &flight{key: key, start: c.tick, deadline: now + int64(c.fetchTimeout), done: make(chan struct{})}
+	f.addCaller(ctx)
 	c.flights[key] = f // replaces a stale or overdue flight, which still finishes for its own waiters
 	c.running[f] = struct{}{}
 	shared := c.shared
@@ -132,7 +184,7 @@ func wait(ctx context.Context, f *flight, o Outcome) (Entry, Outcome, error) {
 // run performs f's fetch detached from the caller and always finishes f,
 // even if fetch panics or calls runtime.Goexit.
 func (c *Cache) run(parent context.Context, f *flight, fetch func(context.Context) (Fetched, error)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), c.fetchTimeout)
+	ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(parent), flightKey{}, f), c.fetchTimeout)
 	stop := context.AfterFunc(c.closing, cancel)
 	var (
 		res      Fetched
