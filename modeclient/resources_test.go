@@ -37,9 +37,9 @@ const (
 		"created_at":"2024-03-02T11:30:00.123+01:00","account_username":"acme"}`
 	membershipJSON = `{"member_username":"ann","member_token":"m1","admin":true,"state":"active","activated_at":"2024-03-02T11:30:00.123Z",
 		"_links":{"self":{"href":"/api/acme/memberships/ann"},"user":{"href":"/api/ann"}}}`
-	groupJSON      = `{"token":"g1","name":"Analysts","group_type":"custom","state":"active","member_count":"12",
+	groupJSON = `{"token":"g1","name":"Analysts","group_type":"custom","state":"active","member_count":"12",
 		"_links":{"self":{"href":"/api/acme/groups/g1"}}}`
-	workspaceJSON  = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
+	workspaceJSON = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
 		"data_source_count":2,"query_run_size_limit_mb":"500","created_at":"2020-01-01T00:00:00.000Z",
 		"_links":{"web":{"href":"https://app.mode.com/acme"}},"_embedded":{"thing":[]}}`
 )
