@@ -565,7 +565,8 @@ func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values,
 
 // write sends a JSON body (nil for none) with method to p, decodes a
 // non-empty answer into out (when non-nil), checks that it belongs to the
-// workspace of p (checkOwner) and invalidates tags. Tags are invalidated
+// workspace of p (checkOwner; for a DELETE, only that it names no other
+// workspace) and invalidates tags. Tags are invalidated
 // whenever Mode may have processed the request, even if the call failed (a
 // 5xx or a broken connection after sending).
 func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, out owned, tags func(path string) []string) error {
@@ -589,6 +590,19 @@ func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, o
 		return err
 	}
 	if out == nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if cl.method == http.MethodDelete {
+		// The deleted object is not handed to the caller, and Mode's spec
+		// has an empty body for some deletions: only an answer that names
+		// another workspace fails the call.
+		if decode(cl, body, out) != nil {
+			return nil
+		}
+		var ww *WrongWorkspaceError
+		if err := c.checkOwner(cl, out); errors.As(err, &ww) {
+			return err
+		}
 		return nil
 	}
 	if err := decode(cl, body, out); err != nil {

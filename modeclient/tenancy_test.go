@@ -167,6 +167,9 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 			_, err := c.CreateQuery(ctx, home, sd.Report, modeclient.QueryCreate{RawQuery: "SELECT 1", DataSourceID: int64(ds.ID)})
 			return err
 		}},
+		{"DeleteQuery", func() error { return c.DeleteQuery(ctx, home, sd.Report, query) }},
+		{"DeleteReport", func() error { return c.DeleteReport(ctx, home, sd.Report) }},
+		{"DeleteSpace", func() error { return c.DeleteSpace(ctx, home, sd.Space) }},
 	}
 	for _, tt := range writes {
 		t.Run(tt.name, func(t *testing.T) { wantWrongWorkspace(t, tt.write()) })
