@@ -10,7 +10,10 @@
 // and writes invalidate exactly the entries they may have changed.
 //
 // Every method takes the context first, then the workspace username, then
-// the tokens of the resource's parents and of the resource itself.
+// the tokens of the resource's parents and of the resource itself. Every
+// object Mode answers must belong to that workspace: one of another
+// workspace (Mode's tokens are global) is a *WrongWorkspaceError, a 404,
+// and is never cached.
 package modeclient
 
 import (
