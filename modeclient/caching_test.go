@@ -38,19 +38,19 @@ func cachedFixture(t *testing.T, ch *cache.Cache, runState string) (*fixture, *h
 		h.mu.Unlock()
 		switch r.URL.Path {
 		case "/api/acme/reports/r1/runs/run1":
-			writeJSON(w, 200, `{"token":"run1","state":"`+runState+`"}`)
+			writeJSON(w, 200, `{"token":"run1","state":"`+runState+`","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1"}}}`)
 		case "/api/acme/reports/r1/runs/run1/query_runs/qr1":
-			writeJSON(w, 200, `{"token":"qr1","state":"`+runState+`"}`)
+			writeJSON(w, 200, `{"token":"qr1","state":"`+runState+`","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1/query_runs/qr1"}}}`)
 		case "/api/acme/reports/r1/runs/run1/query_runs":
-			writeJSON(w, 200, `{"_embedded":{"query_runs":[{"token":"qr0","state":"succeeded"},{"token":"qr1","state":"`+runState+`"}]}}`)
+			writeJSON(w, 200, `{"_embedded":{"query_runs":[{"token":"qr0","state":"succeeded","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1/query_runs/qr0"}}},{"token":"qr1","state":"`+runState+`","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1/query_runs/qr1"}}}]}}`)
 		case "/api/acme/reports/r1/runs":
-			writeJSON(w, 200, `{"token":"run2","state":"enqueued","_embedded":{"report_runs":[{"token":"run1","state":"`+runState+`"}]}}`)
+			writeJSON(w, 200, `{"token":"run2","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}},"_embedded":{"report_runs":[{"token":"run1","state":"`+runState+`","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1"}}}]}}`)
 		case "/api/acme/reports/r1/queries", "/api/acme/reports/r1/queries/q1":
-			writeJSON(w, 200, `{"token":"q1","_embedded":{"queries":[{"token":"q1"}]}}`)
+			writeJSON(w, 200, `{"token":"q1","_links":{"self":{"href":"/api/acme/reports/r1/queries/q1"}},"_embedded":{"queries":[{"token":"q1","_links":{"self":{"href":"/api/acme/reports/r1/queries/q1"}}}]}}`)
 		case "/api/acme/spaces", "/api/acme/spaces/s1":
-			writeJSON(w, 200, `{"token":"s1","_embedded":{"spaces":[{"token":"s1"}]}}`)
+			writeJSON(w, 200, `{"token":"s1","_links":{"self":{"href":"/api/acme/collections/s1"}},"_embedded":{"spaces":[{"token":"s1","_links":{"self":{"href":"/api/acme/collections/s1"}}}]}}`)
 		default:
-			writeJSON(w, 200, `{"token":"r1","space_token":"s1","_embedded":{"reports":[{"token":"r1"}]}}`)
+			writeJSON(w, 200, `{"token":"r1","space_token":"s1","account_username":"acme","_embedded":{"reports":[{"token":"r1","account_username":"acme"}]}}`)
 		}
 	})
 	return f, h

@@ -10,7 +10,10 @@
 // and writes invalidate exactly the entries they may have changed.
 //
 // Every method takes the context first, then the workspace username, then
-// the tokens of the resource's parents and of the resource itself.
+// the tokens of the resource's parents and of the resource itself. Every
+// object Mode answers must belong to that workspace: one of another
+// workspace (Mode's tokens are global) is a *WrongWorkspaceError, a 404,
+// and is never cached.
 package modeclient
 
 import (
@@ -383,14 +386,17 @@ func CallerDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 
 // call is one logical client call, possibly sent several times.
 type call struct {
-	method   string
-	path     string
-	route    string
-	query    url.Values
-	body     []byte // JSON request body, nil for none
-	accept   string
-	attempts atomic.Int32 // requests sent (updated by a detached cache fetch)
-	status   atomic.Int32 // last status received
+	method string
+	path   string
+	route  string
+	query  url.Values
+	// workspace is the workspace the call is about: every object Mode
+	// answers must belong to it (see checkOwner).
+	workspace string
+	body      []byte // JSON request body, nil for none
+	accept    string
+	attempts  atomic.Int32 // requests sent (updated by a detached cache fetch)
+	status    atomic.Int32 // last status received
 }
 
 func (c *Client) newCall(method string, p *apiPath, q url.Values) (*call, error) {
@@ -398,7 +404,7 @@ func (c *Client) newCall(method string, p *apiPath, q url.Values) (*call, error)
 	if err != nil {
 		return nil, err
 	}
-	return &call{method: method, path: path, route: route, query: q, accept: mediaHAL}, nil
+	return &call{method: method, path: path, route: route, query: q, workspace: p.workspace, accept: mediaHAL}, nil
 }
 
 // observe reports cl to the context's call observer, if any.
@@ -495,9 +501,19 @@ type cachePolicy func(decoded any) (ttl time.Duration, tags []string)
 func decodedSize(body []byte) int64 { return int64(len(body)) * 3 / 2 }
 
 // getJSON GETs p (through the cache when configured) and decodes it into a
-// new T.
-func getJSON[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy) (*T, error) {
-	return getDecoded(ctx, c, p, q, policy, decodeJSON[T])
+// new T, which must belong to the workspace of p (checkOwner) before it is
+// cached or returned.
+func getJSON[T any, PT ownedPtr[T]](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy) (*T, error) {
+	return getDecoded(ctx, c, p, q, policy, func(cl *call, body []byte) (*T, error) {
+		v, err := decodeJSON[T](cl, body)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.checkOwner(cl, PT(v)); err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 // getDecoded GETs p (through the cache when configured) and returns its body
@@ -553,10 +569,12 @@ func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values,
 }
 
 // write sends a JSON body (nil for none) with method to p, decodes a
-// non-empty answer into out (when non-nil) and invalidates tags. Tags are
-// invalidated whenever Mode may have processed the request, even if the
-// call failed (a 5xx or a broken connection after sending).
-func (c *Client) write(ctx context.Context, method string, p *apiPath, in, out any, tags func(path string) []string) error {
+// non-empty answer into out (when non-nil), checks that it belongs to the
+// workspace of p (checkOwner; for a DELETE, only that it names no other
+// workspace) and invalidates tags. Tags are invalidated
+// whenever Mode may have processed the request, even if the call failed (a
+// 5xx or a broken connection after sending).
+func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, out owned, tags func(path string) []string) error {
 	cl, err := c.newCall(method, p, nil)
 	if err != nil {
 		return err
@@ -579,7 +597,23 @@ func (c *Client) write(ctx context.Context, method string, p *apiPath, in, out a
 	if out == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	return decode(cl, body, out)
+	if cl.method == http.MethodDelete {
+		// The deleted object is not handed to the caller, and Mode's spec
+		// has an empty body for some deletions: only an answer that names
+		// another workspace fails the call.
+		if decode(cl, body, out) != nil {
+			return nil
+		}
+		var ww *WrongWorkspaceError
+		if err := c.checkOwner(cl, out); errors.As(err, &ww) {
+			return err
+		}
+		return nil
+	}
+	if err := decode(cl, body, out); err != nil {
+		return err
+	}
+	return c.checkOwner(cl, out)
 }
 
 // maybeProcessed reports whether Mode may have applied a write that ended with err.

@@ -163,7 +163,7 @@ func TestBodyStoredWithoutValueIsDecodedOnceAndAttached(t *testing.T) {
 	ch := newCache(t)
 	f, h := cachedFixture(t, ch, "succeeded")
 	k := cache.Key{Credential: f.client.fingerprint, Method: "GET", Path: "/api/acme/reports/r9"}
-	ch.Store(k, []byte(`{"token":"r9","name":"Stored"}`), time.Minute, nil)
+	ch.Store(k, []byte(`{"token":"r9","name":"Stored","account_username":"acme"}`), time.Minute, nil)
 	if e := cacheEntry(t, f.client, k.Path, ""); e.Value != nil {
 		t.Fatalf("stored entry already has a value %#v", e.Value)
 	}

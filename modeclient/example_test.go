@@ -15,10 +15,10 @@ import (
 func fakeMode() *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/acme/spaces/s1/reports", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"_embedded":{"reports":[{"token":"r1","name":"Sales","query_count":"2"},{"token":"r2","name":"Churn","query_count":1}]}}`)
+		io.WriteString(w, `{"_embedded":{"reports":[{"token":"r1","name":"Sales","query_count":"2","account_username":"acme"},{"token":"r2","name":"Churn","query_count":1,"account_username":"acme"}]}}`)
 	})
 	mux.HandleFunc("/api/acme/reports/r1", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"token":"r1","name":"Sales","_links":{"web":{"href":"/acme/reports/r1"}}}`)
+		io.WriteString(w, `{"token":"r1","name":"Sales","account_username":"acme","_links":{"web":{"href":"/acme/reports/r1"}}}`)
 	})
 	return httptest.NewServer(mux)
 }

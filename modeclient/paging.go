@@ -50,9 +50,18 @@ func (c *Client) pageQuery(page int, o *ListOptions) (url.Values, int, error) {
 }
 
 // listPage GETs one list page and decodes the array embedded under key.
-func listPage[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, page int, key string, policy cachePolicy) (*Page[T], error) {
+// Every item must belong to the workspace of p (checkOwners) before the page
+// is cached or returned.
+func listPage[T any, PT ownedPtr[T]](ctx context.Context, c *Client, p *apiPath, q url.Values, page int, key string, policy cachePolicy) (*Page[T], error) {
 	return getDecoded(ctx, c, p, q, policy, func(cl *call, body []byte) (*Page[T], error) {
-		return decodePage[T](c, cl, body, page, key)
+		pg, err := decodePage[T](c, cl, body, page, key)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkOwners[T, PT](c, cl, pg.Items); err != nil {
+			return nil, err
+		}
+		return pg, nil
 	})
 }
 

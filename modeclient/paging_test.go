@@ -34,7 +34,7 @@ func pagedReports(t *testing.T, f *fixture, pages [][]string, nextHref func(n in
 		}
 		items := make([]string, len(pages[page-1]))
 		for i, tok := range pages[page-1] {
-			items[i] = `{"token":"` + tok + `","name":"` + tok + `"}`
+			items[i] = `{"token":"` + tok + `","name":"` + tok + `","account_username":"acme"}`
 		}
 		writeJSON(w, 200, `{"_links":{`+links+`},"_embedded":{"reports":[`+strings.Join(items, ",")+`]}}`)
 	})
@@ -112,7 +112,7 @@ func TestListStopsWhenServerIgnoresPage(t *testing.T) {
 	var n counter
 	f.mux.HandleFunc("/api/acme/groups", func(w http.ResponseWriter, r *http.Request) {
 		n.inc()
-		writeJSON(w, 200, `{"_links":{"next_page":{"href":"/api/acme/groups?page=2"}},"_embedded":{"groups":[{"token":"g1"}]}}`)
+		writeJSON(w, 200, `{"_links":{"next_page":{"href":"/api/acme/groups?page=2"}},"_embedded":{"groups":[{"token":"g1","_links":{"self":{"href":"/api/acme/groups/g1"}}}]}}`)
 	})
 	count := 0
 	for _, err := range f.client.ListGroups(context.Background(), "acme", nil) {
@@ -133,7 +133,7 @@ func TestListYieldsErrorLast(t *testing.T) {
 			writeJSON(w, 500, `{"id":"internal_server_error","message":"x"}`)
 			return
 		}
-		writeJSON(w, 200, `{"pagination":{"total_pages":2},"_embedded":{"groups":[{"token":"g1"}]}}`)
+		writeJSON(w, 200, `{"pagination":{"total_pages":2},"_embedded":{"groups":[{"token":"g1","_links":{"self":{"href":"/api/acme/groups/g1"}}}]}}`)
 	})
 	var items, errs int
 	for _, err := range f.client.ListGroups(context.Background(), "acme", nil) {
@@ -155,7 +155,7 @@ func TestListYieldsErrorLast(t *testing.T) {
 func TestEmbeddedKeyFallback(t *testing.T) {
 	f := newFixture(t)
 	f.mux.HandleFunc("/api/acme/spaces", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, `{"_embedded":{"collections":[{"token":"s1"},{"token":"s2"}]}}`)
+		writeJSON(w, 200, `{"_embedded":{"collections":[{"token":"s1","_links":{"self":{"href":"/api/acme/collections/s1"}}},{"token":"s2","_links":{"self":{"href":"/api/acme/collections/s2"}}}]}}`)
 	})
 	p, err := f.client.ListSpacesPage(context.Background(), "acme", 1, nil)
 	if err != nil || len(p.Items) != 2 {

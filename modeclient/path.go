@@ -64,14 +64,15 @@ func isWordByte(c byte) bool {
 
 // apiPath accumulates a validated API path and its route template.
 type apiPath struct {
-	segs  []string // escaped segments after /api
-	route []string // the same, with parameters as {name}
-	err   error
+	workspace string   // the workspace username of the first segment
+	segs      []string // escaped segments after /api
+	route     []string // the same, with parameters as {name}
+	err       error
 }
 
 // newPath starts a path under /api/ with the workspace segment.
 func newPath(workspace string) *apiPath {
-	p := &apiPath{}
+	p := &apiPath{workspace: workspace}
 	return p.param("workspace", workspace, validWorkspace)
 }
 

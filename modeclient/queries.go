@@ -105,8 +105,9 @@ func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query strin
 }
 
 // DeleteQuery removes a query from a report: DELETE
-// /api/{workspace}/reports/{report}/queries/{query}.
+// /api/{workspace}/reports/{report}/queries/{query}. The deleted query Mode
+// answers must belong to the workspace (checkOwner).
 func (c *Client) DeleteQuery(ctx context.Context, workspace, report, query string) error {
-	return c.write(ctx, http.MethodDelete, queryPath(workspace, report, query), nil, nil,
+	return c.write(ctx, http.MethodDelete, queryPath(workspace, report, query), nil, new(Query),
 		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report))))
 }

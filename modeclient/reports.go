@@ -194,8 +194,10 @@ func (c *Client) UpdateReport(ctx context.Context, workspace, report string, in 
 }
 
 // DeleteReport deletes a report: DELETE /api/{workspace}/reports/{report}.
+// Mode answers an empty body; a report in the answer must belong to the
+// workspace (checkOwner).
 func (c *Client) DeleteReport(ctx context.Context, workspace, report string) error {
-	return c.write(ctx, http.MethodDelete, reportPath(workspace, report), nil, nil,
+	return c.write(ctx, http.MethodDelete, reportPath(workspace, report), nil, new(Report),
 		tags(listTag(workspace, "reports"), reportScopeTag(workspace, report)))
 }
 

@@ -21,21 +21,25 @@ const (
 		"_links":{"web":{"href":"https://app.mode.com/acme/reports/r1"},"space":{"href":"/api/acme/collections/s1","templated":false}}}`
 	spaceJSON = `{"token":"s1","id":7,"space_type":"custom","name":"Team","description":"d","state":"active",
 		"restricted":false,"free_default":"true","viewable?":true,"default_access_level":"view","_forms":{},
-		"_links":{"web":{"href":"https://app.mode.com/acme/spaces/s1"}}}`
+		"_links":{"self":{"href":"/api/acme/collections/s1"},"web":{"href":"https://app.mode.com/acme/spaces/s1"}}}`
 	runJSON = `{"token":"run1","state":"succeeded","parameters":{"n":5,"region":"west"},
 		"created_at":"2024-03-02T11:30:00.123Z","completed_at":"2024-03-02T11:31:00.000Z",
-		"is_latest_report_run":"true","_links":{"web_external_url":{"href":"https://app.mode.com/x"}}}`
+		"is_latest_report_run":"true","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1"},"web_external_url":{"href":"https://app.mode.com/x"}}}`
 	queryRunJSON = `{"id":"9","token":"qr1","state":"failed","query_token":"q1","raw_source":"select 1",
 		"rendered_source":"select 1","max_result_bytes":"1048576","data_source_id":3,
-		"error_code":500,"error_type":"sql","error_message":"boom","parameters":"{\"a\":1}"}`
+		"error_code":500,"error_type":"sql","error_message":"boom","parameters":"{\"a\":1}",
+		"_links":{"self":{"href":"/api/acme/reports/r1/runs/run1/query_runs/qr1"}}}`
 	queryJSON = `{"id":"11","token":"q1","name":"Q","raw_query":"select 1","data_source_id":"3",
-		"created_at":"2024-03-02T11:30:00.123Z","updated_at":null,"last_run_id":null}`
+		"created_at":"2024-03-02T11:30:00.123Z","updated_at":null,"last_run_id":null,
+		"_links":{"self":{"href":"/api/acme/reports/r1/queries/q1"}}}`
 	dataSourceJSON = `{"id":3,"token":"d1","name":"warehouse","display_name":"Warehouse","adapter":"jdbc:postgres",
 		"vendor":"postgres","port":"5432","public":false,"queryable":true,"asleep":null,"soft_deleted":false,
-		"created_at":"2024-03-02T11:30:00.123+01:00"}`
-	membershipJSON = `{"member_username":"ann","member_token":"m1","admin":true,"state":"active","activated_at":"2024-03-02T11:30:00.123Z"}`
-	groupJSON      = `{"token":"g1","name":"Analysts","group_type":"custom","state":"active","member_count":"12"}`
-	workspaceJSON  = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
+		"created_at":"2024-03-02T11:30:00.123+01:00","account_username":"acme"}`
+	membershipJSON = `{"member_username":"ann","member_token":"m1","admin":true,"state":"active","activated_at":"2024-03-02T11:30:00.123Z",
+		"_links":{"self":{"href":"/api/acme/memberships/ann"},"user":{"href":"/api/ann"}}}`
+	groupJSON = `{"token":"g1","name":"Analysts","group_type":"custom","state":"active","member_count":"12",
+		"_links":{"self":{"href":"/api/acme/groups/g1"}}}`
+	workspaceJSON = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
 		"data_source_count":2,"query_run_size_limit_mb":"500","created_at":"2020-01-01T00:00:00.000Z",
 		"_links":{"web":{"href":"https://app.mode.com/acme"}},"_embedded":{"thing":[]}}`
 )
@@ -253,7 +257,7 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "RunReport without parameters", want: expect{method: "POST", path: "/api/acme/reports/r1/runs", body: `{"parameters":{}}`},
-			status: http.StatusAccepted, resp: `{"token":"run2","state":"enqueued"}`,
+			status: http.StatusAccepted, resp: `{"token":"run2","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`,
 			call: func(c *Client) (any, error) { return c.RunReport(ctx, "acme", "r1", nil) },
 			check: func(t *testing.T, got any) {
 				if r := got.(*ReportRun); r.Finished() || r.State != "enqueued" {

@@ -59,7 +59,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			n := statusSeq(f, tt.path, `{"token":"r1","state":"enqueued"}`, tt.statuses, tt.retryAfter)
+			n := statusSeq(f, tt.path, `{"token":"r1","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1"}}}`, tt.statuses, tt.retryAfter)
 			err := tt.call(f.client)
 			if tt.wantStatus == 0 && err != nil {
 				t.Fatalf("err = %v", err)
@@ -126,7 +126,7 @@ func TestRetryAfterRealWait(t *testing.T) {
 			writeJSON(w, 429, `{"id":"rate_limited","message":"slow"}`)
 			return
 		}
-		writeJSON(w, 200, `{"token":"r1"}`)
+		writeJSON(w, 200, `{"token":"r1","account_username":"acme"}`)
 	})
 	srv := newServer(t, mux)
 	c, err := New(srv.URL, testCred, WithHTTPClient(srv.Client()))
@@ -266,7 +266,7 @@ func TestTruncatedBodyRetriedForGET(t *testing.T) {
 			w.Write([]byte(`{"token":`))
 			return // the server closes a short body's connection
 		}
-		writeJSON(w, 200, `{"token":"r1"}`)
+		writeJSON(w, 200, `{"token":"r1","account_username":"acme"}`)
 	})
 	r, err := f.client.GetReport(context.Background(), "acme", "r1")
 	if err != nil || r.Token != "r1" || n.get() != 2 {

@@ -122,9 +122,10 @@ func (c *Client) UpdateSpace(ctx context.Context, workspace, space string, in Sp
 }
 
 // DeleteSpace deletes a space: DELETE /api/{workspace}/spaces/{space}. Mode
-// deletes eventually: the space may answer 403 for a while afterwards.
+// deletes eventually: the space may answer 403 for a while afterwards. The
+// deleted space Mode answers must belong to the workspace (checkOwner).
 func (c *Client) DeleteSpace(ctx context.Context, workspace, space string) error {
-	return c.write(ctx, http.MethodDelete, spacePath(workspace, space), nil, nil,
+	return c.write(ctx, http.MethodDelete, spacePath(workspace, space), nil, new(Space),
 		tags(listTag(workspace, "spaces"), listTag(workspace, "reports"),
 			spaceScopeTag(workspace, space), apiPathOf(workspacePath(workspace))))
 }

@@ -21,22 +21,15 @@ import (
 const (
 	tokenA, secretA = "tokA-1b2c3d", "secA-4e5f6a7b8c"
 	tokenB, secretB = "tokB-9d8e7f", "secB-6a5b4c3d2e"
-	// otherWorkspace is served by the same emulator through aliasing (the
-	// emulator has one workspace), with its own credential.
-	otherWorkspace = "other_ws"
+	// otherWorkspace is the emulator's second workspace, with its own
+	// credential here.
+	otherWorkspace = modetest.SecondWorkspace
 )
 
-// aliasMode serves otherWorkspace as an alias of the emulator's demo
-// workspace, so two workspaces can have two credentials.
-func aliasMode(t *testing.T, emu *modetest.Emulator) *httptest.Server {
+// serveMode serves the emulator on a test server.
+func serveMode(t *testing.T, emu *modetest.Emulator) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/api/"+otherWorkspace); ok {
-			r.URL.Path = "/api/" + modetest.DemoWorkspace + rest
-			r.URL.RawPath = ""
-		}
-		emu.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -87,7 +80,7 @@ func user(r modetest.Request) string {
 
 func TestEachWorkspaceUsesItsCredentialAndTheCacheKeepsThemApart(t *testing.T) {
 	emu := newEmulator(t)
-	mode := aliasMode(t, emu)
+	mode := serveMode(t, emu)
 	p, _ := newPool(t, mode.URL, Limits{RPS: -1})
 	ctx := context.Background()
 	if p.Credentials() != 2 || p.HasDefault() {
@@ -144,7 +137,7 @@ func TestEachWorkspaceUsesItsCredentialAndTheCacheKeepsThemApart(t *testing.T) {
 
 func TestRateLimitWaitsWithinTheDeadlineAndRefusesBeyondIt(t *testing.T) {
 	emu := newEmulator(t)
-	mode := aliasMode(t, emu)
+	mode := serveMode(t, emu)
 	var mu sync.Mutex
 	var waits []string
 	ch, _ := cache.New(cache.Options{MaxEntries: 10, MaxBytes: 1 << 20})
@@ -260,7 +253,7 @@ func TestConcurrencyLimitHoldsASlotUntilTheBodyIsClosed(t *testing.T) {
 
 func TestBreakerOpensFailsFastThenRecovers(t *testing.T) {
 	emu := newEmulator(t)
-	mode := aliasMode(t, emu)
+	mode := serveMode(t, emu)
 	const open = 150 * time.Millisecond
 	// No retry budget: every GET below makes all its attempts (the budget is
 	// modeclient's, tested there).
@@ -311,7 +304,7 @@ func TestBreakerOpensFailsFastThenRecovers(t *testing.T) {
 	}
 	// The other credential's breaker is its own (the fault is on the
 	// workspace path only; B reads a report).
-	if _, err := b.GetReport(ctx, otherWorkspace, emu.Demo().Reports[0]); err != nil {
+	if _, err := b.GetReport(ctx, otherWorkspace, emu.Demo().Second.Report); err != nil {
 		t.Errorf("B failed while A's breaker is open: %v", err)
 	}
 
@@ -335,7 +328,7 @@ func TestBreakerOpensFailsFastThenRecovers(t *testing.T) {
 
 func TestCallerCancellationDoesNotOpenTheBreaker(t *testing.T) {
 	emu := newEmulator(t)
-	mode := aliasMode(t, emu)
+	mode := serveMode(t, emu)
 	p, _ := newPool(t, mode.URL, Limits{RPS: -1, BreakerFailures: 2, BreakerOpen: time.Minute})
 	a, _ := p.Client(context.Background(), modetest.DemoWorkspace)
 	remove := emu.AddFault(modetest.Fault{Hang: true})
@@ -401,7 +394,7 @@ workspaces:
 // callers' latest deadline, not the first caller's: they all get the answer, from one request.
 func TestCoalescedCallersOutliveTheFirstCallersDeadline(t *testing.T) {
 	emu := newEmulator(t)
-	mode := aliasMode(t, emu)
+	mode := serveMode(t, emu)
 	p, ch := newPool(t, mode.URL, Limits{RPS: -1, Concurrency: 1})
 	c, err := p.Client(context.Background(), modetest.DemoWorkspace)
 	if err != nil {

@@ -55,6 +55,7 @@ type options struct {
 	runDuration  time.Duration
 	extraReports int
 	perPage      int
+	crossTokens  bool
 }
 
 // parseOptions reads flags over environment variables over defaults.
@@ -76,6 +77,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.runDuration, "run-duration", o.runDuration, "how long a report run stays enqueued and running")
 	fs.IntVar(&o.extraReports, "extra-reports", 0, "add this many generated reports to the Sales space")
 	fs.IntVar(&o.perPage, "per-page", o.perPage, "default page size of lists")
+	fs.BoolVar(&o.crossTokens, "cross-workspace-tokens", false,
+		"resolve tokens in every workspace whatever workspace the URL names, answering the object's true workspace (a Mode clients must guard against)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	emu, err := modetest.New(
+	opts := []modetest.Option{
 		modetest.WithCredentials(o.token, o.secret),
 		modetest.WithLatency(o.latency),
 		modetest.WithRateLimit(n, per),
@@ -134,7 +137,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		modetest.WithBigRows(o.bigRows),
 		modetest.WithExtraReports(o.extraReports),
 		modetest.WithPerPage(o.perPage),
-	)
+	}
+	if o.crossTokens {
+		opts = append(opts, modetest.WithCrossWorkspaceTokens())
+	}
+	emu, err := modetest.New(opts...)
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
@@ -152,10 +159,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	base := "http://" + ln.Addr().String()
 	// The credentials go to stdout on purpose: this is a local development tool, and whoever
 	// started it needs them. They never go to the log.
-	fmt.Fprintf(stdout, "modefake: Mode API emulator on %s (workspace %s)\n", base, modetest.DemoWorkspace)
+	fmt.Fprintf(stdout, "modefake: Mode API emulator on %s (workspaces %s and %s)\n", base, modetest.DemoWorkspace, modetest.SecondWorkspace)
 	fmt.Fprintf(stdout, "  token:  %s\n  secret: %s\n", o.token, o.secret)
 	fmt.Fprintf(stdout, "  try:    curl -u %s:%s %s/api/%s\n", o.token, o.secret, base, modetest.DemoWorkspace)
 	logger.Info("modefake listening", "addr", ln.Addr().String(), "workspace", modetest.DemoWorkspace,
+		"second_workspace", modetest.SecondWorkspace, "cross_workspace_tokens", o.crossTokens,
 		"big_rows", o.bigRows, "rate_limit", o.rateLimit, "latency", o.latency)
 	if listening != nil {
 		listening(ln.Addr())

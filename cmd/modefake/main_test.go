@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -178,5 +179,60 @@ func TestParseRateLimit(t *testing.T) {
 		if (err != nil) != tt.wantErr || (err == nil && (n != tt.n || per != tt.per)) {
 			t.Errorf("parseRateLimit(%q) = %d, %v, %v", tt.in, n, per, err)
 		}
+	}
+}
+
+func TestRunCrossWorkspaceTokens(t *testing.T) {
+	for _, cross := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cross=%v", cross), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			addrc := make(chan net.Addr, 1)
+			args := []string{"--listen", "127.0.0.1:0", "--token", "t", "--secret", "s", "--rate-limit", "0"}
+			if cross {
+				args = append(args, "--cross-workspace-tokens")
+			}
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, args, func(string) string { return "" }, io.Discard, io.Discard, func(a net.Addr) { addrc <- a })
+			}()
+			var base string
+			select {
+			case a := <-addrc:
+				base = "http://" + a.String()
+			case err := <-done:
+				t.Fatalf("run ended early: %v", err)
+			}
+			get := func(path string) (int, map[string]any) {
+				t.Helper()
+				req, _ := http.NewRequest("GET", base+path, nil)
+				req.SetBasicAuth("t", "s")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var o map[string]any
+				json.NewDecoder(resp.Body).Decode(&o)
+				return resp.StatusCode, o
+			}
+			// The second workspace's report, found through its own paths.
+			_, spaces := get("/api/northwind_traders/spaces")
+			space := spaces["_embedded"].(map[string]any)["spaces"].([]any)[0].(map[string]any)["token"].(string)
+			_, reports := get("/api/northwind_traders/spaces/" + space + "/reports")
+			report := reports["_embedded"].(map[string]any)["reports"].([]any)[0].(map[string]any)["token"].(string)
+
+			status, o := get("/api/parch_and_posey/reports/" + report)
+			switch {
+			case !cross && status != http.StatusNotFound:
+				t.Errorf("another workspace's report: %d, want 404", status)
+			case cross && (status != http.StatusOK || o["account_username"] != "northwind_traders"):
+				t.Errorf("another workspace's report with --cross-workspace-tokens: %d %v, want it with its true workspace", status, o["account_username"])
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		})
 	}
 }

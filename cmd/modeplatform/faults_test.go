@@ -37,7 +37,7 @@ type faultStack struct {
 // startFaultStack starts the emulator and the server (with a policy; the admin caller).
 func startFaultStack(t *testing.T, args ...string) *faultStack {
 	t.Helper()
-	emu, mode := startAliasedMode(t)
+	emu, mode := startMode(t)
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "policy.yaml")
 	writeFile(t, policy, policyYAML(testKeys))

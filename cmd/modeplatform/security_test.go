@@ -30,12 +30,12 @@ import (
 	"github.com/modeplatform/modeplatform/service"
 )
 
-// The emulator's two users, and the workspace aliased onto its demo workspace so that two
-// workspaces have two credentials (the emulator serves one workspace).
+// The emulator's two users, and its second workspace, configured with the second user's
+// credential so that two workspaces have two credentials.
 const (
 	userAToken, userASecret = "secA-token-51c0", "secA-secret-7d2e9a41"
 	userBToken, userBSecret = "secB-token-8f3b", "secB-secret-0c6b5e12"
-	otherWS                 = "other_ws"
+	otherWS                 = modetest.SecondWorkspace
 	demoWS                  = modetest.DemoWorkspace
 )
 
@@ -63,7 +63,7 @@ func policyYAML(keys map[string]string) string {
 		line("carol", "[parch_and_posey]", "[read, run]")
 }
 
-// secEnv is a Mode emulator with two users behind an aliasing proxy, and a policy file and a
+// secEnv is a Mode emulator with two users and two workspaces, and a policy file and a
 // credentials file for a server in front of it.
 type secEnv struct {
 	emu    *modetest.Emulator
@@ -75,7 +75,7 @@ type secEnv struct {
 // newSecEnv starts the emulator; t.Cleanup closes it.
 func newSecEnv(t *testing.T, opts ...modetest.Option) *secEnv {
 	t.Helper()
-	emu, mode := startAliasedMode(t, opts...)
+	emu, mode := startMode(t, opts...)
 	t.Cleanup(func() { closeMode(emu, mode) })
 	dir := t.TempDir()
 	e := &secEnv{emu: emu, mode: mode, policy: filepath.Join(dir, "policy.yaml"), creds: filepath.Join(dir, "mode.yaml")}
@@ -86,9 +86,9 @@ func newSecEnv(t *testing.T, opts ...modetest.Option) *secEnv {
 	return e
 }
 
-// startAliasedMode starts an emulator with the two users and no rate limit, served so that
-// /api/other_ws/… is the demo workspace. closeMode stops both.
-func startAliasedMode(t testing.TB, opts ...modetest.Option) (*modetest.Emulator, *httptest.Server) {
+// startMode starts an emulator with the two users and no rate limit, and serves it. closeMode
+// stops both.
+func startMode(t testing.TB, opts ...modetest.Option) (*modetest.Emulator, *httptest.Server) {
 	t.Helper()
 	emu, err := modetest.New(append([]modetest.Option{
 		modetest.WithCredentials(userAToken, userASecret), modetest.WithCredentials(userBToken, userBSecret),
@@ -97,13 +97,7 @@ func startAliasedMode(t testing.TB, opts ...modetest.Option) (*modetest.Emulator
 	if err != nil {
 		t.Fatal(err)
 	}
-	mode := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/api/"+otherWS); ok && (rest == "" || rest[0] == '/') {
-			r.URL.Path, r.URL.RawPath = "/api/"+demoWS+rest, ""
-		}
-		emu.ServeHTTP(w, r)
-	}))
-	return emu, mode
+	return emu, httptest.NewServer(emu)
 }
 
 func closeMode(emu *modetest.Emulator, mode *httptest.Server) {
@@ -382,6 +376,57 @@ func TestBOLA(t *testing.T) {
 	}
 	if _, err := run(testKeys["admin"], "bola-2", "bola-3"); connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Errorf("request_id and Idempotency-Key differing: %v, want InvalidArgument", err)
+	}
+}
+
+// TestBOLAThroughMode: behind a Mode that resolves tokens whatever workspace the URL names, a
+// caller allowed one workspace who names another workspace's token under its own is answered
+// NotFound, not the other workspace's object relabelled as its own, and nothing is cached for
+// the next caller.
+func TestBOLAThroughMode(t *testing.T) {
+	t.Parallel()
+	e := newSecEnv(t, modetest.WithCrossWorkspaceTokens())
+	ts := startServer(t, nil, e.env(), hooks{})
+	rs := modeplatformv1connect.NewReportServiceClient(http.DefaultClient, ts.base)
+	d := e.emu.Demo()
+	getReport := func(key, name string) (*v1.Report, error) {
+		req := connect.NewRequest(&v1.GetReportRequest{Name: name})
+		req.Header().Set("Authorization", "Bearer "+key)
+		resp, err := rs.GetReport(t.Context(), req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Msg.GetReport(), nil
+	}
+	tests := []struct {
+		name, key, report string
+	}{
+		{"admin names the other workspace's report under its own", testKeys["admin"], "workspaces/" + demoWS + "/reports/" + d.Second.Report},
+		{"outsider names the demo report under its own", testKeys["outsider"], "workspaces/" + otherWS + "/reports/" + d.Reports[0]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.upstreamRequests()
+			for range 2 {
+				r, err := getReport(tt.key, tt.report)
+				if connect.CodeOf(err) != connect.CodeNotFound {
+					t.Fatalf("GetReport(%s) = %v, %v; want NotFound", tt.report, r, err)
+				}
+				if !strings.Contains(err.Error(), tt.report) {
+					t.Errorf("error %q does not name the report asked for", err)
+				}
+			}
+			if n := e.upstreamRequests() - before; n != 2 {
+				t.Errorf("%d requests to Mode for two calls, want 2: the other workspace's answer was cached", n)
+			}
+		})
+	}
+	// Each caller still reads its own workspace's report.
+	if r, err := getReport(testKeys["outsider"], "workspaces/"+otherWS+"/reports/"+d.Second.Report); err != nil || r.GetDisplayName() == "" {
+		t.Errorf("outsider's own report: %v, %v", r, err)
+	}
+	if r, err := getReport(testKeys["admin"], "workspaces/"+demoWS+"/reports/"+d.Reports[0]); err != nil || r.GetDisplayName() == "" {
+		t.Errorf("admin's own report: %v, %v", r, err)
 	}
 }
 

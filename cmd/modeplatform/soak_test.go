@@ -189,7 +189,7 @@ func TestSoak(t *testing.T) {
 	}
 	heap0, gr0 := memSnapshot()
 
-	emu, mode := startAliasedMode(t, modetest.WithRunDuration(100*time.Millisecond))
+	emu, mode := startMode(t, modetest.WithRunDuration(100*time.Millisecond))
 	var closeOnce sync.Once
 	defer closeOnce.Do(func() { closeMode(emu, mode) })
 	for _, f := range []modetest.Fault{

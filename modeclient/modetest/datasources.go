@@ -39,7 +39,7 @@ type dataSourceJSON struct {
 }
 
 func (e *Emulator) dataSourceJSON(d *dataSource) dataSourceJSON {
-	a := e.st.account
+	a := d.ws.account
 	ws := a.username
 	return dataSourceJSON{
 		ID: d.id, Name: d.name, Description: d.description, Token: d.token, Adapter: d.adapter,
@@ -66,8 +66,9 @@ func (e *Emulator) listDataSources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	all := make([]dataSourceJSON, 0, len(e.st.dataSources))
-	for _, d := range e.st.dataSources {
+	st := urlWS(r)
+	all := make([]dataSourceJSON, 0, len(st.dataSources))
+	for _, d := range st.dataSources {
 		all = append(all, e.dataSourceJSON(d))
 	}
 	e.mu.Unlock()
@@ -76,7 +77,7 @@ func (e *Emulator) listDataSources(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) getDataSource(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	d := e.st.dataByTok[r.PathValue("data_source")]
+	d := e.findDataSource(r)
 	var body dataSourceJSON
 	if d != nil {
 		body = e.dataSourceJSON(d)

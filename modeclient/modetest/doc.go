@@ -2,6 +2,9 @@
 // net/http/httptest: the same paths, verbs, HAL+JSON shapes, paging, Basic auth, error bodies,
 // status codes and rate limit as Mode, seeded with the demo workspace "parch_and_posey" whose
 // reports hold real SQL that runs on an embedded SQLite database with Parch & Posey data.
+// A second, smaller workspace (SecondWorkspace) is visible to the same credentials; its tokens
+// answer 404 under the first workspace's paths, as on Mode, unless WithCrossWorkspaceTokens makes
+// the emulator resolve tokens whatever workspace the URL names.
 //
 // Report runs go through Mode's states asynchronously; results are streamed as JSON and CSV.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated

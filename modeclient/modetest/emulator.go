@@ -27,13 +27,16 @@ type Emulator struct {
 	closeErr  error
 	wg        sync.WaitGroup // run goroutines
 
-	mu     sync.Mutex // guards everything below and the objects they point to
-	closed bool
-	st     store
-	demo   Demo
+	mu         sync.Mutex // guards everything below and the objects they point to
+	closed     bool
+	reg        registry
+	workspaces []*store          // the workspaces, in seed order (DemoWorkspace first)
+	byName     map[string]*store // the workspaces by username; fixed once seeded
+	demo       Demo
 }
 
-// New returns an emulator seeded with the demo workspace DemoWorkspace. Close it when done.
+// New returns an emulator seeded with the demo workspace DemoWorkspace and a second, smaller
+// workspace SecondWorkspace, both visible to every credential. Close it when done.
 func New(opts ...Option) (*Emulator, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -61,7 +64,8 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.reqs.max = defaultMaxLoggedReq
-	e.st.init()
+	e.reg.tokens = map[string]bool{}
+	e.byName = map[string]*store{}
 	e.seed()
 	e.routes()
 	return e, nil
@@ -111,6 +115,7 @@ func (e *Emulator) Demo() Demo {
 	d.Reports = append([]string(nil), d.Reports...)
 	d.Members = append([]string(nil), d.Members...)
 	d.Groups = append([]string(nil), d.Groups...)
+	d.Second.Reports = append([]string(nil), d.Second.Reports...)
 	return d
 }
 

@@ -5,6 +5,11 @@ import "time"
 // DemoWorkspace is the username of the seeded demo workspace.
 const DemoWorkspace = "parch_and_posey"
 
+// SecondWorkspace is the username of the second seeded workspace: smaller than the demo one (a
+// space, a data source, a report whose SQL runs, a member, a group), visible to the same
+// credentials, for tests of what must not cross from one workspace to another.
+const SecondWorkspace = "northwind_traders"
+
 // Defaults, chosen to match Mode.
 const (
 	defaultRateLimit    = 40
@@ -29,6 +34,8 @@ type config struct {
 	bigRows      int
 	extraReports int
 	perPage      int
+	// crossWorkspaceTokens resolves tokens in every workspace, whatever the URL names.
+	crossWorkspaceTokens bool
 }
 
 func defaultConfig() config {
@@ -77,4 +84,15 @@ func WithExtraReports(n int) Option {
 // WithPerPage sets the default page size of lists (Mode: 30).
 func WithPerPage(n int) Option {
 	return func(c *config) { c.perPage = n }
+}
+
+// WithCrossWorkspaceTokens makes the emulator resolve an object's token in every workspace,
+// whatever workspace the URL names, and answer the object with its true workspace in
+// account_username and _links: GET /api/parch_and_posey/reports/<a report of SecondWorkspace>
+// answers that report, labelled as SecondWorkspace's. Mode's tokens are global and one
+// credential may see several workspaces, so a Mode could do this; clients must not take such an
+// answer for an object of the workspace they asked about. Without the option a token of another
+// workspace is 404, as on Mode.
+func WithCrossWorkspaceTokens() Option {
+	return func(c *config) { c.crossWorkspaceTokens = true }
 }

@@ -29,7 +29,7 @@ type queryJSON struct {
 }
 
 func (e *Emulator) queryJSON(rep *report, q *query) queryJSON {
-	ws := e.st.account.username
+	ws := rep.ws.account.username
 	rp := api(ws, "reports", rep.token)
 	var last *int
 	if q.lastRunID != 0 {
@@ -64,7 +64,7 @@ func (e *Emulator) listQueries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	rep := e.st.reportByTok[r.PathValue("report")]
+	rep := e.findReport(r)
 	if rep == nil {
 		e.mu.Unlock()
 		notFound(w, "Report")
@@ -106,17 +106,18 @@ type queryBody struct {
 	} `json:"query"`
 }
 
-// dataSourceFor resolves a body's data_source_id (e.mu held); absent means the default one.
-func (e *Emulator) dataSourceFor(raw json.RawMessage) (*dataSource, bool) {
+// dataSourceFor resolves a body's data_source_id among the data sources of st (e.mu held);
+// absent means the default one.
+func (e *Emulator) dataSourceFor(st *store, raw json.RawMessage) (*dataSource, bool) {
 	s := strings.Trim(string(raw), `"`)
 	if s == "" || s == "null" {
-		return e.st.dataSources[0], true
+		return st.dataSources[0], true
 	}
 	id, err := strconv.Atoi(s)
 	if err != nil {
 		return nil, false
 	}
-	d := e.st.dataByID[id]
+	d := st.dataByID[id]
 	return d, d != nil
 }
 
@@ -134,14 +135,14 @@ func (e *Emulator) createQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.withReport(w, r, func(rep *report) (int, any, string) {
-		ds, ok := e.dataSourceFor(b.Query.DataSourceID)
+		ds, ok := e.dataSourceFor(rep.ws, b.Query.DataSourceID)
 		if !ok {
 			return http.StatusBadRequest, nil, "Data source not found"
 		}
 		now := time.Now()
 		q := &query{
-			id: e.st.id("query", 5_000_000), token: e.st.newToken("query"), rawQuery: *b.Query.RawQuery,
-			dataSourceID: ds.id, creator: e.st.members[0].username, createdAt: now, updatedAt: now,
+			id: rep.ws.id("query", 5_000_000), token: rep.ws.newToken("query"), rawQuery: *b.Query.RawQuery,
+			dataSourceID: ds.id, creator: rep.ws.members[0].username, createdAt: now, updatedAt: now,
 			name: "Query " + strconv.Itoa(len(rep.queries)+1),
 		}
 		if b.Query.Name != nil && *b.Query.Name != "" {
@@ -164,7 +165,7 @@ func (e *Emulator) updateQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	e.withQuery(w, r, func(rep *report, q *query) (int, any, string) {
 		if b.Query.DataSourceID != nil {
-			ds, ok := e.dataSourceFor(b.Query.DataSourceID)
+			ds, ok := e.dataSourceFor(rep.ws, b.Query.DataSourceID)
 			if !ok {
 				return http.StatusBadRequest, nil, "Data source not found"
 			}

@@ -55,7 +55,7 @@ type reportJSON struct {
 }
 
 func (e *Emulator) reportJSON(rep *report) reportJSON {
-	a := e.st.account
+	a := rep.ws.account
 	ws := a.username
 	rp := api(ws, "reports", rep.token)
 	var lastTok *string
@@ -121,8 +121,8 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 	return j
 }
 
-// listReportsIn lists the reports for which keep is true, applying filter/order/order_by.
-func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, keep func(*report) bool) {
+// listReportsIn lists the reports of st for which keep is true, applying filter/order/order_by.
+func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, st *store, keep func(*report) bool) {
 	pr, ok := e.parsePage(w, r)
 	if !ok {
 		return
@@ -147,7 +147,7 @@ func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, keep fu
 	}
 	e.mu.Lock()
 	var picked []*report
-	for _, rep := range e.st.reports {
+	for _, rep := range st.reports {
 		if keep(rep) && match(rep) {
 			picked = append(picked, rep)
 		}
@@ -203,26 +203,25 @@ func reportFilter(f string) (func(*report) bool, bool) {
 }
 
 func (e *Emulator) listSpaceReports(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("space")
 	e.mu.Lock()
-	s := e.st.spaceByTok[tok]
+	s := e.findSpace(r)
 	e.mu.Unlock()
 	if s == nil {
 		notFound(w, "Space")
 		return
 	}
-	e.listReportsIn(w, r, func(rep *report) bool { return rep.spaceToken == tok })
+	e.listReportsIn(w, r, s.ws, func(rep *report) bool { return rep.spaceToken == s.token })
 }
 
 func (e *Emulator) listDataSourceReports(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	d := e.st.dataByTok[r.PathValue("data_source")]
+	d := e.findDataSource(r)
 	e.mu.Unlock()
 	if d == nil {
 		notFound(w, "Data source")
 		return
 	}
-	e.listReportsIn(w, r, func(rep *report) bool {
+	e.listReportsIn(w, r, d.ws, func(rep *report) bool {
 		return slices.ContainsFunc(rep.queries, func(q *query) bool { return q.dataSourceID == d.id })
 	})
 }
@@ -231,7 +230,7 @@ func (e *Emulator) listDataSourceReports(w http.ResponseWriter, r *http.Request)
 // there is none; fn returns the status and body to answer.
 func (e *Emulator) withReport(w http.ResponseWriter, r *http.Request, fn func(rep *report) (int, any, string)) {
 	e.mu.Lock()
-	rep := e.st.reportByTok[r.PathValue("report")]
+	rep := e.findReport(r)
 	if rep == nil {
 		e.mu.Unlock()
 		notFound(w, "Report")
@@ -274,7 +273,7 @@ func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
 		if b.Report.Name != nil && strings.TrimSpace(*b.Report.Name) == "" {
 			return http.StatusBadRequest, nil, "Name can't be blank"
 		}
-		if b.Report.SpaceToken != nil && e.st.spaceByTok[*b.Report.SpaceToken] == nil {
+		if b.Report.SpaceToken != nil && rep.ws.spaceByTok[*b.Report.SpaceToken] == nil {
 			return http.StatusNotFound, nil, "Space not found"
 		}
 		if b.Report.Name != nil {
@@ -295,8 +294,8 @@ func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) deleteReport(w http.ResponseWriter, r *http.Request) {
 	e.withReport(w, r, func(rep *report) (int, any, string) {
 		body := e.reportJSON(rep)
-		delete(e.st.reportByTok, rep.token)
-		e.st.reports = slices.DeleteFunc(e.st.reports, func(x *report) bool { return x == rep })
+		delete(rep.ws.reportByTok, rep.token)
+		rep.ws.reports = slices.DeleteFunc(rep.ws.reports, func(x *report) bool { return x == rep })
 		return http.StatusOK, body, ""
 	})
 }

@@ -57,17 +57,6 @@ func (e *Emulator) routes() {
 	e.mux.HandleFunc("/", e.unrouted)
 }
 
-// inWorkspace answers 404 for any workspace but the demo one.
-func (e *Emulator) inWorkspace(fn http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("ws") != DemoWorkspace {
-			notFound(w, "Account")
-			return
-		}
-		fn(w, r)
-	}
-}
-
 // unrouted answers what no route took: 405 when the path exists with other verbs, else 404.
 func (e *Emulator) unrouted(w http.ResponseWriter, r *http.Request) {
 	var allowed []string

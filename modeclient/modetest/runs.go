@@ -34,8 +34,8 @@ type reportRunJSON struct {
 }
 
 func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
-	ws := e.st.account.username
 	rep := run.report
+	ws := rep.ws.account.username
 	rp := api(ws, "reports", rep.token, "runs", run.token)
 	failuresSince := false
 	for i := len(rep.runs) - 1; i >= 0 && rep.runs[i].token != rep.lastSuccessRunTok; i-- {
@@ -103,8 +103,8 @@ func optString(s string) *string {
 }
 
 func (e *Emulator) queryRunJSON(qr *queryRun) queryRunJSON {
-	ws := e.st.account.username
 	run := qr.run
+	ws := run.report.ws.account.username
 	rp := api(ws, "reports", run.report.token, "runs", run.token)
 	qp := rp + "/query_runs/" + qr.token
 	j := queryRunJSON{
@@ -139,15 +139,16 @@ type runBody struct {
 // startRun creates a run of rep with these parameters and starts it. Call with e.mu held.
 func (e *Emulator) startRun(rep *report, params map[string]any) *reportRun {
 	now := time.Now()
+	st := rep.ws
 	run := &reportRun{
-		id: e.st.id("run", 3_000_000), token: e.st.newToken("run"), report: rep, state: stateEnqueued,
-		parameters: params, createdAt: now, updatedAt: now, executedBy: e.st.members[0].username,
+		id: st.id("run", 3_000_000), token: st.newToken("run"), report: rep, state: stateEnqueued,
+		parameters: params, createdAt: now, updatedAt: now, executedBy: st.members[0].username,
 	}
 	for _, q := range rep.queries {
-		ds := e.st.dataByID[q.dataSourceID]
+		ds := st.dataByID[q.dataSourceID]
 		rendered, effective := renderSQL(q.rawQuery, params)
 		qr := &queryRun{
-			id: e.st.id("query_run", 8_000_000), token: e.st.newToken("query_run"), run: run,
+			id: st.id("query_run", 8_000_000), token: st.newToken("query_run"), run: run,
 			queryToken: q.token, queryName: q.name, queryCreatedAt: q.createdAt, dataSource: ds,
 			rawSource: q.rawQuery, renderedSource: rendered, parameters: effective,
 			state: stateEnqueued, createdAt: now,
@@ -246,7 +247,7 @@ func (e *Emulator) createRun(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "Mode emulator is shutting down")
 		return
 	}
-	rep := e.st.reportByTok[r.PathValue("report")]
+	rep := e.findReport(r)
 	if rep == nil {
 		e.mu.Unlock()
 		notFound(w, "Report")
@@ -276,7 +277,7 @@ func (e *Emulator) cloneRun(w http.ResponseWriter, r *http.Request) {
 
 // lookupRun finds the report and run of the path (e.mu held), answering 404 when missing.
 func (e *Emulator) lookupRun(w http.ResponseWriter, r *http.Request) (*report, *reportRun, bool) {
-	rep := e.st.reportByTok[r.PathValue("report")]
+	rep := e.findReport(r)
 	if rep == nil {
 		notFound(w, "Report")
 		return nil, nil, false
@@ -300,7 +301,7 @@ func (e *Emulator) listRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	rep := e.st.reportByTok[r.PathValue("report")]
+	rep := e.findReport(r)
 	if rep == nil {
 		e.mu.Unlock()
 		notFound(w, "Report")

@@ -16,6 +16,19 @@ type Demo struct {
 	BigReport     string   // "" unless WithBigRows
 	Members       []string // member usernames
 	Groups        []string // group tokens
+	// Second holds the tokens of the second workspace, SecondWorkspace.
+	Second SecondDemo
+}
+
+// SecondDemo holds the tokens of the objects seeded in SecondWorkspace.
+type SecondDemo struct {
+	Workspace  string
+	Space      string   // the only space
+	DataSource string   // the only data source
+	Reports    []string // report tokens: Report first
+	Report     string   // a report of one query that runs and succeeds
+	Member     string   // the only member's username
+	Group      string   // the only group's token
 }
 
 // seedBase is when the demo workspace was created; seeded timestamps follow from it.
@@ -180,11 +193,26 @@ ORDER BY churn_score DESC`}}},
 	{space: 3, name: "Scratchpad", description: "Old experiments.", archived: true, queries: []seedQuery{{"Regions", `SELECT id, name FROM region ORDER BY id`}}},
 }
 
-// seed fills the store with the demo workspace. Tokens derive from names, so they are the same
-// in every emulator.
+// addWorkspace creates an empty workspace; call with nothing else seeded after it yet.
+func (e *Emulator) addWorkspace(st *store, id int, username, name, initials, domain string) {
+	st.account = &account{id: id, token: st.token("account", username), username: username, name: name,
+		initials: initials, domain: domain, createdAt: seedBase}
+	e.workspaces = append(e.workspaces, st)
+	e.byName[username] = st
+}
+
+// seed fills the store with the demo workspace, then the second one. Tokens derive from names,
+// so they are the same in every emulator; the demo workspace is seeded first, so its tokens do
+// not depend on the second one.
 func (e *Emulator) seed() {
-	st := &e.st
-	st.account = &account{id: 1, token: st.token("account", DemoWorkspace), username: DemoWorkspace, name: "Parch & Posey", createdAt: seedBase}
+	e.seedDemo()
+	e.seedSecond()
+}
+
+// seedDemo seeds DemoWorkspace.
+func (e *Emulator) seedDemo() {
+	st := newStore(&e.reg, 0)
+	e.addWorkspace(st, 1, DemoWorkspace, "Parch & Posey", "PP", "parchandposey.com")
 	e.demo.Workspace = DemoWorkspace
 
 	people := []struct {
@@ -198,7 +226,7 @@ func (e *Emulator) seed() {
 		{"erin_marketing", "Erin Marsh", false},
 	}
 	for i, p := range people {
-		m := &member{token: st.token("member", p.username), username: p.username, name: p.name,
+		m := &member{ws: st, token: st.token("member", p.username), username: p.username, name: p.name,
 			email: p.username + "@parchandposey.com", admin: p.admin, activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
 		st.members = append(st.members, m)
 		st.memberByName[m.username] = m
@@ -214,7 +242,7 @@ func (e *Emulator) seed() {
 		{"Executives", "Leadership team.", "custom", []string{"carla_ceo"}, 1},
 	}
 	for i, g := range groups {
-		grp := &group{token: st.token("group", g.name), name: g.name, description: g.description, groupType: g.groupType,
+		grp := &group{ws: st, token: st.token("group", g.name), name: g.name, description: g.description, groupType: g.groupType,
 			members: g.members, spaces: g.spaces, dataSources: 1, createdAt: seedBase.Add(time.Duration(i) * time.Minute)}
 		st.groups = append(st.groups, grp)
 		st.groupByTok[grp.token] = grp
@@ -231,14 +259,14 @@ func (e *Emulator) seed() {
 	}
 	for i, s := range spaces {
 		at := seedBase.Add(time.Duration(i+1) * 24 * time.Hour)
-		sp := &space{id: st.id("space", 700), token: st.token("space", s.name), name: s.name, description: s.description,
+		sp := &space{ws: st, id: st.id("space", 700), token: st.token("space", s.name), name: s.name, description: s.description,
 			spaceType: s.spaceType, restricted: s.restricted, joined: s.joined, creator: "ana_analyst", createdAt: at, updatedAt: at}
 		st.spaces = append(st.spaces, sp)
 		st.spaceByTok[sp.token] = sp
 		e.demo.Spaces = append(e.demo.Spaces, sp.token)
 	}
 	ds := &dataSource{
-		id: 4001, token: st.token("data_source", "Parch & Posey"), name: "Parch & Posey", displayName: "Parch & Posey",
+		ws: st, id: 4001, token: st.token("data_source", "Parch & Posey"), name: "Parch & Posey", displayName: "Parch & Posey",
 		description: "Demo paper company: accounts, orders, region, sales_reps, web_events.",
 		adapter:     "jdbc:postgresql", vendor: "postgres", database: "parch_and_posey",
 		host: "parch-and-posey.db.modetest.internal", port: 5432, username: "mode_reader", creator: "ana_analyst",
@@ -262,7 +290,7 @@ func (e *Emulator) seed() {
 		created := seedBase.Add(72*time.Hour + time.Duration(i)*7*time.Hour)
 		updated := created.Add(time.Duration(i%5+1) * 90 * time.Minute)
 		rep := &report{
-			id: st.id("report", 90_000), token: st.token("report", sr.name), name: sr.name, description: sr.description,
+			ws: st, id: st.id("report", 90_000), token: st.token("report", sr.name), name: sr.name, description: sr.description,
 			spaceToken: e.demo.Spaces[sr.space], creator: "ana_analyst", archived: sr.archived,
 			createdAt: created, updatedAt: updated, editedAt: updated, publishedAt: updated, viewCount: (i*37)%200 + 3,
 		}
@@ -284,4 +312,68 @@ func (e *Emulator) seed() {
 			e.demo.BigReport = rep.token
 		}
 	}
+}
+
+// secondReportSQL is the query of SecondDemo.Report: it runs on the emulator's one database.
+const secondReportSQL = `SELECT r.name AS region, COUNT(s.id) AS sales_reps
+FROM region r
+LEFT JOIN sales_reps s ON s.region_id = r.id
+GROUP BY r.name
+ORDER BY r.name`
+
+// seedSecond seeds SecondWorkspace: one of each kind of object. Its tokens derive from names
+// prefixed with the workspace, and its numeric ids from bases of their own.
+func (e *Emulator) seedSecond() {
+	const ws = SecondWorkspace
+	st := newStore(&e.reg, 100_000_000)
+	e.addWorkspace(st, 2, ws, "Northwind Traders", "NT", "northwind.example")
+	key := func(name string) string { return ws + "/" + name }
+	d := &e.demo.Second
+	d.Workspace = ws
+
+	m := &member{ws: st, token: st.token("member", key("nora_northwind")), username: "nora_northwind", name: "Nora North",
+		email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
+	st.members = append(st.members, m)
+	st.memberByName[m.username] = m
+	d.Member = m.username
+
+	g := &group{ws: st, token: st.token("group", key("Everyone")), name: "Everyone", description: "Every member of Northwind Traders.",
+		groupType: "everyone", members: []string{m.username}, spaces: 1, dataSources: 1, createdAt: seedBase}
+	st.groups = append(st.groups, g)
+	st.groupByTok[g.token] = g
+	d.Group = g.token
+
+	at := seedBase.Add(24 * time.Hour)
+	sp := &space{ws: st, id: st.id("space", 700), token: st.token("space", key("Operations")), name: "Operations",
+		description: "Regions and the sales team.", spaceType: "custom", joined: true, creator: m.username, createdAt: at, updatedAt: at}
+	st.spaces = append(st.spaces, sp)
+	st.spaceByTok[sp.token] = sp
+	d.Space = sp.token
+
+	ds := &dataSource{
+		ws: st, id: st.idBase + 4001, token: st.token("data_source", key("Northwind")), name: "Northwind", displayName: "Northwind",
+		description: "Northwind's warehouse (the emulator's demo database).",
+		adapter:     "jdbc:postgresql", vendor: "postgres", database: "northwind",
+		host: "northwind.db.modetest.internal", port: 5432, username: "mode_reader", creator: m.username,
+		createdAt: seedBase, updatedAt: seedBase,
+	}
+	st.dataSources = append(st.dataSources, ds)
+	st.dataByTok[ds.token] = ds
+	st.dataByID[ds.id] = ds
+	d.DataSource = ds.token
+
+	created := seedBase.Add(72 * time.Hour)
+	rep := &report{
+		ws: st, id: st.id("report", 90_000), token: st.token("report", key("Sales Reps per Region")), name: "Sales Reps per Region",
+		description: "How many sales reps each region has.", spaceToken: sp.token, creator: m.username,
+		createdAt: created, updatedAt: created, editedAt: created, publishedAt: created, viewCount: 7,
+	}
+	rep.queries = append(rep.queries, &query{
+		id: st.id("query", 5_000_000), token: st.token("query", key("Sales Reps per Region/Reps per region")), name: "Reps per region",
+		rawQuery: secondReportSQL, dataSourceID: ds.id, creator: m.username, createdAt: created, updatedAt: created,
+	})
+	st.reports = append(st.reports, rep)
+	st.reportByTok[rep.token] = rep
+	d.Report = rep.token
+	d.Reports = append(d.Reports, rep.token)
 }

@@ -26,7 +26,7 @@ type spaceJSON struct {
 }
 
 func (e *Emulator) spaceJSON(s *space) spaceJSON {
-	ws := e.st.account.username
+	ws := s.ws.account.username
 	access := "edit"
 	if s.restricted {
 		access = "restricted"
@@ -66,7 +66,7 @@ func (e *Emulator) listSpaces(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	all := []spaceJSON{}
-	for _, s := range e.st.spaces {
+	for _, s := range urlWS(r).spaces {
 		if filter == "all" || s.joined {
 			all = append(all, e.spaceJSON(s))
 		}
@@ -77,7 +77,7 @@ func (e *Emulator) listSpaces(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) getSpace(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	s := e.st.spaceByTok[r.PathValue("space")]
+	s := e.findSpace(r)
 	var body spaceJSON
 	if s != nil {
 		body = e.spaceJSON(s)
@@ -112,7 +112,8 @@ func (e *Emulator) createSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	for _, s := range e.st.spaces {
+	st := urlWS(r)
+	for _, s := range st.spaces {
 		if strings.EqualFold(s.name, *b.Space.Name) {
 			e.mu.Unlock()
 			badRequest(w, "Name has already been taken")
@@ -121,14 +122,14 @@ func (e *Emulator) createSpace(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	s := &space{
-		id: e.st.id("space", 0), token: e.st.newToken("space"), name: strings.TrimSpace(*b.Space.Name),
-		spaceType: "custom", joined: true, creator: e.st.members[0].username, createdAt: now, updatedAt: now,
+		ws: st, id: st.id("space", 0), token: st.newToken("space"), name: strings.TrimSpace(*b.Space.Name),
+		spaceType: "custom", joined: true, creator: st.members[0].username, createdAt: now, updatedAt: now,
 	}
 	if b.Space.Description != nil {
 		s.description = *b.Space.Description
 	}
-	e.st.spaces = append(e.st.spaces, s)
-	e.st.spaceByTok[s.token] = s
+	st.spaces = append(st.spaces, s)
+	st.spaceByTok[s.token] = s
 	body := e.spaceJSON(s)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
@@ -148,7 +149,7 @@ func (e *Emulator) updateSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	s := e.st.spaceByTok[r.PathValue("space")]
+	s := e.findSpace(r)
 	if s == nil {
 		e.mu.Unlock()
 		notFound(w, "Space")
@@ -174,12 +175,13 @@ func (e *Emulator) updateSpace(w http.ResponseWriter, r *http.Request) {
 // deleteSpace removes the space and the reports in it, and answers the deleted space.
 func (e *Emulator) deleteSpace(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	s := e.st.spaceByTok[r.PathValue("space")]
+	s := e.findSpace(r)
 	if s == nil {
 		e.mu.Unlock()
 		notFound(w, "Space")
 		return
 	}
+	st := s.ws
 	if s.spaceType == "private" {
 		e.mu.Unlock()
 		writeError(w, http.StatusForbidden, "Personal collections cannot be deleted")
@@ -187,14 +189,14 @@ func (e *Emulator) deleteSpace(w http.ResponseWriter, r *http.Request) {
 	}
 	body := e.spaceJSON(s)
 	body.State = "deleted"
-	delete(e.st.spaceByTok, s.token)
-	e.st.spaces = slices.DeleteFunc(e.st.spaces, func(x *space) bool { return x == s })
-	for _, rep := range e.st.reports {
+	delete(st.spaceByTok, s.token)
+	st.spaces = slices.DeleteFunc(st.spaces, func(x *space) bool { return x == s })
+	for _, rep := range st.reports {
 		if rep.spaceToken == s.token {
-			delete(e.st.reportByTok, rep.token)
+			delete(st.reportByTok, rep.token)
 		}
 	}
-	e.st.reports = slices.DeleteFunc(e.st.reports, func(x *report) bool { return x.spaceToken == s.token })
+	st.reports = slices.DeleteFunc(st.reports, func(x *report) bool { return x.spaceToken == s.token })
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }

@@ -10,15 +10,23 @@ import (
 // The emulator's state. Everything here is guarded by Emulator.mu; handlers copy what they need
 // into JSON values while holding it and write the answer after releasing it.
 
+// registry is what all workspaces share: Mode's tokens are global, so no two objects of any
+// workspace get the same token.
+type registry struct {
+	tokens map[string]bool
+	seq    int // counter behind the tokens of objects created through the API
+}
+
+// store is one workspace (account) and everything in it.
 type store struct {
+	reg          *registry
+	idBase       int // added to every numeric id base, so that workspaces do not share ids
 	account      *account
 	members      []*member
 	groups       []*group
 	spaces       []*space
 	dataSources  []*dataSource
 	reports      []*report
-	tokens       map[string]bool
-	seq          int            // counter behind the tokens of objects created through the API
 	nextID       map[string]int // numeric ids per kind
 	reportByTok  map[string]*report
 	spaceByTok   map[string]*space
@@ -28,15 +36,18 @@ type store struct {
 	memberByName map[string]*member
 }
 
-func (s *store) init() {
-	s.tokens = map[string]bool{}
-	s.nextID = map[string]int{}
-	s.reportByTok = map[string]*report{}
-	s.spaceByTok = map[string]*space{}
-	s.groupByTok = map[string]*group{}
-	s.dataByTok = map[string]*dataSource{}
-	s.dataByID = map[int]*dataSource{}
-	s.memberByName = map[string]*member{}
+func newStore(reg *registry, idBase int) *store {
+	return &store{
+		reg:          reg,
+		idBase:       idBase,
+		nextID:       map[string]int{},
+		reportByTok:  map[string]*report{},
+		spaceByTok:   map[string]*space{},
+		groupByTok:   map[string]*group{},
+		dataByTok:    map[string]*dataSource{},
+		dataByID:     map[int]*dataSource{},
+		memberByName: map[string]*member{},
+	}
 }
 
 // token returns a unique, deterministic 12-hex token derived from kind and key.
@@ -47,24 +58,24 @@ func (s *store) token(kind, key string) string {
 			k += "/" + strconv.Itoa(i)
 		}
 		t := deriveToken(k)
-		if !s.tokens[t] {
-			s.tokens[t] = true
+		if !s.reg.tokens[t] {
+			s.reg.tokens[t] = true
 			return t
 		}
 	}
 }
 
 // newToken returns the token of the next object created through the API; tokens follow a
-// sequence, so the same calls in the same order give the same tokens.
+// sequence shared by all workspaces, so the same calls in the same order give the same tokens.
 func (s *store) newToken(kind string) string {
-	s.seq++
-	return s.token(kind, "created/"+strconv.Itoa(s.seq))
+	s.reg.seq++
+	return s.token(kind, "created/"+strconv.Itoa(s.reg.seq))
 }
 
 // id returns the next numeric id of kind.
 func (s *store) id(kind string, base int) int {
 	if s.nextID[kind] == 0 {
-		s.nextID[kind] = base
+		s.nextID[kind] = s.idBase + base
 	}
 	s.nextID[kind]++
 	return s.nextID[kind]
@@ -75,10 +86,13 @@ type account struct {
 	token     string
 	username  string
 	name      string
+	initials  string // of the avatar
+	domain    string // the authorized e-mail domain
 	createdAt time.Time
 }
 
 type member struct {
+	ws          *store // the workspace it belongs to
 	token       string
 	username    string
 	name        string
@@ -88,6 +102,7 @@ type member struct {
 }
 
 type group struct {
+	ws          *store // the workspace it belongs to
 	token       string
 	name        string
 	description string
@@ -99,6 +114,7 @@ type group struct {
 }
 
 type space struct {
+	ws          *store // the workspace it belongs to
 	id          int
 	token       string
 	name        string
@@ -112,6 +128,7 @@ type space struct {
 }
 
 type dataSource struct {
+	ws          *store // the workspace it belongs to
 	id          int
 	token       string
 	name        string
@@ -129,6 +146,7 @@ type dataSource struct {
 }
 
 type report struct {
+	ws                *store // the workspace it belongs to
 	id                int
 	token             string
 	name              string

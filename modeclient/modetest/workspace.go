@@ -52,19 +52,19 @@ type accountJSON struct {
 	Links                   links      `json:"_links"`
 }
 
-func (e *Emulator) accountJSON() accountJSON {
-	a := e.st.account
+func (e *Emulator) accountJSON(st *store) accountJSON {
+	a := st.account
 	ws := a.username
 	ds := ""
-	if len(e.st.dataSources) > 0 {
-		ds = e.st.dataSources[0].token
+	if len(st.dataSources) > 0 {
+		ds = st.dataSources[0].token
 	}
 	return accountJSON{
 		Username: a.username, Name: a.name, ID: a.id, Token: a.token,
 		DatasetSizeLimitMB: 500, QueryRunSizeLimitMB: 10240,
-		Avatar:     avatarJSON{Type: "initials", Initials: "PP", Color: "#1f8ecd"},
-		SpaceCount: len(e.st.spaces), DataSourceCount: len(e.st.dataSources), DefaultDataSourceToken: ds,
-		MembershipType: "admin", PlanCode: "plus", AuthorizedDomains: []string{"parchandposey.com"},
+		Avatar:     avatarJSON{Type: "initials", Initials: a.initials, Color: "#1f8ecd"},
+		SpaceCount: len(st.spaces), DataSourceCount: len(st.dataSources), DefaultDataSourceToken: ds,
+		MembershipType: "admin", PlanCode: "plus", AuthorizedDomains: []string{a.domain},
 		CreatedAt: formatTime(a.createdAt),
 		Links: links{
 			"self":           href(api(ws)),
@@ -88,7 +88,7 @@ func (e *Emulator) accountJSON() accountJSON {
 
 func (e *Emulator) getAccount(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	body := e.accountJSON()
+	body := e.accountJSON(urlWS(r))
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }
@@ -105,7 +105,7 @@ type membershipJSON struct {
 }
 
 func (e *Emulator) membershipJSON(m *member) membershipJSON {
-	ws := e.st.account.username
+	ws := m.ws.account.username
 	return membershipJSON{
 		Admin: m.admin, State: "active", MemberUsername: m.username, MemberToken: m.token,
 		ActivatedAt: formatTime(m.activatedAt),
@@ -125,30 +125,18 @@ func (e *Emulator) listMemberships(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	all := make([]membershipJSON, 0, len(e.st.members))
-	for _, m := range e.st.members {
+	st := urlWS(r)
+	all := make([]membershipJSON, 0, len(st.members))
+	for _, m := range st.members {
 		all = append(all, e.membershipJSON(m))
 	}
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, pageOf(r, pr, "memberships", all))
 }
 
-// findMember accepts a member's username or token, as Mode's membership paths do.
-func (e *Emulator) findMember(key string) *member {
-	if m := e.st.memberByName[key]; m != nil {
-		return m
-	}
-	for _, m := range e.st.members {
-		if m.token == key {
-			return m
-		}
-	}
-	return nil
-}
-
 func (e *Emulator) getMembership(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	m := e.findMember(r.PathValue("membership"))
+	m := e.findMember(r)
 	var body membershipJSON
 	if m != nil {
 		body = e.membershipJSON(m)
@@ -176,7 +164,7 @@ type groupJSON struct {
 }
 
 func (e *Emulator) groupJSON(g *group) groupJSON {
-	ws := e.st.account.username
+	ws := g.ws.account.username
 	return groupJSON{
 		Token: g.token, GroupType: g.groupType, Name: g.name, Description: g.description, State: "active",
 		MemberCount: len(g.members), SpacesCount: g.spaces, DataSourcesCount: g.dataSources,
@@ -184,7 +172,7 @@ func (e *Emulator) groupJSON(g *group) groupJSON {
 		Links: links{
 			"self":                href(api(ws, "groups", g.token)),
 			"web":                 href(web("organizations", ws, "groups", g.token)),
-			"creator":             href(api(e.st.members[0].username)),
+			"creator":             href(api(g.ws.members[0].username)),
 			"group_memberships":   href(api(ws, "groups", g.token, "memberships")),
 			"membership_by_id":    {Href: api(ws, "groups", g.token, "memberships") + "/{membership_token}", Templated: true},
 			"memberships_preview": href(api(ws, "groups", g.token, "memberships") + "?per_page=5"),
@@ -198,8 +186,9 @@ func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	all := make([]groupJSON, 0, len(e.st.groups))
-	for _, g := range e.st.groups {
+	st := urlWS(r)
+	all := make([]groupJSON, 0, len(st.groups))
+	for _, g := range st.groups {
 		all = append(all, e.groupJSON(g))
 	}
 	e.mu.Unlock()
@@ -208,7 +197,7 @@ func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) getGroup(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
-	g := e.st.groupByTok[r.PathValue("group")]
+	g := e.findGroup(r)
 	var body groupJSON
 	if g != nil {
 		body = e.groupJSON(g)
@@ -235,12 +224,12 @@ func (e *Emulator) listGroupMemberships(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	e.mu.Lock()
-	g := e.st.groupByTok[r.PathValue("group")]
+	g := e.findGroup(r)
 	var all []groupMembershipJSON
 	if g != nil {
-		ws := e.st.account.username
+		ws := g.ws.account.username
 		for i, name := range g.members {
-			m := e.st.memberByName[name]
+			m := g.ws.memberByName[name]
 			tok := deriveToken("group_membership/" + g.token + "/" + strconv.Itoa(i))
 			all = append(all, groupMembershipJSON{
 				Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",

@@ -1,0 +1,178 @@
+package modeclient_test
+
+// Objects of another workspace: against an emulator that resolves tokens whatever workspace the
+// URL names (modetest.WithCrossWorkspaceTokens), every call about one workspace that Mode answers
+// with another workspace's object must fail as not found, leave nothing in the cache, and leave
+// the right workspace's calls working.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+	"github.com/modeplatform/modeplatform/modeclient/modetest"
+)
+
+// wantWrongWorkspace fails t unless err is the not-found a wrong workspace's object gives.
+func wantWrongWorkspace(t *testing.T, err error) {
+	t.Helper()
+	var ww *modeclient.WrongWorkspaceError
+	var api *modeclient.APIError
+	if !errors.As(err, &ww) || !errors.As(err, &api) || api.StatusCode != http.StatusNotFound {
+		t.Fatalf("err = %v, want a *WrongWorkspaceError that is a 404 *APIError", err)
+	}
+}
+
+func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	emu := modetest.NewServer(t, modetest.WithRateLimit(0, 0), modetest.WithRunDuration(2*time.Millisecond), modetest.WithCrossWorkspaceTokens())
+	cred := modeclient.Credential{Token: emu.Token, Secret: emu.Secret}
+	ch := newTestCache(t, cache.Options{})
+	c, err := modeclient.New(emu.URL, cred, modeclient.WithHTTPClient(emu.Client()), modeclient.WithCache(ch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := emu.Demo()
+	sd := d.Second
+	home, other := modetest.DemoWorkspace, modetest.SecondWorkspace
+
+	// A finished run of the second workspace's report, through its own paths.
+	run := must(c.RunReport(ctx, other, sd.Report, nil))(t)
+	if run, err = pollRun(ctx, c, other, sd.Report, run.Token); err != nil || run.State != "succeeded" {
+		t.Fatalf("run: %+v, %v", run, err)
+	}
+	qrs := collect(t, c.ListQueryRuns(ctx, other, sd.Report, run.Token, nil))
+	query := collect(t, c.ListQueries(ctx, other, sd.Report, nil))[0].Token
+	ds := must(c.GetDataSource(ctx, other, sd.DataSource))(t)
+
+	reads := []struct {
+		name string
+		path string // of the request, under the workspace asked for
+		read func() error
+	}{
+		{"GetReport", "/api/" + home + "/reports/" + sd.Report, func() error { _, err := c.GetReport(ctx, home, sd.Report); return err }},
+		{"GetSpace", "/api/" + home + "/spaces/" + sd.Space, func() error { _, err := c.GetSpace(ctx, home, sd.Space); return err }},
+		{"GetDataSource", "/api/" + home + "/data_sources/" + sd.DataSource, func() error {
+			_, err := c.GetDataSource(ctx, home, sd.DataSource)
+			return err
+		}},
+		{"GetGroup", "/api/" + home + "/groups/" + sd.Group, func() error { _, err := c.GetGroup(ctx, home, sd.Group); return err }},
+		{"GetMembership", "/api/" + home + "/memberships/" + sd.Member, func() error {
+			_, err := c.GetMembership(ctx, home, sd.Member)
+			return err
+		}},
+		{"GetQuery", "/api/" + home + "/reports/" + sd.Report + "/queries/" + query, func() error {
+			_, err := c.GetQuery(ctx, home, sd.Report, query)
+			return err
+		}},
+		{"GetReportRun", "/api/" + home + "/reports/" + sd.Report + "/runs/" + run.Token, func() error {
+			_, err := c.GetReportRun(ctx, home, sd.Report, run.Token)
+			return err
+		}},
+		{"GetQueryRun", "/api/" + home + "/reports/" + sd.Report + "/runs/" + run.Token + "/query_runs/" + qrs[0].Token, func() error {
+			_, err := c.GetQueryRun(ctx, home, sd.Report, run.Token, qrs[0].Token)
+			return err
+		}},
+		{"ListSpaceReportsPage", "/api/" + home + "/spaces/" + sd.Space + "/reports", func() error {
+			_, err := c.ListSpaceReportsPage(ctx, home, sd.Space, 1, nil)
+			return err
+		}},
+		{"ListDataSourceReportsPage", "/api/" + home + "/data_sources/" + sd.DataSource + "/reports", func() error {
+			_, err := c.ListDataSourceReportsPage(ctx, home, sd.DataSource, 1, nil)
+			return err
+		}},
+		{"ListQueriesPage", "/api/" + home + "/reports/" + sd.Report + "/queries", func() error {
+			_, err := c.ListQueriesPage(ctx, home, sd.Report, 1, nil)
+			return err
+		}},
+		{"ListReportRunsPage", "/api/" + home + "/reports/" + sd.Report + "/runs", func() error {
+			_, err := c.ListReportRunsPage(ctx, home, sd.Report, 1, nil)
+			return err
+		}},
+		{"ListQueryRunsPage", "/api/" + home + "/reports/" + sd.Report + "/runs/" + run.Token + "/query_runs", func() error {
+			_, err := c.ListQueryRunsPage(ctx, home, sd.Report, run.Token, 1, nil)
+			return err
+		}},
+		{"ListSpaceReports iterator", "/api/" + home + "/spaces/" + sd.Space + "/reports", func() error {
+			for _, err := range c.ListSpaceReports(ctx, home, sd.Space, nil) {
+				if err != nil {
+					return err
+				}
+				t.Errorf("ListSpaceReports yielded an item of another workspace")
+			}
+			return nil
+		}},
+		{"demo report asked under the second workspace", "/api/" + other + "/reports/" + d.Reports[0], func() error {
+			_, err := c.GetReport(ctx, other, d.Reports[0])
+			return err
+		}},
+	}
+	for _, tt := range reads {
+		t.Run(tt.name, func(t *testing.T) {
+			before := countGETs(emu, tt.path, "")
+			wantWrongWorkspace(t, tt.read())
+			// Nothing was cached: asking again asks Mode again, and fails the same way.
+			wantWrongWorkspace(t, tt.read())
+			if n := countGETs(emu, tt.path, "") - before; n < 2 {
+				t.Errorf("GETs of %s = %d, want 2: the first answer was served from the cache", tt.path, n)
+			}
+		})
+	}
+
+	// The right workspace's calls still work, and are cached.
+	for range 2 {
+		r, err := c.GetReport(ctx, other, sd.Report)
+		if err != nil || r.AccountUsername != other {
+			t.Fatalf("GetReport of the right workspace: %+v, %v", r, err)
+		}
+		p, err := c.ListSpaceReportsPage(ctx, other, sd.Space, 1, nil)
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("ListSpaceReportsPage of the right workspace: %+v, %v", p, err)
+		}
+	}
+	for _, path := range []string{"/api/" + other + "/reports/" + sd.Report, "/api/" + other + "/spaces/" + sd.Space + "/reports"} {
+		if n := countGETs(emu, path, ""); n != 1 {
+			t.Errorf("GETs of %s = %d, want 1 (the second from the cache)", path, n)
+		}
+	}
+	// And the demo workspace's own objects too.
+	if r, err := c.GetReport(ctx, home, d.Reports[0]); err != nil || r.AccountUsername != home {
+		t.Errorf("GetReport of the demo workspace: %+v, %v", r, err)
+	}
+
+	// Writes answered with another workspace's object fail the same way. (Such a Mode has
+	// applied them to the other workspace by then: the client can only refuse the answer. They
+	// come last, as ArchiveReport hides the report from the list above.)
+	writes := []struct {
+		name  string
+		write func() error
+	}{
+		{"UpdateReport", func() error {
+			_, err := c.UpdateReport(ctx, home, sd.Report, modeclient.ReportUpdate{Description: new("x")})
+			return err
+		}},
+		{"ArchiveReport", func() error { _, err := c.ArchiveReport(ctx, home, sd.Report); return err }},
+		{"RunReport", func() error { _, err := c.RunReport(ctx, home, sd.Report, nil); return err }},
+		{"UpdateSpace", func() error {
+			_, err := c.UpdateSpace(ctx, home, sd.Space, modeclient.SpaceUpdate{Description: new("x")})
+			return err
+		}},
+		{"CreateQuery", func() error {
+			_, err := c.CreateQuery(ctx, home, sd.Report, modeclient.QueryCreate{RawQuery: "SELECT 1", DataSourceID: int64(ds.ID)})
+			return err
+		}},
+		{"DeleteQuery", func() error { return c.DeleteQuery(ctx, home, sd.Report, query) }},
+		{"DeleteReport", func() error { return c.DeleteReport(ctx, home, sd.Report) }},
+		{"DeleteSpace", func() error { return c.DeleteSpace(ctx, home, sd.Space) }},
+	}
+	for _, tt := range writes {
+		t.Run(tt.name, func(t *testing.T) { wantWrongWorkspace(t, tt.write()) })
+	}
+
+}
