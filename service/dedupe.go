@@ -182,8 +182,13 @@ func maybeProcessed(err error) bool {
 		return false
 	case connect.CodeUnavailable:
 		// Mode's 429 means it did not process the request; a request refused
-		// by our own rate limit or circuit breaker never left.
-		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen)
+		// by our own rate limit or circuit breaker never left; Mode refusing
+		// our credential (401) did nothing either.
+		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen) &&
+			!hasReason(err, ReasonUpstreamCredentialRejected)
+	case connect.CodeAborted:
+		// Mode's 409: it refused the write as conflicting.
+		return !hasReason(err, ReasonUpstreamConflict)
 	}
 	return true
 }

@@ -263,7 +263,7 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 	get(0, name)
 	get(connect.CodeNotFound, s.reportName("ffffffffffff"))
 	s.badCredentials.Store(true)
-	get(connect.CodeUnauthenticated, s.reportName(s.demo.Reports[3]))
+	get(connect.CodeUnavailable, s.reportName(s.demo.Reports[3])) // Mode refused our credential: not the caller's fault
 	s.badCredentials.Store(false)
 	s.mode.AddFault(modetest.Fault{Method: http.MethodGet, Path: "/api/*/reports/*", Status: http.StatusTooManyRequests, RetryAfter: "0", Times: 3})
 	get(connect.CodeUnavailable, s.reportName(s.demo.Reports[4]))
