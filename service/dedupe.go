@@ -26,6 +26,10 @@ type dedupe struct {
 	caller func(context.Context) string // identity of the authenticated caller; "" when anonymous
 	mu     sync.Mutex
 	byKey  *lru.Cache[string, *dedupeEntry]
+
+	// createTimeout bounds a de-duplicated create, which runs detached from
+	// its caller's context (and so from the caller's deadline).
+	createTimeout time.Duration
 }
 
 // IdempotencyKeyHeader is the HTTP header a caller may send instead of a
@@ -104,7 +108,7 @@ func newDedupe(entries int, window time.Duration, now func() time.Time, caller f
 	if caller == nil {
 		caller = func(context.Context) string { return "" }
 	}
-	return &dedupe{window: window, now: now, caller: caller, byKey: c}
+	return &dedupe{window: window, now: now, caller: caller, byKey: c, createTimeout: DefaultCreateTimeout}
 }
 
 // do runs create once per (caller, scope, id) within the window, where id
@@ -150,7 +154,11 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 
 	// The create runs to completion even if this caller goes away: others
 	// may be waiting for it, and a write half done is worse than one done.
-	res, err := create(context.WithoutCancel(ctx))
+	// Its own deadline keeps a hung Mode from holding it (and the waiters)
+	// forever.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.createTimeout)
+	res, err := create(cctx)
+	cancel()
 	d.mu.Lock()
 	e.expires = d.now().Add(d.window)
 	if err != nil && !maybeProcessed(err) {
