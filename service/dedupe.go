@@ -121,7 +121,8 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		return zero, err
 	}
 	if requestID == "" {
-		return create(ctx)
+		res, err := create(ctx)
+		return res, createOutcome(err)
 	}
 	// The caller's identity comes first, length-prefixed: no caller name can
 	// forge another's scope.
@@ -159,6 +160,7 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.createTimeout)
 	res, err := create(cctx)
 	cancel()
+	err = createOutcome(err) // a create that may have happened answers so, without RetryInfo
 	d.mu.Lock()
 	e.expires = d.now().Add(d.window)
 	if err != nil && !maybeProcessed(err) {
@@ -181,7 +183,8 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 
 // maybeProcessed reports whether a failed create may still have happened in
 // Mode: those outcomes are remembered for the window, so a retry answers the
-// same error rather than creating a second time.
+// same error (the outcome-unknown answer, outcome.go) rather than creating a
+// second time.
 func maybeProcessed(err error) bool {
 	switch connect.CodeOf(err) {
 	case connect.CodeInvalidArgument, connect.CodeNotFound, connect.CodePermissionDenied,

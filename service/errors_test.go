@@ -250,12 +250,23 @@ func TestDedupe(t *testing.T) {
 			calls.Add(1)
 			return nil, upstreamError(&modeclient.APIError{StatusCode: 503, Method: "POST", Route: "/r"}, "r")
 		}
-		if _, err := do(ctx, d, "s", "id-5", 1, fail); connect.CodeOf(err) != connect.CodeUnavailable {
-			t.Fatalf("err = %v", err)
+		// The first answer and the retry's say the outcome is unknown, and
+		// neither invites a retry (no RetryInfo, unlike the 503's own).
+		_, err1 := do(ctx, d, "s", "id-5", 1, fail)
+		_, err2 := do(ctx, d, "s", "id-5", 1, create("again"))
+		if calls.Load() != 1 {
+			t.Fatalf("retry repeated the create: calls %d", calls.Load())
 		}
-		_, err := do(ctx, d, "s", "id-5", 1, create("again"))
-		if connect.CodeOf(err) != connect.CodeUnavailable || calls.Load() != 1 {
-			t.Fatalf("retry repeated the create: err %v calls %d", err, calls.Load())
+		for i, err := range []error{err1, err2} {
+			if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+				t.Fatalf("answer %d = %v, want Aborted %s", i+1, err, ReasonCreateOutcomeUnknown)
+			}
+			if _, retry, _, _ := details(t, err); retry != nil {
+				t.Errorf("answer %d has RetryInfo %v", i+1, retry)
+			}
+		}
+		if err1.Error() != err2.Error() {
+			t.Errorf("the retry's answer %q differs from the first %q", err2, err1)
 		}
 	})
 }

@@ -60,9 +60,12 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 			for k, v := range m.GetParameters() {
 				params[k] = v
 			}
+			start := s.core.opts.Now()
 			run, err := cl.RunReport(ctx, w, r, params)
 			if err != nil {
-				return nil, upstreamError(err, name)
+				if run = s.core.reconcileRun(ctx, cl, w, r, start, m.GetParameters(), upstreamError(err, name)); run == nil {
+					return nil, upstreamError(err, name)
+				}
 			}
 			return &modeplatformv1.RunReportResponse{Run: runFromMode(cl, w, r, run)}, nil
 		})
@@ -93,9 +96,12 @@ func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[
 	fp := fingerprint64(run)
 	res, err := do(ctx, s.core.creates, scope, m.GetRequestId(), fp,
 		func(ctx context.Context) (*modeplatformv1.CloneReportRunResponse, error) {
+			start := s.core.opts.Now()
 			clone, err := cl.CloneReportRun(ctx, w, r, run)
 			if err != nil {
-				return nil, upstreamError(err, name)
+				if clone = s.core.reconcileClone(ctx, cl, w, r, run, start, upstreamError(err, name)); clone == nil {
+					return nil, upstreamError(err, name)
+				}
 			}
 			return &modeplatformv1.CloneReportRunResponse{Run: runFromMode(cl, w, r, clone)}, nil
 		})
