@@ -283,7 +283,8 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 	if !strings.Contains(spans, `"Name":"`+reportRoute+`"`) || !strings.Contains(spans, "401") {
 		t.Fatalf("console exporter output lacks the calls:\n%.2000s", spans)
 	}
-	if !strings.Contains(logs, `"code":"unauthenticated"`) || !strings.Contains(logs, `"code":"unavailable"`) {
+	// Mode's 401 refuses this service's credential: Unavailable, never Unauthenticated.
+	if !strings.Contains(logs, `Mode refused this service's credential`) || !strings.Contains(logs, `"code":"unavailable"`) || strings.Contains(logs, `"code":"unauthenticated"`) {
 		t.Fatalf("logs lack the failed calls:\n%s", logs)
 	}
 	if !strings.Contains(metrics, `http_response_status_code="401"`) {
