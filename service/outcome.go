@@ -79,11 +79,11 @@ const (
 // not have happened, for the run it made: one upstream request for the
 // report's newest runs, bypassing the cache. A run is the create's if it was
 // created no earlier than since (when the attempt began) and shows the
-// parameters params (compared as RunReport renders them) or none at all.
-// Exactly one such run is the answer; none, several (other creates of the
+// parameters params (compared as RunReport renders them) or none at all; the
+// run exclude (a clone's source) never is. Exactly one such run is the answer; none, several (other creates of the
 // same report with the same parameters ran meanwhile) or a failed search
 // give nil, and the outcome stays unknown.
-func findCreatedRun(ctx context.Context, cl *modeclient.Client, w, r string, since time.Time, params map[string]string) *modeclient.ReportRun {
+func findCreatedRun(ctx context.Context, cl *modeclient.Client, w, r, exclude string, since time.Time, params map[string]string) *modeclient.ReportRun {
 	ctx, cancel := context.WithTimeout(modeclient.WithCacheBypass(context.WithoutCancel(ctx)), reconcileTimeout)
 	defer cancel()
 	opts := &modeclient.ListRunsOptions{ListOptions: modeclient.ListOptions{PerPage: reconcileRuns}, Order: "desc", OrderBy: "created_at"}
@@ -91,16 +91,19 @@ func findCreatedRun(ctx context.Context, cl *modeclient.Client, w, r string, sin
 	if err != nil {
 		return nil
 	}
-	return matchCreatedRun(page.Items, since, params)
+	return matchCreatedRun(page.Items, exclude, since, params)
 }
 
 // matchCreatedRun is findCreatedRun's choice among runs.
-func matchCreatedRun(runs []modeclient.ReportRun, since time.Time, params map[string]string) *modeclient.ReportRun {
-	since = since.Truncate(time.Millisecond) // Mode's timestamps have milliseconds
+func matchCreatedRun(runs []modeclient.ReportRun, exclude string, since time.Time, params map[string]string) *modeclient.ReportRun {
+	// Mode's timestamps have milliseconds: a run created in the same
+	// millisecond just before the attempt counts as created since (with the
+	// same parameters, it makes the search ambiguous or, alone, is answered).
+	since = since.Truncate(time.Millisecond)
 	var found *modeclient.ReportRun
 	for i := range runs {
 		run := &runs[i]
-		if run.Token == "" || run.CreatedAt.IsZero() || run.CreatedAt.Before(since) || !sameParameters(run.Parameters, params) {
+		if run.Token == "" || run.Token == exclude || run.CreatedAt.IsZero() || run.CreatedAt.Before(since) || !sameParameters(run.Parameters, params) {
 			continue
 		}
 		if found != nil {
@@ -130,16 +133,16 @@ func sameParameters(shown modeclient.Parameters, params map[string]string) bool 
 }
 
 // reconcileRun is RunReport's reconciliation: after its create failed with
-// cerr, the run it may have made (findCreatedRun) when cerr leaves the
-// outcome unknown; else nil.
-func (c *core) reconcileRun(ctx context.Context, cl *modeclient.Client, w, r string, since time.Time, params map[string]string, cerr error) *modeclient.ReportRun {
+// cerr, the run it may have made (findCreatedRun, never the run exclude) when
+// cerr leaves the outcome unknown; else nil.
+func (c *core) reconcileRun(ctx context.Context, cl *modeclient.Client, w, r, exclude string, since time.Time, params map[string]string, cerr error) *modeclient.ReportRun {
 	if !maybeProcessed(cerr) {
 		return nil
 	}
 	if params == nil {
 		params = map[string]string{}
 	}
-	run := findCreatedRun(ctx, cl, w, r, since, params)
+	run := findCreatedRun(ctx, cl, w, r, exclude, since, params)
 	if run != nil {
 		c.log.InfoContext(ctx, "a run whose create failed was found in Mode", "workspace", w, "report", r, "run", run.Token, "code", connect.CodeOf(cerr).String())
 	}
@@ -162,5 +165,5 @@ func (c *core) reconcileClone(ctx context.Context, cl *modeclient.Client, w, r, 
 	for k, v := range src.Parameters {
 		params[k] = runParameterString(v)
 	}
-	return c.reconcileRun(ctx, cl, w, r, since, params, cerr)
+	return c.reconcileRun(ctx, cl, w, r, source, since, params, cerr)
 }

@@ -74,27 +74,30 @@ func TestMatchCreatedRun(t *testing.T) {
 	west := modeclient.Parameters{"region": "West"}
 	want := map[string]string{"region": "West"}
 	tests := []struct {
-		name   string
-		runs   []modeclient.ReportRun
-		params map[string]string
-		want   string // token; "" for none
+		name    string
+		runs    []modeclient.ReportRun
+		params  map[string]string
+		exclude string // a clone's source
+		want    string // token; "" for none
 	}{
-		{"the run created since", []modeclient.ReportRun{run("new", at(time.Second), west), run("old", at(-time.Minute), west)}, want, "new"},
-		{"same millisecond as the attempt began", []modeclient.ReportRun{run("new", at(0), west)}, want, "new"},
-		{"only older runs", []modeclient.ReportRun{run("old", at(-time.Millisecond), west)}, want, ""},
-		{"other parameters", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{"region": "East"})}, want, ""},
-		{"an extra parameter", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{"region": "West", "x": "1"})}, want, ""},
-		{"Mode shows an empty parameter set", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{})}, want, "other"},
-		{"numbers as Mode shows them", []modeclient.ReportRun{run("n", at(time.Second), modeclient.Parameters{"min_total": float64(5000)})}, map[string]string{"min_total": "5000"}, "n"},
-		{"Mode shows no parameters", []modeclient.ReportRun{run("new", at(time.Second), nil)}, want, "new"},
-		{"two candidates: ambiguous", []modeclient.ReportRun{run("a", at(time.Second), west), run("b", at(2*time.Second), west)}, want, ""},
-		{"two runs, one matching", []modeclient.ReportRun{run("a", at(time.Second), modeclient.Parameters{"region": "East"}), run("b", at(2*time.Second), west)}, want, "b"},
-		{"no creation time", []modeclient.ReportRun{run("t", modeclient.Time{}, west)}, want, ""},
-		{"no runs", nil, want, ""},
+		{"the run created since", []modeclient.ReportRun{run("new", at(time.Second), west), run("old", at(-time.Minute), west)}, want, "", "new"},
+		{"same millisecond as the attempt began", []modeclient.ReportRun{run("new", at(0), west)}, want, "", "new"},
+		{"only older runs", []modeclient.ReportRun{run("old", at(-time.Millisecond), west)}, want, "", ""},
+		{"other parameters", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{"region": "East"})}, want, "", ""},
+		{"an extra parameter", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{"region": "West", "x": "1"})}, want, "", ""},
+		{"Mode shows an empty parameter set", []modeclient.ReportRun{run("other", at(time.Second), modeclient.Parameters{})}, want, "", "other"},
+		{"numbers as Mode shows them", []modeclient.ReportRun{run("n", at(time.Second), modeclient.Parameters{"min_total": float64(5000)})}, map[string]string{"min_total": "5000"}, "", "n"},
+		{"Mode shows no parameters", []modeclient.ReportRun{run("new", at(time.Second), nil)}, want, "", "new"},
+		{"two candidates: ambiguous", []modeclient.ReportRun{run("a", at(time.Second), west), run("b", at(2*time.Second), west)}, want, "", ""},
+		{"two runs, one matching", []modeclient.ReportRun{run("a", at(time.Second), modeclient.Parameters{"region": "East"}), run("b", at(2*time.Second), west)}, want, "", "b"},
+		{"no creation time", []modeclient.ReportRun{run("t", modeclient.Time{}, west)}, want, "", ""},
+		{"no runs", nil, want, "", ""},
+		{"a clone's source is never the clone", []modeclient.ReportRun{run("clone", at(time.Second), west), run("src", at(0), west)}, want, "src", "clone"},
+		{"only the source", []modeclient.ReportRun{run("src", at(0), west)}, want, "src", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := matchCreatedRun(tt.runs, since, tt.params)
+			got := matchCreatedRun(tt.runs, tt.exclude, since, tt.params)
 			switch {
 			case tt.want == "" && got != nil:
 				t.Errorf("got run %s, want none", got.Token)
