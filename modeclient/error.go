@@ -51,6 +51,34 @@ func (e *APIError) Temporary() bool {
 	return false
 }
 
+// WrongState reports whether Mode refused the request because of the state
+// of the resource it names rather than because of the request's content: a
+// run of a report whose manual runs are disabled, say. Mode's spec gives such
+// a 400 no id of its own ("bad_request" like any other), so it is recognised
+// by the markers in wrongStateMarkers, in the error's id or message; a wording
+// not listed there stays an ordinary bad request.
+func (e *APIError) WrongState() bool {
+	if e.StatusCode != http.StatusBadRequest && e.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	id, msg := strings.ToLower(e.ID), strings.ToLower(e.Message)
+	for _, m := range wrongStateMarkers {
+		if id == m || strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrongStateMarkers are the ids and message fragments (lower case) of Mode's
+// refusals for a resource's state: the Report field manual_run_disabled, as
+// an id or named in a message, and the sentence the emulator (modetest)
+// answers with.
+var wrongStateMarkers = []string{
+	"manual_run_disabled",
+	"manual runs are disabled",
+}
+
 // maxErrorBody bounds how much of an error body is read.
 const maxErrorBody = 4 << 10
 

@@ -129,3 +129,30 @@ func TestRedirectToOtherHostIsNotFollowed(t *testing.T) {
 		t.Fatalf("err = %v, want APIError 302", err)
 	}
 }
+
+func TestAPIErrorWrongState(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		id     string
+		msg    string
+		want   bool
+	}{
+		{"manual runs disabled, the emulator's wording", 400, "bad_request", "Manual runs are disabled for this report.", true},
+		{"the field named in the message", 400, "bad_request", "Report has manual_run_disabled set", true},
+		{"the field as the id", 400, "manual_run_disabled", "Not allowed", true},
+		{"422 with the marker", 422, "bad_request", "manual runs are disabled", true},
+		{"an ordinary bad request", 400, "bad_request", "Invalid parameter: region", false},
+		{"param missing", 422, "param_missing", "name", false},
+		{"not a 4xx of content", 409, "conflict", "manual runs are disabled", false},
+		{"a 403 naming the marker", 403, "forbidden", "manual_run_disabled", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &APIError{StatusCode: tt.status, ID: tt.id, Message: tt.msg, Method: "POST", Route: "/r"}
+			if got := e.WrongState(); got != tt.want {
+				t.Errorf("WrongState() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

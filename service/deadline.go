@@ -11,6 +11,13 @@ import (
 // whose caller set none, unless configured otherwise (--unary-timeout).
 const DefaultUnaryTimeout = 60 * time.Second
 
+// DefaultCreateTimeout is how long a create with a request_id (or an
+// Idempotency-Key) may run, unless configured otherwise
+// (Options.CreateTimeout). Such a create runs detached from its caller, so
+// that a caller going away cannot leave it half done for the others waiting
+// on it; this is its own deadline instead of the caller's.
+const DefaultCreateTimeout = 60 * time.Second
+
 // UnaryDeadline is a handler interceptor giving a unary call the Default
 // deadline when its caller set none (0: no default). Streams are exempt:
 // WatchReportRun and StreamQueryResults may rightly run for long, which is

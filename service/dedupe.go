@@ -26,6 +26,10 @@ type dedupe struct {
 	caller func(context.Context) string // identity of the authenticated caller; "" when anonymous
 	mu     sync.Mutex
 	byKey  *lru.Cache[string, *dedupeEntry]
+
+	// createTimeout bounds a de-duplicated create, which runs detached from
+	// its caller's context (and so from the caller's deadline).
+	createTimeout time.Duration
 }
 
 // IdempotencyKeyHeader is the HTTP header a caller may send instead of a
@@ -104,7 +108,7 @@ func newDedupe(entries int, window time.Duration, now func() time.Time, caller f
 	if caller == nil {
 		caller = func(context.Context) string { return "" }
 	}
-	return &dedupe{window: window, now: now, caller: caller, byKey: c}
+	return &dedupe{window: window, now: now, caller: caller, byKey: c, createTimeout: DefaultCreateTimeout}
 }
 
 // do runs create once per (caller, scope, id) within the window, where id
@@ -117,7 +121,8 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		return zero, err
 	}
 	if requestID == "" {
-		return create(ctx)
+		res, err := create(ctx)
+		return res, createOutcome(err)
 	}
 	// The caller's identity comes first, length-prefixed: no caller name can
 	// forge another's scope.
@@ -150,7 +155,12 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 
 	// The create runs to completion even if this caller goes away: others
 	// may be waiting for it, and a write half done is worse than one done.
-	res, err := create(context.WithoutCancel(ctx))
+	// Its own deadline keeps a hung Mode from holding it (and the waiters)
+	// forever.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.createTimeout)
+	res, err := create(cctx)
+	cancel()
+	err = createOutcome(err) // a create that may have happened answers so, without RetryInfo
 	d.mu.Lock()
 	e.expires = d.now().Add(d.window)
 	if err != nil && !maybeProcessed(err) {
@@ -173,7 +183,8 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 
 // maybeProcessed reports whether a failed create may still have happened in
 // Mode: those outcomes are remembered for the window, so a retry answers the
-// same error rather than creating a second time.
+// same error (the outcome-unknown answer, outcome.go) rather than creating a
+// second time.
 func maybeProcessed(err error) bool {
 	switch connect.CodeOf(err) {
 	case connect.CodeInvalidArgument, connect.CodeNotFound, connect.CodePermissionDenied,
@@ -182,8 +193,13 @@ func maybeProcessed(err error) bool {
 		return false
 	case connect.CodeUnavailable:
 		// Mode's 429 means it did not process the request; a request refused
-		// by our own rate limit or circuit breaker never left.
-		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen)
+		// by our own rate limit or circuit breaker never left; Mode refusing
+		// our credential (401) did nothing either.
+		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen) &&
+			!hasReason(err, ReasonUpstreamCredentialRejected)
+	case connect.CodeAborted:
+		// Mode's 409: it refused the write as conflicting.
+		return !hasReason(err, ReasonUpstreamConflict)
 	}
 	return true
 }

@@ -22,16 +22,31 @@ const ErrorDomain = "modeplatform.internal"
 // ErrorInfo reasons this service sets. They are part of the contract:
 // callers may switch on them.
 const (
-	ReasonUpstreamRateLimited     = "UPSTREAM_RATE_LIMITED"
-	ReasonUpstreamUnavailable     = "UPSTREAM_UNAVAILABLE"
-	ReasonUpstreamRejected        = "UPSTREAM_INVALID_ARGUMENT"
-	ReasonUpstreamUnauthenticated = "UPSTREAM_UNAUTHENTICATED"
-	ReasonUpstreamPermission      = "UPSTREAM_PERMISSION_DENIED"
-	ReasonUpstreamNotFound        = "UPSTREAM_NOT_FOUND"
-	ReasonUpstreamConflict        = "UPSTREAM_CONFLICT"
-	ReasonUpstreamBadResponse     = "UPSTREAM_BAD_RESPONSE"
-	ReasonRunFailed               = "RUN_FAILED"
-	ReasonRunNotFinished          = "RUN_NOT_FINISHED"
+	ReasonUpstreamRateLimited = "UPSTREAM_RATE_LIMITED"
+	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	ReasonUpstreamRejected    = "UPSTREAM_INVALID_ARGUMENT"
+	ReasonUpstreamPermission  = "UPSTREAM_PERMISSION_DENIED"
+	ReasonUpstreamNotFound    = "UPSTREAM_NOT_FOUND"
+	ReasonUpstreamConflict    = "UPSTREAM_CONFLICT"
+	ReasonUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
+	ReasonRunFailed           = "RUN_FAILED"
+	ReasonRunNotFinished      = "RUN_NOT_FINISHED"
+)
+
+// More reasons, part of the contract like the ones above.
+const (
+	// ReasonUpstreamCredentialRejected: Mode refused this service's own
+	// credential (its 401). The caller's credentials are not in question, so
+	// the code is Unavailable, never Unauthenticated; an operator must fix
+	// the configured Mode credential. Mode did nothing.
+	ReasonUpstreamCredentialRejected = "UPSTREAM_CREDENTIAL_REJECTED"
+	// ReasonUpstreamPayloadTooLarge: Mode refused the request as too large
+	// (its 413); InvalidArgument.
+	ReasonUpstreamPayloadTooLarge = "UPSTREAM_PAYLOAD_TOO_LARGE"
+	// ReasonUpstreamFailedPrecondition: Mode refused the request because of
+	// the resource's state (a 412, or a 400 such as a run of a report whose
+	// manual runs are disabled); FailedPrecondition.
+	ReasonUpstreamFailedPrecondition = "UPSTREAM_FAILED_PRECONDITION"
 )
 
 // ReasonUpstreamCircuitOpen: the circuit breaker toward Mode is open after
@@ -121,12 +136,21 @@ func apiError(api *modeclient.APIError, resource string) *connect.Error {
 	}
 	var e *connect.Error
 	switch s := api.StatusCode; {
+	case (s == http.StatusBadRequest || s == http.StatusUnprocessableEntity) && api.WrongState():
+		e = connect.NewError(connect.CodeFailedPrecondition, errorf("Mode refused %s in its current state: %s", resource, modeMsg))
+		addErrorInfo(e, ReasonUpstreamFailedPrecondition, meta)
 	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
 		e = connect.NewError(connect.CodeInvalidArgument, errorf("Mode rejected the request for %s: %s", resource, modeMsg))
 		addErrorInfo(e, ReasonUpstreamRejected, meta)
+	case s == http.StatusRequestEntityTooLarge:
+		e = connect.NewError(connect.CodeInvalidArgument, errorf("Mode refused the request for %s as too large", resource))
+		addErrorInfo(e, ReasonUpstreamPayloadTooLarge, meta)
 	case s == http.StatusUnauthorized:
-		e = connect.NewError(connect.CodeUnauthenticated, errorf("Mode rejected this service's credentials for %s", resource))
-		addErrorInfo(e, ReasonUpstreamUnauthenticated, meta)
+		// Mode refused this service's credential, not the caller's: not
+		// Unauthenticated, which would tell the caller to sign in again.
+		// Mode's message is not quoted (it may describe the credential).
+		e = connect.NewError(connect.CodeUnavailable, errorf("Mode refused this service's credential for %s; the service's Mode credential must be fixed by its operator", resource))
+		addErrorInfo(e, ReasonUpstreamCredentialRejected, meta)
 	case s == http.StatusForbidden:
 		e = connect.NewError(connect.CodePermissionDenied, errorf("Mode denied access to %s", resource))
 		addErrorInfo(e, ReasonUpstreamPermission, meta)
@@ -160,7 +184,7 @@ func apiError(api *modeclient.APIError, resource string) *connect.Error {
 		addRetryInfo(e, wait)
 	case s == http.StatusPreconditionFailed:
 		e = connect.NewError(connect.CodeFailedPrecondition, errorf("Mode refused %s: %s", resource, modeMsg))
-		addErrorInfo(e, ReasonUpstreamRejected, meta)
+		addErrorInfo(e, ReasonUpstreamFailedPrecondition, meta)
 	default:
 		e = connect.NewError(connect.CodeUnknown, errorf("Mode answered HTTP %d for %s", s, resource))
 		addErrorInfo(e, ReasonUpstreamRejected, meta)

@@ -48,6 +48,9 @@ func TestUpstreamErrorTable(t *testing.T) {
 	api := func(status int, retryAfter time.Duration) error {
 		return fmt.Errorf("get report: %w", &modeclient.APIError{StatusCode: status, ID: "some_id", Message: "Mode says no", RetryAfter: retryAfter, Method: "GET", Route: "/api/{workspace}/reports/{report}"})
 	}
+	apiMsg := func(status int, id, msg string) error {
+		return &modeclient.APIError{StatusCode: status, ID: id, Message: msg, Method: "POST", Route: "/api/{workspace}/reports/{report}/runs"}
+	}
 	tests := []struct {
 		name       string
 		err        error
@@ -57,15 +60,24 @@ func TestUpstreamErrorTable(t *testing.T) {
 		msgHas     string
 	}{
 		{"400", api(400, 0), connect.CodeInvalidArgument, ReasonUpstreamRejected, 0, "Mode says no"},
+		{"400 for a wrong state", apiMsg(400, "bad_request", "Manual runs are disabled for this report."), connect.CodeFailedPrecondition, ReasonUpstreamFailedPrecondition, 0, "Manual runs are disabled"},
+		{"400 manual_run_disabled id", apiMsg(400, "manual_run_disabled", "not now"), connect.CodeFailedPrecondition, ReasonUpstreamFailedPrecondition, 0, resource},
 		{"422", api(422, 0), connect.CodeInvalidArgument, ReasonUpstreamRejected, 0, "Mode says no"},
-		{"401", api(401, 0), connect.CodeUnauthenticated, ReasonUpstreamUnauthenticated, 0, resource},
+		{"422 for a wrong state", apiMsg(422, "bad_request", "manual_run_disabled"), connect.CodeFailedPrecondition, ReasonUpstreamFailedPrecondition, 0, resource},
+		{"401", api(401, 0), connect.CodeUnavailable, ReasonUpstreamCredentialRejected, 0, "credential"},
+		{"401 quoting a credential", apiMsg(401, "unauthorized", "token tok-0123 with secret sec-4567 is not valid"), connect.CodeUnavailable, ReasonUpstreamCredentialRejected, 0, "operator"},
 		{"403", api(403, 0), connect.CodePermissionDenied, ReasonUpstreamPermission, 0, resource},
 		{"404", api(404, 0), connect.CodeNotFound, ReasonUpstreamNotFound, 0, resource},
+		{"405", api(405, 0), connect.CodeUnknown, ReasonUpstreamRejected, 0, "405"},
+		{"408", api(408, 0), connect.CodeDeadlineExceeded, ReasonUpstreamUnavailable, 0, resource},
 		{"409", api(409, 0), connect.CodeAborted, ReasonUpstreamConflict, 0, resource},
-		{"412", api(412, 0), connect.CodeFailedPrecondition, ReasonUpstreamRejected, 0, resource},
+		{"410", api(410, 0), connect.CodeNotFound, ReasonUpstreamNotFound, 0, resource},
+		{"412", api(412, 0), connect.CodeFailedPrecondition, ReasonUpstreamFailedPrecondition, 0, resource},
+		{"413", apiMsg(413, "payload_too_large", "Payload too large"), connect.CodeInvalidArgument, ReasonUpstreamPayloadTooLarge, 0, "too large"},
 		{"429 with Retry-After", api(429, 7*time.Second), connect.CodeUnavailable, ReasonUpstreamRateLimited, 7 * time.Second, "rate limit"},
 		{"429 without Retry-After", api(429, 0), connect.CodeUnavailable, ReasonUpstreamRateLimited, defaultRetryDelay, "rate limit"},
 		{"500", api(500, 0), connect.CodeUnavailable, ReasonUpstreamUnavailable, defaultRetryDelay, "500"},
+		{"501", api(501, 0), connect.CodeUnavailable, ReasonUpstreamUnavailable, defaultRetryDelay, "501"},
 		{"502", api(502, 0), connect.CodeUnavailable, ReasonUpstreamUnavailable, defaultRetryDelay, "502"},
 		{"503 with Retry-After", api(503, 3*time.Second), connect.CodeUnavailable, ReasonUpstreamUnavailable, 3 * time.Second, "503"},
 		{"504", api(504, 0), connect.CodeUnavailable, ReasonUpstreamUnavailable, defaultRetryDelay, "504"},
@@ -85,7 +97,7 @@ func TestUpstreamErrorTable(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.msgHas) {
 				t.Errorf("message %q does not contain %q", err.Error(), tt.msgHas)
 			}
-			if strings.Contains(err.Error(), "secret body") {
+			if strings.Contains(err.Error(), "secret body") || strings.Contains(err.Error(), "tok-0123") || strings.Contains(err.Error(), "sec-4567") {
 				t.Errorf("message leaks the response body: %q", err.Error())
 			}
 			info, retry, res, _ := details(t, err)
@@ -238,12 +250,23 @@ func TestDedupe(t *testing.T) {
 			calls.Add(1)
 			return nil, upstreamError(&modeclient.APIError{StatusCode: 503, Method: "POST", Route: "/r"}, "r")
 		}
-		if _, err := do(ctx, d, "s", "id-5", 1, fail); connect.CodeOf(err) != connect.CodeUnavailable {
-			t.Fatalf("err = %v", err)
+		// The first answer and the retry's say the outcome is unknown, and
+		// neither invites a retry (no RetryInfo, unlike the 503's own).
+		_, err1 := do(ctx, d, "s", "id-5", 1, fail)
+		_, err2 := do(ctx, d, "s", "id-5", 1, create("again"))
+		if calls.Load() != 1 {
+			t.Fatalf("retry repeated the create: calls %d", calls.Load())
 		}
-		_, err := do(ctx, d, "s", "id-5", 1, create("again"))
-		if connect.CodeOf(err) != connect.CodeUnavailable || calls.Load() != 1 {
-			t.Fatalf("retry repeated the create: err %v calls %d", err, calls.Load())
+		for i, err := range []error{err1, err2} {
+			if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+				t.Fatalf("answer %d = %v, want Aborted %s", i+1, err, ReasonCreateOutcomeUnknown)
+			}
+			if _, retry, _, _ := details(t, err); retry != nil {
+				t.Errorf("answer %d has RetryInfo %v", i+1, retry)
+			}
+		}
+		if err1.Error() != err2.Error() {
+			t.Errorf("the retry's answer %q differs from the first %q", err2, err1)
 		}
 	})
 }

@@ -88,6 +88,10 @@ func TestRefusedCreatesAreNotRemembered(t *testing.T) {
 		{"circuit open", upstreamError(&modeclient.TransportError{Method: "POST", Route: "/r", Err: &modeclient.NotSentError{Reason: modeclient.NotSentCircuitOpen}}, "x"), true},
 		{"local rate limit", upstreamError(&modeclient.TransportError{Method: "POST", Route: "/r", Err: &modeclient.NotSentError{Reason: modeclient.NotSentRateLimited}}, "x"), true},
 		{"Mode's 429", upstreamError(&modeclient.APIError{StatusCode: 429, Method: "POST", Route: "/r"}, "x"), true},
+		{"Mode's 401 (our credential refused)", upstreamError(&modeclient.APIError{StatusCode: 401, Method: "POST", Route: "/r"}, "x"), true},
+		{"Mode's 413", upstreamError(&modeclient.APIError{StatusCode: 413, Method: "POST", Route: "/r"}, "x"), true},
+		{"Mode's 400 for a wrong state", upstreamError(&modeclient.APIError{StatusCode: 400, Message: "Manual runs are disabled for this report.", Method: "POST", Route: "/r"}, "x"), true},
+		{"Mode's 409", upstreamError(&modeclient.APIError{StatusCode: 409, Method: "POST", Route: "/r"}, "x"), true},
 		{"Mode's 503", upstreamError(&modeclient.APIError{StatusCode: 503, Method: "POST", Route: "/r"}, "x"), false},
 		{"connection lost after sending", upstreamError(&modeclient.TransportError{Method: "POST", Route: "/r", Err: errors.New("connection reset")}, "x"), false},
 	}

@@ -267,7 +267,7 @@ func TestGetReport(t *testing.T) {
 		{"429", 1, modetest.Fault{Status: 429, RetryAfter: "7"}, connect.CodeUnavailable, "UPSTREAM_RATE_LIMITED", 7 * time.Second},
 		{"503", 2, modetest.Fault{Status: 503}, connect.CodeUnavailable, "UPSTREAM_UNAVAILABLE", 0},
 		{"403", 4, modetest.Fault{Status: 403}, connect.CodePermissionDenied, "UPSTREAM_PERMISSION_DENIED", 0},
-		{"401", 5, modetest.Fault{Status: 401}, connect.CodeUnauthenticated, "UPSTREAM_UNAUTHENTICATED", 0},
+		{"401", 5, modetest.Fault{Status: 401}, connect.CodeUnavailable, "UPSTREAM_CREDENTIAL_REJECTED", 0},
 		{"404", 6, modetest.Fault{Status: 404}, connect.CodeNotFound, "UPSTREAM_NOT_FOUND", 0},
 		{"malformed", 7, modetest.Fault{Malformed: true}, connect.CodeInternal, "UPSTREAM_BAD_RESPONSE", 0},
 	}

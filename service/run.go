@@ -34,7 +34,10 @@ const maxWatchPollFailures = 5
 
 // RunReport starts a run of a report with the given parameters and answers
 // with the new run, usually not finished. With a request_id, a retry within
-// the de-duplication window answers the first call's run.
+// the de-duplication window answers the first call's run. When the create
+// may or may not have happened (a 5xx, a connection lost after sending), the
+// run is looked for among the report's newest runs (outcome.go); not found,
+// the answer is Aborted CREATE_OUTCOME_UNKNOWN.
 func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modeplatformv1.RunReportRequest]) (*connect.Response[modeplatformv1.RunReportResponse], error) {
 	m := req.Msg
 	name := m.GetName()
@@ -60,9 +63,13 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 			for k, v := range m.GetParameters() {
 				params[k] = v
 			}
+			start := s.core.opts.Now()
 			run, err := cl.RunReport(ctx, w, r, params)
 			if err != nil {
-				return nil, upstreamError(err, name)
+				cerr := upstreamError(err, name)
+				if run = s.core.reconcileRun(ctx, cl, w, r, "", start, m.GetParameters(), cerr); run == nil {
+					return nil, cerr
+				}
 			}
 			return &modeplatformv1.RunReportResponse{Run: runFromMode(cl, w, r, run)}, nil
 		})
@@ -74,7 +81,8 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 
 // CloneReportRun starts a new run of a report with the parameters of an
 // earlier run. With a request_id, a retry within the de-duplication window
-// answers the first call's run.
+// answers the first call's run. An outcome-unknown clone is reconciled like
+// RunReport's run.
 func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[modeplatformv1.CloneReportRunRequest]) (*connect.Response[modeplatformv1.CloneReportRunResponse], error) {
 	m := req.Msg
 	name := m.GetName()
@@ -93,9 +101,13 @@ func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[
 	fp := fingerprint64(run)
 	res, err := do(ctx, s.core.creates, scope, m.GetRequestId(), fp,
 		func(ctx context.Context) (*modeplatformv1.CloneReportRunResponse, error) {
+			start := s.core.opts.Now()
 			clone, err := cl.CloneReportRun(ctx, w, r, run)
 			if err != nil {
-				return nil, upstreamError(err, name)
+				cerr := upstreamError(err, name)
+				if clone = s.core.reconcileClone(ctx, cl, w, r, run, start, cerr); clone == nil {
+					return nil, cerr
+				}
 			}
 			return &modeplatformv1.CloneReportRunResponse{Run: runFromMode(cl, w, r, clone)}, nil
 		})

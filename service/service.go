@@ -66,6 +66,10 @@ type Options struct {
 	// are remembered; default 100,000.
 	RequestIDWindow  time.Duration
 	RequestIDEntries int
+	// CreateTimeout bounds a create with a request_id: it runs detached
+	// from its caller (so that the caller going away cannot cut it half
+	// done), under this deadline instead; default DefaultCreateTimeout.
+	CreateTimeout time.Duration
 
 	// MaxRequestBytes caps a request message (connect.WithReadMaxBytes);
 	// default 1 MiB.
@@ -109,6 +113,7 @@ func (o *Options) setDefaults() error {
 	def(&o.ExportChunkBytes, 64<<10)
 	defDur(&o.RequestIDWindow, 15*time.Minute)
 	def(&o.RequestIDEntries, 100_000)
+	defDur(&o.CreateTimeout, DefaultCreateTimeout)
 	def(&o.MaxRequestBytes, 1<<20)
 	if o.Now == nil {
 		o.Now = time.Now
@@ -156,6 +161,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now, opts.CallerID)}
+	c.creates.createTimeout = opts.CreateTimeout
 	return &Server{
 		core:       c,
 		Workspace:  &WorkspaceServer{core: c},

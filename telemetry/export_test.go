@@ -263,7 +263,7 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 	get(0, name)
 	get(connect.CodeNotFound, s.reportName("ffffffffffff"))
 	s.badCredentials.Store(true)
-	get(connect.CodeUnauthenticated, s.reportName(s.demo.Reports[3]))
+	get(connect.CodeUnavailable, s.reportName(s.demo.Reports[3])) // Mode refused our credential: not the caller's fault
 	s.badCredentials.Store(false)
 	s.mode.AddFault(modetest.Fault{Method: http.MethodGet, Path: "/api/*/reports/*", Status: http.StatusTooManyRequests, RetryAfter: "0", Times: 3})
 	get(connect.CodeUnavailable, s.reportName(s.demo.Reports[4]))
@@ -283,7 +283,8 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 	if !strings.Contains(spans, `"Name":"`+reportRoute+`"`) || !strings.Contains(spans, "401") {
 		t.Fatalf("console exporter output lacks the calls:\n%.2000s", spans)
 	}
-	if !strings.Contains(logs, `"code":"unauthenticated"`) || !strings.Contains(logs, `"code":"unavailable"`) {
+	// Mode's 401 refuses this service's credential: Unavailable, never Unauthenticated.
+	if !strings.Contains(logs, `Mode refused this service's credential`) || !strings.Contains(logs, `"code":"unavailable"`) || strings.Contains(logs, `"code":"unauthenticated"`) {
 		t.Fatalf("logs lack the failed calls:\n%s", logs)
 	}
 	if !strings.Contains(metrics, `http_response_status_code="401"`) {

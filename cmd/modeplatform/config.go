@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modeplatform/modeplatform/internal/httpserver"
 	"github.com/modeplatform/modeplatform/service"
 
 	"github.com/modeplatform/modeplatform/modeclient/cache"
@@ -26,6 +27,9 @@ const (
 	defaultCacheBytes    = 256 << 20
 	defaultShutdownGrace = 25 * time.Second
 	defaultUnaryTimeout  = service.DefaultUnaryTimeout
+
+	defaultCreateTimeout         = service.DefaultCreateTimeout
+	defaultUpstreamHeaderTimeout = httpserver.UpstreamResponseHeaderTimeout
 
 	defaultUpstreamRPS         = 4 // Mode's own limit per credential
 	defaultUpstreamConcurrency = 8 // requests in flight per credential
@@ -53,6 +57,10 @@ type config struct {
 	cacheBytes    int64
 	shutdownGrace time.Duration
 	unaryTimeout  time.Duration // 0: no default deadline
+	// createTimeout bounds a create with a request_id, which runs detached from its caller.
+	createTimeout time.Duration
+	// upstreamHeaderTimeout bounds the wait for the headers of Mode's answer (not its body).
+	upstreamHeaderTimeout time.Duration
 
 	logLevel  slog.Level
 	logFormat string // "json" or "text"
@@ -102,6 +110,8 @@ var settings = []setting{
 	{"cache-bytes", "CACHE_BYTES"},
 	{"shutdown-grace", "SHUTDOWN_GRACE"},
 	{"unary-timeout", "UNARY_TIMEOUT"},
+	{"create-timeout", "CREATE_TIMEOUT"},
+	{"upstream-header-timeout", "MODE_RESPONSE_HEADER_TIMEOUT"},
 	{"log-level", "LOG_LEVEL"},
 	{"log-format", "LOG_FORMAT"},
 	{"policy", "POLICY_FILE"},
@@ -141,8 +151,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		cacheBytes:    defaultCacheBytes,
 		shutdownGrace: defaultShutdownGrace,
 		unaryTimeout:  defaultUnaryTimeout,
-		logLevel:      slog.LevelInfo,
-		logFormat:     "json",
+
+		createTimeout:         defaultCreateTimeout,
+		upstreamHeaderTimeout: defaultUpstreamHeaderTimeout,
+		logLevel:              slog.LevelInfo,
+		logFormat:             "json",
 
 		upstreamRPS:         defaultUpstreamRPS,
 		upstreamConcurrency: defaultUpstreamConcurrency,
@@ -169,6 +182,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Var(&cacheBytes, "cache-bytes", "most memory of the Mode response cache: a `size` in bytes or with a unit (\"256MiB\", \"1GiB\", \"500MB\")")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", c.shutdownGrace, "how long in-flight calls may take to finish after SIGTERM")
 	fs.DurationVar(&c.unaryTimeout, "unary-timeout", c.unaryTimeout, "deadline of a unary call whose caller set none (0: none); streams are exempt")
+	fs.DurationVar(&c.createTimeout, "create-timeout", c.createTimeout, "deadline of a create with a request_id (RunReport, CloneReportRun, …), which runs on even if its caller goes away")
+	fs.DurationVar(&c.upstreamHeaderTimeout, "upstream-header-timeout", c.upstreamHeaderTimeout, "how long Mode may take to start answering a request (status and headers); a body, such as a long result download, is not bounded by it")
 	fs.TextVar(&c.logLevel, "log-level", c.logLevel, "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", c.logFormat, "log format: json or text")
 	fs.StringVar(&c.policy, "policy", "", "caller policy `file` (YAML: callers, SHA-256 key hashes, workspaces, scopes); reloaded on SIGHUP and when it changes; without it the server trusts every caller and listens on loopback only")
@@ -286,6 +301,12 @@ func (c config) validate() error {
 	}
 	if c.unaryTimeout < 0 {
 		errs = append(errs, fmt.Errorf("UNARY_TIMEOUT (--unary-timeout) must not be negative, not %v", c.unaryTimeout))
+	}
+	if c.createTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("CREATE_TIMEOUT (--create-timeout) must be positive, not %v", c.createTimeout))
+	}
+	if c.upstreamHeaderTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("MODE_RESPONSE_HEADER_TIMEOUT (--upstream-header-timeout) must be positive, not %v", c.upstreamHeaderTimeout))
 	}
 	if c.logFormat != "json" && c.logFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT (--log-format) must be json or text, not %q", c.logFormat))

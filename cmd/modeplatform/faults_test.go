@@ -241,16 +241,17 @@ func TestFaults(t *testing.T) {
 			}
 			remove()
 			// A run whose connection drops after it was sent may have started: it is not
-			// retried, and a retry with the same request_id answers the same error instead of
+			// retried; not found among the report's newest runs, it is answered as of unknown
+			// outcome, and a retry with the same request_id answers the same instead of
 			// starting a second run.
 			remove = fs.emu.AddFault(modetest.Fault{Drop: true, Method: http.MethodPost})
 			posts := func() int { return fs.emu.CountRequests(http.MethodPost, "/api/") }
 			p0 := posts()
 			_, err := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
-			wantReason(t, err, connect.CodeUnavailable, service.ReasonUpstreamUnavailable)
+			wantReason(t, err, connect.CodeAborted, service.ReasonCreateOutcomeUnknown)
 			remove()
 			_, err2 := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
-			if connect.CodeOf(err2) != connect.CodeUnavailable {
+			if connect.CodeOf(err2) != connect.CodeAborted {
 				t.Errorf("retry of a maybe-started run: %v, want the first answer again", err2)
 			}
 			if n := posts() - p0; n != 1 {

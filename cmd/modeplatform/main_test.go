@@ -542,6 +542,7 @@ func TestParseConfig(t *testing.T) {
 			want := config{
 				baseURL: "https://app.mode.com", listen: "127.0.0.1:8080", adminListen: "127.0.0.1:9090", cacheEntries: 10_000, cacheBytes: 256 << 20,
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
+				createTimeout: 60 * time.Second, upstreamHeaderTimeout: 30 * time.Second,
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
 				callerRPS: 50, callerStreams: 32,
 			}
@@ -563,6 +564,7 @@ func TestParseConfig(t *testing.T) {
 			"MODE_RATE_LIMIT": "2.5", "MODE_RATE_BURST": "3", "MODE_CONCURRENCY": "4",
 			"MODE_BREAKER_FAILURES": "7", "MODE_BREAKER_OPEN": "1m",
 			"CALLER_RATE_LIMIT": "10", "CALLER_RATE_BURST": "20", "CALLER_STREAMS": "0",
+			"CREATE_TIMEOUT": "2m", "MODE_RESPONSE_HEADER_TIMEOUT": "45s",
 		}, func(t *testing.T, c config) {
 			want := config{
 				baseURL: "https://mode.example.com", token: "t", secret: "s", workspace: "acme", listen: ":9090", adminListen: ":9999",
@@ -573,6 +575,7 @@ func TestParseConfig(t *testing.T) {
 				tlsCert: "/tls/cert.pem", tlsKey: "/tls/key.pem", clientCA: "/tls/ca.pem",
 				upstreamRPS: 2.5, upstreamBurst: 3, upstreamConcurrency: 4, breakerFailures: 7, breakerOpen: time.Minute,
 				callerRPS: 10, callerBurst: 20, callerStreams: 0,
+				createTimeout: 2 * time.Minute, upstreamHeaderTimeout: 45 * time.Second,
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -585,13 +588,15 @@ func TestParseConfig(t *testing.T) {
 			"--mode-base-url", "http://127.0.0.1:1", "--mode-api-token", "ft", "--mode-api-secret", "fs",
 			"--mode-workspace", "flagws", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--cors-origins", "*", "--cache-entries", "7",
 			"--cache-bytes", "500MB", "--shutdown-grace", "1s", "--unary-timeout", "5s", "--log-level", "warn", "--log-format", "json",
+			"--create-timeout", "90s", "--upstream-header-timeout", "10s",
 		}, map[string]string{
 			"MODE_BASE_URL": "https://mode.example.com", "MODE_API_TOKEN": "t", "MODE_API_SECRET": "s",
 			"MODE_WORKSPACE": "acme", "LISTEN_ADDR": ":9090", "ADMIN_ADDR": ":9999", "CORS_ORIGINS": "https://a.example.com",
 			"CACHE_ENTRIES": "5", "CACHE_BYTES": "1GiB", "SHUTDOWN_GRACE": "3s", "UNARY_TIMEOUT": "0",
-			"LOG_LEVEL": "debug", "LOG_FORMAT": "text",
+			"LOG_LEVEL": "debug", "LOG_FORMAT": "text", "CREATE_TIMEOUT": "2m", "MODE_RESPONSE_HEADER_TIMEOUT": "45s",
 		}, func(t *testing.T, c config) {
 			want := config{
+				createTimeout: 90 * time.Second, upstreamHeaderTimeout: 10 * time.Second,
 				baseURL: "http://127.0.0.1:1", token: "ft", secret: "fs", workspace: "flagws", listen: "127.0.0.1:0", adminListen: "off",
 				corsOrigins: []string{"*"}, cacheEntries: 7, cacheBytes: 500e6, shutdownGrace: time.Second,
 				unaryTimeout: 5 * time.Second, logLevel: slog.LevelWarn, logFormat: "json",
@@ -651,6 +656,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"OriginWithPath", []string{"--cors-origins", "https://app.example.com/"}, nil, "CORS_ORIGINS"},
 		{"OriginWithoutScheme", []string{"--cors-origins", "app.example.com"}, nil, "CORS_ORIGINS"},
 		{"ExtraArgument", []string{"serve"}, nil, "unexpected arguments"},
+		{"ZeroCreateTimeout", []string{"--create-timeout", "0"}, nil, "CREATE_TIMEOUT"},
+		{"NegativeHeaderTimeout", nil, map[string]string{"MODE_RESPONSE_HEADER_TIMEOUT": "-1s"}, "MODE_RESPONSE_HEADER_TIMEOUT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseConfig(tc.args, envMap(tc.env), io.Discard)

@@ -65,6 +65,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 	}
 
 	transport := httpserver.UpstreamTransport()
+	transport.ResponseHeaderTimeout = cfg.upstreamHeaderTimeout
 	defer transport.CloseIdleConnections()
 	// One Mode client per credential, all on one cache (its keys carry the credential's
 	// fingerprint); each credential's requests pass its rate limit, concurrency limit and circuit
@@ -96,7 +97,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID})
+	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID, CreateTimeout: cfg.createTimeout})
 	if err != nil {
 		return err
 	}

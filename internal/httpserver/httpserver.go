@@ -4,7 +4,7 @@
 // header and idle limits, a cap on concurrent streams per connection, no
 // read or write timeout (they would cut long server streams; unary calls
 // get their deadline from service.UnaryDeadline), and the connection pool
-// toward Mode.
+// toward Mode with its response-header timeout.
 package httpserver
 
 import (
@@ -29,6 +29,11 @@ const (
 	// UpstreamIdleConns is how many idle connections to Mode are kept per
 	// host (net/http's default, 2, would reconnect under any concurrency).
 	UpstreamIdleConns = 32
+	// UpstreamResponseHeaderTimeout is the default bound on how long Mode
+	// may take, once a request is sent, to answer its status and headers
+	// (cmd/modeplatform: --upstream-header-timeout). It does not bound the
+	// body: a long result download whose headers came promptly is not cut.
+	UpstreamResponseHeaderTimeout = 30 * time.Second
 )
 
 // New returns the API server for handler: HTTP/1.1 and HTTP/2 on one port
@@ -63,9 +68,13 @@ func Protocols(tls bool) *http.Protocols {
 
 // UpstreamTransport returns a new transport toward Mode: net/http's
 // defaults (proxy from the environment, dial and TLS handshake timeouts)
-// with UpstreamIdleConns idle connections kept per host.
+// with UpstreamIdleConns idle connections kept per host and
+// UpstreamResponseHeaderTimeout to wait for an answer's headers (set the
+// field to change it). A Mode that accepts a request and never answers
+// thus fails it even when no caller deadline would.
 func UpstreamTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = UpstreamIdleConns
+	t.ResponseHeaderTimeout = UpstreamResponseHeaderTimeout
 	return t
 }

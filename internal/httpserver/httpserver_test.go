@@ -5,7 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/modeplatform/modeplatform/internal/httpserver"
 )
@@ -46,5 +49,58 @@ func TestUpstreamTransport(t *testing.T) {
 	}
 	if a.MaxIdleConnsPerHost != httpserver.UpstreamIdleConns || a.Proxy == nil {
 		t.Errorf("idle per host %d, proxy from environment %v", a.MaxIdleConnsPerHost, a.Proxy != nil)
+	}
+}
+
+// TestUpstreamResponseHeaderTimeout: a Mode that never sends its headers
+// fails the request once the response-header timeout passes, while a
+// download whose headers came promptly is not cut however long its body
+// takes (here: longer than the timeout, as the failed request proves).
+func TestUpstreamResponseHeaderTimeout(t *testing.T) {
+	if d := httpserver.UpstreamTransport().ResponseHeaderTimeout; d != httpserver.UpstreamResponseHeaderTimeout || d <= 0 {
+		t.Fatalf("ResponseHeaderTimeout = %v, want %v", d, httpserver.UpstreamResponseHeaderTimeout)
+	}
+	release := make(chan struct{})         // lets the hung handler go at the end
+	headersTimedOut := make(chan struct{}) // the hung request failed: the timeout has passed
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hung.Close)
+	slowBody := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "first half,")
+		w.(http.Flusher).Flush()
+		select {
+		case <-headersTimedOut:
+		case <-release:
+			return
+		}
+		_, _ = io.WriteString(w, "second half")
+	}))
+	t.Cleanup(slowBody.Close)
+	t.Cleanup(func() { close(release) })
+
+	tr := httpserver.UpstreamTransport()
+	tr.ResponseHeaderTimeout = 50 * time.Millisecond
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
+
+	resp, err := hc.Get(slowBody.URL)
+	if err != nil {
+		t.Fatalf("download with prompt headers: %v", err)
+	}
+	defer resp.Body.Close()
+
+	_, err = hc.Get(hung.URL)
+	if err == nil || !strings.Contains(err.Error(), "awaiting response headers") {
+		t.Fatalf("request to a Mode that never answers: %v, want a response-header timeout", err)
+	}
+	close(headersTimedOut)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || string(body) != "first half,second half" {
+		t.Fatalf("download outliving the header timeout: %q, %v", body, err)
 	}
 }

@@ -25,6 +25,10 @@ type Fault struct {
 	Drop       bool          // close the connection without an answer (http.Hijacker)
 	Malformed  bool          // 200 with a body that is not valid JSON
 	Truncate   bool          // 200, correct headers, body cut off mid-way then connection closed
+	// Process, with Status or Drop, first serves the request as the emulator would (a POST
+	// creates what it creates) and then answers Status, or drops the connection, instead of
+	// the emulator's answer: a Mode that did the work and failed to say so.
+	Process bool
 }
 
 // activeFault is a registered fault with its remaining uses and its own RNG.
@@ -103,6 +107,9 @@ const malformedBody = `{"_links": {"self": {"href": "/api"}}, "token": "01234567
 // applyFault answers r as f says (its latency has passed already). It returns false when the
 // request should proceed normally.
 func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+	if f.Process && !f.Hang && (f.Status != 0 || f.Drop) {
+		e.serve(&bufferWriter{header: http.Header{}}, r) // done, and the answer lost
+	}
 	switch {
 	case f.Hang:
 		select {

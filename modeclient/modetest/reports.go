@@ -81,7 +81,7 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 		Token: rep.token, ID: rep.id, Name: rep.name, Description: rep.description,
 		CreatedAt: formatTime(rep.createdAt), UpdatedAt: formatTime(rep.updatedAt),
 		PublishedAt: timePtr(rep.publishedAt), EditedAt: formatTime(rep.editedAt), Type: "QueryReport",
-		LastSavedAt: formatTime(rep.editedAt), Archived: rep.archived, SpaceToken: rep.spaceToken,
+		LastSavedAt: formatTime(rep.editedAt), Archived: rep.archived, SpaceToken: rep.spaceToken, ManualRunDisabled: rep.manualRunDisabled,
 		AccountID: a.id, AccountUsername: ws, Layout: "grid", ExpectedRuntime: 1.25,
 		LastSuccessfullyRunAt: timePtr(rep.lastSuccessAt), LastRunAt: timePtr(rep.lastRunAt),
 		LastSuccessfulRunToken: lastTok, QueryCount: len(rep.queries), MaxQueryCount: 160,

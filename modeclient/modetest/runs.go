@@ -253,6 +253,10 @@ func (e *Emulator) createRun(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Report")
 		return
 	}
+	if refuseManualRun(w, rep) {
+		e.mu.Unlock()
+		return
+	}
 	body := e.runJSON(e.startRun(rep, b.Parameters))
 	e.mu.Unlock()
 	writeJSON(w, http.StatusAccepted, body)
@@ -266,7 +270,7 @@ func (e *Emulator) cloneRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, run, ok := e.lookupRun(w, r)
-	if !ok {
+	if !ok || refuseManualRun(w, rep) {
 		e.mu.Unlock()
 		return
 	}

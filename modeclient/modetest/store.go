@@ -154,6 +154,7 @@ type report struct {
 	spaceToken        string
 	creator           string
 	archived          bool
+	manualRunDisabled bool // runs and clones answer 400 (manualrun.go)
 	createdAt         time.Time
 	updatedAt         time.Time
 	editedAt          time.Time
