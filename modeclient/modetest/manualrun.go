@@ -12,12 +12,13 @@ const manualRunsDisabledMessage = "Manual runs are disabled for this report."
 func (e *Emulator) SetManualRunDisabled(reportToken string, disabled bool) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rep := e.st.reportByTok[reportToken]
-	if rep == nil {
-		return false
+	for _, st := range e.workspaces {
+		if rep := st.reportByTok[reportToken]; rep != nil {
+			rep.manualRunDisabled = disabled
+			return true
+		}
 	}
-	rep.manualRunDisabled = disabled
-	return true
+	return false
 }
 
 // refuseManualRun answers 400 and returns true when rep's manual runs are disabled. Call with
