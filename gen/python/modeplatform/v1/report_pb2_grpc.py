@@ -233,7 +233,9 @@ class ReportServiceServicer(object):
     def ExportQueryResults(self, request, context):
         """ExportQueryResults streams the result of a succeeded query run as a file in the requested
         format, in chunks of bytes to be concatenated in order. The query run must have succeeded
-        (FailedPrecondition otherwise).
+        (FailedPrecondition otherwise). A stream that breaks (Mode's answer cut short, the server
+        shutting down, a stream open too long) ends with Unavailable, RetryInfo and the byte offset to
+        resume from; a caller resumes with offset set to the number of bytes it already has.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

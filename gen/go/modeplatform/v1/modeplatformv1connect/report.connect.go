@@ -140,7 +140,9 @@ type ReportServiceClient interface {
 	StreamQueryResults(context.Context, *connect.Request[v1.StreamQueryResultsRequest]) (*connect.ServerStreamForClient[v1.StreamQueryResultsResponse], error)
 	// ExportQueryResults streams the result of a succeeded query run as a file in the requested
 	// format, in chunks of bytes to be concatenated in order. The query run must have succeeded
-	// (FailedPrecondition otherwise).
+	// (FailedPrecondition otherwise). A stream that breaks (Mode's answer cut short, the server
+	// shutting down, a stream open too long) ends with Unavailable, RetryInfo and the byte offset to
+	// resume from; a caller resumes with offset set to the number of bytes it already has.
 	ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest]) (*connect.ServerStreamForClient[v1.ExportQueryResultsResponse], error)
 	// ListQueries lists the queries of a report.
 	ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error)
@@ -471,7 +473,9 @@ type ReportServiceHandler interface {
 	StreamQueryResults(context.Context, *connect.Request[v1.StreamQueryResultsRequest], *connect.ServerStream[v1.StreamQueryResultsResponse]) error
 	// ExportQueryResults streams the result of a succeeded query run as a file in the requested
 	// format, in chunks of bytes to be concatenated in order. The query run must have succeeded
-	// (FailedPrecondition otherwise).
+	// (FailedPrecondition otherwise). A stream that breaks (Mode's answer cut short, the server
+	// shutting down, a stream open too long) ends with Unavailable, RetryInfo and the byte offset to
+	// resume from; a caller resumes with offset set to the number of bytes it already has.
 	ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest], *connect.ServerStream[v1.ExportQueryResultsResponse]) error
 	// ListQueries lists the queries of a report.
 	ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error)
