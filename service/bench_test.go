@@ -124,7 +124,7 @@ func BenchmarkRowBatchEncode(b *testing.B) {
 			batcher.reset()
 		}
 		for i, row := range rows {
-			if batcher.add(int64(i), row) {
+			if batcher.commit(int64(i), batcher.stage(row)) {
 				flush()
 			}
 		}
