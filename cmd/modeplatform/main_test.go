@@ -543,7 +543,7 @@ func TestParseConfig(t *testing.T) {
 				baseURL: "https://app.mode.com", listen: "127.0.0.1:8080", adminListen: "127.0.0.1:9090", cacheEntries: 10_000, cacheBytes: 256 << 20,
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32,
+				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -572,7 +572,7 @@ func TestParseConfig(t *testing.T) {
 				policy: "/etc/modeplatform/policy.yaml", credentials: "/etc/modeplatform/mode.yaml",
 				tlsCert: "/tls/cert.pem", tlsKey: "/tls/key.pem", clientCA: "/tls/ca.pem",
 				upstreamRPS: 2.5, upstreamBurst: 3, upstreamConcurrency: 4, breakerFailures: 7, breakerOpen: time.Minute,
-				callerRPS: 10, callerBurst: 20, callerStreams: 0,
+				callerRPS: 10, callerBurst: 20, callerStreams: 0, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -596,7 +596,7 @@ func TestParseConfig(t *testing.T) {
 				corsOrigins: []string{"*"}, cacheEntries: 7, cacheBytes: 500e6, shutdownGrace: time.Second,
 				unaryTimeout: 5 * time.Second, logLevel: slog.LevelWarn, logFormat: "json",
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32,
+				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
