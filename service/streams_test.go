@@ -267,15 +267,16 @@ func TestStreamLimitsAboveMessageBoundRefused(t *testing.T) {
 	}
 }
 
-// stSlowReader is a ReportService client over h2c whose flow-control
-// windows are the smallest HTTP/2 allows (64 KiB): a server stream it does
-// not read soon waits in Send.
+// stSlowReader is a ReportService client over h2c whose per-stream
+// flow-control window is the smallest HTTP/2 allows (64 KiB): a server
+// stream it does not read soon waits in Send. (The connection's window is
+// large, so that one unread stream does not stop the others.)
 func stSlowReader(t testing.TB, e *env) modeplatformv1connect.ReportServiceClient {
 	t.Helper()
 	tr := &http.Transport{
 		Protocols:   new(http.Protocols),
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		HTTP2:       &http.HTTP2Config{MaxReceiveBufferPerConnection: 64 << 10, MaxReceiveBufferPerStream: 64 << 10},
+		HTTP2:       &http.HTTP2Config{MaxReceiveBufferPerConnection: 16 << 20, MaxReceiveBufferPerStream: 64 << 10},
 	}
 	tr.Protocols.SetUnencryptedHTTP2(true)
 	t.Cleanup(tr.CloseIdleConnections)

@@ -116,7 +116,7 @@ func TestShutdownEndsStreamsWithResumeOffsets(t *testing.T) {
 
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
-	tr := &http.Transport{Protocols: p, HTTP2: &http.HTTP2Config{MaxReceiveBufferPerConnection: 64 << 10, MaxReceiveBufferPerStream: 64 << 10}}
+	tr := &http.Transport{Protocols: p, HTTP2: &http.HTTP2Config{MaxReceiveBufferPerConnection: 16 << 20, MaxReceiveBufferPerStream: 64 << 10}}
 	defer tr.CloseIdleConnections()
 	rs := modeplatformv1connect.NewReportServiceClient(&http.Client{Transport: tr}, ts.base, connect.WithGRPC())
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
@@ -176,5 +176,46 @@ func TestShutdownEndsStreamsWithResumeOffsets(t *testing.T) {
 	}
 	if err := ts.stop(t); err != nil {
 		t.Fatalf("run = %v, want nil", err)
+	}
+}
+
+// TestSlowExportsDoNotStallOtherCalls: more exports than the credential's request slots
+// (--upstream-concurrency 8), each read slowly by its caller, and an uncached GetReport on the
+// same credential still goes through.
+func TestSlowExportsDoNotStallOtherCalls(t *testing.T) {
+	t.Parallel()
+	mode := modetest.NewServer(t, modetest.WithRateLimit(0, 0), modetest.WithRunDuration(10*time.Millisecond))
+	name := bigResult(t, mode, 2000)
+	// The idle timeout is long: the exports are not to end on their own meanwhile.
+	ts := startServer(t, []string{"--upstream-concurrency", "8", "--upstream-rps", "-1", "--stream-idle-timeout", "10m"}, map[string]string{
+		"MODE_BASE_URL": mode.URL, "MODE_API_TOKEN": mode.Token, "MODE_API_SECRET": mode.Secret,
+	}, hooks{})
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: p, HTTP2: &http.HTTP2Config{MaxReceiveBufferPerConnection: 16 << 20, MaxReceiveBufferPerStream: 64 << 10}}
+	defer tr.CloseIdleConnections()
+	rs := modeplatformv1connect.NewReportServiceClient(&http.Client{Transport: tr}, ts.base, connect.WithGRPC())
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+
+	const exports = 10
+	for i := range exports {
+		ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ex.Close()
+		if !ex.Receive() { // its Mode response is open: the export is under way
+			t.Fatalf("export %d: no first chunk: %v", i+1, ex.Err())
+		}
+	}
+	before := len(mode.Requests())
+	req := connect.NewRequest(&v1.GetReportRequest{Name: strings.TrimSuffix(name[:strings.Index(name, "/runs/")], "/")})
+	req.Header().Set("Cache-Control", "no-cache")
+	if _, err := rs.GetReport(ctx, req); err != nil {
+		t.Fatalf("GetReport behind %d slow exports: %v", exports, err)
+	}
+	if len(mode.Requests()) == before {
+		t.Fatal("GetReport did not reach Mode")
 	}
 }
