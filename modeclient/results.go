@@ -2,6 +2,7 @@ package modeclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -34,17 +35,23 @@ func (c *Client) QueryResultsJSON(ctx context.Context, workspace, report, run, q
 	return c.stream(ctx, resultPath(workspace, report, run, queryRun, "content.json"), mediaJSON)
 }
 
-// QueryResultRows opens a query run's JSON result as a row reader: the
-// columns are known when it returns, rows are decoded one at a time.
-// The caller must Close it.
+// QueryResultRows opens a query run's JSON result as a row reader with the
+// default RowLimits: the columns are known when it returns, rows are
+// decoded one at a time. The caller must Close it.
 func (c *Client) QueryResultRows(ctx context.Context, workspace, report, run, queryRun string) (*RowReader, error) {
+	return c.QueryResultRowsWithLimits(ctx, workspace, report, run, queryRun, RowLimits{})
+}
+
+// QueryResultRowsWithLimits is QueryResultRows with the given limits on one
+// row and one value (zero fields take the defaults).
+func (c *Client) QueryResultRowsWithLimits(ctx context.Context, workspace, report, run, queryRun string, lim RowLimits) (*RowReader, error) {
 	p := resultPath(workspace, report, run, queryRun, "content.json")
 	_, route, _ := p.build()
 	body, err := c.stream(ctx, p, mediaJSON)
 	if err != nil {
 		return nil, err
 	}
-	rr, err := NewRowReader(body, route)
+	rr, err := NewRowReaderWithLimits(body, route, lim)
 	if err != nil {
 		body.Close()
 		return nil, err
@@ -73,12 +80,69 @@ type RowReader struct {
 	err     error
 }
 
+// Default RowLimits.
+const (
+	DefaultMaxRowBytes   = 3 << 20
+	DefaultMaxValueBytes = 1 << 20
+)
+
+// RowLimits bound what a RowReader holds in memory for one row: a row or a
+// value above them is never buffered whole; reading stops with a
+// *RowTooLargeError instead.
+type RowLimits struct {
+	// MaxRowBytes bounds the JSON text of one row object (keys, values,
+	// punctuation and whitespace); default DefaultMaxRowBytes (3 MiB);
+	// negative: no bound.
+	MaxRowBytes int
+	// MaxValueBytes bounds one value: a string's decoded bytes, a number's
+	// digits, a nested object's or array's JSON text (and a key's bytes);
+	// default DefaultMaxValueBytes (1 MiB); negative: no bound.
+	MaxValueBytes int
+}
+
+// RowTooLargeError is a result row, or a value in it, larger than the
+// RowReader's limits. The reader stops at it: the rows after it cannot be
+// read from this reader.
+type RowTooLargeError struct {
+	Route string
+	// Row is the row's number, from 1 for the first row of the result.
+	Row int64
+	// Value is true when one value passed RowLimits.MaxValueBytes, false
+	// when the row passed RowLimits.MaxRowBytes.
+	Value bool
+	// Column is the value's column (its key), when Value and it is known.
+	Column string
+	// Limit is the limit passed, in bytes.
+	Limit int
+}
+
+// Error implements error. It never quotes the value.
+func (e *RowTooLargeError) Error() string {
+	if e.Value {
+		col := ""
+		if e.Column != "" {
+			col = fmt.Sprintf(" in column %q", e.Column)
+		}
+		return fmt.Sprintf("modeclient: GET %s: row %d has a value%s larger than %d bytes", e.Route, e.Row, col, e.Limit)
+	}
+	return fmt.Sprintf("modeclient: GET %s: row %d is larger than %d bytes", e.Route, e.Row, e.Limit)
+}
+
 // NewRowReader starts reading a JSON array of row objects from body (e.g.
-// QueryResultsJSON's reader); route names the source in errors. It reads up
-// to the end of the first row. Close closes body.
+// QueryResultsJSON's reader) with the default RowLimits; route names the
+// source in errors. It reads up to the end of the first row. Close closes
+// body.
 func NewRowReader(body io.ReadCloser, route string) (*RowReader, error) {
+	return NewRowReaderWithLimits(body, route, RowLimits{})
+}
+
+// NewRowReaderWithLimits is NewRowReader with the given limits (zero fields
+// take the defaults).
+func NewRowReaderWithLimits(body io.ReadCloser, route string, lim RowLimits) (*RowReader, error) {
 	r := &RowReader{body: body, dec: newRowDecoder(body), route: route}
 	d := r.dec
+	d.maxRow = limitOrDefault(lim.MaxRowBytes, DefaultMaxRowBytes)
+	d.maxValue = limitOrDefault(lim.MaxValueBytes, DefaultMaxValueBytes)
 	c, err := d.peek()
 	if err == io.EOF {
 		r.err = io.EOF // an empty body: no rows
@@ -214,6 +278,24 @@ func (r *RowReader) All() iter.Seq2[Row, error] {
 // Close releases the response body.
 func (r *RowReader) Close() error { return r.body.Close() }
 
-// wrap turns a decoder error into a *TransportError (connection) or a
-// *DecodeError (content), never quoting the body.
-func (r *RowReader) wrap(err error) error { return decodeRowError(r.route, err) }
+// wrap turns a decoder error into a *TransportError (connection), a
+// *RowTooLargeError or a *DecodeError (content), never quoting the body.
+func (r *RowReader) wrap(err error) error {
+	var le *rowLimitError
+	if errors.As(err, &le) {
+		return &RowTooLargeError{Route: r.route, Row: int64(r.n) + 1, Value: le.value, Column: le.key, Limit: le.limit}
+	}
+	return decodeRowError(r.route, err)
+}
+
+// limitOrDefault is a RowLimits field as the decoder takes it: 0 for no
+// bound.
+func limitOrDefault(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}

@@ -26,6 +26,12 @@ type rowDecoder struct {
 	off  int64 // stream offset of buf[0]
 	rerr error // the error that ended reading (io.EOF at the end)
 
+	// maxRow bounds the JSON text of one row object and maxValue the
+	// decoded size of one key or value (strings, numbers, nested values):
+	// no row or value is ever buffered whole beyond them. 0: no bound.
+	maxRow, maxValue int
+	rowStart         int64 // stream offset of the current row's '{'
+
 	text    []byte     // the current row's string and number text
 	spans   []rowValue // the current row's values
 	keyText []byte     // the current row's keys
@@ -44,6 +50,54 @@ const rowReadSize = 32 << 10
 
 func newRowDecoder(r io.Reader) *rowDecoder {
 	return &rowDecoder{r: r, buf: make([]byte, rowReadSize)}
+}
+
+// errTooLong is returned by the append functions when the text passes its
+// limit; the caller knows which limit that was.
+var errTooLong = errors.New("value too long")
+
+// rowLimitError is a row or value above the decoder's limits.
+type rowLimitError struct {
+	value bool   // a value (or key) passed maxValue; else the row passed maxRow
+	key   string // the key of that value, when known
+	limit int
+}
+
+func (e *rowLimitError) Error() string {
+	if e.value {
+		return fmt.Sprintf("a value is larger than %d bytes", e.limit)
+	}
+	return fmt.Sprintf("a row is larger than %d bytes", e.limit)
+}
+
+// budget is how many more bytes the next key or value may add to its
+// buffer, and whether that bound is the value limit (else the row's rest);
+// -1: no bound.
+func (d *rowDecoder) budget() (n int, value bool) {
+	n, value = -1, false
+	if d.maxRow > 0 {
+		n = d.maxRow - int(d.offset()-d.rowStart)
+	}
+	if d.maxValue > 0 && (n < 0 || d.maxValue <= n) {
+		n, value = d.maxValue, true
+	}
+	return n, value
+}
+
+// limitError is the error for a key or value whose text passed budget.
+func (d *rowDecoder) limitError(value bool, key []byte) error {
+	if value {
+		return &rowLimitError{value: true, key: string(key), limit: d.maxValue}
+	}
+	return &rowLimitError{limit: d.maxRow}
+}
+
+// checkRow fails once the current row's text passes maxRow.
+func (d *rowDecoder) checkRow() error {
+	if d.maxRow > 0 && d.offset()-d.rowStart > int64(d.maxRow) {
+		return &rowLimitError{limit: d.maxRow}
+	}
+	return nil
 }
 
 // rowSyntaxError is a syntax error at a stream offset; the message never quotes
@@ -141,10 +195,16 @@ func (d *rowDecoder) expect(c byte, what string) error {
 
 // appendString consumes a JSON string (the opening quote is next) and
 // appends its value to dst, replacing invalid UTF-8 and lone surrogates
-// with U+FFFD as encoding/json does.
-func (d *rowDecoder) appendString(dst []byte) ([]byte, error) {
+// with U+FFFD as encoding/json does. When lim >= 0 and the value passes
+// lim bytes it stops with errTooLong, having kept at most about a buffer
+// more.
+func (d *rowDecoder) appendString(dst []byte, lim int) ([]byte, error) {
 	d.pos++ // '"'
+	start := len(dst)
 	for {
+		if lim >= 0 && len(dst)-start > lim {
+			return dst, errTooLong
+		}
 		// Copy the plain run.
 		i := d.pos
 		for i < d.end {
@@ -165,6 +225,9 @@ func (d *rowDecoder) appendString(dst []byte) ([]byte, error) {
 		switch c := d.buf[d.pos]; {
 		case c == '"':
 			d.pos++
+			if lim >= 0 && len(dst)-start > lim {
+				return dst, errTooLong
+			}
 			return dst, nil
 		case c < 0x20:
 			return dst, d.syntax("control character in string")
@@ -276,8 +339,9 @@ func numberByte(c byte) bool {
 	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
 }
 
-// appendNumber consumes a JSON number and appends its text to dst.
-func (d *rowDecoder) appendNumber(dst []byte) ([]byte, error) {
+// appendNumber consumes a JSON number and appends its text to dst; past
+// lim bytes (when lim >= 0) it stops with errTooLong.
+func (d *rowDecoder) appendNumber(dst []byte, lim int) ([]byte, error) {
 	start := len(dst)
 	for {
 		i := d.pos
@@ -286,6 +350,9 @@ func (d *rowDecoder) appendNumber(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, d.buf[d.pos:i]...)
 		d.pos = i
+		if lim >= 0 && len(dst)-start > lim {
+			return dst, errTooLong
+		}
 		if i < d.end || !d.fill() {
 			break
 		}
@@ -355,11 +422,15 @@ func (d *rowDecoder) literal(word string) error {
 }
 
 // nested consumes an object or array whole and decodes it with
-// encoding/json (numbers as json.Number).
-func (d *rowDecoder) nested() (any, error) {
+// encoding/json (numbers as json.Number); past lim bytes of JSON text (when
+// lim >= 0) it stops with errTooLong.
+func (d *rowDecoder) nested(lim int) (any, error) {
 	depth, inString, escaped := 0, false, false
 	n := 0 // bytes of the value scanned so far, from d.pos (fill keeps them)
 	for {
+		if lim >= 0 && n > lim {
+			return nil, errTooLong
+		}
 		if d.pos+n == d.end {
 			if !d.fill() {
 				return nil, d.eofError()
@@ -410,12 +481,13 @@ func (d *rowDecoder) value() error {
 		return err
 	}
 	v := rowValue{kind: c, start: len(d.text)}
+	lim, isValue := d.budget()
 	switch {
 	case c == '"':
-		d.text, err = d.appendString(d.text)
+		d.text, err = d.appendString(d.text, lim)
 	case c == '-' || '0' <= c && c <= '9':
 		v.kind = '0'
-		d.text, err = d.appendNumber(d.text)
+		d.text, err = d.appendNumber(d.text, lim)
 	case c == 't':
 		err = d.literal("true")
 	case c == 'f':
@@ -424,9 +496,16 @@ func (d *rowDecoder) value() error {
 		err = d.literal("null")
 	case c == '{' || c == '[':
 		v.kind = '{'
-		v.nested, err = d.nested()
+		v.nested, err = d.nested(lim)
 	default:
 		err = d.syntax("unexpected character looking for a value")
+	}
+	if err == errTooLong {
+		var key []byte
+		if len(d.keys) > 0 {
+			key = d.key(len(d.keys) - 1)
+		}
+		return d.limitError(isValue, key)
 	}
 	v.end = len(d.text)
 	d.spans = append(d.spans, v)
@@ -436,6 +515,7 @@ func (d *rowDecoder) value() error {
 // readRow reads one row object (its '{' is next): the values into d.spans
 // and d.text, the keys into d.keys and d.keyText.
 func (d *rowDecoder) readRow() error {
+	d.rowStart = d.offset()
 	d.pos++ // '{'
 	d.text, d.spans = d.text[:0], d.spans[:0]
 	d.keyText, d.keys = d.keyText[:0], d.keys[:0]
@@ -451,8 +531,15 @@ func (d *rowDecoder) readRow() error {
 		if c != '"' {
 			return d.syntax("row key is not a string")
 		}
+		if err := d.checkRow(); err != nil {
+			return err
+		}
 		start := len(d.keyText)
-		if d.keyText, err = d.appendString(d.keyText); err != nil {
+		lim, isValue := d.budget()
+		if d.keyText, err = d.appendString(d.keyText, lim); err != nil {
+			if err == errTooLong {
+				return d.limitError(isValue, nil)
+			}
 			return err
 		}
 		d.keys = append(d.keys, [2]int{start, len(d.keyText)})
@@ -473,7 +560,7 @@ func (d *rowDecoder) readRow() error {
 			}
 		case '}':
 			d.pos++
-			return nil
+			return d.checkRow()
 		default:
 			return d.syntax("missing comma or closing brace in a row")
 		}

@@ -124,7 +124,7 @@ func BenchmarkRowBatchEncode(b *testing.B) {
 			batcher.reset()
 		}
 		for i, row := range rows {
-			if batcher.add(int64(i), row) {
+			if batcher.commit(int64(i), batcher.stage(row)) {
 				flush()
 			}
 		}
@@ -152,7 +152,7 @@ func BenchmarkResultPipeline(b *testing.B) {
 				}
 				count := 0
 				rs := &resultStream{
-					rr: rr, name: "bench",
+					rr: rr, name: "bench", maxRow: modeclient.DefaultMaxRowBytes,
 					send: func(m *modeplatformv1.StreamQueryResultsResponse) error {
 						count += len(m.GetRows())
 						var err error

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
@@ -47,29 +48,39 @@ func (s *ReportServer) StreamQueryResults(ctx context.Context, req *connect.Requ
 	if n := m.GetMaxRowsPerBatch(); n < 0 || n > maxRowsPerBatch {
 		return invalidArgument("max_rows_per_batch", "must be between 0 and "+strconv.Itoa(maxRowsPerBatch))
 	}
+	sc, ctx := s.core.startStream(ctx)
+	defer sc.end()
 	cl, err := s.core.client(ctx, ids[0])
 	if err != nil {
 		return err
 	}
 	if err := requireQueryResults(ctx, cl, ids, name); err != nil {
-		return err
+		return sc.fail(err, m.GetOffset())
 	}
-	rr, err := cl.QueryResultRows(ctx, ids[0], ids[1], ids[2], ids[3])
+	opts := s.core.opts
+	rr, err := cl.QueryResultRowsWithLimits(ctx, ids[0], ids[1], ids[2], ids[3], modeclient.RowLimits{
+		MaxRowBytes: opts.MaxResultRowBytes, MaxValueBytes: opts.MaxResultValueBytes,
+	})
 	if err != nil {
-		return upstreamError(err, name)
+		return sc.fail(resultReadError(err, name, m.GetOffset()), m.GetOffset())
 	}
 	defer rr.Close()
 
-	opts := s.core.opts
 	limit := opts.StreamBatchRows
 	if n := int(m.GetMaxRowsPerBatch()); n > 0 && n < limit {
 		limit = n
 	}
 	rs := &resultStream{
-		rr: rr, name: name, send: stream.Send, offset: m.GetOffset(),
+		rr: rr, name: name, offset: m.GetOffset(), sent: m.GetOffset(), maxRow: opts.MaxResultRowBytes,
 		b: newRowBatcher(limit, opts.StreamBatchBytes, len(rr.Columns())),
 	}
-	return rs.run(opts.StreamBatchRows, opts.StreamBatchBytes)
+	rs.send = func(msg *modeplatformv1.StreamQueryResultsResponse) error {
+		return sc.send(func() error { return stream.Send(msg) })
+	}
+	if err := rs.run(opts.StreamBatchRows, opts.StreamBatchBytes); err != nil {
+		return sc.fail(err, rs.sent)
+	}
+	return nil
 }
 
 // resultStream is one StreamQueryResults call in progress.
@@ -79,7 +90,55 @@ type resultStream struct {
 	send   func(*modeplatformv1.StreamQueryResultsResponse) error
 	offset int64 // rows to skip
 	next   int64 // position of the next row read
+	sent   int64 // position after the last row sent: where to resume
+	maxRow int   // the largest encoded row
 	b      *rowBatcher
+}
+
+// resultReadError maps an error reading a result's rows: a row too large
+// is FailedPrecondition naming it; a result cut short is Unavailable with
+// the offset to resume from; anything else as upstreamError does.
+func resultReadError(err error, name string, resume int64) error {
+	var big *modeclient.RowTooLargeError
+	if errors.As(err, &big) {
+		what := "is larger than"
+		if big.Value {
+			what = "has a value larger than"
+		}
+		return rowTooLarge(name, big.Row-1, what, big.Limit)
+	}
+	return truncatedError(err, name, resume)
+}
+
+// rowTooLarge is the error for the row at offset pos of name.
+func rowTooLarge(name string, pos int64, what string, limit int) error {
+	e := connect.NewError(connect.CodeFailedPrecondition, errorf(
+		"row at offset %d of %s %s the stream's limit of %d bytes: read the result with ExportQueryResults instead",
+		pos, name, what, limit))
+	addErrorInfo(e, ReasonResultRowTooLarge, map[string]string{
+		"query_run": name, "row_offset": strconv.FormatInt(pos, 10), "limit_bytes": strconv.Itoa(limit),
+	})
+	return e
+}
+
+// truncatedError maps an error met while reading a result body: a body cut
+// short (or a connection lost mid-way) is Unavailable with reason
+// UPSTREAM_TRUNCATED, RetryInfo and the offset to resume from; other
+// errors as upstreamError does, with the resume offset added.
+func truncatedError(err error, name string, resume int64) error {
+	var tr *modeclient.TransportError
+	var dec *modeclient.DecodeError
+	cut := errors.Is(err, io.ErrUnexpectedEOF) && (errors.As(err, &tr) || errors.As(err, &dec) || err == io.ErrUnexpectedEOF)
+	if !cut && errors.As(err, &tr) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		cut = true // the connection failed mid-way
+	}
+	if !cut {
+		return withResumeOffset(upstreamError(err, name), resume)
+	}
+	e := connect.NewError(connect.CodeUnavailable, errorf("Mode's answer for %s was cut off: resume%s", name, resumeHint(resume)))
+	addErrorInfo(e, ReasonUpstreamTruncated, resumeMeta(resume))
+	addRetryInfo(e, defaultRetryDelay)
+	return e
 }
 
 // run reads the type sample, sends the columns, then every row from the
@@ -91,6 +150,7 @@ func (rs *resultStream) run(sampleRows, sampleBytes int) error {
 	typer := newColumnTyper(len(cols))
 	var kept []modeclient.Row
 	eof := false
+	var sampleErr error // ends the stream after the rows read before it
 	for size := 0; rs.next < int64(sampleRows) && size < sampleBytes; {
 		row, err := rs.rr.Next()
 		if err == io.EOF {
@@ -98,7 +158,8 @@ func (rs *resultStream) run(sampleRows, sampleBytes int) error {
 			break
 		}
 		if err != nil {
-			return upstreamError(err, rs.name)
+			sampleErr, eof = err, true
+			break
 		}
 		typer.observe(row)
 		if rs.next >= rs.offset {
@@ -124,6 +185,12 @@ func (rs *resultStream) run(sampleRows, sampleBytes int) error {
 		}
 		pos++
 	}
+	if sampleErr != nil {
+		if err := rs.flush(); err != nil {
+			return err
+		}
+		return resultReadError(sampleErr, rs.name, rs.sent)
+	}
 	if !eof {
 		for {
 			row, err := rs.rr.Next()
@@ -136,7 +203,7 @@ func (rs *resultStream) run(sampleRows, sampleBytes int) error {
 				if ferr := rs.flush(); ferr != nil {
 					return ferr
 				}
-				return upstreamError(err, rs.name)
+				return resultReadError(err, rs.name, rs.sent)
 			}
 			p := rs.next
 			rs.next++
@@ -151,10 +218,24 @@ func (rs *resultStream) run(sampleRows, sampleBytes int) error {
 	return rs.flush()
 }
 
-// add appends the row at position pos to the batch, sending the batch when
-// it is full.
+// add appends the row at position pos to the batch, sending the batch
+// first when the row would take it past its byte bound, and after when it
+// is full. A row whose encoding is larger than maxRow ends the stream
+// (after the rows before it).
 func (rs *resultStream) add(pos int64, row modeclient.Row) error {
-	if rs.b.add(pos, row) {
+	size := rs.b.stage(row)
+	if size > rs.maxRow {
+		if err := rs.flush(); err != nil {
+			return err
+		}
+		return rowTooLarge(rs.name, pos, "is larger than", rs.maxRow)
+	}
+	if rs.b.n > 0 && rs.b.bytes+size > rs.b.maxBytes {
+		if err := rs.flush(); err != nil {
+			return err
+		}
+	}
+	if rs.b.commit(pos, size) {
 		return rs.flush()
 	}
 	return nil
@@ -167,6 +248,9 @@ func (rs *resultStream) flush() error {
 		return nil
 	}
 	err := rs.send(msg)
+	if err == nil {
+		rs.sent = msg.Offset + int64(len(msg.Rows))
+	}
 	rs.b.reset()
 	return err
 }
@@ -188,12 +272,9 @@ func newRowBatcher(maxRows, maxBytes, width int) *rowBatcher {
 	return &rowBatcher{maxRows: max(maxRows, 1), maxBytes: max(maxBytes, 1), width: width}
 }
 
-// add puts row (at position pos of the result) into the batch and reports
-// whether the batch is full.
-func (b *rowBatcher) add(pos int64, row modeclient.Row) bool {
-	if b.n == 0 {
-		b.msg.Offset = pos
-	}
+// stage translates row into the batch's next row, not yet part of the
+// batch (commit adds it), and returns its exact encoded size in a message.
+func (b *rowBatcher) stage(row modeclient.Row) int {
 	if b.n == len(b.rows) {
 		r := &modeplatformv1.Row{Values: make([]*structpb.Value, b.width)}
 		sl := make([]*valueSlot, b.width)
@@ -204,13 +285,22 @@ func (b *rowBatcher) add(pos int64, row modeclient.Row) bool {
 		b.rows = append(b.rows, r)
 		b.slots = append(b.slots, sl)
 	}
-	size := 3
+	size := 0
 	for i, sl := range b.slots[b.n] {
 		var v any
 		if i < len(row) {
 			v = row[i]
 		}
 		size += sl.set(v)
+	}
+	return 1 + protowire.SizeBytes(size) // Row in the rows field
+}
+
+// commit adds the staged row (at position pos of the result) of the given
+// size to the batch and reports whether the batch is full.
+func (b *rowBatcher) commit(pos int64, size int) bool {
+	if b.n == 0 {
+		b.msg.Offset = pos
 	}
 	b.n++
 	b.bytes += size
@@ -227,12 +317,17 @@ func (b *rowBatcher) message() *modeplatformv1.StreamQueryResultsResponse {
 	return &b.msg
 }
 
-// reset empties the batch, dropping its references to row data.
+// reset empties the batch, dropping its references to row data. A row
+// staged and not committed stays staged (it moves to the front).
 func (b *rowBatcher) reset() {
 	for _, sl := range b.slots[:b.n] {
 		for _, v := range sl {
 			v.str.StringValue = ""
 		}
+	}
+	if b.n > 0 && b.n < len(b.rows) {
+		b.rows[0], b.rows[b.n] = b.rows[b.n], b.rows[0]
+		b.slots[0], b.slots[b.n] = b.slots[b.n], b.slots[0]
 	}
 	b.n, b.bytes = 0, 0
 	b.msg.Rows = nil
@@ -253,12 +348,12 @@ type valueSlot struct {
 // booleans as bool_value, null as null_value, anything else as
 // string_value (objects and arrays as their JSON text). A number a double
 // cannot hold keeps its exact text as a string. It returns the value's
-// approximate encoded size.
+// exact encoded size as an element of Row.values (tag, length, Value).
 func (sl *valueSlot) set(v any) int {
 	switch x := v.(type) {
 	case nil:
 		sl.v.Kind = &sl.null
-		return 4
+		return 4 // 1+1+(1+1)
 	case bool:
 		sl.bol.BoolValue = x
 		sl.v.Kind = &sl.bol
@@ -267,7 +362,7 @@ func (sl *valueSlot) set(v any) int {
 		if f, err := strconv.ParseFloat(string(x), 64); err == nil {
 			sl.num.NumberValue = f
 			sl.v.Kind = &sl.num
-			return 11
+			return 11 // 1+1+(1+8)
 		}
 		return sl.setString(string(x))
 	case string:
@@ -284,7 +379,7 @@ func (sl *valueSlot) set(v any) int {
 func (sl *valueSlot) setString(s string) int {
 	sl.str.StringValue = s
 	sl.v.Kind = &sl.str
-	return len(s) + 6
+	return 1 + protowire.SizeBytes(1+protowire.SizeBytes(len(s)))
 }
 
 // approxResultRowBytes estimates the encoded size of a row, as rowBatcher counts
@@ -392,7 +487,19 @@ func looksLikeResultTimestamp(s string) bool {
 }
 
 // ExportQueryResults streams a succeeded query run's result as Mode's CSV or
-// JSON file, unchanged, in chunks of Options.ExportChunkBytes.
+// JSON file, unchanged, in chunks of Options.ExportChunkBytes, from the
+// request's byte offset on (the bytes before it are read from Mode and
+// dropped: Mode serves the whole file). An offset equal to the file's size
+// answers no chunk; beyond it, OutOfRange (known only once the file was
+// read to its end).
+//
+// A file cut short — a Mode connection lost mid-way, a body shorter than
+// its Content-Length, a chunked or gzip body ended before its framing says,
+// a JSON file not ending with its closing bracket — ends the stream, after
+// the bytes read before the cut, with Unavailable (reason
+// UPSTREAM_TRUNCATED), RetryInfo and resume_offset, the offset of the first
+// byte not sent. A body Mode sends with no length, no chunking and no
+// compression, cut at a CSV line end, cannot be told from a whole one.
 func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Request[modeplatformv1.ExportQueryResultsRequest], stream *connect.ServerStream[modeplatformv1.ExportQueryResultsResponse]) error {
 	m := req.Msg
 	name := m.GetName()
@@ -404,6 +511,12 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 	if format != modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV && format != modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
 		return invalidArgument("format", "must be FORMAT_CSV or FORMAT_JSON")
 	}
+	offset := m.GetOffset()
+	if offset < 0 {
+		return invalidArgument("offset", "must be 0 or more")
+	}
+	sc, ctx := s.core.startStream(ctx)
+	defer sc.end()
 	cl, err := s.core.client(ctx, ids[0])
 	if err != nil {
 		return err
@@ -413,30 +526,103 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 		open = cl.QueryResultsJSON
 	}
 	if err := requireQueryResults(ctx, cl, ids, name); err != nil {
-		return err
+		return sc.fail(err, offset)
 	}
 	body, err := open(ctx, ids[0], ids[1], ids[2], ids[3])
 	if err != nil {
-		return upstreamError(err, name)
+		return sc.fail(withResumeOffset(upstreamError(err, name), offset), offset)
 	}
 	defer body.Close()
 
-	buf := make([]byte, s.core.opts.ExportChunkBytes)
-	var msg modeplatformv1.ExportQueryResultsResponse
-	for {
-		n, err := io.ReadFull(body, buf)
-		if n > 0 {
-			msg.Data = buf[:n]
-			if serr := stream.Send(&msg); serr != nil {
-				return serr
+	ex := &exportStream{
+		body: body, name: name, json: format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON,
+		sent: offset,
+		send: func(msg *modeplatformv1.ExportQueryResultsResponse) error {
+			return sc.send(func() error { return stream.Send(msg) })
+		},
+	}
+	if err := ex.run(offset, s.core.opts.ExportChunkBytes); err != nil {
+		return sc.fail(err, ex.sent)
+	}
+	return nil
+}
+
+// exportStream is one ExportQueryResults call in progress.
+type exportStream struct {
+	body io.Reader
+	name string
+	json bool // the file must end with ']'
+	send func(*modeplatformv1.ExportQueryResultsResponse) error
+	read int64 // bytes read from body
+	sent int64 // offset after the last byte sent: where to resume
+	last byte  // the last byte read that is not JSON whitespace
+	err  error // the error that ended the body, returned once its bytes are
+}
+
+// readSome reads into p until it is full or the body ends. It returns
+// io.EOF (with no bytes) after a whole body's end, any other error (a cut
+// body) after the bytes read before it.
+func (ex *exportStream) readSome(p []byte) (int, error) {
+	if ex.err != nil {
+		return 0, ex.err
+	}
+	n := 0
+	for n < len(p) {
+		k, err := ex.body.Read(p[n:])
+		if ex.json {
+			for _, c := range p[n : n+k] {
+				switch c {
+				case ' ', '\t', '\r', '\n':
+				default:
+					ex.last = c
+				}
 			}
 		}
+		n += k
+		ex.read += int64(k)
+		if err == io.EOF && ex.json && ex.read > 0 && ex.last != ']' {
+			err = io.ErrUnexpectedEOF // a JSON array cut short, on a body whose framing said nothing
+		}
+		if err != nil {
+			ex.err = err
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// run skips offset bytes, then sends the rest in chunks of chunkSize.
+func (ex *exportStream) run(offset int64, chunkSize int) error {
+	buf := make([]byte, chunkSize)
+	for ex.read < offset {
+		_, err := ex.readSome(buf[:min(int64(len(buf)), offset-ex.read)])
 		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		case err == io.EOF:
+			e := connect.NewError(connect.CodeOutOfRange, errorf("offset %d is beyond the end of the %d bytes of %s's file", offset, ex.read, ex.name))
+			addBadRequest(e, "offset", "must be at most the file's size, "+strconv.FormatInt(ex.read, 10))
+			return e
+		case err != nil:
+			return truncatedError(err, ex.name, ex.sent)
+		}
+	}
+	var msg modeplatformv1.ExportQueryResultsResponse
+	for {
+		n, err := ex.readSome(buf)
+		if n > 0 {
+			msg.Data = buf[:n]
+			if serr := ex.send(&msg); serr != nil {
+				return serr
+			}
+			ex.sent += int64(n)
+		}
+		switch {
+		case err == io.EOF:
 			return nil
-		default:
-			return upstreamError(err, name)
+		case err != nil:
+			return truncatedError(err, ex.name, ex.sent)
 		}
 	}
 }

@@ -178,6 +178,11 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return err
 	}
+	sc, ctx := s.core.startStream(ctx)
+	defer sc.end()
+	send := func(msg *modeplatformv1.WatchReportRunResponse) error {
+		return sc.send(func() error { return stream.Send(msg) })
+	}
 	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return err
@@ -186,10 +191,10 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 	// once it is finished (caching.go), and a finished run never changes.
 	cur, err := cl.GetReportRun(ctx, w, r, run)
 	if err != nil {
-		return watchError(ctx, err, name)
+		return sc.fail(watchError(ctx, err, name), -1)
 	}
-	if err := stream.Send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)}); err != nil {
-		return err
+	if err := send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)}); err != nil {
+		return sc.fail(err, -1)
 	}
 	if cur.Finished() {
 		return nil
@@ -208,7 +213,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 	for {
 		select {
 		case <-ctx.Done():
-			return upstreamError(ctx.Err(), name)
+			return sc.fail(upstreamError(ctx.Err(), name), -1)
 		case <-timer.C:
 		}
 		next, err := cl.GetReportRun(pollCtx, w, r, run)
@@ -217,13 +222,13 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 			cerr := watchError(ctx, err, name)
 			failures++
 			if connect.CodeOf(cerr) != connect.CodeUnavailable || ctx.Err() != nil || failures >= maxWatchPollFailures {
-				return cerr
+				return sc.fail(cerr, -1)
 			}
 			wait = watchBackoff(wait, maxWait)
 		case next.Finished() || normalizeRunState(next.State) != last:
 			failures = 0
-			if err := stream.Send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, next)}); err != nil {
-				return err
+			if err := send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, next)}); err != nil {
+				return sc.fail(err, -1)
 			}
 			if next.Finished() {
 				return nil

@@ -55,11 +55,36 @@ type Options struct {
 
 	// StreamBatchRows caps the rows of one StreamQueryResults message (a
 	// request may ask for fewer); default 500. StreamBatchBytes caps its
-	// approximate size; default 1 MiB.
+	// encoded size (a row larger than it goes alone); default 1 MiB, at most
+	// MaxStreamMessageBytes.
 	StreamBatchRows  int
 	StreamBatchBytes int
-	// ExportChunkBytes is the size of one ExportQueryResults chunk; default 64 KiB.
+	// ExportChunkBytes is the size of one ExportQueryResults chunk; default
+	// 64 KiB, at most MaxStreamMessageBytes.
 	ExportChunkBytes int
+	// MaxResultRowBytes caps one row of a StreamQueryResults stream: its
+	// JSON text as Mode sends it and its encoded size in a message; default
+	// 3 MiB, at most MaxStreamMessageBytes. MaxResultValueBytes caps one
+	// value of it (a string's bytes, a number's digits, a nested value's
+	// JSON); default 1 MiB. A larger row ends the stream with
+	// FailedPrecondition (reason RESULT_ROW_TOO_LARGE, naming its offset
+	// and the limit) after the rows before it; ExportQueryResults has no
+	// such limit.
+	MaxResultRowBytes   int
+	MaxResultValueBytes int
+
+	// StreamIdleTimeout bounds how long one Send of a server stream may wait
+	// for the caller to read: past it the stream is reset and everything it
+	// holds (its Mode response, its slot) freed; default 1 minute.
+	StreamIdleTimeout time.Duration
+	// StreamMaxLifetime bounds how long a server stream stays open; then it
+	// ends with Unavailable, RetryInfo and the offset to resume from;
+	// default 1 hour.
+	StreamMaxLifetime time.Duration
+	// OnStreamEnd, when set, is told each server stream's end: nil when it
+	// ended by itself (finished, failed, or the caller left), else why the
+	// server ended it (draining, lifetime, idle caller). Tests and metrics.
+	OnStreamEnd func(cause error)
 
 	// RequestIDWindow is how long a create's request_id answers its first
 	// result (AIP-155); default 15 minutes. RequestIDEntries bounds how many
@@ -111,6 +136,10 @@ func (o *Options) setDefaults() error {
 	def(&o.StreamBatchRows, 500)
 	def(&o.StreamBatchBytes, 1<<20)
 	def(&o.ExportChunkBytes, 64<<10)
+	def(&o.MaxResultRowBytes, modeclient.DefaultMaxRowBytes)
+	def(&o.MaxResultValueBytes, modeclient.DefaultMaxValueBytes)
+	defDur(&o.StreamIdleTimeout, time.Minute)
+	defDur(&o.StreamMaxLifetime, time.Hour)
 	defDur(&o.RequestIDWindow, 15*time.Minute)
 	def(&o.RequestIDEntries, 100_000)
 	defDur(&o.CreateTimeout, DefaultCreateTimeout)
@@ -120,6 +149,14 @@ func (o *Options) setDefaults() error {
 	}
 	if o.DefaultPageSize > maxPageSize {
 		return fmt.Errorf("service: DefaultPageSize %d above %d", o.DefaultPageSize, maxPageSize)
+	}
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"StreamBatchBytes", o.StreamBatchBytes}, {"ExportChunkBytes", o.ExportChunkBytes}, {"MaxResultRowBytes", o.MaxResultRowBytes}} {
+		if v.n > MaxStreamMessageBytes {
+			return fmt.Errorf("service: %s %d above MaxStreamMessageBytes (%d): gRPC clients could not read the messages", v.name, v.n, MaxStreamMessageBytes)
+		}
 	}
 	return nil
 }
@@ -132,6 +169,7 @@ type core struct {
 	opts    Options
 	log     *slog.Logger
 	creates *dedupe
+	streams streamSet
 }
 
 // client resolves the Mode client for workspace.
@@ -197,7 +235,7 @@ func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 	)
 	opts = append(opts, CompressionOptions()...) // gzip at BestSpeed, 1 KiB and up (compress.go)
 	var routes []Route
-	add := func(path string, h http.Handler) { routes = append(routes, Route{path, h}) }
+	add := func(path string, h http.Handler) { routes = append(routes, Route{path, withResponseController(h)}) }
 	add(modeplatformv1connect.NewWorkspaceServiceHandler(s.Workspace, opts...))
 	add(modeplatformv1connect.NewReportServiceHandler(s.Report, opts...))
 	add(modeplatformv1connect.NewDataSourceServiceHandler(s.DataSource, opts...))

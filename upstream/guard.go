@@ -19,14 +19,19 @@ import (
 const (
 	WaitRate        = "rate"        // waiting for a token of the rate limit toward Mode
 	WaitConcurrency = "concurrency" // waiting for a free slot of the concurrency limit
+	WaitStreams     = "streams"     // waiting for a free slot of the streamed-body limit
 )
 
 // guard is the http.RoundTripper in front of one credential's requests to
 // Mode: a circuit breaker, a concurrency limit and a token bucket. Every
 // request the client sends passes it, retries included.
 //
-// Order: a breaker already open refuses at once; then a slot of the
-// concurrency limit (held until the response body is closed), then a token,
+// Order: a breaker already open refuses at once; then, for a streamed body
+// (modeclient.Streamed: a query result its caller may read for long), a
+// slot of the stream limit, held until the body is closed; then a slot of
+// the concurrency limit — held until the response body is closed, or for a
+// streamed body only until its headers arrive, so that slow readers of
+// results never starve the other requests; then a token,
 // each waited for no longer than the caller's deadline; a token that would
 // come after the deadline is not waited for at all (NotSentError
 // rate_limited). Then the breaker admits the request (half-open admits one
@@ -37,6 +42,7 @@ type guard struct {
 	next    http.RoundTripper
 	lim     *rate.Limiter // nil: no rate limit
 	slots   chan struct{} // nil: no concurrency limit
+	streams chan struct{} // nil: no limit of streamed bodies
 	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
 	openFor time.Duration
 	openAt  atomic.Int64 // unix nanos when the breaker last opened
@@ -57,6 +63,9 @@ func newGuard(next http.RoundTripper, name string, l Limits, observe func(contex
 	}
 	if l.Concurrency > 0 {
 		g.slots = make(chan struct{}, l.Concurrency)
+	}
+	if l.Streams > 0 {
+		g.streams = make(chan struct{}, l.Streams)
 	}
 	failures := uint32(l.BreakerFailures)
 	g.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
@@ -108,11 +117,22 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		waitCtx, cancel = context.WithDeadline(ctx, dl)
 		defer cancel()
 	}
-	release, err := g.acquire(waitCtx)
+	streamed := modeclient.Streamed(ctx)
+	releaseStream := func() {}
+	if streamed {
+		var err error
+		if releaseStream, err = acquire(waitCtx, g.streams, func(d time.Duration) { g.report(ctx, WaitStreams, d) }, g.now); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+	}
+	releaseSlot, err := acquire(waitCtx, g.slots, func(d time.Duration) { g.report(ctx, WaitConcurrency, d) }, g.now)
 	if err != nil {
+		releaseStream()
 		closeBody(req)
 		return nil, err
 	}
+	release := func() { releaseSlot(); releaseStream() }
 	if err := g.wait(waitCtx); err != nil {
 		release()
 		closeBody(req)
@@ -139,28 +159,35 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		release()
 		return nil, err
 	}
+	if streamed {
+		// The headers are in: the body may be read for as long as the
+		// caller takes, under the stream limit only.
+		releaseSlot()
+		release = releaseStream
+	}
 	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
 	return resp, nil
 }
 
-// acquire takes a concurrency slot, waiting until ctx ends.
-func (g *guard) acquire(ctx context.Context) (release func(), err error) {
-	if g.slots == nil {
+// acquire takes a slot of slots (nil: no limit), waiting until ctx ends;
+// waited is told how long it waited, when it did.
+func acquire(ctx context.Context, slots chan struct{}, waited func(time.Duration), now func() time.Time) (release func(), err error) {
+	if slots == nil {
 		return func() {}, nil
 	}
 	select {
-	case g.slots <- struct{}{}:
+	case slots <- struct{}{}:
 	default:
-		start := g.now()
+		start := now()
 		select {
-		case g.slots <- struct{}{}:
-			g.report(ctx, WaitConcurrency, g.now().Sub(start))
+		case slots <- struct{}{}:
+			waited(now().Sub(start))
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
 	var once sync.Once
-	return func() { once.Do(func() { <-g.slots }) }, nil
+	return func() { once.Do(func() { <-slots }) }, nil
 }
 
 // wait takes a token, waiting for it unless it would come after ctx's

@@ -39,9 +39,13 @@ type Limits struct {
 	// default max(1, ceil(RPS)).
 	Burst int
 	// Concurrency is how many requests per credential may be in flight at
-	// once (a streamed result counts until its body is closed); default 8;
-	// < 0: no limit.
+	// once (a streamed result counts only until its headers arrive);
+	// default 8; < 0: no limit.
 	Concurrency int
+	// Streams is how many streamed result bodies per credential may be open
+	// at once, apart from Concurrency: a caller reading a result slowly
+	// holds one of these, never a request slot; default 16; < 0: no limit.
+	Streams int
 	// BreakerFailures is how many consecutive failures (5xx answers,
 	// transport errors) open the circuit breaker; default 5.
 	BreakerFailures int
@@ -54,6 +58,7 @@ type Limits struct {
 const (
 	DefaultRPS             = 4
 	DefaultConcurrency     = 8
+	DefaultStreams         = 16
 	DefaultBreakerFailures = 5
 	DefaultBreakerOpen     = 30 * time.Second
 )
@@ -76,6 +81,12 @@ func (l *Limits) setDefaults() error {
 		l.Concurrency = DefaultConcurrency
 	case l.Concurrency < 0:
 		l.Concurrency = 0
+	}
+	switch {
+	case l.Streams == 0:
+		l.Streams = DefaultStreams
+	case l.Streams < 0:
+		l.Streams = 0
 	}
 	if l.BreakerFailures <= 0 {
 		l.BreakerFailures = DefaultBreakerFailures

@@ -39,6 +39,25 @@ const (
 	defaultCallerStreams       = 32 // open server streams per caller
 )
 
+// Defaults of the stream settings (streamConfig).
+const (
+	defaultUpstreamStreams   = 16 // streamed result bodies open toward Mode per credential
+	defaultStreamIdleTimeout = time.Minute
+	defaultStreamMaxLifetime = time.Hour
+	defaultResultMaxRow      = 3 << 20
+	defaultResultMaxValue    = 1 << 20
+)
+
+// streamConfig is the settings of server streams (WatchReportRun, StreamQueryResults,
+// ExportQueryResults) and of the Mode results they read.
+type streamConfig struct {
+	upstreamStreams int           // streamed result bodies open per credential, apart from upstreamConcurrency; < 0: no limit
+	idleTimeout     time.Duration // how long one Send may wait for the caller to read
+	maxLifetime     time.Duration // how long a stream may stay open
+	maxRowBytes     int64         // the largest result row a row stream carries
+	maxValueBytes   int64         // the largest value in it
+}
+
 // config is the server's settings: defaults, overridden by environment variables, overridden by
 // flags.
 type config struct {
@@ -84,6 +103,8 @@ type config struct {
 	callerBurst   int     // 0: 2 × callerRPS
 	callerStreams int     // open server streams per caller; 0: no limit
 
+	streams streamConfig
+
 	// redisURL is the Redis of the cache the replicas share (redis.go, package sharedcache); ""
 	// keeps the cache per process. It may hold a password: never logged.
 	redisURL string
@@ -128,6 +149,11 @@ var settings = []setting{
 	{"caller-burst", "CALLER_RATE_BURST"},
 	{"caller-streams", "CALLER_STREAMS"},
 	{"redis-url", "REDIS_URL"},
+	{"upstream-streams", "MODE_STREAMS"},
+	{"stream-idle-timeout", "STREAM_IDLE_TIMEOUT"},
+	{"stream-max-lifetime", "STREAM_MAX_LIFETIME"},
+	{"result-max-row-bytes", "RESULT_MAX_ROW_BYTES"},
+	{"result-max-value-bytes", "RESULT_MAX_VALUE_BYTES"},
 }
 
 // envFor returns the environment variable of a flag.
@@ -163,9 +189,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		breakerOpen:         defaultBreakerOpen,
 		callerRPS:           defaultCallerRPS,
 		callerStreams:       defaultCallerStreams,
+
+		streams: defaultStreamConfig(),
 	}
 	var corsOrigins string
 	cacheBytes := byteSize(c.cacheBytes)
+	maxRowBytes, maxValueBytes := byteSize(c.streams.maxRowBytes), byteSize(c.streams.maxValueBytes)
 
 	fs := flag.NewFlagSet("modeplatform", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -200,6 +229,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.callerBurst, "caller-burst", 0, "calls a caller may make at once after idling (0: twice --caller-rps)")
 	fs.IntVar(&c.callerStreams, "caller-streams", c.callerStreams, "server streams a caller may hold open at once; 0: no limit")
 	fs.StringVar(&c.redisURL, "redis-url", "", "`URL` of the Redis the replicas share their cache, fetches, invalidations and Mode rate limit through (redis://[:password@]host:port/db, rediss:// for TLS); empty: each replica on its own (prefer the environment variable: flags show in process lists)")
+	// Streams.
+	fs.IntVar(&c.streams.upstreamStreams, "upstream-streams", c.streams.upstreamStreams, "query results read from Mode at once per credential (exports and row streams), apart from --upstream-concurrency; negative: no limit")
+	fs.DurationVar(&c.streams.idleTimeout, "stream-idle-timeout", c.streams.idleTimeout, "how long a server stream waits for a caller that stopped reading before it resets the stream")
+	fs.DurationVar(&c.streams.maxLifetime, "stream-max-lifetime", c.streams.maxLifetime, "how long a server stream may stay open; then it ends with Unavailable and the offset to resume from")
+	fs.Var(&maxRowBytes, "result-max-row-bytes", "largest result row StreamQueryResults carries, a `size` (at most 3.5MiB; larger rows: use ExportQueryResults)")
+	fs.Var(&maxValueBytes, "result-max-value-bytes", "largest value in a row StreamQueryResults carries, a `size`")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: modeplatform [flags]\n\n"+
 			"Serves the modeplatform.v1 API (gRPC, Connect, gRPC-Web) over Mode's REST API.\n"+
@@ -239,6 +274,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	c.cacheBytes = int64(cacheBytes)
+	c.streams.maxRowBytes, c.streams.maxValueBytes = int64(maxRowBytes), int64(maxValueBytes)
 
 	var err error
 	if c.corsOrigins, err = parseOrigins(corsOrigins); err != nil {
@@ -314,7 +350,37 @@ func (c config) validate() error {
 	if err := redisURLError(c.redisURL); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.streams.validate()...)
 	return errors.Join(errs...)
+}
+
+// defaultStreamConfig is the stream settings' defaults.
+func defaultStreamConfig() streamConfig {
+	return streamConfig{
+		upstreamStreams: defaultUpstreamStreams,
+		idleTimeout:     defaultStreamIdleTimeout,
+		maxLifetime:     defaultStreamMaxLifetime,
+		maxRowBytes:     defaultResultMaxRow,
+		maxValueBytes:   defaultResultMaxValue,
+	}
+}
+
+// validate checks the stream settings.
+func (s streamConfig) validate() []error {
+	var errs []error
+	if s.upstreamStreams == 0 {
+		errs = append(errs, errors.New("MODE_STREAMS (--upstream-streams) must be positive (or negative for no limit)"))
+	}
+	if s.idleTimeout <= 0 || s.maxLifetime <= 0 {
+		errs = append(errs, errors.New("STREAM_IDLE_TIMEOUT (--stream-idle-timeout) and STREAM_MAX_LIFETIME (--stream-max-lifetime) must be positive"))
+	}
+	if s.maxRowBytes <= 0 || s.maxRowBytes > service.MaxStreamMessageBytes {
+		errs = append(errs, fmt.Errorf("RESULT_MAX_ROW_BYTES (--result-max-row-bytes) must be between 1 and %d (3.5MiB: gRPC clients read messages up to 4MiB), not %d", service.MaxStreamMessageBytes, s.maxRowBytes))
+	}
+	if s.maxValueBytes <= 0 || s.maxValueBytes > s.maxRowBytes {
+		errs = append(errs, fmt.Errorf("RESULT_MAX_VALUE_BYTES (--result-max-value-bytes) must be positive and at most RESULT_MAX_ROW_BYTES, not %d", s.maxValueBytes))
+	}
+	return errs
 }
 
 // loopback reports whether a listen address binds a loopback interface only: localhost or a

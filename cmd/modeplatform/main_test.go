@@ -544,7 +544,7 @@ func TestParseConfig(t *testing.T) {
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
 				createTimeout: 60 * time.Second, upstreamHeaderTimeout: 30 * time.Second,
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32,
+				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -574,7 +574,7 @@ func TestParseConfig(t *testing.T) {
 				policy: "/etc/modeplatform/policy.yaml", credentials: "/etc/modeplatform/mode.yaml",
 				tlsCert: "/tls/cert.pem", tlsKey: "/tls/key.pem", clientCA: "/tls/ca.pem",
 				upstreamRPS: 2.5, upstreamBurst: 3, upstreamConcurrency: 4, breakerFailures: 7, breakerOpen: time.Minute,
-				callerRPS: 10, callerBurst: 20, callerStreams: 0,
+				callerRPS: 10, callerBurst: 20, callerStreams: 0, streams: defaultStreamConfig(),
 				createTimeout: 2 * time.Minute, upstreamHeaderTimeout: 45 * time.Second,
 			}
 			if !equalConfig(c, want) {
@@ -601,7 +601,7 @@ func TestParseConfig(t *testing.T) {
 				corsOrigins: []string{"*"}, cacheEntries: 7, cacheBytes: 500e6, shutdownGrace: time.Second,
 				unaryTimeout: 5 * time.Second, logLevel: slog.LevelWarn, logFormat: "json",
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32,
+				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)

@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 		Limits: upstream.Limits{
 			RPS: cfg.upstreamRPS, Burst: cfg.upstreamBurst, Concurrency: cfg.upstreamConcurrency,
 			BreakerFailures: cfg.breakerFailures, BreakerOpen: cfg.breakerOpen,
+			Streams: cfg.streams.upstreamStreams,
 		},
 		Transport:     transport,
 		WrapTransport: shared.wrapTransport(tel.WrapTransport),
@@ -97,7 +98,11 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID, CreateTimeout: cfg.createTimeout})
+	svc, err := service.New(service.Options{
+		Upstream: pool, Logger: logger, CallerID: auth.CallerID, CreateTimeout: cfg.createTimeout,
+		StreamIdleTimeout: cfg.streams.idleTimeout, StreamMaxLifetime: cfg.streams.maxLifetime,
+		MaxResultRowBytes: int(cfg.streams.maxRowBytes), MaxResultValueBytes: int(cfg.streams.maxValueBytes),
+	})
 	if err != nil {
 		return err
 	}
@@ -132,6 +137,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 		"policy", cfg.policy,
 		"upstream_rps", cfg.upstreamRPS,
 		"upstream_concurrency", cfg.upstreamConcurrency,
+		"upstream_streams", cfg.streams.upstreamStreams,
 		"caller_rps", cfg.callerRPS,
 		"caller_streams", cfg.callerStreams,
 		"cors_origins", cfg.corsOrigins,
@@ -183,7 +189,11 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 	for _, name := range service.ServiceNames {
 		health.SetStatus(name, grpchealth.StatusNotServing)
 	}
-	logger.Info("modeplatform draining", "grace", cfg.shutdownGrace.String())
+	logger.Info("modeplatform draining", "grace", cfg.shutdownGrace.String(), "open_streams", svc.OpenStreams())
+	// Server streams (watches, result streams, exports) can outlast any grace period: they end
+	// now with Unavailable, RetryInfo and the offset to resume from, so that their callers resume
+	// on another replica instead of being cut when the grace period ends. Unary calls finish.
+	svc.DrainStreams()
 	if h.draining != nil {
 		h.draining()
 	}

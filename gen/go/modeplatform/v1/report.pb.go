@@ -2531,7 +2531,13 @@ type ExportQueryResultsRequest struct {
 	// `workspaces/{workspace}/reports/{report}/runs/{run}/queryRuns/{query_run}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The file format.
-	Format        ExportQueryResultsRequest_Format `protobuf:"varint,2,opt,name=format,proto3,enum=modeplatform.v1.ExportQueryResultsRequest_Format" json:"format,omitempty"`
+	Format ExportQueryResultsRequest_Format `protobuf:"varint,2,opt,name=format,proto3,enum=modeplatform.v1.ExportQueryResultsRequest_Format" json:"format,omitempty"`
+	// How many bytes of the file to skip: 0 for all of it, or the number of bytes already received
+	// to resume a broken export (an export that ended with an error carries that number in its
+	// ErrorInfo metadata `resume_offset`). The file of a finished query run never changes, so the
+	// bytes from offset on concatenate with the bytes before it to exactly the whole file. An offset
+	// equal to the file's size answers an empty stream; an offset beyond it is OutOfRange.
+	Offset        int64 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2578,6 +2584,13 @@ func (x *ExportQueryResultsRequest) GetFormat() ExportQueryResultsRequest_Format
 		return x.Format
 	}
 	return ExportQueryResultsRequest_FORMAT_UNSPECIFIED
+}
+
+func (x *ExportQueryResultsRequest) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
 }
 
 // ExportQueryResultsResponse is the next chunk of the exported file.
@@ -3438,11 +3451,13 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x1aStreamQueryResultsResponse\x121\n" +
 	"\acolumns\x18\x01 \x03(\v2\x17.modeplatform.v1.ColumnR\acolumns\x12(\n" +
 	"\x04rows\x18\x02 \x03(\v2\x14.modeplatform.v1.RowR\x04rows\x12\x16\n" +
-	"\x06offset\x18\x03 \x01(\x03R\x06offset\"\x82\x03\n" +
+	"\x06offset\x18\x03 \x01(\x03R\x06offset\"\xa6\x03\n" +
 	"\x19ExportQueryResultsRequest\x12\xc6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA \n" +
 	"\x1emodeplatform.internal/QueryRun\xbaH\x87\x01\xc8\x01\x01r\x81\x012\x7f^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}/queryRuns/[A-Za-z0-9_-]{1,64}$R\x04name\x12Y\n" +
-	"\x06format\x18\x02 \x01(\x0e21.modeplatform.v1.ExportQueryResultsRequest.FormatB\x0e\xe0A\x02\xbaH\b\xc8\x01\x01\x82\x01\x02\x10\x01R\x06format\"A\n" +
+	"\x06format\x18\x02 \x01(\x0e21.modeplatform.v1.ExportQueryResultsRequest.FormatB\x0e\xe0A\x02\xbaH\b\xc8\x01\x01\x82\x01\x02\x10\x01R\x06format\x12\"\n" +
+	"\x06offset\x18\x03 \x01(\x03B\n" +
+	"\xe0A\x01\xbaH\x04\"\x02(\x00R\x06offset\"A\n" +
 	"\x06Format\x12\x16\n" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

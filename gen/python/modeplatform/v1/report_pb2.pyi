@@ -91,7 +91,7 @@ class DeleteReportResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ExportQueryResultsRequest(_message.Message):
-    __slots__ = ["format", "name"]
+    __slots__ = ["format", "name", "offset"]
     class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
     FORMAT_CSV: ExportQueryResultsRequest.Format
@@ -99,9 +99,11 @@ class ExportQueryResultsRequest(_message.Message):
     FORMAT_JSON: ExportQueryResultsRequest.Format
     FORMAT_UNSPECIFIED: ExportQueryResultsRequest.Format
     NAME_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
     format: ExportQueryResultsRequest.Format
     name: str
-    def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[ExportQueryResultsRequest.Format, str]] = ...) -> None: ...
+    offset: int
+    def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[ExportQueryResultsRequest.Format, str]] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class ExportQueryResultsResponse(_message.Message):
     __slots__ = ["data"]

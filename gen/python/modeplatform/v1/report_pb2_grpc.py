@@ -200,7 +200,8 @@ class ReportServiceServicer(object):
         """WatchReportRun streams a run's state: the run as it is now, then the run again each time its
         state changes, and ends after the run reaches a terminal state (succeeded, failed, cancelled or
         completed). The server decides how often it asks Mode; a caller that needs the run only once
-        uses GetReportRun.
+        uses GetReportRun. A watch the server ends (shutting down, open for its maximum lifetime) ends
+        with Unavailable and RetryInfo: watch again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -223,8 +224,13 @@ class ReportServiceServicer(object):
     def StreamQueryResults(self, request, context):
         """StreamQueryResults streams the result of a succeeded query run as typed rows: every response
         carries the columns and the next batch of at most max_rows_per_batch rows, in result order.
-        A caller whose stream broke resumes with offset set to the number of rows it already has.
-        The query run must have succeeded (FailedPrecondition otherwise).
+        A caller whose stream broke resumes with offset set to the number of rows it already has; a
+        stream the server ends (Mode's answer cut short, the server shutting down, a stream open for
+        its maximum lifetime) ends with Unavailable, RetryInfo and that number in its ErrorInfo
+        metadata `resume_offset`. Every response stays under 4 MiB: a row too large for one ends the
+        stream with FailedPrecondition (reason RESULT_ROW_TOO_LARGE, metadata row_offset and
+        limit_bytes); ExportQueryResults has no such limit. The query run must have succeeded
+        (FailedPrecondition otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -233,7 +239,10 @@ class ReportServiceServicer(object):
     def ExportQueryResults(self, request, context):
         """ExportQueryResults streams the result of a succeeded query run as a file in the requested
         format, in chunks of bytes to be concatenated in order. The query run must have succeeded
-        (FailedPrecondition otherwise).
+        (FailedPrecondition otherwise). A stream that breaks (Mode's answer cut short, the server
+        shutting down, a stream open for its maximum lifetime) ends with Unavailable, RetryInfo and the
+        number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
+        set to the number of bytes it already has.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
