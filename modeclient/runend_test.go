@@ -101,14 +101,14 @@ func TestRunEndInvalidatesTheReport(t *testing.T) {
 				})
 			}
 			report := func() string {
-				return fmt.Sprintf(`{"token":"r1","name":"R","space_token":"s1","last_successful_run_token":%q}`, lastRun)
+				return fmt.Sprintf(`{"token":"r1","name":"R","space_token":"s1","account_username":"acme","last_successful_run_token":%q}`, lastRun)
 			}
-			run := func() string { return fmt.Sprintf(`{"token":"run2","state":%q}`, runState) }
+			run := func() string { return fmt.Sprintf(`{"token":"run2","state":%q,"_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`, runState) }
 			serve("/api/acme/reports/r1", report)
 			serve("/api/acme/spaces/s1/reports", func() string { return `{"_embedded":{"reports":[` + report() + `]}}` })
 			serve("/api/acme/reports/r1/runs/run2", run)
 			serve("/api/acme/reports/r1/runs", func() string {
-				return `{"_embedded":{"report_runs":[` + run() + `,{"token":"run1","state":"succeeded"}]}}`
+				return `{"_embedded":{"report_runs":[` + run() + `,{"token":"run1","state":"succeeded","_links":{"self":{"href":"/api/acme/reports/r1/runs/run1"}}}]}}`
 			})
 
 			lastSuccess := func() (string, string) {
@@ -200,7 +200,7 @@ func TestLongFinishedRunsInvalidateNothing(t *testing.T) {
 			ch.SetShared(shared)
 			f := newFixture(t, WithCache(ch))
 			f.mux.HandleFunc("/api/acme/reports/r1/runs", func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, fmt.Sprintf(`{"_embedded":{"report_runs":[{"token":"run1","state":"succeeded","completed_at":%q}]}}`,
+				writeJSON(w, 200, fmt.Sprintf(`{"_embedded":{"report_runs":[{"token":"run1","state":"succeeded","completed_at":%q,"_links":{"self":{"href":"/api/acme/reports/r1/runs/run1"}}}]}}`,
 					tt.completedAt.Format(time.RFC3339)))
 			})
 			if _, err := f.client.ListReportRunsPage(context.Background(), "acme", "r1", 1, nil); err != nil {
