@@ -103,7 +103,9 @@ func TestRunEndInvalidatesTheReport(t *testing.T) {
 			report := func() string {
 				return fmt.Sprintf(`{"token":"r1","name":"R","space_token":"s1","account_username":"acme","last_successful_run_token":%q}`, lastRun)
 			}
-			run := func() string { return fmt.Sprintf(`{"token":"run2","state":%q,"_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`, runState) }
+			run := func() string {
+				return fmt.Sprintf(`{"token":"run2","state":%q,"_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`, runState)
+			}
 			serve("/api/acme/reports/r1", report)
 			serve("/api/acme/spaces/s1/reports", func() string { return `{"_embedded":{"reports":[` + report() + `]}}` })
 			serve("/api/acme/reports/r1/runs/run2", run)
