@@ -13,7 +13,10 @@
 // the tokens of the resource's parents and of the resource itself. Every
 // object Mode answers must belong to that workspace: one of another
 // workspace (Mode's tokens are global) is a *WrongWorkspaceError, a 404,
-// and is never cached.
+// and is never cached. A write addressed by a token first reads the object
+// it changes (or, for a create, its parent) with the ordinary cached GET, so
+// that an object of another workspace is not found before anything is sent
+// to it: free when that object is cached, one GET when it is not.
 package modeclient
 
 import (

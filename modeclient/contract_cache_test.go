@@ -899,17 +899,19 @@ func TestContractCacheBypass(t *testing.T) {
 		old := must(c.GetReport(o.ctx(ctx), tg.ws, rep))(t).Name
 		name := "Changed behind the cache's back"
 		must(plain.UpdateReport(ctx, tg.ws, rep, modeclient.ReportUpdate{Name: &name}))(t)
+		// GETs of the report so far: c's first read, and the one plain's UpdateReport sends
+		// first to check the report's workspace (plain has no cache).
 		steps := []struct {
 			bypass       bool
 			wantName     string
 			wantOutcome  string
 			wantRequests int
 		}{
-			{false, old, "hit", 1},    // stale, as designed: nobody invalidated it
-			{true, name, "bypass", 2}, // asks Mode
-			{false, name, "hit", 2},   // the bypass refreshed the entry
-			{true, name, "bypass", 3}, // every bypass asks
-			{false, name, "hit", 3},
+			{false, old, "hit", 2},    // stale, as designed: nobody invalidated it
+			{true, name, "bypass", 3}, // asks Mode
+			{false, name, "hit", 3},   // the bypass refreshed the entry
+			{true, name, "bypass", 4}, // every bypass asks
+			{false, name, "hit", 4},
 		}
 		o.take()
 		for i, s := range steps {

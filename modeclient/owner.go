@@ -1,6 +1,7 @@
 package modeclient
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -149,4 +150,58 @@ func (c *Client) hrefWorkspace(href string) (string, bool) {
 		return "", false
 	}
 	return ws, true
+}
+
+// Writes are checked before they are sent. Checking the answer of a write
+// is not enough: a Mode that resolves a token of another workspace has
+// applied the write to that workspace's object by the time it answers (and
+// some deletions answer nothing to check). So every write addressed by a
+// token (to the object it changes, or for a create, to the parent it
+// creates under) first reads that object with the ordinary GET of its kind
+// (GetReport, GetSpace, GetQuery, GetReportRun), which runs checkOwner and
+// goes through the cache. An object of another workspace fails that GET
+// with *WrongWorkspaceError, so the write is never sent and the caller gets
+// the same not-found as a read; an object that does not exist fails it with
+// Mode's own 404 (or 403), which the write would have got too.
+//
+// The check costs nothing upstream when the object is cached (a write then
+// costs the same requests, and the same rate limit, as before), and at most
+// one GET when it is not. It uses the cache even when the caller's context
+// bypasses it (WithCacheBypass): the workspace an object belongs to never
+// changes (Mode has no call that moves an object between workspaces), so an
+// entry that passed checkOwner once is proof enough, however old its other
+// fields are. The write then invalidates the object's entries as it always
+// did.
+
+// ownerCheckContext is the context of a pre-write check: through the cache,
+// whatever the caller's context says (see above).
+func ownerCheckContext(ctx context.Context) context.Context {
+	if !cacheBypassed(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, bypassKey, false)
+}
+
+// verifyReport checks, before a write, that report belongs to workspace.
+func (c *Client) verifyReport(ctx context.Context, workspace, report string) error {
+	_, err := c.GetReport(ownerCheckContext(ctx), workspace, report)
+	return err
+}
+
+// verifySpace checks, before a write, that space belongs to workspace.
+func (c *Client) verifySpace(ctx context.Context, workspace, space string) error {
+	_, err := c.GetSpace(ownerCheckContext(ctx), workspace, space)
+	return err
+}
+
+// verifyQuery checks, before a write, that query (of report) belongs to workspace.
+func (c *Client) verifyQuery(ctx context.Context, workspace, report, query string) error {
+	_, err := c.GetQuery(ownerCheckContext(ctx), workspace, report, query)
+	return err
+}
+
+// verifyReportRun checks, before a write, that run (of report) belongs to workspace.
+func (c *Client) verifyReportRun(ctx context.Context, workspace, report, run string) error {
+	_, err := c.GetReportRun(ownerCheckContext(ctx), workspace, report, run)
+	return err
 }

@@ -39,8 +39,10 @@ func TestHostileSegmentsMakeNoRequest(t *testing.T) {
 		"membership": func(v string) error { _, err := f.client.GetMembership(ctx, "acme", v); return err },
 		"group":      func(v string) error { _, err := f.client.GetGroup(ctx, "acme", v); return err },
 	}
-	// RunReport above is valid and would hit the server: serve it.
+	// RunReport above is valid and would hit the server: serve it, and the GET of its report
+	// that checks the report's workspace first.
 	f.mux.HandleFunc("/api/acme/reports/r1/runs", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 202, `{}`) })
+	f.mux.HandleFunc("GET /api/acme/reports/r1", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, reportJSON) })
 	for field, call := range calls {
 		for _, v := range hostileSegments {
 			if field != "workspace" && v == "-leading" {

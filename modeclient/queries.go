@@ -65,13 +65,18 @@ func (c *Client) GetQuery(ctx context.Context, workspace, report, query string) 
 }
 
 // CreateQuery adds a query to a report: POST
-// /api/{workspace}/reports/{report}/queries with {"query": {…}}.
+// /api/{workspace}/reports/{report}/queries with {"query": {…}}. The report
+// is read first (GetReport; free when cached): one of another workspace is
+// not found and gains no query (see checkOwner).
 func (c *Client) CreateQuery(ctx context.Context, workspace, report string, in QueryCreate) (*Query, error) {
 	if in.RawQuery == "" {
 		return nil, &InvalidArgumentError{Field: "raw_query", Reason: "must not be empty"}
 	}
 	if in.DataSourceID < 1 {
 		return nil, &InvalidArgumentError{Field: "data_source_id", Reason: "must be positive"}
+	}
+	if err := c.verifyReport(ctx, workspace, report); err != nil {
+		return nil, err
 	}
 	body := struct {
 		Query QueryCreate `json:"query"`
@@ -86,12 +91,17 @@ func (c *Client) CreateQuery(ctx context.Context, workspace, report string, in Q
 
 // UpdateQuery changes a query: PATCH
 // /api/{workspace}/reports/{report}/queries/{query} with {"query": {…}}.
+// The query is read first (GetQuery; free when cached): one of another
+// workspace is not found and is left as it is (see checkOwner).
 func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query string, in QueryUpdate) (*Query, error) {
 	if in.RawQuery == nil && in.DataSourceID == nil && in.Name == nil {
 		return nil, &InvalidArgumentError{Field: "query", Reason: "nothing to update"}
 	}
 	if in.DataSourceID != nil && *in.DataSourceID < 1 {
 		return nil, &InvalidArgumentError{Field: "data_source_id", Reason: "must be positive"}
+	}
+	if err := c.verifyQuery(ctx, workspace, report, query); err != nil {
+		return nil, err
 	}
 	body := struct {
 		Query QueryUpdate `json:"query"`
@@ -105,9 +115,14 @@ func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query strin
 }
 
 // DeleteQuery removes a query from a report: DELETE
-// /api/{workspace}/reports/{report}/queries/{query}. The deleted query Mode
-// answers must belong to the workspace (checkOwner).
+// /api/{workspace}/reports/{report}/queries/{query}. The query is read
+// first (GetQuery; free when cached): one of another workspace is not found
+// and the DELETE is not sent; the deleted query Mode answers must belong to
+// the workspace too (checkOwner).
 func (c *Client) DeleteQuery(ctx context.Context, workspace, report, query string) error {
+	if err := c.verifyQuery(ctx, workspace, report, query); err != nil {
+		return err
+	}
 	return c.write(ctx, http.MethodDelete, queryPath(workspace, report, query), nil, new(Query),
 		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report))))
 }

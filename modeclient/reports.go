@@ -172,7 +172,10 @@ func (c *Client) ListDataSourceReports(ctx context.Context, workspace, dataSourc
 }
 
 // UpdateReport changes a report's name, description or space:
-// PATCH /api/{workspace}/reports/{report} with {"report": {…}}.
+// PATCH /api/{workspace}/reports/{report} with {"report": {…}}. The report,
+// and the space it moves to, must belong to the workspace: each is read
+// first (GetReport, GetSpace; free when cached), and one of another
+// workspace is not found without the PATCH being sent (see checkOwner).
 func (c *Client) UpdateReport(ctx context.Context, workspace, report string, in ReportUpdate) (*Report, error) {
 	if in.Name == nil && in.Description == nil && in.SpaceToken == nil {
 		return nil, &InvalidArgumentError{Field: "report", Reason: "nothing to update"}
@@ -180,6 +183,14 @@ func (c *Client) UpdateReport(ctx context.Context, workspace, report string, in 
 	if in.SpaceToken != nil {
 		if reason, ok := validToken(*in.SpaceToken); !ok {
 			return nil, &InvalidArgumentError{Field: "space_token", Reason: reason}
+		}
+	}
+	if err := c.verifyReport(ctx, workspace, report); err != nil {
+		return nil, err
+	}
+	if in.SpaceToken != nil {
+		if err := c.verifySpace(ctx, workspace, *in.SpaceToken); err != nil {
+			return nil, err
 		}
 	}
 	body := struct {
@@ -194,24 +205,35 @@ func (c *Client) UpdateReport(ctx context.Context, workspace, report string, in 
 }
 
 // DeleteReport deletes a report: DELETE /api/{workspace}/reports/{report}.
-// Mode answers an empty body; a report in the answer must belong to the
-// workspace (checkOwner).
+// The report is read first (GetReport; free when cached): one of another
+// workspace is not found and the DELETE is not sent, which matters most
+// here, as Mode answers an empty body that could not be checked afterwards
+// (a report in the answer must belong to the workspace too; see checkOwner).
 func (c *Client) DeleteReport(ctx context.Context, workspace, report string) error {
+	if err := c.verifyReport(ctx, workspace, report); err != nil {
+		return err
+	}
 	return c.write(ctx, http.MethodDelete, reportPath(workspace, report), nil, new(Report),
 		tags(listTag(workspace, "reports"), reportScopeTag(workspace, report)))
 }
 
 // ArchiveReport archives a report: PATCH /api/{workspace}/reports/{report}/archive.
+// The report is read first (GetReport; free when cached): one of another
+// workspace is not found and is left as it is (see checkOwner).
 func (c *Client) ArchiveReport(ctx context.Context, workspace, report string) (*Report, error) {
 	return c.archive(ctx, workspace, report, "archive")
 }
 
 // UnarchiveReport restores an archived report: PATCH /api/{workspace}/reports/{report}/unarchive.
+// The report is read first, as for ArchiveReport.
 func (c *Client) UnarchiveReport(ctx context.Context, workspace, report string) (*Report, error) {
 	return c.archive(ctx, workspace, report, "unarchive")
 }
 
 func (c *Client) archive(ctx context.Context, workspace, report, verb string) (*Report, error) {
+	if err := c.verifyReport(ctx, workspace, report); err != nil {
+		return nil, err
+	}
 	var r Report
 	reportTag := apiPathOf(reportPath(workspace, report))
 	if err := c.write(ctx, http.MethodPatch, reportPath(workspace, report).lit(verb), nil, &r,

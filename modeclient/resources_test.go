@@ -58,7 +58,11 @@ func TestResources(t *testing.T) {
 		status int
 		resp   string
 		call   func(c *Client) (any, error)
-		check  func(t *testing.T, got any)
+		// pre are the GETs (path, answer) a write sends before itself: the
+		// owner check of the object it changes or creates under (the
+		// fixture's client has no cache, so the check always asks Mode).
+		pre   [][2]string
+		check func(t *testing.T, got any)
 	}{
 		{
 			name: "GetWorkspace", want: expect{method: "GET", path: "/api/acme"}, resp: workspaceJSON,
@@ -145,12 +149,13 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "UpdateSpace is a POST", want: expect{method: "POST", path: "/api/acme/spaces/s1", body: `{"space":{"name":"New"}}`},
-			resp:  spaceJSON,
+			resp: spaceJSON, pre: [][2]string{{"/api/acme/spaces/s1", spaceJSON}},
 			call:  func(c *Client) (any, error) { return c.UpdateSpace(ctx, "acme", "s1", SpaceUpdate{Name: ptr("New")}) },
 			check: func(t *testing.T, got any) {},
 		},
 		{
 			name: "DeleteSpace", want: expect{method: "DELETE", path: "/api/acme/spaces/s1"}, resp: spaceJSON,
+			pre:  [][2]string{{"/api/acme/spaces/s1", spaceJSON}},
 			call: func(c *Client) (any, error) { return nil, c.DeleteSpace(ctx, "acme", "s1") },
 		},
 		{
@@ -211,7 +216,7 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "UpdateReport", want: expect{method: "PATCH", path: "/api/acme/reports/r1", body: `{"report":{"name":"N","space_token":"s2"}}`},
-			resp: reportJSON,
+			resp: reportJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}, {"/api/acme/spaces/s2", spaceJSON}},
 			call: func(c *Client) (any, error) {
 				return c.UpdateReport(ctx, "acme", "r1", ReportUpdate{Name: ptr("N"), SpaceToken: ptr("s2")})
 			},
@@ -219,17 +224,17 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "UpdateReport empty description", want: expect{method: "PATCH", path: "/api/acme/reports/r1", body: `{"report":{"description":""}}`},
-			resp: reportJSON,
+			resp: reportJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) {
 				return c.UpdateReport(ctx, "acme", "r1", ReportUpdate{Description: ptr("")})
 			},
 		},
 		{
-			name: "DeleteReport", want: expect{method: "DELETE", path: "/api/acme/reports/r1"}, resp: "",
+			name: "DeleteReport", want: expect{method: "DELETE", path: "/api/acme/reports/r1"}, resp: "", pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) { return nil, c.DeleteReport(ctx, "acme", "r1") },
 		},
 		{
-			name: "ArchiveReport", want: expect{method: "PATCH", path: "/api/acme/reports/r1/archive"}, resp: reportJSON,
+			name: "ArchiveReport", want: expect{method: "PATCH", path: "/api/acme/reports/r1/archive"}, resp: reportJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) { return c.ArchiveReport(ctx, "acme", "r1") },
 			check: func(t *testing.T, got any) {
 				if r := got.(*Report); r.Token != "r1" {
@@ -238,12 +243,12 @@ func TestResources(t *testing.T) {
 			},
 		},
 		{
-			name: "UnarchiveReport", want: expect{method: "PATCH", path: "/api/acme/reports/r1/unarchive"}, resp: reportJSON,
+			name: "UnarchiveReport", want: expect{method: "PATCH", path: "/api/acme/reports/r1/unarchive"}, resp: reportJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) { return c.UnarchiveReport(ctx, "acme", "r1") },
 		},
 		{
 			name: "RunReport with parameters", want: expect{method: "POST", path: "/api/acme/reports/r1/runs", body: `{"parameters":{"n":5,"region":"west"}}`},
-			status: http.StatusAccepted, resp: runJSON,
+			status: http.StatusAccepted, resp: runJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) {
 				return c.RunReport(ctx, "acme", "r1", map[string]any{"n": 5, "region": "west"})
 			},
@@ -257,7 +262,7 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "RunReport without parameters", want: expect{method: "POST", path: "/api/acme/reports/r1/runs", body: `{"parameters":{}}`},
-			status: http.StatusAccepted, resp: `{"token":"run2","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`,
+			status: http.StatusAccepted, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}}, resp: `{"token":"run2","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1/runs/run2"}}}`,
 			call: func(c *Client) (any, error) { return c.RunReport(ctx, "acme", "r1", nil) },
 			check: func(t *testing.T, got any) {
 				if r := got.(*ReportRun); r.Finished() || r.State != "enqueued" {
@@ -283,6 +288,7 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "CloneReportRun", want: expect{method: "POST", path: "/api/acme/reports/r1/runs/run1/clone"}, resp: runJSON,
+			pre:  [][2]string{{"/api/acme/reports/r1/runs/run1", runJSON}},
 			call: func(c *Client) (any, error) { return c.CloneReportRun(ctx, "acme", "r1", "run1") },
 		},
 		{
@@ -322,20 +328,21 @@ func TestResources(t *testing.T) {
 		},
 		{
 			name: "CreateQuery", want: expect{method: "POST", path: "/api/acme/reports/r1/queries", body: `{"query":{"raw_query":"select 1","data_source_id":3,"name":"Q"}}`},
-			resp: queryJSON,
+			resp: queryJSON, pre: [][2]string{{"/api/acme/reports/r1", reportJSON}},
 			call: func(c *Client) (any, error) {
 				return c.CreateQuery(ctx, "acme", "r1", QueryCreate{RawQuery: "select 1", DataSourceID: 3, Name: "Q"})
 			},
 		},
 		{
 			name: "UpdateQuery", want: expect{method: "PATCH", path: "/api/acme/reports/r1/queries/q1", body: `{"query":{"raw_query":"select 2"}}`},
-			resp: queryJSON,
+			resp: queryJSON, pre: [][2]string{{"/api/acme/reports/r1/queries/q1", queryJSON}},
 			call: func(c *Client) (any, error) {
 				return c.UpdateQuery(ctx, "acme", "r1", "q1", QueryUpdate{RawQuery: ptr("select 2")})
 			},
 		},
 		{
 			name: "DeleteQuery", want: expect{method: "DELETE", path: "/api/acme/reports/r1/queries/q1"}, resp: `{}`,
+			pre:  [][2]string{{"/api/acme/reports/r1/queries/q1", queryJSON}},
 			call: func(c *Client) (any, error) { return nil, c.DeleteQuery(ctx, "acme", "r1", "q1") },
 		},
 	}
@@ -344,7 +351,11 @@ func TestResources(t *testing.T) {
 			f := newFixture(t)
 			var n counter
 			f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-				n.inc()
+				if i := n.inc() - 1; i < len(tt.pre) {
+					checkRequest(t, r, expect{method: "GET", path: tt.pre[i][0]})
+					writeJSON(w, http.StatusOK, tt.pre[i][1])
+					return
+				}
 				checkRequest(t, r, tt.want)
 				status := tt.status
 				if status == 0 {
@@ -356,8 +367,8 @@ func TestResources(t *testing.T) {
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			if n.get() != 1 {
-				t.Errorf("%d requests, want 1", n.get())
+			if n.get() != 1+len(tt.pre) {
+				t.Errorf("%d requests, want %d", n.get(), 1+len(tt.pre))
 			}
 			if tt.check != nil {
 				tt.check(t, got)

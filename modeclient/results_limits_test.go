@@ -146,7 +146,7 @@ func TestStreamedBodyShorterThanContentLength(t *testing.T) {
 	})
 	f.mux.HandleFunc("/api/acme/reports/r1", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/hal+json")
-		io.WriteString(w, `{"token":"r1","_links":{}}`)
+		io.WriteString(w, `{"token":"r1","account_username":"acme","_links":{}}`)
 	})
 	for _, tt := range []struct {
 		name    string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,7 +60,17 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			n := statusSeq(f, tt.path, `{"token":"r1","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1"}}}`, tt.statuses, tt.retryAfter)
+			method, _, _ := strings.Cut(tt.name, " ")
+			n := statusSeq(f, method+" "+tt.path, `{"token":"r1","state":"enqueued","_links":{"self":{"href":"/api/acme/reports/r1"}}}`, tt.statuses, tt.retryAfter)
+			// A write first GETs its report to check its workspace (once: the retries are of
+			// the write alone).
+			var owner counter
+			if method != http.MethodGet {
+				f.mux.HandleFunc("GET /api/acme/reports/r1", func(w http.ResponseWriter, r *http.Request) {
+					owner.inc()
+					writeJSON(w, http.StatusOK, reportJSON)
+				})
+			}
 			err := tt.call(f.client)
 			if tt.wantStatus == 0 && err != nil {
 				t.Fatalf("err = %v", err)
@@ -72,6 +83,13 @@ func TestRetries(t *testing.T) {
 			}
 			if n.get() != tt.requests {
 				t.Errorf("%d requests, want %d", n.get(), tt.requests)
+			}
+			wantOwner := 1
+			if method == http.MethodGet {
+				wantOwner = 0
+			}
+			if owner.get() != wantOwner {
+				t.Errorf("%d owner-check GETs, want %d", owner.get(), wantOwner)
 			}
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -206,7 +224,12 @@ func TestConnectionErrors(t *testing.T) {
 		want int
 	}{
 		{"GET retried", func(c *Client) error { _, err := c.GetReport(context.Background(), "acme", "r1"); return err }, 3},
-		{"POST not retried", func(c *Client) error { _, err := c.RunReport(context.Background(), "acme", "r1", nil); return err }, 1},
+		// CreateSpace: a POST sent first thing (a token-addressed write would first GET its
+		// object, whose broken connections are retried).
+		{"POST not retried", func(c *Client) error {
+			_, err := c.CreateSpace(context.Background(), "acme", SpaceCreate{Name: "x"})
+			return err
+		}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,8 +50,13 @@ func runWriteTags(ws, report string) func(string) []string {
 // RunReport starts a run of a report with the given parameter values (nil
 // for none): POST /api/{workspace}/reports/{report}/runs with
 // {"parameters": {…}}. Mode answers 202 with the run, usually not finished:
-// poll GetReportRun.
+// poll GetReportRun. The report is read first (GetReport; free when
+// cached): one of another workspace is not found and is not run (see
+// checkOwner).
 func (c *Client) RunReport(ctx context.Context, workspace, report string, params map[string]any) (*ReportRun, error) {
+	if err := c.verifyReport(ctx, workspace, report); err != nil {
+		return nil, err
+	}
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -95,8 +100,13 @@ func (c *Client) ListReportRuns(ctx context.Context, workspace, report string, o
 
 // CloneReportRun starts a new run with the parameters of an earlier one:
 // POST /api/{workspace}/reports/{report}/runs/{run}/clone. (Mode refuses it
-// to workspace API tokens.)
+// to workspace API tokens.) The run is read first (GetReportRun; free when
+// it is cached, as finished runs are): one of another workspace is not
+// found and is not cloned (see checkOwner).
 func (c *Client) CloneReportRun(ctx context.Context, workspace, report, run string) (*ReportRun, error) {
+	if err := c.verifyReportRun(ctx, workspace, report, run); err != nil {
+		return nil, err
+	}
 	var r ReportRun
 	if err := c.write(ctx, http.MethodPost, runPath(workspace, report, run).lit("clone"), nil, &r, runWriteTags(workspace, report)); err != nil {
 		return nil, err

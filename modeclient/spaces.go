@@ -101,13 +101,18 @@ func (c *Client) CreateSpace(ctx context.Context, workspace string, in SpaceCrea
 }
 
 // UpdateSpace changes a space's name or description: Mode takes a POST to
-// /api/{workspace}/spaces/{space} with {"space": {…}}.
+// /api/{workspace}/spaces/{space} with {"space": {…}}. The space is read
+// first (GetSpace; free when cached): one of another workspace is not found
+// and is left as it is (see checkOwner).
 func (c *Client) UpdateSpace(ctx context.Context, workspace, space string, in SpaceUpdate) (*Space, error) {
 	if in.Name == nil && in.Description == nil {
 		return nil, &InvalidArgumentError{Field: "space", Reason: "nothing to update"}
 	}
 	if in.Name != nil && *in.Name == "" {
 		return nil, &InvalidArgumentError{Field: "name", Reason: "must not be empty"}
+	}
+	if err := c.verifySpace(ctx, workspace, space); err != nil {
+		return nil, err
 	}
 	var s Space
 	body := struct {
@@ -123,8 +128,13 @@ func (c *Client) UpdateSpace(ctx context.Context, workspace, space string, in Sp
 
 // DeleteSpace deletes a space: DELETE /api/{workspace}/spaces/{space}. Mode
 // deletes eventually: the space may answer 403 for a while afterwards. The
-// deleted space Mode answers must belong to the workspace (checkOwner).
+// space is read first (GetSpace; free when cached): one of another
+// workspace is not found and the DELETE is not sent; the deleted space
+// Mode answers must belong to the workspace too (checkOwner).
 func (c *Client) DeleteSpace(ctx context.Context, workspace, space string) error {
+	if err := c.verifySpace(ctx, workspace, space); err != nil {
+		return err
+	}
 	return c.write(ctx, http.MethodDelete, spacePath(workspace, space), nil, new(Space),
 		tags(listTag(workspace, "spaces"), listTag(workspace, "reports"),
 			spaceScopeTag(workspace, space), apiPathOf(workspacePath(workspace))))

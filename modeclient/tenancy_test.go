@@ -8,7 +8,10 @@ package modeclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +52,6 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 	}
 	qrs := collect(t, c.ListQueryRuns(ctx, other, sd.Report, run.Token, nil))
 	query := collect(t, c.ListQueries(ctx, other, sd.Report, nil))[0].Token
-	ds := must(c.GetDataSource(ctx, other, sd.DataSource))(t)
 
 	reads := []struct {
 		name string
@@ -125,7 +127,13 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 		})
 	}
 
-	// The right workspace's calls still work, and are cached.
+	// The right workspace's calls still work, and are cached. (The report was read before, to
+	// check its workspace before RunReport, and RunReport invalidated it.)
+	paths := []string{"/api/" + other + "/reports/" + sd.Report, "/api/" + other + "/spaces/" + sd.Space + "/reports"}
+	before := make([]int, len(paths))
+	for i, path := range paths {
+		before[i] = countGETs(emu, path, "")
+	}
 	for range 2 {
 		r, err := c.GetReport(ctx, other, sd.Report)
 		if err != nil || r.AccountUsername != other {
@@ -136,8 +144,8 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 			t.Fatalf("ListSpaceReportsPage of the right workspace: %+v, %v", p, err)
 		}
 	}
-	for _, path := range []string{"/api/" + other + "/reports/" + sd.Report, "/api/" + other + "/spaces/" + sd.Space + "/reports"} {
-		if n := countGETs(emu, path, ""); n != 1 {
+	for i, path := range paths {
+		if n := countGETs(emu, path, "") - before[i]; n != 1 {
 			t.Errorf("GETs of %s = %d, want 1 (the second from the cache)", path, n)
 		}
 	}
@@ -145,34 +153,161 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 	if r, err := c.GetReport(ctx, home, d.Reports[0]); err != nil || r.AccountUsername != home {
 		t.Errorf("GetReport of the demo workspace: %+v, %v", r, err)
 	}
+}
 
-	// Writes answered with another workspace's object fail the same way. (Such a Mode has
-	// applied them to the other workspace by then: the client can only refuse the answer. They
-	// come last, as ArchiveReport hides the report from the list above.)
+// TestWritesToObjectsOfAnotherWorkspaceAreNotSent: a Mode that resolves tokens whatever workspace
+// the URL names would apply a write addressed to one workspace to another workspace's object
+// before answering, so checking its answer comes too late (and DeleteReport's answer is empty).
+// Every token-addressed write must be refused as not found before it is sent: Mode receives no
+// write, and the other workspace's objects are left as they were. A write to the right
+// workspace's object still works, at no request more when the object is cached and at one GET
+// more when it is not.
+func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	emu := modetest.NewServer(t, modetest.WithRateLimit(0, 0), modetest.WithRunDuration(2*time.Millisecond), modetest.WithCrossWorkspaceTokens())
+	cred := modeclient.Credential{Token: emu.Token, Secret: emu.Secret}
+	c, err := modeclient.New(emu.URL, cred, modeclient.WithHTTPClient(emu.Client()), modeclient.WithCache(newTestCache(t, cache.Options{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := modeclient.New(emu.URL, cred, modeclient.WithHTTPClient(emu.Client())) // reads the state, uncached
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := emu.Demo()
+	sd := d.Second
+	home, other := modetest.DemoWorkspace, modetest.SecondWorkspace
+
+	// A finished run and a query of the second workspace's report, through its own paths.
+	run := must(c.RunReport(ctx, other, sd.Report, nil))(t)
+	if run, err = pollRun(ctx, c, other, sd.Report, run.Token); err != nil || run.State != "succeeded" {
+		t.Fatalf("run: %+v, %v", run, err)
+	}
+	query := collect(t, c.ListQueries(ctx, other, sd.Report, nil))[0].Token
+	ds := must(c.GetDataSource(ctx, other, sd.DataSource))(t)
+
+	// state describes the second workspace's objects (and where the demo report lives).
+	state := func() string {
+		t.Helper()
+		r := must(plain.GetReport(ctx, other, sd.Report))(t)
+		sp := must(plain.GetSpace(ctx, other, sd.Space))(t)
+		q := must(plain.GetQuery(ctx, other, sd.Report, query))(t)
+		queries := collect(t, plain.ListQueries(ctx, other, sd.Report, nil))
+		runs := collect(t, plain.ListReportRuns(ctx, other, sd.Report, nil))
+		mine := must(plain.GetReport(ctx, home, d.Reports[0]))(t)
+		return fmt.Sprintf("report %q %q archived=%v in %s; space %q %q; query %q %q; %d queries; %d runs; demo report in %s",
+			r.Name, r.Description, bool(r.Archived), r.SpaceToken, sp.Name, sp.Description, q.Name, q.RawQuery,
+			len(queries), len(runs), mine.SpaceToken)
+	}
+	// sentSince returns the requests Mode received after the first n, as "METHOD path".
+	sentSince := func(n int) []string {
+		var out []string
+		for _, r := range emu.Requests()[n:] {
+			out = append(out, r.Method+" "+r.Path)
+		}
+		return out
+	}
+	onlyGETs := func(reqs []string) bool {
+		for _, r := range reqs {
+			if !strings.HasPrefix(r, http.MethodGet+" ") {
+				return false
+			}
+		}
+		return true
+	}
+	before := state()
+
+	x := "changed"
 	writes := []struct {
 		name  string
 		write func() error
 	}{
 		{"UpdateReport", func() error {
-			_, err := c.UpdateReport(ctx, home, sd.Report, modeclient.ReportUpdate{Description: new("x")})
+			_, err := c.UpdateReport(ctx, home, sd.Report, modeclient.ReportUpdate{Name: &x, Description: &x})
+			return err
+		}},
+		{"UpdateReport moving a report into another workspace's space", func() error {
+			_, err := c.UpdateReport(ctx, home, d.Reports[0], modeclient.ReportUpdate{SpaceToken: &sd.Space})
 			return err
 		}},
 		{"ArchiveReport", func() error { _, err := c.ArchiveReport(ctx, home, sd.Report); return err }},
+		{"UnarchiveReport", func() error { _, err := c.UnarchiveReport(ctx, home, sd.Report); return err }},
 		{"RunReport", func() error { _, err := c.RunReport(ctx, home, sd.Report, nil); return err }},
-		{"UpdateSpace", func() error {
-			_, err := c.UpdateSpace(ctx, home, sd.Space, modeclient.SpaceUpdate{Description: new("x")})
-			return err
-		}},
+		{"CloneReportRun", func() error { _, err := c.CloneReportRun(ctx, home, sd.Report, run.Token); return err }},
 		{"CreateQuery", func() error {
 			_, err := c.CreateQuery(ctx, home, sd.Report, modeclient.QueryCreate{RawQuery: "SELECT 1", DataSourceID: int64(ds.ID)})
 			return err
 		}},
+		{"UpdateQuery", func() error {
+			_, err := c.UpdateQuery(ctx, home, sd.Report, query, modeclient.QueryUpdate{Name: &x, RawQuery: &x})
+			return err
+		}},
 		{"DeleteQuery", func() error { return c.DeleteQuery(ctx, home, sd.Report, query) }},
+		{"UpdateSpace", func() error {
+			_, err := c.UpdateSpace(ctx, home, sd.Space, modeclient.SpaceUpdate{Name: &x, Description: &x})
+			return err
+		}},
+		{"UpdateSpace bypassing the cache", func() error {
+			_, err := c.UpdateSpace(modeclient.WithCacheBypass(ctx), home, sd.Space, modeclient.SpaceUpdate{Name: &x})
+			return err
+		}},
+		// Mode answers a deletion of a report with an empty body: nothing to check afterwards.
 		{"DeleteReport", func() error { return c.DeleteReport(ctx, home, sd.Report) }},
 		{"DeleteSpace", func() error { return c.DeleteSpace(ctx, home, sd.Space) }},
 	}
 	for _, tt := range writes {
-		t.Run(tt.name, func(t *testing.T) { wantWrongWorkspace(t, tt.write()) })
+		t.Run(tt.name, func(t *testing.T) {
+			n := len(emu.Requests())
+			wantWrongWorkspace(t, tt.write())
+			if sent := sentSince(n); !onlyGETs(sent) {
+				t.Errorf("Mode received %v, want only the GET that checks the workspace", sent)
+			}
+		})
+	}
+	if after := state(); after != before {
+		t.Errorf("the second workspace changed:\n got %s\nwant %s", after, before)
 	}
 
+	// The right workspace's writes still work. With the report cached, a write costs no
+	// request more than itself, even on a context that bypasses the cache (the workspace an
+	// object belongs to never changes); a write invalidates the report, so a write that
+	// follows reads it first: one GET more.
+	reportPath := "/api/" + other + "/reports/" + sd.Report
+	legit := []struct {
+		name   string
+		cached bool // the report is read (and cached) first
+		write  func() error
+		want   []string
+	}{
+		{"UpdateReport of a cached report", true, func() error {
+			_, err := c.UpdateReport(ctx, other, sd.Report, modeclient.ReportUpdate{Description: &x})
+			return err
+		}, []string{"PATCH " + reportPath}},
+		{"UpdateReport of a cached report, bypassing the cache", true, func() error {
+			_, err := c.UpdateReport(modeclient.WithCacheBypass(ctx), other, sd.Report, modeclient.ReportUpdate{Name: &x})
+			return err
+		}, []string{"PATCH " + reportPath}},
+		{"ArchiveReport of a cached report", true, func() error { _, err := c.ArchiveReport(ctx, other, sd.Report); return err },
+			[]string{"PATCH " + reportPath + "/archive"}},
+		{"DeleteReport of a report no longer cached", false, func() error { return c.DeleteReport(ctx, other, sd.Report) },
+			[]string{"GET " + reportPath, "DELETE " + reportPath}},
+	}
+	for _, tt := range legit {
+		if tt.cached {
+			must(c.GetReport(ctx, other, sd.Report))(t)
+		}
+		n := len(emu.Requests())
+		if err := tt.write(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if sent := sentSince(n); !slices.Equal(sent, tt.want) {
+			t.Errorf("%s: Mode received %v, want %v", tt.name, sent, tt.want)
+		}
+	}
+	var api *modeclient.APIError
+	if _, err := plain.GetReport(ctx, other, sd.Report); !errors.As(err, &api) || api.StatusCode != http.StatusNotFound {
+		t.Errorf("GetReport after DeleteReport: %v, want 404", err)
+	}
 }
