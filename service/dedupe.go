@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,10 @@ type dedupe struct {
 	caller func(context.Context) string // identity of the authenticated caller; "" when anonymous
 	mu     sync.Mutex
 	byKey  *lru.Cache[string, *dedupeEntry]
+	// store, when set, shares the records with the other replicas (dedupeshared.go); the
+	// in-memory records stay in front of it.
+	store RequestIDStore
+	log   *slog.Logger
 }
 
 // IdempotencyKeyHeader is the HTTP header a caller may send instead of a
@@ -139,18 +144,32 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		case <-ctx.Done():
 			return zero, upstreamError(ctx.Err(), "request "+requestID)
 		}
-		if e.err != nil {
-			return zero, e.err
-		}
-		return proto.Clone(e.res).(M), nil
+		return remembered[M](e)
 	}
 	e = &dedupeEntry{fingerprint: fingerprint, done: make(chan struct{})}
 	d.byKey.Add(key, e)
 	d.mu.Unlock()
 
+	var token string // this replica's claim of the shared record
+	if d.store != nil {
+		var res M
+		var outcome sharedOutcome
+		token, res, err, outcome = claimShared[M](ctx, d, key, requestID, fingerprint)
+		if outcome != sharedCreate {
+			d.settleLocal(key, e, res, err, outcome == sharedRecorded)
+			if outcome == sharedRefused {
+				return zero, err
+			}
+			return remembered[M](e)
+		}
+	}
+
 	// The create runs to completion even if this caller goes away: others
 	// may be waiting for it, and a write half done is worse than one done.
 	res, err := create(context.WithoutCancel(ctx))
+	if token != "" {
+		settleShared(ctx, d, key, token, fingerprint, res, err)
+	}
 	d.mu.Lock()
 	e.expires = d.now().Add(d.window)
 	if err != nil && !maybeProcessed(err) {
@@ -169,6 +188,34 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		return zero, upstreamError(ctx.Err(), "request "+requestID)
 	}
 	return res, err
+}
+
+// remembered answers a duplicate with the outcome of the create e records.
+func remembered[M proto.Message](e *dedupeEntry) (M, error) {
+	var zero M
+	if e.err != nil {
+		return zero, e.err
+	}
+	return proto.Clone(e.res).(M), nil
+}
+
+// settleLocal ends e, the in-memory record of key, with an outcome another replica's create
+// had (keep: remembered for the window, like a local create's) or with an error that is no
+// create's outcome (dropped, so that a retry tries again).
+func (d *dedupe) settleLocal(key string, e *dedupeEntry, res proto.Message, err error, keep bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e.expires = d.now().Add(d.window)
+	if !keep {
+		if cur, ok := d.byKey.Peek(key); ok && cur == e {
+			d.byKey.Remove(key)
+		}
+	}
+	e.err = err
+	if err == nil {
+		e.res = proto.Clone(res)
+	}
+	close(e.done)
 }
 
 // maybeProcessed reports whether a failed create may still have happened in

@@ -66,6 +66,12 @@ type Options struct {
 	// are remembered; default 100,000.
 	RequestIDWindow  time.Duration
 	RequestIDEntries int
+	// RequestIDStore, when set, shares those records among the replicas
+	// (a retry reaching another replica answers the first create's
+	// outcome); while it is unreachable, creates that carry an id are
+	// refused with Unavailable (ReasonRequestIDUnavailable). nil: each
+	// replica remembers its own.
+	RequestIDStore RequestIDStore
 
 	// MaxRequestBytes caps a request message (connect.WithReadMaxBytes);
 	// default 1 MiB.
@@ -156,6 +162,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now, opts.CallerID)}
+	c.creates.store, c.creates.log = opts.RequestIDStore, opts.Logger
 	return &Server{
 		core:       c,
 		Workspace:  &WorkspaceServer{core: c},

@@ -78,6 +78,7 @@ type Options struct {
 	RetryAfter    time.Duration // how long the L2 steps aside after Redis failed
 	ResultTTL     time.Duration // how long an uncacheable result is kept for the waiting replicas
 	MaxEntryBytes int           // larger bodies are not put in Redis
+	RequestLease  time.Duration // how long a create's claim of a request record outlives its owner (requests.go)
 
 	// Logger receives the L2's own records (default slog.Default()).
 	Logger *slog.Logger
@@ -100,6 +101,7 @@ func (o Options) withDefaults() Options {
 	def(&o.OpTimeout, DefaultOpTimeout)
 	def(&o.RetryAfter, DefaultRetryAfter)
 	def(&o.ResultTTL, DefaultResultTTL)
+	def(&o.RequestLease, DefaultRequestLease)
 	if o.MaxEntryBytes <= 0 {
 		o.MaxEntryBytes = DefaultMaxEntryBytes
 	}
@@ -131,6 +133,7 @@ type L2 struct {
 	mu       sync.Mutex
 	watchers map[string]map[chan struct{}]struct{} // entry ID -> fill notifications
 	acks     map[uint64]*ackWait                   // invalidation ID -> acknowledgements
+	leases   map[string]chan struct{}              // request claim token -> stop renewing its lease
 	ps       *redis.PubSub                         // the subscription, once started
 	msgSeq   atomic.Uint64
 
@@ -183,6 +186,7 @@ func New(opts Options) (*L2, error) {
 		replica:  newToken(),
 		watchers: make(map[string]map[chan struct{}]struct{}),
 		acks:     make(map[uint64]*ackWait),
+		leases:   make(map[string]chan struct{}),
 	}
 	l.up.Store(true)
 	l.ctx, l.stop = context.WithCancel(context.Background())

@@ -96,7 +96,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID})
+	svc, err := service.New(service.Options{Upstream: pool, Logger: logger, CallerID: auth.CallerID, RequestIDStore: shared.requestIDStore()})
 	if err != nil {
 		return err
 	}
