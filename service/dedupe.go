@@ -127,7 +127,7 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 	// The caller's identity comes first, length-prefixed: no caller name can
 	// forge another's scope.
 	caller := d.caller(ctx)
-	key := strconv.Itoa(len(caller)) + ":" + caller + "\x00" + scope + "\x00" + requestID
+	key := dedupeKey(caller, scope, requestID)
 	d.mu.Lock()
 	e, ok := d.byKey.Get(key)
 	if ok && !e.expires.IsZero() && d.now().After(e.expires) {
@@ -188,6 +188,11 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		return zero, upstreamError(ctx.Err(), "request "+requestID)
 	}
 	return res, err
+}
+
+// dedupeKey names the record of requestID for caller in scope (the same in every replica).
+func dedupeKey(caller, scope, requestID string) string {
+	return strconv.Itoa(len(caller)) + ":" + caller + "\x00" + scope + "\x00" + requestID
 }
 
 // remembered answers a duplicate with the outcome of the create e records.
