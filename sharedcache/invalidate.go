@@ -37,8 +37,15 @@ func (l *L2) Invalidate(tags []string) {
 	}
 	if !l.available() {
 		l.st.skipped.Add(1)
+		l.keepPending(tags)
 		return
 	}
+	l.invalidate(tags)
+}
+
+// invalidate sends an invalidation through Redis and waits for its acknowledgements; one that
+// fails is kept for the replay.
+func (l *L2) invalidate(tags []string) {
 	id := l.msgSeq.Add(1)
 	msg, err := json.Marshal(invalMsg{Origin: l.replica, ID: id, Tags: tags})
 	if err != nil {
@@ -64,6 +71,7 @@ func (l *L2) Invalidate(tags []string) {
 	cancel()
 	if err != nil {
 		l.failed(l.ctx, "invalidate", err)
+		l.keepPending(tags)
 		return
 	}
 	l.succeeded()
@@ -151,6 +159,9 @@ func (l *L2) subscribe(ps *redis.PubSub, ready chan struct{}) {
 			if m.Kind == "subscribe" && m.Count == len(channels) {
 				backoff = 50 * time.Millisecond
 				l.subscribed.Store(true)
+				// Invalidations published while there was no subscription are lost to this
+				// replica (at the first subscription the cache is all but empty).
+				l.reconnected("subscribed")
 				l.succeeded()
 				once.Do(func() { close(ready) })
 			}

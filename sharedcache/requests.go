@@ -226,9 +226,7 @@ func (l *L2) keepLease(id, token string) {
 	l.mu.Lock()
 	l.leases[token] = done
 	l.mu.Unlock()
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
+	l.goBackground(func() {
 		t := time.NewTicker(l.opts.RequestLease / 3)
 		defer t.Stop()
 		for {
@@ -249,7 +247,7 @@ func (l *L2) keepLease(id, token string) {
 				}
 			}
 		}
-	}()
+	})
 }
 
 // dropLease stops renewing the lease of token.

@@ -23,7 +23,9 @@
 // step aside for Options.RetryAfter (requests go to the LRU and Mode, as without Redis), the
 // failure is logged (rate-limited) and counted, Stats and the metrics report it, and
 // Options.OnHealth hears of each change. While Redis is down replicas cannot see each other's
-// invalidations: their LRU entries then age out on their TTL.
+// invalidations: their LRU entries then age out on their TTL. When Redis (or the subscription)
+// is back, the replica drops its whole LRU, whose entries may have missed invalidations, and
+// replays to the others the invalidations it could not send (reconnect.go).
 package sharedcache
 
 import (
@@ -117,7 +119,11 @@ func (o Options) withDefaults() Options {
 // Local is the replica's own cache, which the L2 tells about the other replicas'
 // invalidations. *cache.Cache implements it.
 type Local interface {
+	// InvalidateLocal applies another replica's invalidation.
 	InvalidateLocal(tags ...string)
+	// PurgeLocal drops every entry: the L2 calls it when it may have missed invalidations
+	// (Redis or the subscription came back after an outage).
+	PurgeLocal()
 }
 
 // L2 is the Redis level shared by the replicas. It implements cache.Shared: install it with
@@ -150,6 +156,13 @@ type L2 struct {
 	lastLog    atomic.Int64
 	suppressed atomic.Uint64
 	subscribed atomic.Bool
+
+	// invalidations this replica could not send while Redis was down, replayed when it is back
+	// (reconnect.go)
+	pendingMu       sync.Mutex
+	pending         map[string]struct{}
+	pendingOverflow bool
+	replaying       atomic.Bool
 
 	st counters
 }
@@ -187,6 +200,7 @@ func New(opts Options) (*L2, error) {
 		watchers: make(map[string]map[chan struct{}]struct{}),
 		acks:     make(map[uint64]*ackWait),
 		leases:   make(map[string]chan struct{}),
+		pending:  make(map[string]struct{}),
 	}
 	l.up.Store(true)
 	l.ctx, l.stop = context.WithCancel(context.Background())
@@ -257,6 +271,7 @@ func (l *L2) succeeded() {
 	if !l.up.Load() && l.up.CompareAndSwap(false, true) {
 		l.opts.Logger.Info("sharedcache: Redis is reachable again; the replicas share their cache again",
 			"failures_not_logged", l.suppressed.Swap(0))
+		l.reconnected("Redis reachable again")
 		if l.opts.OnHealth != nil {
 			l.opts.OnHealth(true)
 		}
