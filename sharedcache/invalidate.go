@@ -40,16 +40,16 @@ func (l *L2) Invalidate(tags []string) {
 		l.keepPending(tags)
 		return
 	}
-	l.invalidate(tags)
+	_ = l.invalidate(tags)
 }
 
 // invalidate sends an invalidation through Redis and waits for its acknowledgements; one that
-// fails is kept for the replay.
-func (l *L2) invalidate(tags []string) {
+// fails is kept for the replay (false).
+func (l *L2) invalidate(tags []string) bool {
 	id := l.msgSeq.Add(1)
 	msg, err := json.Marshal(invalMsg{Origin: l.replica, ID: id, Tags: tags})
 	if err != nil {
-		return
+		return true // cannot happen for strings; nothing to replay either
 	}
 	aw := &ackWait{more: make(chan struct{}, 1)}
 	l.mu.Lock()
@@ -72,9 +72,10 @@ func (l *L2) invalidate(tags []string) {
 	if err != nil {
 		l.failed(l.ctx, "invalidate", err)
 		l.keepPending(tags)
-		return
+		return false
 	}
 	l.succeeded()
+	l.maybeReplay("invalidation sent")
 	l.st.invalSent.Add(1)
 	// Every subscriber acknowledges, this replica's own included (without a round trip).
 	if !aw.wait(int(receivers), l.opts.AckTimeout) {
@@ -82,6 +83,7 @@ func (l *L2) invalidate(tags []string) {
 		l.opts.Logger.Warn("sharedcache: not every replica acknowledged an invalidation in time; they may answer from their local cache until its TTL",
 			"replicas", receivers, "timeout", l.opts.AckTimeout.String())
 	}
+	return true
 }
 
 // ack counts one acknowledgement.

@@ -33,6 +33,12 @@ func (l *L2) reconnected(why string) {
 		box.PurgeLocal()
 		l.st.purges.Add(1)
 	}
+	l.maybeReplay(why)
+}
+
+// maybeReplay starts the replay of the invalidations kept while Redis was down, if there are
+// any and no replay runs.
+func (l *L2) maybeReplay(why string) {
 	l.pendingMu.Lock()
 	n := len(l.pending)
 	l.pendingMu.Unlock()
@@ -65,12 +71,11 @@ func (l *L2) replay(why string) {
 	}
 	l.opts.Logger.Info("sharedcache: replaying the invalidations Redis missed", "after", why, "tags", len(tags))
 	for len(tags) > 0 && l.ctx.Err() == nil {
-		if !l.available() {
-			l.keepPending(tags) // down again: at the next reconnection
+		n := min(replayBatch, len(tags))
+		if !l.invalidate(tags[:n]) { // kept that batch again
+			l.keepPending(tags[n:]) // down again: at the next reconnection
 			return
 		}
-		n := min(replayBatch, len(tags))
-		l.invalidate(tags[:n])
 		l.st.replayed.Add(uint64(n))
 		tags = tags[n:]
 	}

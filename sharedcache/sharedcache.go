@@ -18,6 +18,8 @@
 //     dies), the others wait for its "fill" notification (with polling as a fallback) and read
 //     the stored entry, or the fetch's result kept briefly for them when it may not be cached.
 //   - Limiter shares a rate limit (GCRA) among the replicas through the same Redis.
+//   - Request records (ClaimRequest and the methods beside it) let the replicas de-duplicate
+//     creates by request id together: one claims and creates, the others answer its outcome.
 //
 // Redis down never fails a request: every operation has a short timeout, a failure makes the L2
 // step aside for Options.RetryAfter (requests go to the LRU and Mode, as without Redis), the
