@@ -158,7 +158,9 @@ func getReport(ctx context.Context, hc *http.Client, base, name string) (report,
 // TestThreeReplicas runs three modeplatform processes of the release binary on one Redis and one
 // emulator (with latency, so cold misses overlap): they make one upstream request between them
 // for 300 concurrent identical cold requests, a write through one is seen fresh through the
-// others, and requests keep succeeding when Redis is killed mid-run.
+// others, one request_id makes one run whichever replicas its retries reach, a Redis restart
+// under writes leaves no read staler than the documented bound, and requests keep succeeding
+// when Redis is killed mid-run (creates with a request_id excepted: they fail closed).
 func TestThreeReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the server and runs three processes")
@@ -356,6 +358,25 @@ func TestThreeReplicas(t *testing.T) {
 		}
 		if down == 0 {
 			t.Error("no replica reports modeplatform_sharedcache_up 0 in /metrics after the kill")
+		}
+
+		// Creates with a request_id fail closed (no replica can tell whether another made it);
+		// without one they are served.
+		target := demo.Reports[4]
+		emu.ResetRequests()
+		for i, r := range replicas {
+			var out map[string]any
+			err := call(ctx, hc, r.api, "modeplatform.v1.ReportService/RunReport", map[string]string{"name": name(target), "requestId": "during-the-outage"}, &out)
+			if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "retry with the same request_id") {
+				t.Errorf("RunReport with a request_id through replica %d, Redis down: %v; want 503 Unavailable asking to retry", i, err)
+			}
+		}
+		if got := emu.CountRequests("POST", path(target)+"/runs"); got != 0 {
+			t.Errorf("%d runs started upstream for creates refused with Redis down, want 0", got)
+		}
+		var out map[string]any
+		if err := call(ctx, hc, replicas[0].api, "modeplatform.v1.ReportService/RunReport", map[string]string{"name": name(target)}, &out); err != nil {
+			t.Errorf("RunReport without a request_id, Redis down: %v", err)
 		}
 	})
 }
