@@ -163,6 +163,18 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 			return remembered[M](e)
 		}
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			// A create that panicked may have happened: nobody waits forever for it, and
+			// nobody runs it again under this id.
+			abandoned := createAbandoned(requestID)
+			if token != "" {
+				settleShared(ctx, d, key, token, fingerprint, nil, abandoned)
+			}
+			d.settleLocal(key, e, nil, abandoned, true)
+			panic(p)
+		}
+	}()
 
 	// The create runs to completion even if this caller goes away: others
 	// may be waiting for it, and a write half done is worse than one done.

@@ -259,6 +259,32 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("a create that panics: outcome unknown everywhere, never created again", func(t *testing.T) {
+		calls.Store(0)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the create's panic did not reach the caller")
+				}
+			}()
+			_, _ = do(ctx, replicas[0], "s", "panic", 1, func(context.Context) (*wrapperspb.StringValue, error) {
+				calls.Add(1)
+				panic("boom")
+			})
+		}()
+		// A hang guard, not a timing assertion: without an answer the retries would wait forever.
+		guard, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		for i, d := range replicas {
+			if _, err := do(guard, d, "s", "panic", 1, succeed("must not run")); connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, reasonCreateAbandoned) {
+				t.Errorf("replica %d: %v, want Aborted %s", i, err, reasonCreateAbandoned)
+			}
+		}
+		if calls.Load() != 1 {
+			t.Errorf("creates run = %d, want 1", calls.Load())
+		}
+	})
+
 	t.Run("store down: refused as Unavailable, nothing created, a retry works", func(t *testing.T) {
 		calls.Store(0)
 		store.setDown(true)
@@ -310,5 +336,22 @@ func TestOutcomeRoundTrip(t *testing.T) {
 	}
 	if ge.Code() != we.Code() || ge.Message() != we.Message() || len(ge.Details()) != len(we.Details()) || !hasReason(ge, ReasonUpstreamRateLimited) {
 		t.Errorf("error read back as %v (%d details), want %v (%d details)", ge, len(ge.Details()), we, len(we.Details()))
+	}
+}
+
+// TestPanickedCreateIsNotWaitedForever: without a shared store too, a create that panicked
+// leaves an "outcome unknown" answer for its retries, not a record pending forever.
+func TestPanickedCreateIsNotWaitedForever(t *testing.T) {
+	d := newDedupe(100, time.Minute, time.Now, nil)
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = do(context.Background(), d, "s", "id", 1, func(context.Context) (*wrapperspb.StringValue, error) { panic("boom") })
+	}()
+	// A hang guard, not a timing assertion.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := do(ctx, d, "s", "id", 1, func(context.Context) (*wrapperspb.StringValue, error) { return wrapperspb.String("again"), nil })
+	if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, reasonCreateAbandoned) {
+		t.Errorf("retry after a panicked create: %v, want Aborted %s", err, reasonCreateAbandoned)
 	}
 }
