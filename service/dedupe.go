@@ -99,6 +99,9 @@ type dedupeEntry struct {
 	res         proto.Message
 	err         error
 	expires     time.Time
+	// refused: the shared store settled nothing (its caller gave up waiting, or the store was
+	// unreachable): a duplicate waiting on this entry asks again itself.
+	refused bool
 }
 
 func newDedupe(entries int, window time.Duration, now func() time.Time, caller func(context.Context) string) *dedupe {
@@ -143,6 +146,9 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		case <-e.done:
 		case <-ctx.Done():
 			return zero, upstreamError(ctx.Err(), "request "+requestID)
+		}
+		if e.refused {
+			return do(ctx, d, scope, requestID, fingerprint, create)
 		}
 		return remembered[M](e)
 	}
@@ -227,6 +233,7 @@ func (d *dedupe) settleLocal(key string, e *dedupeEntry, res proto.Message, err 
 		if cur, ok := d.byKey.Peek(key); ok && cur == e {
 			d.byKey.Remove(key)
 		}
+		e.refused = true
 	}
 	e.err = err
 	if err == nil {

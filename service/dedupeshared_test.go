@@ -24,6 +24,8 @@ type memStore struct {
 	down    bool
 	tokens  int
 	claims  int
+
+	awaiting atomic.Int32 // callers in Await
 }
 
 type memRecord struct {
@@ -96,6 +98,8 @@ func (s *memStore) Release(_ context.Context, key, token string) error {
 }
 
 func (s *memStore) Await(ctx context.Context, key string) (RequestIDRecord, error) {
+	s.awaiting.Add(1)
+	defer s.awaiting.Add(-1)
 	for {
 		s.mu.Lock()
 		if s.down {
@@ -112,6 +116,17 @@ func (s *memStore) Await(ctx context.Context, key string) (RequestIDRecord, erro
 		case <-ctx.Done():
 			return RequestIDRecord{}, ctx.Err()
 		}
+	}
+}
+
+// waitAwaiting waits until n callers wait in the store.
+func waitAwaiting(t *testing.T, s *memStore, n int32) {
+	t.Helper()
+	for i := 0; s.awaiting.Load() != n; i++ {
+		if i > 10000 {
+			t.Fatalf("never %d callers awaiting", n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -282,6 +297,48 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		}
 		if calls.Load() != 1 {
 			t.Errorf("creates run = %d, want 1", calls.Load())
+		}
+	})
+
+	t.Run("a duplicate on the same replica outlives the first caller's wait", func(t *testing.T) {
+		calls.Store(0)
+		// Another replica claimed the id and is creating.
+		own, err := store.Claim(ctx, dedupeKey("", "s", "patient"), strconv.FormatUint(1, 16), time.Minute)
+		if err != nil || own.State != RequestIDClaimed {
+			t.Fatalf("claim: %+v %v", own, err)
+		}
+		impatient, cancel := context.WithCancel(ctx)
+		first := make(chan error, 1)
+		go func() {
+			_, err := do(impatient, replicas[1], "s", "patient", 1, succeed("must not run"))
+			first <- err
+		}()
+		waitAwaiting(t, store, 1) // the first caller waits in the store, holding the replica's entry
+		second := make(chan string, 1)
+		go func() {
+			got, err := do(ctx, replicas[1], "s", "patient", 1, succeed("must not run"))
+			if err != nil {
+				t.Errorf("the patient duplicate: %v", err)
+			}
+			second <- got.GetValue()
+		}()
+		time.Sleep(50 * time.Millisecond) // let the second reach the replica's entry (ordering only)
+		cancel()                          // the first caller gives up; the second still waits for the owner
+		if err := <-first; connect.CodeOf(err) != connect.CodeCanceled {
+			t.Errorf("the caller that gave up: %v, want Canceled", err)
+		}
+		out, err := encodeOutcome(wrapperspb.String("made elsewhere"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Complete(ctx, dedupeKey("", "s", "patient"), own.Token, "1", out, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if got := <-second; got != "made elsewhere" {
+			t.Errorf("the patient duplicate answered %q, want the owner's result", got)
+		}
+		if calls.Load() != 0 {
+			t.Errorf("creates run = %d, want 0", calls.Load())
 		}
 	})
 
