@@ -44,7 +44,7 @@ const (
 	RequestIDClaimed   RequestIDState = iota + 1 // the caller owns it now: create, then Complete or Release
 	RequestIDPending                             // another replica's create is running
 	RequestIDDone                                // the create ended: Outcome
-	RequestIDAbandoned                           // its owner stopped (crashed) before storing an outcome
+	RequestIDAbandoned                           // its owner stopped (crashed) before storing an outcome, or it vanished while awaited
 )
 
 // RequestIDRecord is one RequestIDStore record.
@@ -103,7 +103,7 @@ func claimShared[M proto.Message](ctx context.Context, d *dedupe, key, requestID
 			if r.State == 0 {
 				continue // its create did nothing and let it go: claim it
 			}
-			if r.Fingerprint != fp {
+			if r.State == RequestIDDone && r.Fingerprint != fp { // claimed anew since
 				return "", zero, invalidArgument("request_id", "was already used for a different request"), sharedRefused
 			}
 		}

@@ -15,3 +15,10 @@ func RequestLeaseKeyOf(ns, key string) string {
 	ks, _ := newKeyspace(ns)
 	return ks.lease(recordID(key))
 }
+
+// RequestRecordKeyOf names the request record of key in namespace ns, for tests that play Redis
+// losing it.
+func RequestRecordKeyOf(ns, key string) string {
+	ks, _ := newKeyspace(ns)
+	return ks.record(recordID(key))
+}

@@ -45,7 +45,7 @@ const (
 	RecordDone
 	// RecordAbandoned: the owner's lease expired before it stored an outcome (it crashed, or
 	// lost Redis), or the record vanished while it was awaited (Redis restarted empty): the
-	// create's outcome is unknown.
+	// create's outcome is unknown. Fingerprint is empty in the latter case.
 	RecordAbandoned
 )
 
@@ -152,8 +152,8 @@ func (l *L2) ReleaseRequest(ctx context.Context, key, token string) error {
 }
 
 // AwaitRequest waits, until ctx ends, for the record of key to leave the pending state, and
-// returns it: done, abandoned, or gone (its owner released it: State 0, the caller may claim
-// it). It is woken by the owner's notification, and looks every PollInterval should that be
+// returns it: done, abandoned (also when the record vanished: Redis restarted empty, say), or
+// released by its owner (State 0: the caller may claim it). It is woken by the owner's notification, and looks every PollInterval should that be
 // lost.
 func (l *L2) AwaitRequest(ctx context.Context, key string) (RequestRecord, error) {
 	id := recordID(key)
@@ -202,8 +202,11 @@ func parseRecord(v []any) (RequestRecord, error) {
 	switch kind {
 	case "claimed":
 		return RequestRecord{State: RecordClaimed}, nil
-	case "none":
+	case "released":
 		return RequestRecord{}, nil
+	case "gone":
+		// Awaited, so it was pending: its create may have happened.
+		return RequestRecord{State: RecordAbandoned}, nil
 	case "pending":
 		return RequestRecord{State: RecordPending, Fingerprint: fp}, nil
 	case "abandoned":
@@ -265,8 +268,8 @@ func (l *L2) dropLease(token string) {
 //
 // KEYS: record, lease. ARGV: fingerprint, token, lease TTL (ms), record TTL (ms).
 var claimScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'f', 'o')
-if not v[1] then
+local v = redis.call('HMGET', KEYS[1], 'f', 'o', 'r')
+if not v[1] or v[3] then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'f', ARGV[1], 't', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -282,13 +285,17 @@ end
 return {'abandoned', v[1]}
 `)
 
-// peekScript reads a request record: "none" when there is none.
+// peekScript reads a request record: "released" when its owner released it, "gone" when there
+// is none (it expired, or Redis lost it).
 //
 // KEYS: record, lease.
 var peekScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'f', 'o')
+local v = redis.call('HMGET', KEYS[1], 'f', 'o', 'r')
+if v[3] then
+  return {'released'}
+end
 if not v[1] then
-  return {'none'}
+  return {'gone'}
 end
 if v[2] then
   return {'done', v[1], v[2]}
@@ -317,15 +324,17 @@ redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1
 `)
 
-// releaseScript drops the caller's record and lease and announces it. It returns 1 dropped, 0
-// not (another create owns the record).
+// releaseScript marks the caller's record released (the next claim takes it; a replica
+// awaiting it tells this from a record Redis lost), drops the lease and announces it. It returns
+// 1 released, 0 not (another create owns the record).
 //
 // KEYS: record, lease. ARGV: token, channel, message.
 var releaseScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then
   return 0
 end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'r', '1')
+redis.call('DEL', KEYS[2])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 `)

@@ -105,6 +105,20 @@ func TestRequestRecords(t *testing.T) {
 		}
 	})
 
+	t.Run("a record Redis lost while awaited reads abandoned", func(t *testing.T) {
+		const key = key + "-lost"
+		if got := claim(a, key, "f1"); got.State != sharedcache.RecordClaimed {
+			t.Fatalf("claim = %+v", got)
+		}
+		done := awaiting(b, key)
+		if got, err := rs.Do(ctx, "DEL", sharedcache.RequestRecordKeyOf(ns, key)); err != nil || got != ":1" {
+			t.Fatalf("DEL record: %q %v", got, err)
+		}
+		if got := <-done; got.State != sharedcache.RecordAbandoned {
+			t.Errorf("awaited %+v, want abandoned (its create may be running still)", got)
+		}
+	})
+
 	t.Run("Redis holds no caller name and no key in clear", func(t *testing.T) {
 		c := redis.NewClient(&redis.Options{Addr: rs.Addr})
 		defer c.Close()
