@@ -215,19 +215,23 @@ func (s *sharedCache) requestIDStore() service.RequestIDStore {
 // sharedcache know nothing of each other).
 type requestIDStore struct{ l2 *sharedcache.L2 }
 
+// Claim implements service.RequestIDStore.
 func (r requestIDStore) Claim(ctx context.Context, key, fingerprint string, window time.Duration) (service.RequestIDRecord, error) {
 	rec, err := r.l2.ClaimRequest(ctx, key, fingerprint, window)
 	return requestIDRecord(rec), err
 }
 
+// Complete implements service.RequestIDStore.
 func (r requestIDStore) Complete(ctx context.Context, key, token, fingerprint string, outcome []byte, window time.Duration) error {
 	return r.l2.CompleteRequest(ctx, key, token, fingerprint, outcome, window)
 }
 
+// Release implements service.RequestIDStore.
 func (r requestIDStore) Release(ctx context.Context, key, token string) error {
 	return r.l2.ReleaseRequest(ctx, key, token)
 }
 
+// Await implements service.RequestIDStore.
 func (r requestIDStore) Await(ctx context.Context, key string) (service.RequestIDRecord, error) {
 	rec, err := r.l2.AwaitRequest(ctx, key)
 	return requestIDRecord(rec), err
