@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,10 @@ type dedupe struct {
 	// createTimeout bounds a de-duplicated create, which runs detached from
 	// its caller's context (and so from the caller's deadline).
 	createTimeout time.Duration
+	// store, when set, shares the records with the other replicas (dedupeshared.go); the
+	// in-memory records stay in front of it.
+	store RequestIDStore
+	log   *slog.Logger
 }
 
 // IdempotencyKeyHeader is the HTTP header a caller may send instead of a
@@ -98,6 +103,9 @@ type dedupeEntry struct {
 	res         proto.Message
 	err         error
 	expires     time.Time
+	// refused: the shared store settled nothing (its caller gave up waiting, or the store was
+	// unreachable): a duplicate waiting on this entry asks again itself.
+	refused bool
 }
 
 func newDedupe(entries int, window time.Duration, now func() time.Time, caller func(context.Context) string) *dedupe {
@@ -127,7 +135,7 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 	// The caller's identity comes first, length-prefixed: no caller name can
 	// forge another's scope.
 	caller := d.caller(ctx)
-	key := strconv.Itoa(len(caller)) + ":" + caller + "\x00" + scope + "\x00" + requestID
+	key := dedupeKey(caller, scope, requestID)
 	d.mu.Lock()
 	e, ok := d.byKey.Get(key)
 	if ok && !e.expires.IsZero() && d.now().After(e.expires) {
@@ -144,14 +152,40 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		case <-ctx.Done():
 			return zero, upstreamError(ctx.Err(), "request "+requestID)
 		}
-		if e.err != nil {
-			return zero, e.err
+		if e.refused {
+			return do(ctx, d, scope, requestID, fingerprint, create)
 		}
-		return proto.Clone(e.res).(M), nil
+		return remembered[M](e)
 	}
 	e = &dedupeEntry{fingerprint: fingerprint, done: make(chan struct{})}
 	d.byKey.Add(key, e)
 	d.mu.Unlock()
+
+	var token string // this replica's claim of the shared record
+	if d.store != nil {
+		var res M
+		var outcome sharedOutcome
+		token, res, err, outcome = claimShared[M](ctx, d, key, requestID, fingerprint)
+		if outcome != sharedCreate {
+			d.settleLocal(key, e, res, err, outcome == sharedRecorded)
+			if outcome == sharedRefused {
+				return zero, err
+			}
+			return remembered[M](e)
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// A create that panicked may have happened: nobody waits forever for it, and
+			// nobody runs it again under this id.
+			abandoned := createAbandoned(requestID)
+			if token != "" {
+				settleShared(ctx, d, key, token, fingerprint, nil, abandoned)
+			}
+			d.settleLocal(key, e, nil, abandoned, true)
+			panic(p)
+		}
+	}()
 
 	// The create runs to completion even if this caller goes away: others
 	// may be waiting for it, and a write half done is worse than one done.
@@ -161,6 +195,9 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 	res, err := create(cctx)
 	cancel()
 	err = createOutcome(err) // a create that may have happened answers so, without RetryInfo
+	if token != "" {
+		settleShared(ctx, d, key, token, fingerprint, res, err)
+	}
 	d.mu.Lock()
 	e.expires = d.now().Add(d.window)
 	if err != nil && !maybeProcessed(err) {
@@ -179,6 +216,40 @@ func do[M proto.Message](ctx context.Context, d *dedupe, scope, requestID string
 		return zero, upstreamError(ctx.Err(), "request "+requestID)
 	}
 	return res, err
+}
+
+// dedupeKey names the record of requestID for caller in scope (the same in every replica).
+func dedupeKey(caller, scope, requestID string) string {
+	return strconv.Itoa(len(caller)) + ":" + caller + "\x00" + scope + "\x00" + requestID
+}
+
+// remembered answers a duplicate with the outcome of the create e records.
+func remembered[M proto.Message](e *dedupeEntry) (M, error) {
+	var zero M
+	if e.err != nil {
+		return zero, e.err
+	}
+	return proto.Clone(e.res).(M), nil
+}
+
+// settleLocal ends e, the in-memory record of key, with an outcome another replica's create
+// had (keep: remembered for the window, like a local create's) or with an error that is no
+// create's outcome (dropped, so that a retry tries again).
+func (d *dedupe) settleLocal(key string, e *dedupeEntry, res proto.Message, err error, keep bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e.expires = d.now().Add(d.window)
+	if !keep {
+		if cur, ok := d.byKey.Peek(key); ok && cur == e {
+			d.byKey.Remove(key)
+		}
+		e.refused = true
+	}
+	e.err = err
+	if err == nil {
+		e.res = proto.Clone(res)
+	}
+	close(e.done)
 }
 
 // maybeProcessed reports whether a failed create may still have happened in

@@ -95,6 +95,12 @@ type Options struct {
 	// from its caller (so that the caller going away cannot cut it half
 	// done), under this deadline instead; default DefaultCreateTimeout.
 	CreateTimeout time.Duration
+	// RequestIDStore, when set, shares those records among the replicas
+	// (a retry reaching another replica answers the first create's
+	// outcome); while it is unreachable, creates that carry an id are
+	// refused with Unavailable (ReasonRequestIDUnavailable). nil: each
+	// replica remembers its own.
+	RequestIDStore RequestIDStore
 
 	// MaxRequestBytes caps a request message (connect.WithReadMaxBytes);
 	// default 1 MiB.
@@ -200,6 +206,7 @@ func New(opts Options) (*Server, error) {
 	}
 	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now, opts.CallerID)}
 	c.creates.createTimeout = opts.CreateTimeout
+	c.creates.store, c.creates.log = opts.RequestIDStore, opts.Logger
 	return &Server{
 		core:       c,
 		Workspace:  &WorkspaceServer{core: c},

@@ -37,12 +37,19 @@ func (l *L2) Invalidate(tags []string) {
 	}
 	if !l.available() {
 		l.st.skipped.Add(1)
+		l.keepPending(tags)
 		return
 	}
+	_ = l.invalidate(tags)
+}
+
+// invalidate sends an invalidation through Redis and waits for its acknowledgements; one that
+// fails is kept for the replay (false).
+func (l *L2) invalidate(tags []string) bool {
 	id := l.msgSeq.Add(1)
 	msg, err := json.Marshal(invalMsg{Origin: l.replica, ID: id, Tags: tags})
 	if err != nil {
-		return
+		return true // cannot happen for strings; nothing to replay either
 	}
 	aw := &ackWait{more: make(chan struct{}, 1)}
 	l.mu.Lock()
@@ -64,9 +71,11 @@ func (l *L2) Invalidate(tags []string) {
 	cancel()
 	if err != nil {
 		l.failed(l.ctx, "invalidate", err)
-		return
+		l.keepPending(tags)
+		return false
 	}
 	l.succeeded()
+	l.maybeReplay("invalidation sent")
 	l.st.invalSent.Add(1)
 	// Every subscriber acknowledges, this replica's own included (without a round trip).
 	if !aw.wait(int(receivers), l.opts.AckTimeout) {
@@ -74,6 +83,7 @@ func (l *L2) Invalidate(tags []string) {
 		l.opts.Logger.Warn("sharedcache: not every replica acknowledged an invalidation in time; they may answer from their local cache until its TTL",
 			"replicas", receivers, "timeout", l.opts.AckTimeout.String())
 	}
+	return true
 }
 
 // ack counts one acknowledgement.
@@ -151,6 +161,9 @@ func (l *L2) subscribe(ps *redis.PubSub, ready chan struct{}) {
 			if m.Kind == "subscribe" && m.Count == len(channels) {
 				backoff = 50 * time.Millisecond
 				l.subscribed.Store(true)
+				// Invalidations published while there was no subscription are lost to this
+				// replica (at the first subscription the cache is all but empty).
+				l.reconnected("subscribed")
 				l.succeeded()
 				once.Do(func() { close(ready) })
 			}

@@ -24,6 +24,8 @@ const DefaultNamespace = "modeplatform"
 //	{ns}:l:<credential>:<hash>     lock of a fetch in progress (value: its token)
 //	{ns}:r:<credential>:<hash>:<token>  a fetch's uncacheable result, for its waiters
 //	{ns}:rl:<key>                  rate limiter state
+//	{ns}:q:<hash>                  request record: hash of f (fingerprint), t (owner token), o (outcome)
+//	{ns}:ql:<hash>                 lease of a request record's owner (value: its token)
 //	{ns}:inval, {ns}:fill, {ns}:ack:<replica>   channels
 type keyspace struct{ prefix string }
 
@@ -43,6 +45,8 @@ func (k keyspace) entry(id string) string       { return k.prefix + "e:" + id }
 func (k keyspace) lock(id string) string        { return k.prefix + "l:" + id }
 func (k keyspace) result(id, tok string) string { return k.prefix + "r:" + id + ":" + tok }
 func (k keyspace) limiter(key string) string    { return k.prefix + "rl:" + key }
+func (k keyspace) record(id string) string      { return k.prefix + "q:" + id }
+func (k keyspace) lease(id string) string       { return k.prefix + "ql:" + id }
 func (k keyspace) invalChannel() string         { return k.prefix + "inval" }
 func (k keyspace) fillChannel() string          { return k.prefix + "fill" }
 func (k keyspace) ackChannel(replica string) string {

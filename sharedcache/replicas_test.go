@@ -158,7 +158,9 @@ func getReport(ctx context.Context, hc *http.Client, base, name string) (report,
 // TestThreeReplicas runs three modeplatform processes of the release binary on one Redis and one
 // emulator (with latency, so cold misses overlap): they make one upstream request between them
 // for 300 concurrent identical cold requests, a write through one is seen fresh through the
-// others, and requests keep succeeding when Redis is killed mid-run.
+// others, one request_id makes one run whichever replicas its retries reach, a Redis restart
+// under writes leaves no read staler than the documented bound, and requests keep succeeding
+// when Redis is killed mid-run (creates with a request_id excepted: they fail closed).
 func TestThreeReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the server and runs three processes")
@@ -252,6 +254,63 @@ func TestThreeReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("one request_id through three replicas makes one run", func(t *testing.T) {
+		target := demo.Reports[1]
+		runs := path(target) + "/runs"
+		run := func(r *server, id string) (string, error) {
+			var out struct {
+				Run struct {
+					Name string `json:"name"`
+				} `json:"run"`
+			}
+			err := call(ctx, hc, r.api, "modeplatform.v1.ReportService/RunReport", map[string]string{"name": name(target), "requestId": id}, &out)
+			return out.Run.Name, err
+		}
+		emu.ResetRequests()
+		var first string
+		for i, r := range replicas { // a retry reaching each replica in turn
+			got, err := run(r, "sequential-retry")
+			if err != nil {
+				t.Fatalf("RunReport through replica %d: %v", i, err)
+			}
+			if i == 0 {
+				first = got
+			} else if got != first {
+				t.Errorf("replica %d answered run %q, replica 0 %q", i, got, first)
+			}
+		}
+		if got := emu.CountRequests("POST", runs); got != 1 {
+			t.Errorf("%d runs started upstream for one request_id sent to each replica in turn, want 1", got)
+		}
+
+		emu.ResetRequests()
+		const n = 30
+		names := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n { // duplicates arriving at once, on every replica
+			wg.Go(func() {
+				got, err := run(replicas[i%len(replicas)], "concurrent-retry")
+				if err != nil {
+					t.Errorf("RunReport %d: %v", i, err)
+				}
+				names[i] = got
+			})
+		}
+		wg.Wait()
+		if got := emu.CountRequests("POST", runs); got != 1 {
+			t.Errorf("%d runs started upstream for %d concurrent requests with one request_id, want 1", got, n)
+		}
+		for i, nm := range names {
+			if nm != names[0] || nm == "" {
+				t.Errorf("request %d answered run %q, request 0 %q", i, nm, names[0])
+			}
+		}
+	})
+
+	t.Run("Redis restarted under writes: no read staler than the documented bound", func(t *testing.T) {
+		checkRestartUnderWrites(t, hc, rs, replicas, name(demo.Reports[2]), name(demo.Reports[3]))
+	})
+
 	t.Run("Redis killed mid-run: requests still succeed", func(t *testing.T) {
 		const workers, each = 12, 25
 		var done, failed atomic.Int64
@@ -300,6 +359,25 @@ func TestThreeReplicas(t *testing.T) {
 		if down == 0 {
 			t.Error("no replica reports modeplatform_sharedcache_up 0 in /metrics after the kill")
 		}
+
+		// Creates with a request_id fail closed (no replica can tell whether another made it);
+		// without one they are served.
+		target := demo.Reports[4]
+		emu.ResetRequests()
+		for i, r := range replicas {
+			var out map[string]any
+			err := call(ctx, hc, r.api, "modeplatform.v1.ReportService/RunReport", map[string]string{"name": name(target), "requestId": "during-the-outage"}, &out)
+			if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "retry with the same request_id") {
+				t.Errorf("RunReport with a request_id through replica %d, Redis down: %v; want 503 Unavailable asking to retry", i, err)
+			}
+		}
+		if got := emu.CountRequests("POST", path(target)+"/runs"); got != 0 {
+			t.Errorf("%d runs started upstream for creates refused with Redis down, want 0", got)
+		}
+		var out map[string]any
+		if err := call(ctx, hc, replicas[0].api, "modeplatform.v1.ReportService/RunReport", map[string]string{"name": name(target)}, &out); err != nil {
+			t.Errorf("RunReport without a request_id, Redis down: %v", err)
+		}
 	})
 }
 
@@ -330,4 +408,181 @@ func metricValue(text, name string) string {
 		}
 	}
 	return ""
+}
+
+// Bounds of a stale read, as deploy/README.md (Scale out) documents them: while Redis is down a
+// replica may answer a value a write through another replica replaced, for at most the metadata
+// TTL after that write (plus a fetch in flight); once Redis is back every replica drops its local
+// cache and replays its missed invalidations, within RetryAfter (1 s) and the subscription's
+// retry (at most 2 s) of the reconnection.
+const (
+	staleBoundDown      = 30*time.Second + 5*time.Second // metadata TTL, and a fetch in flight under -race
+	staleBoundRecovered = 2 * time.Second                // a replay's acknowledgement wait (0.5 s), and slack
+)
+
+// write is one UpdateReport of a sequential writer: its value and when it returned.
+type write struct {
+	value    string
+	returned time.Time
+}
+
+// observed is one GetReport: when it began, and what it answered.
+type observed struct {
+	report string
+	start  time.Time
+	value  string
+}
+
+// checkRestartUnderWrites runs one sequential writer per report (UpdateReport, each through
+// its own replica; the first report's writer stops when Redis restarts) and readers on every
+// replica, kills Redis, restarts it, and checks every
+// read against the writes that had returned when it began: a stale read (an older value than
+// the last returned write) must not be older than staleBoundDown, and, once every replica
+// reports Redis back and has purged its cache, not older than staleBoundRecovered.
+func checkRestartUnderWrites(t *testing.T, hc *http.Client, rs *redistest.Server, replicas []*server, reports ...string) {
+	ctx := context.Background()
+	basePurges := make([]int, len(replicas))
+	for i, r := range replicas {
+		basePurges[i] = metricInt(metrics(t, hc, r.admin), "modeplatform_sharedcache_purges_total")
+	}
+	var mu sync.Mutex
+	writes := map[string][]write{}
+	var reads []observed
+	stop := make(chan struct{})
+	// The first report is written no more once Redis restarts: only the reconnection (purge,
+	// replay) can tell the other replicas of its writes during the outage, no later write can.
+	calm := make(chan struct{})
+	var wg sync.WaitGroup
+	for wi, rep := range reports {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				var last <-chan struct{}
+				if wi == 0 {
+					last = calm
+				}
+				select {
+				case <-stop:
+					return
+				case <-last:
+					return
+				default:
+				}
+				v := fmt.Sprintf("w%d-%d", wi, i)
+				var out report
+				// Each report is written through one replica: the others learn of its writes only
+				// through Redis.
+				if err := call(ctx, hc, replicas[wi%len(replicas)].api, "modeplatform.v1.ReportService/UpdateReport", map[string]any{
+					"report": map[string]string{"name": rep, "description": v}, "updateMask": "description",
+				}, &out); err != nil {
+					t.Errorf("UpdateReport %s: %v", v, err)
+					return
+				}
+				mu.Lock()
+				writes[rep] = append(writes[rep], write{v, time.Now()})
+				mu.Unlock()
+			}
+		})
+	}
+	for ri := range 2 * len(replicas) {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rep := reports[(ri+i)%len(reports)]
+				start := time.Now()
+				got, err := getReport(ctx, hc, replicas[ri%len(replicas)].api, rep)
+				if err != nil {
+					t.Errorf("GetReport %s: %v", rep, err)
+					return
+				}
+				mu.Lock()
+				reads = append(reads, observed{rep, start, got.Report.Description})
+				mu.Unlock()
+			}
+		})
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(writes[reports[len(reports)-1]]) }
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute) // a hang guard, not a timing assertion
+		for !cond() {
+			if time.Now().After(deadline) {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitUntil("writes before the outage", func() bool { return count() >= 10 })
+	rs.Kill()
+	killedAt := count()
+	waitUntil("writes during the outage", func() bool { return count() >= killedAt+10 })
+	close(calm)
+	rs.Restart()
+	restartedAt := count()
+	waitUntil("every replica back on Redis, its cache purged", func() bool {
+		for i, r := range replicas {
+			m := metrics(t, hc, r.admin)
+			if metricValue(m, "modeplatform_sharedcache_up") != "1" || metricInt(m, "modeplatform_sharedcache_purges_total") <= basePurges[i] {
+				return false
+			}
+		}
+		return true
+	})
+	recovered := time.Now()
+	waitUntil("writes after the recovery", func() bool { return count() >= restartedAt+50 })
+	close(stop)
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	var stale, staleAfter int
+	var worst time.Duration
+	for _, rd := range reads {
+		ws := writes[rd.report]
+		// The last write that had returned when the read began, and the one that replaced the
+		// value the read answered.
+		last := -1
+		for k, w := range ws {
+			if w.returned.Before(rd.start) {
+				last = k
+			}
+		}
+		seen := -1 // the seeded description: older than every write
+		for k, w := range ws {
+			if w.value == rd.value {
+				seen = k
+			}
+		}
+		if seen >= last {
+			continue // fresh, or a write still in progress
+		}
+		age := rd.start.Sub(ws[seen+1].returned)
+		stale++
+		worst = max(worst, age)
+		if age > staleBoundDown {
+			t.Errorf("read of %s at %s answered %q, replaced %s before: beyond the documented bound %s",
+				rd.report, rd.start.Format(time.StampMilli), rd.value, age, staleBoundDown)
+		}
+		if rd.start.After(recovered) {
+			staleAfter++
+			if age > staleBoundRecovered {
+				t.Errorf("read of %s at %s, after every replica was back on Redis, answered %q, replaced %s before: beyond %s",
+					rd.report, rd.start.Format(time.StampMilli), rd.value, age, staleBoundRecovered)
+			}
+		}
+	}
+	t.Logf("%d and %d writes, %d reads: %d stale (worst %s), %d of them after the recovery",
+		len(writes[reports[0]]), len(writes[reports[len(reports)-1]]), len(reads), stale, worst, staleAfter)
+	replayed := 0
+	for _, r := range replicas {
+		replayed += metricInt(metrics(t, hc, r.admin), "modeplatform_sharedcache_invalidations_replayed_total")
+	}
+	if replayed == 0 {
+		t.Error("no replica replayed the invalidations of the writes made while Redis was down")
+	}
 }

@@ -18,12 +18,16 @@
 //     dies), the others wait for its "fill" notification (with polling as a fallback) and read
 //     the stored entry, or the fetch's result kept briefly for them when it may not be cached.
 //   - Limiter shares a rate limit (GCRA) among the replicas through the same Redis.
+//   - Request records (ClaimRequest and the methods beside it) let the replicas de-duplicate
+//     creates by request id together: one claims and creates, the others answer its outcome.
 //
 // Redis down never fails a request: every operation has a short timeout, a failure makes the L2
 // step aside for Options.RetryAfter (requests go to the LRU and Mode, as without Redis), the
 // failure is logged (rate-limited) and counted, Stats and the metrics report it, and
 // Options.OnHealth hears of each change. While Redis is down replicas cannot see each other's
-// invalidations: their LRU entries then age out on their TTL.
+// invalidations: their LRU entries then age out on their TTL. When Redis (or the subscription)
+// is back, the replica drops its whole LRU, whose entries may have missed invalidations, and
+// replays to the others the invalidations it could not send (reconnect.go).
 package sharedcache
 
 import (
@@ -78,6 +82,7 @@ type Options struct {
 	RetryAfter    time.Duration // how long the L2 steps aside after Redis failed
 	ResultTTL     time.Duration // how long an uncacheable result is kept for the waiting replicas
 	MaxEntryBytes int           // larger bodies are not put in Redis
+	RequestLease  time.Duration // how long a create's claim of a request record outlives its owner (requests.go)
 
 	// Logger receives the L2's own records (default slog.Default()).
 	Logger *slog.Logger
@@ -100,6 +105,7 @@ func (o Options) withDefaults() Options {
 	def(&o.OpTimeout, DefaultOpTimeout)
 	def(&o.RetryAfter, DefaultRetryAfter)
 	def(&o.ResultTTL, DefaultResultTTL)
+	def(&o.RequestLease, DefaultRequestLease)
 	if o.MaxEntryBytes <= 0 {
 		o.MaxEntryBytes = DefaultMaxEntryBytes
 	}
@@ -115,7 +121,11 @@ func (o Options) withDefaults() Options {
 // Local is the replica's own cache, which the L2 tells about the other replicas'
 // invalidations. *cache.Cache implements it.
 type Local interface {
+	// InvalidateLocal applies another replica's invalidation.
 	InvalidateLocal(tags ...string)
+	// PurgeLocal drops every entry: the L2 calls it when it may have missed invalidations
+	// (Redis or the subscription came back after an outage).
+	PurgeLocal()
 }
 
 // L2 is the Redis level shared by the replicas. It implements cache.Shared: install it with
@@ -131,6 +141,7 @@ type L2 struct {
 	mu       sync.Mutex
 	watchers map[string]map[chan struct{}]struct{} // entry ID -> fill notifications
 	acks     map[uint64]*ackWait                   // invalidation ID -> acknowledgements
+	leases   map[string]chan struct{}              // request claim token -> stop renewing its lease
 	ps       *redis.PubSub                         // the subscription, once started
 	msgSeq   atomic.Uint64
 
@@ -147,6 +158,13 @@ type L2 struct {
 	lastLog    atomic.Int64
 	suppressed atomic.Uint64
 	subscribed atomic.Bool
+
+	// invalidations this replica could not send while Redis was down, replayed when it is back
+	// (reconnect.go)
+	pendingMu       sync.Mutex
+	pending         map[string]struct{}
+	pendingOverflow bool
+	replaying       atomic.Bool
 
 	st counters
 }
@@ -183,6 +201,8 @@ func New(opts Options) (*L2, error) {
 		replica:  newToken(),
 		watchers: make(map[string]map[chan struct{}]struct{}),
 		acks:     make(map[uint64]*ackWait),
+		leases:   make(map[string]chan struct{}),
+		pending:  make(map[string]struct{}),
 	}
 	l.up.Store(true)
 	l.ctx, l.stop = context.WithCancel(context.Background())
@@ -253,6 +273,7 @@ func (l *L2) succeeded() {
 	if !l.up.Load() && l.up.CompareAndSwap(false, true) {
 		l.opts.Logger.Info("sharedcache: Redis is reachable again; the replicas share their cache again",
 			"failures_not_logged", l.suppressed.Swap(0))
+		l.reconnected("Redis reachable again")
 		if l.opts.OnHealth != nil {
 			l.opts.OnHealth(true)
 		}

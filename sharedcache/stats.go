@@ -25,11 +25,14 @@ const (
 	MetricInvalReceived = "modeplatform.sharedcache.invalidations.received"
 	MetricAckTimeouts   = "modeplatform.sharedcache.invalidations.ack_timeouts"
 	MetricUp            = "modeplatform.sharedcache.up"
+	MetricPurges        = "modeplatform.sharedcache.purges"
+	MetricInvalReplayed = "modeplatform.sharedcache.invalidations.replayed"
 )
 
 type counters struct {
 	hits, misses, waits, shared, stores, stale, skipped, errors atomic.Uint64
 	invalSent, invalReceived, ackTimeouts                       atomic.Uint64
+	purges, replayed                                            atomic.Uint64
 }
 
 // Stats is a snapshot of an L2's counters (they only grow) and of Redis's state.
@@ -46,6 +49,8 @@ type Stats struct {
 	InvalidationsSent     uint64 // invalidations published to the other replicas
 	InvalidationsReceived uint64 // the other replicas' invalidations applied to the local cache
 	AckTimeouts           uint64 // invalidations not acknowledged by every replica within AckTimeout
+	Purges                uint64 // local caches dropped whole when Redis or the subscription came back
+	InvalidationsReplayed uint64 // tags of invalidations sent late, once Redis was back
 
 	Up         bool // Redis answered the last operation
 	Subscribed bool // the invalidation subscription is live
@@ -65,6 +70,8 @@ func (l *L2) Stats() Stats {
 		InvalidationsSent:     l.st.invalSent.Load(),
 		InvalidationsReceived: l.st.invalReceived.Load(),
 		AckTimeouts:           l.st.ackTimeouts.Load(),
+		Purges:                l.st.purges.Load(),
+		InvalidationsReplayed: l.st.replayed.Load(),
 		Up:                    l.up.Load(),
 		Subscribed:            l.subscribed.Load(),
 	}
@@ -89,6 +96,8 @@ func (l *L2) registerMetrics() error {
 		{MetricInvalSent, "{invalidation}", "Invalidations published to the other replicas.", func(s Stats) uint64 { return s.InvalidationsSent }},
 		{MetricInvalReceived, "{invalidation}", "Other replicas' invalidations applied to the local cache.", func(s Stats) uint64 { return s.InvalidationsReceived }},
 		{MetricAckTimeouts, "{invalidation}", "Invalidations not acknowledged by every replica in time.", func(s Stats) uint64 { return s.AckTimeouts }},
+		{MetricPurges, "{purge}", "Local caches dropped whole because Redis or the subscription came back after an outage.", func(s Stats) uint64 { return s.Purges }},
+		{MetricInvalReplayed, "{tag}", "Tags of invalidations that could not reach Redis, sent once it was back.", func(s Stats) uint64 { return s.InvalidationsReplayed }},
 	}
 	counters := make([]metric.Int64ObservableCounter, len(defs))
 	insts := make([]metric.Observable, 0, len(defs)+1)

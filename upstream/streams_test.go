@@ -34,7 +34,7 @@ func slowResults(t *testing.T) (url string, results *atomic.Int32) {
 			}
 		default:
 			w.Header().Set("Content-Type", "application/hal+json")
-			_, _ = io.WriteString(w, `{"token":"r1","name":"R","_links":{}}`)
+			_, _ = io.WriteString(w, `{"token":"r1","name":"R","account_username":"parch_and_posey","_links":{}}`)
 		}
 	}))
 	t.Cleanup(srv.Close)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
+	"github.com/modeplatform/modeplatform/service"
 	"github.com/modeplatform/modeplatform/sharedcache"
 	"github.com/modeplatform/modeplatform/upstream"
 )
@@ -199,4 +200,55 @@ type redisLogger struct{ log *slog.Logger }
 // Printf implements go-redis's internal logging interface.
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, fmt.Sprintf(format, v...))
+}
+
+// requestIDStore shares the creates' request_id records among the replicas through Redis
+// (service.Options.RequestIDStore); nil without REDIS_URL.
+func (s *sharedCache) requestIDStore() service.RequestIDStore {
+	if s.l2 == nil {
+		return nil
+	}
+	return requestIDStore{s.l2}
+}
+
+// requestIDStore adapts the L2's request records to service.RequestIDStore (service and
+// sharedcache know nothing of each other).
+type requestIDStore struct{ l2 *sharedcache.L2 }
+
+// Claim implements service.RequestIDStore.
+func (r requestIDStore) Claim(ctx context.Context, key, fingerprint string, window time.Duration) (service.RequestIDRecord, error) {
+	rec, err := r.l2.ClaimRequest(ctx, key, fingerprint, window)
+	return requestIDRecord(rec), err
+}
+
+// Complete implements service.RequestIDStore.
+func (r requestIDStore) Complete(ctx context.Context, key, token, fingerprint string, outcome []byte, window time.Duration) error {
+	return r.l2.CompleteRequest(ctx, key, token, fingerprint, outcome, window)
+}
+
+// Release implements service.RequestIDStore.
+func (r requestIDStore) Release(ctx context.Context, key, token string) error {
+	return r.l2.ReleaseRequest(ctx, key, token)
+}
+
+// Await implements service.RequestIDStore.
+func (r requestIDStore) Await(ctx context.Context, key string) (service.RequestIDRecord, error) {
+	rec, err := r.l2.AwaitRequest(ctx, key)
+	return requestIDRecord(rec), err
+}
+
+// requestIDRecord converts a record.
+func requestIDRecord(r sharedcache.RequestRecord) service.RequestIDRecord {
+	var st service.RequestIDState
+	switch r.State {
+	case sharedcache.RecordClaimed:
+		st = service.RequestIDClaimed
+	case sharedcache.RecordPending:
+		st = service.RequestIDPending
+	case sharedcache.RecordDone:
+		st = service.RequestIDDone
+	case sharedcache.RecordAbandoned:
+		st = service.RequestIDAbandoned
+	}
+	return service.RequestIDRecord{State: st, Fingerprint: r.Fingerprint, Outcome: r.Outcome, Token: r.Token}
 }

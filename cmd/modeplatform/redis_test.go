@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/modeplatform/modeplatform/modeclient"
+	"github.com/modeplatform/modeplatform/service"
 	"github.com/modeplatform/modeplatform/sharedcache"
 	"github.com/modeplatform/modeplatform/sharedcache/redistest"
 )
@@ -120,6 +121,33 @@ func TestSharedCacheWithoutRedis(t *testing.T) {
 	if got := s.wrapTransport(wrap); got == nil {
 		t.Error("wrapTransport dropped the wrapper")
 	}
+	if st := s.requestIDStore(); st != nil {
+		t.Errorf("without REDIS_URL the request_id store is %#v, want nil (each replica remembers its own)", st)
+	}
 	s.reportHealth(nil)
 	s.close()
+}
+
+// TestRequestIDRecordStates: every state of a sharedcache request record has its service
+// counterpart, and nothing else is lost in the conversion.
+func TestRequestIDRecordStates(t *testing.T) {
+	tests := []struct {
+		in   sharedcache.RecordState
+		want service.RequestIDState
+	}{
+		{0, 0},
+		{sharedcache.RecordClaimed, service.RequestIDClaimed},
+		{sharedcache.RecordPending, service.RequestIDPending},
+		{sharedcache.RecordDone, service.RequestIDDone},
+		{sharedcache.RecordAbandoned, service.RequestIDAbandoned},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in.String(), func(t *testing.T) {
+			got := requestIDRecord(sharedcache.RequestRecord{State: tt.in, Fingerprint: "f", Outcome: []byte("o"), Token: "k"})
+			want := service.RequestIDRecord{State: tt.want, Fingerprint: "f", Outcome: []byte("o"), Token: "k"}
+			if got.State != want.State || got.Fingerprint != want.Fingerprint || string(got.Outcome) != string(want.Outcome) || got.Token != want.Token {
+				t.Errorf("requestIDRecord = %+v, want %+v", got, want)
+			}
+		})
+	}
 }

@@ -146,6 +146,7 @@ type Cache struct {
 	tick      uint64
 	lastInval uint64
 	tagGen    map[string]uint64
+	purged    uint64 // tick of the last PurgeLocal: fetches started before it store nothing
 	pruneAt   int
 
 	bytes, entries                    atomic.Int64
@@ -413,6 +414,25 @@ func (c *Cache) InvalidateLocal(tags ...string) {
 	if len(c.tagGen) >= c.pruneAt {
 		c.pruneTagGenLocked()
 	}
+}
+
+// PurgeLocal drops every entry, of every credential, and keeps fetches
+// already in flight from storing their results; callers that arrive after it
+// never join a fetch that started before it. Like InvalidateLocal it does not
+// tell the shared level: it is what a Shared implementation calls when it may
+// have missed other caches' invalidations (it lost its connection to them).
+func (c *Cache) PurgeLocal() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.tick++
+	c.lastInval = c.tick
+	c.purged = c.tick
+	c.reason = reasonInvalidated
+	c.lru.Purge()
+	c.reason = reasonEvicted
 }
 
 // pruneTagGenLocked forgets invalidations older than every running fetch:

@@ -234,6 +234,10 @@ func (c *Cache) finish(f *flight, res Fetched, err error) {
 // storeFetchedLocked stores a fetch result unless an invalidation made it
 // stale or a fresher result is already stored.
 func (c *Cache) storeFetchedLocked(f *flight, res Fetched, now int64) {
+	if f.start < c.purged {
+		c.stale.Add(1)
+		return
+	}
 	for _, t := range res.Tags {
 		if g, ok := c.tagGen[t]; ok && g > f.start {
 			c.stale.Add(1)

@@ -147,3 +147,54 @@ func TestSharedPanicPassesThrough(t *testing.T) {
 		t.Errorf("Get = %v, want the fetch's panic as *PanicError", err)
 	}
 }
+
+// TestPurgeLocal: a purge (a Shared level that lost its connection to the other caches) drops
+// every entry, of every credential, and a fetch in flight across it neither stores its result
+// nor is joined by callers arriving after it.
+func TestPurgeLocal(t *testing.T) {
+	c, _ := newTestCache(t, Options{})
+	var calls atomic.Int64
+	ctx := context.Background()
+	for _, k := range []Key{key("a", "/api/r1"), key("b", "/api/r2")} {
+		c.Store(k, []byte("old"), time.Hour, []string{k.Path})
+	}
+	k := key("a", "/api/r3")
+	release := make(chan struct{})
+	first := make(chan []byte, 1)
+	go func() {
+		b, _, _ := c.Get(ctx, k, false, gated(&calls, release, false, "before", time.Hour, "/api/r3"))
+		first <- b
+	}()
+	eventually(t, "fetch started", func() bool { return calls.Load() == 1 })
+
+	c.PurgeLocal()
+	for _, k := range []Key{key("a", "/api/r1"), key("b", "/api/r2")} {
+		if _, ok := c.Lookup(k); ok {
+			t.Errorf("%v survived the purge", k)
+		}
+	}
+	release2 := make(chan struct{})
+	second := make(chan []byte, 1)
+	go func() {
+		b, _, _ := c.Get(ctx, k, false, gated(&calls, release2, false, "after", time.Hour, "/api/r3"))
+		second <- b
+	}()
+	eventually(t, "a fetch of its own for the caller after the purge", func() bool { return calls.Load() == 2 })
+	close(release)
+	if b := <-first; string(b) != "before" {
+		t.Errorf("first answer %q, want before", b)
+	}
+	if got, ok := c.Lookup(k); ok {
+		t.Errorf("the fetch begun before the purge stored %q", got)
+	}
+	close(release2)
+	if b := <-second; string(b) != "after" {
+		t.Errorf("second answer %q, want after", b)
+	}
+	if got, ok := c.Lookup(k); !ok || string(got) != "after" {
+		t.Errorf("stored %q %v, want the fetch begun after the purge", got, ok)
+	}
+	if s := c.Stats(); s.Entries != 1 || s.Invalidations != 2 {
+		t.Errorf("stats %+v: want 1 entry, the 2 purged counted as invalidations", s)
+	}
+}
