@@ -47,6 +47,10 @@ const (
 	soakRIDParam = "soak_rid"
 )
 
+// reasonCredentialRejected is the ErrorInfo reason of a call refused because Mode refused the
+// server's credential for the workspace.
+const reasonCredentialRejected = "UPSTREAM_CREDENTIAL_REJECTED"
+
 // soakRIDPattern finds a soak request id in a body sent to Mode.
 var soakRIDPattern = regexp.MustCompile(`soakrid-[a-z]+-[a-z]+-[0-9]+`)
 
@@ -794,9 +798,18 @@ func TestSoak(t *testing.T) {
 		}
 	}
 
+	// Stopping the replicas waits for their calls in flight, creates that outlived their
+	// caller's deadline included: what Mode was asked is complete after it.
+	for _, ts := range replicas {
+		if err := ts.stop(t); err != nil {
+			t.Errorf("server %s stopped with %v", ts.base, err)
+		}
+	}
+
 	// No lost or doubled writes, against what Mode holds and what it was asked.
 	sm.mu.Lock()
-	created := sm.created
+	created := maps.Clone(sm.created)
+	deleted := maps.Clone(sm.deleted)
 	sm.mu.Unlock()
 	perID := map[int]int{} // objects Mode created for a request id → how many ids
 	var doubled, lost, split []string
@@ -817,7 +830,7 @@ func TestSoak(t *testing.T) {
 			switch {
 			case !slices.Contains(created[rid], tok):
 				lost = append(lost, fmt.Sprintf("%s answered OK with %s, which Mode never created for it", rid, name))
-			case !sm.deleted[tok] && !sm.exists(name):
+			case !deleted[tok] && !sm.exists(name):
 				lost = append(lost, fmt.Sprintf("%s answered OK with %s, which Mode does not have (and never deleted)", rid, name))
 			}
 		}
@@ -839,11 +852,6 @@ func TestSoak(t *testing.T) {
 	sort.Strings(lost)
 	sort.Strings(split)
 
-	for _, ts := range replicas {
-		if err := ts.stop(t); err != nil {
-			t.Errorf("server %s stopped with %v", ts.base, err)
-		}
-	}
 	tr.CloseIdleConnections()
 	rs.Kill()
 	faults := sm.faults.n
@@ -908,8 +916,21 @@ func TestSoak(t *testing.T) {
 	if outsider.n["ok "] > 0 {
 		t.Errorf("%d calls in the workspace whose credential Mode refuses succeeded", outsider.n["ok "])
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Keys(outsider.n)), func(k string) bool { return strings.HasPrefix(k, "unavailable ") }) {
-		t.Errorf("no call in the workspace whose credential Mode refuses was answered Unavailable: %s", tallyLine(outsider.n))
+	// Mode refusing the server's credential is the server's problem: Unavailable, with a reason
+	// that says so (Mode's 503s and cut bodies also reach this caller, with their own).
+	if outsider.n["unavailable "+reasonCredentialRejected] == 0 {
+		t.Errorf("no call in the workspace whose credential Mode refuses was answered Unavailable with reason %s: %s", reasonCredentialRejected, tallyLine(outsider.n))
+	}
+	// The faults happened: the soak tested what it says.
+	for _, f := range []string{"truncated body (result download)", "401: credential refused", "create done, answer lost: 502 from a proxy", "create done, answer lost: connection cut"} {
+		if faults[f] == 0 {
+			t.Errorf("the fault %q never happened", f)
+		}
+	}
+	for _, k := range []string{"read slowly to the end", "stopped reading and cancelled"} {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(slow.n)), func(s string) bool { return strings.HasSuffix(s, k) }) {
+			t.Errorf("no slow reader %s", k)
+		}
 	}
 	if okAnswers == 0 {
 		t.Error("no create succeeded")
