@@ -26,6 +26,8 @@ const DefaultNamespace = "modeplatform"
 //	{ns}:rl:<key>                  rate limiter state
 //	{ns}:q:<hash>                  request record: hash of f (fingerprint), t (owner token), o (outcome)
 //	{ns}:ql:<hash>                 lease of a request record's owner (value: its token)
+//	{ns}:qe                        epoch of the request records (requestreplay.go)
+//	{ns}:qg                        grace period after Redis lost the request records
 //	{ns}:inval, {ns}:fill, {ns}:ack:<replica>   channels
 type keyspace struct{ prefix string }
 
@@ -47,6 +49,8 @@ func (k keyspace) result(id, tok string) string { return k.prefix + "r:" + id + 
 func (k keyspace) limiter(key string) string    { return k.prefix + "rl:" + key }
 func (k keyspace) record(id string) string      { return k.prefix + "q:" + id }
 func (k keyspace) lease(id string) string       { return k.prefix + "ql:" + id }
+func (k keyspace) epoch() string                { return k.prefix + "qe" }
+func (k keyspace) grace() string                { return k.prefix + "qg" }
 func (k keyspace) invalChannel() string         { return k.prefix + "inval" }
 func (k keyspace) fillChannel() string          { return k.prefix + "fill" }
 func (k keyspace) ackChannel(replica string) string {

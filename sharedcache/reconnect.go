@@ -34,6 +34,7 @@ func (l *L2) reconnected(why string) {
 		l.st.purges.Add(1)
 	}
 	l.maybeReplay(why)
+	l.maybeSyncEpoch(why)
 }
 
 // maybeReplay starts the replay of the invalidations kept while Redis was down, if there are

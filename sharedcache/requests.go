@@ -89,24 +89,46 @@ func (l *L2) ClaimRequest(ctx context.Context, key, fingerprint string, window t
 	}
 	id := recordID(key)
 	token := newToken()
-	octx, cancel := l.opCtx(ctx)
-	v, err := claimScript.Run(octx, l.rdb, []string{l.keys.record(id), l.keys.lease(id)},
-		fingerprint, token, l.opts.RequestLease.Milliseconds(), max(window, l.opts.RequestLease).Milliseconds()).Slice()
-	cancel()
-	if err != nil {
-		l.failed(ctx, "claim request", err)
-		return RequestRecord{}, fmt.Errorf("%w: claiming a request record: %w", ErrUnavailable, err)
+	for attempt := 0; ; attempt++ {
+		octx, cancel := l.opCtx(ctx)
+		v, err := claimScript.Run(octx, l.rdb,
+			[]string{l.keys.record(id), l.keys.lease(id), l.keys.epoch(), l.keys.grace()},
+			fingerprint, token, l.opts.RequestLease.Milliseconds(), max(window, l.opts.RequestLease).Milliseconds(),
+			l.knownEpoch()).Slice()
+		cancel()
+		if err != nil {
+			l.failed(ctx, "claim request", err)
+			return RequestRecord{}, fmt.Errorf("%w: claiming a request record: %w", ErrUnavailable, err)
+		}
+		l.succeeded()
+		if kind, _ := at[string](v, 0); kind == "epoch" {
+			// Redis's records are not those this replica synchronised with: adopt its epoch
+			// (restoring this replica's records), then claim again.
+			if _, err := l.syncEpoch(ctx, "claim"); err != nil {
+				l.failed(ctx, "read request epoch", err)
+				return RequestRecord{}, fmt.Errorf("%w: reading the request records' epoch: %w", ErrUnavailable, err)
+			}
+			if attempt == 0 {
+				continue
+			}
+			return RequestRecord{}, errRecordsSettling
+		} else if kind == "settling" {
+			return RequestRecord{}, errRecordsSettling
+		}
+		r, err := parseRecord(v)
+		if err != nil {
+			return RequestRecord{}, err
+		}
+		switch r.State {
+		case RecordClaimed:
+			r.Token = token
+			l.keep(id, fingerprint, token, nil, max(window, l.opts.RequestLease))
+			l.keepLease(id, token)
+		case RecordDone:
+			l.keep(id, r.Fingerprint, "", r.Outcome, window)
+		}
+		return r, nil
 	}
-	l.succeeded()
-	r, err := parseRecord(v)
-	if err != nil {
-		return RequestRecord{}, err
-	}
-	if r.State == RecordClaimed {
-		r.Token = token
-		l.keepLease(id, token)
-	}
-	return r, nil
 }
 
 // CompleteRequest stores outcome as the record of key, which the caller claimed with token, for
@@ -116,6 +138,7 @@ func (l *L2) ClaimRequest(ctx context.Context, key, fingerprint string, window t
 func (l *L2) CompleteRequest(ctx context.Context, key, token, fingerprint string, outcome []byte, window time.Duration) error {
 	id := recordID(key)
 	l.dropLease(token)
+	l.keep(id, fingerprint, token, outcome, window)
 	if !l.available() {
 		return ErrUnavailable
 	}
@@ -136,6 +159,7 @@ func (l *L2) CompleteRequest(ctx context.Context, key, token, fingerprint string
 func (l *L2) ReleaseRequest(ctx context.Context, key, token string) error {
 	id := recordID(key)
 	l.dropLease(token)
+	l.kept.Remove(id)
 	if !l.available() {
 		return ErrUnavailable
 	}
@@ -174,7 +198,7 @@ func (l *L2) AwaitRequest(ctx context.Context, key string) (RequestRecord, error
 			return RequestRecord{}, ErrUnavailable
 		}
 		octx, cancel := l.opCtx(ctx)
-		v, err := peekScript.Run(octx, l.rdb, []string{l.keys.record(id), l.keys.lease(id)}).Slice()
+		v, err := peekScript.Run(octx, l.rdb, []string{l.keys.record(id), l.keys.lease(id), l.keys.grace()}).Slice()
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -187,6 +211,9 @@ func (l *L2) AwaitRequest(ctx context.Context, key string) (RequestRecord, error
 		r, err := parseRecord(v)
 		if err != nil {
 			return RequestRecord{}, err
+		}
+		if r.State == RecordDone {
+			l.keep(id, r.Fingerprint, "", r.Outcome, l.opts.RequestLease)
 		}
 		if r.State != RecordPending {
 			return r, nil
@@ -264,11 +291,20 @@ func (l *L2) dropLease(token string) {
 	}
 }
 
-// claimScript claims a request record, or reads the one there.
+// claimScript claims a request record, or reads the one there. It claims nothing when Redis's
+// epoch is not the caller's ("epoch"), nor a record Redis has none of during the grace period
+// after Redis lost its records ("settling"; requestreplay.go).
 //
-// KEYS: record, lease. ARGV: fingerprint, token, lease TTL (ms), record TTL (ms).
+// KEYS: record, lease, epoch, grace. ARGV: fingerprint, token, lease TTL (ms), record TTL (ms),
+// the caller's epoch.
 var claimScript = redis.NewScript(`
+if redis.call('GET', KEYS[3]) ~= ARGV[5] then
+  return {'epoch'}
+end
 local v = redis.call('HMGET', KEYS[1], 'f', 'o', 'r')
+if not v[1] and redis.call('EXISTS', KEYS[4]) == 1 then
+  return {'settling'}
+end
 if not v[1] or v[3] then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'f', ARGV[1], 't', ARGV[2])
@@ -286,15 +322,19 @@ return {'abandoned', v[1]}
 `)
 
 // peekScript reads a request record: "released" when its owner released it, "gone" when there
-// is none (it expired, or Redis lost it).
+// is none (it expired, or Redis lost it), "pending" when there is none during the grace period
+// after Redis lost its records (its owner may restore it).
 //
-// KEYS: record, lease.
+// KEYS: record, lease, grace.
 var peekScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'f', 'o', 'r')
 if v[3] then
   return {'released'}
 end
 if not v[1] then
+  if redis.call('EXISTS', KEYS[3]) == 1 then
+    return {'pending', ''}
+  end
   return {'gone'}
 end
 if v[2] then

@@ -169,3 +169,113 @@ func TestRequestLeaseRenewed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRequestRecordsSurviveARedisRestart: Redis restarts empty; the records a replica knows
+// (one completed, one whose create still runs) are put back, and a retry through another
+// replica answers them: it is refused (unavailable) while the replicas restore theirs, never
+// given a claim to create again.
+func TestRequestRecordsSurviveARedisRestart(t *testing.T) {
+	rs := redistest.Start(t)
+	a := newReplica(t, rs.URL)
+	b := newReplica(t, rs.URL)
+	ctx := context.Background()
+	const window = time.Minute
+
+	claim := func(r *replica, key string) sharedcache.RequestRecord {
+		t.Helper()
+		rec, err := r.l2.ClaimRequest(ctx, key, "f", window)
+		if err != nil {
+			t.Fatalf("ClaimRequest(%s): %v", key, err)
+		}
+		return rec
+	}
+	done := claim(a, "done")
+	if done.State != sharedcache.RecordClaimed {
+		t.Fatalf("claim = %+v", done)
+	}
+	if err := a.l2.CompleteRequest(ctx, "done", done.Token, "f", []byte("the outcome"), window); err != nil {
+		t.Fatal(err)
+	}
+	running := claim(a, "running")
+	if running.State != sharedcache.RecordClaimed {
+		t.Fatalf("claim = %+v", running)
+	}
+	if got := claim(b, "done"); got.State != sharedcache.RecordDone { // b has seen the epoch
+		t.Fatalf("b's claim before the restart = %+v", got)
+	}
+
+	rs.Kill()
+	rs.Restart()
+
+	// b's retry until Redis answers it: refused while the records are restored, then a's
+	// outcome. Never a claim. (The loop ends on the test's own timeout should it hang.)
+	refused := 0
+	var got sharedcache.RequestRecord
+	for {
+		rec, err := b.l2.ClaimRequest(ctx, "done", "f", window)
+		if err == nil {
+			got = rec
+			break
+		}
+		if !errors.Is(err, sharedcache.ErrUnavailable) {
+			t.Fatalf("claim after the restart: %v", err)
+		}
+		refused++
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got.State != sharedcache.RecordDone || string(got.Outcome) != "the outcome" {
+		t.Fatalf("claim after the restart = %+v, want a's outcome restored", got)
+	}
+	if refused == 0 {
+		t.Error("the first claim after the restart was answered; want refusals while Redis was down or restoring")
+	}
+
+	// The create that was running when Redis restarted is still a's: b waits for it.
+	if rec := claim(b, "running"); rec.State != sharedcache.RecordPending {
+		t.Fatalf("claim of the running create after the restart = %+v, want pending", rec)
+	}
+	awaited := make(chan sharedcache.RequestRecord, 1)
+	go func() {
+		rec, err := b.l2.AwaitRequest(ctx, "running")
+		if err != nil {
+			t.Errorf("AwaitRequest: %v", err)
+		}
+		awaited <- rec
+	}()
+	if err := a.l2.CompleteRequest(ctx, "running", running.Token, "f", []byte("late"), window); err != nil {
+		t.Fatal(err)
+	}
+	if rec := <-awaited; rec.State != sharedcache.RecordDone || string(rec.Outcome) != "late" {
+		t.Errorf("awaited = %+v, want the running create's outcome", rec)
+	}
+
+	// An id nobody knew is claimed once the grace period is over (refused until then).
+	for {
+		rec, err := b.l2.ClaimRequest(ctx, "new", "f", window)
+		if err == nil {
+			if rec.State != sharedcache.RecordClaimed {
+				t.Errorf("claim of a new id = %+v", rec)
+			}
+			break
+		}
+		if !errors.Is(err, sharedcache.ErrUnavailable) {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// b knew the completed record too (it read it): either may have restored it.
+	if sa, sb := a.l2.Stats(), b.l2.Stats(); sa.RequestRecordLosses == 0 || sa.RequestRecordsRestored+sb.RequestRecordsRestored < 2 {
+		t.Errorf("stats a = %+v, b = %+v; want a loss seen by a and 2 records restored", sa, sb)
+	}
+}
+
+// TestRequestRecordsFirstStartHasNoGrace: replicas starting on a Redis that never held records
+// claim at once (there is nothing to restore).
+func TestRequestRecordsFirstStartHasNoGrace(t *testing.T) {
+	rs := redistest.Start(t)
+	a := newReplica(t, rs.URL)
+	rec, err := a.l2.ClaimRequest(context.Background(), "k", "f", time.Minute)
+	if err != nil || rec.State != sharedcache.RecordClaimed {
+		t.Fatalf("first claim = %+v, %v; want claimed", rec, err)
+	}
+}

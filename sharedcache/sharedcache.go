@@ -41,6 +41,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -83,6 +84,12 @@ type Options struct {
 	ResultTTL     time.Duration // how long an uncacheable result is kept for the waiting replicas
 	MaxEntryBytes int           // larger bodies are not put in Redis
 	RequestLease  time.Duration // how long a create's claim of a request record outlives its owner (requests.go)
+	// RequestReplayGrace is how long, after a replica found that Redis lost the request
+	// records, claims that would create are refused while the replicas restore theirs
+	// (requestreplay.go).
+	RequestReplayGrace time.Duration
+	// RequestRecordsKept bounds the request records a replica keeps in memory to restore.
+	RequestRecordsKept int
 
 	// Logger receives the L2's own records (default slog.Default()).
 	Logger *slog.Logger
@@ -106,6 +113,10 @@ func (o Options) withDefaults() Options {
 	def(&o.RetryAfter, DefaultRetryAfter)
 	def(&o.ResultTTL, DefaultResultTTL)
 	def(&o.RequestLease, DefaultRequestLease)
+	def(&o.RequestReplayGrace, DefaultRequestReplayGrace)
+	if o.RequestRecordsKept <= 0 {
+		o.RequestRecordsKept = DefaultRequestRecordsKept
+	}
 	if o.MaxEntryBytes <= 0 {
 		o.MaxEntryBytes = DefaultMaxEntryBytes
 	}
@@ -166,6 +177,12 @@ type L2 struct {
 	pendingOverflow bool
 	replaying       atomic.Bool
 
+	// request records this replica knows, and the epoch of Redis's it last synchronised with,
+	// to restore them when Redis lost them (requestreplay.go)
+	kept    *lru.Cache[string, keptRecord]
+	epoch   atomic.Value // string
+	syncing atomic.Bool
+
 	st counters
 }
 
@@ -203,7 +220,9 @@ func New(opts Options) (*L2, error) {
 		acks:     make(map[uint64]*ackWait),
 		leases:   make(map[string]chan struct{}),
 		pending:  make(map[string]struct{}),
+		kept:     newKeptRecords(o.RequestRecordsKept),
 	}
+	l.epoch.Store("")
 	l.up.Store(true)
 	l.ctx, l.stop = context.WithCancel(context.Background())
 	if err := l.registerMetrics(); err != nil {

@@ -27,12 +27,15 @@ const (
 	MetricUp            = "modeplatform.sharedcache.up"
 	MetricPurges        = "modeplatform.sharedcache.purges"
 	MetricInvalReplayed = "modeplatform.sharedcache.invalidations.replayed"
+	MetricRecordLosses  = "modeplatform.sharedcache.request_records.losses"
+	MetricRestored      = "modeplatform.sharedcache.request_records.restored"
 )
 
 type counters struct {
 	hits, misses, waits, shared, stores, stale, skipped, errors atomic.Uint64
 	invalSent, invalReceived, ackTimeouts                       atomic.Uint64
 	purges, replayed                                            atomic.Uint64
+	epochs, restored                                            atomic.Uint64
 }
 
 // Stats is a snapshot of an L2's counters (they only grow) and of Redis's state.
@@ -46,11 +49,13 @@ type Stats struct {
 	Skipped uint64 // local misses that did not use Redis: Redis down or a credential without an ID
 	Errors  uint64 // Redis operations that failed or timed out
 
-	InvalidationsSent     uint64 // invalidations published to the other replicas
-	InvalidationsReceived uint64 // the other replicas' invalidations applied to the local cache
-	AckTimeouts           uint64 // invalidations not acknowledged by every replica within AckTimeout
-	Purges                uint64 // local caches dropped whole when Redis or the subscription came back
-	InvalidationsReplayed uint64 // tags of invalidations sent late, once Redis was back
+	InvalidationsSent      uint64 // invalidations published to the other replicas
+	InvalidationsReceived  uint64 // the other replicas' invalidations applied to the local cache
+	AckTimeouts            uint64 // invalidations not acknowledged by every replica within AckTimeout
+	Purges                 uint64 // local caches dropped whole when Redis or the subscription came back
+	InvalidationsReplayed  uint64 // tags of invalidations sent late, once Redis was back
+	RequestRecordLosses    uint64 // times this replica found that Redis had lost the request records
+	RequestRecordsRestored uint64 // request records this replica put back into Redis after such a loss
 
 	Up         bool // Redis answered the last operation
 	Subscribed bool // the invalidation subscription is live
@@ -59,21 +64,23 @@ type Stats struct {
 // Stats returns the current counters. It takes no lock.
 func (l *L2) Stats() Stats {
 	return Stats{
-		Hits:                  l.st.hits.Load(),
-		Misses:                l.st.misses.Load(),
-		Waits:                 l.st.waits.Load(),
-		Shared:                l.st.shared.Load(),
-		Stores:                l.st.stores.Load(),
-		Stale:                 l.st.stale.Load(),
-		Skipped:               l.st.skipped.Load(),
-		Errors:                l.st.errors.Load(),
-		InvalidationsSent:     l.st.invalSent.Load(),
-		InvalidationsReceived: l.st.invalReceived.Load(),
-		AckTimeouts:           l.st.ackTimeouts.Load(),
-		Purges:                l.st.purges.Load(),
-		InvalidationsReplayed: l.st.replayed.Load(),
-		Up:                    l.up.Load(),
-		Subscribed:            l.subscribed.Load(),
+		Hits:                   l.st.hits.Load(),
+		Misses:                 l.st.misses.Load(),
+		Waits:                  l.st.waits.Load(),
+		Shared:                 l.st.shared.Load(),
+		Stores:                 l.st.stores.Load(),
+		Stale:                  l.st.stale.Load(),
+		Skipped:                l.st.skipped.Load(),
+		Errors:                 l.st.errors.Load(),
+		InvalidationsSent:      l.st.invalSent.Load(),
+		InvalidationsReceived:  l.st.invalReceived.Load(),
+		AckTimeouts:            l.st.ackTimeouts.Load(),
+		Purges:                 l.st.purges.Load(),
+		InvalidationsReplayed:  l.st.replayed.Load(),
+		RequestRecordLosses:    l.st.epochs.Load(),
+		RequestRecordsRestored: l.st.restored.Load(),
+		Up:                     l.up.Load(),
+		Subscribed:             l.subscribed.Load(),
 	}
 }
 
@@ -98,6 +105,8 @@ func (l *L2) registerMetrics() error {
 		{MetricAckTimeouts, "{invalidation}", "Invalidations not acknowledged by every replica in time.", func(s Stats) uint64 { return s.AckTimeouts }},
 		{MetricPurges, "{purge}", "Local caches dropped whole because Redis or the subscription came back after an outage.", func(s Stats) uint64 { return s.Purges }},
 		{MetricInvalReplayed, "{tag}", "Tags of invalidations that could not reach Redis, sent once it was back.", func(s Stats) uint64 { return s.InvalidationsReplayed }},
+		{MetricRecordLosses, "{loss}", "Times this replica found that Redis had lost the request_id records (restarted empty).", func(s Stats) uint64 { return s.RequestRecordLosses }},
+		{MetricRestored, "{record}", "Request_id records this replica put back into Redis after such a loss.", func(s Stats) uint64 { return s.RequestRecordsRestored }},
 	}
 	counters := make([]metric.Int64ObservableCounter, len(defs))
 	insts := make([]metric.Observable, 0, len(defs)+1)
