@@ -16,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -476,6 +477,19 @@ func memSnapshot() (heapMiB float64, goroutines int) {
 	return float64(ms.HeapAlloc) / (1 << 20), runtime.NumGoroutine()
 }
 
+// writeHeapProfile writes the heap's profile to path (go tool pprof -sample_index=inuse_space).
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Errorf("heap profile: %v", err)
+	}
+}
+
 // soakReceiver is the part of a server stream the slow readers use.
 type soakReceiver interface {
 	Receive() bool
@@ -590,6 +604,9 @@ type soakSeries struct {
 // test run:
 //
 //	MODEPLATFORM_SOAK=2m go test ./cmd/modeplatform -run TestSoak -v -timeout 10m
+//
+// MODEPLATFORM_SOAK_HEAPPROFILE=file also writes the heap's profile at each sample (the last
+// one stays), to see what the heap holds late in the soak.
 func TestSoak(t *testing.T) {
 	raw := os.Getenv("MODEPLATFORM_SOAK")
 	if raw == "" {
@@ -766,8 +783,14 @@ func TestSoak(t *testing.T) {
 	go func() {
 		defer close(sampled)
 		for time.Now().Before(stop) {
+			// The emulator logs every request it serves for other tests' assertions (up to
+			// 100,000 of them, each with its headers): not the servers' memory, and unused here.
+			emu.ResetRequests()
 			h, g := memSnapshot()
 			series.heap, series.gr = append(series.heap, h), append(series.gr, g)
+			if path := os.Getenv("MODEPLATFORM_SOAK_HEAPPROFILE"); path != "" {
+				writeHeapProfile(t, path) // the last sample's stays: what the heap holds late in the soak
+			}
 			time.Sleep(min(dur/12, 10*time.Second))
 		}
 	}()
