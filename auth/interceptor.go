@@ -6,20 +6,24 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"connectrpc.com/connect"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/telemetry"
 
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // ErrorDomain is the google.rpc.ErrorInfo domain of this package's errors
-// (the service's own).
-const ErrorDomain = "modeplatform.internal"
+// (the same for every modeplatform error: errdetail.Domain).
+const ErrorDomain = errdetail.Domain
 
 // ErrorInfo reasons of this package's errors.
 const (
@@ -164,29 +168,53 @@ func (a *authorizingConn) Receive(m any) error {
 }
 
 // ScopeOf returns the scope a procedure ("/modeplatform.v1.ReportService/RunReport")
-// needs, by its method name: RunReport and CloneReportRun need run; Get,
-// List, Watch, Stream and Export methods need read; Create, Update, Delete,
-// Archive and Unarchive methods need write. Any other procedure has no
-// scope: it is refused.
+// needs, as the contract declares it: the (modeplatform.v1.method).scope option of
+// the method (proto/modeplatform/v1/options.proto). A procedure that is not a
+// method of the contract, or whose method declares no scope, has none: it is
+// refused.
 func ScopeOf(procedure string) (Scope, bool) {
-	i := strings.LastIndexByte(procedure, '/')
-	if i < 0 || !strings.HasPrefix(procedure, "/modeplatform.") {
+	s, ok := procedureScopes()[procedure]
+	return s, ok
+}
+
+// procedureScopes maps every procedure of the contract's services to its scope,
+// read once from the registered descriptors.
+var procedureScopes = sync.OnceValue(func() map[string]Scope {
+	scopes := map[string]Scope{}
+	protoregistry.GlobalFiles.RangeFilesByPackage(contractPackage, func(fd protoreflect.FileDescriptor) bool {
+		for i := range fd.Services().Len() {
+			sd := fd.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				md := sd.Methods().Get(j)
+				if s, ok := scopeOfMethod(md); ok {
+					scopes["/"+string(sd.FullName())+"/"+string(md.Name())] = s
+				}
+			}
+		}
+		return true
+	})
+	return scopes
+})
+
+// contractPackage is the protobuf package of the contract's services.
+const contractPackage = "modeplatform.v1"
+
+// scopeOfMethod reads the scope option of a method: none when it declares none.
+func scopeOfMethod(md protoreflect.MethodDescriptor) (Scope, bool) {
+	opts, ok := md.Options().(*descriptorpb.MethodOptions)
+	if !ok || opts == nil || !proto.HasExtension(opts, modeplatformv1.E_Method) {
 		return "", false
 	}
-	method := procedure[i+1:]
-	switch method {
-	case "RunReport", "CloneReportRun":
+	rules, _ := proto.GetExtension(opts, modeplatformv1.E_Method).(*modeplatformv1.MethodRules)
+	switch rules.GetScope() {
+	case modeplatformv1.Scope_SCOPE_READ:
+		return ScopeRead, true
+	case modeplatformv1.Scope_SCOPE_WRITE:
+		return ScopeWrite, true
+	case modeplatformv1.Scope_SCOPE_RUN:
 		return ScopeRun, true
-	}
-	for _, p := range []string{"Get", "List", "Watch", "Stream", "Export"} {
-		if strings.HasPrefix(method, p) {
-			return ScopeRead, true
-		}
-	}
-	for _, p := range []string{"Create", "Update", "Delete", "Archive", "Unarchive"} {
-		if strings.HasPrefix(method, p) {
-			return ScopeWrite, true
-		}
+	case modeplatformv1.Scope_SCOPE_ADMIN:
+		return ScopeAdmin, true
 	}
 	return "", false
 }
@@ -276,7 +304,7 @@ func WithClientCertificates(next http.Handler) http.Handler {
 func unauthenticated(why string) error {
 	e := connect.NewError(connect.CodeUnauthenticated, errors.New("unauthenticated: "+why))
 	e.Meta().Set("WWW-Authenticate", `Bearer realm="modeplatform"`)
-	addErrorInfo(e, ReasonUnauthenticated, nil)
+	errdetail.AddInfo(e, ReasonUnauthenticated, nil)
 	return e
 }
 
@@ -293,20 +321,12 @@ func permissionDenied(c *Caller, what, workspace string) error {
 	if workspace != "" {
 		meta["workspace"] = workspace
 	}
-	addErrorInfo(e, ReasonPermissionDenied, meta)
+	errdetail.AddInfo(e, ReasonPermissionDenied, meta)
 	return e
 }
 
 func invalid(field, reason string) error {
 	e := connect.NewError(connect.CodeInvalidArgument, errors.New(field+": "+reason))
-	if d, err := connect.NewErrorDetail(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}}); err == nil {
-		e.AddDetail(d)
-	}
+	errdetail.AddBadRequest(e, field, reason)
 	return e
-}
-
-func addErrorInfo(e *connect.Error, reason string, meta map[string]string) {
-	if d, err := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: meta}); err == nil {
-		e.AddDetail(d)
-	}
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/modeplatform/modeplatform/internal/contracttest"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 
 	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
@@ -240,4 +243,54 @@ func TestStoreReloads(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestScopeComesFromTheContract: the scope is the method's (modeplatform.v1.method).scope
+// option, whatever its name says; a method without the option, or with SCOPE_UNSPECIFIED, has
+// none.
+func TestScopeComesFromTheContract(t *testing.T) {
+	withScope := func(s v1.Scope) *descriptorpb.MethodOptions {
+		o := &descriptorpb.MethodOptions{}
+		proto.SetExtension(o, v1.E_Method, &v1.MethodRules{Scope: s})
+		return o
+	}
+	method := func(name string, o *descriptorpb.MethodOptions) *descriptorpb.MethodDescriptorProto {
+		return &descriptorpb.MethodDescriptorProto{Name: proto.String(name), InputType: proto.String(".t.M"), OutputType: proto.String(".t.M"), Options: o}
+	}
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("t.proto"), Package: proto.String("t"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("M")}},
+		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("S"), Method: []*descriptorpb.MethodDescriptorProto{
+			method("GetThing", nil),
+			method("ListThings", withScope(v1.Scope_SCOPE_UNSPECIFIED)),
+			method("GetAuditLog", withScope(v1.Scope_SCOPE_ADMIN)),
+			method("PurgeThings", withScope(v1.Scope_SCOPE_WRITE)),
+			method("DeleteThing", withScope(v1.Scope_SCOPE_RUN)),
+		}}},
+	}
+	fd, err := protodesc.NewFile(fdp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Scope{"GetThing": "", "ListThings": "", "GetAuditLog": ScopeAdmin, "PurgeThings": ScopeWrite, "DeleteThing": ScopeRun}
+	ms := fd.Services().Get(0).Methods()
+	for i := range ms.Len() {
+		m := ms.Get(i)
+		got, ok := scopeOfMethod(m)
+		if w := want[string(m.Name())]; got != w || ok != (w != "") {
+			t.Errorf("scopeOfMethod(%s) = %q, %v; want %q", m.Name(), got, ok, w)
+		}
+	}
+}
+
+// TestPolicyAcceptsTheAdminScope: admin may be granted ahead of the methods that need it.
+func TestPolicyAcceptsTheAdminScope(t *testing.T) {
+	p, err := ParsePolicy([]byte("callers:\n  - name: idp\n    keys: [\"sha256:" + strings.Repeat("ab", 32) + "\"]\n    workspaces: [acme]\n    scopes: [admin, read]\n"))
+	if err != nil {
+		t.Fatalf("ParsePolicy: %v", err)
+	}
+	c := p.callers[0]
+	if !c.Allows("acme", ScopeAdmin) || c.Allows("acme", ScopeWrite) {
+		t.Errorf("caller scopes = %v, want admin and read only", c.Scopes)
+	}
 }

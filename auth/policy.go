@@ -46,7 +46,8 @@ import (
 // Scope is what a caller may do in a workspace.
 type Scope string
 
-// The scopes. Every RPC needs exactly one (ScopeOf).
+// The scopes. Every RPC needs exactly one, declared in the contract
+// ((modeplatform.v1.method).scope; ScopeOf reads it).
 const (
 	// ScopeRead covers every Get, List, Watch, Stream and Export.
 	ScopeRead Scope = "read"
@@ -56,6 +57,10 @@ const (
 	// ScopeRun covers starting report runs (RunReport, CloneReportRun): they
 	// spend the warehouse's time.
 	ScopeRun Scope = "run"
+	// ScopeAdmin covers managing people and access in a workspace (members,
+	// groups, permissions) and reading its audit log. No method needs it yet;
+	// a policy may grant it ahead of them.
+	ScopeAdmin Scope = "admin"
 )
 
 // AllWorkspaces in a caller's workspaces allows every workspace.
@@ -238,16 +243,16 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			c.Workspaces = append(c.Workspaces, w)
 		}
 		if len(fc.Scopes) == 0 {
-			bad("scopes is required: read, write and/or run")
+			bad("scopes is required: read, write, run and/or admin")
 		}
 		for j, s := range fc.Scopes {
 			switch sc := Scope(s); sc {
-			case ScopeRead, ScopeWrite, ScopeRun:
+			case ScopeRead, ScopeWrite, ScopeRun, ScopeAdmin:
 				if !slices.Contains(c.Scopes, sc) {
 					c.Scopes = append(c.Scopes, sc)
 				}
 			default:
-				bad("scopes[%d] %q is not one of read, write, run", j, s)
+				bad("scopes[%d] %q is not one of read, write, run, admin", j, s)
 			}
 		}
 		p.callers = append(p.callers, c)

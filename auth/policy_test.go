@@ -88,7 +88,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"NoWorkspaces", "callers:\n  - {name: a, keys: [" + hash + "], scopes: [read]}\n", "workspaces is required"},
 		{"BadWorkspace", "callers:\n  - {name: a, keys: [" + hash + "], workspaces: [../x], scopes: [read]}\n", "not a Mode workspace"},
 		{"NoScopes", "callers:\n  - {name: a, keys: [" + hash + "], workspaces: [w]}\n", "scopes is required"},
-		{"BadScope", "callers:\n  - {name: a, keys: [" + hash + "], workspaces: [w], scopes: [admin]}\n", "not one of read, write, run"},
+		{"BadScope", "callers:\n  - {name: a, keys: [" + hash + "], workspaces: [w], scopes: [owner]}\n", "not one of read, write, run, admin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

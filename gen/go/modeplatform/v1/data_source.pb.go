@@ -434,7 +434,7 @@ var File_modeplatform_v1_data_source_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_data_source_proto_rawDesc = "" +
 	"\n" +
-	"!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x05\n" +
+	"!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xbf\x05\n" +
 	"\n" +
 	"DataSource\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
@@ -473,11 +473,10 @@ const file_modeplatform_v1_data_source_proto_rawDesc = "" +
 	" modeplatform.internal/DataSource\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\x04name\"U\n" +
 	"\x15GetDataSourceResponse\x12<\n" +
 	"\vdata_source\x18\x01 \x01(\v2\x1b.modeplatform.v1.DataSourceR\n" +
-	"dataSource2\xf3\x01\n" +
-	"\x11DataSourceService\x12r\n" +
-	"\x0fListDataSources\x12'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"\f\xdaA\x06parent\x90\x02\x01\x12j\n" +
-	"\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01B\xcf\x01\n" +
+	"dataSource2\xff\x01\n" +
+	"\x11DataSourceService\x12x\n" +
+	"\x0fListDataSources\x12'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12p\n" +
+	"\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01B\xcf\x01\n" +
 	"\x13com.modeplatform.v1B\x0fDataSourceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -522,6 +521,7 @@ func file_modeplatform_v1_data_source_proto_init() {
 	if File_modeplatform_v1_data_source_proto != nil {
 		return
 	}
+	file_modeplatform_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

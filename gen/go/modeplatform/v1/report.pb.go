@@ -3225,7 +3225,7 @@ var File_modeplatform_v1_report_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\n" +
+	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xb3\n" +
 	"\n" +
 	"\x06Report\x12i\n" +
 	"\x04name\x18\x01 \x01(\tBU\xe0A\b\xbaHO\xd8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
@@ -3502,38 +3502,28 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x12DeleteQueryRequest\x12\xa6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x91\x01\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Query\xbaHk\xc8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/queries/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteQueryResponse2\x93\x11\n" +
-	"\rReportService\x12^\n" +
-	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12f\n" +
-	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\f\xdaA\x06parent\x90\x02\x01\x12u\n" +
-	"\fUpdateReport\x12$.modeplatform.v1.UpdateReportRequest\x1a%.modeplatform.v1.UpdateReportResponse\"\x18\xdaA\x12report,update_mask\x90\x02\x02\x12g\n" +
-	"\fDeleteReport\x12$.modeplatform.v1.DeleteReportRequest\x1a%.modeplatform.v1.DeleteReportResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x02\x12j\n" +
-	"\rArchiveReport\x12%.modeplatform.v1.ArchiveReportRequest\x1a&.modeplatform.v1.ArchiveReportResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x02\x12p\n" +
-	"\x0fUnarchiveReport\x12'.modeplatform.v1.UnarchiveReportRequest\x1a(.modeplatform.v1.UnarchiveReportResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x02\x12f\n" +
-	"\tRunReport\x12!.modeplatform.v1.RunReportRequest\x1a\".modeplatform.v1.RunReportResponse\"\x12\xdaA\x0fname,parameters\x12j\n" +
-	"\x0eCloneReportRun\x12&.modeplatform.v1.CloneReportRunRequest\x1a'.modeplatform.v1.CloneReportRunResponse\"\a\xdaA\x04name\x12g\n" +
-	"\fGetReportRun\x12$.modeplatform.v1.GetReportRunRequest\x1a%.modeplatform.v1.GetReportRunResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12o\n" +
-	"\x0eListReportRuns\x12&.modeplatform.v1.ListReportRunsRequest\x1a'.modeplatform.v1.ListReportRunsResponse\"\f\xdaA\x06parent\x90\x02\x01\x12o\n" +
-	"\x0eWatchReportRun\x12&.modeplatform.v1.WatchReportRunRequest\x1a'.modeplatform.v1.WatchReportRunResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x010\x01\x12l\n" +
-	"\rListQueryRuns\x12%.modeplatform.v1.ListQueryRunsRequest\x1a&.modeplatform.v1.ListQueryRunsResponse\"\f\xdaA\x06parent\x90\x02\x01\x12d\n" +
-	"\vGetQueryRun\x12#.modeplatform.v1.GetQueryRunRequest\x1a$.modeplatform.v1.GetQueryRunResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12{\n" +
-	"\x12StreamQueryResults\x12*.modeplatform.v1.StreamQueryResultsRequest\x1a+.modeplatform.v1.StreamQueryResultsResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x010\x01\x12\x82\x01\n" +
-	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"\x11\xdaA\vname,format\x90\x02\x010\x01\x12f\n" +
-	"\vListQueries\x12#.modeplatform.v1.ListQueriesRequest\x1a$.modeplatform.v1.ListQueriesResponse\"\f\xdaA\x06parent\x90\x02\x01\x12[\n" +
-	"\bGetQuery\x12 .modeplatform.v1.GetQueryRequest\x1a!.modeplatform.v1.GetQueryResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12i\n" +
-	"\vCreateQuery\x12#.modeplatform.v1.CreateQueryRequest\x1a$.modeplatform.v1.CreateQueryResponse\"\x0f\xdaA\fparent,query\x12q\n" +
-	"\vUpdateQuery\x12#.modeplatform.v1.UpdateQueryRequest\x1a$.modeplatform.v1.UpdateQueryResponse\"\x17\xdaA\x11query,update_mask\x90\x02\x02\x12d\n" +
-	"\vDeleteQuery\x12#.modeplatform.v1.DeleteQueryRequest\x1a$.modeplatform.v1.DeleteQueryResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x02B\xcb\x01\n" +
+	"\x13DeleteQueryResponse2\x8c\x12\n" +
+	"\rReportService\x12d\n" +
+	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
+	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
+	"\fUpdateReport\x12$.modeplatform.v1.UpdateReportRequest\x1a%.modeplatform.v1.UpdateReportResponse\"\x1e\xdaA\x12report,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12m\n" +
+	"\fDeleteReport\x12$.modeplatform.v1.DeleteReportRequest\x1a%.modeplatform.v1.DeleteReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12p\n" +
+	"\rArchiveReport\x12%.modeplatform.v1.ArchiveReportRequest\x1a&.modeplatform.v1.ArchiveReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12v\n" +
+	"\x0fUnarchiveReport\x12'.modeplatform.v1.UnarchiveReportRequest\x1a(.modeplatform.v1.UnarchiveReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12l\n" +
+	"\tRunReport\x12!.modeplatform.v1.RunReportRequest\x1a\".modeplatform.v1.RunReportResponse\"\x18\xdaA\x0fname,parameters\x82\xce\x18\x02\b\x03\x12p\n" +
+	"\x0eCloneReportRun\x12&.modeplatform.v1.CloneReportRunRequest\x1a'.modeplatform.v1.CloneReportRunResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x03\x12m\n" +
+	"\fGetReportRun\x12$.modeplatform.v1.GetReportRunRequest\x1a%.modeplatform.v1.GetReportRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12u\n" +
+	"\x0eListReportRuns\x12&.modeplatform.v1.ListReportRunsRequest\x1a'.modeplatform.v1.ListReportRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12u\n" +
+	"\x0eWatchReportRun\x12&.modeplatform.v1.WatchReportRunRequest\x1a'.modeplatform.v1.WatchReportRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12r\n" +
+	"\rListQueryRuns\x12%.modeplatform.v1.ListQueryRunsRequest\x1a&.modeplatform.v1.ListQueryRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12j\n" +
+	"\vGetQueryRun\x12#.modeplatform.v1.GetQueryRunRequest\x1a$.modeplatform.v1.GetQueryRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x81\x01\n" +
+	"\x12StreamQueryResults\x12*.modeplatform.v1.StreamQueryResultsRequest\x1a+.modeplatform.v1.StreamQueryResultsResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x88\x01\n" +
+	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12l\n" +
+	"\vListQueries\x12#.modeplatform.v1.ListQueriesRequest\x1a$.modeplatform.v1.ListQueriesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
+	"\bGetQuery\x12 .modeplatform.v1.GetQueryRequest\x1a!.modeplatform.v1.GetQueryResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
+	"\vCreateQuery\x12#.modeplatform.v1.CreateQueryRequest\x1a$.modeplatform.v1.CreateQueryResponse\"\x15\xdaA\fparent,query\x82\xce\x18\x02\b\x02\x12w\n" +
+	"\vUpdateQuery\x12#.modeplatform.v1.UpdateQueryRequest\x1a$.modeplatform.v1.UpdateQueryResponse\"\x1d\xdaA\x11query,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
+	"\vDeleteQuery\x12#.modeplatform.v1.DeleteQueryRequest\x1a$.modeplatform.v1.DeleteQueryResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcb\x01\n" +
 	"\x13com.modeplatform.v1B\vReportProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -3707,6 +3697,7 @@ func file_modeplatform_v1_report_proto_init() {
 	if File_modeplatform_v1_report_proto != nil {
 		return
 	}
+	file_modeplatform_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1409,7 +1409,7 @@ var File_modeplatform_v1_workspace_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\n" +
-	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x03\n" +
+	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xf3\x03\n" +
 	"\tWorkspace\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12@\n" +
@@ -1526,21 +1526,18 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x12DeleteSpaceRequest\x12\x88\x01\n" +
 	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteSpaceResponse2\xda\x06\n" +
-	"\x10WorkspaceService\x12g\n" +
-	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12r\n" +
-	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\f\xdaA\x06parent\x90\x02\x01\x12c\n" +
+	"\x13DeleteSpaceResponse2\x8a\a\n" +
+	"\x10WorkspaceService\x12m\n" +
+	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
+	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
 	"\n" +
-	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\f\xdaA\x06parent\x90\x02\x01\x12c\n" +
+	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
 	"\n" +
-	"ListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\f\xdaA\x06parent\x90\x02\x01\x12[\n" +
-	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x01\x12i\n" +
-	"\vCreateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x0f\xdaA\fparent,space\x12q\n" +
-	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x17\xdaA\x11space,update_mask\x90\x02\x02\x12d\n" +
-	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\n" +
-	"\xdaA\x04name\x90\x02\x02B\xce\x01\n" +
+	"ListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
+	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
+	"\vCreateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x15\xdaA\fparent,space\x82\xce\x18\x02\b\x02\x12w\n" +
+	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\xdaA\x11space,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
+	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xce\x01\n" +
 	"\x13com.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -1624,6 +1621,7 @@ func file_modeplatform_v1_workspace_proto_init() {
 	if File_modeplatform_v1_workspace_proto != nil {
 		return
 	}
+	file_modeplatform_v1_options_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
