@@ -1,7 +1,6 @@
 package modeclient
 
 import (
-	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -47,14 +46,9 @@ func (c *Client) reportPolicy(ws string) cachePolicy {
 	}
 }
 
-// terminalState reports whether a (report or query) run state is final.
-func terminalState(s string) bool {
-	switch strings.ToLower(s) {
-	case "succeeded", "failed", "cancelled", "canceled", "completed", "errored", "error":
-		return true
-	}
-	return false
-}
+// terminalState reports whether a (report or query) run state, as Mode spells
+// it, is final (runstate.go).
+func terminalState(s string) bool { return ParseRunState(s).Terminal() }
 
 // runState returns the state of a decoded run (a report or query run) and
 // whether v is one.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -200,7 +199,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 		return nil
 	}
 	minWait, maxWait := s.core.opts.WatchMinInterval, s.core.opts.WatchMaxInterval
-	last := normalizeRunState(cur.State)
+	last := cur.RunState()
 	wait := minWait
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -225,7 +224,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 				return sc.fail(cerr, -1)
 			}
 			wait = watchBackoff(wait, maxWait)
-		case next.Finished() || normalizeRunState(next.State) != last:
+		case next.Finished() || next.RunState() != last:
 			failures = 0
 			if err := send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, next)}); err != nil {
 				return sc.fail(err, -1)
@@ -233,7 +232,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 			if next.Finished() {
 				return nil
 			}
-			last = normalizeRunState(next.State)
+			last = next.RunState()
 			wait = minWait
 		default:
 			failures = 0
@@ -316,29 +315,28 @@ func runParametersFingerprint(params map[string]string) uint64 {
 	return fingerprint64(fields...)
 }
 
-// reportRunStates maps Mode's report run states (MODE_API.md, plus the
-// spellings modeclient treats as terminal) to the contract's.
-var reportRunStates = map[string]modeplatformv1.ReportRun_State{
-	"pending":          modeplatformv1.ReportRun_STATE_PENDING,
-	"enqueued":         modeplatformv1.ReportRun_STATE_ENQUEUED,
-	"running":          modeplatformv1.ReportRun_STATE_RUNNING,
-	"running_notebook": modeplatformv1.ReportRun_STATE_RUNNING_NOTEBOOK,
-	"succeeded":        modeplatformv1.ReportRun_STATE_SUCCEEDED,
-	"failed":           modeplatformv1.ReportRun_STATE_FAILED,
-	"errored":          modeplatformv1.ReportRun_STATE_FAILED,
-	"error":            modeplatformv1.ReportRun_STATE_FAILED,
-	"cancelled":        modeplatformv1.ReportRun_STATE_CANCELLED,
-	"canceled":         modeplatformv1.ReportRun_STATE_CANCELLED,
-	"completed":        modeplatformv1.ReportRun_STATE_COMPLETED,
-}
-
-// normalizeRunState is a Mode run state in the form the state map uses.
-func normalizeRunState(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// reportRunStateFromMode maps a Mode report run state; one this API does
-// not know is STATE_UNSPECIFIED.
+// reportRunStateFromMode maps a Mode report run state (modeclient's one
+// table of them); one this API does not know is STATE_UNSPECIFIED.
 func reportRunStateFromMode(s string) modeplatformv1.ReportRun_State {
-	return reportRunStates[normalizeRunState(s)]
+	switch modeclient.ParseRunState(s) {
+	case modeclient.RunStatePending:
+		return modeplatformv1.ReportRun_STATE_PENDING
+	case modeclient.RunStateEnqueued:
+		return modeplatformv1.ReportRun_STATE_ENQUEUED
+	case modeclient.RunStateRunning:
+		return modeplatformv1.ReportRun_STATE_RUNNING
+	case modeclient.RunStateRunningNotebook:
+		return modeplatformv1.ReportRun_STATE_RUNNING_NOTEBOOK
+	case modeclient.RunStateSucceeded:
+		return modeplatformv1.ReportRun_STATE_SUCCEEDED
+	case modeclient.RunStateFailed:
+		return modeplatformv1.ReportRun_STATE_FAILED
+	case modeclient.RunStateCancelled:
+		return modeplatformv1.ReportRun_STATE_CANCELLED
+	case modeclient.RunStateCompleted:
+		return modeplatformv1.ReportRun_STATE_COMPLETED
+	}
+	return modeplatformv1.ReportRun_STATE_UNSPECIFIED
 }
 
 // runFromMode translates a Mode run of report r in workspace w, read with cl.
