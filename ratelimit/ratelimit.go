@@ -18,11 +18,13 @@ import (
 	"connectrpc.com/connect"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 )
 
-// ErrorDomain is the google.rpc.ErrorInfo domain of this package's errors.
-const ErrorDomain = "modeplatform.internal"
+// ErrorDomain is the google.rpc.ErrorInfo domain of this package's errors
+// (the same for every modeplatform error: errdetail.Domain).
+const ErrorDomain = errdetail.Domain
 
 // ErrorInfo reasons of this package's errors.
 const (
@@ -151,9 +153,7 @@ func (l *Limiter) allow(id string) error {
 	e := connect.NewError(connect.CodeResourceExhausted,
 		fmt.Errorf("caller %s is over its rate limit of %g calls per second; retry after %s", id, l.opts.RPS, wait.Round(time.Millisecond)))
 	addDetails(e, ReasonCallerRateLimited, id, fmt.Sprintf("at most %g calls per second, bursts of %d", l.opts.RPS, l.opts.Burst))
-	if d, err := connect.NewErrorDetail(&errdetails.RetryInfo{RetryDelay: durationpb.New(wait)}); err == nil {
-		e.AddDetail(d)
-	}
+	errdetail.AddRetry(e, wait)
 	return e
 }
 
@@ -185,14 +185,10 @@ func (l *Limiter) openStream(id string) (release func(), err error) {
 }
 
 func addDetails(e *connect.Error, reason, id, desc string) {
-	if d, err := connect.NewErrorDetail(&errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{
+	errdetail.Add(e, &errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{
 		Subject: "caller:" + id, Description: desc,
-	}}}); err == nil {
-		e.AddDetail(d)
-	}
-	if d, err := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: map[string]string{"caller": id}}); err == nil {
-		e.AddDetail(d)
-	}
+	}}})
+	errdetail.AddInfo(e, reason, map[string]string{"caller": id})
 }
 
 // WrapUnary refuses a unary call over its caller's rate.

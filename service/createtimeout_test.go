@@ -8,6 +8,8 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 )
 
 // TestDedupedCreateHasItsOwnDeadline: a create with a request_id runs
@@ -58,7 +60,7 @@ func TestDedupedCreateHasItsOwnDeadline(t *testing.T) {
 		}
 		// It may have reached Mode: the answer says the outcome is unknown,
 		// and a retry with the id answers the same without creating again.
-		if !hasReason(err, ReasonCreateOutcomeUnknown) {
+		if !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 			t.Errorf("err = %v, want reason %s", err, ReasonCreateOutcomeUnknown)
 		}
 		_, err2 := do(context.Background(), hd, "s", "hung-1", 1, func(context.Context) (*wrapperspb.StringValue, error) {

@@ -11,6 +11,8 @@ import (
 	"connectrpc.com/connect"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 )
 
 // dedupe makes creating methods safe to retry (AIP-155): within a window, a
@@ -266,11 +268,11 @@ func maybeProcessed(err error) bool {
 		// Mode's 429 means it did not process the request; a request refused
 		// by our own rate limit or circuit breaker never left; Mode refusing
 		// our credential (401) did nothing either.
-		return !hasReason(err, ReasonUpstreamRateLimited) && !hasReason(err, ReasonUpstreamCircuitOpen) &&
-			!hasReason(err, ReasonUpstreamCredentialRejected)
+		return !errdetail.HasReason(err, ReasonUpstreamRateLimited) && !errdetail.HasReason(err, ReasonUpstreamCircuitOpen) &&
+			!errdetail.HasReason(err, ReasonUpstreamCredentialRejected)
 	case connect.CodeAborted:
 		// Mode's 409: it refused the write as conflicting.
-		return !hasReason(err, ReasonUpstreamConflict)
+		return !errdetail.HasReason(err, ReasonUpstreamConflict)
 	}
 	return true
 }

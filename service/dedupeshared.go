@@ -11,6 +11,8 @@ import (
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 )
 
 // RequestIDStore keeps the records of creates' request ids where every replica of the service
@@ -196,8 +198,8 @@ func requestIDUnavailable(ctx context.Context, requestID string, err error) erro
 	}
 	e := connect.NewError(connect.CodeUnavailable, fmt.Errorf(
 		"request %s: the replicas' shared record of request ids is unreachable, so this create cannot be made exactly once; nothing was created, retry with the same request_id", requestID))
-	addErrorInfo(e, ReasonRequestIDUnavailable, nil)
-	addRetryInfo(e, requestIDRetryAfter)
+	errdetail.AddInfo(e, ReasonRequestIDUnavailable, nil)
+	errdetail.AddRetry(e, requestIDRetryAfter)
 	return e
 }
 
@@ -206,7 +208,7 @@ func requestIDUnavailable(ctx context.Context, requestID string, err error) erro
 func createAbandoned(requestID string) error {
 	e := connect.NewError(connect.CodeAborted, fmt.Errorf(
 		"request %s: the create with this request_id was started by a replica that stopped before it finished; whether it happened is unknown: look for it before creating again with a new request_id", requestID))
-	addErrorInfo(e, ReasonCreateOutcomeUnknown, nil)
+	errdetail.AddInfo(e, ReasonCreateOutcomeUnknown, nil)
 	return e
 }
 

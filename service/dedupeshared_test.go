@@ -13,6 +13,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -227,7 +228,7 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		for i, d := range replicas {
 			_, err := do(ctx, d, "s", "err", 1, fail)
 			// Every replica answers the first create's outcome-unknown error, its cause kept.
-			if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) ||
+			if connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) ||
 				!strings.Contains(err.Error(), "HTTP 503") {
 				t.Errorf("replica %d: %v, want Aborted %s caused by %v", i, err, ReasonCreateOutcomeUnknown, sent)
 			}
@@ -268,7 +269,7 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		}()
 		store.abandon()
 		for i, err := range []error{<-errs, func() error { _, err := do(ctx, replicas[2], "s", "dead", 1, succeed("must not run")); return err }()} {
-			if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+			if connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 				t.Errorf("answer %d: %v, want Aborted %s", i, err, ReasonCreateOutcomeUnknown)
 			}
 		}
@@ -294,7 +295,7 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		guard, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		for i, d := range replicas {
-			if _, err := do(guard, d, "s", "panic", 1, succeed("must not run")); connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+			if _, err := do(guard, d, "s", "panic", 1, succeed("must not run")); connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 				t.Errorf("replica %d: %v, want Aborted %s", i, err, ReasonCreateOutcomeUnknown)
 			}
 		}
@@ -349,7 +350,7 @@ func TestRequestIDAcrossReplicas(t *testing.T) {
 		calls.Store(0)
 		store.setDown(true)
 		_, err := do(ctx, replicas[0], "s", "down", 1, succeed("x"))
-		if connect.CodeOf(err) != connect.CodeUnavailable || !hasReason(err, ReasonRequestIDUnavailable) {
+		if connect.CodeOf(err) != connect.CodeUnavailable || !errdetail.HasReason(err, ReasonRequestIDUnavailable) {
 			t.Errorf("with the store down: %v, want Unavailable %s", err, ReasonRequestIDUnavailable)
 		}
 		if calls.Load() != 0 {
@@ -394,7 +395,7 @@ func TestOutcomeRoundTrip(t *testing.T) {
 	if !errors.As(want, &we) || !errors.As(gotErr, &ge) {
 		t.Fatalf("errors %v, %v", want, gotErr)
 	}
-	if ge.Code() != we.Code() || ge.Message() != we.Message() || len(ge.Details()) != len(we.Details()) || !hasReason(ge, ReasonUpstreamRateLimited) {
+	if ge.Code() != we.Code() || ge.Message() != we.Message() || len(ge.Details()) != len(we.Details()) || !errdetail.HasReason(ge, ReasonUpstreamRateLimited) {
 		t.Errorf("error read back as %v (%d details), want %v (%d details)", ge, len(ge.Details()), we, len(we.Details()))
 	}
 }
@@ -411,7 +412,7 @@ func TestPanickedCreateIsNotWaitedForever(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := do(ctx, d, "s", "id", 1, func(context.Context) (*wrapperspb.StringValue, error) { return wrapperspb.String("again"), nil })
-	if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+	if connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 		t.Errorf("retry after a panicked create: %v, want Aborted %s", err, ReasonCreateOutcomeUnknown)
 	}
 }

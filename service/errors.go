@@ -10,14 +10,14 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
-// ErrorDomain is the google.rpc.ErrorInfo domain of this service's errors.
-const ErrorDomain = "modeplatform.internal"
+// ErrorDomain is the google.rpc.ErrorInfo domain of this service's errors
+// (the same for every modeplatform error: errdetail.Domain).
+const ErrorDomain = errdetail.Domain
 
 // ErrorInfo reasons this service sets. They are part of the contract:
 // callers may switch on them.
@@ -88,14 +88,14 @@ func upstreamError(err error, resource string) error {
 		return invalidArgument(inv.Field, inv.Reason)
 	case errors.As(err, &dec):
 		e := connect.NewError(connect.CodeInternal, errorf("Mode answered %s %s with a response this service cannot read: %s", dec.Method, dec.Route, dec.Reason))
-		addErrorInfo(e, ReasonUpstreamBadResponse, map[string]string{"route": dec.Route})
+		errdetail.AddInfo(e, ReasonUpstreamBadResponse, map[string]string{"route": dec.Route})
 		return e
 	case errors.As(err, &ns):
 		return notSentError(ns)
 	case errors.As(err, &tr):
 		e := connect.NewError(connect.CodeUnavailable, errorf("Mode could not be reached (%s %s)", tr.Method, tr.Route))
-		addErrorInfo(e, ReasonUpstreamUnavailable, map[string]string{"route": tr.Route})
-		addRetryInfo(e, defaultRetryDelay)
+		errdetail.AddInfo(e, ReasonUpstreamUnavailable, map[string]string{"route": tr.Route})
+		errdetail.AddRetry(e, defaultRetryDelay)
 		return e
 	}
 	return connect.NewError(connect.CodeInternal, errorf("internal error reading %s", resource))
@@ -115,12 +115,12 @@ func notSentError(ns *modeclient.NotSentError) *connect.Error {
 	switch ns.Reason {
 	case modeclient.NotSentRateLimited:
 		e = connect.NewError(connect.CodeUnavailable, errorf("the rate limit toward Mode would delay this call past its deadline; retry later"))
-		addErrorInfo(e, ReasonUpstreamRateLimited, map[string]string{"limiter": "local"})
+		errdetail.AddInfo(e, ReasonUpstreamRateLimited, map[string]string{"limiter": "local"})
 	default:
 		e = connect.NewError(connect.CodeUnavailable, errorf("Mode is failing: requests to it are paused for a while (circuit breaker open); retry later"))
-		addErrorInfo(e, ReasonUpstreamCircuitOpen, nil)
+		errdetail.AddInfo(e, ReasonUpstreamCircuitOpen, nil)
 	}
-	addRetryInfo(e, wait)
+	errdetail.AddRetry(e, wait)
 	return e
 }
 
@@ -138,93 +138,56 @@ func apiError(api *modeclient.APIError, resource string) *connect.Error {
 	switch s := api.StatusCode; {
 	case (s == http.StatusBadRequest || s == http.StatusUnprocessableEntity) && api.WrongState():
 		e = connect.NewError(connect.CodeFailedPrecondition, errorf("Mode refused %s in its current state: %s", resource, modeMsg))
-		addErrorInfo(e, ReasonUpstreamFailedPrecondition, meta)
+		errdetail.AddInfo(e, ReasonUpstreamFailedPrecondition, meta)
 	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
 		e = connect.NewError(connect.CodeInvalidArgument, errorf("Mode rejected the request for %s: %s", resource, modeMsg))
-		addErrorInfo(e, ReasonUpstreamRejected, meta)
+		errdetail.AddInfo(e, ReasonUpstreamRejected, meta)
 	case s == http.StatusRequestEntityTooLarge:
 		e = connect.NewError(connect.CodeInvalidArgument, errorf("Mode refused the request for %s as too large", resource))
-		addErrorInfo(e, ReasonUpstreamPayloadTooLarge, meta)
+		errdetail.AddInfo(e, ReasonUpstreamPayloadTooLarge, meta)
 	case s == http.StatusUnauthorized:
 		// Mode refused this service's credential, not the caller's: not
 		// Unauthenticated, which would tell the caller to sign in again.
 		// Mode's message is not quoted (it may describe the credential).
 		e = connect.NewError(connect.CodeUnavailable, errorf("Mode refused this service's credential for %s; the service's Mode credential must be fixed by its operator", resource))
-		addErrorInfo(e, ReasonUpstreamCredentialRejected, meta)
+		errdetail.AddInfo(e, ReasonUpstreamCredentialRejected, meta)
 	case s == http.StatusForbidden:
 		e = connect.NewError(connect.CodePermissionDenied, errorf("Mode denied access to %s", resource))
-		addErrorInfo(e, ReasonUpstreamPermission, meta)
+		errdetail.AddInfo(e, ReasonUpstreamPermission, meta)
 	case s == http.StatusNotFound || s == http.StatusGone:
 		e = connect.NewError(connect.CodeNotFound, errorf("%s not found", resource))
-		addErrorInfo(e, ReasonUpstreamNotFound, meta)
+		errdetail.AddInfo(e, ReasonUpstreamNotFound, meta)
 		if d, err := connect.NewErrorDetail(&errdetails.ResourceInfo{ResourceName: resource, Description: "not found in Mode"}); err == nil {
 			e.AddDetail(d)
 		}
 	case s == http.StatusConflict:
 		e = connect.NewError(connect.CodeAborted, errorf("Mode reported a conflict on %s: %s", resource, modeMsg))
-		addErrorInfo(e, ReasonUpstreamConflict, meta)
+		errdetail.AddInfo(e, ReasonUpstreamConflict, meta)
 	case s == http.StatusTooManyRequests:
 		e = connect.NewError(connect.CodeUnavailable, errorf("Mode's rate limit was reached; retry later"))
-		addErrorInfo(e, ReasonUpstreamRateLimited, meta)
+		errdetail.AddInfo(e, ReasonUpstreamRateLimited, meta)
 		wait := api.RetryAfter
 		if wait <= 0 {
 			wait = defaultRetryDelay
 		}
-		addRetryInfo(e, wait)
+		errdetail.AddRetry(e, wait)
 	case s == http.StatusRequestTimeout:
 		e = connect.NewError(connect.CodeDeadlineExceeded, errorf("Mode timed out on %s", resource))
-		addErrorInfo(e, ReasonUpstreamUnavailable, meta)
+		errdetail.AddInfo(e, ReasonUpstreamUnavailable, meta)
 	case s >= 500:
 		e = connect.NewError(connect.CodeUnavailable, errorf("Mode is unavailable (HTTP %d) for %s", s, resource))
-		addErrorInfo(e, ReasonUpstreamUnavailable, meta)
+		errdetail.AddInfo(e, ReasonUpstreamUnavailable, meta)
 		wait := api.RetryAfter
 		if wait <= 0 {
 			wait = defaultRetryDelay
 		}
-		addRetryInfo(e, wait)
+		errdetail.AddRetry(e, wait)
 	case s == http.StatusPreconditionFailed:
 		e = connect.NewError(connect.CodeFailedPrecondition, errorf("Mode refused %s: %s", resource, modeMsg))
-		addErrorInfo(e, ReasonUpstreamFailedPrecondition, meta)
+		errdetail.AddInfo(e, ReasonUpstreamFailedPrecondition, meta)
 	default:
 		e = connect.NewError(connect.CodeUnknown, errorf("Mode answered HTTP %d for %s", s, resource))
-		addErrorInfo(e, ReasonUpstreamRejected, meta)
+		errdetail.AddInfo(e, ReasonUpstreamRejected, meta)
 	}
 	return e
-}
-
-func addDetail(e *connect.Error, m proto.Message) {
-	if d, err := connect.NewErrorDetail(m); err == nil {
-		e.AddDetail(d)
-	}
-}
-
-func addErrorInfo(e *connect.Error, reason string, meta map[string]string) {
-	addDetail(e, &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: meta})
-}
-
-func addRetryInfo(e *connect.Error, wait time.Duration) {
-	addDetail(e, &errdetails.RetryInfo{RetryDelay: durationpb.New(wait)})
-}
-
-func addBadRequest(e *connect.Error, field, reason string) {
-	addDetail(e, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: reason}}})
-}
-
-// hasReason reports whether err is a Connect error carrying an ErrorInfo
-// with reason.
-func hasReason(err error, reason string) bool {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return false
-	}
-	for _, d := range ce.Details() {
-		v, derr := d.Value()
-		if derr != nil {
-			continue
-		}
-		if info, ok := v.(*errdetails.ErrorInfo); ok && info.GetReason() == reason {
-			return true
-		}
-	}
-	return false
 }

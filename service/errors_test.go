@@ -14,6 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -258,7 +259,7 @@ func TestDedupe(t *testing.T) {
 			t.Fatalf("retry repeated the create: calls %d", calls.Load())
 		}
 		for i, err := range []error{err1, err2} {
-			if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+			if connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 				t.Fatalf("answer %d = %v, want Aborted %s", i+1, err, ReasonCreateOutcomeUnknown)
 			}
 			if _, retry, _, _ := details(t, err); retry != nil {

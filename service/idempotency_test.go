@@ -11,6 +11,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -123,7 +124,7 @@ func TestNotSentErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
 			err := upstreamError(&modeclient.TransportError{Method: "GET", Route: "/api/{workspace}", Err: &modeclient.NotSentError{Reason: tt.reason, RetryAfter: 7 * time.Second}}, "workspaces/w")
-			if connect.CodeOf(err) != connect.CodeUnavailable || !hasReason(err, tt.wantReason) {
+			if connect.CodeOf(err) != connect.CodeUnavailable || !errdetail.HasReason(err, tt.wantReason) {
 				t.Fatalf("err = %v, want Unavailable with %s", err, tt.wantReason)
 			}
 			var ce *connect.Error

@@ -5,6 +5,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -96,7 +97,7 @@ func queryRunName(w, r, run, qr string) string {
 // a google.rpc.BadRequest detail.
 func invalidArgument(field, reason string) *connect.Error {
 	err := connect.NewError(connect.CodeInvalidArgument, errorf("%s: %s", field, reason))
-	addBadRequest(err, field, reason)
+	errdetail.AddBadRequest(err, field, reason)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -42,7 +43,7 @@ func outcomeUnknown(err error) *connect.Error {
 	if !errors.As(err, &ce) {
 		ce = connect.NewError(connect.CodeUnknown, errors.New("the create failed"))
 	}
-	if hasReason(ce, ReasonCreateOutcomeUnknown) {
+	if errdetail.HasReason(ce, ReasonCreateOutcomeUnknown) {
 		return ce
 	}
 	meta := map[string]string{}
@@ -60,7 +61,7 @@ func outcomeUnknown(err error) *connect.Error {
 	e := connect.NewError(connect.CodeAborted, errorf("the create may or may not have happened in Mode (%s); "+
 		"look for its result before creating again; a retry with the same request_id answers this again "+
 		"while the request is remembered, a new request_id creates anew", ce.Message()))
-	addErrorInfo(e, ReasonCreateOutcomeUnknown, meta)
+	errdetail.AddInfo(e, ReasonCreateOutcomeUnknown, meta)
 	return e
 }
 

@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -58,7 +59,7 @@ func TestCreateWithoutRequestIDOutcome(t *testing.T) {
 	_, err := do(context.Background(), d, "s", "", 1, func(context.Context) (*wrapperspb.StringValue, error) {
 		return nil, upstreamError(&modeclient.TransportError{Method: "POST", Route: "/r", Err: errors.New("connection reset")}, "x")
 	})
-	if connect.CodeOf(err) != connect.CodeAborted || !hasReason(err, ReasonCreateOutcomeUnknown) {
+	if connect.CodeOf(err) != connect.CodeAborted || !errdetail.HasReason(err, ReasonCreateOutcomeUnknown) {
 		t.Fatalf("err = %v, want Aborted %s", err, ReasonCreateOutcomeUnknown)
 	}
 }

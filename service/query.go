@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -314,7 +315,7 @@ func queryDataSourceID(ctx context.Context, cl *modeclient.Client, w, token, nam
 	}
 	if d.ID < 1 {
 		e := connect.NewError(connect.CodeInternal, errorf("Mode gave no id for %s", name))
-		addErrorInfo(e, ReasonUpstreamBadResponse, nil)
+		errdetail.AddInfo(e, ReasonUpstreamBadResponse, nil)
 		return 0, e
 	}
 	return int64(d.ID), nil
@@ -381,22 +382,27 @@ func queryFromMode(w, r string, q *modeclient.Query, dsx *queryDataSources) *mod
 	}
 }
 
-// queryRunStates maps Mode's query run states to the contract's.
-var queryRunStates = map[string]modeplatformv1.QueryRun_State{
-	"pending":   modeplatformv1.QueryRun_STATE_PENDING,
-	"enqueued":  modeplatformv1.QueryRun_STATE_ENQUEUED,
-	"running":   modeplatformv1.QueryRun_STATE_RUNNING,
-	"succeeded": modeplatformv1.QueryRun_STATE_SUCCEEDED,
-	"failed":    modeplatformv1.QueryRun_STATE_FAILED,
-	"cancelled": modeplatformv1.QueryRun_STATE_CANCELLED,
-	"canceled":  modeplatformv1.QueryRun_STATE_CANCELLED,
-	"completed": modeplatformv1.QueryRun_STATE_COMPLETED,
-}
-
-// queryRunStateFromMode maps a Mode query run state; an unknown one is
-// STATE_UNSPECIFIED.
+// queryRunStateFromMode maps a Mode query run state (modeclient's one table
+// of them); an unknown one is STATE_UNSPECIFIED. Query runs have no notebook
+// state of their own: running_notebook reads as running.
 func queryRunStateFromMode(s string) modeplatformv1.QueryRun_State {
-	return queryRunStates[strings.ToLower(strings.TrimSpace(s))]
+	switch modeclient.ParseRunState(s) {
+	case modeclient.RunStatePending:
+		return modeplatformv1.QueryRun_STATE_PENDING
+	case modeclient.RunStateEnqueued:
+		return modeplatformv1.QueryRun_STATE_ENQUEUED
+	case modeclient.RunStateRunning, modeclient.RunStateRunningNotebook:
+		return modeplatformv1.QueryRun_STATE_RUNNING
+	case modeclient.RunStateSucceeded:
+		return modeplatformv1.QueryRun_STATE_SUCCEEDED
+	case modeclient.RunStateFailed:
+		return modeplatformv1.QueryRun_STATE_FAILED
+	case modeclient.RunStateCancelled:
+		return modeplatformv1.QueryRun_STATE_CANCELLED
+	case modeclient.RunStateCompleted:
+		return modeplatformv1.QueryRun_STATE_COMPLETED
+	}
+	return modeplatformv1.QueryRun_STATE_UNSPECIFIED
 }
 
 // queryRunFromMode translates a Mode query run of run in report r of

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -115,7 +116,7 @@ func rowTooLarge(name string, pos int64, what string, limit int) error {
 	e := connect.NewError(connect.CodeFailedPrecondition, errorf(
 		"row at offset %d of %s %s the stream's limit of %d bytes: read the result with ExportQueryResults instead",
 		pos, name, what, limit))
-	addErrorInfo(e, ReasonResultRowTooLarge, map[string]string{
+	errdetail.AddInfo(e, ReasonResultRowTooLarge, map[string]string{
 		"query_run": name, "row_offset": strconv.FormatInt(pos, 10), "limit_bytes": strconv.Itoa(limit),
 	})
 	return e
@@ -136,8 +137,8 @@ func truncatedError(err error, name string, resume int64) error {
 		return withResumeOffset(upstreamError(err, name), resume)
 	}
 	e := connect.NewError(connect.CodeUnavailable, errorf("Mode's answer for %s was cut off: resume%s", name, resumeHint(resume)))
-	addErrorInfo(e, ReasonUpstreamTruncated, resumeMeta(resume))
-	addRetryInfo(e, defaultRetryDelay)
+	errdetail.AddInfo(e, ReasonUpstreamTruncated, resumeMeta(resume))
+	errdetail.AddRetry(e, defaultRetryDelay)
 	return e
 }
 
@@ -602,7 +603,7 @@ func (ex *exportStream) run(offset int64, chunkSize int) error {
 		switch {
 		case err == io.EOF:
 			e := connect.NewError(connect.CodeOutOfRange, errorf("offset %d is beyond the end of the %d bytes of %s's file", offset, ex.read, ex.name))
-			addBadRequest(e, "offset", "must be at most the file's size, "+strconv.FormatInt(ex.read, 10))
+			errdetail.AddBadRequest(e, "offset", "must be at most the file's size, "+strconv.FormatInt(ex.read, 10))
 			return e
 		case err != nil:
 			return truncatedError(err, ex.name, ex.sent)
@@ -643,7 +644,7 @@ func requireQueryResults(ctx context.Context, cl *modeclient.Client, ids []strin
 		return nil
 	case !q.Finished():
 		e := connect.NewError(connect.CodeFailedPrecondition, errorf("query run %s has not finished (state %q): wait for its report run to end", name, q.State))
-		addErrorInfo(e, ReasonRunNotFinished, map[string]string{"query_run": name, "state": q.State})
+		errdetail.AddInfo(e, ReasonRunNotFinished, map[string]string{"query_run": name, "state": q.State})
 		return e
 	default:
 		msg := "query run " + name + " ended without a result (state " + strconv.Quote(q.State) + ")"
@@ -651,7 +652,7 @@ func requireQueryResults(ctx context.Context, cl *modeclient.Client, ids []strin
 			msg += ": " + string(q.ErrorMessage)
 		}
 		e := connect.NewError(connect.CodeFailedPrecondition, errors.New(msg))
-		addErrorInfo(e, ReasonRunFailed, map[string]string{"query_run": name, "state": q.State})
+		errdetail.AddInfo(e, ReasonRunFailed, map[string]string{"query_run": name, "state": q.State})
 		return e
 	}
 }

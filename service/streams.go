@@ -10,6 +10,8 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 )
 
 // Server streams (WatchReportRun, StreamQueryResults, ExportQueryResults)
@@ -170,7 +172,7 @@ func (sc *streamCtl) send(fn func() error) error {
 			sc.idle = true
 			sc.cancel(ErrStreamIdle)
 			e := connect.NewError(connect.CodeUnavailable, errorf("the caller did not read the stream for %v: it was reset", idle))
-			addErrorInfo(e, ReasonStreamIdle, nil)
+			errdetail.AddInfo(e, ReasonStreamIdle, nil)
 			return e
 		}
 		return err
@@ -189,15 +191,15 @@ func (sc *streamCtl) interrupted(resume int64) error {
 		return nil // not ended by the server
 	case errors.Is(cause, ErrServerDraining):
 		e = connect.NewError(connect.CodeUnavailable, errorf("the server is shutting down: resume the stream%s", resumeHint(resume)))
-		addErrorInfo(e, ReasonServerDraining, resumeMeta(resume))
+		errdetail.AddInfo(e, ReasonServerDraining, resumeMeta(resume))
 	case errors.Is(cause, ErrStreamLifetime):
 		e = connect.NewError(connect.CodeUnavailable, errorf("the stream was open for its maximum lifetime of %v: resume it%s", sc.core.opts.StreamMaxLifetime, resumeHint(resume)))
-		addErrorInfo(e, ReasonStreamLifetime, resumeMeta(resume))
+		errdetail.AddInfo(e, ReasonStreamLifetime, resumeMeta(resume))
 	case errors.Is(cause, ErrStreamIdle):
 		e = connect.NewError(connect.CodeUnavailable, errorf("the caller did not read the stream for %v", sc.core.opts.StreamIdleTimeout))
-		addErrorInfo(e, ReasonStreamIdle, resumeMeta(resume))
+		errdetail.AddInfo(e, ReasonStreamIdle, resumeMeta(resume))
 	}
-	addRetryInfo(e, streamRetryDelay)
+	errdetail.AddRetry(e, streamRetryDelay)
 	return e
 }
 
@@ -247,13 +249,13 @@ func withResumeOffset(err error, resume int64) error {
 				meta[k] = v
 			}
 			meta["resume_offset"] = strconv.FormatInt(resume, 10)
-			addErrorInfo(out, info.GetReason(), meta)
+			errdetail.AddInfo(out, info.GetReason(), meta)
 			continue
 		}
 		out.AddDetail(d)
 	}
 	if !found {
-		addErrorInfo(out, ReasonUpstreamUnavailable, resumeMeta(resume))
+		errdetail.AddInfo(out, ReasonUpstreamUnavailable, resumeMeta(resume))
 	}
 	for k, v := range ce.Meta() {
 		out.Meta()[k] = v
