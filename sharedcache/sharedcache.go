@@ -20,6 +20,8 @@
 //   - Limiter shares a rate limit (GCRA) among the replicas through the same Redis.
 //   - Request records (ClaimRequest and the methods beside it) let the replicas de-duplicate
 //     creates by request id together: one claims and creates, the others answer its outcome.
+//     Each replica keeps the records it knows and restores them should Redis restart empty
+//     (requestreplay.go).
 //
 // Redis down never fails a request: every operation has a short timeout, a failure makes the L2
 // step aside for Options.RetryAfter (requests go to the LRU and Mode, as without Redis), the
