@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
 
 func procedure(m protoreflect.MethodDescriptor) string {
@@ -77,7 +77,7 @@ func TestWorkspaceOfRejects(t *testing.T) {
 	for _, name := range []string{"", "workspaces/", "workspaces//reports/r", "workspaces/../x", "workspaces/%2e%2e/x",
 		"workspaces/a?b", "workspaces/a#b", "workspaces/a\x00b", "workspaces/\xff", "/workspaces/w", "spaces/x", "workspaces/-w",
 		"workspaces/" + strings.Repeat("a", 65)} {
-		_, err := WorkspaceOf(&v1.GetReportRequest{Name: name})
+		_, err := WorkspaceOf(&modeplatformv1.GetReportRequest{Name: name})
 		if connect.CodeOf(err) != connect.CodeInvalidArgument {
 			t.Errorf("WorkspaceOf(%q) = %v, want InvalidArgument", name, err)
 		}
@@ -123,19 +123,19 @@ func TestInterceptorUnary(t *testing.T) {
 		want      connect.Code // 0: passed to the handler
 		caller    string
 	}{
-		{"no key", get, req(&v1.GetReportRequest{Name: ws}), nil, connect.CodeUnauthenticated, ""},
-		{"wrong key", get, req(&v1.GetReportRequest{Name: ws}), bearer("nope"), connect.CodeUnauthenticated, ""},
-		{"basic auth", get, req(&v1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"Basic cmVhZGVyOng="}}, connect.CodeUnauthenticated, ""},
-		{"two headers", get, req(&v1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"Bearer " + readerKey, "Bearer " + writerKey}}, connect.CodeUnauthenticated, ""},
-		{"reader reads", get, req(&v1.GetReportRequest{Name: ws}), bearer(readerKey), 0, "reader"},
-		{"lowercase scheme", get, req(&v1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"bearer " + readerKey}}, 0, "reader"},
-		{"reader runs", run, req(&v1.RunReportRequest{Name: ws}), bearer(readerKey), connect.CodePermissionDenied, ""},
-		{"reader elsewhere", get, req(&v1.GetReportRequest{Name: "workspaces/other/reports/r"}), bearer(readerKey), connect.CodePermissionDenied, ""},
-		{"reader, bad name", get, req(&v1.GetReportRequest{Name: "reports/r"}), bearer(readerKey), connect.CodeInvalidArgument, ""},
-		{"no key, bad name", get, req(&v1.GetReportRequest{Name: "reports/r"}), nil, connect.CodeUnauthenticated, ""},
-		{"writer runs", run, req(&v1.RunReportRequest{Name: ws}), bearer(writerKey), 0, "writer"},
-		{"writer updates by report.name", "/modeplatform.v1.ReportService/UpdateReport", req(&v1.UpdateReportRequest{Report: &v1.Report{Name: "workspaces/x/reports/r"}}), bearer(writerKey), 0, "writer"},
-		{"unknown procedure", "/modeplatform.v1.ReportService/Purge", req(&v1.GetReportRequest{Name: ws}), bearer(writerKey), connect.CodePermissionDenied, ""},
+		{"no key", get, req(&modeplatformv1.GetReportRequest{Name: ws}), nil, connect.CodeUnauthenticated, ""},
+		{"wrong key", get, req(&modeplatformv1.GetReportRequest{Name: ws}), bearer("nope"), connect.CodeUnauthenticated, ""},
+		{"basic auth", get, req(&modeplatformv1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"Basic cmVhZGVyOng="}}, connect.CodeUnauthenticated, ""},
+		{"two headers", get, req(&modeplatformv1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"Bearer " + readerKey, "Bearer " + writerKey}}, connect.CodeUnauthenticated, ""},
+		{"reader reads", get, req(&modeplatformv1.GetReportRequest{Name: ws}), bearer(readerKey), 0, "reader"},
+		{"lowercase scheme", get, req(&modeplatformv1.GetReportRequest{Name: ws}), http.Header{"Authorization": {"bearer " + readerKey}}, 0, "reader"},
+		{"reader runs", run, req(&modeplatformv1.RunReportRequest{Name: ws}), bearer(readerKey), connect.CodePermissionDenied, ""},
+		{"reader elsewhere", get, req(&modeplatformv1.GetReportRequest{Name: "workspaces/other/reports/r"}), bearer(readerKey), connect.CodePermissionDenied, ""},
+		{"reader, bad name", get, req(&modeplatformv1.GetReportRequest{Name: "reports/r"}), bearer(readerKey), connect.CodeInvalidArgument, ""},
+		{"no key, bad name", get, req(&modeplatformv1.GetReportRequest{Name: "reports/r"}), nil, connect.CodeUnauthenticated, ""},
+		{"writer runs", run, req(&modeplatformv1.RunReportRequest{Name: ws}), bearer(writerKey), 0, "writer"},
+		{"writer updates by report.name", "/modeplatform.v1.ReportService/UpdateReport", req(&modeplatformv1.UpdateReportRequest{Report: &modeplatformv1.Report{Name: "workspaces/x/reports/r"}}), bearer(writerKey), 0, "writer"},
+		{"unknown procedure", "/modeplatform.v1.ReportService/Purge", req(&modeplatformv1.GetReportRequest{Name: ws}), bearer(writerKey), connect.CodePermissionDenied, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +173,7 @@ func TestPermissionDeniedIsTheSameWhetherTheResourceExists(t *testing.T) {
 	next := func(context.Context, connect.AnyRequest) (connect.AnyResponse, error) { return nil, nil }
 	msg := func(name string) string {
 		_, err := ic.WrapUnary(next)(context.Background(), fakeRequest("/modeplatform.v1.ReportService/GetReport",
-			req(&v1.GetReportRequest{Name: name}), http.Header{"Authorization": {"Bearer " + readerKey}}))
+			req(&modeplatformv1.GetReportRequest{Name: name}), http.Header{"Authorization": {"Bearer " + readerKey}}))
 		return err.Error()
 	}
 	if a, b := msg("workspaces/other/reports/existing1"), msg("workspaces/other/reports/missing2"); a != b {
@@ -249,9 +249,9 @@ func TestStoreReloads(t *testing.T) {
 // option, whatever its name says; a method without the option, or with SCOPE_UNSPECIFIED, has
 // none.
 func TestScopeComesFromTheContract(t *testing.T) {
-	withScope := func(s v1.Scope) *descriptorpb.MethodOptions {
+	withScope := func(s modeplatformv1.Scope) *descriptorpb.MethodOptions {
 		o := &descriptorpb.MethodOptions{}
-		proto.SetExtension(o, v1.E_Method, &v1.MethodRules{Scope: s})
+		proto.SetExtension(o, modeplatformv1.E_Method, &modeplatformv1.MethodRules{Scope: s})
 		return o
 	}
 	method := func(name string, o *descriptorpb.MethodOptions) *descriptorpb.MethodDescriptorProto {
@@ -262,10 +262,10 @@ func TestScopeComesFromTheContract(t *testing.T) {
 		MessageType: []*descriptorpb.DescriptorProto{{Name: proto.String("M")}},
 		Service: []*descriptorpb.ServiceDescriptorProto{{Name: proto.String("S"), Method: []*descriptorpb.MethodDescriptorProto{
 			method("GetThing", nil),
-			method("ListThings", withScope(v1.Scope_SCOPE_UNSPECIFIED)),
-			method("GetAuditLog", withScope(v1.Scope_SCOPE_ADMIN)),
-			method("PurgeThings", withScope(v1.Scope_SCOPE_WRITE)),
-			method("DeleteThing", withScope(v1.Scope_SCOPE_RUN)),
+			method("ListThings", withScope(modeplatformv1.Scope_SCOPE_UNSPECIFIED)),
+			method("GetAuditLog", withScope(modeplatformv1.Scope_SCOPE_ADMIN)),
+			method("PurgeThings", withScope(modeplatformv1.Scope_SCOPE_WRITE)),
+			method("DeleteThing", withScope(modeplatformv1.Scope_SCOPE_RUN)),
 		}}},
 	}
 	fd, err := protodesc.NewFile(fdp, nil)

@@ -5,7 +5,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -15,7 +15,7 @@ import (
 
 // ListDataSources lists the data sources of a workspace that the caller's
 // Mode credential can see.
-func (h *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Request[v1.ListDataSourcesRequest]) (*connect.Response[v1.ListDataSourcesResponse], error) {
+func (s *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Request[modeplatformv1.ListDataSourcesRequest]) (*connect.Response[modeplatformv1.ListDataSourcesResponse], error) {
 	m := req.Msg
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
@@ -25,30 +25,30 @@ func (h *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Req
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, h.core,
+	page, err := listPage(ctx, s.core,
 		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListDataSources", workspaceName(w))},
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.DataSource], error) {
 			return cl.ListDataSourcesPage(ctx, w, modePage, nil)
 		},
-		func(d *modeclient.DataSource) *v1.DataSource { return dataSourceMessage(cl, w, d) })
+		func(d *modeclient.DataSource) *modeplatformv1.DataSource { return dataSourceFromMode(cl, w, d) })
 	if err != nil {
 		return nil, upstreamError(err, workspaceName(w))
 	}
-	return connect.NewResponse(&v1.ListDataSourcesResponse{DataSources: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+	return connect.NewResponse(&modeplatformv1.ListDataSourcesResponse{DataSources: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetDataSource returns one data source.
-func (h *DataSourceServer) GetDataSource(ctx context.Context, req *connect.Request[v1.GetDataSourceRequest]) (*connect.Response[v1.GetDataSourceResponse], error) {
+func (s *DataSourceServer) GetDataSource(ctx context.Context, req *connect.Request[modeplatformv1.GetDataSourceRequest]) (*connect.Response[modeplatformv1.GetDataSourceResponse], error) {
 	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collDataSources)
 	if err != nil {
 		return nil, err
 	}
 	w, token := ids[0], ids[1]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
@@ -56,12 +56,12 @@ func (h *DataSourceServer) GetDataSource(ctx context.Context, req *connect.Reque
 	if err != nil {
 		return nil, upstreamError(err, dataSourceName(w, token))
 	}
-	return connect.NewResponse(&v1.GetDataSourceResponse{DataSource: dataSourceMessage(cl, w, d)}), nil
+	return connect.NewResponse(&modeplatformv1.GetDataSourceResponse{DataSource: dataSourceFromMode(cl, w, d)}), nil
 }
 
-// dataSourceMessage translates a data source of workspace w. The display
+// dataSourceFromMode translates a data source of workspace w. The display
 // name is Mode's display_name, else its name.
-func dataSourceMessage(cl *modeclient.Client, w string, d *modeclient.DataSource) *v1.DataSource {
+func dataSourceFromMode(cl *modeclient.Client, w string, d *modeclient.DataSource) *modeplatformv1.DataSource {
 	display := d.DisplayName
 	if display == "" {
 		display = d.Name
@@ -70,7 +70,7 @@ func dataSourceMessage(cl *modeclient.Client, w string, d *modeclient.DataSource
 	if p := int64(d.Port); p > 0 && p <= 65535 {
 		port = int32(p)
 	}
-	return &v1.DataSource{
+	return &modeplatformv1.DataSource{
 		Name:        dataSourceName(w, d.Token),
 		DisplayName: display,
 		Description: d.Description,

@@ -9,18 +9,18 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
 // dsCheckDemo checks d against the emulator's seeded "Parch & Posey" data
 // source.
-func dsCheckDemo(t *testing.T, e *env, d *v1.DataSource) {
+func dsCheckDemo(t *testing.T, e *env, d *modeplatformv1.DataSource) {
 	t.Helper()
 	if d.GetName() != e.dataSourceName() {
 		t.Errorf("name = %q, want %q", d.GetName(), e.dataSourceName())
 	}
-	want := &v1.DataSource{
+	want := &modeplatformv1.DataSource{
 		DisplayName: "Parch & Posey",
 		Description: "Demo paper company: accounts, orders, region, sales_reps, web_events.",
 		Adapter:     "jdbc:postgresql",
@@ -60,7 +60,7 @@ func TestListDataSources(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 			for _, size := range []int32{0, 1, 1000} {
-				res, err := c.ds.ListDataSources(ctx, connect.NewRequest(&v1.ListDataSourcesRequest{Parent: e.ws, PageSize: size}))
+				res, err := c.ds.ListDataSources(ctx, connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: e.ws, PageSize: size}))
 				if err != nil {
 					t.Fatalf("ListDataSources(page_size=%d): %v", size, err)
 				}
@@ -82,14 +82,14 @@ func TestGetDataSource(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t)
 			c := e.clients(p)
-			res, err := c.ds.GetDataSource(ctx, connect.NewRequest(&v1.GetDataSourceRequest{Name: e.dataSourceName()}))
+			res, err := c.ds.GetDataSource(ctx, connect.NewRequest(&modeplatformv1.GetDataSourceRequest{Name: e.dataSourceName()}))
 			if err != nil {
 				t.Fatalf("GetDataSource: %v", err)
 			}
 			dsCheckDemo(t, e, res.Msg.GetDataSource())
 
 			missing := e.ws + "/dataSources/0000deadbeef"
-			_, err = c.ds.GetDataSource(ctx, connect.NewRequest(&v1.GetDataSourceRequest{Name: missing}))
+			_, err = c.ds.GetDataSource(ctx, connect.NewRequest(&modeplatformv1.GetDataSourceRequest{Name: missing}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
@@ -105,7 +105,7 @@ func TestDataSourceUpstreamUnavailable(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := e.clients(p).ds.ListDataSources(testContext(t), connect.NewRequest(&v1.ListDataSourcesRequest{Parent: e.ws}))
+			_, err := e.clients(p).ds.ListDataSources(testContext(t), connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: e.ws}))
 			wantCode(t, err, connect.CodeUnavailable)
 		})
 	}
@@ -118,7 +118,7 @@ func TestDataSourceInvalidInput(t *testing.T) {
 	var cases []wsInvalidCase
 	for _, bad := range wsBadWorkspaceNames() {
 		cases = append(cases, wsInvalidCase{"ListDataSources/" + bad, "parent", func(ctx context.Context, c clients) error {
-			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&v1.ListDataSourcesRequest{Parent: bad}))
+			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: bad}))
 			return err
 		}})
 	}
@@ -128,29 +128,29 @@ func TestDataSourceInvalidInput(t *testing.T) {
 	}
 	for _, bad := range badNames {
 		cases = append(cases, wsInvalidCase{"GetDataSource/" + bad, "name", func(ctx context.Context, c clients) error {
-			_, err := c.ds.GetDataSource(ctx, connect.NewRequest(&v1.GetDataSourceRequest{Name: bad}))
+			_, err := c.ds.GetDataSource(ctx, connect.NewRequest(&modeplatformv1.GetDataSourceRequest{Name: bad}))
 			return err
 		}})
 	}
 	for _, size := range []int32{-1, 1001} {
 		cases = append(cases, wsInvalidCase{fmt.Sprintf("ListDataSources/page_size=%d", size), "page_size", func(ctx context.Context, c clients) error {
-			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&v1.ListDataSourcesRequest{Parent: e.ws, PageSize: size}))
+			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: e.ws, PageSize: size}))
 			return err
 		}})
 	}
 	cases = append(cases,
 		wsInvalidCase{"ListDataSources/garbage page_token", "page_token", func(ctx context.Context, c clients) error {
-			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&v1.ListDataSourcesRequest{Parent: e.ws, PageToken: "garbage"}))
+			_, err := c.ds.ListDataSources(ctx, connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: e.ws, PageToken: "garbage"}))
 			return err
 		}},
 		wsInvalidCase{"ListDataSources/other parent's token", "page_token", func(ctx context.Context, c clients) error {
 			// A token minted for another list of this workspace.
-			res, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws, PageSize: 1}))
+			res, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws, PageSize: 1}))
 			if err != nil {
 				return fmt.Errorf("ListMemberships: %w", err)
 			}
 			e.mode.ResetRequests()
-			_, err = c.ds.ListDataSources(ctx, connect.NewRequest(&v1.ListDataSourcesRequest{Parent: e.ws, PageToken: res.Msg.GetNextPageToken()}))
+			_, err = c.ds.ListDataSources(ctx, connect.NewRequest(&modeplatformv1.ListDataSourcesRequest{Parent: e.ws, PageToken: res.Msg.GetNextPageToken()}))
 			return err
 		}},
 	)

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 )
 
@@ -183,7 +183,7 @@ func TestHostilePaging(t *testing.T) {
 	ctx := testContext(t)
 	c := e.clients(protocols[0])
 	// A genuine token, of a ListReports on the first space.
-	first, err := c.rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1}))
+	first, err := c.rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,16 +195,16 @@ func TestHostilePaging(t *testing.T) {
 	flipped[len(flipped)/2] ^= 1
 	tests := []struct {
 		name string
-		req  *v1.ListReportsRequest
+		req  *modeplatformv1.ListReportsRequest
 	}{
-		{"TokenOfAnotherParent", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[1]), PageSize: 1, PageToken: tok}},
-		{"TokenOfAnotherFilter", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: tok, ArchivedFilter: v1.ListReportsRequest_ARCHIVED_FILTER_ALL}},
-		{"TamperedToken", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: string(flipped)}},
-		{"TruncatedToken", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: tok[:len(tok)/2]}},
-		{"GarbageToken", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageToken: "../../etc/passwd"}},
-		{"HugeToken", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageToken: strings.Repeat("A", 500_000)}},
-		{"HugePageSize", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1 << 30}},
-		{"NegativePageSize", &v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: -1}},
+		{"TokenOfAnotherParent", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[1]), PageSize: 1, PageToken: tok}},
+		{"TokenOfAnotherFilter", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: tok, ArchivedFilter: modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL}},
+		{"TamperedToken", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: string(flipped)}},
+		{"TruncatedToken", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1, PageToken: tok[:len(tok)/2]}},
+		{"GarbageToken", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageToken: "../../etc/passwd"}},
+		{"HugeToken", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageToken: strings.Repeat("A", 500_000)}},
+		{"HugePageSize", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: 1 << 30}},
+		{"NegativePageSize", &modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[0]), PageSize: -1}},
 	}
 	before := e.upstream()
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/service"
 )
@@ -49,8 +49,8 @@ func TestRunReportOutcomeUnknown(t *testing.T) {
 			f.Method, f.Path, f.Times = http.MethodPost, runsPath, 1
 			e.mode.AddFault(f)
 			p0, l0 := posts(), lists()
-			req := func() *connect.Request[v1.RunReportRequest] {
-				return connect.NewRequest(&v1.RunReportRequest{Name: name, Parameters: params, RequestId: id})
+			req := func() *connect.Request[modeplatformv1.RunReportRequest] {
+				return connect.NewRequest(&modeplatformv1.RunReportRequest{Name: name, Parameters: params, RequestId: id})
 			}
 			first, err1 := rs.RunReport(ctx, req())
 			retry, err2 := rs.RunReport(ctx, req())
@@ -71,7 +71,7 @@ func TestRunReportOutcomeUnknown(t *testing.T) {
 				if run.GetParameters()["region"] != region {
 					t.Errorf("run parameters %v", run.GetParameters())
 				}
-				if _, err := rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: run.GetName()})); err != nil {
+				if _, err := rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: run.GetName()})); err != nil {
 					t.Errorf("the answered run does not exist: %v", err)
 				}
 				return
@@ -92,7 +92,7 @@ func TestRunReportOutcomeUnknown(t *testing.T) {
 				}
 			}
 			// A new request_id creates anew.
-			if _, err := rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: name, Parameters: map[string]string{"region": "South"}, RequestId: id + "-new"})); err != nil {
+			if _, err := rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: name, Parameters: map[string]string{"region": "South"}, RequestId: id + "-new"})); err != nil {
 				t.Errorf("with a new request_id: %v", err)
 			}
 		})
@@ -106,15 +106,15 @@ func TestCloneReportRunOutcomeUnknown(t *testing.T) {
 	rs := e.clients(protocols[0]).rs
 	ctx := testContext(t)
 	name := e.reportName(e.demo.ParamReport)
-	src, err := rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: name, Parameters: map[string]string{"region": "East"}}))
+	src, err := rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: name, Parameters: map[string]string{"region": "East"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srcName := src.Msg.GetRun().GetName()
 	clonePath := "/api/" + e.demo.Workspace + "/reports/" + e.demo.ParamReport + "/runs/*/clone"
 	e.mode.AddFault(modetest.Fault{Method: http.MethodPost, Path: clonePath, Status: http.StatusServiceUnavailable, Process: true, Times: 1})
-	req := func() *connect.Request[v1.CloneReportRunRequest] {
-		return connect.NewRequest(&v1.CloneReportRunRequest{Name: srcName, RequestId: "clone-lost"})
+	req := func() *connect.Request[modeplatformv1.CloneReportRunRequest] {
+		return connect.NewRequest(&modeplatformv1.CloneReportRunRequest{Name: srcName, RequestId: "clone-lost"})
 	}
 	first, err := rs.CloneReportRun(ctx, req())
 	if err != nil {
@@ -144,8 +144,8 @@ func TestCreateRefusals(t *testing.T) {
 	report := e.demo.Reports[0]
 	name := e.reportName(report)
 	runsPath := "/api/" + e.demo.Workspace + "/reports/" + report + "/runs"
-	req := func(id string) *connect.Request[v1.RunReportRequest] {
-		return connect.NewRequest(&v1.RunReportRequest{Name: name, RequestId: id})
+	req := func(id string) *connect.Request[modeplatformv1.RunReportRequest] {
+		return connect.NewRequest(&modeplatformv1.RunReportRequest{Name: name, RequestId: id})
 	}
 
 	t.Run("manual runs disabled", func(t *testing.T) {

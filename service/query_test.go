@@ -12,7 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -116,13 +116,13 @@ func TestListQueryRuns(t *testing.T) {
 			c := e.clients(p)
 
 			// The param report has one query: one page, no next token.
-			res, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: qtRunName(e, e.demo.ParamReport, paramRun), PageSize: 1}))
+			res, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: qtRunName(e, e.demo.ParamReport, paramRun), PageSize: 1}))
 			if err != nil {
 				t.Fatalf("ListQueryRuns: %v", err)
 			}
 			if got := res.Msg.GetQueryRuns(); len(got) != 1 || res.Msg.GetNextPageToken() != "" ||
 				got[0].GetName() != qtQueryRunName(e, e.demo.ParamReport, paramRun, wantParam[0].Token) ||
-				got[0].GetState() != v1.QueryRun_STATE_SUCCEEDED {
+				got[0].GetState() != modeplatformv1.QueryRun_STATE_SUCCEEDED {
 				t.Fatalf("ListQueryRuns = %v", res.Msg)
 			}
 
@@ -134,7 +134,7 @@ func TestListQueryRuns(t *testing.T) {
 				if page > len(wantMulti) {
 					t.Fatalf("more pages than query runs: %v", got)
 				}
-				res, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: parent, PageSize: 1, PageToken: token}))
+				res, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: parent, PageSize: 1, PageToken: token}))
 				if err != nil {
 					t.Fatalf("ListQueryRuns page %d: %v", page, err)
 				}
@@ -148,7 +148,7 @@ func TestListQueryRuns(t *testing.T) {
 					break
 				}
 				// The token is bound to its request.
-				_, err = c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: qtRunName(e, e.demo.ParamReport, paramRun), PageToken: token}))
+				_, err = c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: qtRunName(e, e.demo.ParamReport, paramRun), PageToken: token}))
 				if ce := wantCode(t, err, connect.CodeInvalidArgument); !strings.Contains(ce.Message(), "page_token") {
 					t.Errorf("foreign token error %q does not name page_token", ce.Message())
 				}
@@ -159,7 +159,7 @@ func TestListQueryRuns(t *testing.T) {
 
 			// A run that does not exist.
 			missing := qtRunName(e, e.demo.ParamReport, "0123456789ab")
-			_, err = c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: missing}))
+			_, err = c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: missing}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
@@ -184,7 +184,7 @@ func TestGetQueryRun(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 			name := qtQueryRunName(e, e.demo.ParamReport, run, mqr.Token)
-			res, err := c.rs.GetQueryRun(ctx, connect.NewRequest(&v1.GetQueryRunRequest{Name: name}))
+			res, err := c.rs.GetQueryRun(ctx, connect.NewRequest(&modeplatformv1.GetQueryRunRequest{Name: name}))
 			if err != nil {
 				t.Fatalf("GetQueryRun: %v", err)
 			}
@@ -194,7 +194,7 @@ func TestGetQueryRun(t *testing.T) {
 				ok    bool
 			}{
 				{"name", qr.GetName() == name},
-				{"state", qr.GetState() == v1.QueryRun_STATE_SUCCEEDED},
+				{"state", qr.GetState() == modeplatformv1.QueryRun_STATE_SUCCEEDED},
 				{"query", qr.GetQuery() == qtQueryName(e, e.demo.ParamReport, mq.Token)},
 				{"query_display_name", qr.GetQueryDisplayName() == mq.Name && mq.Name != ""},
 				{"data_source", qr.GetDataSource() == e.dataSourceName()},
@@ -213,17 +213,17 @@ func TestGetQueryRun(t *testing.T) {
 			}
 
 			// A failed query run says why.
-			res, err = c.rs.GetQueryRun(ctx, connect.NewRequest(&v1.GetQueryRunRequest{Name: qtQueryRunName(e, e.demo.FailingReport, failRun, fqr.Token)}))
+			res, err = c.rs.GetQueryRun(ctx, connect.NewRequest(&modeplatformv1.GetQueryRunRequest{Name: qtQueryRunName(e, e.demo.FailingReport, failRun, fqr.Token)}))
 			if err != nil {
 				t.Fatalf("GetQueryRun failed run: %v", err)
 			}
-			if f := res.Msg.GetQueryRun(); f.GetState() != v1.QueryRun_STATE_FAILED || f.GetError().GetMessage() == "" ||
+			if f := res.Msg.GetQueryRun(); f.GetState() != modeplatformv1.QueryRun_STATE_FAILED || f.GetError().GetMessage() == "" ||
 				f.GetError().GetMessage() != string(fqr.ErrorMessage) || f.GetError().GetType() != string(fqr.ErrorType) {
 				t.Errorf("failed query run = %v", f)
 			}
 
 			missing := qtQueryRunName(e, e.demo.ParamReport, run, "0123456789ab")
-			_, err = c.rs.GetQueryRun(ctx, connect.NewRequest(&v1.GetQueryRunRequest{Name: missing}))
+			_, err = c.rs.GetQueryRun(ctx, connect.NewRequest(&modeplatformv1.GetQueryRunRequest{Name: missing}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
@@ -248,13 +248,13 @@ func TestListAndGetQueries(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 			parent := e.reportName(multi)
-			var got []*v1.Query
+			var got []*modeplatformv1.Query
 			token := ""
 			for page := 0; ; page++ {
 				if page > len(want) {
 					t.Fatalf("more pages than queries")
 				}
-				res, err := c.rs.ListQueries(ctx, connect.NewRequest(&v1.ListQueriesRequest{Parent: parent, PageSize: 1, PageToken: token}))
+				res, err := c.rs.ListQueries(ctx, connect.NewRequest(&modeplatformv1.ListQueriesRequest{Parent: parent, PageSize: 1, PageToken: token}))
 				if err != nil {
 					t.Fatalf("ListQueries: %v", err)
 				}
@@ -276,7 +276,7 @@ func TestListAndGetQueries(t *testing.T) {
 					!q.GetUpdateTime().AsTime().Equal(w.UpdatedAt.Time) {
 					t.Errorf("query %d = %v, want from %+v", i, q, w)
 				}
-				res, err := c.rs.GetQuery(ctx, connect.NewRequest(&v1.GetQueryRequest{Name: q.GetName()}))
+				res, err := c.rs.GetQuery(ctx, connect.NewRequest(&modeplatformv1.GetQueryRequest{Name: q.GetName()}))
 				if err != nil {
 					t.Fatalf("GetQuery: %v", err)
 				}
@@ -286,7 +286,7 @@ func TestListAndGetQueries(t *testing.T) {
 				}
 			}
 			missing := qtQueryName(e, multi, "0123456789ab")
-			_, err := c.rs.GetQuery(ctx, connect.NewRequest(&v1.GetQueryRequest{Name: missing}))
+			_, err := c.rs.GetQuery(ctx, connect.NewRequest(&modeplatformv1.GetQueryRequest{Name: missing}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
@@ -305,9 +305,9 @@ func TestQueryLifecycle(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 			sql := "SELECT id, name FROM accounts -- " + p.name
-			req := &v1.CreateQueryRequest{
+			req := &modeplatformv1.CreateQueryRequest{
 				Parent:    parent,
-				Query:     &v1.Query{Sql: sql, DataSource: e.dataSourceName(), DisplayName: "Accounts " + p.name},
+				Query:     &modeplatformv1.Query{Sql: sql, DataSource: e.dataSourceName(), DisplayName: "Accounts " + p.name},
 				RequestId: "create-" + p.name,
 			}
 			posts := e.mode.CountRequests(http.MethodPost, createPath)
@@ -331,15 +331,15 @@ func TestQueryLifecycle(t *testing.T) {
 				t.Fatalf("%d POSTs upstream for one request_id, want 1", n)
 			}
 			// The same id with other content is refused.
-			other := &v1.CreateQueryRequest{Parent: parent, Query: &v1.Query{Sql: "SELECT 1", DataSource: e.dataSourceName()}, RequestId: req.RequestId}
+			other := &modeplatformv1.CreateQueryRequest{Parent: parent, Query: &modeplatformv1.Query{Sql: "SELECT 1", DataSource: e.dataSourceName()}, RequestId: req.RequestId}
 			_, err = c.rs.CreateQuery(ctx, connect.NewRequest(other))
 			if ce := wantCode(t, err, connect.CodeInvalidArgument); !strings.Contains(ce.Message(), "request_id") {
 				t.Errorf("reused request_id error %q", ce.Message())
 			}
 
 			// Update only the fields in the mask.
-			upd, err := c.rs.UpdateQuery(ctx, connect.NewRequest(&v1.UpdateQueryRequest{
-				Query:      &v1.Query{Name: q.GetName(), DisplayName: "Renamed", Sql: "SELECT 'ignored'"},
+			upd, err := c.rs.UpdateQuery(ctx, connect.NewRequest(&modeplatformv1.UpdateQueryRequest{
+				Query:      &modeplatformv1.Query{Name: q.GetName(), DisplayName: "Renamed", Sql: "SELECT 'ignored'"},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
 			}))
 			if err != nil {
@@ -348,8 +348,8 @@ func TestQueryLifecycle(t *testing.T) {
 			if u := upd.Msg.GetQuery(); u.GetDisplayName() != "Renamed" || u.GetSql() != sql || u.GetName() != q.GetName() || u.GetDataSource() != e.dataSourceName() {
 				t.Fatalf("after display_name update: %v", u)
 			}
-			upd, err = c.rs.UpdateQuery(ctx, connect.NewRequest(&v1.UpdateQueryRequest{
-				Query:      &v1.Query{Name: q.GetName(), Sql: "SELECT 2", DataSource: e.dataSourceName()},
+			upd, err = c.rs.UpdateQuery(ctx, connect.NewRequest(&modeplatformv1.UpdateQueryRequest{
+				Query:      &modeplatformv1.Query{Name: q.GetName(), Sql: "SELECT 2", DataSource: e.dataSourceName()},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"sql", "data_source"}},
 			}))
 			if err != nil {
@@ -358,7 +358,7 @@ func TestQueryLifecycle(t *testing.T) {
 			if u := upd.Msg.GetQuery(); u.GetDisplayName() != "Renamed" || u.GetSql() != "SELECT 2" || u.GetDataSource() != e.dataSourceName() {
 				t.Fatalf("after sql update: %v", u)
 			}
-			got, err := c.rs.GetQuery(ctx, connect.NewRequest(&v1.GetQueryRequest{Name: q.GetName()}))
+			got, err := c.rs.GetQuery(ctx, connect.NewRequest(&modeplatformv1.GetQueryRequest{Name: q.GetName()}))
 			if err != nil {
 				t.Fatalf("GetQuery: %v", err)
 			}
@@ -366,14 +366,14 @@ func TestQueryLifecycle(t *testing.T) {
 				t.Fatalf("GetQuery after updates: %v", g)
 			}
 
-			if _, err := c.rs.DeleteQuery(ctx, connect.NewRequest(&v1.DeleteQueryRequest{Name: q.GetName()})); err != nil {
+			if _, err := c.rs.DeleteQuery(ctx, connect.NewRequest(&modeplatformv1.DeleteQueryRequest{Name: q.GetName()})); err != nil {
 				t.Fatalf("DeleteQuery: %v", err)
 			}
-			_, err = c.rs.GetQuery(ctx, connect.NewRequest(&v1.GetQueryRequest{Name: q.GetName()}))
+			_, err = c.rs.GetQuery(ctx, connect.NewRequest(&modeplatformv1.GetQueryRequest{Name: q.GetName()}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), q.GetName()) {
 				t.Errorf("NotFound after delete %q does not name %s", ce.Message(), q.GetName())
 			}
-			_, err = c.rs.DeleteQuery(ctx, connect.NewRequest(&v1.DeleteQueryRequest{Name: q.GetName()}))
+			_, err = c.rs.DeleteQuery(ctx, connect.NewRequest(&modeplatformv1.DeleteQueryRequest{Name: q.GetName()}))
 			wantCode(t, err, connect.CodeNotFound)
 		})
 	}
@@ -383,9 +383,9 @@ func TestCreateQueryUnknownDataSource(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{})
 	c := e.clients(protocols[0])
-	_, err := c.rs.CreateQuery(testContext(t), connect.NewRequest(&v1.CreateQueryRequest{
+	_, err := c.rs.CreateQuery(testContext(t), connect.NewRequest(&modeplatformv1.CreateQueryRequest{
 		Parent: e.reportName(e.demo.Reports[0]),
-		Query:  &v1.Query{Sql: "SELECT 1", DataSource: e.ws + "/dataSources/0123456789ab"},
+		Query:  &modeplatformv1.Query{Sql: "SELECT 1", DataSource: e.ws + "/dataSources/0123456789ab"},
 	}))
 	if ce := wantCode(t, err, connect.CodeInvalidArgument); !strings.Contains(ce.Message(), "query.data_source") {
 		t.Errorf("unknown data source error %q does not name query.data_source", ce.Message())
@@ -406,13 +406,13 @@ type qtInvalidCase struct {
 // offer, so that a case runs over the wire and without the validating
 // interceptor alike.
 type qtReportHandlers interface {
-	ListQueryRuns(context.Context, *connect.Request[v1.ListQueryRunsRequest]) (*connect.Response[v1.ListQueryRunsResponse], error)
-	GetQueryRun(context.Context, *connect.Request[v1.GetQueryRunRequest]) (*connect.Response[v1.GetQueryRunResponse], error)
-	ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error)
-	GetQuery(context.Context, *connect.Request[v1.GetQueryRequest]) (*connect.Response[v1.GetQueryResponse], error)
-	CreateQuery(context.Context, *connect.Request[v1.CreateQueryRequest]) (*connect.Response[v1.CreateQueryResponse], error)
-	UpdateQuery(context.Context, *connect.Request[v1.UpdateQueryRequest]) (*connect.Response[v1.UpdateQueryResponse], error)
-	DeleteQuery(context.Context, *connect.Request[v1.DeleteQueryRequest]) (*connect.Response[v1.DeleteQueryResponse], error)
+	ListQueryRuns(context.Context, *connect.Request[modeplatformv1.ListQueryRunsRequest]) (*connect.Response[modeplatformv1.ListQueryRunsResponse], error)
+	GetQueryRun(context.Context, *connect.Request[modeplatformv1.GetQueryRunRequest]) (*connect.Response[modeplatformv1.GetQueryRunResponse], error)
+	ListQueries(context.Context, *connect.Request[modeplatformv1.ListQueriesRequest]) (*connect.Response[modeplatformv1.ListQueriesResponse], error)
+	GetQuery(context.Context, *connect.Request[modeplatformv1.GetQueryRequest]) (*connect.Response[modeplatformv1.GetQueryResponse], error)
+	CreateQuery(context.Context, *connect.Request[modeplatformv1.CreateQueryRequest]) (*connect.Response[modeplatformv1.CreateQueryResponse], error)
+	UpdateQuery(context.Context, *connect.Request[modeplatformv1.UpdateQueryRequest]) (*connect.Response[modeplatformv1.UpdateQueryResponse], error)
+	DeleteQuery(context.Context, *connect.Request[modeplatformv1.DeleteQueryRequest]) (*connect.Response[modeplatformv1.DeleteQueryResponse], error)
 }
 
 func qtQueryInvalidCases(e *env) []qtInvalidCase {
@@ -425,71 +425,71 @@ func qtQueryInvalidCases(e *env) []qtInvalidCase {
 	for _, bad := range badNames {
 		cases = append(cases,
 			qtInvalidCase{"ListQueryRuns/parent=" + bad, "parent", func(ctx context.Context, rs qtReportHandlers) error {
-				_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: bad}))
+				_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: bad}))
 				return err
 			}},
 			qtInvalidCase{"GetQueryRun/name=" + bad, "name", func(ctx context.Context, rs qtReportHandlers) error {
-				_, err := rs.GetQueryRun(ctx, connect.NewRequest(&v1.GetQueryRunRequest{Name: bad}))
+				_, err := rs.GetQueryRun(ctx, connect.NewRequest(&modeplatformv1.GetQueryRunRequest{Name: bad}))
 				return err
 			}},
 			qtInvalidCase{"ListQueries/parent=" + bad + "/x", "parent", func(ctx context.Context, rs qtReportHandlers) error {
-				_, err := rs.ListQueries(ctx, connect.NewRequest(&v1.ListQueriesRequest{Parent: bad + "/x"}))
+				_, err := rs.ListQueries(ctx, connect.NewRequest(&modeplatformv1.ListQueriesRequest{Parent: bad + "/x"}))
 				return err
 			}},
 			qtInvalidCase{"GetQuery/name=" + bad, "name", func(ctx context.Context, rs qtReportHandlers) error {
-				_, err := rs.GetQuery(ctx, connect.NewRequest(&v1.GetQueryRequest{Name: bad}))
+				_, err := rs.GetQuery(ctx, connect.NewRequest(&modeplatformv1.GetQueryRequest{Name: bad}))
 				return err
 			}},
 			qtInvalidCase{"DeleteQuery/name=" + bad, "name", func(ctx context.Context, rs qtReportHandlers) error {
-				_, err := rs.DeleteQuery(ctx, connect.NewRequest(&v1.DeleteQueryRequest{Name: bad}))
+				_, err := rs.DeleteQuery(ctx, connect.NewRequest(&modeplatformv1.DeleteQueryRequest{Name: bad}))
 				return err
 			}},
 		)
 	}
 	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
-	update := func(q *v1.Query, m *fieldmaskpb.FieldMask) func(ctx context.Context, rs qtReportHandlers) error {
+	update := func(q *modeplatformv1.Query, m *fieldmaskpb.FieldMask) func(ctx context.Context, rs qtReportHandlers) error {
 		return func(ctx context.Context, rs qtReportHandlers) error {
-			_, err := rs.UpdateQuery(ctx, connect.NewRequest(&v1.UpdateQueryRequest{Query: q, UpdateMask: m}))
+			_, err := rs.UpdateQuery(ctx, connect.NewRequest(&modeplatformv1.UpdateQueryRequest{Query: q, UpdateMask: m}))
 			return err
 		}
 	}
-	create := func(parent string, q *v1.Query, id string) func(ctx context.Context, rs qtReportHandlers) error {
+	create := func(parent string, q *modeplatformv1.Query, id string) func(ctx context.Context, rs qtReportHandlers) error {
 		return func(ctx context.Context, rs qtReportHandlers) error {
-			_, err := rs.CreateQuery(ctx, connect.NewRequest(&v1.CreateQueryRequest{Parent: parent, Query: q, RequestId: id}))
+			_, err := rs.CreateQuery(ctx, connect.NewRequest(&modeplatformv1.CreateQueryRequest{Parent: parent, Query: q, RequestId: id}))
 			return err
 		}
 	}
 	cases = append(cases,
 		qtInvalidCase{"ListQueryRuns/page_size=-1", "page_size", func(ctx context.Context, rs qtReportHandlers) error {
-			_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: run, PageSize: -1}))
+			_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: run, PageSize: -1}))
 			return err
 		}},
 		qtInvalidCase{"ListQueryRuns/page_token", "page_token", func(ctx context.Context, rs qtReportHandlers) error {
-			_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: run, PageToken: "not-a-token"}))
+			_, err := rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: run, PageToken: "not-a-token"}))
 			return err
 		}},
 		qtInvalidCase{"ListQueries/page_size=1001", "page_size", func(ctx context.Context, rs qtReportHandlers) error {
-			_, err := rs.ListQueries(ctx, connect.NewRequest(&v1.ListQueriesRequest{Parent: rep, PageSize: 1001}))
+			_, err := rs.ListQueries(ctx, connect.NewRequest(&modeplatformv1.ListQueriesRequest{Parent: rep, PageSize: 1001}))
 			return err
 		}},
-		qtInvalidCase{"CreateQuery/parent", "parent", create(run, &v1.Query{Sql: "SELECT 1", DataSource: ds}, "")},
+		qtInvalidCase{"CreateQuery/parent", "parent", create(run, &modeplatformv1.Query{Sql: "SELECT 1", DataSource: ds}, "")},
 		qtInvalidCase{"CreateQuery/no query", "query", create(rep, nil, "")},
-		qtInvalidCase{"CreateQuery/no sql", "query.sql", create(rep, &v1.Query{DataSource: ds}, "")},
-		qtInvalidCase{"CreateQuery/no data_source", "query.data_source", create(rep, &v1.Query{Sql: "SELECT 1"}, "")},
-		qtInvalidCase{"CreateQuery/bad data_source", "query.data_source", create(rep, &v1.Query{Sql: "SELECT 1", DataSource: e.ws + "/spaces/abc"}, "")},
-		qtInvalidCase{"CreateQuery/data_source elsewhere", "query.data_source", create(rep, &v1.Query{Sql: "SELECT 1", DataSource: "workspaces/other/dataSources/abc"}, "")},
-		qtInvalidCase{"CreateQuery/request_id", "request_id", create(rep, &v1.Query{Sql: "SELECT 1", DataSource: ds}, "no spaces allowed")},
+		qtInvalidCase{"CreateQuery/no sql", "query.sql", create(rep, &modeplatformv1.Query{DataSource: ds}, "")},
+		qtInvalidCase{"CreateQuery/no data_source", "query.data_source", create(rep, &modeplatformv1.Query{Sql: "SELECT 1"}, "")},
+		qtInvalidCase{"CreateQuery/bad data_source", "query.data_source", create(rep, &modeplatformv1.Query{Sql: "SELECT 1", DataSource: e.ws + "/spaces/abc"}, "")},
+		qtInvalidCase{"CreateQuery/data_source elsewhere", "query.data_source", create(rep, &modeplatformv1.Query{Sql: "SELECT 1", DataSource: "workspaces/other/dataSources/abc"}, "")},
+		qtInvalidCase{"CreateQuery/request_id", "request_id", create(rep, &modeplatformv1.Query{Sql: "SELECT 1", DataSource: ds}, "no spaces allowed")},
 		qtInvalidCase{"UpdateQuery/no query", "query", update(nil, mask("sql"))},
-		qtInvalidCase{"UpdateQuery/no name", "query.name", update(&v1.Query{Sql: "SELECT 1"}, mask("sql"))},
-		qtInvalidCase{"UpdateQuery/bad name", "query.name", update(&v1.Query{Name: rep, Sql: "SELECT 1"}, mask("sql"))},
-		qtInvalidCase{"UpdateQuery/no mask", "update_mask", update(&v1.Query{Name: qname, Sql: "SELECT 1"}, nil)},
-		qtInvalidCase{"UpdateQuery/empty mask", "update_mask", update(&v1.Query{Name: qname, Sql: "SELECT 1"}, mask())},
-		qtInvalidCase{"UpdateQuery/unknown path", "update_mask", update(&v1.Query{Name: qname, Sql: "SELECT 1"}, mask("sql", "create_time"))},
-		qtInvalidCase{"UpdateQuery/star", "update_mask", update(&v1.Query{Name: qname, Sql: "SELECT 1"}, mask("*"))},
-		qtInvalidCase{"UpdateQuery/empty sql", "query.sql", update(&v1.Query{Name: qname}, mask("sql"))},
-		qtInvalidCase{"UpdateQuery/empty data_source", "query.data_source", update(&v1.Query{Name: qname}, mask("data_source"))},
-		qtInvalidCase{"UpdateQuery/bad data_source", "query.data_source", update(&v1.Query{Name: qname, DataSource: "dataSources/abc"}, mask("data_source"))},
-		qtInvalidCase{"UpdateQuery/data_source elsewhere", "query.data_source", update(&v1.Query{Name: qname, DataSource: "workspaces/other/dataSources/abc"}, mask("data_source"))},
+		qtInvalidCase{"UpdateQuery/no name", "query.name", update(&modeplatformv1.Query{Sql: "SELECT 1"}, mask("sql"))},
+		qtInvalidCase{"UpdateQuery/bad name", "query.name", update(&modeplatformv1.Query{Name: rep, Sql: "SELECT 1"}, mask("sql"))},
+		qtInvalidCase{"UpdateQuery/no mask", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, nil)},
+		qtInvalidCase{"UpdateQuery/empty mask", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask())},
+		qtInvalidCase{"UpdateQuery/unknown path", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("sql", "create_time"))},
+		qtInvalidCase{"UpdateQuery/star", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("*"))},
+		qtInvalidCase{"UpdateQuery/empty sql", "query.sql", update(&modeplatformv1.Query{Name: qname}, mask("sql"))},
+		qtInvalidCase{"UpdateQuery/empty data_source", "query.data_source", update(&modeplatformv1.Query{Name: qname}, mask("data_source"))},
+		qtInvalidCase{"UpdateQuery/bad data_source", "query.data_source", update(&modeplatformv1.Query{Name: qname, DataSource: "dataSources/abc"}, mask("data_source"))},
+		qtInvalidCase{"UpdateQuery/data_source elsewhere", "query.data_source", update(&modeplatformv1.Query{Name: qname, DataSource: "workspaces/other/dataSources/abc"}, mask("data_source"))},
 	)
 	return cases
 }

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
@@ -40,16 +40,16 @@ const rptScratchpad = 11
 // client and the handler (*service.ReportServer) implement, so a test can
 // call the handlers with and without the validating interceptor.
 type rptReportAPI interface {
-	GetReport(context.Context, *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error)
-	ListReports(context.Context, *connect.Request[v1.ListReportsRequest]) (*connect.Response[v1.ListReportsResponse], error)
-	UpdateReport(context.Context, *connect.Request[v1.UpdateReportRequest]) (*connect.Response[v1.UpdateReportResponse], error)
-	DeleteReport(context.Context, *connect.Request[v1.DeleteReportRequest]) (*connect.Response[v1.DeleteReportResponse], error)
-	ArchiveReport(context.Context, *connect.Request[v1.ArchiveReportRequest]) (*connect.Response[v1.ArchiveReportResponse], error)
-	UnarchiveReport(context.Context, *connect.Request[v1.UnarchiveReportRequest]) (*connect.Response[v1.UnarchiveReportResponse], error)
-	RunReport(context.Context, *connect.Request[v1.RunReportRequest]) (*connect.Response[v1.RunReportResponse], error)
-	CloneReportRun(context.Context, *connect.Request[v1.CloneReportRunRequest]) (*connect.Response[v1.CloneReportRunResponse], error)
-	GetReportRun(context.Context, *connect.Request[v1.GetReportRunRequest]) (*connect.Response[v1.GetReportRunResponse], error)
-	ListReportRuns(context.Context, *connect.Request[v1.ListReportRunsRequest]) (*connect.Response[v1.ListReportRunsResponse], error)
+	GetReport(context.Context, *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error)
+	ListReports(context.Context, *connect.Request[modeplatformv1.ListReportsRequest]) (*connect.Response[modeplatformv1.ListReportsResponse], error)
+	UpdateReport(context.Context, *connect.Request[modeplatformv1.UpdateReportRequest]) (*connect.Response[modeplatformv1.UpdateReportResponse], error)
+	DeleteReport(context.Context, *connect.Request[modeplatformv1.DeleteReportRequest]) (*connect.Response[modeplatformv1.DeleteReportResponse], error)
+	ArchiveReport(context.Context, *connect.Request[modeplatformv1.ArchiveReportRequest]) (*connect.Response[modeplatformv1.ArchiveReportResponse], error)
+	UnarchiveReport(context.Context, *connect.Request[modeplatformv1.UnarchiveReportRequest]) (*connect.Response[modeplatformv1.UnarchiveReportResponse], error)
+	RunReport(context.Context, *connect.Request[modeplatformv1.RunReportRequest]) (*connect.Response[modeplatformv1.RunReportResponse], error)
+	CloneReportRun(context.Context, *connect.Request[modeplatformv1.CloneReportRunRequest]) (*connect.Response[modeplatformv1.CloneReportRunResponse], error)
+	GetReportRun(context.Context, *connect.Request[modeplatformv1.GetReportRunRequest]) (*connect.Response[modeplatformv1.GetReportRunResponse], error)
+	ListReportRuns(context.Context, *connect.Request[modeplatformv1.ListReportRunsRequest]) (*connect.Response[modeplatformv1.ListReportRunsResponse], error)
 }
 
 // rptInvalidCase is a malformed request and the field its error must name.
@@ -112,9 +112,9 @@ func rptDetails(t *testing.T, err error) (info *errdetails.ErrorInfo, retry *err
 
 // rptListAll pages through ListReports with req's page size and returns
 // every page's reports in order.
-func rptListAll(t *testing.T, ctx context.Context, api rptReportAPI, req *v1.ListReportsRequest) [][]*v1.Report {
+func rptListAll(t *testing.T, ctx context.Context, api rptReportAPI, req *modeplatformv1.ListReportsRequest) [][]*modeplatformv1.Report {
 	t.Helper()
-	var pages [][]*v1.Report
+	var pages [][]*modeplatformv1.Report
 	req.PageToken = ""
 	for range 1000 {
 		res, err := api.ListReports(ctx, connect.NewRequest(req))
@@ -132,9 +132,9 @@ func rptListAll(t *testing.T, ctx context.Context, api rptReportAPI, req *v1.Lis
 }
 
 // rptList lists one page of up to 1000 reports.
-func rptList(t *testing.T, ctx context.Context, api rptReportAPI, parent string, f v1.ListReportsRequest_ArchivedFilter, orderBy string) []*v1.Report {
+func rptList(t *testing.T, ctx context.Context, api rptReportAPI, parent string, f modeplatformv1.ListReportsRequest_ArchivedFilter, orderBy string) []*modeplatformv1.Report {
 	t.Helper()
-	res, err := api.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: parent, PageSize: 1000, ArchivedFilter: f, OrderBy: orderBy}))
+	res, err := api.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: parent, PageSize: 1000, ArchivedFilter: f, OrderBy: orderBy}))
 	if err != nil {
 		t.Fatalf("ListReports(%s, %v, %q): %v", parent, f, orderBy, err)
 	}
@@ -145,7 +145,7 @@ func rptList(t *testing.T, ctx context.Context, api rptReportAPI, parent string,
 }
 
 // rptNames returns the reports' names.
-func rptNames(reports []*v1.Report) []string {
+func rptNames(reports []*modeplatformv1.Report) []string {
 	out := make([]string, len(reports))
 	for i, r := range reports {
 		out[i] = r.GetName()
@@ -174,9 +174,9 @@ func rptSameSet(t *testing.T, what string, got, want []string) {
 }
 
 // rptGet reads one report.
-func rptGet(t *testing.T, ctx context.Context, api rptReportAPI, name string) *v1.Report {
+func rptGet(t *testing.T, ctx context.Context, api rptReportAPI, name string) *modeplatformv1.Report {
 	t.Helper()
-	res, err := api.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+	res, err := api.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 	if err != nil {
 		t.Fatalf("GetReport(%s): %v", name, err)
 	}
@@ -283,7 +283,7 @@ func TestGetReport(t *testing.T) {
 				// A deadline shorter than Mode's Retry-After: the client
 				// answers at once instead of waiting to retry.
 				ctx, cancel := context.WithTimeout(testContext(t), 3*time.Second)
-				_, err := e.clients(p).rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+				_, err := e.clients(p).rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 				cancel()
 				ce := wantCode(t, err, tt.code)
 				info, retry, _ := rptDetails(t, ce)
@@ -318,22 +318,22 @@ func TestListReports(t *testing.T) {
 
 	t.Run("mode query", func(t *testing.T) {
 		tests := []struct {
-			filter                             v1.ListReportsRequest_ArchivedFilter
+			filter                             modeplatformv1.ListReportsRequest_ArchivedFilter
 			orderBy                            string
 			modeFilter, modeOrder, modeOrderBy string
 		}{
-			{v1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED, "", "", "", ""},
-			{v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE, "create_time", "", "asc", "created_at"},
-			{v1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED, "create_time asc", "archived", "asc", "created_at"},
-			{v1.ListReportsRequest_ARCHIVED_FILTER_ALL, "create_time desc", "all", "desc", "created_at"},
-			{v1.ListReportsRequest_ARCHIVED_FILTER_ALL, "update_time", "all", "asc", "updated_at"},
-			{v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE, "update_time desc", "", "desc", "updated_at"},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED, "", "", "", ""},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE, "create_time", "", "asc", "created_at"},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED, "create_time asc", "archived", "asc", "created_at"},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL, "create_time desc", "all", "desc", "created_at"},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL, "update_time", "all", "asc", "updated_at"},
+			{modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE, "update_time desc", "", "desc", "updated_at"},
 		}
 		for _, p := range protocols {
 			ctx := testContext(t)
 			for _, tt := range tests {
 				e.mode.ResetRequests()
-				req := connect.NewRequest(&v1.ListReportsRequest{Parent: e.dataSourceName(), PageSize: 2, ArchivedFilter: tt.filter, OrderBy: tt.orderBy})
+				req := connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: e.dataSourceName(), PageSize: 2, ArchivedFilter: tt.filter, OrderBy: tt.orderBy})
 				req.Header().Set("Cache-Control", "no-cache") // so every call reaches Mode
 				if _, err := e.clients(p).rs.ListReports(ctx, req); err != nil {
 					t.Fatalf("%s: ListReports(%v, %q): %v", p.name, tt.filter, tt.orderBy, err)
@@ -356,7 +356,7 @@ func TestListReports(t *testing.T) {
 
 	t.Run("page token", func(t *testing.T) {
 		ctx := testContext(t)
-		first, err := e.clients(protocols[0]).rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: sales, PageSize: 2}))
+		first, err := e.clients(protocols[0]).rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: 2}))
 		if err != nil {
 			t.Fatalf("ListReports: %v", err)
 		}
@@ -364,22 +364,22 @@ func TestListReports(t *testing.T) {
 		if token == "" {
 			t.Fatal("no next_page_token after the first two of five reports")
 		}
-		list := func(req *v1.ListReportsRequest) func(context.Context, rptReportAPI) error {
+		list := func(req *modeplatformv1.ListReportsRequest) func(context.Context, rptReportAPI) error {
 			return func(ctx context.Context, api rptReportAPI) error {
 				_, err := api.ListReports(ctx, connect.NewRequest(req))
 				return err
 			}
 		}
 		cases := []rptInvalidCase{
-			{"garbage", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: "not a token!"})},
-			{"base64 noise", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: "AAAAAAAAAAAAAAAAAAA"})},
-			{"truncated", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: token[:len(token)-2]})},
-			{"other space", "page_token", list(&v1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[rptMarketing]), PageToken: token})},
-			{"data source", "page_token", list(&v1.ListReportsRequest{Parent: e.dataSourceName(), PageToken: token})},
-			{"other filter", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: token, ArchivedFilter: v1.ListReportsRequest_ARCHIVED_FILTER_ALL})},
-			{"other order", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: token, OrderBy: "update_time"})},
+			{"garbage", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: "not a token!"})},
+			{"base64 noise", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: "AAAAAAAAAAAAAAAAAAA"})},
+			{"truncated", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: token[:len(token)-2]})},
+			{"other space", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: e.spaceName(e.demo.Spaces[rptMarketing]), PageToken: token})},
+			{"data source", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: e.dataSourceName(), PageToken: token})},
+			{"other filter", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: token, ArchivedFilter: modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL})},
+			{"other order", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: token, OrderBy: "update_time"})},
 			{"runs list", "page_token", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.ListReportRuns(ctx, connect.NewRequest(&v1.ListReportRunsRequest{Parent: e.reportName(e.demo.Reports[0]), PageToken: token}))
+				_, err := api.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: e.reportName(e.demo.Reports[0]), PageToken: token}))
 				return err
 			}},
 		}
@@ -390,8 +390,8 @@ func TestListReports(t *testing.T) {
 		// The token still works with its own request, at any page size; an
 		// explicit ACTIVE filter is the default's request.
 		for _, size := range []int32{1, 2, 3} {
-			res, err := e.clients(protocols[0]).rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: sales, PageSize: size, PageToken: token,
-				ArchivedFilter: v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE}))
+			res, err := e.clients(protocols[0]).rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: size, PageToken: token,
+				ArchivedFilter: modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE}))
 			if err != nil {
 				t.Fatalf("ListReports with its own token, page_size %d: %v", size, err)
 			}
@@ -404,8 +404,8 @@ func TestListReports(t *testing.T) {
 	// Touch the second oldest report: it becomes the most recently updated,
 	// so update order differs from create order.
 	touched := e.reportName(e.demo.Reports[1])
-	if _, err := e.clients(protocols[0]).rs.UpdateReport(testContext(t), connect.NewRequest(&v1.UpdateReportRequest{
-		Report:     &v1.Report{Name: touched, Description: "touched"},
+	if _, err := e.clients(protocols[0]).rs.UpdateReport(testContext(t), connect.NewRequest(&modeplatformv1.UpdateReportRequest{
+		Report:     &modeplatformv1.Report{Name: touched, Description: "touched"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
 	})); err != nil {
 		t.Fatalf("UpdateReport: %v", err)
@@ -417,15 +417,15 @@ func TestListReports(t *testing.T) {
 	}
 	active := slices.DeleteFunc(slices.Clone(all), func(i int) bool { return i == rptScratchpad })
 	const (
-		unspecified = v1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED
-		onlyActive  = v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE
-		archived    = v1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED
-		every       = v1.ListReportsRequest_ARCHIVED_FILTER_ALL
+		unspecified = modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED
+		onlyActive  = modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE
+		archived    = modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED
+		every       = modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL
 	)
 	filters := []struct {
 		name   string
 		parent string
-		filter v1.ListReportsRequest_ArchivedFilter
+		filter modeplatformv1.ListReportsRequest_ArchivedFilter
 		want   []int
 	}{
 		{"sales/default", sales, unspecified, []int{0, 1, 2, 3, 4}},
@@ -439,12 +439,12 @@ func TestListReports(t *testing.T) {
 		{"dataSource/archived", e.dataSourceName(), archived, []int{rptScratchpad}},
 		{"dataSource/all", e.dataSourceName(), every, all},
 	}
-	byCreate := func(r *v1.Report) time.Time { return r.GetCreateTime().AsTime() }
-	byUpdate := func(r *v1.Report) time.Time { return r.GetUpdateTime().AsTime() }
+	byCreate := func(r *modeplatformv1.Report) time.Time { return r.GetCreateTime().AsTime() }
+	byUpdate := func(r *modeplatformv1.Report) time.Time { return r.GetUpdateTime().AsTime() }
 	n := len(e.demo.Reports)
 	orders := []struct {
 		orderBy string
-		key     func(*v1.Report) time.Time
+		key     func(*modeplatformv1.Report) time.Time
 		desc    bool
 		pos     int // where the touched report is
 	}{
@@ -484,7 +484,7 @@ func TestListReports(t *testing.T) {
 						t.Errorf("%q: %s (%v) before %s (%v)", tt.orderBy, got[i-1].GetName(), a, got[i].GetName(), b)
 					}
 				}
-				if pos := slices.IndexFunc(got, func(r *v1.Report) bool { return r.GetName() == touched }); pos != tt.pos {
+				if pos := slices.IndexFunc(got, func(r *modeplatformv1.Report) bool { return r.GetName() == touched }); pos != tt.pos {
 					t.Errorf("%q: touched report at %d, want %d", tt.orderBy, pos, tt.pos)
 				}
 			}
@@ -494,7 +494,7 @@ func TestListReports(t *testing.T) {
 			ctx := testContext(t)
 			for _, tt := range []struct {
 				parent  string
-				filter  v1.ListReportsRequest_ArchivedFilter
+				filter  modeplatformv1.ListReportsRequest_ArchivedFilter
 				orderBy string
 				want    []int
 			}{
@@ -502,8 +502,8 @@ func TestListReports(t *testing.T) {
 				{sales, unspecified, "create_time desc", []int{0, 1, 2, 3, 4}},
 				{e.dataSourceName(), every, "update_time", all},
 			} {
-				pages := rptListAll(t, ctx, e.clients(p).rs, &v1.ListReportsRequest{Parent: tt.parent, PageSize: 2, ArchivedFilter: tt.filter, OrderBy: tt.orderBy})
-				var got []*v1.Report
+				pages := rptListAll(t, ctx, e.clients(p).rs, &modeplatformv1.ListReportsRequest{Parent: tt.parent, PageSize: 2, ArchivedFilter: tt.filter, OrderBy: tt.orderBy})
+				var got []*modeplatformv1.Report
 				for i, pg := range pages {
 					if len(pg) > 2 || (len(pg) == 0 && i < len(pages)-1) {
 						t.Errorf("%s %q: page %d has %d reports", tt.parent, tt.orderBy, i+1, len(pg))
@@ -522,7 +522,7 @@ func TestListReports(t *testing.T) {
 					}
 				}
 			}
-			res, err := e.clients(p).rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: sales, PageSize: 2}))
+			res, err := e.clients(p).rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: 2}))
 			if err != nil || res.Msg.GetTotalSize() != 5 {
 				t.Errorf("total_size = %d, %v; want 5", res.Msg.GetTotalSize(), err)
 			}
@@ -537,7 +537,7 @@ func TestReportWrites(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{})
 	sales, marketing := e.spaceName(e.demo.Spaces[rptSales]), e.spaceName(e.demo.Spaces[rptMarketing])
-	findIn := func(t *testing.T, ctx context.Context, rs rptReportAPI, parent, name string, f v1.ListReportsRequest_ArchivedFilter) *v1.Report {
+	findIn := func(t *testing.T, ctx context.Context, rs rptReportAPI, parent, name string, f modeplatformv1.ListReportsRequest_ArchivedFilter) *modeplatformv1.Report {
 		t.Helper()
 		for _, r := range rptList(t, ctx, rs, parent, f, "") {
 			if r.GetName() == name {
@@ -557,8 +557,8 @@ func TestReportWrites(t *testing.T) {
 			before := rptGet(t, ctx, rs, name) // cached now, as are the lists
 			findIn(t, ctx, rs, sales, name, 0)
 			findIn(t, ctx, rs, marketing, name, 0)
-			update := func(r *v1.Report, paths ...string) (*v1.Report, error) {
-				res, err := rs.UpdateReport(ctx, connect.NewRequest(&v1.UpdateReportRequest{Report: r, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
+			update := func(r *modeplatformv1.Report, paths ...string) (*modeplatformv1.Report, error) {
+				res, err := rs.UpdateReport(ctx, connect.NewRequest(&modeplatformv1.UpdateReportRequest{Report: r, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
 				if err != nil {
 					return nil, err
 				}
@@ -566,11 +566,11 @@ func TestReportWrites(t *testing.T) {
 			}
 
 			// display_name only: the other fields sent are ignored.
-			got, err := update(&v1.Report{Name: name, DisplayName: "Renamed " + p.name, Description: "not applied", Space: marketing}, "display_name")
+			got, err := update(&modeplatformv1.Report{Name: name, DisplayName: "Renamed " + p.name, Description: "not applied", Space: marketing}, "display_name")
 			if err != nil {
 				t.Fatalf("UpdateReport(display_name): %v", err)
 			}
-			for _, r := range []*v1.Report{got, rptGet(t, ctx, rs, name), findIn(t, ctx, rs, sales, name, 0)} {
+			for _, r := range []*modeplatformv1.Report{got, rptGet(t, ctx, rs, name), findIn(t, ctx, rs, sales, name, 0)} {
 				if r.GetDisplayName() != "Renamed "+p.name || r.GetDescription() != before.GetDescription() || r.GetSpace() != sales {
 					t.Errorf("after display_name update: %q, %q, %q", r.GetDisplayName(), r.GetDescription(), r.GetSpace())
 				}
@@ -580,11 +580,11 @@ func TestReportWrites(t *testing.T) {
 			}
 
 			// description and space: the report moves.
-			got, err = update(&v1.Report{Name: name, DisplayName: "not applied", Description: "Moved to marketing.", Space: marketing}, "description", "space")
+			got, err = update(&modeplatformv1.Report{Name: name, DisplayName: "not applied", Description: "Moved to marketing.", Space: marketing}, "description", "space")
 			if err != nil {
 				t.Fatalf("UpdateReport(description, space): %v", err)
 			}
-			for _, r := range []*v1.Report{got, rptGet(t, ctx, rs, name), findIn(t, ctx, rs, marketing, name, 0)} {
+			for _, r := range []*modeplatformv1.Report{got, rptGet(t, ctx, rs, name), findIn(t, ctx, rs, marketing, name, 0)} {
 				if r.GetDisplayName() != "Renamed "+p.name || r.GetDescription() != "Moved to marketing." || r.GetSpace() != marketing {
 					t.Errorf("after description, space update: %q, %q, %q", r.GetDisplayName(), r.GetDescription(), r.GetSpace())
 				}
@@ -594,19 +594,19 @@ func TestReportWrites(t *testing.T) {
 			}
 
 			// An empty description clears it.
-			if got, err = update(&v1.Report{Name: name}, "description"); err != nil || got.GetDescription() != "" {
+			if got, err = update(&modeplatformv1.Report{Name: name}, "description"); err != nil || got.GetDescription() != "" {
 				t.Errorf("clearing description: %q, %v", got.GetDescription(), err)
 			}
 
 			// A space that does not exist is named as missing, and so is a
 			// report that does not exist.
 			missing := e.spaceName("0123456789ab")
-			_, err = update(&v1.Report{Name: name, Space: missing}, "space")
+			_, err = update(&modeplatformv1.Report{Name: name, Space: missing}, "space")
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
 			gone := e.reportName("0123456789ab")
-			_, err = update(&v1.Report{Name: gone, DisplayName: "x"}, "display_name")
+			_, err = update(&modeplatformv1.Report{Name: gone, DisplayName: "x"}, "display_name")
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), gone) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), gone)
 			}
@@ -618,12 +618,14 @@ func TestReportWrites(t *testing.T) {
 			rs := e.clients(p).rs
 			name := e.reportName(e.demo.Reports[8+i])
 			space := rptGet(t, ctx, rs, name).GetSpace()
-			listed := func(f v1.ListReportsRequest_ArchivedFilter) bool { return findIn(t, ctx, rs, space, name, f) != nil }
-			if !listed(v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || listed(v1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) {
+			listed := func(f modeplatformv1.ListReportsRequest_ArchivedFilter) bool {
+				return findIn(t, ctx, rs, space, name, f) != nil
+			}
+			if !listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) {
 				t.Fatalf("%s not listed as active before archiving", name)
 			}
 			for range 2 { // the second time changes nothing
-				res, err := rs.ArchiveReport(ctx, connect.NewRequest(&v1.ArchiveReportRequest{Name: name}))
+				res, err := rs.ArchiveReport(ctx, connect.NewRequest(&modeplatformv1.ArchiveReportRequest{Name: name}))
 				if err != nil {
 					t.Fatalf("ArchiveReport: %v", err)
 				}
@@ -634,11 +636,11 @@ func TestReportWrites(t *testing.T) {
 			if !rptGet(t, ctx, rs, name).GetArchived() {
 				t.Error("GetReport after archiving: archived = false")
 			}
-			if listed(v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || !listed(v1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) || !listed(v1.ListReportsRequest_ARCHIVED_FILTER_ALL) {
+			if listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || !listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) || !listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL) {
 				t.Error("lists after archiving do not follow")
 			}
 			for range 2 {
-				res, err := rs.UnarchiveReport(ctx, connect.NewRequest(&v1.UnarchiveReportRequest{Name: name}))
+				res, err := rs.UnarchiveReport(ctx, connect.NewRequest(&modeplatformv1.UnarchiveReportRequest{Name: name}))
 				if err != nil {
 					t.Fatalf("UnarchiveReport: %v", err)
 				}
@@ -649,13 +651,13 @@ func TestReportWrites(t *testing.T) {
 			if rptGet(t, ctx, rs, name).GetArchived() {
 				t.Error("GetReport after unarchiving: archived = true")
 			}
-			if !listed(v1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || listed(v1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) {
+			if !listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE) || listed(modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ARCHIVED) {
 				t.Error("lists after unarchiving do not follow")
 			}
 			gone := e.reportName("0123456789ab")
-			_, err := rs.ArchiveReport(ctx, connect.NewRequest(&v1.ArchiveReportRequest{Name: gone}))
+			_, err := rs.ArchiveReport(ctx, connect.NewRequest(&modeplatformv1.ArchiveReportRequest{Name: gone}))
 			wantCode(t, err, connect.CodeNotFound)
-			_, err = rs.UnarchiveReport(ctx, connect.NewRequest(&v1.UnarchiveReportRequest{Name: gone}))
+			_, err = rs.UnarchiveReport(ctx, connect.NewRequest(&modeplatformv1.UnarchiveReportRequest{Name: gone}))
 			wantCode(t, err, connect.CodeNotFound)
 		})
 
@@ -668,10 +670,10 @@ func TestReportWrites(t *testing.T) {
 			if findIn(t, ctx, rs, marketing, name, 0) == nil {
 				t.Fatalf("%s not listed before deleting", name)
 			}
-			if _, err := rs.DeleteReport(ctx, connect.NewRequest(&v1.DeleteReportRequest{Name: name})); err != nil {
+			if _, err := rs.DeleteReport(ctx, connect.NewRequest(&modeplatformv1.DeleteReportRequest{Name: name})); err != nil {
 				t.Fatalf("DeleteReport: %v", err)
 			}
-			_, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+			_, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 			ce := wantCode(t, err, connect.CodeNotFound)
 			if !strings.Contains(ce.Message(), name) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), name)
@@ -679,10 +681,10 @@ func TestReportWrites(t *testing.T) {
 			if _, _, res := rptDetails(t, ce); res.GetResourceName() != name {
 				t.Errorf("ResourceInfo names %q, want %q", res.GetResourceName(), name)
 			}
-			if findIn(t, ctx, rs, marketing, name, v1.ListReportsRequest_ARCHIVED_FILTER_ALL) != nil {
+			if findIn(t, ctx, rs, marketing, name, modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL) != nil {
 				t.Errorf("%s still listed after deleting", name)
 			}
-			_, err = rs.DeleteReport(ctx, connect.NewRequest(&v1.DeleteReportRequest{Name: name}))
+			_, err = rs.DeleteReport(ctx, connect.NewRequest(&modeplatformv1.DeleteReportRequest{Name: name}))
 			wantCode(t, err, connect.CodeNotFound)
 		})
 	}
@@ -705,73 +707,73 @@ func rptReportInvalidCases(e *env) []rptInvalidCase {
 	for _, bad := range rptBadReportNames(e) {
 		cases = append(cases,
 			rptInvalidCase{"GetReport/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: bad}))
+				_, err := api.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: bad}))
 				return err
 			}},
 			rptInvalidCase{"DeleteReport/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.DeleteReport(ctx, connect.NewRequest(&v1.DeleteReportRequest{Name: bad}))
+				_, err := api.DeleteReport(ctx, connect.NewRequest(&modeplatformv1.DeleteReportRequest{Name: bad}))
 				return err
 			}},
 			rptInvalidCase{"ArchiveReport/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.ArchiveReport(ctx, connect.NewRequest(&v1.ArchiveReportRequest{Name: bad}))
+				_, err := api.ArchiveReport(ctx, connect.NewRequest(&modeplatformv1.ArchiveReportRequest{Name: bad}))
 				return err
 			}},
 			rptInvalidCase{"UnarchiveReport/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.UnarchiveReport(ctx, connect.NewRequest(&v1.UnarchiveReportRequest{Name: bad}))
+				_, err := api.UnarchiveReport(ctx, connect.NewRequest(&modeplatformv1.UnarchiveReportRequest{Name: bad}))
 				return err
 			}},
 		)
 		if bad != "" { // an empty report.name is its own case below
 			cases = append(cases, rptInvalidCase{"UpdateReport/" + bad, "report.name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.UpdateReport(ctx, connect.NewRequest(&v1.UpdateReportRequest{
-					Report: &v1.Report{Name: bad, DisplayName: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
+				_, err := api.UpdateReport(ctx, connect.NewRequest(&modeplatformv1.UpdateReportRequest{
+					Report: &modeplatformv1.Report{Name: bad, DisplayName: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
 				}))
 				return err
 			}})
 		}
 	}
-	list := func(req *v1.ListReportsRequest) func(context.Context, rptReportAPI) error {
+	list := func(req *modeplatformv1.ListReportsRequest) func(context.Context, rptReportAPI) error {
 		return func(ctx context.Context, api rptReportAPI) error {
 			_, err := api.ListReports(ctx, connect.NewRequest(req))
 			return err
 		}
 	}
 	for _, bad := range []string{"", e.ws, report, e.ws + "/spaces/", e.ws + "/dataSources/a/b", e.ws + "/groups/abc", "spaces/abc", e.ws + "/spaces/a%2Fb"} {
-		cases = append(cases, rptInvalidCase{"ListReports/parent/" + bad, "parent", list(&v1.ListReportsRequest{Parent: bad})})
+		cases = append(cases, rptInvalidCase{"ListReports/parent/" + bad, "parent", list(&modeplatformv1.ListReportsRequest{Parent: bad})})
 	}
 	cases = append(cases,
-		rptInvalidCase{"ListReports/page_size/negative", "page_size", list(&v1.ListReportsRequest{Parent: sales, PageSize: -1})},
-		rptInvalidCase{"ListReports/page_size/too big", "page_size", list(&v1.ListReportsRequest{Parent: sales, PageSize: 1001})},
-		rptInvalidCase{"ListReports/page_token/too long", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: strings.Repeat("A", 1025)})},
-		rptInvalidCase{"ListReports/page_token/garbage", "page_token", list(&v1.ListReportsRequest{Parent: sales, PageToken: "garbage!"})},
-		rptInvalidCase{"ListReports/archived_filter/undefined", "archived_filter", list(&v1.ListReportsRequest{Parent: sales, ArchivedFilter: 99})},
-		rptInvalidCase{"ListReports/archived_filter/negative", "archived_filter", list(&v1.ListReportsRequest{Parent: sales, ArchivedFilter: -1})},
+		rptInvalidCase{"ListReports/page_size/negative", "page_size", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: -1})},
+		rptInvalidCase{"ListReports/page_size/too big", "page_size", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: 1001})},
+		rptInvalidCase{"ListReports/page_token/too long", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: strings.Repeat("A", 1025)})},
+		rptInvalidCase{"ListReports/page_token/garbage", "page_token", list(&modeplatformv1.ListReportsRequest{Parent: sales, PageToken: "garbage!"})},
+		rptInvalidCase{"ListReports/archived_filter/undefined", "archived_filter", list(&modeplatformv1.ListReportsRequest{Parent: sales, ArchivedFilter: 99})},
+		rptInvalidCase{"ListReports/archived_filter/negative", "archived_filter", list(&modeplatformv1.ListReportsRequest{Parent: sales, ArchivedFilter: -1})},
 	)
 	for _, bad := range []string{"name", "create_time up", "create_time asc desc", "createTime", "-create_time", "create_time,update_time", " ", "update_time DESC"} {
-		cases = append(cases, rptInvalidCase{"ListReports/order_by/" + bad, "order_by", list(&v1.ListReportsRequest{Parent: sales, OrderBy: bad})})
+		cases = append(cases, rptInvalidCase{"ListReports/order_by/" + bad, "order_by", list(&modeplatformv1.ListReportsRequest{Parent: sales, OrderBy: bad})})
 	}
-	update := func(r *v1.Report, mask *fieldmaskpb.FieldMask) func(context.Context, rptReportAPI) error {
+	update := func(r *modeplatformv1.Report, mask *fieldmaskpb.FieldMask) func(context.Context, rptReportAPI) error {
 		return func(ctx context.Context, api rptReportAPI) error {
-			_, err := api.UpdateReport(ctx, connect.NewRequest(&v1.UpdateReportRequest{Report: r, UpdateMask: mask}))
+			_, err := api.UpdateReport(ctx, connect.NewRequest(&modeplatformv1.UpdateReportRequest{Report: r, UpdateMask: mask}))
 			return err
 		}
 	}
 	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 	cases = append(cases,
 		rptInvalidCase{"UpdateReport/no report", "report", update(nil, mask("display_name"))},
-		rptInvalidCase{"UpdateReport/no report name", "report.name", update(&v1.Report{DisplayName: "x"}, mask("display_name"))},
-		rptInvalidCase{"UpdateReport/no mask", "update_mask", update(&v1.Report{Name: report, DisplayName: "x"}, nil)},
-		rptInvalidCase{"UpdateReport/empty mask", "update_mask", update(&v1.Report{Name: report, DisplayName: "x"}, mask())},
-		rptInvalidCase{"UpdateReport/unknown path", "update_mask", update(&v1.Report{Name: report, DisplayName: "x"}, mask("display_name", "archived"))},
-		rptInvalidCase{"UpdateReport/wildcard", "update_mask", update(&v1.Report{Name: report, DisplayName: "x"}, mask("*"))},
-		rptInvalidCase{"UpdateReport/camel case path", "update_mask", update(&v1.Report{Name: report, DisplayName: "x"}, mask("displayName"))},
-		rptInvalidCase{"UpdateReport/empty display_name", "report.display_name", update(&v1.Report{Name: report}, mask("display_name"))},
-		rptInvalidCase{"UpdateReport/long display_name", "report.display_name", update(&v1.Report{Name: report, DisplayName: strings.Repeat("x", 256)}, mask("display_name"))},
-		rptInvalidCase{"UpdateReport/long description", "report.description", update(&v1.Report{Name: report, Description: strings.Repeat("x", 10001)}, mask("description"))},
-		rptInvalidCase{"UpdateReport/empty space", "report.space", update(&v1.Report{Name: report}, mask("space"))},
-		rptInvalidCase{"UpdateReport/malformed space", "report.space", update(&v1.Report{Name: report, Space: e.ws + "/spaces/a/b"}, mask("space"))},
-		rptInvalidCase{"UpdateReport/space not a space", "report.space", update(&v1.Report{Name: report, Space: e.dataSourceName()}, mask("space"))},
-		rptInvalidCase{"UpdateReport/space in another workspace", "report.space", update(&v1.Report{Name: report, Space: "workspaces/other/spaces/abc"}, mask("space"))},
+		rptInvalidCase{"UpdateReport/no report name", "report.name", update(&modeplatformv1.Report{DisplayName: "x"}, mask("display_name"))},
+		rptInvalidCase{"UpdateReport/no mask", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, nil)},
+		rptInvalidCase{"UpdateReport/empty mask", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask())},
+		rptInvalidCase{"UpdateReport/unknown path", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("display_name", "archived"))},
+		rptInvalidCase{"UpdateReport/wildcard", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("*"))},
+		rptInvalidCase{"UpdateReport/camel case path", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("displayName"))},
+		rptInvalidCase{"UpdateReport/empty display_name", "report.display_name", update(&modeplatformv1.Report{Name: report}, mask("display_name"))},
+		rptInvalidCase{"UpdateReport/long display_name", "report.display_name", update(&modeplatformv1.Report{Name: report, DisplayName: strings.Repeat("x", 256)}, mask("display_name"))},
+		rptInvalidCase{"UpdateReport/long description", "report.description", update(&modeplatformv1.Report{Name: report, Description: strings.Repeat("x", 10001)}, mask("description"))},
+		rptInvalidCase{"UpdateReport/empty space", "report.space", update(&modeplatformv1.Report{Name: report}, mask("space"))},
+		rptInvalidCase{"UpdateReport/malformed space", "report.space", update(&modeplatformv1.Report{Name: report, Space: e.ws + "/spaces/a/b"}, mask("space"))},
+		rptInvalidCase{"UpdateReport/space not a space", "report.space", update(&modeplatformv1.Report{Name: report, Space: e.dataSourceName()}, mask("space"))},
+		rptInvalidCase{"UpdateReport/space in another workspace", "report.space", update(&modeplatformv1.Report{Name: report, Space: "workspaces/other/spaces/abc"}, mask("space"))},
 	)
 	return cases
 }

@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
@@ -128,13 +128,13 @@ func qtCell(v *structpb.Value) string {
 }
 
 // qtStream collects a whole (small) result stream.
-func qtStream(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, req *v1.StreamQueryResultsRequest) ([]*v1.StreamQueryResultsResponse, error) {
+func qtStream(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, req *modeplatformv1.StreamQueryResultsRequest) ([]*modeplatformv1.StreamQueryResultsResponse, error) {
 	st, err := rs.StreamQueryResults(ctx, connect.NewRequest(req))
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	var out []*v1.StreamQueryResultsResponse
+	var out []*modeplatformv1.StreamQueryResultsResponse
 	for st.Receive() {
 		out = append(out, st.Msg())
 	}
@@ -142,7 +142,7 @@ func qtStream(ctx context.Context, rs modeplatformv1connect.ReportServiceClient,
 }
 
 // qtExport collects an export's chunks.
-func qtExport(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, req *v1.ExportQueryResultsRequest) ([][]byte, error) {
+func qtExport(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, req *modeplatformv1.ExportQueryResultsRequest) ([][]byte, error) {
 	st, err := rs.ExportQueryResults(ctx, connect.NewRequest(req))
 	if err != nil {
 		return nil, err
@@ -157,21 +157,21 @@ func qtExport(ctx context.Context, rs modeplatformv1connect.ReportServiceClient,
 
 // qtCheckStream checks a whole stream of f's result read from offset with
 // at most maxRows rows and about maxBytes bytes per message.
-func qtCheckStream(t *testing.T, f qtResultFixture, msgs []*v1.StreamQueryResultsResponse, offset int64, maxRows, maxBytes int) {
+func qtCheckStream(t *testing.T, f qtResultFixture, msgs []*modeplatformv1.StreamQueryResultsResponse, offset int64, maxRows, maxBytes int) {
 	t.Helper()
 	qtCheckStreamTo(t, f, msgs, offset, max(int64(len(f.rows)), offset), maxRows, maxBytes)
 }
 
 // qtCheckStreamTo is qtCheckStream for a stream that ends at row end.
-func qtCheckStreamTo(t *testing.T, f qtResultFixture, msgs []*v1.StreamQueryResultsResponse, offset, end int64, maxRows, maxBytes int) {
+func qtCheckStreamTo(t *testing.T, f qtResultFixture, msgs []*modeplatformv1.StreamQueryResultsResponse, offset, end int64, maxRows, maxBytes int) {
 	t.Helper()
 	if len(msgs) == 0 {
 		t.Fatal("empty stream")
 	}
 	head := msgs[0]
-	wantTypes := map[string]v1.Column_Type{
-		"order_id": v1.Column_TYPE_NUMBER, "account": v1.Column_TYPE_STRING, "region": v1.Column_TYPE_STRING,
-		"occurred_at": v1.Column_TYPE_TIMESTAMP, "total": v1.Column_TYPE_NUMBER, "total_amt_usd": v1.Column_TYPE_NUMBER,
+	wantTypes := map[string]modeplatformv1.Column_Type{
+		"order_id": modeplatformv1.Column_TYPE_NUMBER, "account": modeplatformv1.Column_TYPE_STRING, "region": modeplatformv1.Column_TYPE_STRING,
+		"occurred_at": modeplatformv1.Column_TYPE_TIMESTAMP, "total": modeplatformv1.Column_TYPE_NUMBER, "total_amt_usd": modeplatformv1.Column_TYPE_NUMBER,
 	}
 	if len(head.GetColumns()) != len(f.cols) || len(head.GetRows()) != 0 || head.GetOffset() != offset {
 		t.Fatalf("first message = %v, want columns %v only at offset %d", head, f.cols, offset)
@@ -211,7 +211,7 @@ func qtCheckStreamTo(t *testing.T, f qtResultFixture, msgs []*v1.StreamQueryResu
 				if got := qtCell(v); got != want[k] {
 					t.Fatalf("row %d column %s = %q, Mode's CSV has %q", pos+int64(j), f.cols[k], got, want[k])
 				}
-				if _, isNum := v.GetKind().(*structpb.Value_NumberValue); isNum != (head.GetColumns()[k].GetType() == v1.Column_TYPE_NUMBER) {
+				if _, isNum := v.GetKind().(*structpb.Value_NumberValue); isNum != (head.GetColumns()[k].GetType() == modeplatformv1.Column_TYPE_NUMBER) {
 					t.Fatalf("row %d column %s value %v does not match its column type", pos+int64(j), f.cols[k], v)
 				}
 			}
@@ -251,7 +251,7 @@ func TestStreamQueryResults(t *testing.T) {
 					continue
 				}
 				t.Run(tc.name, func(t *testing.T) {
-					msgs, err := qtStream(testContext(t), c.rs, &v1.StreamQueryResultsRequest{Name: f.name, Offset: tc.offset, MaxRowsPerBatch: tc.batch})
+					msgs, err := qtStream(testContext(t), c.rs, &modeplatformv1.StreamQueryResultsRequest{Name: f.name, Offset: tc.offset, MaxRowsPerBatch: tc.batch})
 					if err != nil {
 						t.Fatalf("StreamQueryResults: %v", err)
 					}
@@ -274,9 +274,9 @@ func TestStreamQueryResultsTypes(t *testing.T) {
 	ctx := testContext(t)
 	report := e.demo.Reports[0]
 	c := e.clients(protocols[0])
-	created, err := c.rs.CreateQuery(ctx, connect.NewRequest(&v1.CreateQueryRequest{
+	created, err := c.rs.CreateQuery(ctx, connect.NewRequest(&modeplatformv1.CreateQueryRequest{
 		Parent: e.reportName(report),
-		Query: &v1.Query{DataSource: e.dataSourceName(), DisplayName: "Kinds", Sql: `SELECT 1 AS num, 'a' AS str, NULL AS empty, 1 AS mixed, '2024-01-02' AS day, 2.5 AS half
+		Query: &modeplatformv1.Query{DataSource: e.dataSourceName(), DisplayName: "Kinds", Sql: `SELECT 1 AS num, 'a' AS str, NULL AS empty, 1 AS mixed, '2024-01-02' AS day, 2.5 AS half
 UNION ALL SELECT 2, 'b', NULL, 'x', '2024-01-03T04:05:06.000Z', NULL`},
 	}))
 	if err != nil {
@@ -295,24 +295,24 @@ UNION ALL SELECT 2, 'b', NULL, 'x', '2024-01-03T04:05:06.000Z', NULL`},
 	num := func(f float64) *structpb.Value { return structpb.NewNumberValue(f) }
 	str := structpb.NewStringValue
 	null := structpb.NewNullValue()
-	wantCols := []*v1.Column{
-		{Name: "num", Type: v1.Column_TYPE_NUMBER},
-		{Name: "str", Type: v1.Column_TYPE_STRING},
-		{Name: "empty", Type: v1.Column_TYPE_UNSPECIFIED},
-		{Name: "mixed", Type: v1.Column_TYPE_UNSPECIFIED},
-		{Name: "day", Type: v1.Column_TYPE_TIMESTAMP},
-		{Name: "half", Type: v1.Column_TYPE_NUMBER},
+	wantCols := []*modeplatformv1.Column{
+		{Name: "num", Type: modeplatformv1.Column_TYPE_NUMBER},
+		{Name: "str", Type: modeplatformv1.Column_TYPE_STRING},
+		{Name: "empty", Type: modeplatformv1.Column_TYPE_UNSPECIFIED},
+		{Name: "mixed", Type: modeplatformv1.Column_TYPE_UNSPECIFIED},
+		{Name: "day", Type: modeplatformv1.Column_TYPE_TIMESTAMP},
+		{Name: "half", Type: modeplatformv1.Column_TYPE_NUMBER},
 	}
-	wantRows := []*v1.Row{
+	wantRows := []*modeplatformv1.Row{
 		{Values: []*structpb.Value{num(1), str("a"), null, num(1), str("2024-01-02"), num(2.5)}},
 		{Values: []*structpb.Value{num(2), str("b"), null, str("x"), str("2024-01-03T04:05:06.000Z"), null}},
 	}
 	for _, p := range protocols {
-		msgs, err := qtStream(ctx, e.clients(p).rs, &v1.StreamQueryResultsRequest{Name: name})
+		msgs, err := qtStream(ctx, e.clients(p).rs, &modeplatformv1.StreamQueryResultsRequest{Name: name})
 		if err != nil {
 			t.Fatalf("%s: StreamQueryResults: %v", p.name, err)
 		}
-		want := []*v1.StreamQueryResultsResponse{{Columns: wantCols}, {Rows: wantRows}}
+		want := []*modeplatformv1.StreamQueryResultsResponse{{Columns: wantCols}, {Rows: wantRows}}
 		if len(msgs) != len(want) {
 			t.Fatalf("%s: %d messages, want %d: %v", p.name, len(msgs), len(want), msgs)
 		}
@@ -334,7 +334,7 @@ func TestStreamQueryResultsResume(t *testing.T) {
 	for _, p := range protocols {
 		rs := e.clients(p).rs
 		e.mode.AddFault(modetest.Fault{Path: "/api/*/reports/*/runs/*/query_runs/*/results/content.json", Truncate: true, Times: 1})
-		first, err := qtStream(testContext(t), rs, &v1.StreamQueryResultsRequest{Name: f.name})
+		first, err := qtStream(testContext(t), rs, &modeplatformv1.StreamQueryResultsRequest{Name: f.name})
 		if code := connect.CodeOf(err); code != connect.CodeUnavailable && code != connect.CodeInternal {
 			t.Fatalf("%s: cut stream ended with %v, want Unavailable or Internal", p.name, err)
 		}
@@ -348,7 +348,7 @@ func TestStreamQueryResultsResume(t *testing.T) {
 			t.Fatalf("%s: cut stream delivered %d rows, want the %d complete before the cut", p.name, got, want)
 		}
 		qtCheckStreamTo(t, f, first, 0, got, 10, 1<<20)
-		rest, err := qtStream(testContext(t), rs, &v1.StreamQueryResultsRequest{Name: f.name, Offset: got})
+		rest, err := qtStream(testContext(t), rs, &modeplatformv1.StreamQueryResultsRequest{Name: f.name, Offset: got})
 		if err != nil {
 			t.Fatalf("%s: resumed stream: %v", p.name, err)
 		}
@@ -366,7 +366,7 @@ func TestStreamQueryResultsUpstreamCost(t *testing.T) {
 	rs := e.clients(protocols[0]).rs
 	for i, want := range []int{2, 1} {
 		before := e.upstream()
-		if _, err := qtStream(testContext(t), rs, &v1.StreamQueryResultsRequest{Name: f.name, MaxRowsPerBatch: 10}); err != nil {
+		if _, err := qtStream(testContext(t), rs, &modeplatformv1.StreamQueryResultsRequest{Name: f.name, MaxRowsPerBatch: 10}); err != nil {
 			t.Fatalf("StreamQueryResults: %v", err)
 		}
 		if n := e.upstream() - before; n != want {
@@ -399,7 +399,7 @@ func TestStreamQueryResultsBatchLimits(t *testing.T) {
 				maxBytes = 1 << 20
 			}
 			for _, p := range protocols[:1] { // batching does not depend on the protocol
-				msgs, err := qtStream(testContext(t), e.clients(p).rs, &v1.StreamQueryResultsRequest{Name: f.name, MaxRowsPerBatch: tc.batch})
+				msgs, err := qtStream(testContext(t), e.clients(p).rs, &modeplatformv1.StreamQueryResultsRequest{Name: f.name, MaxRowsPerBatch: tc.batch})
 				if err != nil {
 					t.Fatalf("%s: StreamQueryResults: %v", p.name, err)
 				}
@@ -425,13 +425,13 @@ func TestExportQueryResults(t *testing.T) {
 			t.Parallel()
 			c := e.clients(p)
 			for _, tc := range []struct {
-				format v1.ExportQueryResultsRequest_Format
+				format modeplatformv1.ExportQueryResultsRequest_Format
 				want   []byte
 			}{
-				{v1.ExportQueryResultsRequest_FORMAT_CSV, f.csv},
-				{v1.ExportQueryResultsRequest_FORMAT_JSON, f.json},
+				{modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV, f.csv},
+				{modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON, f.json},
 			} {
-				chunks, err := qtExport(testContext(t), c.rs, &v1.ExportQueryResultsRequest{Name: f.name, Format: tc.format})
+				chunks, err := qtExport(testContext(t), c.rs, &modeplatformv1.ExportQueryResultsRequest{Name: f.name, Format: tc.format})
 				if err != nil {
 					t.Fatalf("ExportQueryResults %v: %v", tc.format, err)
 				}
@@ -444,7 +444,7 @@ func TestExportQueryResults(t *testing.T) {
 				if !bytes.Equal(got, tc.want) {
 					t.Fatalf("%v export (%d bytes) differs from Mode's (%d bytes)", tc.format, len(got), len(tc.want))
 				}
-				if tc.format == v1.ExportQueryResultsRequest_FORMAT_JSON {
+				if tc.format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
 					var rows []map[string]any
 					if err := json.Unmarshal(got, &rows); err != nil || len(rows) != len(f.rows) {
 						t.Fatalf("JSON export: %d rows, %v; want %d", len(rows), err, len(f.rows))
@@ -490,8 +490,8 @@ func TestQueryResultsNotReady(t *testing.T) {
 			for _, tc := range cases {
 				rs := tc.e.clients(p).rs
 				ctx := testContext(t)
-				_, serr := qtStream(ctx, rs, &v1.StreamQueryResultsRequest{Name: tc.qr})
-				_, eerr := qtExport(ctx, rs, &v1.ExportQueryResultsRequest{Name: tc.qr, Format: v1.ExportQueryResultsRequest_FORMAT_CSV})
+				_, serr := qtStream(ctx, rs, &modeplatformv1.StreamQueryResultsRequest{Name: tc.qr})
+				_, eerr := qtExport(ctx, rs, &modeplatformv1.ExportQueryResultsRequest{Name: tc.qr, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV})
 				for method, err := range map[string]error{"StreamQueryResults": serr, "ExportQueryResults": eerr} {
 					ce := wantCode(t, err, connect.CodeFailedPrecondition)
 					if got := qtReason(err); got != tc.reason {
@@ -503,11 +503,11 @@ func TestQueryResultsNotReady(t *testing.T) {
 				}
 			}
 			// The query run of the unfinished run says where it is.
-			res, err := slow.clients(p).rs.GetQueryRun(testContext(t), connect.NewRequest(&v1.GetQueryRunRequest{Name: pending}))
+			res, err := slow.clients(p).rs.GetQueryRun(testContext(t), connect.NewRequest(&modeplatformv1.GetQueryRunRequest{Name: pending}))
 			if err != nil {
 				t.Fatalf("GetQueryRun: %v", err)
 			}
-			if qr := res.Msg.GetQueryRun(); qr.GetState() != v1.QueryRun_STATE_ENQUEUED && qr.GetState() != v1.QueryRun_STATE_PENDING ||
+			if qr := res.Msg.GetQueryRun(); qr.GetState() != modeplatformv1.QueryRun_STATE_ENQUEUED && qr.GetState() != modeplatformv1.QueryRun_STATE_PENDING ||
 				qr.GetCompleteTime() != nil || qr.GetError() != nil {
 				t.Errorf("unfinished query run = %v", qr)
 			}
@@ -521,13 +521,13 @@ func TestQueryResultsInvalidInput(t *testing.T) {
 	good := qtQueryRunName(e, e.demo.ParamReport, "0123456789ab", "0123456789ab")
 	badNames := []string{"", e.reportName(e.demo.ParamReport), good + "/x", strings.Replace(good, "queryRuns", "queries", 1), strings.Replace(good, "runs/", "runs/a.b", 1)}
 	type call func(ctx context.Context, rs modeplatformv1connect.ReportServiceClient) error
-	stream := func(r *v1.StreamQueryResultsRequest) call {
+	stream := func(r *modeplatformv1.StreamQueryResultsRequest) call {
 		return func(ctx context.Context, rs modeplatformv1connect.ReportServiceClient) error {
 			_, err := qtStream(ctx, rs, r)
 			return err
 		}
 	}
-	export := func(r *v1.ExportQueryResultsRequest) call {
+	export := func(r *modeplatformv1.ExportQueryResultsRequest) call {
 		return func(ctx context.Context, rs modeplatformv1connect.ReportServiceClient) error {
 			_, err := qtExport(ctx, rs, r)
 			return err
@@ -539,25 +539,25 @@ func TestQueryResultsInvalidInput(t *testing.T) {
 		direct      func(ctx context.Context) error // the handler without the validating interceptor
 	}
 	var cases []invalid
-	addStream := func(name, field string, r *v1.StreamQueryResultsRequest) {
+	addStream := func(name, field string, r *modeplatformv1.StreamQueryResultsRequest) {
 		cases = append(cases, invalid{"Stream/" + name, field, stream(r), func(ctx context.Context) error {
 			return e.svc.Report.StreamQueryResults(ctx, connect.NewRequest(r), nil)
 		}})
 	}
-	addExport := func(name, field string, r *v1.ExportQueryResultsRequest) {
+	addExport := func(name, field string, r *modeplatformv1.ExportQueryResultsRequest) {
 		cases = append(cases, invalid{"Export/" + name, field, export(r), func(ctx context.Context) error {
 			return e.svc.Report.ExportQueryResults(ctx, connect.NewRequest(r), nil)
 		}})
 	}
 	for _, bad := range badNames {
-		addStream("name="+bad, "name", &v1.StreamQueryResultsRequest{Name: bad})
-		addExport("name="+bad, "name", &v1.ExportQueryResultsRequest{Name: bad, Format: v1.ExportQueryResultsRequest_FORMAT_CSV})
+		addStream("name="+bad, "name", &modeplatformv1.StreamQueryResultsRequest{Name: bad})
+		addExport("name="+bad, "name", &modeplatformv1.ExportQueryResultsRequest{Name: bad, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV})
 	}
-	addStream("offset=-1", "offset", &v1.StreamQueryResultsRequest{Name: good, Offset: -1})
-	addStream("max_rows_per_batch=-1", "max_rows_per_batch", &v1.StreamQueryResultsRequest{Name: good, MaxRowsPerBatch: -1})
-	addStream("max_rows_per_batch=10001", "max_rows_per_batch", &v1.StreamQueryResultsRequest{Name: good, MaxRowsPerBatch: 10_001})
-	addExport("format unspecified", "format", &v1.ExportQueryResultsRequest{Name: good})
-	addExport("format undefined", "format", &v1.ExportQueryResultsRequest{Name: good, Format: 7})
+	addStream("offset=-1", "offset", &modeplatformv1.StreamQueryResultsRequest{Name: good, Offset: -1})
+	addStream("max_rows_per_batch=-1", "max_rows_per_batch", &modeplatformv1.StreamQueryResultsRequest{Name: good, MaxRowsPerBatch: -1})
+	addStream("max_rows_per_batch=10001", "max_rows_per_batch", &modeplatformv1.StreamQueryResultsRequest{Name: good, MaxRowsPerBatch: 10_001})
+	addExport("format unspecified", "format", &modeplatformv1.ExportQueryResultsRequest{Name: good})
+	addExport("format undefined", "format", &modeplatformv1.ExportQueryResultsRequest{Name: good, Format: 7})
 
 	before := e.upstream()
 	for _, tc := range cases {
@@ -640,7 +640,7 @@ func qtBigResult(t testing.TB, e *env) string {
 // nothing, and checks continuity; it returns the row count.
 func qtCountRows(ctx context.Context, t testing.TB, rs modeplatformv1connect.ReportServiceClient, name string) int64 {
 	t.Helper()
-	st, err := rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{Name: name}))
+	st, err := rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: name}))
 	if err != nil {
 		t.Fatalf("StreamQueryResults: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"connectrpc.com/connect"
 	"go.uber.org/goleak"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
@@ -23,14 +23,14 @@ import (
 )
 
 // rptTerminal are the run states that end a watch.
-var rptTerminal = []v1.ReportRun_State{
-	v1.ReportRun_STATE_SUCCEEDED, v1.ReportRun_STATE_FAILED, v1.ReportRun_STATE_CANCELLED, v1.ReportRun_STATE_COMPLETED,
+var rptTerminal = []modeplatformv1.ReportRun_State{
+	modeplatformv1.ReportRun_STATE_SUCCEEDED, modeplatformv1.ReportRun_STATE_FAILED, modeplatformv1.ReportRun_STATE_CANCELLED, modeplatformv1.ReportRun_STATE_COMPLETED,
 }
 
 // rptRun starts a run of report with params and request id.
-func rptRun(t *testing.T, ctx context.Context, api rptReportAPI, report string, params map[string]string, requestID string) *v1.ReportRun {
+func rptRun(t *testing.T, ctx context.Context, api rptReportAPI, report string, params map[string]string, requestID string) *modeplatformv1.ReportRun {
 	t.Helper()
-	res, err := api.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report, Parameters: params, RequestId: requestID}))
+	res, err := api.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, Parameters: params, RequestId: requestID}))
 	if err != nil {
 		t.Fatalf("RunReport(%s): %v", report, err)
 	}
@@ -39,13 +39,13 @@ func rptRun(t *testing.T, ctx context.Context, api rptReportAPI, report string, 
 
 // rptWatch follows a run to the end of the stream and returns the runs
 // received and the stream's error.
-func rptWatch(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, name string) ([]*v1.ReportRun, error) {
-	stream, err := rs.WatchReportRun(ctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: name}))
+func rptWatch(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, name string) ([]*modeplatformv1.ReportRun, error) {
+	stream, err := rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: name}))
 	if err != nil {
 		return nil, err
 	}
 	defer stream.Close()
-	var runs []*v1.ReportRun
+	var runs []*modeplatformv1.ReportRun
 	for stream.Receive() {
 		runs = append(runs, stream.Msg().GetRun())
 	}
@@ -53,8 +53,8 @@ func rptWatch(ctx context.Context, rs modeplatformv1connect.ReportServiceClient,
 }
 
 // rptStates returns the runs' states.
-func rptStates(runs []*v1.ReportRun) []v1.ReportRun_State {
-	out := make([]v1.ReportRun_State, len(runs))
+func rptStates(runs []*modeplatformv1.ReportRun) []modeplatformv1.ReportRun_State {
+	out := make([]modeplatformv1.ReportRun_State, len(runs))
 	for i, r := range runs {
 		out[i] = r.GetState()
 	}
@@ -64,7 +64,7 @@ func rptStates(runs []*v1.ReportRun) []v1.ReportRun_State {
 // rptCheckWatch checks a finished watch of the run name: no error, every
 // message about that run, a message per state change only, and the last
 // message (only) in state want.
-func rptCheckWatch(t *testing.T, name string, runs []*v1.ReportRun, err error, want v1.ReportRun_State) {
+func rptCheckWatch(t *testing.T, name string, runs []*modeplatformv1.ReportRun, err error, want modeplatformv1.ReportRun_State) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("watch of %s ended with %v after %v", name, err, rptStates(runs))
@@ -112,7 +112,7 @@ func TestRunReport(t *testing.T) {
 	// names its run as its latest successful one.
 	first := rptRun(t, ctx, e.clients(protocols[0]).rs, paramReport, map[string]string{"region": "West"}, "")
 	runs, err := rptWatch(ctx, e.clients(protocols[0]).rs, first.GetName())
-	rptCheckWatch(t, first.GetName(), runs, err, v1.ReportRun_STATE_SUCCEEDED)
+	rptCheckWatch(t, first.GetName(), runs, err, modeplatformv1.ReportRun_STATE_SUCCEEDED)
 	rep := rptGet(t, ctx, e.clients(protocols[0]).rs, paramReport)
 	if rep.GetLastSuccessfulRun() != first.GetName() || rep.GetLastRunTime() == nil || rep.GetLastSuccessfulRunTime() == nil || rep.GetRunCount() != 1 {
 		t.Errorf("report after its run: last_successful_run %q (want %q), last_run_time %v, last_successful_run_time %v, run_count %d",
@@ -127,17 +127,17 @@ func TestRunReport(t *testing.T) {
 			tests := []struct {
 				report string
 				params map[string]string
-				want   v1.ReportRun_State
+				want   modeplatformv1.ReportRun_State
 			}{
-				{paramReport, map[string]string{"region": "West"}, v1.ReportRun_STATE_SUCCEEDED},
-				{e.reportName(e.demo.FailingReport), nil, v1.ReportRun_STATE_FAILED},
+				{paramReport, map[string]string{"region": "West"}, modeplatformv1.ReportRun_STATE_SUCCEEDED},
+				{e.reportName(e.demo.FailingReport), nil, modeplatformv1.ReportRun_STATE_FAILED},
 			}
 			for _, tt := range tests {
 				run := rptRun(t, ctx, rs, tt.report, tt.params, "")
 				if !strings.HasPrefix(run.GetName(), tt.report+"/runs/") || len(run.GetName()) == len(tt.report+"/runs/") {
 					t.Fatalf("run name %q not under %s", run.GetName(), tt.report)
 				}
-				if run.GetState() == v1.ReportRun_STATE_UNSPECIFIED || run.GetCreateTime() == nil || !strings.HasPrefix(run.GetWebUri(), "http") {
+				if run.GetState() == modeplatformv1.ReportRun_STATE_UNSPECIFIED || run.GetCreateTime() == nil || !strings.HasPrefix(run.GetWebUri(), "http") {
 					t.Errorf("new run: state %v, create_time %v, web_uri %q", run.GetState(), run.GetCreateTime(), run.GetWebUri())
 				}
 				for k, v := range tt.params {
@@ -148,7 +148,7 @@ func TestRunReport(t *testing.T) {
 				runs, err := rptWatch(ctx, rs, run.GetName())
 				rptCheckWatch(t, run.GetName(), runs, err, tt.want)
 
-				res, err := rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: run.GetName()}))
+				res, err := rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: run.GetName()}))
 				if err != nil {
 					t.Fatalf("GetReportRun: %v", err)
 				}
@@ -165,7 +165,7 @@ func TestRunReport(t *testing.T) {
 
 			// A finished run: one message, then the end.
 			runs, err := rptWatch(ctx, rs, first.GetName())
-			rptCheckWatch(t, first.GetName(), runs, err, v1.ReportRun_STATE_SUCCEEDED)
+			rptCheckWatch(t, first.GetName(), runs, err, modeplatformv1.ReportRun_STATE_SUCCEEDED)
 			if len(runs) != 1 {
 				t.Errorf("watch of a finished run sent %v, want one message", rptStates(runs))
 			}
@@ -175,7 +175,7 @@ func TestRunReport(t *testing.T) {
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
-			_, err = rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: missing}))
+			_, err = rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: missing}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), missing) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), missing)
 			}
@@ -202,7 +202,7 @@ func TestRunReport(t *testing.T) {
 			names := make([]string, 8)
 			for j := range names {
 				wg.Go(func() {
-					res, err := rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report, Parameters: params, RequestId: "retry-2"}))
+					res, err := rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, Parameters: params, RequestId: "retry-2"}))
 					if err != nil {
 						t.Errorf("RunReport: %v", err)
 						return
@@ -222,7 +222,7 @@ func TestRunReport(t *testing.T) {
 			// to Mode.
 			before := reportRequests("", report, "")
 			for _, changed := range []map[string]string{{"region": "East", "min_total": "500"}, {"region": "West"}, nil} {
-				_, err := rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report, Parameters: changed, RequestId: "retry-1"}))
+				_, err := rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, Parameters: changed, RequestId: "retry-1"}))
 				if ce := wantCode(t, err, connect.CodeInvalidArgument); !rptNamesField(ce.Message(), "request_id") {
 					t.Errorf("message %q does not name request_id", ce.Message())
 				}
@@ -249,8 +249,8 @@ func TestRunReport(t *testing.T) {
 			rs := e.clients(p).rs
 			report := generated(6 + i)
 			src := rptRun(t, ctx, rs, report, map[string]string{"region": "Midwest"}, "")
-			clone := func(name, requestID string) (*v1.ReportRun, error) {
-				res, err := rs.CloneReportRun(ctx, connect.NewRequest(&v1.CloneReportRunRequest{Name: name, RequestId: requestID}))
+			clone := func(name, requestID string) (*modeplatformv1.ReportRun, error) {
+				res, err := rs.CloneReportRun(ctx, connect.NewRequest(&modeplatformv1.CloneReportRunRequest{Name: name, RequestId: requestID}))
 				if err != nil {
 					return nil, err
 				}
@@ -268,7 +268,7 @@ func TestRunReport(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CloneReportRun(clone-1) again: %v", err)
 			}
-			for _, c := range []*v1.ReportRun{c1, c2} {
+			for _, c := range []*modeplatformv1.ReportRun{c1, c2} {
 				if c.GetName() == src.GetName() || !strings.HasPrefix(c.GetName(), report+"/runs/") || c.GetParameters()["region"] != "Midwest" {
 					t.Errorf("clone %s of %s has parameters %v", c.GetName(), src.GetName(), c.GetParameters())
 				}
@@ -292,9 +292,9 @@ func TestRunReport(t *testing.T) {
 			}
 			// The clones follow their own course.
 			runs, err := rptWatch(ctx, rs, c2.GetName())
-			rptCheckWatch(t, c2.GetName(), runs, err, v1.ReportRun_STATE_SUCCEEDED)
+			rptCheckWatch(t, c2.GetName(), runs, err, modeplatformv1.ReportRun_STATE_SUCCEEDED)
 
-			res, err := rs.ListReportRuns(ctx, connect.NewRequest(&v1.ListReportRunsRequest{Parent: report}))
+			res, err := rs.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: report}))
 			if err != nil {
 				t.Fatalf("ListReportRuns: %v", err)
 			}
@@ -308,9 +308,9 @@ func TestRunReport(t *testing.T) {
 			ctx := testContext(t)
 			rs := e.clients(p).rs
 			report := generated(9 + i)
-			list := func(parent string, size int32, token string) *v1.ListReportRunsResponse {
+			list := func(parent string, size int32, token string) *modeplatformv1.ListReportRunsResponse {
 				t.Helper()
-				res, err := rs.ListReportRuns(ctx, connect.NewRequest(&v1.ListReportRunsRequest{Parent: parent, PageSize: size, PageToken: token}))
+				res, err := rs.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: parent, PageSize: size, PageToken: token}))
 				if err != nil {
 					t.Fatalf("ListReportRuns: %v", err)
 				}
@@ -357,7 +357,7 @@ func TestRunReport(t *testing.T) {
 			}
 			all := list(report, 0, "").GetRuns()
 			for j := 1; j < len(all); j++ {
-				if all[j-1].GetCreateTime().AsTime().Before(all[j].GetCreateTime().AsTime()) || all[j].GetState() != v1.ReportRun_STATE_SUCCEEDED {
+				if all[j-1].GetCreateTime().AsTime().Before(all[j].GetCreateTime().AsTime()) || all[j].GetState() != modeplatformv1.ReportRun_STATE_SUCCEEDED {
 					t.Errorf("runs not newest first, or not finished: %v", all)
 				}
 			}
@@ -365,7 +365,7 @@ func TestRunReport(t *testing.T) {
 			token = list(report, 1, "").GetNextPageToken()
 			elsewhere := generated(i)
 			before = reportRequests("", elsewhere, "")
-			_, err := rs.ListReportRuns(ctx, connect.NewRequest(&v1.ListReportRunsRequest{Parent: elsewhere, PageToken: token}))
+			_, err := rs.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: elsewhere, PageToken: token}))
 			if ce := wantCode(t, err, connect.CodeInvalidArgument); !rptNamesField(ce.Message(), "page_token") {
 				t.Errorf("message %q does not name page_token", ce.Message())
 			}
@@ -377,7 +377,7 @@ func TestRunReport(t *testing.T) {
 }
 
 // rptRunNames returns the runs' names.
-func rptRunNames(runs []*v1.ReportRun) []string {
+func rptRunNames(runs []*modeplatformv1.ReportRun) []string {
 	out := make([]string, len(runs))
 	for i, r := range runs {
 		out[i] = r.GetName()
@@ -413,11 +413,11 @@ func TestWatchReportRunDeadline(t *testing.T) {
 
 				wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 				defer cancel()
-				stream, err := rs.WatchReportRun(wctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: run.GetName()}))
+				stream, err := rs.WatchReportRun(wctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: run.GetName()}))
 				if err != nil {
 					t.Fatalf("WatchReportRun: %v", err)
 				}
-				var states []v1.ReportRun_State
+				var states []modeplatformv1.ReportRun_State
 				for stream.Receive() {
 					states = append(states, stream.Msg().GetRun().GetState())
 					if cancelEarly {
@@ -432,7 +432,7 @@ func TestWatchReportRunDeadline(t *testing.T) {
 				if err := stream.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
-				if len(states) == 0 || slices.ContainsFunc(states, func(s v1.ReportRun_State) bool { return slices.Contains(rptTerminal, s) }) {
+				if len(states) == 0 || slices.ContainsFunc(states, func(s modeplatformv1.ReportRun_State) bool { return slices.Contains(rptTerminal, s) }) {
 					t.Errorf("states %v: want the current state and no terminal one", states)
 				}
 				e.http.CloseIdleConnections()
@@ -533,20 +533,20 @@ func rptFakeEnv(t *testing.T, script map[string][]rptFakeStep) (*env, *rptFakeMo
 // fields, parameters of every JSON kind included.
 func TestReportRunStates(t *testing.T) {
 	t.Parallel()
-	states := map[string]v1.ReportRun_State{
-		"pending":          v1.ReportRun_STATE_PENDING,
-		"enqueued":         v1.ReportRun_STATE_ENQUEUED,
-		"running":          v1.ReportRun_STATE_RUNNING,
-		"running_notebook": v1.ReportRun_STATE_RUNNING_NOTEBOOK,
-		"succeeded":        v1.ReportRun_STATE_SUCCEEDED,
-		"failed":           v1.ReportRun_STATE_FAILED,
-		"cancelled":        v1.ReportRun_STATE_CANCELLED,
-		"canceled":         v1.ReportRun_STATE_CANCELLED,
-		"completed":        v1.ReportRun_STATE_COMPLETED,
-		"Succeeded":        v1.ReportRun_STATE_SUCCEEDED,
-		"errored":          v1.ReportRun_STATE_FAILED,
-		"exploded":         v1.ReportRun_STATE_UNSPECIFIED,
-		"":                 v1.ReportRun_STATE_UNSPECIFIED,
+	states := map[string]modeplatformv1.ReportRun_State{
+		"pending":          modeplatformv1.ReportRun_STATE_PENDING,
+		"enqueued":         modeplatformv1.ReportRun_STATE_ENQUEUED,
+		"running":          modeplatformv1.ReportRun_STATE_RUNNING,
+		"running_notebook": modeplatformv1.ReportRun_STATE_RUNNING_NOTEBOOK,
+		"succeeded":        modeplatformv1.ReportRun_STATE_SUCCEEDED,
+		"failed":           modeplatformv1.ReportRun_STATE_FAILED,
+		"cancelled":        modeplatformv1.ReportRun_STATE_CANCELLED,
+		"canceled":         modeplatformv1.ReportRun_STATE_CANCELLED,
+		"completed":        modeplatformv1.ReportRun_STATE_COMPLETED,
+		"Succeeded":        modeplatformv1.ReportRun_STATE_SUCCEEDED,
+		"errored":          modeplatformv1.ReportRun_STATE_FAILED,
+		"exploded":         modeplatformv1.ReportRun_STATE_UNSPECIFIED,
+		"":                 modeplatformv1.ReportRun_STATE_UNSPECIFIED,
 	}
 	script := map[string][]rptFakeStep{}
 	tokens := map[string]string{}
@@ -565,7 +565,7 @@ func TestReportRunStates(t *testing.T) {
 			ctx := testContext(t)
 			for s, want := range states {
 				name := report + "/runs/" + tokens[s]
-				res, err := e.clients(p).rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: name}))
+				res, err := e.clients(p).rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: name}))
 				if err != nil {
 					t.Fatalf("GetReportRun(%q): %v", s, err)
 				}
@@ -614,20 +614,20 @@ func TestWatchReportRunScripted(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps []rptFakeStep
-		want  []v1.ReportRun_State
+		want  []modeplatformv1.ReportRun_State
 		code  connect.Code // 0 for a clean end
 		gets  int          // GETs of the run, 0 for unchecked
 	}{
 		{"unknown state", s("pending", "pending", "pending", "launching", "running_notebook", "running_notebook", "completed", "completed"),
-			[]v1.ReportRun_State{v1.ReportRun_STATE_PENDING, v1.ReportRun_STATE_UNSPECIFIED, v1.ReportRun_STATE_RUNNING_NOTEBOOK, v1.ReportRun_STATE_COMPLETED}, 0, 7},
+			[]modeplatformv1.ReportRun_State{modeplatformv1.ReportRun_STATE_PENDING, modeplatformv1.ReportRun_STATE_UNSPECIFIED, modeplatformv1.ReportRun_STATE_RUNNING_NOTEBOOK, modeplatformv1.ReportRun_STATE_COMPLETED}, 0, 7},
 		{"cancelled", s("enqueued", "running", "cancelled"),
-			[]v1.ReportRun_State{v1.ReportRun_STATE_ENQUEUED, v1.ReportRun_STATE_RUNNING, v1.ReportRun_STATE_CANCELLED}, 0, 3},
+			[]modeplatformv1.ReportRun_State{modeplatformv1.ReportRun_STATE_ENQUEUED, modeplatformv1.ReportRun_STATE_RUNNING, modeplatformv1.ReportRun_STATE_CANCELLED}, 0, 3},
 		{"transient failures", append(append(s("running"), unavailable, unavailable, unavailable), s("running", "succeeded")...),
-			[]v1.ReportRun_State{v1.ReportRun_STATE_RUNNING, v1.ReportRun_STATE_SUCCEEDED}, 0, 6},
+			[]modeplatformv1.ReportRun_State{modeplatformv1.ReportRun_STATE_RUNNING, modeplatformv1.ReportRun_STATE_SUCCEEDED}, 0, 6},
 		{"persistent failure", append(s("running"), unavailable),
-			[]v1.ReportRun_State{v1.ReportRun_STATE_RUNNING}, connect.CodeUnavailable, 0},
+			[]modeplatformv1.ReportRun_State{modeplatformv1.ReportRun_STATE_RUNNING}, connect.CodeUnavailable, 0},
 		{"vanished", append(s("running"), rptFakeStep{status: http.StatusNotFound}),
-			[]v1.ReportRun_State{v1.ReportRun_STATE_RUNNING}, connect.CodeNotFound, 2},
+			[]modeplatformv1.ReportRun_State{modeplatformv1.ReportRun_STATE_RUNNING}, connect.CodeNotFound, 2},
 		{"forbidden at once", []rptFakeStep{{status: http.StatusForbidden}}, nil, connect.CodePermissionDenied, 1},
 	}
 	for _, p := range protocols {
@@ -672,11 +672,11 @@ func rptRunInvalidCases(e *env) []rptInvalidCase {
 	for _, bad := range badRuns {
 		cases = append(cases,
 			rptInvalidCase{"GetReportRun/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: bad}))
+				_, err := api.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: bad}))
 				return err
 			}},
 			rptInvalidCase{"CloneReportRun/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.CloneReportRun(ctx, connect.NewRequest(&v1.CloneReportRunRequest{Name: bad}))
+				_, err := api.CloneReportRun(ctx, connect.NewRequest(&modeplatformv1.CloneReportRunRequest{Name: bad}))
 				return err
 			}},
 		)
@@ -684,18 +684,18 @@ func rptRunInvalidCases(e *env) []rptInvalidCase {
 	for _, bad := range rptBadReportNames(e) {
 		cases = append(cases,
 			rptInvalidCase{"RunReport/" + bad, "name", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: bad}))
+				_, err := api.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: bad}))
 				return err
 			}},
 			rptInvalidCase{"ListReportRuns/" + bad, "parent", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.ListReportRuns(ctx, connect.NewRequest(&v1.ListReportRunsRequest{Parent: bad}))
+				_, err := api.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: bad}))
 				return err
 			}},
 		)
 	}
 	runReport := func(params map[string]string, requestID string) func(context.Context, rptReportAPI) error {
 		return func(ctx context.Context, api rptReportAPI) error {
-			_, err := api.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report, Parameters: params, RequestId: requestID}))
+			_, err := api.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, Parameters: params, RequestId: requestID}))
 			return err
 		}
 	}
@@ -714,22 +714,22 @@ func rptRunInvalidCases(e *env) []rptInvalidCase {
 		cases = append(cases,
 			rptInvalidCase{"RunReport/request_id " + id, "request_id", runReport(nil, id)},
 			rptInvalidCase{"CloneReportRun/request_id " + id, "request_id", func(ctx context.Context, api rptReportAPI) error {
-				_, err := api.CloneReportRun(ctx, connect.NewRequest(&v1.CloneReportRunRequest{Name: run, RequestId: id}))
+				_, err := api.CloneReportRun(ctx, connect.NewRequest(&modeplatformv1.CloneReportRunRequest{Name: run, RequestId: id}))
 				return err
 			}},
 		)
 	}
-	listRuns := func(req *v1.ListReportRunsRequest) func(context.Context, rptReportAPI) error {
+	listRuns := func(req *modeplatformv1.ListReportRunsRequest) func(context.Context, rptReportAPI) error {
 		return func(ctx context.Context, api rptReportAPI) error {
 			_, err := api.ListReportRuns(ctx, connect.NewRequest(req))
 			return err
 		}
 	}
 	cases = append(cases,
-		rptInvalidCase{"ListReportRuns/page_size negative", "page_size", listRuns(&v1.ListReportRunsRequest{Parent: report, PageSize: -1})},
-		rptInvalidCase{"ListReportRuns/page_size too big", "page_size", listRuns(&v1.ListReportRunsRequest{Parent: report, PageSize: 1001})},
-		rptInvalidCase{"ListReportRuns/page_token garbage", "page_token", listRuns(&v1.ListReportRunsRequest{Parent: report, PageToken: "garbage!"})},
-		rptInvalidCase{"ListReportRuns/page_token too long", "page_token", listRuns(&v1.ListReportRunsRequest{Parent: report, PageToken: strings.Repeat("A", 1025)})},
+		rptInvalidCase{"ListReportRuns/page_size negative", "page_size", listRuns(&modeplatformv1.ListReportRunsRequest{Parent: report, PageSize: -1})},
+		rptInvalidCase{"ListReportRuns/page_size too big", "page_size", listRuns(&modeplatformv1.ListReportRunsRequest{Parent: report, PageSize: 1001})},
+		rptInvalidCase{"ListReportRuns/page_token garbage", "page_token", listRuns(&modeplatformv1.ListReportRunsRequest{Parent: report, PageToken: "garbage!"})},
+		rptInvalidCase{"ListReportRuns/page_token too long", "page_token", listRuns(&modeplatformv1.ListReportRunsRequest{Parent: report, PageToken: strings.Repeat("A", 1025)})},
 	)
 	return cases
 }

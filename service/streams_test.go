@@ -14,7 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
@@ -100,8 +100,8 @@ func stResumeOffset(t testing.TB, err error) int64 {
 
 // stExportAll reads an export from offset, returning the bytes and the
 // stream's error.
-func stExportAll(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, name string, format v1.ExportQueryResultsRequest_Format, offset int64) ([]byte, error) {
-	chunks, err := qtExport(ctx, rs, &v1.ExportQueryResultsRequest{Name: name, Format: format, Offset: offset})
+func stExportAll(ctx context.Context, rs modeplatformv1connect.ReportServiceClient, name string, format modeplatformv1.ExportQueryResultsRequest_Format, offset int64) ([]byte, error) {
+	chunks, err := qtExport(ctx, rs, &modeplatformv1.ExportQueryResultsRequest{Name: name, Format: format, Offset: offset})
 	return bytes.Join(chunks, nil), err
 }
 
@@ -110,12 +110,12 @@ func TestExportQueryResultsTruncatedThenResumed(t *testing.T) {
 	e := newEnv(t, envConfig{serviceOpts: func(o *service.Options) { o.ExportChunkBytes = 512 }})
 	f := qtParamResults(t, e, true)
 	for _, tc := range []struct {
-		format v1.ExportQueryResultsRequest_Format
+		format modeplatformv1.ExportQueryResultsRequest_Format
 		path   string
 		whole  []byte
 	}{
-		{v1.ExportQueryResultsRequest_FORMAT_CSV, "/api/*/reports/*/runs/*/query_runs/*/results/content.csv", f.csv},
-		{v1.ExportQueryResultsRequest_FORMAT_JSON, "/api/*/reports/*/runs/*/query_runs/*/results/content.json", f.json},
+		{modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV, "/api/*/reports/*/runs/*/query_runs/*/results/content.csv", f.csv},
+		{modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON, "/api/*/reports/*/runs/*/query_runs/*/results/content.json", f.json},
 	} {
 		t.Run(tc.format.String(), func(t *testing.T) {
 			for _, p := range protocols[:2] {
@@ -162,7 +162,7 @@ func TestExportQueryResultsOffset(t *testing.T) {
 		{"negative", -1, connect.CodeInvalidArgument},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := stExportAll(testContext(t), rs, f.name, v1.ExportQueryResultsRequest_FORMAT_CSV, tt.offset)
+			got, err := stExportAll(testContext(t), rs, f.name, modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV, tt.offset)
 			if tt.code != 0 {
 				wantCode(t, err, tt.code)
 				return
@@ -187,7 +187,7 @@ SELECT id, CASE WHEN id = 3 THEN hex(zeroblob(1100000)) ELSE 'small' END AS cell
 		offset   int64
 		wantRows int // rows before the error
 	}{{0, 2}, {1, 1}, {3, 0}} { // rows before an offset are read too: the row fails them all
-		msgs, err := qtStream(testContext(t), e.clients(protocols[1]).rs, &v1.StreamQueryResultsRequest{Name: name, Offset: tt.offset})
+		msgs, err := qtStream(testContext(t), e.clients(protocols[1]).rs, &modeplatformv1.StreamQueryResultsRequest{Name: name, Offset: tt.offset})
 		rows := 0
 		for _, m := range msgs {
 			rows += len(m.GetRows())
@@ -203,7 +203,7 @@ SELECT id, CASE WHEN id = 3 THEN hex(zeroblob(1100000)) ELSE 'small' END AS cell
 		}
 	}
 	// The export has no such limit.
-	got, err := stExportAll(testContext(t), e.clients(protocols[0]).rs, name, v1.ExportQueryResultsRequest_FORMAT_CSV, 0)
+	got, err := stExportAll(testContext(t), e.clients(protocols[0]).rs, name, modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV, 0)
 	if err != nil || len(got) < 2_200_000 {
 		t.Fatalf("export: %d bytes, %v", len(got), err)
 	}
@@ -221,7 +221,7 @@ func TestStreamedMessagesStayUnder4MiB(t *testing.T) {
 SELECT id, hex(zeroblob(375000)) AS a, hex(zeroblob(375000)) AS b FROM seq`)
 	ctx := testContext(t)
 	rs := e.clients(protocols[1]).rs // gRPC
-	msgs, err := qtStream(ctx, rs, &v1.StreamQueryResultsRequest{Name: name})
+	msgs, err := qtStream(ctx, rs, &modeplatformv1.StreamQueryResultsRequest{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ SELECT id, hex(zeroblob(375000)) AS a, hex(zeroblob(375000)) AS b FROM seq`)
 	if n != rows {
 		t.Fatalf("%d rows, want %d", n, rows)
 	}
-	st, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_JSON}))
+	st, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestStreamIdleCallerIsEnded(t *testing.T) {
 	defer cancel()
 	// The caller never reads: the server's Send waits, then gives up; the
 	// stream ends and everything it held (the Mode response) is freed.
-	st, err := stSlowReader(t, e).ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+	st, err := stSlowReader(t, e).ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,12 +346,12 @@ func TestStreamsEndedByTheServerTellWhereToResume(t *testing.T) {
 			rs := stSlowReader(t, e)
 			ctx := testContext(t)
 
-			rows, err := rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{Name: name, MaxRowsPerBatch: 10}))
+			rows, err := rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: name, MaxRowsPerBatch: 10}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rows.Close()
-			ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+			ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -406,7 +406,7 @@ func TestWatchReportRunEndsWhenTheServerDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := e.clients(protocols[1]).rs
-	st, err := rs.WatchReportRun(ctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: qtRunName(e, e.demo.ParamReport, run.Token)}))
+	st, err := rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: qtRunName(e, e.demo.ParamReport, run.Token)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestWatchReportRunEndsWhenTheServerDrains(t *testing.T) {
 		t.Fatalf("details %v, RetryInfo %v", info, retry)
 	}
 	// A stream opened while draining ends at once, the same way.
-	_, err = qtStream(ctx, rs, &v1.StreamQueryResultsRequest{Name: qtQueryRunName(e, e.demo.ParamReport, run.Token, "x")})
+	_, err = qtStream(ctx, rs, &modeplatformv1.StreamQueryResultsRequest{Name: qtQueryRunName(e, e.demo.ParamReport, run.Token, "x")})
 	wantCode(t, err, connect.CodeUnavailable)
 	if r := qtReason(err); r != service.ReasonServerDraining {
 		t.Fatalf("new stream while draining: %v", err)

@@ -12,7 +12,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
@@ -43,25 +43,25 @@ func TestObjectOfAnotherWorkspaceIsNotFound(t *testing.T) {
 	c := e.clients(protocols[0])
 
 	// A finished run of the second workspace's report, under its own name.
-	run, err := c.rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: other + "/reports/" + sd.Report}))
+	run, err := c.rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: other + "/reports/" + sd.Report}))
 	if err != nil {
 		t.Fatalf("RunReport: %v", err)
 	}
 	runName := run.Msg.GetRun().GetName()
 	runTok := runName[strings.LastIndex(runName, "/")+1:]
 	for {
-		got, err := c.rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: runName}))
+		got, err := c.rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: runName}))
 		if err != nil {
 			t.Fatalf("GetReportRun: %v", err)
 		}
-		if s := got.Msg.GetRun().GetState(); s == v1.ReportRun_STATE_SUCCEEDED {
+		if s := got.Msg.GetRun().GetState(); s == modeplatformv1.ReportRun_STATE_SUCCEEDED {
 			break
-		} else if s == v1.ReportRun_STATE_FAILED {
+		} else if s == modeplatformv1.ReportRun_STATE_FAILED {
 			t.Fatalf("run failed")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	qrs, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: runName}))
+	qrs, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: runName}))
 	if err != nil || len(qrs.Msg.GetQueryRuns()) != 1 {
 		t.Fatalf("ListQueryRuns: %v, %v", qrs, err)
 	}
@@ -76,28 +76,28 @@ func TestObjectOfAnotherWorkspaceIsNotFound(t *testing.T) {
 		call     func(name string) error
 	}{
 		{mine + "/reports/" + sd.Report, modeWS + "/reports/" + sd.Report, func(name string) error {
-			_, err := c.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+			_, err := c.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 			return err
 		}},
 		{mine + "/spaces/" + sd.Space, modeWS + "/spaces/" + sd.Space, func(name string) error {
-			_, err := c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: name}))
+			_, err := c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: name}))
 			return err
 		}},
 		{mine + "/dataSources/" + sd.DataSource, modeWS + "/data_sources/" + sd.DataSource, func(name string) error {
-			_, err := c.ds.GetDataSource(ctx, connect.NewRequest(&v1.GetDataSourceRequest{Name: name}))
+			_, err := c.ds.GetDataSource(ctx, connect.NewRequest(&modeplatformv1.GetDataSourceRequest{Name: name}))
 			return err
 		}},
 		{mine + "/spaces/" + sd.Space, modeWS + "/spaces/" + sd.Space + "/reports", func(name string) error {
-			_, err := c.rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: name}))
+			_, err := c.rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: name}))
 			return err
 		}},
 		{mine + "/reports/" + sd.Report + "/runs/" + runTok, modeWS + "/reports/" + sd.Report + "/runs/" + runTok, func(name string) error {
-			_, err := c.rs.GetReportRun(ctx, connect.NewRequest(&v1.GetReportRunRequest{Name: name}))
+			_, err := c.rs.GetReportRun(ctx, connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: name}))
 			return err
 		}},
 		{mine + "/reports/" + sd.Report + "/runs/" + runTok + "/queryRuns/" + qrTok,
 			modeWS + "/reports/" + sd.Report + "/runs/" + runTok + "/query_runs/" + qrTok, func(name string) error {
-				msgs, err := qtStream(ctx, c.rs, &v1.StreamQueryResultsRequest{Name: name})
+				msgs, err := qtStream(ctx, c.rs, &modeplatformv1.StreamQueryResultsRequest{Name: name})
 				if len(msgs) > 0 {
 					t.Errorf("StreamQueryResults(%s) sent %d messages of another workspace's result", name, len(msgs))
 				}
@@ -163,7 +163,7 @@ func TestWriteToObjectOfAnotherWorkspaceIsNotSent(t *testing.T) {
 	}
 
 	// A run and a query of the second workspace's report, under their own names.
-	run, err := c.rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: other + "/reports/" + sd.Report}))
+	run, err := c.rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: other + "/reports/" + sd.Report}))
 	if err != nil {
 		t.Fatalf("RunReport: %v", err)
 	}
@@ -217,58 +217,58 @@ func TestWriteToObjectOfAnotherWorkspaceIsNotSent(t *testing.T) {
 		call  func() error
 	}{
 		{"UpdateReport", report, func() error {
-			_, err := c.rs.UpdateReport(ctx, connect.NewRequest(&v1.UpdateReportRequest{
-				Report: &v1.Report{Name: report, Description: "changed"}, UpdateMask: mask("description")}))
+			_, err := c.rs.UpdateReport(ctx, connect.NewRequest(&modeplatformv1.UpdateReportRequest{
+				Report: &modeplatformv1.Report{Name: report, Description: "changed"}, UpdateMask: mask("description")}))
 			return err
 		}},
 		{"UpdateReport moving a report into another workspace's space", space, func() error {
-			_, err := c.rs.UpdateReport(ctx, connect.NewRequest(&v1.UpdateReportRequest{
-				Report: &v1.Report{Name: e.ws + "/reports/" + e.demo.Reports[0], Space: space}, UpdateMask: mask("space")}))
+			_, err := c.rs.UpdateReport(ctx, connect.NewRequest(&modeplatformv1.UpdateReportRequest{
+				Report: &modeplatformv1.Report{Name: e.ws + "/reports/" + e.demo.Reports[0], Space: space}, UpdateMask: mask("space")}))
 			return err
 		}},
 		{"ArchiveReport", report, func() error {
-			_, err := c.rs.ArchiveReport(ctx, connect.NewRequest(&v1.ArchiveReportRequest{Name: report}))
+			_, err := c.rs.ArchiveReport(ctx, connect.NewRequest(&modeplatformv1.ArchiveReportRequest{Name: report}))
 			return err
 		}},
 		{"UnarchiveReport", report, func() error {
-			_, err := c.rs.UnarchiveReport(ctx, connect.NewRequest(&v1.UnarchiveReportRequest{Name: report}))
+			_, err := c.rs.UnarchiveReport(ctx, connect.NewRequest(&modeplatformv1.UnarchiveReportRequest{Name: report}))
 			return err
 		}},
 		{"RunReport", report, func() error {
-			_, err := c.rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report}))
+			_, err := c.rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report}))
 			return err
 		}},
 		{"CloneReportRun", report + "/runs/" + runTok, func() error {
-			_, err := c.rs.CloneReportRun(ctx, connect.NewRequest(&v1.CloneReportRunRequest{Name: report + "/runs/" + runTok}))
+			_, err := c.rs.CloneReportRun(ctx, connect.NewRequest(&modeplatformv1.CloneReportRunRequest{Name: report + "/runs/" + runTok}))
 			return err
 		}},
 		{"CreateQuery", report, func() error {
-			_, err := c.rs.CreateQuery(ctx, connect.NewRequest(&v1.CreateQueryRequest{Parent: report,
-				Query: &v1.Query{Sql: "SELECT 1", DataSource: mine + "/dataSources/" + e.demo.DataSource}}))
+			_, err := c.rs.CreateQuery(ctx, connect.NewRequest(&modeplatformv1.CreateQueryRequest{Parent: report,
+				Query: &modeplatformv1.Query{Sql: "SELECT 1", DataSource: mine + "/dataSources/" + e.demo.DataSource}}))
 			return err
 		}},
 		{"UpdateQuery", query, func() error {
-			_, err := c.rs.UpdateQuery(ctx, connect.NewRequest(&v1.UpdateQueryRequest{
-				Query: &v1.Query{Name: query, Sql: "SELECT 2"}, UpdateMask: mask("sql")}))
+			_, err := c.rs.UpdateQuery(ctx, connect.NewRequest(&modeplatformv1.UpdateQueryRequest{
+				Query: &modeplatformv1.Query{Name: query, Sql: "SELECT 2"}, UpdateMask: mask("sql")}))
 			return err
 		}},
 		{"DeleteQuery", query, func() error {
-			_, err := c.rs.DeleteQuery(ctx, connect.NewRequest(&v1.DeleteQueryRequest{Name: query}))
+			_, err := c.rs.DeleteQuery(ctx, connect.NewRequest(&modeplatformv1.DeleteQueryRequest{Name: query}))
 			return err
 		}},
 		{"UpdateSpace", space, func() error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{
-				Space: &v1.Space{Name: space, Description: "changed"}, UpdateMask: mask("description")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space: &modeplatformv1.Space{Name: space, Description: "changed"}, UpdateMask: mask("description")}))
 			return err
 		}},
 		// Mode's answer to a report's deletion is empty: without the check
 		// before it, the caller would get success.
 		{"DeleteReport", report, func() error {
-			_, err := c.rs.DeleteReport(ctx, connect.NewRequest(&v1.DeleteReportRequest{Name: report}))
+			_, err := c.rs.DeleteReport(ctx, connect.NewRequest(&modeplatformv1.DeleteReportRequest{Name: report}))
 			return err
 		}},
 		{"DeleteSpace", space, func() error {
-			_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&v1.DeleteSpaceRequest{Name: space}))
+			_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceRequest{Name: space}))
 			return err
 		}},
 	}
@@ -304,19 +304,19 @@ func TestWriteToObjectOfAnotherWorkspaceIsNotSent(t *testing.T) {
 	}
 	rptGet(t, ctx, c.rs, right)
 	n := len(e.mode.Requests())
-	if _, err := c.rs.ArchiveReport(ctx, connect.NewRequest(&v1.ArchiveReportRequest{Name: right})); err != nil {
+	if _, err := c.rs.ArchiveReport(ctx, connect.NewRequest(&modeplatformv1.ArchiveReportRequest{Name: right})); err != nil {
 		t.Fatalf("ArchiveReport: %v", err)
 	}
 	if got, want := sentSince(n), []string{"PATCH " + modeReport + "/archive"}; !slices.Equal(got, want) {
 		t.Errorf("ArchiveReport of a cached report: Mode received %v, want %v", got, want)
 	}
 	n = len(e.mode.Requests())
-	if _, err := c.rs.DeleteReport(ctx, connect.NewRequest(&v1.DeleteReportRequest{Name: right})); err != nil {
+	if _, err := c.rs.DeleteReport(ctx, connect.NewRequest(&modeplatformv1.DeleteReportRequest{Name: right})); err != nil {
 		t.Fatalf("DeleteReport: %v", err)
 	}
 	if got, want := sentSince(n), []string{"GET " + modeReport, "DELETE " + modeReport}; !slices.Equal(got, want) {
 		t.Errorf("DeleteReport of a report no longer cached: Mode received %v, want %v", got, want)
 	}
-	_, err = c.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: right}))
+	_, err = c.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: right}))
 	wantCode(t, err, connect.CodeNotFound)
 }

@@ -8,7 +8,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
 
 // TestWorkflow is what a caller does end to end, with generated clients over
@@ -24,7 +24,7 @@ func TestWorkflow(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 
-			spaces, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws}))
+			spaces, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws}))
 			if err != nil {
 				t.Fatalf("ListSpaces: %v", err)
 			}
@@ -40,7 +40,7 @@ func TestWorkflow(t *testing.T) {
 
 			var report string
 			for token := ""; ; /* first page */ {
-				reports, err := c.rs.ListReports(ctx, connect.NewRequest(&v1.ListReportsRequest{Parent: sales, PageSize: 5, PageToken: token}))
+				reports, err := c.rs.ListReports(ctx, connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: sales, PageSize: 5, PageToken: token}))
 				if err != nil {
 					t.Fatalf("ListReports: %v", err)
 				}
@@ -57,37 +57,37 @@ func TestWorkflow(t *testing.T) {
 				t.Fatalf("found report %q in Sales, want the parameterised report %q", report, e.reportName(e.demo.ParamReport))
 			}
 
-			run, err := c.rs.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{Name: report, Parameters: map[string]string{"region": "West", "min_total": "500"}}))
+			run, err := c.rs.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, Parameters: map[string]string{"region": "West", "min_total": "500"}}))
 			if err != nil {
 				t.Fatalf("RunReport: %v", err)
 			}
-			watch, err := c.rs.WatchReportRun(ctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: run.Msg.GetRun().GetName()}))
+			watch, err := c.rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: run.Msg.GetRun().GetName()}))
 			if err != nil {
 				t.Fatalf("WatchReportRun: %v", err)
 			}
-			var last *v1.ReportRun
+			var last *modeplatformv1.ReportRun
 			for watch.Receive() {
 				last = watch.Msg().GetRun()
 			}
 			if err := watch.Err(); err != nil {
 				t.Fatalf("WatchReportRun stream: %v", err)
 			}
-			if last.GetState() != v1.ReportRun_STATE_SUCCEEDED {
+			if last.GetState() != modeplatformv1.ReportRun_STATE_SUCCEEDED {
 				t.Fatalf("run ended %v, want SUCCEEDED", last.GetState())
 			}
 
-			qruns, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: last.GetName()}))
+			qruns, err := c.rs.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: last.GetName()}))
 			if err != nil || len(qruns.Msg.GetQueryRuns()) == 0 {
 				t.Fatalf("ListQueryRuns: %v, %v", qruns, err)
 			}
 			qrun := qruns.Msg.GetQueryRuns()[0].GetName()
 
-			stream, err := c.rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{Name: qrun}))
+			stream, err := c.rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: qrun}))
 			if err != nil {
 				t.Fatalf("StreamQueryResults: %v", err)
 			}
-			var columns []*v1.Column
-			var rows []*v1.Row
+			var columns []*modeplatformv1.Column
+			var rows []*modeplatformv1.Row
 			for stream.Receive() {
 				if cols := stream.Msg().GetColumns(); len(cols) > 0 {
 					if columns != nil || len(rows) > 0 {
@@ -115,7 +115,7 @@ func TestWorkflow(t *testing.T) {
 				}
 			}
 
-			export, err := c.rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: qrun, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+			export, err := c.rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: qrun, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 			if err != nil {
 				t.Fatalf("ExportQueryResults: %v", err)
 			}

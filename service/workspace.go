@@ -7,7 +7,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -29,13 +29,13 @@ const (
 )
 
 // GetWorkspace returns one workspace (Mode's account).
-func (h *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[v1.GetWorkspaceRequest]) (*connect.Response[v1.GetWorkspaceResponse], error) {
+func (s *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[modeplatformv1.GetWorkspaceRequest]) (*connect.Response[modeplatformv1.GetWorkspaceResponse], error) {
 	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces)
 	if err != nil {
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
@@ -43,11 +43,11 @@ func (h *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, upstreamError(err, workspaceName(w))
 	}
-	return connect.NewResponse(&v1.GetWorkspaceResponse{Workspace: workspaceMessage(cl, w, ws)}), nil
+	return connect.NewResponse(&modeplatformv1.GetWorkspaceResponse{Workspace: workspaceFromMode(cl, w, ws)}), nil
 }
 
 // ListMemberships lists the members of a workspace.
-func (h *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Request[v1.ListMembershipsRequest]) (*connect.Response[v1.ListMembershipsResponse], error) {
+func (s *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListMembershipsRequest]) (*connect.Response[modeplatformv1.ListMembershipsResponse], error) {
 	m := req.Msg
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
@@ -57,24 +57,24 @@ func (h *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Requ
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, h.core,
+	page, err := listPage(ctx, s.core,
 		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListMemberships", workspaceName(w))},
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Membership], error) {
 			return cl.ListMembershipsPage(ctx, w, modePage, nil)
 		},
-		func(ms *modeclient.Membership) *v1.Membership { return membershipMessage(w, ms) })
+		func(ms *modeclient.Membership) *modeplatformv1.Membership { return membershipFromMode(w, ms) })
 	if err != nil {
 		return nil, upstreamError(err, workspaceName(w))
 	}
-	return connect.NewResponse(&v1.ListMembershipsResponse{Memberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+	return connect.NewResponse(&modeplatformv1.ListMembershipsResponse{Memberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // ListGroups lists the user groups of a workspace.
-func (h *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error) {
+func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[modeplatformv1.ListGroupsRequest]) (*connect.Response[modeplatformv1.ListGroupsResponse], error) {
 	m := req.Msg
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
@@ -84,26 +84,26 @@ func (h *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[v
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, h.core,
+	page, err := listPage(ctx, s.core,
 		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListGroups", workspaceName(w))},
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Group], error) {
 			return cl.ListGroupsPage(ctx, w, modePage, nil)
 		},
-		func(g *modeclient.Group) *v1.Group { return groupMessage(cl, w, g) })
+		func(g *modeclient.Group) *modeplatformv1.Group { return groupFromMode(cl, w, g) })
 	if err != nil {
 		return nil, upstreamError(err, workspaceName(w))
 	}
-	return connect.NewResponse(&v1.ListGroupsResponse{Groups: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+	return connect.NewResponse(&modeplatformv1.ListGroupsResponse{Groups: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // ListSpaces lists the spaces of a workspace that the caller's Mode
 // credential can see; include_personal adds other members' personal spaces
 // (Mode's filter=all).
-func (h *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[v1.ListSpacesRequest]) (*connect.Response[v1.ListSpacesResponse], error) {
+func (s *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[modeplatformv1.ListSpacesRequest]) (*connect.Response[modeplatformv1.ListSpacesResponse], error) {
 	m := req.Msg
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
@@ -113,7 +113,7 @@ func (h *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[v
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
@@ -122,40 +122,40 @@ func (h *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[v
 		opts.Filter = "all"
 	}
 	binding := requestBinding("ListSpaces", workspaceName(w), strconv.FormatBool(m.GetIncludePersonal()))
-	page, err := listPage(ctx, h.core,
+	page, err := listPage(ctx, s.core,
 		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: binding},
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Space], error) {
 			return cl.ListSpacesPage(ctx, w, modePage, opts)
 		},
-		func(s *modeclient.Space) *v1.Space { return spaceMessage(cl, w, s) })
+		func(sp *modeclient.Space) *modeplatformv1.Space { return spaceFromMode(cl, w, sp) })
 	if err != nil {
 		return nil, upstreamError(err, workspaceName(w))
 	}
-	return connect.NewResponse(&v1.ListSpacesResponse{Spaces: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
+	return connect.NewResponse(&modeplatformv1.ListSpacesResponse{Spaces: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetSpace returns one space.
-func (h *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[v1.GetSpaceRequest]) (*connect.Response[v1.GetSpaceResponse], error) {
+func (s *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[modeplatformv1.GetSpaceRequest]) (*connect.Response[modeplatformv1.GetSpaceResponse], error) {
 	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
 	if err != nil {
 		return nil, err
 	}
 	w, token := ids[0], ids[1]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	s, err := cl.GetSpace(ctx, w, token)
+	sp, err := cl.GetSpace(ctx, w, token)
 	if err != nil {
 		return nil, upstreamError(err, spaceName(w, token))
 	}
-	return connect.NewResponse(&v1.GetSpaceResponse{Space: spaceMessage(cl, w, s)}), nil
+	return connect.NewResponse(&modeplatformv1.GetSpaceResponse{Space: spaceFromMode(cl, w, sp)}), nil
 }
 
 // CreateSpace creates a space in a workspace. A request_id makes it safe to
 // retry: the same id (with the same request) within the window answers the
 // first call's space.
-func (h *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[v1.CreateSpaceRequest]) (*connect.Response[v1.CreateSpaceResponse], error) {
+func (s *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[modeplatformv1.CreateSpaceRequest]) (*connect.Response[modeplatformv1.CreateSpaceResponse], error) {
 	m := req.Msg
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
@@ -172,18 +172,18 @@ func (h *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 		return nil, err
 	}
 	w := ids[0]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
 	fingerprint := requestBinding("CreateSpace", workspaceName(w), displayName, description)
-	res, err := do(ctx, h.core.creates, "CreateSpace\x00"+w, m.GetRequestId(), fingerprint,
-		func(ctx context.Context) (*v1.CreateSpaceResponse, error) {
-			s, err := cl.CreateSpace(ctx, w, modeclient.SpaceCreate{Name: displayName, Description: description})
+	res, err := do(ctx, s.core.creates, "CreateSpace\x00"+w, m.GetRequestId(), fingerprint,
+		func(ctx context.Context) (*modeplatformv1.CreateSpaceResponse, error) {
+			sp, err := cl.CreateSpace(ctx, w, modeclient.SpaceCreate{Name: displayName, Description: description})
 			if err != nil {
 				return nil, upstreamError(err, workspaceName(w))
 			}
-			return &v1.CreateSpaceResponse{Space: spaceMessage(cl, w, s)}, nil
+			return &modeplatformv1.CreateSpaceResponse{Space: spaceFromMode(cl, w, sp)}, nil
 		})
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (h *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 
 // UpdateSpace changes the fields of a space named in update_mask:
 // display_name (Mode's name) and description.
-func (h *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[v1.UpdateSpaceRequest]) (*connect.Response[v1.UpdateSpaceResponse], error) {
+func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[modeplatformv1.UpdateSpaceRequest]) (*connect.Response[modeplatformv1.UpdateSpaceResponse], error) {
 	m := req.Msg
 	if m.GetSpace() == nil {
 		return nil, invalidArgument("space", "is required")
@@ -230,32 +230,32 @@ func (h *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[
 		}
 	}
 	w, token := ids[0], ids[1]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	s, err := cl.UpdateSpace(ctx, w, token, upd)
+	sp, err := cl.UpdateSpace(ctx, w, token, upd)
 	if err != nil {
 		return nil, upstreamError(err, spaceName(w, token))
 	}
-	return connect.NewResponse(&v1.UpdateSpaceResponse{Space: spaceMessage(cl, w, s)}), nil
+	return connect.NewResponse(&modeplatformv1.UpdateSpaceResponse{Space: spaceFromMode(cl, w, sp)}), nil
 }
 
 // DeleteSpace deletes a space and everything in it.
-func (h *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[v1.DeleteSpaceRequest]) (*connect.Response[v1.DeleteSpaceResponse], error) {
+func (s *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[modeplatformv1.DeleteSpaceRequest]) (*connect.Response[modeplatformv1.DeleteSpaceResponse], error) {
 	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
 	if err != nil {
 		return nil, err
 	}
 	w, token := ids[0], ids[1]
-	cl, err := h.core.client(ctx, w)
+	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
 	if err := cl.DeleteSpace(ctx, w, token); err != nil {
 		return nil, upstreamError(err, spaceName(w, token))
 	}
-	return connect.NewResponse(&v1.DeleteSpaceResponse{}), nil
+	return connect.NewResponse(&modeplatformv1.DeleteSpaceResponse{}), nil
 }
 
 // spaceFieldsError checks a space's caller-set fields against the
@@ -273,9 +273,9 @@ func spaceFieldsError(displayName, description string, requireName bool) error {
 	return nil
 }
 
-// workspaceMessage translates Mode's account w.
-func workspaceMessage(cl *modeclient.Client, w string, ws *modeclient.Workspace) *v1.Workspace {
-	out := &v1.Workspace{
+// workspaceFromMode translates Mode's account w.
+func workspaceFromMode(cl *modeclient.Client, w string, ws *modeclient.Workspace) *modeplatformv1.Workspace {
+	out := &modeplatformv1.Workspace{
 		Name:            workspaceName(w),
 		DisplayName:     ws.Name,
 		CreateTime:      timestamp(ws.CreatedAt),
@@ -292,10 +292,10 @@ func workspaceMessage(cl *modeclient.Client, w string, ws *modeclient.Workspace)
 	return out
 }
 
-// membershipMessage translates a membership of workspace w; it is named by
+// membershipFromMode translates a membership of workspace w; it is named by
 // the member's username.
-func membershipMessage(w string, m *modeclient.Membership) *v1.Membership {
-	return &v1.Membership{
+func membershipFromMode(w string, m *modeclient.Membership) *modeplatformv1.Membership {
+	return &modeplatformv1.Membership{
 		Name:           membershipName(w, m.MemberUsername),
 		MemberUsername: m.MemberUsername,
 		Admin:          bool(m.Admin),
@@ -306,9 +306,9 @@ func membershipMessage(w string, m *modeclient.Membership) *v1.Membership {
 	}
 }
 
-// groupMessage translates a user group of workspace w.
-func groupMessage(cl *modeclient.Client, w string, g *modeclient.Group) *v1.Group {
-	return &v1.Group{
+// groupFromMode translates a user group of workspace w.
+func groupFromMode(cl *modeclient.Client, w string, g *modeclient.Group) *modeplatformv1.Group {
+	return &modeplatformv1.Group{
 		Name:            groupName(w, g.Token),
 		DisplayName:     g.Name,
 		Description:     g.Description,
@@ -321,9 +321,9 @@ func groupMessage(cl *modeclient.Client, w string, g *modeclient.Group) *v1.Grou
 	}
 }
 
-// spaceMessage translates a space of workspace w.
-func spaceMessage(cl *modeclient.Client, w string, s *modeclient.Space) *v1.Space {
-	return &v1.Space{
+// spaceFromMode translates a space of workspace w.
+func spaceFromMode(cl *modeclient.Client, w string, s *modeclient.Space) *modeplatformv1.Space {
+	return &modeplatformv1.Space{
 		Name:               spaceName(w, s.Token),
 		DisplayName:        s.Name,
 		Description:        s.Description,
@@ -337,12 +337,12 @@ func spaceMessage(cl *modeclient.Client, w string, s *modeclient.Space) *v1.Spac
 
 // spaceType maps Mode's space_type; a type this API does not know is
 // SPACE_TYPE_UNSPECIFIED.
-func spaceTypeOf(t string) v1.Space_SpaceType {
+func spaceTypeOf(t string) modeplatformv1.Space_SpaceType {
 	switch t {
 	case "custom":
-		return v1.Space_SPACE_TYPE_CUSTOM
+		return modeplatformv1.Space_SPACE_TYPE_CUSTOM
 	case "private":
-		return v1.Space_SPACE_TYPE_PRIVATE
+		return modeplatformv1.Space_SPACE_TYPE_PRIVATE
 	}
-	return v1.Space_SPACE_TYPE_UNSPECIFIED
+	return modeplatformv1.Space_SPACE_TYPE_UNSPECIFIED
 }

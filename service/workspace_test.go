@@ -13,7 +13,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
@@ -35,7 +35,7 @@ func TestGetWorkspace(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := e.clients(p).ws.GetWorkspace(testContext(t), connect.NewRequest(&v1.GetWorkspaceRequest{Name: e.ws}))
+			res, err := e.clients(p).ws.GetWorkspace(testContext(t), connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: e.ws}))
 			if err != nil {
 				t.Fatalf("GetWorkspace: %v", err)
 			}
@@ -86,9 +86,9 @@ func TestGetWorkspaceCache(t *testing.T) {
 				}
 				return n
 			}
-			call := func(header http.Header) *v1.Workspace {
+			call := func(header http.Header) *modeplatformv1.Workspace {
 				t.Helper()
-				req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: e.ws})
+				req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: e.ws})
 				for k, vs := range header {
 					for _, v := range vs {
 						req.Header().Add(k, v)
@@ -123,7 +123,7 @@ func TestListMemberships(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := e.clients(p).ws.ListMemberships(testContext(t), connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws}))
+			res, err := e.clients(p).ws.ListMemberships(testContext(t), connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws}))
 			if err != nil {
 				t.Fatalf("ListMemberships: %v", err)
 			}
@@ -168,7 +168,7 @@ func TestListGroups(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := e.clients(p).ws.ListGroups(testContext(t), connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws, PageSize: 10}))
+			res, err := e.clients(p).ws.ListGroups(testContext(t), connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws, PageSize: 10}))
 			if err != nil {
 				t.Fatalf("ListGroups: %v", err)
 			}
@@ -197,7 +197,7 @@ func TestListGroups(t *testing.T) {
 }
 
 // wsSpaceNames returns the display names of spaces.
-func wsSpaceNames(spaces []*v1.Space) []string {
+func wsSpaceNames(spaces []*modeplatformv1.Space) []string {
 	var out []string
 	for _, s := range spaces {
 		out = append(out, s.GetDisplayName())
@@ -214,7 +214,7 @@ func TestListSpaces(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t)
 			c := e.clients(p)
-			res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws}))
+			res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws}))
 			if err != nil {
 				t.Fatalf("ListSpaces: %v", err)
 			}
@@ -224,7 +224,7 @@ func TestListSpaces(t *testing.T) {
 			if res.Msg.GetTotalSize() != 3 || res.Msg.GetNextPageToken() != "" {
 				t.Errorf("total_size = %d, next = %q", res.Msg.GetTotalSize(), res.Msg.GetNextPageToken())
 			}
-			all, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, IncludePersonal: true}))
+			all, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, IncludePersonal: true}))
 			if err != nil {
 				t.Fatalf("ListSpaces(include_personal): %v", err)
 			}
@@ -232,14 +232,14 @@ func TestListSpaces(t *testing.T) {
 				t.Errorf("ListSpaces(include_personal) = %v, want %v", got, want)
 			}
 			want := []struct {
-				typ        v1.Space_SpaceType
+				typ        modeplatformv1.Space_SpaceType
 				restricted bool
 				access     string
 			}{
-				{v1.Space_SPACE_TYPE_CUSTOM, false, "edit"},
-				{v1.Space_SPACE_TYPE_CUSTOM, false, "edit"},
-				{v1.Space_SPACE_TYPE_CUSTOM, true, "restricted"},
-				{v1.Space_SPACE_TYPE_PRIVATE, false, "private"},
+				{modeplatformv1.Space_SPACE_TYPE_CUSTOM, false, "edit"},
+				{modeplatformv1.Space_SPACE_TYPE_CUSTOM, false, "edit"},
+				{modeplatformv1.Space_SPACE_TYPE_CUSTOM, true, "restricted"},
+				{modeplatformv1.Space_SPACE_TYPE_PRIVATE, false, "private"},
 			}
 			for i, s := range all.Msg.GetSpaces() {
 				tok := e.demo.Spaces[i]
@@ -268,7 +268,7 @@ func TestGetSpace(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			name := e.spaceName(e.demo.Spaces[wsSales])
-			res, err := e.clients(p).ws.GetSpace(testContext(t), connect.NewRequest(&v1.GetSpaceRequest{Name: name}))
+			res, err := e.clients(p).ws.GetSpace(testContext(t), connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: name}))
 			if err != nil {
 				t.Fatalf("GetSpace: %v", err)
 			}
@@ -276,7 +276,7 @@ func TestGetSpace(t *testing.T) {
 			if s.GetName() != name || s.GetDisplayName() != "Sales" || s.GetDescription() != "Orders, revenue and the sales team." {
 				t.Errorf("space = %v", s)
 			}
-			if s.GetSpaceType() != v1.Space_SPACE_TYPE_CUSTOM || s.GetState() != "active" || s.GetRestricted() || s.GetDefaultAccessLevel() != "edit" {
+			if s.GetSpaceType() != modeplatformv1.Space_SPACE_TYPE_CUSTOM || s.GetState() != "active" || s.GetRestricted() || s.GetDefaultAccessLevel() != "edit" {
 				t.Errorf("space = %v", s)
 			}
 			if !strings.HasPrefix(s.GetWebUri(), e.mode.URL+"/") {
@@ -325,7 +325,7 @@ func TestListPaging(t *testing.T) {
 						}
 					}
 					got := wsWalk(t, func(token string) ([]string, string, error) {
-						res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: size, PageToken: token, IncludePersonal: includePersonal}))
+						res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: size, PageToken: token, IncludePersonal: includePersonal}))
 						if err != nil {
 							return nil, "", err
 						}
@@ -347,7 +347,7 @@ func TestListPaging(t *testing.T) {
 					want = append(want, e.ws+"/memberships/"+m)
 				}
 				got := wsWalk(t, func(token string) ([]string, string, error) {
-					res, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws, PageSize: size, PageToken: token}))
+					res, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws, PageSize: size, PageToken: token}))
 					if err != nil {
 						return nil, "", err
 					}
@@ -368,7 +368,7 @@ func TestListPaging(t *testing.T) {
 					wantGroups = append(wantGroups, e.ws+"/groups/"+g)
 				}
 				gotGroups := wsWalk(t, func(token string) ([]string, string, error) {
-					res, err := c.ws.ListGroups(ctx, connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws, PageSize: size, PageToken: token}))
+					res, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws, PageSize: size, PageToken: token}))
 					if err != nil {
 						return nil, "", err
 					}
@@ -395,7 +395,7 @@ func TestListPageTokenBinding(t *testing.T) {
 			// Not parallel: the subtests count the emulator's requests.
 			ctx := testContext(t)
 			c := e.clients(p)
-			first, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: 1}))
+			first, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: 1}))
 			if err != nil {
 				t.Fatalf("ListSpaces: %v", err)
 			}
@@ -403,14 +403,14 @@ func TestListPageTokenBinding(t *testing.T) {
 			if token == "" {
 				t.Fatal("no next_page_token with page_size 1")
 			}
-			members, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws, PageSize: 1}))
+			members, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws, PageSize: 1}))
 			if err != nil {
 				t.Fatalf("ListMemberships: %v", err)
 			}
 			memberToken := members.Msg.GetNextPageToken()
 
 			// A different page_size is fine (AIP-158).
-			next, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: 5, PageToken: token}))
+			next, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: 5, PageToken: token}))
 			if err != nil {
 				t.Fatalf("ListSpaces with the token and another page_size: %v", err)
 			}
@@ -423,27 +423,27 @@ func TestListPageTokenBinding(t *testing.T) {
 				call func() error
 			}{
 				{"other parent", func() error {
-					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: "workspaces/other_ws", PageSize: 1, PageToken: token}))
+					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: "workspaces/other_ws", PageSize: 1, PageToken: token}))
 					return err
 				}},
 				{"include_personal changed", func() error {
-					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: 1, PageToken: token, IncludePersonal: true}))
+					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: 1, PageToken: token, IncludePersonal: true}))
 					return err
 				}},
 				{"token of another method", func() error {
-					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: 1, PageToken: memberToken}))
+					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: 1, PageToken: memberToken}))
 					return err
 				}},
 				{"spaces token for groups", func() error {
-					_, err := c.ws.ListGroups(ctx, connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws, PageToken: token}))
+					_, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws, PageToken: token}))
 					return err
 				}},
 				{"garbage", func() error {
-					_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws, PageToken: "not-a-token"}))
+					_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws, PageToken: "not-a-token"}))
 					return err
 				}},
 				{"truncated", func() error {
-					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageToken: token[:len(token)-3]}))
+					_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageToken: token[:len(token)-3]}))
 					return err
 				}},
 			}
@@ -473,9 +473,9 @@ func TestSpaceLifecycle(t *testing.T) {
 			ctx := testContext(t)
 			c := e.clients(p)
 			display := "Finance " + p.name
-			created, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{
+			created, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{
 				Parent: e.ws,
-				Space:  &v1.Space{DisplayName: display, Description: "Budgets and forecasts.", Name: "workspaces/ignored/spaces/ignored"},
+				Space:  &modeplatformv1.Space{DisplayName: display, Description: "Budgets and forecasts.", Name: "workspaces/ignored/spaces/ignored"},
 			}))
 			if err != nil {
 				t.Fatalf("CreateSpace: %v", err)
@@ -485,27 +485,27 @@ func TestSpaceLifecycle(t *testing.T) {
 			if !ok || token == "" || strings.Contains(token, "/") {
 				t.Fatalf("created space name = %q", s.GetName())
 			}
-			if s.GetDisplayName() != display || s.GetDescription() != "Budgets and forecasts." || s.GetSpaceType() != v1.Space_SPACE_TYPE_CUSTOM || s.GetState() != "active" {
+			if s.GetDisplayName() != display || s.GetDescription() != "Budgets and forecasts." || s.GetSpaceType() != modeplatformv1.Space_SPACE_TYPE_CUSTOM || s.GetState() != "active" {
 				t.Errorf("created space = %v", s)
 			}
 			if s.GetWebUri() != e.mode.URL+"/parch_and_posey/spaces/"+token {
 				t.Errorf("web_uri = %q", s.GetWebUri())
 			}
 
-			got, err := c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: s.GetName()}))
+			got, err := c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: s.GetName()}))
 			if err != nil {
 				t.Fatalf("GetSpace: %v", err)
 			}
 			if got.Msg.GetSpace().GetDisplayName() != display {
 				t.Errorf("GetSpace = %v", got.Msg.GetSpace())
 			}
-			list := func() map[string]*v1.Space {
+			list := func() map[string]*modeplatformv1.Space {
 				t.Helper()
-				res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: 1000}))
+				res, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: 1000}))
 				if err != nil {
 					t.Fatalf("ListSpaces: %v", err)
 				}
-				m := map[string]*v1.Space{}
+				m := map[string]*modeplatformv1.Space{}
 				for _, sp := range res.Msg.GetSpaces() {
 					m[sp.GetName()] = sp
 				}
@@ -518,8 +518,8 @@ func TestSpaceLifecycle(t *testing.T) {
 			// Only the fields in the mask change: the description sent
 			// along is not in the mask.
 			renamed := display + " (renamed)"
-			upd, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{
-				Space:      &v1.Space{Name: s.GetName(), DisplayName: renamed, Description: "ignored"},
+			upd, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space:      &modeplatformv1.Space{Name: s.GetName(), DisplayName: renamed, Description: "ignored"},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
 			}))
 			if err != nil {
@@ -531,8 +531,8 @@ func TestSpaceLifecycle(t *testing.T) {
 			if l := list(); l[s.GetName()].GetDisplayName() != renamed || l[s.GetName()].GetDescription() != "Budgets and forecasts." {
 				t.Errorf("ListSpaces after rename shows %v, want %q (the write invalidates the cached list)", l[s.GetName()], renamed)
 			}
-			upd, err = c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{
-				Space:      &v1.Space{Name: s.GetName(), Description: ""},
+			upd, err = c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space:      &modeplatformv1.Space{Name: s.GetName(), Description: ""},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
 			}))
 			if err != nil {
@@ -541,7 +541,7 @@ func TestSpaceLifecycle(t *testing.T) {
 			if us := upd.Msg.GetSpace(); us.GetDisplayName() != renamed || us.GetDescription() != "" {
 				t.Errorf("UpdateSpace(description) = %v", us)
 			}
-			got, err = c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: s.GetName()}))
+			got, err = c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: s.GetName()}))
 			if err != nil {
 				t.Fatalf("GetSpace after update: %v", err)
 			}
@@ -549,17 +549,17 @@ func TestSpaceLifecycle(t *testing.T) {
 				t.Errorf("GetSpace after update = %v (stale cache?)", gs)
 			}
 
-			if _, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&v1.DeleteSpaceRequest{Name: s.GetName()})); err != nil {
+			if _, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceRequest{Name: s.GetName()})); err != nil {
 				t.Fatalf("DeleteSpace: %v", err)
 			}
-			_, err = c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: s.GetName()}))
+			_, err = c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: s.GetName()}))
 			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), s.GetName()) {
 				t.Errorf("NotFound message %q does not name %s", ce.Message(), s.GetName())
 			}
 			if l := list(); l[s.GetName()] != nil {
 				t.Errorf("ListSpaces after delete still has %s", s.GetName())
 			}
-			_, err = c.ws.DeleteSpace(ctx, connect.NewRequest(&v1.DeleteSpaceRequest{Name: s.GetName()}))
+			_, err = c.ws.DeleteSpace(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceRequest{Name: s.GetName()}))
 			wantCode(t, err, connect.CodeNotFound)
 		})
 	}
@@ -574,9 +574,9 @@ func TestCreateSpaceRequestID(t *testing.T) {
 			e := newEnv(t, envConfig{})
 			ctx := testContext(t)
 			c := e.clients(p)
-			create := func(display, requestID string) (*v1.Space, error) {
-				res, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{
-					Parent: e.ws, Space: &v1.Space{DisplayName: display}, RequestId: requestID,
+			create := func(display, requestID string) (*modeplatformv1.Space, error) {
+				res, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{
+					Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: display}, RequestId: requestID,
 				}))
 				if err != nil {
 					return nil, err
@@ -640,17 +640,17 @@ func TestWorkspaceUpstreamErrors(t *testing.T) {
 				call func() error
 			}{
 				{"GetSpace", func() error {
-					_, err := c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: missing}))
+					_, err := c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: missing}))
 					return err
 				}},
 				{"UpdateSpace", func() error {
-					_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{
-						Space: &v1.Space{Name: missing, DisplayName: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
+					_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+						Space: &modeplatformv1.Space{Name: missing, DisplayName: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
 					}))
 					return err
 				}},
 				{"DeleteSpace", func() error {
-					_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&v1.DeleteSpaceRequest{Name: missing}))
+					_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceRequest{Name: missing}))
 					return err
 				}},
 			}
@@ -661,13 +661,13 @@ func TestWorkspaceUpstreamErrors(t *testing.T) {
 				}
 			}
 			// Mode refuses to rename a personal space (403).
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{
-				Space:      &v1.Space{Name: e.spaceName(e.demo.Spaces[wsPersonal]), DisplayName: "Mine"},
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space:      &modeplatformv1.Space{Name: e.spaceName(e.demo.Spaces[wsPersonal]), DisplayName: "Mine"},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}},
 			}))
 			wantCode(t, err, connect.CodePermissionDenied)
 			// Mode refuses a duplicate space name (400).
-			_, err = c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{DisplayName: "Sales"}}))
+			_, err = c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: "Sales"}}))
 			wantCode(t, err, connect.CodeInvalidArgument)
 		})
 	}
@@ -681,7 +681,7 @@ func TestWorkspaceUpstreamUnavailable(t *testing.T) {
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := e.clients(p).ws.ListGroups(testContext(t), connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws}))
+			_, err := e.clients(p).ws.ListGroups(testContext(t), connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws}))
 			wantCode(t, err, connect.CodeUnavailable)
 		})
 	}
@@ -716,23 +716,23 @@ func wsInvalidCases(e *env) []wsInvalidCase {
 	for _, bad := range wsBadWorkspaceNames() {
 		cases = append(cases,
 			wsInvalidCase{"GetWorkspace/" + bad, "name", func(ctx context.Context, c clients) error {
-				_, err := c.ws.GetWorkspace(ctx, connect.NewRequest(&v1.GetWorkspaceRequest{Name: bad}))
+				_, err := c.ws.GetWorkspace(ctx, connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: bad}))
 				return err
 			}},
 			wsInvalidCase{"ListMemberships/" + bad, "parent", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: bad}))
+				_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: bad}))
 				return err
 			}},
 			wsInvalidCase{"ListGroups/" + bad, "parent", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListGroups(ctx, connect.NewRequest(&v1.ListGroupsRequest{Parent: bad}))
+				_, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: bad}))
 				return err
 			}},
 			wsInvalidCase{"ListSpaces/" + bad, "parent", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: bad}))
+				_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: bad}))
 				return err
 			}},
 			wsInvalidCase{"CreateSpace/" + bad, "parent", func(ctx context.Context, c clients) error {
-				_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: bad, Space: &v1.Space{DisplayName: "X"}}))
+				_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: bad, Space: &modeplatformv1.Space{DisplayName: "X"}}))
 				return err
 			}},
 		)
@@ -740,15 +740,15 @@ func wsInvalidCases(e *env) []wsInvalidCase {
 	for _, bad := range wsBadSpaceNames(e.ws) {
 		cases = append(cases,
 			wsInvalidCase{"GetSpace/" + bad, "name", func(ctx context.Context, c clients) error {
-				_, err := c.ws.GetSpace(ctx, connect.NewRequest(&v1.GetSpaceRequest{Name: bad}))
+				_, err := c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: bad}))
 				return err
 			}},
 			wsInvalidCase{"DeleteSpace/" + bad, "name", func(ctx context.Context, c clients) error {
-				_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&v1.DeleteSpaceRequest{Name: bad}))
+				_, err := c.ws.DeleteSpace(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceRequest{Name: bad}))
 				return err
 			}},
 			wsInvalidCase{"UpdateSpace/" + bad, "space.name", func(ctx context.Context, c clients) error {
-				_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: bad, DisplayName: "X"}, UpdateMask: mask("display_name")}))
+				_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: bad, DisplayName: "X"}, UpdateMask: mask("display_name")}))
 				return err
 			}},
 		)
@@ -756,86 +756,86 @@ func wsInvalidCases(e *env) []wsInvalidCase {
 	for _, size := range []int32{-1, 1001} {
 		cases = append(cases,
 			wsInvalidCase{fmt.Sprintf("ListMemberships/page_size=%d", size), "page_size", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&v1.ListMembershipsRequest{Parent: e.ws, PageSize: size}))
+				_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws, PageSize: size}))
 				return err
 			}},
 			wsInvalidCase{fmt.Sprintf("ListGroups/page_size=%d", size), "page_size", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListGroups(ctx, connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws, PageSize: size}))
+				_, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws, PageSize: size}))
 				return err
 			}},
 			wsInvalidCase{fmt.Sprintf("ListSpaces/page_size=%d", size), "page_size", func(ctx context.Context, c clients) error {
-				_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageSize: size}))
+				_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageSize: size}))
 				return err
 			}},
 		)
 	}
 	cases = append(cases,
 		wsInvalidCase{"ListSpaces/long page_token", "page_token", func(ctx context.Context, c clients) error {
-			_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&v1.ListSpacesRequest{Parent: e.ws, PageToken: strings.Repeat("A", 1025)}))
+			_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: e.ws, PageToken: strings.Repeat("A", 1025)}))
 			return err
 		}},
 		wsInvalidCase{"ListGroups/garbage page_token", "page_token", func(ctx context.Context, c clients) error {
-			_, err := c.ws.ListGroups(ctx, connect.NewRequest(&v1.ListGroupsRequest{Parent: e.ws, PageToken: "%%%"}))
+			_, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws, PageToken: "%%%"}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/no space", "space", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/empty display_name", "space.display_name", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{Description: "d"}}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{Description: "d"}}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/long display_name", "space.display_name", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{DisplayName: strings.Repeat("x", 256)}}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: strings.Repeat("x", 256)}}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/long description", "space.description", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{DisplayName: "X", Description: strings.Repeat("x", 10001)}}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: "X", Description: strings.Repeat("x", 10001)}}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/bad request_id", "request_id", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{DisplayName: "X"}, RequestId: "not valid!"}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: "X"}, RequestId: "not valid!"}))
 			return err
 		}},
 		wsInvalidCase{"CreateSpace/long request_id", "request_id", func(ctx context.Context, c clients) error {
-			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&v1.CreateSpaceRequest{Parent: e.ws, Space: &v1.Space{DisplayName: "X"}, RequestId: strings.Repeat("r", 65)}))
+			_, err := c.ws.CreateSpace(ctx, connect.NewRequest(&modeplatformv1.CreateSpaceRequest{Parent: e.ws, Space: &modeplatformv1.Space{DisplayName: "X"}, RequestId: strings.Repeat("r", 65)}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/no space", "space", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{UpdateMask: mask("display_name")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{UpdateMask: mask("display_name")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/no mask", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/empty mask", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask()}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask()}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/mask name", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("name")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("name")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/mask output-only", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("display_name", "space_type")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("display_name", "space_type")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/mask wildcard", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("*")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("*")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/mask unknown", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("display_name.x")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("display_name.x")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/empty display_name", "space.display_name", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales}, UpdateMask: mask("display_name")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales}, UpdateMask: mask("display_name")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/long description", "space.description", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&v1.UpdateSpaceRequest{Space: &v1.Space{Name: sales, Description: strings.Repeat("x", 10001)}, UpdateMask: mask("description")}))
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, Description: strings.Repeat("x", 10001)}, UpdateMask: mask("description")}))
 			return err
 		}},
 	)

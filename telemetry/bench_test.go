@@ -15,7 +15,7 @@ import (
 	"connectrpc.com/connect"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/telemetry"
 )
 
@@ -47,7 +47,7 @@ type benchTarget struct {
 	mode string
 	s    *stack
 	exp  *discardExporter // nil when telemetry is off
-	req  *connect.Request[v1.GetReportRequest]
+	req  *connect.Request[modeplatformv1.GetReportRequest]
 }
 
 // newBenchTarget builds the whole server in one of the modes above. With
@@ -74,7 +74,7 @@ func newBenchTarget(b *testing.B, mode string) *benchTarget {
 		b.Setenv("OTEL_TRACES_SAMPLER", sampler) // read by Setup
 	}
 	t.s = newStack(b, cfg)
-	t.req = connect.NewRequest(&v1.GetReportRequest{Name: t.s.reportName(t.s.demo.Reports[0])})
+	t.req = connect.NewRequest(&modeplatformv1.GetReportRequest{Name: t.s.reportName(t.s.demo.Reports[0])})
 	for range 10 { // the miss, then warm the connection and the pools
 		t.call(b)
 	}
@@ -244,9 +244,9 @@ func BenchmarkHandlerInstrumentation(b *testing.B) {
 				logger := slog.New(telemetry.NewLogHandler(slog.NewJSONHandler(io.Discard, nil)))
 				opts = tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
 			}
-			resp := &v1.GetReportResponse{Report: &v1.Report{Name: "workspaces/w/reports/r", DisplayName: "Report"}}
+			resp := &modeplatformv1.GetReportResponse{Report: &modeplatformv1.Report{Name: "workspaces/w/reports/r", DisplayName: "Report"}}
 			h := connect.NewUnaryHandler("/modeplatform.v1.ReportService/GetReport",
-				func(context.Context, *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error) {
+				func(context.Context, *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
 					return connect.NewResponse(resp), nil
 				}, opts...)
 			body := []byte(`{"name":"workspaces/w/reports/r"}`)

@@ -6,14 +6,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
 
 func TestMessageCountsSize(t *testing.T) {
-	batch := func(n int) *v1.StreamQueryResultsResponse {
-		m := &v1.StreamQueryResultsResponse{}
+	batch := func(n int) *modeplatformv1.StreamQueryResultsResponse {
+		m := &modeplatformv1.StreamQueryResultsResponse{}
 		for i := range n {
-			m.Rows = append(m.Rows, &v1.Row{Values: []*structpb.Value{structpb.NewNumberValue(float64(i)), structpb.NewStringValue("a value")}})
+			m.Rows = append(m.Rows, &modeplatformv1.Row{Values: []*structpb.Value{structpb.NewNumberValue(float64(i)), structpb.NewStringValue("a value")}})
 		}
 		return m
 	}
@@ -26,19 +26,19 @@ func TestMessageCountsSize(t *testing.T) {
 	tests := []struct {
 		name string
 		// prepare builds the message as a handler would have sent it.
-		prepare func(t *testing.T) *v1.StreamQueryResultsResponse
+		prepare func(t *testing.T) *modeplatformv1.StreamQueryResultsResponse
 		rows    int64
 	}{
-		{"never marshalled (no cached size)", func(*testing.T) *v1.StreamQueryResultsResponse { return batch(3) }, 3},
-		{"just marshalled", func(t *testing.T) *v1.StreamQueryResultsResponse { m := batch(5); marshal(t, m); return m }, 5},
-		{"changed and marshalled again", func(t *testing.T) *v1.StreamQueryResultsResponse {
+		{"never marshalled (no cached size)", func(*testing.T) *modeplatformv1.StreamQueryResultsResponse { return batch(3) }, 3},
+		{"just marshalled", func(t *testing.T) *modeplatformv1.StreamQueryResultsResponse { m := batch(5); marshal(t, m); return m }, 5},
+		{"changed and marshalled again", func(t *testing.T) *modeplatformv1.StreamQueryResultsResponse {
 			m := batch(5)
 			marshal(t, m)
 			m.Rows = append(m.Rows, batch(7).Rows...)
 			marshal(t, m)
 			return m
 		}, 12},
-		{"empty", func(t *testing.T) *v1.StreamQueryResultsResponse { m := batch(0); marshal(t, m); return m }, 0},
+		{"empty", func(t *testing.T) *modeplatformv1.StreamQueryResultsResponse { m := batch(0); marshal(t, m); return m }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
@@ -132,7 +132,7 @@ func TestOTLPExport(t *testing.T) {
 
 	s := newStack(t, stackConfig{})
 	ctx, caller := s.callerSpan(t.Context())
-	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
+	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	caller.End()
@@ -181,16 +181,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	s := newStack(t, stackConfig{})
 	ctx := t.Context()
 	for range 3 {
-		if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
+		if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
 			t.Fatalf("GetReport: %v", err)
 		}
 	}
-	_, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName("ffffffffffff")}))
+	_, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName("ffffffffffff")}))
 	if connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("GetReport of a missing report: %v", err)
 	}
 	s.mode.AddFault(modetest.Fault{Method: http.MethodGet, Path: "/api/*/reports/*", Status: http.StatusTooManyRequests, RetryAfter: "0", Times: 1})
-	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[1])})); err != nil {
+	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[1])})); err != nil {
 		t.Fatalf("GetReport after one 429: %v", err)
 	}
 	m := s.scrape()
@@ -254,7 +254,7 @@ func TestNoSecretsInTelemetry(t *testing.T) {
 		t.Helper()
 		ctx, caller := s.callerSpan(ctx)
 		defer caller.End()
-		_, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+		_, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 		if connect.CodeOf(err) != want && !(want == 0 && err == nil) {
 			t.Errorf("GetReport: %v, want code %v", err, want)
 		}

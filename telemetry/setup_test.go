@@ -20,7 +20,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/telemetry"
 )
 
@@ -160,7 +160,7 @@ func TestSampler(t *testing.T) {
 	clearOTelEnv(t)
 	t.Setenv("OTEL_TRACES_SAMPLER", "always_off")
 	s := newStack(t, stackConfig{})
-	if _, err := s.rs.GetReport(t.Context(), connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
+	if _, err := s.rs.GetReport(t.Context(), connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	if n := len(s.spans.GetSpans()); n != 0 {
@@ -229,8 +229,8 @@ func TestAccessLogCaller(t *testing.T) {
 		}
 	})
 	handler := connect.NewUnaryHandler("/test.v1.Test/Echo",
-		func(ctx context.Context, req *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error) {
-			return connect.NewResponse(&v1.GetReportResponse{}), nil
+		func(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+			return connect.NewResponse(&modeplatformv1.GetReportResponse{}), nil
 		}, connect.WithInterceptors(al, setCaller))
 	for _, h := range []http.Header{{"X-Caller": {"a"}}, {"X-Caller": {"b"}, "X-Key": {"secret-key-value"}}} {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "/test.v1.Test/Echo", strings.NewReader("{}"))
@@ -272,8 +272,8 @@ func TestAccessLogTraceIDs(t *testing.T) {
 			var buf syncbuf.Buffer
 			al := telemetry.NewAccessLog(slog.New(wrap(slog.NewJSONHandler(&buf, nil))), nil)
 			handler := connect.NewUnaryHandler("/test.v1.Test/Echo",
-				func(ctx context.Context, req *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error) {
-					return connect.NewResponse(&v1.GetReportResponse{}), nil
+				func(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+					return connect.NewResponse(&modeplatformv1.GetReportResponse{}), nil
 				}, connect.WithInterceptors(al))
 			call := func(ctx context.Context) {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/test.v1.Test/Echo", strings.NewReader("{}"))

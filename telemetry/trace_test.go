@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/telemetry"
@@ -78,7 +78,7 @@ func TestTraceGetReport(t *testing.T) {
 	s := newStack(t, stackConfig{})
 	ctx, caller := s.callerSpan(t.Context())
 	report := s.demo.Reports[0]
-	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(report)})); err != nil {
+	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(report)})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	caller.End()
@@ -139,7 +139,7 @@ func TestTraceGetReport(t *testing.T) {
 
 	// A second read: a hit, no HTTP span, no request to Mode.
 	ctx2, caller2 := s.callerSpan(t.Context())
-	if _, err := s.rs.GetReport(ctx2, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(report)})); err != nil {
+	if _, err := s.rs.GetReport(ctx2, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(report)})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	caller2.End()
@@ -160,7 +160,7 @@ func TestTraceGetReport(t *testing.T) {
 
 	// Cache-Control: no-cache is a bypass.
 	ctx3, caller3 := s.callerSpan(t.Context())
-	req := connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(report)})
+	req := connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(report)})
 	req.Header().Set("Cache-Control", "no-cache")
 	if _, err := s.rs.GetReport(ctx3, req); err != nil {
 		t.Fatalf("GetReport: %v", err)
@@ -187,7 +187,7 @@ func TestTraceStreaming(t *testing.T) {
 
 	t.Run("WatchReportRun", func(t *testing.T) {
 		ctx, caller := s.callerSpan(t.Context())
-		stream, err := s.rs.WatchReportRun(ctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: runName}))
+		stream, err := s.rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: runName}))
 		if err != nil {
 			t.Fatalf("WatchReportRun: %v", err)
 		}
@@ -222,7 +222,7 @@ func TestTraceStreaming(t *testing.T) {
 			break
 		}
 		ctx, caller := s.callerSpan(t.Context())
-		stream, err := s.rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{
+		stream, err := s.rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{
 			Name: runName + "/queryRuns/" + qr.Token, MaxRowsPerBatch: 7,
 		}))
 		if err != nil {
@@ -267,7 +267,7 @@ func TestTraceRetry(t *testing.T) {
 	s := newStack(t, stackConfig{})
 	s.mode.AddFault(modetest.Fault{Method: http.MethodGet, Path: "/api/*/reports/*", Status: http.StatusServiceUnavailable, Times: 1})
 	ctx, caller := s.callerSpan(t.Context())
-	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[1])})); err != nil {
+	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[1])})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	caller.End()
@@ -329,7 +329,7 @@ func TestTraceAcrossProtocols(t *testing.T) {
 	for _, opts := range [][]connect.ClientOption{{connect.WithGRPC()}, {connect.WithGRPCWeb()}} {
 		ctx, caller := s.callerSpan(t.Context())
 		rs := newReportClient(s, opts...)
-		if _, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[2])})); err != nil {
+		if _, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[2])})); err != nil {
 			t.Fatalf("GetReport: %v", err)
 		}
 		caller.End()

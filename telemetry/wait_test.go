@@ -12,7 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/telemetry"
 )
@@ -57,7 +57,7 @@ func TestRecordWait(t *testing.T) {
 		return limiterTransport{next: next, wait: 40 * time.Millisecond}
 	}})
 	ctx, caller := s.callerSpan(t.Context())
-	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
+	if _, err := s.rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: s.reportName(s.demo.Reports[0])})); err != nil {
 		t.Fatalf("GetReport: %v", err)
 	}
 	caller.End()

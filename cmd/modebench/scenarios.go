@@ -13,7 +13,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -35,21 +35,21 @@ func (h *harness) scenarioHit(ctx context.Context) ([]*result, []string, error) 
 	var size int
 	for _, p := range cfg.protocols {
 		rs := h.reportClient(srv, p)
-		ceil := connect.NewClient[v1.GetReportRequest, v1.GetReportResponse](h.h2c, srv.url+ceilingProcedure, protocolOptions(p)...)
+		ceil := connect.NewClient[modeplatformv1.GetReportRequest, modeplatformv1.GetReportResponse](h.h2c, srv.url+ceilingProcedure, protocolOptions(p)...)
 		target := func(ctx context.Context, _ int) error {
-			_, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+			_, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 			return err
 		}
 		ceiling := func(ctx context.Context, _ int) error {
-			_, err := ceil.CallUnary(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+			_, err := ceil.CallUnary(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 			return err
 		}
 		// Both answer the same message.
-		a, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+		a, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 		if err != nil {
 			return rows, nil, err
 		}
-		b, err := ceil.CallUnary(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+		b, err := ceil.CallUnary(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 		if err != nil {
 			return rows, nil, err
 		}
@@ -119,14 +119,14 @@ func (h *harness) scenarioCold(ctx context.Context) ([]*result, []string, error)
 	for _, p := range cfg.protocols {
 		rs := h.reportClient(srv, p)
 		target := func(ctx context.Context, i int) error {
-			req := connect.NewRequest(&v1.GetReportRequest{Name: names[i%len(pool)]})
+			req := connect.NewRequest(&modeplatformv1.GetReportRequest{Name: names[i%len(pool)]})
 			req.Header().Set("Cache-Control", "no-cache")
 			_, err := rs.GetReport(ctx, req)
 			return err
 		}
-		px := connect.NewClient[v1.GetReportRequest, v1.GetReportResponse](h.h2c, srv.url+proxyProcedure, protocolOptions(p)...)
+		px := connect.NewClient[modeplatformv1.GetReportRequest, modeplatformv1.GetReportResponse](h.h2c, srv.url+proxyProcedure, protocolOptions(p)...)
 		proxy := func(ctx context.Context, i int) error {
-			_, err := px.CallUnary(ctx, connect.NewRequest(&v1.GetReportRequest{Name: names[i%len(pool)]}))
+			_, err := px.CallUnary(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: names[i%len(pool)]}))
 			return err
 		}
 		drive(ctx, 2*cfg.coldC, cfg.coldC, direct)
@@ -204,11 +204,11 @@ func (h *harness) scenarioCoalesce(ctx context.Context) ([]*result, []string, er
 		// A report no one asked for yet (scenario 2 uses the generated ones).
 		name := "workspaces/" + ws + "/reports/" + emu.Demo.Reports[k]
 		// Open the connection first, with another report.
-		if _, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: "workspaces/" + ws + "/reports/" + emu.Demo.Reports[len(cfg.protocols)+k]})); err != nil {
+		if _, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: "workspaces/" + ws + "/reports/" + emu.Demo.Reports[len(cfg.protocols)+k]})); err != nil {
 			return rows, nil, err
 		}
 		fn := func(ctx context.Context, _ int) error {
-			_, err := rs.GetReport(ctx, connect.NewRequest(&v1.GetReportRequest{Name: name}))
+			_, err := rs.GetReport(ctx, connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name}))
 			return err
 		}
 		before, err := h.upstreamCount(ctx, emu, "", "/api/")
@@ -319,7 +319,7 @@ func (h *harness) scenarioStream(ctx context.Context) ([]*result, []string, erro
 	targets := []target{
 		{"stream", "StreamQueryResults", func(rs reportClient) call {
 			return func(ctx context.Context, _ int) error {
-				st, err := rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{Name: name}))
+				st, err := rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: name}))
 				if err != nil {
 					return err
 				}
@@ -339,7 +339,7 @@ func (h *harness) scenarioStream(ctx context.Context) ([]*result, []string, erro
 		}},
 		{"export", "ExportQueryResults (CSV)", func(rs reportClient) call {
 			return func(ctx context.Context, _ int) error {
-				st, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+				st, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 				if err != nil {
 					return err
 				}
@@ -393,8 +393,8 @@ func (h *harness) scenarioStream(ctx context.Context) ([]*result, []string, erro
 
 // reportClient is the part of the generated client scenario 4 uses.
 type reportClient interface {
-	StreamQueryResults(context.Context, *connect.Request[v1.StreamQueryResultsRequest]) (*connect.ServerStreamForClient[v1.StreamQueryResultsResponse], error)
-	ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest]) (*connect.ServerStreamForClient[v1.ExportQueryResultsResponse], error)
+	StreamQueryResults(context.Context, *connect.Request[modeplatformv1.StreamQueryResultsRequest]) (*connect.ServerStreamForClient[modeplatformv1.StreamQueryResultsResponse], error)
+	ExportQueryResults(context.Context, *connect.Request[modeplatformv1.ExportQueryResultsRequest]) (*connect.ServerStreamForClient[modeplatformv1.ExportQueryResultsResponse], error)
 }
 
 // sequential makes passes one after the other; a pass calls record after
@@ -456,12 +456,12 @@ func (h *harness) scenarioList(ctx context.Context) ([]*result, []string, error)
 		}
 	}
 	listPass := func(rs interface {
-		ListReports(context.Context, *connect.Request[v1.ListReportsRequest]) (*connect.Response[v1.ListReportsResponse], error)
+		ListReports(context.Context, *connect.Request[modeplatformv1.ListReportsRequest]) (*connect.Response[modeplatformv1.ListReportsResponse], error)
 	}, cold bool) func(context.Context, func(time.Duration)) (int, error) {
 		return func(ctx context.Context, record func(time.Duration)) (int, error) {
 			items, token := 0, ""
 			for {
-				req := connect.NewRequest(&v1.ListReportsRequest{Parent: parent, PageSize: int32(cfg.pageSize), PageToken: token})
+				req := connect.NewRequest(&modeplatformv1.ListReportsRequest{Parent: parent, PageSize: int32(cfg.pageSize), PageToken: token})
 				if cold {
 					req.Header().Set("Cache-Control", "no-cache")
 				}

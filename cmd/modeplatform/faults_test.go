@@ -15,7 +15,7 @@ import (
 	"connectrpc.com/connect"
 	"go.uber.org/goleak"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/service"
@@ -92,7 +92,7 @@ func authed[T any](fs *faultStack, msg *T) *connect.Request[T] {
 }
 
 func (fs *faultStack) getWorkspace(ctx context.Context) error {
-	_, err := fs.ws.GetWorkspace(ctx, authed(fs, &v1.GetWorkspaceRequest{Name: "workspaces/" + demoWS}))
+	_, err := fs.ws.GetWorkspace(ctx, authed(fs, &modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + demoWS}))
 	return err
 }
 
@@ -153,8 +153,8 @@ func TestFaults(t *testing.T) {
 			create := func() (string, error) {
 				ctx, cancel := deadline(10 * time.Second) // a create runs to its end: its retries take 2s
 				defer cancel()
-				resp, err := fs.ws.CreateSpace(ctx, authed(fs, &v1.CreateSpaceRequest{
-					Parent: "workspaces/" + demoWS, Space: &v1.Space{DisplayName: "storm"}, RequestId: "storm-1"}))
+				resp, err := fs.ws.CreateSpace(ctx, authed(fs, &modeplatformv1.CreateSpaceRequest{
+					Parent: "workspaces/" + demoWS, Space: &modeplatformv1.Space{DisplayName: "storm"}, RequestId: "storm-1"}))
 				if err != nil {
 					return "", err
 				}
@@ -182,13 +182,13 @@ func TestFaults(t *testing.T) {
 			wantReason(t, fs.getWorkspace(ctx), connect.CodeUnavailable, service.ReasonUpstreamUnavailable)
 			before := len(fs.emu.Requests())
 			for range 5 {
-				_, err := fs.ws.ListSpaces(ctx, authed(fs, &v1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
+				_, err := fs.ws.ListSpaces(ctx, authed(fs, &modeplatformv1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
 				wantReason(t, err, connect.CodeUnavailable, service.ReasonUpstreamCircuitOpen)
 				if _, retry, _ := errorDetails(t, err); retry.GetRetryDelay().AsDuration() <= 0 {
 					t.Errorf("no RetryInfo while the breaker is open")
 				}
 			}
-			_, err := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "open-1"}))
+			_, err := fs.rs.RunReport(ctx, authed(fs, &modeplatformv1.RunReportRequest{Name: report(fs), RequestId: "open-1"}))
 			wantReason(t, err, connect.CodeUnavailable, service.ReasonUpstreamCircuitOpen)
 			if n := len(fs.emu.Requests()) - before; n != 0 {
 				t.Errorf("%d requests reached Mode while the breaker was open", n)
@@ -197,7 +197,7 @@ func TestFaults(t *testing.T) {
 			// After the open period a probe goes through, succeeds and closes the breaker; the
 			// create refused while open was not remembered.
 			for {
-				_, err := fs.ws.ListSpaces(ctx, authed(fs, &v1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
+				_, err := fs.ws.ListSpaces(ctx, authed(fs, &modeplatformv1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
 				if err == nil {
 					break
 				}
@@ -206,7 +206,7 @@ func TestFaults(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			if _, err := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "open-1"})); err != nil {
+			if _, err := fs.rs.RunReport(ctx, authed(fs, &modeplatformv1.RunReportRequest{Name: report(fs), RequestId: "open-1"})); err != nil {
 				t.Errorf("the create refused while open, retried: %v", err)
 			}
 			fs.healthy(t, fs.getWorkspace)
@@ -227,7 +227,7 @@ func TestFaults(t *testing.T) {
 			// The hung fetch of that key is shared until the cache's fetch timeout; another
 			// resource shows the server is fine.
 			fs.healthy(t, func(ctx context.Context) error {
-				_, err := fs.ws.ListSpaces(ctx, authed(fs, &v1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
+				_, err := fs.ws.ListSpaces(ctx, authed(fs, &modeplatformv1.ListSpacesRequest{Parent: "workspaces/" + demoWS}))
 				return err
 			})
 		}},
@@ -247,10 +247,10 @@ func TestFaults(t *testing.T) {
 			remove = fs.emu.AddFault(modetest.Fault{Drop: true, Method: http.MethodPost})
 			posts := func() int { return fs.emu.CountRequests(http.MethodPost, "/api/") }
 			p0 := posts()
-			_, err := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
+			_, err := fs.rs.RunReport(ctx, authed(fs, &modeplatformv1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
 			wantReason(t, err, connect.CodeAborted, service.ReasonCreateOutcomeUnknown)
 			remove()
-			_, err2 := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
+			_, err2 := fs.rs.RunReport(ctx, authed(fs, &modeplatformv1.RunReportRequest{Name: report(fs), RequestId: "reset-1"}))
 			if connect.CodeOf(err2) != connect.CodeAborted {
 				t.Errorf("retry of a maybe-started run: %v, want the first answer again", err2)
 			}
@@ -258,11 +258,11 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%d POSTs reached Mode, want 1", n)
 			}
 			// A result stream cut mid-way ends the stream with Unavailable.
-			started, err := fs.rs.RunReport(ctx, authed(fs, &v1.RunReportRequest{Name: report(fs)}))
+			started, err := fs.rs.RunReport(ctx, authed(fs, &modeplatformv1.RunReportRequest{Name: report(fs)}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			watch, err := fs.rs.WatchReportRun(ctx, authed(fs, &v1.WatchReportRunRequest{Name: started.Msg.GetRun().GetName()}))
+			watch, err := fs.rs.WatchReportRun(ctx, authed(fs, &modeplatformv1.WatchReportRunRequest{Name: started.Msg.GetRun().GetName()}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,12 +272,12 @@ func TestFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			_ = watch.Close()
-			qrs, err := fs.rs.ListQueryRuns(ctx, authed(fs, &v1.ListQueryRunsRequest{Parent: started.Msg.GetRun().GetName()}))
+			qrs, err := fs.rs.ListQueryRuns(ctx, authed(fs, &modeplatformv1.ListQueryRunsRequest{Parent: started.Msg.GetRun().GetName()}))
 			if err != nil || len(qrs.Msg.GetQueryRuns()) == 0 {
 				t.Fatalf("ListQueryRuns: %v", err)
 			}
 			remove = fs.emu.AddFault(modetest.Fault{Truncate: true, Path: "/api/*/reports/*/runs/*/query_runs/*/results/*"})
-			stream, err := fs.rs.StreamQueryResults(ctx, authed(fs, &v1.StreamQueryResultsRequest{Name: qrs.Msg.GetQueryRuns()[0].GetName()}))
+			stream, err := fs.rs.StreamQueryResults(ctx, authed(fs, &modeplatformv1.StreamQueryResultsRequest{Name: qrs.Msg.GetQueryRuns()[0].GetName()}))
 			if err == nil {
 				for stream.Receive() {
 				}

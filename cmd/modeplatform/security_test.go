@@ -24,7 +24,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/modeplatform/modeplatform/auth"
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/service"
@@ -288,7 +288,7 @@ func TestBOLA(t *testing.T) {
 	ws := modeplatformv1connect.NewWorkspaceServiceClient(http.DefaultClient, ts.base)
 	rs := modeplatformv1connect.NewReportServiceClient(http.DefaultClient, ts.base)
 	getWorkspace := func(key, workspace string) error {
-		req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/" + workspace})
+		req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + workspace})
 		req.Header().Set("Authorization", "Bearer "+key)
 		_, err := ws.GetWorkspace(ctx, req)
 		return err
@@ -334,7 +334,7 @@ func TestBOLA(t *testing.T) {
 
 	// The denial does not say whether the resource exists.
 	deny := func(name string) string {
-		req := connect.NewRequest(&v1.GetReportRequest{Name: name})
+		req := connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name})
 		req.Header().Set("Authorization", "Bearer "+testKeys["outsider"])
 		_, err := rs.GetReport(ctx, req)
 		return connect.CodeOf(err).String() + " " + err.Error()
@@ -346,7 +346,7 @@ func TestBOLA(t *testing.T) {
 	// request_id and Idempotency-Key are per caller: carol sending admin's id starts her own run.
 	report := "workspaces/" + demoWS + "/reports/" + e.emu.Demo().Reports[0]
 	run := func(key, requestID, idemKey string) (string, error) {
-		req := connect.NewRequest(&v1.RunReportRequest{Name: report, RequestId: requestID})
+		req := connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report, RequestId: requestID})
 		req.Header().Set("Authorization", "Bearer "+key)
 		if idemKey != "" {
 			req.Header().Set("Idempotency-Key", idemKey)
@@ -389,8 +389,8 @@ func TestBOLAThroughMode(t *testing.T) {
 	ts := startServer(t, nil, e.env(), hooks{})
 	rs := modeplatformv1connect.NewReportServiceClient(http.DefaultClient, ts.base)
 	d := e.emu.Demo()
-	getReport := func(key, name string) (*v1.Report, error) {
-		req := connect.NewRequest(&v1.GetReportRequest{Name: name})
+	getReport := func(key, name string) (*modeplatformv1.Report, error) {
+		req := connect.NewRequest(&modeplatformv1.GetReportRequest{Name: name})
 		req.Header().Set("Authorization", "Bearer "+key)
 		resp, err := rs.GetReport(t.Context(), req)
 		if err != nil {
@@ -439,7 +439,7 @@ func TestPolicyReload(t *testing.T) {
 	ts := startServer(t, nil, e.env(), hooks{hup: hup})
 	ws := modeplatformv1connect.NewWorkspaceServiceClient(http.DefaultClient, ts.base)
 	code := func(key string) connect.Code {
-		req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
+		req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
 		req.Header().Set("Authorization", "Bearer "+key)
 		_, err := ws.GetWorkspace(t.Context(), req)
 		if err == nil {
@@ -589,7 +589,7 @@ func TestCallerLimits(t *testing.T) {
 	ts := startServer(t, nil, env, hooks{})
 	ws := modeplatformv1connect.NewWorkspaceServiceClient(http.DefaultClient, ts.base)
 	get := func(key string) error {
-		req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
+		req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
 		req.Header().Set("Authorization", "Bearer "+key)
 		_, err := ws.GetWorkspace(t.Context(), req)
 		return err
@@ -613,14 +613,14 @@ func TestCallerLimits(t *testing.T) {
 
 	// Streams: the runner holds one WatchReportRun (the run takes an hour); a second is refused.
 	rs := modeplatformv1connect.NewReportServiceClient(http.DefaultClient, ts.base)
-	runReq := connect.NewRequest(&v1.RunReportRequest{Name: "workspaces/" + demoWS + "/reports/" + e.emu.Demo().Reports[0]})
+	runReq := connect.NewRequest(&modeplatformv1.RunReportRequest{Name: "workspaces/" + demoWS + "/reports/" + e.emu.Demo().Reports[0]})
 	runReq.Header().Set("Authorization", "Bearer "+testKeys["runner"])
 	started, err := rs.RunReport(t.Context(), runReq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	watch := func(ctx context.Context) (*connect.ServerStreamForClient[v1.WatchReportRunResponse], error) {
-		req := connect.NewRequest(&v1.WatchReportRunRequest{Name: started.Msg.GetRun().GetName()})
+	watch := func(ctx context.Context) (*connect.ServerStreamForClient[modeplatformv1.WatchReportRunResponse], error) {
+		req := connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: started.Msg.GetRun().GetName()})
 		req.Header().Set("Authorization", "Bearer "+testKeys["runner"])
 		return rs.WatchReportRun(ctx, req)
 	}
@@ -656,7 +656,7 @@ func TestUpstreamRateLimit(t *testing.T) {
 	get := func() error {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()
-		req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
+		req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
 		req.Header().Set("Authorization", "Bearer "+testKeys["reader"])
 		req.Header().Set("Cache-Control", "no-cache")
 		_, err := ws.GetWorkspace(ctx, req)

@@ -33,7 +33,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
 	"github.com/modeplatform/modeplatform/sharedcache/redistest"
@@ -128,67 +128,67 @@ func soakRequests(s *soakState, ws string) map[string]func(caller string) proto.
 	type builder = func(caller string) proto.Message
 	plain := func(f func() proto.Message) builder { return func(string) proto.Message { return f() } }
 	return map[string]builder{
-		"GetWorkspace":    plain(func() proto.Message { return &v1.GetWorkspaceRequest{Name: w} }),
-		"ListMemberships": plain(func() proto.Message { return &v1.ListMembershipsRequest{Parent: w} }),
-		"ListGroups":      plain(func() proto.Message { return &v1.ListGroupsRequest{Parent: w} }),
+		"GetWorkspace":    plain(func() proto.Message { return &modeplatformv1.GetWorkspaceRequest{Name: w} }),
+		"ListMemberships": plain(func() proto.Message { return &modeplatformv1.ListMembershipsRequest{Parent: w} }),
+		"ListGroups":      plain(func() proto.Message { return &modeplatformv1.ListGroupsRequest{Parent: w} }),
 		"ListSpaces": plain(func() proto.Message {
-			return &v1.ListSpacesRequest{Parent: w, PageSize: int32(1 + rand.IntN(5))}
+			return &modeplatformv1.ListSpacesRequest{Parent: w, PageSize: int32(1 + rand.IntN(5))}
 		}),
-		"GetSpace": plain(func() proto.Message { return &v1.GetSpaceRequest{Name: space()} }),
+		"GetSpace": plain(func() proto.Message { return &modeplatformv1.GetSpaceRequest{Name: space()} }),
 		// The same id always asks for the same space: a retry, not a different request.
 		"CreateSpace": func(caller string) proto.Message {
 			id := soakRID("space", caller, rand.IntN(soakIDPool))
-			return &v1.CreateSpaceRequest{Parent: w, Space: &v1.Space{DisplayName: "soak " + id}, RequestId: id}
+			return &modeplatformv1.CreateSpaceRequest{Parent: w, Space: &modeplatformv1.Space{DisplayName: "soak " + id}, RequestId: id}
 		},
 		"UpdateSpace": plain(func() proto.Message {
-			return &v1.UpdateSpaceRequest{Space: &v1.Space{Name: ownSpace(), Description: "soaked"}, UpdateMask: mask("description")}
+			return &modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: ownSpace(), Description: "soaked"}, UpdateMask: mask("description")}
 		}),
-		"DeleteSpace": plain(func() proto.Message { return &v1.DeleteSpaceRequest{Name: ownSpace()} }),
-		"GetReport":   plain(func() proto.Message { return &v1.GetReportRequest{Name: report()} }),
-		"ListReports": plain(func() proto.Message { return &v1.ListReportsRequest{Parent: space()} }),
+		"DeleteSpace": plain(func() proto.Message { return &modeplatformv1.DeleteSpaceRequest{Name: ownSpace()} }),
+		"GetReport":   plain(func() proto.Message { return &modeplatformv1.GetReportRequest{Name: report()} }),
+		"ListReports": plain(func() proto.Message { return &modeplatformv1.ListReportsRequest{Parent: space()} }),
 		"UpdateReport": plain(func() proto.Message {
-			return &v1.UpdateReportRequest{Report: &v1.Report{Name: report(), Description: "soaked"}, UpdateMask: mask("description")}
+			return &modeplatformv1.UpdateReportRequest{Report: &modeplatformv1.Report{Name: report(), Description: "soaked"}, UpdateMask: mask("description")}
 		}),
 		// Deleting the demo's reports would starve the soak: a report that does not exist.
-		"DeleteReport":    plain(func() proto.Message { return &v1.DeleteReportRequest{Name: w + "/reports/000000000000"} }),
-		"ArchiveReport":   plain(func() proto.Message { return &v1.ArchiveReportRequest{Name: report()} }),
-		"UnarchiveReport": plain(func() proto.Message { return &v1.UnarchiveReportRequest{Name: report()} }),
+		"DeleteReport":    plain(func() proto.Message { return &modeplatformv1.DeleteReportRequest{Name: w + "/reports/000000000000"} }),
+		"ArchiveReport":   plain(func() proto.Message { return &modeplatformv1.ArchiveReportRequest{Name: report()} }),
+		"UnarchiveReport": plain(func() proto.Message { return &modeplatformv1.UnarchiveReportRequest{Name: report()} }),
 		// The id decides the report and the parameters: the same id is the same request.
 		"RunReport": func(caller string) proto.Message {
 			n := rand.IntN(soakIDPool)
 			id := soakRID("run", caller, n)
-			return &v1.RunReportRequest{Name: w + "/reports/" + s.demo.Reports[n%3], RequestId: id,
+			return &modeplatformv1.RunReportRequest{Name: w + "/reports/" + s.demo.Reports[n%3], RequestId: id,
 				Parameters: map[string]string{soakRIDParam: id}}
 		},
-		"CloneReportRun":     plain(func() proto.Message { return &v1.CloneReportRunRequest{Name: run()} }),
-		"GetReportRun":       plain(func() proto.Message { return &v1.GetReportRunRequest{Name: run()} }),
-		"ListReportRuns":     plain(func() proto.Message { return &v1.ListReportRunsRequest{Parent: report(), PageSize: 5} }),
-		"WatchReportRun":     plain(func() proto.Message { return &v1.WatchReportRunRequest{Name: run()} }),
-		"ListQueryRuns":      plain(func() proto.Message { return &v1.ListQueryRunsRequest{Parent: run()} }),
-		"GetQueryRun":        plain(func() proto.Message { return &v1.GetQueryRunRequest{Name: queryRun()} }),
-		"StreamQueryResults": plain(func() proto.Message { return &v1.StreamQueryResultsRequest{Name: queryRun()} }),
+		"CloneReportRun":     plain(func() proto.Message { return &modeplatformv1.CloneReportRunRequest{Name: run()} }),
+		"GetReportRun":       plain(func() proto.Message { return &modeplatformv1.GetReportRunRequest{Name: run()} }),
+		"ListReportRuns":     plain(func() proto.Message { return &modeplatformv1.ListReportRunsRequest{Parent: report(), PageSize: 5} }),
+		"WatchReportRun":     plain(func() proto.Message { return &modeplatformv1.WatchReportRunRequest{Name: run()} }),
+		"ListQueryRuns":      plain(func() proto.Message { return &modeplatformv1.ListQueryRunsRequest{Parent: run()} }),
+		"GetQueryRun":        plain(func() proto.Message { return &modeplatformv1.GetQueryRunRequest{Name: queryRun()} }),
+		"StreamQueryResults": plain(func() proto.Message { return &modeplatformv1.StreamQueryResultsRequest{Name: queryRun()} }),
 		"ExportQueryResults": plain(func() proto.Message {
-			f := v1.ExportQueryResultsRequest_FORMAT_CSV
+			f := modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV
 			if rand.IntN(2) == 0 {
-				f = v1.ExportQueryResultsRequest_FORMAT_JSON
+				f = modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON
 			}
-			return &v1.ExportQueryResultsRequest{Name: queryRun(), Format: f}
+			return &modeplatformv1.ExportQueryResultsRequest{Name: queryRun(), Format: f}
 		}),
-		"ListQueries": plain(func() proto.Message { return &v1.ListQueriesRequest{Parent: report()} }),
-		"GetQuery":    plain(func() proto.Message { return &v1.GetQueryRequest{Name: ownQuery()} }),
+		"ListQueries": plain(func() proto.Message { return &modeplatformv1.ListQueriesRequest{Parent: report()} }),
+		"GetQuery":    plain(func() proto.Message { return &modeplatformv1.GetQueryRequest{Name: ownQuery()} }),
 		"CreateQuery": func(caller string) proto.Message {
 			n := rand.IntN(soakIDPool)
 			id := soakRID("query", caller, n)
-			return &v1.CreateQueryRequest{Parent: w + "/reports/" + s.demo.Reports[n%3], RequestId: id, Query: &v1.Query{
+			return &modeplatformv1.CreateQueryRequest{Parent: w + "/reports/" + s.demo.Reports[n%3], RequestId: id, Query: &modeplatformv1.Query{
 				DisplayName: "soak " + id, Sql: "SELECT 1", DataSource: w + "/dataSources/" + s.demo.DataSource}}
 		},
 		"UpdateQuery": plain(func() proto.Message {
-			return &v1.UpdateQueryRequest{Query: &v1.Query{Name: ownQuery(), DisplayName: "soaked"}, UpdateMask: mask("display_name")}
+			return &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: ownQuery(), DisplayName: "soaked"}, UpdateMask: mask("display_name")}
 		}),
-		"DeleteQuery":     plain(func() proto.Message { return &v1.DeleteQueryRequest{Name: ownQuery()} }),
-		"ListDataSources": plain(func() proto.Message { return &v1.ListDataSourcesRequest{Parent: w} }),
+		"DeleteQuery":     plain(func() proto.Message { return &modeplatformv1.DeleteQueryRequest{Name: ownQuery()} }),
+		"ListDataSources": plain(func() proto.Message { return &modeplatformv1.ListDataSourcesRequest{Parent: w} }),
 		"GetDataSource": plain(func() proto.Message {
-			return &v1.GetDataSourceRequest{Name: w + "/dataSources/" + s.demo.DataSource}
+			return &modeplatformv1.GetDataSourceRequest{Name: w + "/dataSources/" + s.demo.DataSource}
 		}),
 	}
 }
@@ -196,17 +196,17 @@ func soakRequests(s *soakState, ws string) map[string]func(caller string) proto.
 // learn keeps the names a response carries for later calls.
 func (s *soakState) learn(resp any) {
 	switch r := resp.(type) {
-	case *v1.RunReportResponse:
+	case *modeplatformv1.RunReportResponse:
 		s.remember(&s.runs, r.GetRun().GetName())
-	case *v1.CloneReportRunResponse:
+	case *modeplatformv1.CloneReportRunResponse:
 		s.remember(&s.runs, r.GetRun().GetName())
-	case *v1.ListQueryRunsResponse:
+	case *modeplatformv1.ListQueryRunsResponse:
 		for _, q := range r.GetQueryRuns() {
 			s.remember(&s.queryRuns, q.GetName())
 		}
-	case *v1.CreateSpaceResponse:
+	case *modeplatformv1.CreateSpaceResponse:
 		s.remember(&s.spaces, r.GetSpace().GetName())
-	case *v1.CreateQueryResponse:
+	case *modeplatformv1.CreateQueryResponse:
 		s.remember(&s.queries, r.GetQuery().GetName())
 	}
 }
@@ -214,11 +214,11 @@ func (s *soakState) learn(resp any) {
 // createdName is the name of what a create's response says it made ("" for other responses).
 func createdName(resp any) string {
 	switch r := resp.(type) {
-	case *v1.CreateSpaceResponse:
+	case *modeplatformv1.CreateSpaceResponse:
 		return r.GetSpace().GetName()
-	case *v1.RunReportResponse:
+	case *modeplatformv1.RunReportResponse:
 		return r.GetRun().GetName()
-	case *v1.CreateQueryResponse:
+	case *modeplatformv1.CreateQueryResponse:
 		return r.GetQuery().GetName()
 	}
 	return ""
@@ -499,7 +499,7 @@ type soakReceiver interface {
 
 // bigQueryRun runs the emulator's big report and returns its query run's name, once finished.
 func bigQueryRun(ctx context.Context, rc modeplatformv1connect.ReportServiceClient, key, report string) (string, error) {
-	req := connect.NewRequest(&v1.RunReportRequest{Name: report})
+	req := connect.NewRequest(&modeplatformv1.RunReportRequest{Name: report})
 	req.Header().Set("Authorization", "Bearer "+key)
 	resp, err := rc.RunReport(ctx, req)
 	if err != nil {
@@ -507,13 +507,13 @@ func bigQueryRun(ctx context.Context, rc modeplatformv1connect.ReportServiceClie
 	}
 	run := resp.Msg.GetRun().GetName()
 	for i := 0; ; i++ {
-		get := connect.NewRequest(&v1.GetReportRunRequest{Name: run})
+		get := connect.NewRequest(&modeplatformv1.GetReportRunRequest{Name: run})
 		get.Header().Set("Authorization", "Bearer "+key)
 		g, err := rc.GetReportRun(ctx, get)
-		if err == nil && g.Msg.GetRun().GetState() == v1.ReportRun_STATE_SUCCEEDED {
+		if err == nil && g.Msg.GetRun().GetState() == modeplatformv1.ReportRun_STATE_SUCCEEDED {
 			break
 		}
-		if i == 50 || (err == nil && g.Msg.GetRun().GetState() == v1.ReportRun_STATE_FAILED) {
+		if i == 50 || (err == nil && g.Msg.GetRun().GetState() == modeplatformv1.ReportRun_STATE_FAILED) {
 			return "", fmt.Errorf("run %s did not succeed: %v", run, err)
 		}
 		select {
@@ -522,7 +522,7 @@ func bigQueryRun(ctx context.Context, rc modeplatformv1connect.ReportServiceClie
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	list := connect.NewRequest(&v1.ListQueryRunsRequest{Parent: run})
+	list := connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: run})
 	list.Header().Set("Authorization", "Bearer "+key)
 	l, err := rc.ListQueryRuns(ctx, list)
 	if err != nil {
@@ -543,16 +543,16 @@ func slowRead(rc modeplatformv1connect.ReportServiceClient, key, queryRun string
 	var err error
 	kind := "export"
 	if rand.IntN(2) == 0 {
-		f := v1.ExportQueryResultsRequest_FORMAT_CSV
+		f := modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV
 		if rand.IntN(2) == 0 {
-			f = v1.ExportQueryResultsRequest_FORMAT_JSON
+			f = modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON
 		}
-		req := connect.NewRequest(&v1.ExportQueryResultsRequest{Name: queryRun, Format: f})
+		req := connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: queryRun, Format: f})
 		req.Header().Set("Authorization", "Bearer "+key)
 		stream, err = rc.ExportQueryResults(ctx, req)
 	} else {
 		kind = "stream"
-		req := connect.NewRequest(&v1.StreamQueryResultsRequest{Name: queryRun, MaxRowsPerBatch: 100})
+		req := connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: queryRun, MaxRowsPerBatch: 100})
 		req.Header().Set("Authorization", "Bearer "+key)
 		stream, err = rc.StreamQueryResults(ctx, req)
 	}

@@ -13,7 +13,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
@@ -122,12 +122,12 @@ func TestShutdownEndsStreamsWithResumeOffsets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	defer cancel()
 
-	ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+	ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ex.Close()
-	rows, err := rs.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{Name: name, MaxRowsPerBatch: 10}))
+	rows, err := rs.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{Name: name, MaxRowsPerBatch: 10}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestSlowExportsDoNotStallOtherCalls(t *testing.T) {
 
 	const exports = 10
 	for i := range exports {
-		ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&v1.ExportQueryResultsRequest{Name: name, Format: v1.ExportQueryResultsRequest_FORMAT_CSV}))
+		ex, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestSlowExportsDoNotStallOtherCalls(t *testing.T) {
 		}
 	}
 	before := len(mode.Requests())
-	req := connect.NewRequest(&v1.GetReportRequest{Name: strings.TrimSuffix(name[:strings.Index(name, "/runs/")], "/")})
+	req := connect.NewRequest(&modeplatformv1.GetReportRequest{Name: strings.TrimSuffix(name[:strings.Index(name, "/runs/")], "/")})
 	req.Header().Set("Cache-Control", "no-cache")
 	if _, err := rs.GetReport(ctx, req); err != nil {
 		t.Fatalf("GetReport behind %d slow exports: %v", exports, err)

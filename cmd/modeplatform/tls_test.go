@@ -23,7 +23,7 @@ import (
 	"connectrpc.com/connect"
 	"golang.org/x/net/http2"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 )
 
@@ -136,7 +136,7 @@ func TestTLSAndClientCertificates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, opts := range [][]connect.ClientOption{nil, {connect.WithGRPC()}} {
 				ws := modeplatformv1connect.NewWorkspaceServiceClient(tt.hc, base, opts...)
-				req := connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
+				req := connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/" + demoWS})
 				if tt.key != "" {
 					req.Header().Set("Authorization", "Bearer "+tt.key)
 				}

@@ -5,7 +5,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/internal/contracttest"
 )
 
@@ -31,13 +31,13 @@ func TestMethodsAndRequests(t *testing.T) {
 		}
 	}
 	// The three ways a name is carried.
-	if r := contracttest.Request(t, v1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("GetReport"), name).(*v1.GetReportRequest); r.GetName() != name {
+	if r := contracttest.Request(t, modeplatformv1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("GetReport"), name).(*modeplatformv1.GetReportRequest); r.GetName() != name {
 		t.Errorf("GetReport name = %q", r.GetName())
 	}
-	if r := contracttest.Request(t, v1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("ListReports"), name).(*v1.ListReportsRequest); r.GetParent() != name {
+	if r := contracttest.Request(t, modeplatformv1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("ListReports"), name).(*modeplatformv1.ListReportsRequest); r.GetParent() != name {
 		t.Errorf("ListReports parent = %q", r.GetParent())
 	}
-	if r := contracttest.Request(t, v1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("UpdateReport"), name).(*v1.UpdateReportRequest); r.GetReport().GetName() != name {
+	if r := contracttest.Request(t, modeplatformv1.File_modeplatform_v1_report_proto.Services().ByName("ReportService").Methods().ByName("UpdateReport"), name).(*modeplatformv1.UpdateReportRequest); r.GetReport().GetName() != name {
 		t.Errorf("UpdateReport report.name = %q", r.GetReport().GetName())
 	}
 }

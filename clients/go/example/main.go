@@ -15,7 +15,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	v1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 )
 
@@ -27,22 +27,22 @@ func main() {
 	workspaces := modeplatformv1connect.NewWorkspaceServiceClient(http.DefaultClient, baseURL)
 	reports := modeplatformv1connect.NewReportServiceClient(http.DefaultClient, baseURL)
 
-	ws := must(workspaces.GetWorkspace(ctx, connect.NewRequest(&v1.GetWorkspaceRequest{Name: "workspaces/parch_and_posey"})))
+	ws := must(workspaces.GetWorkspace(ctx, connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/parch_and_posey"})))
 	fmt.Println("workspace:", ws.Msg.GetWorkspace().GetDisplayName())
 
-	run := must(reports.RunReport(ctx, connect.NewRequest(&v1.RunReportRequest{
+	run := must(reports.RunReport(ctx, connect.NewRequest(&modeplatformv1.RunReportRequest{
 		Name:       "workspaces/parch_and_posey/reports/dc63649ea16c", // Large Orders by Region
 		Parameters: map[string]string{"region": "West"},
 	}))).Msg.GetRun()
-	watch := must(reports.WatchReportRun(ctx, connect.NewRequest(&v1.WatchReportRunRequest{Name: run.GetName()})))
+	watch := must(reports.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: run.GetName()})))
 	for watch.Receive() { // until the run ends
 		run = watch.Msg().GetRun()
 		fmt.Println("run:", run.GetState())
 	}
 	check(watch.Err())
 
-	queryRuns := must(reports.ListQueryRuns(ctx, connect.NewRequest(&v1.ListQueryRunsRequest{Parent: run.GetName()})))
-	results := must(reports.StreamQueryResults(ctx, connect.NewRequest(&v1.StreamQueryResultsRequest{
+	queryRuns := must(reports.ListQueryRuns(ctx, connect.NewRequest(&modeplatformv1.ListQueryRunsRequest{Parent: run.GetName()})))
+	results := must(reports.StreamQueryResults(ctx, connect.NewRequest(&modeplatformv1.StreamQueryResultsRequest{
 		Name: queryRuns.Msg.GetQueryRuns()[0].GetName(), MaxRowsPerBatch: 3,
 	})))
 	defer results.Close()
