@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		// Helpers under internal/ are leaves: anything may use them, they use nothing of ours.
 		{pkg: "./internal/syncbuf", allowed: []string{module + "/internal/syncbuf"}},
 		{pkg: "./internal/httpserver", allowed: []string{module + "/internal/httpserver"}},
+		{pkg: "./internal/errdetail", allowed: []string{module + "/internal/errdetail"}},
 		{
 			pkg:       "./modeclient",
 			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},
@@ -35,17 +36,22 @@ func TestDependencyDirection(t *testing.T) {
 			allowed: []string{
 				module + "/service", module + "/modeclient", module + "/modeclient/cache",
 				module + "/gen/go/modeplatform/v1", module + "/gen/go/modeplatform/v1/modeplatformv1connect",
+				module + "/internal/errdetail",
 			},
 			forbidden: []string{"net/http/httptest"},
 		},
 		// The guards are small and independent: caller auth needs only telemetry (to name the
-		// caller); the per-caller limiter nothing of ours; the upstream pool only modeclient.
-		// None of them imports service, and service imports none of them (cmd wires them).
+		// caller) and the contract's descriptors (each method's scope); the per-caller limiter
+		// nothing of ours; the upstream pool only modeclient. None of them imports service, and
+		// service imports none of them (cmd wires them). The error details are shared by all.
 		{
-			pkg:     "./auth",
-			allowed: []string{module + "/auth", module + "/telemetry", module + "/modeclient", module + "/modeclient/cache"},
+			pkg: "./auth",
+			allowed: []string{
+				module + "/auth", module + "/telemetry", module + "/modeclient", module + "/modeclient/cache",
+				module + "/gen/go/modeplatform/v1", module + "/internal/errdetail",
+			},
 		},
-		{pkg: "./ratelimit", allowed: []string{module + "/ratelimit"}},
+		{pkg: "./ratelimit", allowed: []string{module + "/ratelimit", module + "/internal/errdetail"}},
 		{
 			pkg:       "./upstream",
 			allowed:   []string{module + "/upstream", module + "/modeclient", module + "/modeclient/cache"},
