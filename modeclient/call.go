@@ -1,0 +1,264 @@
+package modeclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/modeplatform/modeplatform/modeclient/cache"
+)
+
+// call is one logical client call, possibly sent several times.
+type call struct {
+	method string
+	path   string
+	route  string
+	query  url.Values
+	// workspace is the workspace the call is about: every object Mode
+	// answers must belong to it (see checkOwner).
+	workspace string
+	body      []byte // JSON request body, nil for none
+	accept    string
+	attempts  atomic.Int32 // requests sent (updated by a detached cache fetch)
+	status    atomic.Int32 // last status received
+}
+
+func (c *Client) newCall(method string, p *apiPath, q url.Values) (*call, error) {
+	path, route, err := p.build()
+	if err != nil {
+		return nil, err
+	}
+	return &call{method: method, path: path, route: route, query: q, workspace: p.workspace, accept: mediaHAL}, nil
+}
+
+// observe reports cl to the context's call observer, if any.
+func observe(ctx context.Context, cl *call, cached bool, o cache.Outcome) {
+	fn, _ := ctx.Value(observerKey).(func(CallInfo))
+	if fn == nil || cl == nil {
+		return
+	}
+	fn(CallInfo{
+		Method: cl.method, Route: cl.route, Cached: cached, Outcome: o,
+		Attempts: int(cl.attempts.Load()), StatusCode: int(cl.status.Load()),
+	})
+}
+
+// newRequest builds one attempt of cl; wrote is set once the request has
+// been written to the connection.
+func (c *Client) newRequest(ctx context.Context, cl *call, wrote *atomic.Bool) (*http.Request, error) {
+	ctx = context.WithValue(ctx, routeKey, [2]string{cl.method, cl.route})
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	})
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, c.urlFor(cl.path, cl.query).String(), body)
+	if err != nil {
+		return nil, &TransportError{Method: cl.method, Route: cl.route, Err: errors.New("building request failed")}
+	}
+	req.SetBasicAuth(c.cred.Token, c.cred.Secret)
+	req.Header.Set("Accept", cl.accept)
+	req.Header.Set("User-Agent", c.userAgent)
+	if cl.body != nil {
+		req.Header.Set("Content-Type", mediaJSON)
+	}
+	return req, nil
+}
+
+// readLimited reads at most limit bytes of r; more is an error.
+func readLimited(r io.Reader, limit int64) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(b)) > limit {
+		return nil, true, nil
+	}
+	return b, false, nil
+}
+
+// fetchBody sends cl and returns its whole (capped) 2xx body.
+func (c *Client) fetchBody(ctx context.Context, cl *call) ([]byte, error) {
+	var body []byte
+	_, err := c.send(ctx, cl, func(resp *http.Response) error {
+		b, tooBig, err := readLimited(resp.Body, c.maxResponseBytes)
+		if err != nil {
+			return &bodyReadError{err}
+		}
+		if tooBig {
+			return &DecodeError{Method: cl.method, Route: cl.route,
+				Reason: fmt.Sprintf("body larger than %d bytes", c.maxResponseBytes)}
+		}
+		body = b
+		return nil
+	})
+	return body, err
+}
+
+// decode unmarshals a JSON body into out.
+func decode(cl *call, body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return newDecodeError(cl.method, cl.route, err)
+	}
+	return nil
+}
+
+// decodeJSON unmarshals a JSON body into a new T.
+func decodeJSON[T any](cl *call, body []byte) (*T, error) {
+	v := new(T)
+	if err := decode(cl, body, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// cachePolicy decides, from a fetched response in decoded form, how long to
+// keep it and which tags (besides the resource path) it carries.
+type cachePolicy func(decoded any) (ttl time.Duration, tags []string)
+
+// decodedSize is the memory accounted for the decoded form of body kept in
+// the cache beside it: 1.5 times the JSON text. TestDecodedSizeBound measures
+// the emulator's bodies: once decoded, a report keeps about 1.03 times its
+// JSON alive, a page of 100 reports about 1.25 times (a Report per item).
+func decodedSize(body []byte) int64 { return int64(len(body)) * 3 / 2 }
+
+// getJSON GETs p (through the cache when configured) and decodes it into a
+// new T, which must belong to the workspace of p (checkOwner) before it is
+// cached or returned.
+func getJSON[T any, PT ownedPtr[T]](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy) (*T, error) {
+	return getDecoded(ctx, c, p, q, policy, func(cl *call, body []byte) (*T, error) {
+		v, err := decodeJSON[T](cl, body)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.checkOwner(cl, PT(v)); err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
+}
+
+// getDecoded GETs p (through the cache when configured) and returns its body
+// decoded by decode, a value of the caller's own. The cache keeps the decoded
+// form beside the body, so that a hit costs a copy rather than a decode: the
+// fetch decodes once for every coalesced caller (which also validates the
+// body before it is stored), and a body that arrives without its decoded
+// form (from a second cache level) is decoded once and attached.
+func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy, decode func(*call, []byte) (*T, error)) (*T, error) {
+	cl, err := c.newCall(http.MethodGet, p, q)
+	if err != nil {
+		return nil, err
+	}
+	if c.cache == nil {
+		body, err := c.fetchBody(ctx, cl)
+		observe(ctx, cl, false, cache.OutcomeMiss)
+		if err != nil {
+			return nil, err
+		}
+		return decode(cl, body)
+	}
+	key := cache.Key{Credential: c.fingerprint, Method: cl.method, Path: cl.path, Query: q.Encode()}
+	sctx, endSpan := c.startCacheSpan(ctx, cl)
+	ent, outcome, err := c.cache.GetEntry(sctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {
+		body, err := c.fetchBody(fctx, cl)
+		if err != nil {
+			return cache.Fetched{}, err
+		}
+		v, err := decode(cl, body)
+		if err != nil {
+			return cache.Fetched{}, err
+		}
+		ttl, tags := policy(v)
+		return cache.Fetched{Body: body, Value: v, ValueSize: decodedSize(body), TTL: ttl, Tags: append(tags, cl.path)}, nil
+	})
+	endSpan(outcome, err)
+	observe(ctx, cl, true, outcome)
+	if err != nil {
+		if errors.Is(err, cache.ErrClosed) {
+			return nil, fmt.Errorf("modeclient: %s %s: %w", cl.method, cl.route, err)
+		}
+		return nil, err
+	}
+	if v, ok := ent.Value.(*T); ok {
+		return cloneValue(v), nil
+	}
+	v, err := decode(cl, ent.Body)
+	if err != nil {
+		return nil, err
+	}
+	c.cache.Attach(key, ent.Body, v, decodedSize(ent.Body))
+	return cloneValue(v), nil
+}
+
+// write sends a JSON body (nil for none) with method to p, decodes a
+// non-empty answer into out (when non-nil), checks that it belongs to the
+// workspace of p (checkOwner; for a DELETE, only that it names no other
+// workspace) and invalidates tags. Tags are invalidated
+// whenever Mode may have processed the request, even if the call failed (a
+// 5xx or a broken connection after sending).
+func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, out owned, tags func(path string) []string) error {
+	cl, err := c.newCall(method, p, nil)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("modeclient: %s %s: encoding request body: %w", cl.method, cl.route, err)
+		}
+		cl.body = b
+	}
+	body, err := c.fetchBody(ctx, cl)
+	observe(ctx, cl, false, cache.OutcomeMiss)
+	if c.cache != nil && maybeProcessed(cl, err) {
+		c.cache.Invalidate(tags(cl.path)...)
+	}
+	if err != nil {
+		return err
+	}
+	if out == nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if cl.method == http.MethodDelete {
+		// The deleted object is not handed to the caller, and Mode's spec
+		// has an empty body for some deletions: only an answer that names
+		// another workspace fails the call.
+		if decode(cl, body, out) != nil {
+			return nil
+		}
+		var ww *WrongWorkspaceError
+		if err := c.checkOwner(cl, out); errors.As(err, &ww) {
+			return err
+		}
+		return nil
+	}
+	if err := decode(cl, body, out); err != nil {
+		return err
+	}
+	return c.checkOwner(cl, out)
+}
+
+// maybeProcessed reports whether Mode may have applied a write that ended with err.
+func maybeProcessed(cl *call, err error) bool {
+	if err == nil {
+		return true
+	}
+	if cl.attempts.Load() == 0 {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500
+	}
+	return true
+}
