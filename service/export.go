@@ -1,0 +1,153 @@
+package service
+
+import (
+	"context"
+	"io"
+	"strconv"
+
+	"connectrpc.com/connect"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
+)
+
+// ExportQueryResults streams a succeeded query run's result as Mode's CSV or
+// JSON file, unchanged, in chunks of Options.ExportChunkBytes, from the
+// request's byte offset on (the bytes before it are read from Mode and
+// dropped: Mode serves the whole file). An offset equal to the file's size
+// answers no chunk; beyond it, OutOfRange (known only once the file was
+// read to its end).
+//
+// A file cut short — a Mode connection lost mid-way, a body shorter than
+// its Content-Length, a chunked or gzip body ended before its framing says,
+// a JSON file not ending with its closing bracket — ends the stream, after
+// the bytes read before the cut, with Unavailable (reason
+// UPSTREAM_TRUNCATED), RetryInfo and resume_offset, the offset of the first
+// byte not sent. A body Mode sends with no length, no chunking and no
+// compression, cut at a CSV line end, cannot be told from a whole one.
+func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Request[modeplatformv1.ExportQueryResultsRequest], stream *connect.ServerStream[modeplatformv1.ExportQueryResultsResponse]) error {
+	m := req.Msg
+	name := m.GetName()
+	ids, err := parseQueryRunName("name", name)
+	if err != nil {
+		return err
+	}
+	format := m.GetFormat()
+	if format != modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV && format != modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
+		return invalidArgument("format", "must be FORMAT_CSV or FORMAT_JSON")
+	}
+	offset := m.GetOffset()
+	if offset < 0 {
+		return invalidArgument("offset", "must be 0 or more")
+	}
+	sc, ctx := s.core.startStream(ctx)
+	defer sc.end()
+	cl, err := s.core.client(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	open := cl.QueryResultsCSV
+	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
+		open = cl.QueryResultsJSON
+	}
+	if err := requireQueryResults(ctx, cl, ids, name); err != nil {
+		return sc.fail(err, offset)
+	}
+	body, err := open(ctx, ids[0], ids[1], ids[2], ids[3])
+	if err != nil {
+		return sc.fail(withResumeOffset(upstreamError(err, name), offset), offset)
+	}
+	defer body.Close()
+
+	ex := &exportStream{
+		body: body, name: name, json: format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON,
+		sent: offset,
+		send: func(msg *modeplatformv1.ExportQueryResultsResponse) error {
+			return sc.send(func() error { return stream.Send(msg) })
+		},
+	}
+	if err := ex.run(offset, s.core.opts.ExportChunkBytes); err != nil {
+		return sc.fail(err, ex.sent)
+	}
+	return nil
+}
+
+// exportStream is one ExportQueryResults call in progress.
+type exportStream struct {
+	body io.Reader
+	name string
+	json bool // the file must end with ']'
+	send func(*modeplatformv1.ExportQueryResultsResponse) error
+	read int64 // bytes read from body
+	sent int64 // offset after the last byte sent: where to resume
+	last byte  // the last byte read that is not JSON whitespace
+	err  error // the error that ended the body, returned once its bytes are
+}
+
+// readSome reads into p until it is full or the body ends. It returns
+// io.EOF (with no bytes) after a whole body's end, any other error (a cut
+// body) after the bytes read before it.
+func (ex *exportStream) readSome(p []byte) (int, error) {
+	if ex.err != nil {
+		return 0, ex.err
+	}
+	n := 0
+	for n < len(p) {
+		k, err := ex.body.Read(p[n:])
+		if ex.json {
+			for _, c := range p[n : n+k] {
+				switch c {
+				case ' ', '\t', '\r', '\n':
+				default:
+					ex.last = c
+				}
+			}
+		}
+		n += k
+		ex.read += int64(k)
+		if err == io.EOF && ex.json && ex.read > 0 && ex.last != ']' {
+			err = io.ErrUnexpectedEOF // a JSON array cut short, on a body whose framing said nothing
+		}
+		if err != nil {
+			ex.err = err
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// run skips offset bytes, then sends the rest in chunks of chunkSize.
+func (ex *exportStream) run(offset int64, chunkSize int) error {
+	buf := make([]byte, chunkSize)
+	for ex.read < offset {
+		_, err := ex.readSome(buf[:min(int64(len(buf)), offset-ex.read)])
+		switch {
+		case err == io.EOF:
+			e := connect.NewError(connect.CodeOutOfRange, errorf("offset %d is beyond the end of the %d bytes of %s's file", offset, ex.read, ex.name))
+			errdetail.AddBadRequest(e, "offset", "must be at most the file's size, "+strconv.FormatInt(ex.read, 10))
+			return e
+		case err != nil:
+			return truncatedError(err, ex.name, ex.sent)
+		}
+	}
+	var msg modeplatformv1.ExportQueryResultsResponse
+	for {
+		n, err := ex.readSome(buf)
+		if n > 0 {
+			msg.Data = buf[:n]
+			if serr := ex.send(&msg); serr != nil {
+				return serr
+			}
+			ex.sent += int64(n)
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return truncatedError(err, ex.name, ex.sent)
+		}
+	}
+}
