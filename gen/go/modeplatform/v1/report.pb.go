@@ -3361,14 +3361,14 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\areports\x18\x01 \x03(\v2\x17.modeplatform.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xcc\x05\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xef\x05\n" +
 	"\x13UpdateReportRequest\x12}\n" +
 	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportBL\xe0A\x02\xbaHF\xba\x01@\n" +
 	"\x14report.name_required\x12\x17report.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x06report\x12\x82\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xc4\x01\xe0A\x02\xbaH\xbd\x01\xba\x01\xb6\x01\n" +
 	"\x11update_mask.paths\x12Fupdate_mask must list one or more of: display_name, description, space\x1aYthis.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'description', 'space'])\xc8\x01\x01R\n" +
-	"updateMask:\xb0\x02\xbaH\xac\x02\x1a\xa1\x01\n" +
-	"$update_report.display_name_not_empty\x12*report.display_name cannot be set to empty\x1aM!('display_name' in this.update_mask.paths) || this.report.display_name != ''\x1a\x85\x01\n" +
+	"updateMask:\xd3\x02\xbaH\xcf\x02\x1a\xc4\x01\n" +
+	"$update_report.display_name_not_empty\x12;report.display_name cannot be set to empty (or only spaces)\x1a_!('display_name' in this.update_mask.paths) || this.report.display_name.matches('[^[:space:]]')\x1a\x85\x01\n" +
 	"\x1dupdate_report.space_not_empty\x12#report.space cannot be set to empty\x1a?!('space' in this.update_mask.paths) || this.report.space != ''\"G\n" +
 	"\x14UpdateReportResponse\x12/\n" +
 	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportR\x06report\"\xa2\x01\n" +
