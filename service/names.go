@@ -101,10 +101,3 @@ func invalidArgument(field, reason string) *connect.Error {
 	return err
 }
 
-// checkRequestID re-checks an AIP-155 request_id: empty, or [A-Za-z0-9_-]{1,64}.
-func checkRequestID(id string) error {
-	if id != "" && !validToken(id) {
-		return invalidArgument("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
-	}
-	return nil
-}

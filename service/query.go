@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"connectrpc.com/connect"
 
@@ -135,26 +134,17 @@ func (s *ReportServer) GetQuery(ctx context.Context, req *connect.Request[modepl
 // call created.
 func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[modeplatformv1.CreateQueryRequest]) (*connect.Response[modeplatformv1.CreateQueryResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil { // query, its sql and data_source required; request_id
+		return nil, err
+	}
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports)
 	if err != nil {
 		return nil, err
 	}
 	w, r := ids[0], ids[1]
 	in := m.GetQuery()
-	if in == nil {
-		return nil, invalidArgument("query", "is required")
-	}
-	if in.GetSql() == "" {
-		return nil, invalidArgument("query.sql", "is required")
-	}
-	if in.GetDataSource() == "" {
-		return nil, invalidArgument("query.data_source", "is required")
-	}
 	dsToken, err := parseQueryDataSource(w, in.GetDataSource())
 	if err != nil {
-		return nil, err
-	}
-	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -189,50 +179,32 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	return connect.NewResponse(&modeplatformv1.CreateQueryResponse{Query: created}), nil
 }
 
-// queryUpdatePaths are the update_mask paths UpdateQuery accepts.
-var queryUpdatePaths = []string{"display_name", "sql", "data_source"}
-
 // UpdateQuery changes the fields of a query named in update_mask.
 func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[modeplatformv1.UpdateQueryRequest]) (*connect.Response[modeplatformv1.UpdateQueryResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil { // the mask's paths; sql and data_source not set to empty
+		return nil, err
+	}
 	in := m.GetQuery()
-	if in == nil {
-		return nil, invalidArgument("query", "is required")
-	}
-	if in.GetName() == "" {
-		return nil, invalidArgument("query.name", "is required")
-	}
 	ids, err := parseQueryName("query.name", in.GetName())
 	if err != nil {
 		return nil, err
 	}
 	w, r, qt := ids[0], ids[1], ids[2]
-	paths := m.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, invalidArgument("update_mask", "must list one or more of: "+strings.Join(queryUpdatePaths, ", "))
-	}
 	var upd modeclient.QueryUpdate
 	dsToken := ""
-	for _, p := range paths {
+	for _, p := range m.GetUpdateMask().GetPaths() {
 		switch p {
 		case "display_name":
 			name := in.GetDisplayName()
 			upd.Name = &name
 		case "sql":
-			if in.GetSql() == "" {
-				return nil, invalidArgument("query.sql", "cannot be set to empty")
-			}
 			sql := in.GetSql()
 			upd.RawQuery = &sql
 		case "data_source":
-			if in.GetDataSource() == "" {
-				return nil, invalidArgument("query.data_source", "cannot be set to empty")
-			}
 			if dsToken, err = parseQueryDataSource(w, in.GetDataSource()); err != nil {
 				return nil, err
 			}
-		default:
-			return nil, invalidArgument("update_mask", "has path "+strconv.Quote(p)+"; allowed: "+strings.Join(queryUpdatePaths, ", "))
 		}
 	}
 	cl, err := s.core.client(ctx, w)

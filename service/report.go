@@ -25,12 +25,6 @@ const (
 	reportPathSpace       = "space"
 )
 
-// Limits of the Report fields a caller sets, as in report.proto.
-const (
-	maxReportDisplayName = 255
-	maxReportDescription = 10000
-)
-
 // GetReport returns one report.
 func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
 	name := req.Msg.GetName()
@@ -110,14 +104,11 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 // title, its description, or its space (which moves it).
 func (s *ReportServer) UpdateReport(ctx context.Context, req *connect.Request[modeplatformv1.UpdateReportRequest]) (*connect.Response[modeplatformv1.UpdateReportResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil { // the mask's paths and the fields' limits
+		return nil, err
+	}
 	in := m.GetReport()
-	if in == nil {
-		return nil, invalidArgument("report", "is required")
-	}
 	name := in.GetName()
-	if name == "" {
-		return nil, invalidArgument("report.name", "is required")
-	}
 	w, r, err := parseReportName("report.name", name)
 	if err != nil {
 		return nil, err
@@ -277,33 +268,20 @@ func parseReportOrderBy(s string) (order, orderBy string, err error) {
 }
 
 // reportUpdateFromMask builds Mode's update body from the report fields
-// named in paths. A new space must be in the report's workspace w.
+// named in paths (the request was validated: the paths are known, the values
+// within the contract's limits). A new space must be in the report's
+// workspace w.
 func reportUpdateFromMask(w string, in *modeplatformv1.Report, paths []string) (modeclient.ReportUpdate, error) {
 	var upd modeclient.ReportUpdate
-	if len(paths) == 0 {
-		return upd, invalidArgument("update_mask", "must list one or more of: display_name, description, space")
-	}
 	for _, p := range paths {
 		switch p {
 		case reportPathDisplayName:
 			v := in.GetDisplayName()
-			if strings.TrimSpace(v) == "" {
-				return upd, invalidArgument("report.display_name", "cannot be set to empty")
-			}
-			if len([]rune(v)) > maxReportDisplayName {
-				return upd, invalidArgument("report.display_name", "must be at most "+strconv.Itoa(maxReportDisplayName)+" characters")
-			}
 			upd.Name = &v
 		case reportPathDescription:
 			v := in.GetDescription()
-			if len([]rune(v)) > maxReportDescription {
-				return upd, invalidArgument("report.description", "must be at most "+strconv.Itoa(maxReportDescription)+" characters")
-			}
 			upd.Description = &v
 		case reportPathSpace:
-			if in.GetSpace() == "" {
-				return upd, invalidArgument("report.space", "cannot be set to empty")
-			}
 			ids, err := parseName("report.space", in.GetSpace(), collWorkspaces, collSpaces)
 			if err != nil {
 				return upd, err
@@ -312,8 +290,6 @@ func reportUpdateFromMask(w string, in *modeplatformv1.Report, paths []string) (
 				return upd, invalidArgument("report.space", "must be a space of the report's workspace "+strconv.Quote(w))
 			}
 			upd.SpaceToken = &ids[1]
-		default:
-			return upd, invalidArgument("update_mask", "must list only display_name, description or space")
 		}
 	}
 	return upd, nil

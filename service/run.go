@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"connectrpc.com/connect"
 
@@ -18,13 +17,6 @@ import (
 // Report runs of ReportService: RunReport, CloneReportRun, GetReportRun,
 // ListReportRuns and WatchReportRun. Query runs and results live in
 // query.go and results.go.
-
-// Limits of RunReportRequest.parameters, as in report.proto.
-const (
-	maxRunParameters     = 100
-	maxRunParameterName  = 64
-	maxRunParameterValue = 16384
-)
 
 // maxWatchPollFailures is how many polls in a row may fail transiently
 // (Mode unavailable or rate limited) before WatchReportRun gives up and
@@ -39,15 +31,12 @@ const maxWatchPollFailures = 5
 // the answer is Aborted CREATE_OUTCOME_UNKNOWN.
 func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modeplatformv1.RunReportRequest]) (*connect.Response[modeplatformv1.RunReportResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil { // parameters' names, sizes and count; request_id
+		return nil, err
+	}
 	name := m.GetName()
 	w, r, err := parseReportName("name", name)
 	if err != nil {
-		return nil, err
-	}
-	if err := runParametersError(m.GetParameters()); err != nil {
-		return nil, err
-	}
-	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -84,12 +73,12 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 // RunReport's run.
 func (s *ReportServer) CloneReportRun(ctx context.Context, req *connect.Request[modeplatformv1.CloneReportRunRequest]) (*connect.Response[modeplatformv1.CloneReportRunResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil {
+		return nil, err
+	}
 	name := m.GetName()
 	w, r, run, err := parseReportRunName("name", name)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkRequestID(m.GetRequestId()); err != nil {
 		return nil, err
 	}
 	cl, err := s.core.client(ctx, w)
@@ -267,36 +256,6 @@ func parseReportRunName(field, name string) (w, r, run string, err error) {
 		return "", "", "", err
 	}
 	return ids[0], ids[1], ids[2], nil
-}
-
-// runParametersError re-checks RunReport's parameters as report.proto
-// bounds them: at most 100, named like identifiers, values at most 16384
-// characters. Messages never echo the caller's names or values.
-func runParametersError(params map[string]string) error {
-	if len(params) > maxRunParameters {
-		return invalidArgument("parameters", "must have at most "+strconv.Itoa(maxRunParameters)+" entries")
-	}
-	for k, v := range params {
-		if !validParameterName(k) {
-			return invalidArgument("parameters", "names must start with a letter or '_' and have at most "+strconv.Itoa(maxRunParameterName)+" characters of A-Z, a-z, 0-9, '_' and '-'")
-		}
-		if utf8.RuneCountInString(v) > maxRunParameterValue {
-			return invalidArgument("parameters", "values must have at most "+strconv.Itoa(maxRunParameterValue)+" characters")
-		}
-	}
-	return nil
-}
-
-// validParameterName reports whether s matches ^[A-Za-z_][A-Za-z0-9_-]{0,63}$.
-func validParameterName(s string) bool {
-	if len(s) == 0 || len(s) > maxRunParameterName {
-		return false
-	}
-	c := s[0]
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
-		return false
-	}
-	return validToken(s)
 }
 
 // runParametersFingerprint identifies a parameter set whatever the map's

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"strconv"
-	"unicode/utf8"
 
 	"connectrpc.com/connect"
 
@@ -15,12 +14,6 @@ import (
 // groups and its spaces. Every handler parses its names again (the
 // protovalidate interceptor already checked them), so nothing unchecked
 // reaches modeclient even when a handler is called without the interceptor.
-
-// Limits of the Space fields a caller sets, as in workspace.proto.
-const (
-	maxSpaceDisplayName = 255
-	maxSpaceDescription = 10000
-)
 
 // Update mask paths UpdateSpace accepts.
 const (
@@ -157,20 +150,14 @@ func (s *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[mod
 // first call's space.
 func (s *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[modeplatformv1.CreateSpaceRequest]) (*connect.Response[modeplatformv1.CreateSpaceResponse], error) {
 	m := req.Msg
+	if err := validated(m); err != nil {
+		return nil, err
+	}
 	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
 	if err != nil {
 		return nil, err
 	}
-	if m.GetSpace() == nil {
-		return nil, invalidArgument("space", "is required")
-	}
 	displayName, description := m.GetSpace().GetDisplayName(), m.GetSpace().GetDescription()
-	if err := spaceFieldsError(displayName, description, true); err != nil {
-		return nil, err
-	}
-	if err := checkRequestID(m.GetRequestId()); err != nil {
-		return nil, err
-	}
 	w := ids[0]
 	cl, err := s.core.client(ctx, w)
 	if err != nil {
@@ -195,19 +182,15 @@ func (s *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 // display_name (Mode's name) and description.
 func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[modeplatformv1.UpdateSpaceRequest]) (*connect.Response[modeplatformv1.UpdateSpaceResponse], error) {
 	m := req.Msg
-	if m.GetSpace() == nil {
-		return nil, invalidArgument("space", "is required")
+	if err := validated(m); err != nil { // the mask's paths and the fields' limits
+		return nil, err
 	}
 	ids, err := parseName("space.name", m.GetSpace().GetName(), collWorkspaces, collSpaces)
 	if err != nil {
 		return nil, err
 	}
-	paths := m.GetUpdateMask().GetPaths()
-	if len(paths) == 0 {
-		return nil, invalidArgument("update_mask", "must list one or more of: display_name, description")
-	}
 	var upd modeclient.SpaceUpdate
-	for _, p := range paths {
+	for _, p := range m.GetUpdateMask().GetPaths() {
 		switch p {
 		case spacePathDisplayName:
 			v := m.GetSpace().GetDisplayName()
@@ -215,18 +198,6 @@ func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[
 		case spacePathDescription:
 			v := m.GetSpace().GetDescription()
 			upd.Description = &v
-		default:
-			return nil, invalidArgument("update_mask", "may only list display_name and description")
-		}
-	}
-	if upd.Name != nil {
-		if err := spaceFieldsError(*upd.Name, "", true); err != nil {
-			return nil, err
-		}
-	}
-	if upd.Description != nil {
-		if err := spaceFieldsError("", *upd.Description, false); err != nil {
-			return nil, err
 		}
 	}
 	w, token := ids[0], ids[1]
@@ -256,21 +227,6 @@ func (s *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[
 		return nil, upstreamError(err, spaceName(w, token))
 	}
 	return connect.NewResponse(&modeplatformv1.DeleteSpaceResponse{}), nil
-}
-
-// spaceFieldsError checks a space's caller-set fields against the
-// contract's limits; requireName also refuses an empty display_name.
-func spaceFieldsError(displayName, description string, requireName bool) error {
-	if requireName && displayName == "" {
-		return invalidArgument("space.display_name", "is required")
-	}
-	if !utf8.ValidString(displayName) || utf8.RuneCountInString(displayName) > maxSpaceDisplayName {
-		return invalidArgument("space.display_name", "must be valid UTF-8 of at most "+strconv.Itoa(maxSpaceDisplayName)+" characters")
-	}
-	if !utf8.ValidString(description) || utf8.RuneCountInString(description) > maxSpaceDescription {
-		return invalidArgument("space.description", "must be valid UTF-8 of at most "+strconv.Itoa(maxSpaceDescription)+" characters")
-	}
-	return nil
 }
 
 // workspaceFromMode translates Mode's account w.
