@@ -100,4 +100,3 @@ func invalidArgument(field, reason string) *connect.Error {
 	errdetail.AddBadRequest(err, field, reason)
 	return err
 }
-
