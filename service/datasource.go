@@ -16,47 +16,32 @@ import (
 // ListDataSources lists the data sources of a workspace that the caller's
 // Mode credential can see.
 func (s *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Request[modeplatformv1.ListDataSourcesRequest]) (*connect.Response[modeplatformv1.ListDataSourcesResponse], error) {
-	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	w := ids[0]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListDataSources", workspaceName(w))},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.DataSource], error) {
-			return cl.ListDataSourcesPage(ctx, w, modePage, nil)
+	page, err := listOf(ctx, s.core, "ListDataSources", req.Msg, []string{collWorkspaces}, nil,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.DataSource], error) {
+			return cl.ListDataSourcesPage(ctx, ids[0], modePage, nil)
 		},
-		func(d *modeclient.DataSource) *modeplatformv1.DataSource { return dataSourceFromMode(cl, w, d) })
+		func(cl *modeclient.Client, ids []string, d *modeclient.DataSource) *modeplatformv1.DataSource {
+			return dataSourceFromMode(cl, ids[0], d)
+		})
 	if err != nil {
-		return nil, upstreamError(err, workspaceName(w))
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListDataSourcesResponse{DataSources: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetDataSource returns one data source.
 func (s *DataSourceServer) GetDataSource(ctx context.Context, req *connect.Request[modeplatformv1.GetDataSourceRequest]) (*connect.Response[modeplatformv1.GetDataSourceResponse], error) {
-	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collDataSources)
+	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collDataSources},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.DataSource, error) {
+			return cl.GetDataSource(ctx, ids[0], ids[1])
+		},
+		func(cl *modeclient.Client, ids []string, v *modeclient.DataSource) *modeplatformv1.DataSource {
+			return dataSourceFromMode(cl, ids[0], v)
+		})
 	if err != nil {
 		return nil, err
 	}
-	w, token := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	d, err := cl.GetDataSource(ctx, w, token)
-	if err != nil {
-		return nil, upstreamError(err, dataSourceName(w, token))
-	}
-	return connect.NewResponse(&modeplatformv1.GetDataSourceResponse{DataSource: dataSourceFromMode(cl, w, d)}), nil
+	return connect.NewResponse(&modeplatformv1.GetDataSourceResponse{DataSource: v}), nil
 }
 
 // dataSourceFromMode translates a data source of workspace w. The display

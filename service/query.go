@@ -20,49 +20,32 @@ import (
 // ListQueryRuns lists the query runs of a report run, one per query of the
 // report.
 func (s *ReportServer) ListQueryRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListQueryRunsRequest]) (*connect.Response[modeplatformv1.ListQueryRunsResponse], error) {
-	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports, collRuns)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	w, r, run := ids[0], ids[1], ids[2]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListQueryRuns", m.GetParent())},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.QueryRun], error) {
-			return cl.ListQueryRunsPage(ctx, w, r, run, modePage, nil)
+	page, err := listOf(ctx, s.core, "ListQueryRuns", req.Msg, []string{collWorkspaces, collReports, collRuns}, nil,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.QueryRun], error) {
+			return cl.ListQueryRunsPage(ctx, ids[0], ids[1], ids[2], modePage, nil)
 		},
-		func(q *modeclient.QueryRun) *modeplatformv1.QueryRun { return queryRunFromMode(w, r, run, q) })
+		func(_ *modeclient.Client, ids []string, q *modeclient.QueryRun) *modeplatformv1.QueryRun {
+			return queryRunFromMode(ids[0], ids[1], ids[2], q)
+		})
 	if err != nil {
-		return nil, upstreamError(err, m.GetParent())
+		return nil, err
 	}
-	return connect.NewResponse(&modeplatformv1.ListQueryRunsResponse{
-		QueryRuns: page.items, NextPageToken: page.next, TotalSize: page.total,
-	}), nil
+	return connect.NewResponse(&modeplatformv1.ListQueryRunsResponse{QueryRuns: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetQueryRun returns one query run.
 func (s *ReportServer) GetQueryRun(ctx context.Context, req *connect.Request[modeplatformv1.GetQueryRunRequest]) (*connect.Response[modeplatformv1.GetQueryRunResponse], error) {
-	name := req.Msg.GetName()
-	ids, err := parseQueryRunName("name", name)
+	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports, collRuns, collQueryRuns},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.QueryRun, error) {
+			return cl.GetQueryRun(ctx, ids[0], ids[1], ids[2], ids[3])
+		},
+		func(cl *modeclient.Client, ids []string, v *modeclient.QueryRun) *modeplatformv1.QueryRun {
+			return queryRunFromMode(ids[0], ids[1], ids[2], v)
+		})
 	if err != nil {
 		return nil, err
 	}
-	cl, err := s.core.client(ctx, ids[0])
-	if err != nil {
-		return nil, err
-	}
-	q, err := cl.GetQueryRun(ctx, ids[0], ids[1], ids[2], ids[3])
-	if err != nil {
-		return nil, upstreamError(err, name)
-	}
-	return connect.NewResponse(&modeplatformv1.GetQueryRunResponse{QueryRun: queryRunFromMode(ids[0], ids[1], ids[2], q)}), nil
+	return connect.NewResponse(&modeplatformv1.GetQueryRunResponse{QueryRun: v}), nil
 }
 
 // ListQueries lists the queries of a report.
@@ -234,17 +217,12 @@ func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[mod
 
 // DeleteQuery removes a query from its report.
 func (s *ReportServer) DeleteQuery(ctx context.Context, req *connect.Request[modeplatformv1.DeleteQueryRequest]) (*connect.Response[modeplatformv1.DeleteQueryResponse], error) {
-	name := req.Msg.GetName()
-	ids, err := parseQueryName("name", name)
+	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports, collQueries},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
+			return cl.DeleteQuery(ctx, ids[0], ids[1], ids[2])
+		})
 	if err != nil {
 		return nil, err
-	}
-	cl, err := s.core.client(ctx, ids[0])
-	if err != nil {
-		return nil, err
-	}
-	if err := cl.DeleteQuery(ctx, ids[0], ids[1], ids[2]); err != nil {
-		return nil, upstreamError(err, name)
 	}
 	return connect.NewResponse(&modeplatformv1.DeleteQueryResponse{}), nil
 }

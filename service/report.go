@@ -27,20 +27,17 @@ const (
 
 // GetReport returns one report.
 func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
-	name := req.Msg.GetName()
-	w, r, err := parseReportName("name", name)
+	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Report, error) {
+			return cl.GetReport(ctx, ids[0], ids[1])
+		},
+		func(cl *modeclient.Client, ids []string, v *modeclient.Report) *modeplatformv1.Report {
+			return reportFromMode(cl, ids[0], ids[1], v)
+		})
 	if err != nil {
 		return nil, err
 	}
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := cl.GetReport(ctx, w, r)
-	if err != nil {
-		return nil, upstreamError(err, name)
-	}
-	return connect.NewResponse(&modeplatformv1.GetReportResponse{Report: reportFromMode(cl, w, r, rep)}), nil
+	return connect.NewResponse(&modeplatformv1.GetReportResponse{Report: v}), nil
 }
 
 // ListReports lists the reports of a space, or the reports whose queries use
@@ -138,17 +135,12 @@ func (s *ReportServer) UpdateReport(ctx context.Context, req *connect.Request[mo
 
 // DeleteReport deletes a report with its runs and queries.
 func (s *ReportServer) DeleteReport(ctx context.Context, req *connect.Request[modeplatformv1.DeleteReportRequest]) (*connect.Response[modeplatformv1.DeleteReportResponse], error) {
-	name := req.Msg.GetName()
-	w, r, err := parseReportName("name", name)
+	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
+			return cl.DeleteReport(ctx, ids[0], ids[1])
+		})
 	if err != nil {
 		return nil, err
-	}
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	if err := cl.DeleteReport(ctx, w, r); err != nil {
-		return nil, upstreamError(err, name)
 	}
 	return connect.NewResponse(&modeplatformv1.DeleteReportResponse{}), nil
 }

@@ -127,32 +127,18 @@ func (s *ReportServer) GetReportRun(ctx context.Context, req *connect.Request[mo
 
 // ListReportRuns lists the runs of a report, newest first.
 func (s *ReportServer) ListReportRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListReportRunsRequest]) (*connect.Response[modeplatformv1.ListReportRunsResponse], error) {
-	m := req.Msg
-	parent := m.GetParent()
-	w, r, err := parseReportName("parent", parent)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
 	opts := &modeclient.ListRunsOptions{Order: "desc", OrderBy: "created_at"}
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListReportRuns", parent)},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.ReportRun], error) {
-			return cl.ListReportRunsPage(ctx, w, r, modePage, opts)
+	page, err := listOf(ctx, s.core, "ListReportRuns", req.Msg, []string{collWorkspaces, collReports}, nil,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.ReportRun], error) {
+			return cl.ListReportRunsPage(ctx, ids[0], ids[1], modePage, opts)
 		},
-		func(run *modeclient.ReportRun) *modeplatformv1.ReportRun { return runFromMode(cl, w, r, run) })
+		func(cl *modeclient.Client, ids []string, run *modeclient.ReportRun) *modeplatformv1.ReportRun {
+			return runFromMode(cl, ids[0], ids[1], run)
+		})
 	if err != nil {
-		return nil, upstreamError(err, parent)
+		return nil, err
 	}
-	return connect.NewResponse(&modeplatformv1.ListReportRunsResponse{
-		Runs: page.items, NextPageToken: page.next, TotalSize: page.total,
-	}), nil
+	return connect.NewResponse(&modeplatformv1.ListReportRunsResponse{Runs: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // WatchReportRun streams a run: as it is now at once, then again each time

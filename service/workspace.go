@@ -23,72 +23,45 @@ const (
 
 // GetWorkspace returns one workspace (Mode's account).
 func (s *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[modeplatformv1.GetWorkspaceRequest]) (*connect.Response[modeplatformv1.GetWorkspaceResponse], error) {
-	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces)
+	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Workspace, error) {
+			return cl.GetWorkspace(ctx, ids[0])
+		},
+		func(cl *modeclient.Client, ids []string, v *modeclient.Workspace) *modeplatformv1.Workspace {
+			return workspaceFromMode(cl, ids[0], v)
+		})
 	if err != nil {
 		return nil, err
 	}
-	w := ids[0]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	ws, err := cl.GetWorkspace(ctx, w)
-	if err != nil {
-		return nil, upstreamError(err, workspaceName(w))
-	}
-	return connect.NewResponse(&modeplatformv1.GetWorkspaceResponse{Workspace: workspaceFromMode(cl, w, ws)}), nil
+	return connect.NewResponse(&modeplatformv1.GetWorkspaceResponse{Workspace: v}), nil
 }
 
 // ListMemberships lists the members of a workspace.
 func (s *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListMembershipsRequest]) (*connect.Response[modeplatformv1.ListMembershipsResponse], error) {
-	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	w := ids[0]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListMemberships", workspaceName(w))},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Membership], error) {
-			return cl.ListMembershipsPage(ctx, w, modePage, nil)
+	page, err := listOf(ctx, s.core, "ListMemberships", req.Msg, []string{collWorkspaces}, nil,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Membership], error) {
+			return cl.ListMembershipsPage(ctx, ids[0], modePage, nil)
 		},
-		func(ms *modeclient.Membership) *modeplatformv1.Membership { return membershipFromMode(w, ms) })
+		func(_ *modeclient.Client, ids []string, ms *modeclient.Membership) *modeplatformv1.Membership {
+			return membershipFromMode(ids[0], ms)
+		})
 	if err != nil {
-		return nil, upstreamError(err, workspaceName(w))
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListMembershipsResponse{Memberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // ListGroups lists the user groups of a workspace.
 func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[modeplatformv1.ListGroupsRequest]) (*connect.Response[modeplatformv1.ListGroupsResponse], error) {
-	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	w := ids[0]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListGroups", workspaceName(w))},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Group], error) {
-			return cl.ListGroupsPage(ctx, w, modePage, nil)
+	page, err := listOf(ctx, s.core, "ListGroups", req.Msg, []string{collWorkspaces}, nil,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Group], error) {
+			return cl.ListGroupsPage(ctx, ids[0], modePage, nil)
 		},
-		func(g *modeclient.Group) *modeplatformv1.Group { return groupFromMode(cl, w, g) })
+		func(cl *modeclient.Client, ids []string, g *modeclient.Group) *modeplatformv1.Group {
+			return groupFromMode(cl, ids[0], g)
+		})
 	if err != nil {
-		return nil, upstreamError(err, workspaceName(w))
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListGroupsResponse{Groups: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
@@ -97,52 +70,36 @@ func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[m
 // credential can see; include_personal adds other members' personal spaces
 // (Mode's filter=all).
 func (s *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[modeplatformv1.ListSpacesRequest]) (*connect.Response[modeplatformv1.ListSpacesResponse], error) {
-	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
-		return nil, err
-	}
-	w := ids[0]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
 	opts := &modeclient.ListSpacesOptions{}
-	if m.GetIncludePersonal() {
+	if req.Msg.GetIncludePersonal() {
 		opts.Filter = "all"
 	}
-	binding := requestBinding("ListSpaces", workspaceName(w), strconv.FormatBool(m.GetIncludePersonal()))
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: binding},
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Space], error) {
-			return cl.ListSpacesPage(ctx, w, modePage, opts)
+	page, err := listOf(ctx, s.core, "ListSpaces", req.Msg, []string{collWorkspaces}, []string{strconv.FormatBool(req.Msg.GetIncludePersonal())},
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Space], error) {
+			return cl.ListSpacesPage(ctx, ids[0], modePage, opts)
 		},
-		func(sp *modeclient.Space) *modeplatformv1.Space { return spaceFromMode(cl, w, sp) })
+		func(cl *modeclient.Client, ids []string, sp *modeclient.Space) *modeplatformv1.Space {
+			return spaceFromMode(cl, ids[0], sp)
+		})
 	if err != nil {
-		return nil, upstreamError(err, workspaceName(w))
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListSpacesResponse{Spaces: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetSpace returns one space.
 func (s *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[modeplatformv1.GetSpaceRequest]) (*connect.Response[modeplatformv1.GetSpaceResponse], error) {
-	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
+	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collSpaces},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Space, error) {
+			return cl.GetSpace(ctx, ids[0], ids[1])
+		},
+		func(cl *modeclient.Client, ids []string, v *modeclient.Space) *modeplatformv1.Space {
+			return spaceFromMode(cl, ids[0], v)
+		})
 	if err != nil {
 		return nil, err
 	}
-	w, token := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := cl.GetSpace(ctx, w, token)
-	if err != nil {
-		return nil, upstreamError(err, spaceName(w, token))
-	}
-	return connect.NewResponse(&modeplatformv1.GetSpaceResponse{Space: spaceFromMode(cl, w, sp)}), nil
+	return connect.NewResponse(&modeplatformv1.GetSpaceResponse{Space: v}), nil
 }
 
 // CreateSpace creates a space in a workspace. A request_id makes it safe to
@@ -214,17 +171,12 @@ func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[
 
 // DeleteSpace deletes a space and everything in it.
 func (s *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[modeplatformv1.DeleteSpaceRequest]) (*connect.Response[modeplatformv1.DeleteSpaceResponse], error) {
-	ids, err := parseName("name", req.Msg.GetName(), collWorkspaces, collSpaces)
+	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collSpaces},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
+			return cl.DeleteSpace(ctx, ids[0], ids[1])
+		})
 	if err != nil {
 		return nil, err
-	}
-	w, token := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	if err := cl.DeleteSpace(ctx, w, token); err != nil {
-		return nil, upstreamError(err, spaceName(w, token))
 	}
 	return connect.NewResponse(&modeplatformv1.DeleteSpaceResponse{}), nil
 }

@@ -1,0 +1,98 @@
+package service
+
+import (
+	"context"
+
+	"github.com/modeplatform/modeplatform/modeclient"
+)
+
+// listRequest is what every standard List request carries (AIP-132, AIP-158).
+type listRequest interface {
+	GetParent() string
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// listOf runs a standard List method: it parses the request's parent (a
+// resource name of the collections colls), checks its paging fields, takes
+// the parent workspace's Mode client, pages through Mode with fetch from the
+// request's page token, translates each item, and maps Mode's errors to the
+// parent's name. The page token is bound to method, the parent and extra
+// (the request's other fields that shape the list), so a token of another
+// list is refused. fetch and translate get the parent's ids: ids[0] is the
+// workspace.
+func listOf[T, P any](ctx context.Context, c *core, method string, req listRequest, colls []string, extra []string,
+	fetch func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[T], error),
+	translate func(cl *modeclient.Client, ids []string, item *T) P,
+) (*pageResult[P], error) {
+	parent := req.GetParent()
+	ids, err := parseName("parent", parent, colls...)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPaging(req.GetPageSize(), req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	cl, err := c.client(ctx, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, c,
+		pageRequest{size: req.GetPageSize(), token: req.GetPageToken(), binding: requestBinding(method, append([]string{parent}, extra...)...)},
+		func(ctx context.Context, modePage int) (*modeclient.Page[T], error) {
+			return fetch(ctx, cl, ids, modePage)
+		},
+		func(item *T) P { return translate(cl, ids, item) })
+	if err != nil {
+		return nil, upstreamError(err, parent)
+	}
+	return page, nil
+}
+
+// nameRequest is what every standard Get or Delete request carries (AIP-131,
+// AIP-135).
+type nameRequest interface{ GetName() string }
+
+// getOf runs a standard Get method: it parses the request's name (a resource
+// of the collections colls), takes its workspace's Mode client, reads the
+// object with get and translates it; Mode's errors name the resource. get
+// and translate get the name's ids: ids[0] is the workspace.
+func getOf[T, P any](ctx context.Context, c *core, req nameRequest, colls []string,
+	get func(ctx context.Context, cl *modeclient.Client, ids []string) (*T, error),
+	translate func(cl *modeclient.Client, ids []string, v *T) P,
+) (P, error) {
+	var zero P
+	name := req.GetName()
+	ids, err := parseName("name", name, colls...)
+	if err != nil {
+		return zero, err
+	}
+	cl, err := c.client(ctx, ids[0])
+	if err != nil {
+		return zero, err
+	}
+	v, err := get(ctx, cl, ids)
+	if err != nil {
+		return zero, upstreamError(err, name)
+	}
+	return translate(cl, ids, v), nil
+}
+
+// deleteOf runs a standard Delete method as getOf runs a Get, with del.
+func deleteOf(ctx context.Context, c *core, req nameRequest, colls []string,
+	del func(ctx context.Context, cl *modeclient.Client, ids []string) error,
+) error {
+	name := req.GetName()
+	ids, err := parseName("name", name, colls...)
+	if err != nil {
+		return err
+	}
+	cl, err := c.client(ctx, ids[0])
+	if err != nil {
+		return err
+	}
+	if err := del(ctx, cl, ids); err != nil {
+		return upstreamError(err, name)
+	}
+	return nil
+}
