@@ -256,12 +256,15 @@ func TestCoalescingAcrossReplicas(t *testing.T) {
 				})
 			}
 			<-u.started // one fetch runs; every replica is waiting on it (locally or in Redis)
-			waitFor(t, "the other replicas to wait on the lock", func() bool {
-				var waits uint64
+			// Every caller must have joined before the fetch ends: one that came later would
+			// (rightly) fetch an uncacheable answer again.
+			waitFor(t, "the other replicas to wait on the lock and every caller to join", func() bool {
+				var waits, joined uint64
 				for _, r := range reps {
 					waits += r.l2.Stats().Waits
+					joined += r.cache.Stats().Coalesced
 				}
-				return waits == replicas-1
+				return waits == replicas-1 && joined == replicas*(callers-1)
 			})
 			close(u.gate)
 			wg.Wait()
