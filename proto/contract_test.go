@@ -82,6 +82,8 @@ func TestRequestRules(t *testing.T) {
 		{"create space without title", &modeplatformv1.CreateSpaceRequest{Parent: "workspaces/w", Space: &modeplatformv1.Space{}}, "space.display_name is required"},
 		{"update space", &modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: space, Description: "d"}, UpdateMask: mask("description")}, ""},
 		{"update space blank title", &modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: space}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"get group", &modeplatformv1.GetGroupRequest{Name: "workspaces/w/groups/g1"}, ""},
+		{"get group under a space", &modeplatformv1.GetGroupRequest{Name: space + "/groups/g1"}, "name"},
 		{"get data source", &modeplatformv1.GetDataSourceRequest{Name: source}, ""},
 		{"get data source snake case", &modeplatformv1.GetDataSourceRequest{Name: "workspaces/w/data_sources/x"}, "name"},
 	}
@@ -135,8 +137,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 30 {
-		t.Errorf("found %d methods, want 30 (8 workspace + 20 report + 2 data source)", methods)
+	if methods != 31 {
+		t.Errorf("found %d methods, want 31 (9 workspace + 20 report + 2 data source)", methods)
 	}
 }
 

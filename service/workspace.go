@@ -66,6 +66,19 @@ func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[m
 	return connect.NewResponse(&modeplatformv1.ListGroupsResponse{Groups: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
+// GetGroup returns one user group of a workspace.
+func (s *WorkspaceServer) GetGroup(ctx context.Context, req *connect.Request[modeplatformv1.GetGroupRequest]) (*connect.Response[modeplatformv1.GetGroupResponse], error) {
+	g, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collGroups},
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Group, error) {
+			return cl.GetGroup(ctx, ids[0], ids[1])
+		},
+		func(cl *modeclient.Client, ids []string, g *modeclient.Group) *modeplatformv1.Group { return groupFromMode(cl, ids[0], g) })
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&modeplatformv1.GetGroupResponse{Group: g}), nil
+}
+
 // ListSpaces lists the spaces of a workspace that the caller's Mode
 // credential can see; include_personal adds other members' personal spaces
 // (Mode's filter=all).

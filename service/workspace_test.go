@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
@@ -190,6 +191,44 @@ func TestListGroups(t *testing.T) {
 				}
 				if web := e.mode.URL + "/organizations/parch_and_posey/groups/" + tok; g.GetWebUri() != web {
 					t.Errorf("group %s web_uri = %q, want %q", w.display, g.GetWebUri(), web)
+				}
+			}
+		})
+	}
+}
+
+// TestGetGroup: a group read by name is the group the list shows; the second read is served from
+// the cache; an unknown group, or another workspace's group named under this one, is NotFound.
+func TestGetGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithCrossWorkspaceTokens()}})
+	ctx := testContext(t)
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			c := e.clients(p)
+			list, err := c.ws.ListGroups(ctx, connect.NewRequest(&modeplatformv1.ListGroupsRequest{Parent: e.ws}))
+			if err != nil {
+				t.Fatalf("ListGroups: %v", err)
+			}
+			want := list.Msg.GetGroups()[1]
+			got, err := c.ws.GetGroup(ctx, connect.NewRequest(&modeplatformv1.GetGroupRequest{Name: want.GetName()}))
+			if err != nil {
+				t.Fatalf("GetGroup: %v", err)
+			}
+			if !proto.Equal(got.Msg.GetGroup(), want) {
+				t.Errorf("GetGroup = %v, want the listed %v", got.Msg.GetGroup(), want)
+			}
+			before := e.upstream()
+			if _, err := c.ws.GetGroup(ctx, connect.NewRequest(&modeplatformv1.GetGroupRequest{Name: want.GetName()})); err != nil {
+				t.Fatalf("GetGroup again: %v", err)
+			}
+			if n := e.upstream() - before; n != 0 {
+				t.Errorf("a second GetGroup sent %d requests to Mode, want 0 (cached)", n)
+			}
+			for _, name := range []string{e.ws + "/groups/nosuchgroup", e.ws + "/groups/" + e.demo.Second.Group} {
+				_, err := c.ws.GetGroup(ctx, connect.NewRequest(&modeplatformv1.GetGroupRequest{Name: name}))
+				if connect.CodeOf(err) != connect.CodeNotFound || !strings.Contains(err.Error(), name) {
+					t.Errorf("GetGroup(%s) = %v, want NotFound naming it", name, err)
 				}
 			}
 		})

@@ -155,6 +155,14 @@ class ReadTest(unittest.TestCase):
         self.assertEqual(sorted(groups), ["Analysts", "Everyone", "Executives"])
         self.assertEqual(groups["Everyone"].member_count, 5)
 
+    def test_get_group(self):
+        listed = self.workspaces.ListGroups(workspace_pb2.ListGroupsRequest(parent=WORKSPACE), timeout=TIMEOUT).groups[0]
+        got = self.workspaces.GetGroup(workspace_pb2.GetGroupRequest(name=listed.name), timeout=TIMEOUT).group
+        self.assertEqual(got, listed)
+        with self.assertRaises(grpc.RpcError) as err:
+            self.workspaces.GetGroup(workspace_pb2.GetGroupRequest(name=WORKSPACE + "/groups/nosuchgroup"), timeout=TIMEOUT)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.NOT_FOUND)
+
     def test_list_and_get_space(self):
         sales = self.sales_space()
         self.assertRegex(sales.name, r"^workspaces/parch_and_posey/spaces/[0-9a-f]+$")

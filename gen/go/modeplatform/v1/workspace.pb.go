@@ -878,6 +878,98 @@ func (x *ListGroupsResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// GetGroupRequest names the group to return.
+type GetGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group, `workspaces/{workspace}/groups/{group}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGroupRequest) Reset() {
+	*x = GetGroupRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupRequest) ProtoMessage() {}
+
+func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
+func (*GetGroupRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetGroupResponse carries the group asked for.
+type GetGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGroupResponse) Reset() {
+	*x = GetGroupResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupResponse) ProtoMessage() {}
+
+func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
+func (*GetGroupResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
 // ListSpacesRequest asks for one page of a workspace's spaces.
 type ListSpacesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -895,7 +987,7 @@ type ListSpacesRequest struct {
 
 func (x *ListSpacesRequest) Reset() {
 	*x = ListSpacesRequest{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[10]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +999,7 @@ func (x *ListSpacesRequest) String() string {
 func (*ListSpacesRequest) ProtoMessage() {}
 
 func (x *ListSpacesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[10]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1012,7 @@ func (x *ListSpacesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSpacesRequest.ProtoReflect.Descriptor instead.
 func (*ListSpacesRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{10}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListSpacesRequest) GetParent() string {
@@ -966,7 +1058,7 @@ type ListSpacesResponse struct {
 
 func (x *ListSpacesResponse) Reset() {
 	*x = ListSpacesResponse{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[11]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1070,7 @@ func (x *ListSpacesResponse) String() string {
 func (*ListSpacesResponse) ProtoMessage() {}
 
 func (x *ListSpacesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[11]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1083,7 @@ func (x *ListSpacesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSpacesResponse.ProtoReflect.Descriptor instead.
 func (*ListSpacesResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{11}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListSpacesResponse) GetSpaces() []*Space {
@@ -1026,7 +1118,7 @@ type GetSpaceRequest struct {
 
 func (x *GetSpaceRequest) Reset() {
 	*x = GetSpaceRequest{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[12]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1130,7 @@ func (x *GetSpaceRequest) String() string {
 func (*GetSpaceRequest) ProtoMessage() {}
 
 func (x *GetSpaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[12]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1143,7 @@ func (x *GetSpaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpaceRequest.ProtoReflect.Descriptor instead.
 func (*GetSpaceRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{12}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetSpaceRequest) GetName() string {
@@ -1072,7 +1164,7 @@ type GetSpaceResponse struct {
 
 func (x *GetSpaceResponse) Reset() {
 	*x = GetSpaceResponse{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[13]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1176,7 @@ func (x *GetSpaceResponse) String() string {
 func (*GetSpaceResponse) ProtoMessage() {}
 
 func (x *GetSpaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[13]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1189,7 @@ func (x *GetSpaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSpaceResponse.ProtoReflect.Descriptor instead.
 func (*GetSpaceResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{13}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetSpaceResponse) GetSpace() *Space {
@@ -1125,7 +1217,7 @@ type CreateSpaceRequest struct {
 
 func (x *CreateSpaceRequest) Reset() {
 	*x = CreateSpaceRequest{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[14]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1137,7 +1229,7 @@ func (x *CreateSpaceRequest) String() string {
 func (*CreateSpaceRequest) ProtoMessage() {}
 
 func (x *CreateSpaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[14]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1150,7 +1242,7 @@ func (x *CreateSpaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSpaceRequest.ProtoReflect.Descriptor instead.
 func (*CreateSpaceRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{14}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateSpaceRequest) GetParent() string {
@@ -1185,7 +1277,7 @@ type CreateSpaceResponse struct {
 
 func (x *CreateSpaceResponse) Reset() {
 	*x = CreateSpaceResponse{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[15]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1289,7 @@ func (x *CreateSpaceResponse) String() string {
 func (*CreateSpaceResponse) ProtoMessage() {}
 
 func (x *CreateSpaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[15]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1302,7 @@ func (x *CreateSpaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSpaceResponse.ProtoReflect.Descriptor instead.
 func (*CreateSpaceResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{15}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateSpaceResponse) GetSpace() *Space {
@@ -1234,7 +1326,7 @@ type UpdateSpaceRequest struct {
 
 func (x *UpdateSpaceRequest) Reset() {
 	*x = UpdateSpaceRequest{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[16]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1246,7 +1338,7 @@ func (x *UpdateSpaceRequest) String() string {
 func (*UpdateSpaceRequest) ProtoMessage() {}
 
 func (x *UpdateSpaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[16]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1259,7 +1351,7 @@ func (x *UpdateSpaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSpaceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSpaceRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{16}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateSpaceRequest) GetSpace() *Space {
@@ -1287,7 +1379,7 @@ type UpdateSpaceResponse struct {
 
 func (x *UpdateSpaceResponse) Reset() {
 	*x = UpdateSpaceResponse{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[17]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1391,7 @@ func (x *UpdateSpaceResponse) String() string {
 func (*UpdateSpaceResponse) ProtoMessage() {}
 
 func (x *UpdateSpaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[17]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1404,7 @@ func (x *UpdateSpaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSpaceResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSpaceResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{17}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateSpaceResponse) GetSpace() *Space {
@@ -1333,7 +1425,7 @@ type DeleteSpaceRequest struct {
 
 func (x *DeleteSpaceRequest) Reset() {
 	*x = DeleteSpaceRequest{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[18]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1437,7 @@ func (x *DeleteSpaceRequest) String() string {
 func (*DeleteSpaceRequest) ProtoMessage() {}
 
 func (x *DeleteSpaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[18]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1450,7 @@ func (x *DeleteSpaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSpaceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSpaceRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{18}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteSpaceRequest) GetName() string {
@@ -1377,7 +1469,7 @@ type DeleteSpaceResponse struct {
 
 func (x *DeleteSpaceResponse) Reset() {
 	*x = DeleteSpaceResponse{}
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[19]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1481,7 @@ func (x *DeleteSpaceResponse) String() string {
 func (*DeleteSpaceResponse) ProtoMessage() {}
 
 func (x *DeleteSpaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_workspace_proto_msgTypes[19]
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1494,7 @@ func (x *DeleteSpaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSpaceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSpaceResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{19}
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{21}
 }
 
 var File_modeplatform_v1_workspace_proto protoreflect.FileDescriptor
@@ -1489,7 +1581,12 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x06groups\x18\x01 \x03(\v2\x16.modeplatform.v1.GroupR\x06groups\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x8e\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n" +
+	"\x0fGetGroupRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/Group\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n" +
+	"\x10GetGroupResponse\x12,\n" +
+	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupR\x05group\"\x8e\x02\n" +
 	"\x11ListSpacesRequest\x12q\n" +
 	"\x06parent\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
@@ -1526,12 +1623,13 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x12DeleteSpaceRequest\x12\x88\x01\n" +
 	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteSpaceResponse2\x8a\a\n" +
+	"\x13DeleteSpaceResponse2\xed\a\n" +
 	"\x10WorkspaceService\x12m\n" +
 	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
 	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
 	"\n" +
-	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
+	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
+	"\bGetGroup\x12 .modeplatform.v1.GetGroupRequest\x1a!.modeplatform.v1.GetGroupResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
 	"\n" +
 	"ListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
 	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
@@ -1553,7 +1651,7 @@ func file_modeplatform_v1_workspace_proto_rawDescGZIP() []byte {
 }
 
 var file_modeplatform_v1_workspace_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_modeplatform_v1_workspace_proto_goTypes = []any{
 	(Space_SpaceType)(0),            // 0: modeplatform.v1.Space.SpaceType
 	(*Workspace)(nil),               // 1: modeplatform.v1.Workspace
@@ -1566,54 +1664,59 @@ var file_modeplatform_v1_workspace_proto_goTypes = []any{
 	(*ListMembershipsResponse)(nil), // 8: modeplatform.v1.ListMembershipsResponse
 	(*ListGroupsRequest)(nil),       // 9: modeplatform.v1.ListGroupsRequest
 	(*ListGroupsResponse)(nil),      // 10: modeplatform.v1.ListGroupsResponse
-	(*ListSpacesRequest)(nil),       // 11: modeplatform.v1.ListSpacesRequest
-	(*ListSpacesResponse)(nil),      // 12: modeplatform.v1.ListSpacesResponse
-	(*GetSpaceRequest)(nil),         // 13: modeplatform.v1.GetSpaceRequest
-	(*GetSpaceResponse)(nil),        // 14: modeplatform.v1.GetSpaceResponse
-	(*CreateSpaceRequest)(nil),      // 15: modeplatform.v1.CreateSpaceRequest
-	(*CreateSpaceResponse)(nil),     // 16: modeplatform.v1.CreateSpaceResponse
-	(*UpdateSpaceRequest)(nil),      // 17: modeplatform.v1.UpdateSpaceRequest
-	(*UpdateSpaceResponse)(nil),     // 18: modeplatform.v1.UpdateSpaceResponse
-	(*DeleteSpaceRequest)(nil),      // 19: modeplatform.v1.DeleteSpaceRequest
-	(*DeleteSpaceResponse)(nil),     // 20: modeplatform.v1.DeleteSpaceResponse
-	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 22: google.protobuf.FieldMask
+	(*GetGroupRequest)(nil),         // 11: modeplatform.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),        // 12: modeplatform.v1.GetGroupResponse
+	(*ListSpacesRequest)(nil),       // 13: modeplatform.v1.ListSpacesRequest
+	(*ListSpacesResponse)(nil),      // 14: modeplatform.v1.ListSpacesResponse
+	(*GetSpaceRequest)(nil),         // 15: modeplatform.v1.GetSpaceRequest
+	(*GetSpaceResponse)(nil),        // 16: modeplatform.v1.GetSpaceResponse
+	(*CreateSpaceRequest)(nil),      // 17: modeplatform.v1.CreateSpaceRequest
+	(*CreateSpaceResponse)(nil),     // 18: modeplatform.v1.CreateSpaceResponse
+	(*UpdateSpaceRequest)(nil),      // 19: modeplatform.v1.UpdateSpaceRequest
+	(*UpdateSpaceResponse)(nil),     // 20: modeplatform.v1.UpdateSpaceResponse
+	(*DeleteSpaceRequest)(nil),      // 21: modeplatform.v1.DeleteSpaceRequest
+	(*DeleteSpaceResponse)(nil),     // 22: modeplatform.v1.DeleteSpaceResponse
+	(*timestamppb.Timestamp)(nil),   // 23: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),   // 24: google.protobuf.FieldMask
 }
 var file_modeplatform_v1_workspace_proto_depIdxs = []int32{
-	21, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
-	21, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
+	23, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
+	23, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: modeplatform.v1.Space.space_type:type_name -> modeplatform.v1.Space.SpaceType
 	1,  // 3: modeplatform.v1.GetWorkspaceResponse.workspace:type_name -> modeplatform.v1.Workspace
 	2,  // 4: modeplatform.v1.ListMembershipsResponse.memberships:type_name -> modeplatform.v1.Membership
 	3,  // 5: modeplatform.v1.ListGroupsResponse.groups:type_name -> modeplatform.v1.Group
-	4,  // 6: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
-	4,  // 7: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 8: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	4,  // 9: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 10: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	22, // 11: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 12: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	5,  // 13: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
-	7,  // 14: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
-	9,  // 15: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
-	11, // 16: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
-	13, // 17: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
-	15, // 18: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
-	17, // 19: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
-	19, // 20: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
-	6,  // 21: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
-	8,  // 22: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
-	10, // 23: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
-	12, // 24: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
-	14, // 25: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
-	16, // 26: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
-	18, // 27: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
-	20, // 28: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
-	21, // [21:29] is the sub-list for method output_type
-	13, // [13:21] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3,  // 6: modeplatform.v1.GetGroupResponse.group:type_name -> modeplatform.v1.Group
+	4,  // 7: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
+	4,  // 8: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
+	4,  // 9: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	4,  // 10: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	4,  // 11: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	24, // 12: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 13: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	5,  // 14: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
+	7,  // 15: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
+	9,  // 16: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
+	11, // 17: modeplatform.v1.WorkspaceService.GetGroup:input_type -> modeplatform.v1.GetGroupRequest
+	13, // 18: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
+	15, // 19: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
+	17, // 20: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
+	19, // 21: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
+	21, // 22: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
+	6,  // 23: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
+	8,  // 24: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
+	10, // 25: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
+	12, // 26: modeplatform.v1.WorkspaceService.GetGroup:output_type -> modeplatform.v1.GetGroupResponse
+	14, // 27: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
+	16, // 28: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
+	18, // 29: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
+	20, // 30: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
+	22, // 31: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
+	23, // [23:32] is the sub-list for method output_type
+	14, // [14:23] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_modeplatform_v1_workspace_proto_init() }
@@ -1628,7 +1731,7 @@ func file_modeplatform_v1_workspace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modeplatform_v1_workspace_proto_rawDesc), len(file_modeplatform_v1_workspace_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,11 @@ class WorkspaceServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupsRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupsResponse.FromString,
                 )
+        self.GetGroup = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/GetGroup',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupResponse.FromString,
+                )
         self.ListSpaces = channel.unary_unary(
                 '/modeplatform.v1.WorkspaceService/ListSpaces',
                 request_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListSpacesRequest.SerializeToString,
@@ -79,6 +84,13 @@ class WorkspaceServiceServicer(object):
 
     def ListGroups(self, request, context):
         """ListGroups lists the user groups of a workspace.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGroup(self, request, context):
+        """GetGroup returns one user group of a workspace.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,6 +150,11 @@ def add_WorkspaceServiceServicer_to_server(servicer, server):
                     servicer.ListGroups,
                     request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupsRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupsResponse.SerializeToString,
+            ),
+            'GetGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGroup,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupResponse.SerializeToString,
             ),
             'ListSpaces': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSpaces,
@@ -224,6 +241,23 @@ class WorkspaceService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/ListGroups',
             modeplatform_dot_v1_dot_workspace__pb2.ListGroupsRequest.SerializeToString,
             modeplatform_dot_v1_dot_workspace__pb2.ListGroupsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/GetGroup',
+            modeplatform_dot_v1_dot_workspace__pb2.GetGroupRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.GetGroupResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -49,6 +49,9 @@ const (
 	// WorkspaceServiceListGroupsProcedure is the fully-qualified name of the WorkspaceService's
 	// ListGroups RPC.
 	WorkspaceServiceListGroupsProcedure = "/modeplatform.v1.WorkspaceService/ListGroups"
+	// WorkspaceServiceGetGroupProcedure is the fully-qualified name of the WorkspaceService's GetGroup
+	// RPC.
+	WorkspaceServiceGetGroupProcedure = "/modeplatform.v1.WorkspaceService/GetGroup"
 	// WorkspaceServiceListSpacesProcedure is the fully-qualified name of the WorkspaceService's
 	// ListSpaces RPC.
 	WorkspaceServiceListSpacesProcedure = "/modeplatform.v1.WorkspaceService/ListSpaces"
@@ -74,6 +77,8 @@ type WorkspaceServiceClient interface {
 	ListMemberships(context.Context, *connect.Request[v1.ListMembershipsRequest]) (*connect.Response[v1.ListMembershipsResponse], error)
 	// ListGroups lists the user groups of a workspace.
 	ListGroups(context.Context, *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error)
+	// GetGroup returns one user group of a workspace.
+	GetGroup(context.Context, *connect.Request[v1.GetGroupRequest]) (*connect.Response[v1.GetGroupResponse], error)
 	// ListSpaces lists the spaces of a workspace that the caller's Mode credential can see.
 	ListSpaces(context.Context, *connect.Request[v1.ListSpacesRequest]) (*connect.Response[v1.ListSpacesResponse], error)
 	// GetSpace returns one space.
@@ -120,6 +125,13 @@ func NewWorkspaceServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getGroup: connect.NewClient[v1.GetGroupRequest, v1.GetGroupResponse](
+			httpClient,
+			baseURL+WorkspaceServiceGetGroupProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("GetGroup")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		listSpaces: connect.NewClient[v1.ListSpacesRequest, v1.ListSpacesResponse](
 			httpClient,
 			baseURL+WorkspaceServiceListSpacesProcedure,
@@ -162,6 +174,7 @@ type workspaceServiceClient struct {
 	getWorkspace    *connect.Client[v1.GetWorkspaceRequest, v1.GetWorkspaceResponse]
 	listMemberships *connect.Client[v1.ListMembershipsRequest, v1.ListMembershipsResponse]
 	listGroups      *connect.Client[v1.ListGroupsRequest, v1.ListGroupsResponse]
+	getGroup        *connect.Client[v1.GetGroupRequest, v1.GetGroupResponse]
 	listSpaces      *connect.Client[v1.ListSpacesRequest, v1.ListSpacesResponse]
 	getSpace        *connect.Client[v1.GetSpaceRequest, v1.GetSpaceResponse]
 	createSpace     *connect.Client[v1.CreateSpaceRequest, v1.CreateSpaceResponse]
@@ -182,6 +195,11 @@ func (c *workspaceServiceClient) ListMemberships(ctx context.Context, req *conne
 // ListGroups calls modeplatform.v1.WorkspaceService.ListGroups.
 func (c *workspaceServiceClient) ListGroups(ctx context.Context, req *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error) {
 	return c.listGroups.CallUnary(ctx, req)
+}
+
+// GetGroup calls modeplatform.v1.WorkspaceService.GetGroup.
+func (c *workspaceServiceClient) GetGroup(ctx context.Context, req *connect.Request[v1.GetGroupRequest]) (*connect.Response[v1.GetGroupResponse], error) {
+	return c.getGroup.CallUnary(ctx, req)
 }
 
 // ListSpaces calls modeplatform.v1.WorkspaceService.ListSpaces.
@@ -217,6 +235,8 @@ type WorkspaceServiceHandler interface {
 	ListMemberships(context.Context, *connect.Request[v1.ListMembershipsRequest]) (*connect.Response[v1.ListMembershipsResponse], error)
 	// ListGroups lists the user groups of a workspace.
 	ListGroups(context.Context, *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error)
+	// GetGroup returns one user group of a workspace.
+	GetGroup(context.Context, *connect.Request[v1.GetGroupRequest]) (*connect.Response[v1.GetGroupResponse], error)
 	// ListSpaces lists the spaces of a workspace that the caller's Mode credential can see.
 	ListSpaces(context.Context, *connect.Request[v1.ListSpacesRequest]) (*connect.Response[v1.ListSpacesResponse], error)
 	// GetSpace returns one space.
@@ -256,6 +276,13 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 		WorkspaceServiceListGroupsProcedure,
 		svc.ListGroups,
 		connect.WithSchema(workspaceServiceMethods.ByName("ListGroups")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceGetGroupHandler := connect.NewUnaryHandler(
+		WorkspaceServiceGetGroupProcedure,
+		svc.GetGroup,
+		connect.WithSchema(workspaceServiceMethods.ByName("GetGroup")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -301,6 +328,8 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 			workspaceServiceListMembershipsHandler.ServeHTTP(w, r)
 		case WorkspaceServiceListGroupsProcedure:
 			workspaceServiceListGroupsHandler.ServeHTTP(w, r)
+		case WorkspaceServiceGetGroupProcedure:
+			workspaceServiceGetGroupHandler.ServeHTTP(w, r)
 		case WorkspaceServiceListSpacesProcedure:
 			workspaceServiceListSpacesHandler.ServeHTTP(w, r)
 		case WorkspaceServiceGetSpaceProcedure:
@@ -330,6 +359,10 @@ func (UnimplementedWorkspaceServiceHandler) ListMemberships(context.Context, *co
 
 func (UnimplementedWorkspaceServiceHandler) ListGroups(context.Context, *connect.Request[v1.ListGroupsRequest]) (*connect.Response[v1.ListGroupsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.ListGroups is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) GetGroup(context.Context, *connect.Request[v1.GetGroupRequest]) (*connect.Response[v1.GetGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.GetGroup is not implemented"))
 }
 
 func (UnimplementedWorkspaceServiceHandler) ListSpaces(context.Context, *connect.Request[v1.ListSpacesRequest]) (*connect.Response[v1.ListSpacesResponse], error) {
