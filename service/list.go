@@ -3,18 +3,22 @@ package service
 import (
 	"context"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
 // listRequest is what every standard List request carries (AIP-132, AIP-158).
 type listRequest interface {
+	proto.Message
 	GetParent() string
 	GetPageSize() int32
 	GetPageToken() string
 }
 
-// listOf runs a standard List method: it parses the request's parent (a
-// resource name of the collections colls), checks its paging fields, takes
+// listOf runs a standard List method: it checks the request against the
+// contract's rules (page_size, page_token), parses its parent (a resource
+// name of the collections colls), takes
 // the parent workspace's Mode client, pages through Mode with fetch from the
 // request's page token, translates each item, and maps Mode's errors to the
 // parent's name. The page token is bound to method, the parent and extra
@@ -25,12 +29,12 @@ func listOf[T, P any](ctx context.Context, c *core, method string, req listReque
 	fetch func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[T], error),
 	translate func(cl *modeclient.Client, ids []string, item *T) P,
 ) (*pageResult[P], error) {
+	if err := validated(req); err != nil {
+		return nil, err
+	}
 	parent := req.GetParent()
 	ids, err := parseName("parent", parent, colls...)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPaging(req.GetPageSize(), req.GetPageToken()); err != nil {
 		return nil, err
 	}
 	cl, err := c.client(ctx, ids[0])

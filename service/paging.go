@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/modeplatform/modeplatform/modeclient"
@@ -148,19 +147,4 @@ func listPage[T, P any](ctx context.Context, c *core, req pageRequest, fetch fun
 	// Mode kept answering pages without filling ours: let the caller go on.
 	out.next = encodePageToken(req.binding, cur)
 	return out, nil
-}
-
-// maxPageTokenLen bounds page_token (the contract's max_len).
-const maxPageTokenLen = 1024
-
-// checkPaging re-checks a list's page_size and page_token for a handler
-// called without the validation interceptor.
-func checkPaging(size int32, token string) error {
-	if size < 0 || size > maxPageSize {
-		return invalidArgument("page_size", "must be between 0 and "+strconv.Itoa(maxPageSize))
-	}
-	if len(token) > maxPageTokenLen {
-		return invalidArgument("page_token", "is not a token this list returned for this request")
-	}
-	return nil
 }

@@ -49,7 +49,7 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPaging(m.GetPageSize(), m.GetPageToken()); err != nil {
+	if err := validated(m); err != nil { // page_size, page_token and the list's own fields
 		return nil, err
 	}
 	filter, keep, err := reportArchivedFilter(m.GetArchivedFilter())
