@@ -72,7 +72,9 @@ func (s *WorkspaceServer) GetGroup(ctx context.Context, req *connect.Request[mod
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Group, error) {
 			return cl.GetGroup(ctx, ids[0], ids[1])
 		},
-		func(cl *modeclient.Client, ids []string, g *modeclient.Group) *modeplatformv1.Group { return groupFromMode(cl, ids[0], g) })
+		func(cl *modeclient.Client, ids []string, g *modeclient.Group) *modeplatformv1.Group {
+			return groupFromMode(cl, ids[0], g)
+		})
 	if err != nil {
 		return nil, err
 	}
