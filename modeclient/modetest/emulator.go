@@ -13,12 +13,13 @@ import (
 
 // Emulator is an in-memory Mode API server. It is an http.Handler, safe for concurrent use.
 type Emulator struct {
-	cfg     config
-	ds      *dataset
-	mux     *http.ServeMux
-	reqs    requestLog
-	faults  faultSet
-	limiter *rateLimiter
+	cfg      config
+	ds       *dataset
+	mux      *http.ServeMux
+	patterns []string // the patterns of mux, as routes.go registered them
+	reqs     requestLog
+	faults   faultSet
+	limiter  *rateLimiter
 
 	done      chan struct{}      // closed when the emulator closes
 	ctx       context.Context    // canceled when the emulator closes; runs execute SQL under it

@@ -7,7 +7,10 @@ import (
 
 // routes registers every path the emulator serves. Adding a resource is a handler and a line here.
 func (e *Emulator) routes() {
-	h := func(pattern string, fn http.HandlerFunc) { e.mux.HandleFunc(pattern, e.inWorkspace(fn)) }
+	h := func(pattern string, fn http.HandlerFunc) {
+		e.mux.HandleFunc(pattern, e.inWorkspace(fn))
+		e.patterns = append(e.patterns, pattern)
+	}
 
 	h("GET /api/{ws}", e.getAccount)
 	h("GET /api/{ws}/memberships", e.listMemberships)
