@@ -107,6 +107,38 @@ func TestReadEndpoints(t *testing.T) {
 	}
 }
 
+// TestGroupMembershipFollowsTheSpec: a group membership carries what Mode's OpenAPI document
+// requires of a UserGroupMembership: token, member_token and the links self, member and
+// user_group.
+func TestGroupMembershipFollowsTheSpec(t *testing.T) {
+	s := newTestServer(t)
+	d := s.Demo()
+	resp, raw := call(t, s, "GET", wsPath("groups", d.Groups[1], "memberships"), nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, raw)
+	}
+	var o object
+	if err := json.Unmarshal(raw, &o); err != nil {
+		t.Fatal(err)
+	}
+	ms := embedded(t, o, "group_memberships")
+	if len(ms) == 0 {
+		t.Fatal("no group memberships")
+	}
+	for _, m := range ms {
+		for _, f := range []string{"token", "member_token"} {
+			if v, _ := m[f].(string); v == "" {
+				t.Errorf("field %q missing in %v", f, m)
+			}
+		}
+		for _, l := range []string{"self", "member", "user_group"} {
+			if linkHref(m, l) == "" {
+				t.Errorf("link %q missing in %v", l, m["_links"])
+			}
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	s := newTestServer(t)
 	d := s.Demo()

@@ -234,9 +234,10 @@ func (e *Emulator) listGroupMemberships(w http.ResponseWriter, r *http.Request) 
 			all = append(all, groupMembershipJSON{
 				Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",
 				Links: links{
-					"self":  href(api(ws, "groups", g.token, "memberships", tok)),
-					"group": href(api(ws, "groups", g.token)),
-					"user":  href(api(m.username)),
+					// Link names as Mode's OpenAPI document gives them (UserGroupMembershipLinks).
+					"self":       href(api(ws, "groups", g.token, "memberships", tok)),
+					"user_group": href(api(ws, "groups", g.token)),
+					"member":     href(api(m.username)),
 				},
 			})
 		}
