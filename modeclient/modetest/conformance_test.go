@@ -19,6 +19,10 @@ const (
 	specBatch = "testdata/mode-api/batch-swagger.json"
 )
 
+// minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
+// reads (every GET the emulator serves but the result files).
+const minServedGETs = 17
+
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
 const minServed = 32
@@ -173,4 +177,172 @@ func TestSpecConformanceMatchesRoutes(t *testing.T) {
 			t.Errorf("serves(%s) = %v, want %v", tt.op.route(), got, tt.want)
 		}
 	}
+}
+
+// schema is the part of an OpenAPI 2 schema the answer check reads.
+type schema struct {
+	Ref        string             `json:"$ref"`
+	Type       string             `json:"type"`
+	Required   []string           `json:"required"`
+	Properties map[string]*schema `json:"properties"`
+	Items      *schema            `json:"items"`
+}
+
+// specDocument is an OpenAPI 2 document's operations' 200 answers and its
+// definitions.
+type specDocument struct {
+	Paths       map[string]map[string]json.RawMessage `json:"paths"`
+	Definitions map[string]*schema                    `json:"definitions"`
+}
+
+// resolve follows a $ref to its definition (nil when there is none).
+func (d *specDocument) resolve(s *schema) (string, *schema) {
+	if s == nil || s.Ref == "" {
+		return "", s
+	}
+	name := strings.TrimPrefix(s.Ref, "#/definitions/")
+	return name, d.Definitions[name]
+}
+
+// answerSchema returns the schema of an operation's 200 answer.
+func (d *specDocument) answerSchema(path, method string) (string, *schema) {
+	var op struct {
+		Responses map[string]struct {
+			Schema *schema `json:"schema"`
+		} `json:"responses"`
+	}
+	if err := json.Unmarshal(d.Paths[path][method], &op); err != nil {
+		return "", nil
+	}
+	return d.resolve(op.Responses["200"].Schema)
+}
+
+// differences lists how o departs from the definition name: required fields
+// missing, required links missing, and the same for the objects embedded in
+// a collection. Each difference reads "Definition: what".
+func (d *specDocument) differences(name string, s *schema, o map[string]any) []string {
+	var out []string
+	for _, f := range s.Required {
+		if _, ok := o[f]; !ok {
+			out = append(out, name+": missing field "+f)
+		}
+	}
+	if linksName, ls := d.resolve(s.Properties["_links"]); ls != nil {
+		got, _ := o["_links"].(map[string]any)
+		for _, l := range ls.Required {
+			if lk, _ := got[l].(map[string]any); lk == nil || lk["href"] == nil {
+				out = append(out, linksName+": missing link "+l)
+			}
+		}
+	}
+	if _, es := d.resolve(s.Properties["_embedded"]); es != nil {
+		got, _ := o["_embedded"].(map[string]any)
+		for key, p := range es.Properties {
+			if p.Items == nil {
+				continue
+			}
+			itemName, item := d.resolve(p.Items)
+			if item == nil {
+				continue
+			}
+			list, _ := got[key].([]any)
+			for _, it := range list {
+				if m, ok := it.(map[string]any); ok {
+					out = append(out, d.differences(itemName, item, m)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestSpecConformanceAnswers reads every GET operation the emulator serves,
+// with the demo workspace's real tokens (a report that has run, its run,
+// query and query run, a space, a data source, a member, a group), and checks
+// each 200 answer against the schema Mode's document gives it: required
+// fields, required links, and the same for the items of a collection.
+func TestSpecConformanceAnswers(t *testing.T) {
+	raw, err := os.ReadFile(specREST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc specDocument
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t)
+	d := s.Demo()
+	report := d.Reports[0]
+	resp, body := call(t, s, "POST", wsPath("reports", report, "runs"), map[string]any{})
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("run: %d %s", resp.StatusCode, body)
+	}
+	var created object
+	if err := json.Unmarshal(body, &created); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := created["token"].(string)
+	waitRun(t, s, report, run)
+	first := func(path, key string) string {
+		t.Helper()
+		_, body := call(t, s, "GET", path, nil)
+		var o object
+		if err := json.Unmarshal(body, &o); err != nil {
+			t.Fatal(err)
+		}
+		items := embedded(t, o, key)
+		if len(items) == 0 {
+			t.Fatalf("%s lists no %s", path, key)
+		}
+		tok, _ := items[0]["token"].(string)
+		return tok
+	}
+	params := map[string]string{
+		"account": DemoWorkspace, "workspace": DemoWorkspace, "report": report, "run": run,
+		"space": d.Spaces[0], "data_source": d.DataSource, "membership": d.Members[0],
+		"group_token": d.Groups[1],
+		"query":       first(wsPath("reports", report, "queries"), "queries"),
+		"query_run":   first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
+	}
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+
+	seen := map[string]bool{}
+	checked := 0
+	for _, op := range loadSpec(t, specREST) {
+		if op.method != http.MethodGet || !serves(e, op) || strings.HasSuffix(op.path, ".csv") || strings.HasSuffix(op.path, ".json") {
+			continue
+		}
+		specPath := strings.TrimPrefix(op.path, "/api")
+		name, sch := doc.answerSchema(specPath, "get")
+		if sch == nil {
+			continue
+		}
+		path := paramPattern.ReplaceAllStringFunc(op.path, func(p string) string { return params[p[1:len(p)-1]] })
+		resp, body := call(t, s, "GET", path, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d, want 200: %s", path, resp.StatusCode, body)
+			continue
+		}
+		var o map[string]any
+		if err := json.Unmarshal(body, &o); err != nil {
+			t.Errorf("GET %s: %v", path, err)
+			continue
+		}
+		checked++
+		for _, diff := range doc.differences(name, sch, o) {
+			if seen[diff] {
+				continue
+			}
+			seen[diff] = true
+			t.Errorf("GET %s: %s", op.path, diff)
+		}
+	}
+	if checked < minServedGETs {
+		t.Errorf("checked %d GET answers, want at least %d (every GET the emulator serves but the result files)", checked, minServedGETs)
+	}
+	t.Logf("checked %d GET answers against Mode's schemas", checked)
 }

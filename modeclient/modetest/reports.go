@@ -43,6 +43,7 @@ type reportJSON struct {
 	WebPreviewImage        *string         `json:"web_preview_image"`
 	LastSuccessfulRunToken *string         `json:"last_successful_run_token"`
 	GithubLink             *string         `json:"github_link"`
+	ThoughtspotPublishedAt *string         `json:"thoughtspot_published_at"` // always null: no ThoughtSpot here
 	QueryCount             int             `json:"query_count"`
 	MaxQueryCount          int             `json:"max_query_count"`
 	ChartCount             int             `json:"chart_count"`
@@ -92,7 +93,7 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 			"web_edit":            href(web("editor", ws, "reports", rep.token)),
 			"web_report_runs":     href(web(ws, "reports", rep.token, "runs")),
 			"account":             href(api(ws)),
-			"report_run":          {Href: rp + "/runs/{id}?embed[result]=1", Templated: true},
+			"report_run":          {Href: rp + "/runs/{token}?embed[result]=1", Templated: true},
 			"space":               href(api(ws, "collections", rep.spaceToken)),
 			"queries":             href(rp + "/queries"),
 			"report_runs":         href(rp + "/runs"),
