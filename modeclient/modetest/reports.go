@@ -183,6 +183,16 @@ func reportFilter(f string) (func(*report) bool, bool) {
 	case "archived":
 		return func(r *report) bool { return r.archived }, true
 	}
+	in, ok := timeRangeFilter(f)
+	if !ok {
+		return nil, false
+	}
+	return func(r *report) bool { return !r.archived && in(r.createdAt, r.updatedAt) }, true
+}
+
+// timeRangeFilter parses Mode's time filter "<created_at|updated_at>.<gt|lt>.<ISO time>" (report
+// and run lists take it) into a test of an object's created and updated times.
+func timeRangeFilter(f string) (in func(created, updated time.Time) bool, ok bool) {
 	parts := strings.SplitN(f, ".", 3)
 	if len(parts) != 3 || (parts[0] != "created_at" && parts[0] != "updated_at") || (parts[1] != "gt" && parts[1] != "lt") {
 		return nil, false
@@ -191,15 +201,16 @@ func reportFilter(f string) (func(*report) bool, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return func(r *report) bool {
-		v := r.updatedAt
+	return func(created, updated time.Time) bool {
+		v := updated
 		if parts[0] == "created_at" {
-			v = r.createdAt
+			v = created
 		}
+		v = v.Truncate(time.Millisecond) // compared as the API shows times: to the millisecond
 		if parts[1] == "gt" {
-			return !r.archived && v.After(t)
+			return v.After(t)
 		}
-		return !r.archived && v.Before(t)
+		return v.Before(t)
 	}, true
 }
 

@@ -299,10 +299,24 @@ func (e *Emulator) listRuns(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	order := cmp.Or(r.URL.Query().Get("order"), "desc")
+	q := r.URL.Query()
+	order := cmp.Or(q.Get("order"), "desc")
 	if order != "asc" && order != "desc" {
 		badRequest(w, "Invalid order: "+order)
 		return
+	}
+	orderBy := cmp.Or(q.Get("order_by"), "created_at")
+	if orderBy != "created_at" && orderBy != "updated_at" {
+		badRequest(w, "Invalid order_by: "+orderBy)
+		return
+	}
+	in := func(created, updated time.Time) bool { return true }
+	if f := q.Get("filter"); f != "" {
+		var ok bool
+		if in, ok = timeRangeFilter(f); !ok {
+			badRequest(w, "Invalid filter: "+f)
+			return
+		}
 	}
 	e.mu.Lock()
 	rep := e.findReport(r)
@@ -311,14 +325,23 @@ func (e *Emulator) listRuns(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Report")
 		return
 	}
-	all := make([]reportRunJSON, 0, len(rep.runs))
-	for _, run := range rep.runs {
+	runs := make([]*reportRun, 0, len(rep.runs))
+	for _, run := range rep.runs { // in creation order
+		if in(run.createdAt, run.updatedAt) {
+			runs = append(runs, run)
+		}
+	}
+	if orderBy == "updated_at" {
+		slices.SortStableFunc(runs, func(a, b *reportRun) int { return a.updatedAt.Compare(b.updatedAt) })
+	}
+	if order == "desc" {
+		slices.Reverse(runs)
+	}
+	all := make([]reportRunJSON, 0, len(runs))
+	for _, run := range runs {
 		all = append(all, e.runJSON(run))
 	}
 	e.mu.Unlock()
-	if order == "desc" {
-		slices.Reverse(all)
-	}
 	writeJSON(w, http.StatusOK, pageOf(r, pr, "report_runs", all))
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -275,5 +276,52 @@ func TestBigRowsStream(t *testing.T) {
 	var rows []map[string]any
 	if err := json.Unmarshal(raw, &rows); err != nil || len(rows) != 10 {
 		t.Errorf("limit=10: %d rows, %v", len(rows), err)
+	}
+}
+
+// TestListRunsFilterAndOrder: the run list honours Mode's filter
+// (created_at|updated_at . gt|lt . time), order (asc|desc) and order_by
+// (created_at|updated_at), and refuses malformed values with 400.
+func TestListRunsFilterAndOrder(t *testing.T) {
+	s := newTestServer(t)
+	report := s.Demo().Reports[1]
+	var tokens, created []string
+	for range 3 {
+		run := startRun(t, s, report, nil)
+		tok := run["token"].(string)
+		done := waitRun(t, s, report, tok)
+		tokens = append(tokens, tok)
+		created = append(created, done["created_at"].(string))
+		time.Sleep(2 * time.Millisecond) // distinct created_at (milliseconds)
+	}
+	list := func(query string) []string {
+		t.Helper()
+		o := mustJSON(t, s, "GET", wsPath("reports", report, "runs")+query, nil, http.StatusOK)
+		var got []string
+		for _, r := range embedded(t, o, "report_runs") {
+			if slices.Contains(tokens, r["token"].(string)) {
+				got = append(got, r["token"].(string))
+			}
+		}
+		return got
+	}
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{tokens[2], tokens[1], tokens[0]}},
+		{"?order=asc", tokens},
+		{"?order=asc&order_by=updated_at", tokens},
+		{"?filter=created_at.gt." + created[0], []string{tokens[2], tokens[1]}},
+		{"?filter=created_at.lt." + created[2] + "&order=asc", []string{tokens[0], tokens[1]}},
+	} {
+		if got := list(tt.query); !slices.Equal(got, tt.want) {
+			t.Errorf("runs%s = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"?filter=created_at.after.2020-01-01T00:00:00Z", "?filter=name.gt.x", "?order_by=name", "?order=up"} {
+		if resp, raw := call(t, s, "GET", wsPath("reports", report, "runs")+bad, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("runs%s: %d %s, want 400", bad, resp.StatusCode, raw)
+		}
 	}
 }
