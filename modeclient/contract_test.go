@@ -109,7 +109,7 @@ func newEmulatorTarget(t testing.TB, opts ...modetest.Option) *target {
 	return &target{
 		name: "emulator", ws: modetest.DemoWorkspace, baseURL: srv.URL,
 		cred: modeclient.Credential{Token: srv.Token, Secret: srv.Secret},
-		hc:   srv.Client(), emu: srv,
+		hc:   &http.Client{Transport: routeRecorder{next: srv.Client().Transport}}, emu: srv,
 	}
 }
 
