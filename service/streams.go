@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -168,7 +169,10 @@ func (sc *streamCtl) send(fn func() error) error {
 	}
 	err := fn()
 	if err != nil {
-		if !sc.core.opts.Now().Before(deadline) {
+		// A write deadline that passed fails this write, or (when it passed just as an earlier
+		// write completed, so the stream was reset then) the next one: either way the caller
+		// stopped reading.
+		if !sc.core.opts.Now().Before(deadline) || errors.Is(err, os.ErrDeadlineExceeded) {
 			sc.idle = true
 			sc.cancel(ErrStreamIdle)
 			e := connect.NewError(connect.CodeUnavailable, errorf("the caller did not read the stream for %v: it was reset", idle))
