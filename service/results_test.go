@@ -51,9 +51,9 @@ FROM orders o JOIN accounts a ON a.id = o.account_id
 WHERE o.id <= 150
 ORDER BY o.id`
 
-// qtCheapResults makes the first demo report hold qtCheapSQL alone and
-// runs it, for the tests that read a result many times.
-func qtCheapResults(t testing.TB, e *env, withJSON bool) qtResultFixture {
+// qtReportOfSQL makes the first demo report hold one query, named name, of
+// sql alone, and returns the report's token.
+func qtReportOfSQL(t testing.TB, e *env, name, sql string) string {
 	t.Helper()
 	ctx := testContext(t)
 	ws, report := e.demo.Workspace, e.demo.Reports[0]
@@ -73,9 +73,17 @@ func qtCheapResults(t testing.TB, e *env, withJSON bool) qtResultFixture {
 	if err != nil {
 		t.Fatalf("GetDataSource: %v", err)
 	}
-	if _, err := e.client.CreateQuery(ctx, ws, report, modeclient.QueryCreate{RawQuery: qtCheapSQL, DataSourceID: int64(ds.ID), Name: "Cheap"}); err != nil {
+	if _, err := e.client.CreateQuery(ctx, ws, report, modeclient.QueryCreate{RawQuery: sql, DataSourceID: int64(ds.ID), Name: name}); err != nil {
 		t.Fatalf("CreateQuery: %v", err)
 	}
+	return report
+}
+
+// qtCheapResults makes the first demo report hold qtCheapSQL alone and
+// runs it, for the tests that read a result many times.
+func qtCheapResults(t testing.TB, e *env, withJSON bool) qtResultFixture {
+	t.Helper()
+	report := qtReportOfSQL(t, e, "Cheap", qtCheapSQL)
 	return qtReadResults(t, e, report, qtFinishedRun(t, e, report, nil), withJSON)
 }
 

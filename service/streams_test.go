@@ -25,27 +25,7 @@ import (
 // returns its query run's name.
 func stSQLResult(t testing.TB, e *env, sql string) string {
 	t.Helper()
-	ctx := testContext(t)
-	ws, report := e.demo.Workspace, e.demo.Reports[0]
-	var tokens []string
-	for q, err := range e.client.ListQueries(ctx, ws, report, nil) {
-		if err != nil {
-			t.Fatalf("ListQueries: %v", err)
-		}
-		tokens = append(tokens, q.Token)
-	}
-	for _, q := range tokens {
-		if err := e.client.DeleteQuery(ctx, ws, report, q); err != nil {
-			t.Fatalf("DeleteQuery: %v", err)
-		}
-	}
-	ds, err := e.client.GetDataSource(ctx, ws, e.demo.DataSource)
-	if err != nil {
-		t.Fatalf("GetDataSource: %v", err)
-	}
-	if _, err := e.client.CreateQuery(ctx, ws, report, modeclient.QueryCreate{RawQuery: sql, DataSourceID: int64(ds.ID), Name: "Streams"}); err != nil {
-		t.Fatalf("CreateQuery: %v", err)
-	}
+	report := qtReportOfSQL(t, e, "Streams", sql)
 	run := qtFinishedRun(t, e, report, nil)
 	return qtQueryRunName(e, report, run, qtQueryRuns(t, e, report, run)[0].Token)
 }
