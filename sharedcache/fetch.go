@@ -241,30 +241,37 @@ func (l *L2) keepLock(id, token string) (stop func()) {
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		t := time.NewTicker(l.opts.LockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-l.ctx.Done():
-				return
-			case <-t.C:
-				ctx, cancel := l.opCtx(l.ctx)
-				n, err := refreshScript.Run(ctx, l.rdb, []string{l.keys.lock(id)}, token, l.opts.LockTTL.Milliseconds()).Int64()
-				cancel()
-				if err != nil {
-					l.failed(l.ctx, "refresh lock", err)
-				}
-				if err != nil || n == 0 {
-					return // lost: another replica may fetch too, which costs a request, not correctness
-				}
-			}
-		}
+		// Lost, another replica may fetch too, which costs a request, not correctness.
+		l.renewUntil(done, l.keys.lock(id), token, l.opts.LockTTL, "refresh lock")
 	}()
 	return func() {
 		close(done)
 		<-exited
+	}
+}
+
+// renewUntil extends key, held with token, to ttl every ttl/3 until done is closed or the L2
+// closes. A renewal that fails (logged as op) or finds the key no longer held stops it.
+func (l *L2) renewUntil(done <-chan struct{}, key, token string, ttl time.Duration, op string) {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-l.ctx.Done():
+			return
+		case <-t.C:
+			ctx, cancel := l.opCtx(l.ctx)
+			n, err := refreshScript.Run(ctx, l.rdb, []string{key}, token, ttl.Milliseconds()).Int64()
+			cancel()
+			if err != nil {
+				l.failed(l.ctx, op, err)
+			}
+			if err != nil || n == 0 {
+				return
+			}
+		}
 	}
 }
 

@@ -256,28 +256,7 @@ func (l *L2) keepLease(id, token string) {
 	l.mu.Lock()
 	l.leases[token] = done
 	l.mu.Unlock()
-	l.goBackground(func() {
-		t := time.NewTicker(l.opts.RequestLease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-l.ctx.Done():
-				return
-			case <-t.C:
-				ctx, cancel := l.opCtx(l.ctx)
-				n, err := refreshScript.Run(ctx, l.rdb, []string{l.keys.lease(id)}, token, l.opts.RequestLease.Milliseconds()).Int64()
-				cancel()
-				if err != nil {
-					l.failed(l.ctx, "renew request lease", err)
-				}
-				if err != nil || n == 0 {
-					return
-				}
-			}
-		}
-	})
+	l.goBackground(func() { l.renewUntil(done, l.keys.lease(id), token, l.opts.RequestLease, "renew request lease") })
 }
 
 // dropLease stops renewing the lease of token.
