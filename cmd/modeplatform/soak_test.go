@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -26,9 +25,9 @@ import (
 	"time"
 
 	"github.com/modeplatform/modeplatform/internal/contracttest"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 
 	"connectrpc.com/connect"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -442,20 +441,7 @@ func (l *writeLog) note(rid, name string, err error) {
 }
 
 // errorReason is the ErrorInfo reason of a Connect error, or "".
-func errorReason(err error) string {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return ""
-	}
-	for _, d := range ce.Details() {
-		if v, err := d.Value(); err == nil {
-			if info, ok := v.(*errdetails.ErrorInfo); ok {
-				return info.GetReason()
-			}
-		}
-	}
-	return ""
-}
+func errorReason(err error) string { return errdetail.Info(err).GetReason() }
 
 // unknownOutcome reports whether a create that failed with code may have happened in Mode: a
 // caller retries those with the same request id.
