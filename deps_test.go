@@ -25,6 +25,7 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: "./internal/syncbuf", allowed: []string{module + "/internal/syncbuf"}},
 		{pkg: "./internal/httpserver", allowed: []string{module + "/internal/httpserver"}},
 		{pkg: "./internal/errdetail", allowed: []string{module + "/internal/errdetail"}},
+		{pkg: "./internal/modespec", allowed: []string{module + "/internal/modespec"}},
 		{
 			pkg:       "./modeclient",
 			allowed:   []string{module + "/modeclient", module + "/modeclient/cache"},

@@ -1,16 +1,15 @@
 package modeclient_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/modeplatform/modeplatform/internal/modespec"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
@@ -40,32 +39,15 @@ func (r routeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.next.RoundTrip(req)
 }
 
-var specParam = regexp.MustCompile(`\{[^}]*\}`)
-
-// specRoutes lists the operations of Mode's document as "METHOD /api/{}/…" (parameters unnamed);
-// a "content(.csv, .json)" path stands for both files.
+// specRoutes lists the operations of Mode's document as "METHOD /api/{}/…" (parameters unnamed).
 func specRoutes() (map[string]bool, error) {
-	raw, err := os.ReadFile(modeSpec)
+	ops, err := modespec.Read(modeSpec)
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		BasePath string                                `json:"basePath"`
-		Paths    map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
 	out := map[string]bool{}
-	for path, methods := range doc.Paths {
-		if !strings.HasPrefix(path, doc.BasePath+"/") {
-			path = doc.BasePath + path
-		}
-		for m := range methods {
-			for _, p := range []string{strings.Replace(path, "content(.csv, .json)", "content.csv", 1), strings.Replace(path, "content(.csv, .json)", "content.json", 1)} {
-				out[strings.ToUpper(m)+" "+specParam.ReplaceAllString(p, "{}")] = true
-			}
-		}
+	for _, op := range ops {
+		out[op.Route()] = true
 	}
 	return out, nil
 }
@@ -78,7 +60,7 @@ func checkCalledRoutes() (used int, unknown []string, err error) {
 	}
 	calledRoutes.Range(func(k, _ any) bool {
 		used++
-		r := specParam.ReplaceAllString(k.(string), "{}")
+		r := modespec.Unnamed(k.(string))
 		if !spec[r] && clientOnlyRoutes[r] == "" {
 			unknown = append(unknown, k.(string))
 		}

@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/modeplatform/modeplatform/internal/modespec"
 )
 
 // Mode's own OpenAPI documents (MIT, testdata/mode-api/LICENSE), copied from
@@ -42,67 +42,23 @@ var emulatorOnlyRoutes = map[string]string{
 	"GET /api/{}/collections/{}/reports": "collections alias of spaces",
 }
 
-// specOperation is one operation of an OpenAPI document.
-type specOperation struct {
-	method string
-	path   string // as the emulator is asked it: under /api, one per concrete file name
-}
-
-// route is the operation as a method and a path with its parameters unnamed.
-func (o specOperation) route() string { return o.method + " " + unnamedParams(o.path) }
-
-var paramPattern = regexp.MustCompile(`\{[^}]*\}`)
-
-// unnamedParams replaces every {name} of a path template with {}.
-func unnamedParams(path string) string { return paramPattern.ReplaceAllString(path, "{}") }
-
-// loadSpec reads the operations of an OpenAPI 2 document. A path the document
-// writes as "content(.csv, .json)" is the two files it stands for.
-func loadSpec(t *testing.T, file string) []specOperation {
+// loadSpec reads the operations of one of Mode's documents.
+func loadSpec(t *testing.T, file string) []modespec.Operation {
 	t.Helper()
-	raw, err := os.ReadFile(file)
+	ops, err := modespec.Read(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
-		BasePath string                                `json:"basePath"`
-		Paths    map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	var ops []specOperation
-	for path, methods := range doc.Paths {
-		full := path
-		if !strings.HasPrefix(path, doc.BasePath+"/") {
-			full = doc.BasePath + path
-		}
-		concrete := []string{full}
-		if strings.Contains(full, "content(.csv, .json)") {
-			concrete = []string{strings.Replace(full, "content(.csv, .json)", "content.csv", 1), strings.Replace(full, "content(.csv, .json)", "content.json", 1)}
-		}
-		for m := range methods {
-			method := strings.ToUpper(m)
-			if !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, method) {
-				continue
-			}
-			for _, p := range concrete {
-				ops = append(ops, specOperation{method: method, path: p})
-			}
-		}
-	}
-	slices.SortFunc(ops, func(a, b specOperation) int { return strings.Compare(a.path+" "+a.method, b.path+" "+b.method) })
 	return ops
 }
 
 // serves reports whether the emulator routes op to a handler registered for
 // that very operation (not to a wider pattern that happens to match, such as
 // GET /api/{ws} for GET /api/account).
-func serves(e *Emulator, op specOperation) bool {
-	path := paramPattern.ReplaceAllString(op.path, "x1")
-	req := httptest.NewRequest(op.method, path, nil)
+func serves(e *Emulator, op modespec.Operation) bool {
+	req := httptest.NewRequest(op.Method, modespec.Fill(op.Path, func(string) string { return "x1" }), nil)
 	_, pattern := e.mux.Handler(req)
-	return pattern != "/" && unnamedParams(pattern) == op.route()
+	return pattern != "/" && modespec.Unnamed(pattern) == op.Route()
 }
 
 // TestSpecConformance measures the emulator against Mode's OpenAPI documents:
@@ -120,13 +76,13 @@ func TestSpecConformance(t *testing.T) {
 	rest, batch := loadSpec(t, specREST), loadSpec(t, specBatch)
 	specRoutes := map[string]bool{}
 	var table strings.Builder
-	count := func(name string, ops []specOperation) int {
+	count := func(name string, ops []modespec.Operation) int {
 		served := 0
 		seen := map[string]bool{}
 		for _, op := range ops {
-			specRoutes[op.route()] = true
+			specRoutes[op.Route()] = true
 			ok := serves(e, op)
-			key := op.method + " " + strings.Replace(strings.Replace(op.path, "content.csv", "content(.csv, .json)", 1), "content.json", "content(.csv, .json)", 1)
+			key := op.Method + " " + strings.Replace(strings.Replace(op.Path, "content.csv", "content(.csv, .json)", 1), "content.json", "content(.csv, .json)", 1)
 			if seen[key] {
 				continue // the two files of one operation count once
 			}
@@ -149,7 +105,7 @@ func TestSpecConformance(t *testing.T) {
 		t.Errorf("the emulator serves %d of Mode's REST operations, fewer than the %d it served before", servedREST, minServed)
 	}
 	for _, p := range e.patterns {
-		r := unnamedParams(p)
+		r := modespec.Unnamed(p)
 		if !specRoutes[r] && emulatorOnlyRoutes[r] == "" {
 			t.Errorf("the emulator serves %s, which Mode's OpenAPI document does not have", p)
 		}
@@ -165,16 +121,16 @@ func TestSpecConformanceMatchesRoutes(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = e.Close() })
 	for _, tt := range []struct {
-		op   specOperation
+		op   modespec.Operation
 		want bool
 	}{
-		{specOperation{http.MethodGet, "/api/{account}/reports/{report}"}, true},
-		{specOperation{http.MethodGet, "/api/account"}, false},                     // caught by GET /api/{ws}
-		{specOperation{http.MethodPost, "/api/{account}/reports/{report}"}, false}, // 405
-		{specOperation{http.MethodGet, "/api/{workspace}/definitions"}, false},
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{account}/reports/{report}"}, true},
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/account"}, false},                     // caught by GET /api/{ws}
+		{modespec.Operation{Method: http.MethodPost, Path: "/api/{account}/reports/{report}"}, false}, // 405
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions"}, false},
 	} {
 		if got := serves(e, tt.op); got != tt.want {
-			t.Errorf("serves(%s) = %v, want %v", tt.op.route(), got, tt.want)
+			t.Errorf("serves(%s) = %v, want %v", tt.op.Route(), got, tt.want)
 		}
 	}
 }
@@ -313,15 +269,15 @@ func TestSpecConformanceAnswers(t *testing.T) {
 	seen := map[string]bool{}
 	checked := 0
 	for _, op := range loadSpec(t, specREST) {
-		if op.method != http.MethodGet || !serves(e, op) || strings.HasSuffix(op.path, ".csv") || strings.HasSuffix(op.path, ".json") {
+		if op.Method != http.MethodGet || !serves(e, op) || strings.HasSuffix(op.Path, ".csv") || strings.HasSuffix(op.Path, ".json") {
 			continue
 		}
-		specPath := strings.TrimPrefix(op.path, "/api")
+		specPath := strings.TrimPrefix(op.Path, "/api")
 		name, sch := doc.answerSchema(specPath, "get")
 		if sch == nil {
 			continue
 		}
-		path := paramPattern.ReplaceAllStringFunc(op.path, func(p string) string { return params[p[1:len(p)-1]] })
+		path := modespec.Fill(op.Path, func(name string) string { return params[name] })
 		resp, body := call(t, s, "GET", path, nil)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: status %d, want 200: %s", path, resp.StatusCode, body)
@@ -338,7 +294,7 @@ func TestSpecConformanceAnswers(t *testing.T) {
 				continue
 			}
 			seen[diff] = true
-			t.Errorf("GET %s: %s", op.path, diff)
+			t.Errorf("GET %s: %s", op.Path, diff)
 		}
 	}
 	if checked < minServedGETs {
