@@ -16,7 +16,7 @@ import (
 // ListDataSources lists the data sources of a workspace that the caller's
 // Mode credential can see.
 func (s *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Request[modeplatformv1.ListDataSourcesRequest]) (*connect.Response[modeplatformv1.ListDataSourcesResponse], error) {
-	page, err := listOf(ctx, s.core, "ListDataSources", req.Msg, []string{collWorkspaces}, nil,
+	page, err := listOf(ctx, s.core, req.Msg, patWorkspace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.DataSource], error) {
 			return cl.ListDataSourcesPage(ctx, ids[0], modePage, nil)
 		},
@@ -31,7 +31,7 @@ func (s *DataSourceServer) ListDataSources(ctx context.Context, req *connect.Req
 
 // GetDataSource returns one data source.
 func (s *DataSourceServer) GetDataSource(ctx context.Context, req *connect.Request[modeplatformv1.GetDataSourceRequest]) (*connect.Response[modeplatformv1.GetDataSourceResponse], error) {
-	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collDataSources},
+	v, err := getOf(ctx, s.core, req.Msg, patDataSource,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.DataSource, error) {
 			return cl.GetDataSource(ctx, ids[0], ids[1])
 		},

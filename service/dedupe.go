@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -275,4 +277,22 @@ func maybeProcessed(err error) bool {
 		return !errdetail.HasReason(err, ReasonUpstreamConflict)
 	}
 	return true
+}
+
+// requestFingerprint identifies a request's content for request_id reuse:
+// the method and the fields that shape what it creates.
+func requestFingerprint(method string, fields ...string) uint64 {
+	return fingerprint64(append([]string{method}, fields...)...)
+}
+
+// fingerprint64 hashes length-prefixed fields, so that no two different
+// field lists hash alike by shifting bytes between fields.
+func fingerprint64(fields ...string) uint64 {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, f := range fields {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil))
 }

@@ -18,14 +18,12 @@ type listRequest interface {
 
 // listOf runs a standard List method: it checks the request against the
 // contract's rules (page_size, page_token), parses its parent (a resource
-// name of the collections colls), takes
-// the parent workspace's Mode client, pages through Mode with fetch from the
-// request's page token, translates each item, and maps Mode's errors to the
-// parent's name. The page token is bound to method, the parent and extra
-// (the request's other fields that shape the list), so a token of another
-// list is refused. fetch and translate get the parent's ids: ids[0] is the
-// workspace.
-func listOf[T, P any](ctx context.Context, c *core, method string, req listRequest, colls []string, extra []string,
+// name of pattern), takes the parent workspace's Mode client, pages through
+// Mode with fetch from the request's page token (bound to the request's
+// other fields: see listPage), translates each item, and maps Mode's errors
+// to the parent's name. fetch and translate get the parent's ids: ids[0] is
+// the workspace.
+func listOf[T, P any](ctx context.Context, c *core, req listRequest, pattern string,
 	fetch func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[T], error),
 	translate func(cl *modeclient.Client, ids []string, item *T) P,
 ) (*pageResult[P], error) {
@@ -33,7 +31,7 @@ func listOf[T, P any](ctx context.Context, c *core, method string, req listReque
 		return nil, err
 	}
 	parent := req.GetParent()
-	ids, err := parseName("parent", parent, colls...)
+	ids, err := parseName("parent", parent, pattern)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +39,7 @@ func listOf[T, P any](ctx context.Context, c *core, method string, req listReque
 	if err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, c,
-		pageRequest{size: req.GetPageSize(), token: req.GetPageToken(), binding: requestBinding(method, append([]string{parent}, extra...)...)},
+	page, err := listPage(ctx, c, req,
 		func(ctx context.Context, modePage int) (*modeclient.Page[T], error) {
 			return fetch(ctx, cl, ids, modePage)
 		},
@@ -58,16 +55,16 @@ func listOf[T, P any](ctx context.Context, c *core, method string, req listReque
 type nameRequest interface{ GetName() string }
 
 // getOf runs a standard Get method: it parses the request's name (a resource
-// of the collections colls), takes its workspace's Mode client, reads the
+// name of pattern), takes its workspace's Mode client, reads the
 // object with get and translates it; Mode's errors name the resource. get
 // and translate get the name's ids: ids[0] is the workspace.
-func getOf[T, P any](ctx context.Context, c *core, req nameRequest, colls []string,
+func getOf[T, P any](ctx context.Context, c *core, req nameRequest, pattern string,
 	get func(ctx context.Context, cl *modeclient.Client, ids []string) (*T, error),
 	translate func(cl *modeclient.Client, ids []string, v *T) P,
 ) (P, error) {
 	var zero P
 	name := req.GetName()
-	ids, err := parseName("name", name, colls...)
+	ids, err := parseName("name", name, pattern)
 	if err != nil {
 		return zero, err
 	}
@@ -83,11 +80,11 @@ func getOf[T, P any](ctx context.Context, c *core, req nameRequest, colls []stri
 }
 
 // deleteOf runs a standard Delete method as getOf runs a Get, with del.
-func deleteOf(ctx context.Context, c *core, req nameRequest, colls []string,
+func deleteOf(ctx context.Context, c *core, req nameRequest, pattern string,
 	del func(ctx context.Context, cl *modeclient.Client, ids []string) error,
 ) error {
 	name := req.GetName()
-	ids, err := parseName("name", name, colls...)
+	ids, err := parseName("name", name, pattern)
 	if err != nil {
 		return err
 	}

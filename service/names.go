@@ -1,96 +1,96 @@
 package service
 
 import (
+	"fmt"
 	"strings"
 
 	"connectrpc.com/connect"
+	"go.einride.tech/aip/resourcename"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient"
 )
 
-// Resource names (AIP-122). The request validation already checked each name
-// against its pattern; parsing checks again, so a handler called without the
-// interceptor still never hands modeclient something unexpected.
-
-// Collection identifiers of the resource names.
-const (
-	collWorkspaces  = "workspaces"
-	collSpaces      = "spaces"
-	collReports     = "reports"
-	collRuns        = "runs"
-	collQueryRuns   = "queryRuns"
-	collQueries     = "queries"
-	collDataSources = "dataSources"
-	collMemberships = "memberships"
-	collGroups      = "groups"
+// Resource names (AIP-122). Each pattern is the one the contract declares on
+// its resource message (google.api.resource), read from the descriptors, so
+// the service cannot disagree with the contract about a name's shape. The
+// request validation already checked each name against its rule; parsing
+// checks again, so a handler called without the interceptor still never
+// hands modeclient something unexpected.
+var (
+	patWorkspace  = resourcePattern(&modeplatformv1.Workspace{})
+	patSpace      = resourcePattern(&modeplatformv1.Space{})
+	patMembership = resourcePattern(&modeplatformv1.Membership{})
+	patGroup      = resourcePattern(&modeplatformv1.Group{})
+	patReport     = resourcePattern(&modeplatformv1.Report{})
+	patRun        = resourcePattern(&modeplatformv1.ReportRun{})
+	patQueryRun   = resourcePattern(&modeplatformv1.QueryRun{})
+	patQuery      = resourcePattern(&modeplatformv1.Query{})
+	patDataSource = resourcePattern(&modeplatformv1.DataSource{})
 )
+
+// resourcePattern returns the one name pattern the contract declares for m's
+// resource. A resource without exactly one pattern is a contract error the
+// package's tests catch at start-up.
+func resourcePattern(m proto.Message) string {
+	d := m.ProtoReflect().Descriptor()
+	res, _ := proto.GetExtension(d.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+	if len(res.GetPattern()) != 1 {
+		panic(fmt.Sprintf("service: %s declares %d resource name patterns, want 1", d.FullName(), len(res.GetPattern())))
+	}
+	return res.GetPattern()[0]
+}
 
 // validWorkspaceID and validToken are modeclient's own checks: a name the
 // service accepts is one the client accepts.
 func validWorkspaceID(s string) bool { return modeclient.ValidWorkspace(s) }
 func validToken(s string) bool       { return modeclient.ValidToken(s) }
 
-// parseName splits name into the ids following the given collections, e.g.
-// parseName("name", "workspaces/w/reports/r", "workspaces", "reports")
-// returns ["w", "r"]. field names the request field in the error.
-func parseName(field, name string, collections ...string) ([]string, error) {
-	parts := strings.Split(name, "/")
-	if len(parts) != 2*len(collections) {
-		return nil, badName(field, collections)
+// parseName returns the ids of name, a resource name of pattern, in the
+// pattern's order: parseName("name", "workspaces/w/reports/r", patReport)
+// returns ["w", "r"]. The first id is a workspace id, the others Mode
+// tokens, each checked as modeclient checks it; the name must be exactly its
+// canonical form (no leading slash, no service name). field names the
+// request field in the error.
+func parseName(field, name, pattern string) ([]string, error) {
+	ids := make([]string, strings.Count(pattern, "{"))
+	vars := make([]*string, len(ids))
+	for i := range ids {
+		vars[i] = &ids[i]
 	}
-	ids := make([]string, len(collections))
-	for i, coll := range collections {
-		if parts[2*i] != coll {
-			return nil, badName(field, collections)
+	if resourcename.Sscan(name, pattern, vars...) != nil || resourcename.Sprint(pattern, ids...) != name {
+		return nil, badName(field, pattern)
+	}
+	for i, id := range ids {
+		valid := validToken(id)
+		if i == 0 {
+			valid = validWorkspaceID(id)
 		}
-		id := parts[2*i+1]
-		ok := validToken(id)
-		if coll == collWorkspaces {
-			ok = validWorkspaceID(id)
+		if !valid {
+			return nil, badName(field, pattern)
 		}
-		if !ok {
-			return nil, badName(field, collections)
-		}
-		ids[i] = id
 	}
 	return ids, nil
 }
 
-func badName(field string, collections []string) error {
-	var b strings.Builder
-	for i, c := range collections {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(c + "/{" + singular(c) + "}")
-	}
-	return invalidArgument(field, "must be a resource name of the form "+b.String())
-}
-
-func singular(coll string) string {
-	switch coll {
-	case collQueries:
-		return "query"
-	case collQueryRuns:
-		return "query_run"
-	case collDataSources:
-		return "data_source"
-	}
-	return strings.TrimSuffix(coll, "s")
+func badName(field string, patterns ...string) error {
+	return invalidArgument(field, "must be a resource name of the form "+strings.Join(patterns, " or "))
 }
 
 // workspaceName and friends format resource names.
-func workspaceName(w string) string     { return collWorkspaces + "/" + w }
-func spaceName(w, s string) string      { return workspaceName(w) + "/" + collSpaces + "/" + s }
-func reportName(w, r string) string     { return workspaceName(w) + "/" + collReports + "/" + r }
-func runName(w, r, run string) string   { return reportName(w, r) + "/" + collRuns + "/" + run }
-func queryName(w, r, q string) string   { return reportName(w, r) + "/" + collQueries + "/" + q }
-func dataSourceName(w, d string) string { return workspaceName(w) + "/" + collDataSources + "/" + d }
-func membershipName(w, m string) string { return workspaceName(w) + "/" + collMemberships + "/" + m }
-func groupName(w, g string) string      { return workspaceName(w) + "/" + collGroups + "/" + g }
+func workspaceName(w string) string     { return resourcename.Sprint(patWorkspace, w) }
+func spaceName(w, s string) string      { return resourcename.Sprint(patSpace, w, s) }
+func reportName(w, r string) string     { return resourcename.Sprint(patReport, w, r) }
+func runName(w, r, run string) string   { return resourcename.Sprint(patRun, w, r, run) }
+func queryName(w, r, q string) string   { return resourcename.Sprint(patQuery, w, r, q) }
+func dataSourceName(w, d string) string { return resourcename.Sprint(patDataSource, w, d) }
+func membershipName(w, m string) string { return resourcename.Sprint(patMembership, w, m) }
+func groupName(w, g string) string      { return resourcename.Sprint(patGroup, w, g) }
 func queryRunName(w, r, run, qr string) string {
-	return runName(w, r, run) + "/" + collQueryRuns + "/" + qr
+	return resourcename.Sprint(patQueryRun, w, r, run, qr)
 }
 
 // invalidArgument is an InvalidArgument error naming the request field, with

@@ -2,11 +2,13 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"strings"
+	"fmt"
+	"hash/crc32"
+
+	"go.einride.tech/aip/pagination"
 
 	"github.com/modeplatform/modeplatform/modeclient"
 )
@@ -15,75 +17,81 @@ import (
 // the service always reads Mode in the client's fixed per_page (so callers
 // with different page sizes share cache entries) and slices. The opaque
 // page token holds where the next page starts — Mode's page number and an
-// offset in it — and a fingerprint of the request it came from, so a token
-// is refused with any other request.
+// offset in it — and the checksum of the request it came from with
+// page_token and page_size cleared (go.einride.tech/aip/pagination), so a
+// token is refused with any other request: another parent, filter or
+// order, or another method's request. A field added to a List request is
+// covered without touching this file.
+//
+// The token's bytes are three numbers written with encoding/binary, not
+// pagination.EncodePageTokenStruct: reading a token of that gob encoding
+// (and checking it is canonical) cost 56 µs, 187 allocations and 16 KB on
+// every List call with a token; this one costs 0.8 µs and 4 allocations,
+// checksum included (BenchmarkParsePageToken, same run).
 
-// pageCursor is where a page starts.
-type pageCursor struct {
-	page   int // Mode's page, from 1
-	offset int // items of that page already returned
+// pageToken is what a page token holds.
+type pageToken struct {
+	page     int    // Mode's page, from 1
+	offset   int    // items of that page already returned
+	checksum uint32 // of the request (requestChecksum)
 }
 
-const pageTokenVersion = 1
-
-// requestBinding fingerprints the request fields a token is bound to.
-func requestBinding(method string, fields ...string) uint64 {
-	return fingerprint64(append([]string{method}, fields...)...)
-}
-
-// fingerprint64 hashes length-prefixed fields.
-func fingerprint64(fields ...string) uint64 {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	for _, f := range fields {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
-		h.Write([]byte(f))
-	}
-	return binary.BigEndian.Uint64(h.Sum(nil))
-}
-
-// encodePageToken makes the opaque token of cur for a request with binding.
-func encodePageToken(binding uint64, cur pageCursor) string {
-	b := make([]byte, 0, 1+8+2*binary.MaxVarintLen64)
-	b = append(b, pageTokenVersion)
-	b = binary.BigEndian.AppendUint64(b, binding)
-	b = binary.AppendUvarint(b, uint64(cur.page))
-	b = binary.AppendUvarint(b, uint64(cur.offset))
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// pageTokenVersion starts every token; a change of format changes it.
+const pageTokenVersion = 2
 
 var errBadToken = errors.New("bad page token")
 
-// decodePageToken reads a token made by encodePageToken for binding.
-func decodePageToken(token string, binding uint64) (pageCursor, error) {
-	if token == "" {
-		return pageCursor{page: 1}, nil
+// requestChecksum is pagination.CalculateRequestChecksum of req, which
+// covers every field but page_token and page_size, and of its type: two
+// lists whose requests hold the same fields (the spaces and the groups of a
+// workspace) do not take each other's tokens.
+func requestChecksum(req pagination.Request) (uint32, error) {
+	sum, err := pagination.CalculateRequestChecksum(req)
+	if err != nil {
+		return 0, fmt.Errorf("page token: %w", err)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(token, "="))
-	if err != nil || len(b) < 9 || b[0] != pageTokenVersion {
-		return pageCursor{}, errBadToken
+	return crc32.Update(sum, crc32.IEEETable, []byte(req.ProtoReflect().Descriptor().FullName())), nil
+}
+
+// parsePageToken reads req's page token: where its page starts, and the
+// request's checksum that the next token carries.
+func parsePageToken(req pagination.Request) (pageToken, error) {
+	sum, err := requestChecksum(req)
+	if err != nil {
+		return pageToken{}, err
 	}
-	if binary.BigEndian.Uint64(b[1:9]) != binding {
-		return pageCursor{}, errors.New("page token belongs to a different request")
+	s := req.GetPageToken()
+	if s == "" {
+		return pageToken{page: 1, checksum: sum}, nil
 	}
-	rest := b[9:]
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 5 || b[0] != pageTokenVersion {
+		return pageToken{}, errBadToken
+	}
+	if binary.BigEndian.Uint32(b[1:5]) != sum {
+		return pageToken{}, errors.New("page token belongs to a different request")
+	}
+	rest := b[5:]
 	page, n := binary.Uvarint(rest)
 	if n <= 0 {
-		return pageCursor{}, errBadToken
+		return pageToken{}, errBadToken
 	}
 	rest = rest[n:]
 	offset, n := binary.Uvarint(rest)
 	if n <= 0 || n != len(rest) || page < 1 || page > 1_000_000 || offset > modeclient.MaxPerPage {
-		return pageCursor{}, errBadToken
+		return pageToken{}, errBadToken
 	}
-	return pageCursor{page: int(page), offset: int(offset)}, nil
+	return pageToken{page: int(page), offset: int(offset), checksum: sum}, nil
 }
 
-// pageRequest is what a list handler knows about the page asked for.
-type pageRequest struct {
-	size    int32  // page_size; 0 means the default
-	token   string // page_token
-	binding uint64 // requestBinding of the request's other fields
+// String returns the token's opaque form.
+func (t pageToken) String() string {
+	b := make([]byte, 0, 1+4+2*binary.MaxVarintLen64)
+	b = append(b, pageTokenVersion)
+	b = binary.BigEndian.AppendUint32(b, t.checksum)
+	b = binary.AppendUvarint(b, uint64(t.page))
+	b = binary.AppendUvarint(b, uint64(t.offset))
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // pageResult is one page of a list, translated.
@@ -97,14 +105,14 @@ type pageResult[P any] struct {
 // Mode that keeps answering empty pages with a next page.
 const maxModePagesPerCall = 32
 
-// listPage collects up to the page size of translated items starting at the
-// request's token, fetching Mode pages with fetch.
-func listPage[T, P any](ctx context.Context, c *core, req pageRequest, fetch func(ctx context.Context, modePage int) (*modeclient.Page[T], error), translate func(*T) P) (*pageResult[P], error) {
-	cur, err := decodePageToken(req.token, req.binding)
+// listPage collects up to req's page size of translated items starting at
+// its page token, fetching Mode pages with fetch.
+func listPage[T, P any](ctx context.Context, c *core, req pagination.Request, fetch func(ctx context.Context, modePage int) (*modeclient.Page[T], error), translate func(*T) P) (*pageResult[P], error) {
+	cur, err := parsePageToken(req)
 	if err != nil {
 		return nil, invalidArgument("page_token", "is not a token this list returned for this request ("+err.Error()+")")
 	}
-	size := int(req.size)
+	size := int(req.GetPageSize())
 	if size <= 0 {
 		size = c.opts.DefaultPageSize
 	}
@@ -132,19 +140,20 @@ func listPage[T, P any](ctx context.Context, c *core, req pageRequest, fetch fun
 		}
 		if take < len(items) {
 			// The page is full inside this Mode page.
-			out.next = encodePageToken(req.binding, pageCursor{page: cur.page, offset: cur.offset + take})
+			cur.offset += take
+			out.next = cur.String()
 			return out, nil
 		}
 		if p.NextPage == 0 {
 			return out, nil
 		}
-		cur = pageCursor{page: p.NextPage}
+		cur.page, cur.offset = p.NextPage, 0
 		if len(out.items) == size {
-			out.next = encodePageToken(req.binding, cur)
+			out.next = cur.String()
 			return out, nil
 		}
 	}
 	// Mode kept answering pages without filling ours: let the caller go on.
-	out.next = encodePageToken(req.binding, cur)
+	out.next = cur.String()
 	return out, nil
 }

@@ -17,10 +17,17 @@ import (
 // ListQueries, GetQuery, CreateQuery, UpdateQuery, DeleteQuery. The result
 // streams of a query run live in results.go.
 
+// Update mask paths UpdateQuery accepts.
+const (
+	queryPathDisplayName = "display_name"
+	queryPathSQL         = "sql"
+	queryPathDataSource  = "data_source"
+)
+
 // ListQueryRuns lists the query runs of a report run, one per query of the
 // report.
 func (s *ReportServer) ListQueryRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListQueryRunsRequest]) (*connect.Response[modeplatformv1.ListQueryRunsResponse], error) {
-	page, err := listOf(ctx, s.core, "ListQueryRuns", req.Msg, []string{collWorkspaces, collReports, collRuns}, nil,
+	page, err := listOf(ctx, s.core, req.Msg, patRun,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.QueryRun], error) {
 			return cl.ListQueryRunsPage(ctx, ids[0], ids[1], ids[2], modePage, nil)
 		},
@@ -35,7 +42,7 @@ func (s *ReportServer) ListQueryRuns(ctx context.Context, req *connect.Request[m
 
 // GetQueryRun returns one query run.
 func (s *ReportServer) GetQueryRun(ctx context.Context, req *connect.Request[modeplatformv1.GetQueryRunRequest]) (*connect.Response[modeplatformv1.GetQueryRunResponse], error) {
-	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports, collRuns, collQueryRuns},
+	v, err := getOf(ctx, s.core, req.Msg, patQueryRun,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.QueryRun, error) {
 			return cl.GetQueryRun(ctx, ids[0], ids[1], ids[2], ids[3])
 		},
@@ -51,7 +58,7 @@ func (s *ReportServer) GetQueryRun(ctx context.Context, req *connect.Request[mod
 // ListQueries lists the queries of a report.
 func (s *ReportServer) ListQueries(ctx context.Context, req *connect.Request[modeplatformv1.ListQueriesRequest]) (*connect.Response[modeplatformv1.ListQueriesResponse], error) {
 	m := req.Msg
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports)
+	ids, err := parseName("parent", m.GetParent(), patReport)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +71,7 @@ func (s *ReportServer) ListQueries(ctx context.Context, req *connect.Request[mod
 		return nil, err
 	}
 	dsx := newQueryDataSources(cl, w)
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: requestBinding("ListQueries", m.GetParent())},
+	page, err := listPage(ctx, s.core, m,
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Query], error) {
 			p, err := cl.ListQueriesPage(ctx, w, r, modePage, nil)
 			if err != nil {
@@ -107,7 +113,7 @@ func (s *ReportServer) GetQuery(ctx context.Context, req *connect.Request[modepl
 	}
 	dsx := newQueryDataSources(cl, w)
 	if err := dsx.learn(ctx, int64(q.DataSourceID)); err != nil {
-		return nil, upstreamError(err, workspaceName(w)+"/"+collDataSources)
+		return nil, upstreamError(err, workspaceName(w)+"/dataSources")
 	}
 	return connect.NewResponse(&modeplatformv1.GetQueryResponse{Query: queryFromMode(w, r, q, dsx)}), nil
 }
@@ -120,7 +126,7 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	if err := validated(m); err != nil { // query, its sql and data_source required; request_id
 		return nil, err
 	}
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces, collReports)
+	ids, err := parseName("parent", m.GetParent(), patReport)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +140,7 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := requestBinding("CreateQuery", m.GetParent(), in.GetSql(), in.GetDataSource(), in.GetDisplayName())
+	fingerprint := requestFingerprint("CreateQuery", m.GetParent(), in.GetSql(), in.GetDataSource(), in.GetDisplayName())
 	created, err := do(ctx, s.core.creates, "CreateQuery\x00"+w+"\x00"+r, m.GetRequestId(), fingerprint,
 		func(ctx context.Context) (*modeplatformv1.Query, error) {
 			dsID, err := queryDataSourceID(ctx, cl, w, dsToken, in.GetDataSource())
@@ -176,15 +182,15 @@ func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[mod
 	w, r, qt := ids[0], ids[1], ids[2]
 	var upd modeclient.QueryUpdate
 	dsToken := ""
-	for _, p := range m.GetUpdateMask().GetPaths() {
+	for _, p := range updatePaths(m.GetUpdateMask(), queryPathDisplayName, queryPathSQL, queryPathDataSource) {
 		switch p {
-		case "display_name":
+		case queryPathDisplayName:
 			name := in.GetDisplayName()
 			upd.Name = &name
-		case "sql":
+		case queryPathSQL:
 			sql := in.GetSql()
 			upd.RawQuery = &sql
-		case "data_source":
+		case queryPathDataSource:
 			if dsToken, err = parseQueryDataSource(w, in.GetDataSource()); err != nil {
 				return nil, err
 			}
@@ -217,7 +223,7 @@ func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[mod
 
 // DeleteQuery removes a query from its report.
 func (s *ReportServer) DeleteQuery(ctx context.Context, req *connect.Request[modeplatformv1.DeleteQueryRequest]) (*connect.Response[modeplatformv1.DeleteQueryResponse], error) {
-	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports, collQueries},
+	err := deleteOf(ctx, s.core, req.Msg, patQuery,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
 			return cl.DeleteQuery(ctx, ids[0], ids[1], ids[2])
 		})
@@ -229,19 +235,19 @@ func (s *ReportServer) DeleteQuery(ctx context.Context, req *connect.Request[mod
 
 // parseQueryRunName parses workspaces/{w}/reports/{r}/runs/{run}/queryRuns/{qr}.
 func parseQueryRunName(field, name string) ([]string, error) {
-	return parseName(field, name, collWorkspaces, collReports, collRuns, collQueryRuns)
+	return parseName(field, name, patQueryRun)
 }
 
 // parseQueryName parses workspaces/{w}/reports/{r}/queries/{q}.
 func parseQueryName(field, name string) ([]string, error) {
-	return parseName(field, name, collWorkspaces, collReports, collQueries)
+	return parseName(field, name, patQuery)
 }
 
 // parseQueryDataSource parses a query's data_source and checks that it is in
 // the query's workspace w: Mode addresses a query's data source by a number
 // that means nothing in another workspace.
 func parseQueryDataSource(w, name string) (string, error) {
-	ids, err := parseName("query.data_source", name, collWorkspaces, collDataSources)
+	ids, err := parseName("query.data_source", name, patDataSource)
 	if err != nil {
 		return "", err
 	}

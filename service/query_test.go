@@ -365,6 +365,17 @@ func TestQueryLifecycle(t *testing.T) {
 			if g := got.Msg.GetQuery(); g.GetSql() != "SELECT 2" || g.GetDisplayName() != "Renamed" {
 				t.Fatalf("GetQuery after updates: %v", g)
 			}
+			// `*` replaces every field the method changes (AIP-134).
+			upd, err = c.rs.UpdateQuery(ctx, connect.NewRequest(&modeplatformv1.UpdateQueryRequest{
+				Query:      &modeplatformv1.Query{Name: q.GetName(), DisplayName: "Replaced", Sql: "SELECT 3", DataSource: e.dataSourceName()},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}},
+			}))
+			if err != nil {
+				t.Fatalf("UpdateQuery(*): %v", err)
+			}
+			if u := upd.Msg.GetQuery(); u.GetDisplayName() != "Replaced" || u.GetSql() != "SELECT 3" || u.GetDataSource() != e.dataSourceName() {
+				t.Fatalf("after * update: %v", u)
+			}
 
 			if _, err := c.rs.DeleteQuery(ctx, connect.NewRequest(&modeplatformv1.DeleteQueryRequest{Name: q.GetName()})); err != nil {
 				t.Fatalf("DeleteQuery: %v", err)
@@ -485,7 +496,8 @@ func qtQueryInvalidCases(e *env) []qtInvalidCase {
 		qtInvalidCase{"UpdateQuery/no mask", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, nil)},
 		qtInvalidCase{"UpdateQuery/empty mask", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask())},
 		qtInvalidCase{"UpdateQuery/unknown path", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("sql", "create_time"))},
-		qtInvalidCase{"UpdateQuery/star", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("*"))},
+		qtInvalidCase{"UpdateQuery/star and a path", "update_mask", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("sql", "*"))},
+		qtInvalidCase{"UpdateQuery/star without a data_source", "query.data_source", update(&modeplatformv1.Query{Name: qname, Sql: "SELECT 1"}, mask("*"))},
 		qtInvalidCase{"UpdateQuery/empty sql", "query.sql", update(&modeplatformv1.Query{Name: qname}, mask("sql"))},
 		qtInvalidCase{"UpdateQuery/empty data_source", "query.data_source", update(&modeplatformv1.Query{Name: qname}, mask("data_source"))},
 		qtInvalidCase{"UpdateQuery/bad data_source", "query.data_source", update(&modeplatformv1.Query{Name: qname, DataSource: "dataSources/abc"}, mask("data_source"))},

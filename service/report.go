@@ -3,9 +3,10 @@ package service
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"connectrpc.com/connect"
+	"go.einride.tech/aip/ordering"
+	"google.golang.org/protobuf/proto"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
@@ -27,7 +28,7 @@ const (
 
 // GetReport returns one report.
 func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
-	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports},
+	v, err := getOf(ctx, s.core, req.Msg, patReport,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Report, error) {
 			return cl.GetReport(ctx, ids[0], ids[1])
 		},
@@ -45,7 +46,7 @@ func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modep
 func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[modeplatformv1.ListReportsRequest]) (*connect.Response[modeplatformv1.ListReportsResponse], error) {
 	m := req.Msg
 	parent := m.GetParent()
-	w, coll, id, err := parseReportsParent(parent)
+	w, parentPattern, id, err := parseReportsParent(parent)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 	if err != nil {
 		return nil, err
 	}
-	order, orderBy, err := parseReportOrderBy(m.GetOrderBy())
+	order, orderBy, err := reportOrderFromRequest(m)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +66,18 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 		return nil, err
 	}
 	opts := &modeclient.ListReportsOptions{Filter: filter, Order: order, OrderBy: orderBy}
-	// The token is bound to the normalized request, so `create_time` and
-	// `create_time asc` share tokens, and a token never crosses parents,
-	// filters or orders.
-	binding := requestBinding("ListReports", parent, filter, order, orderBy)
-	page, err := listPage(ctx, s.core,
-		pageRequest{size: m.GetPageSize(), token: m.GetPageToken(), binding: binding},
+	// The page token is bound to the request as Mode reads it: the default
+	// filter and ACTIVE, or `create_time` and `create_time asc`, share tokens.
+	binding := proto.CloneOf(m)
+	if binding.ArchivedFilter == modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_UNSPECIFIED {
+		binding.ArchivedFilter = modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ACTIVE
+	}
+	if orderBy != "" {
+		binding.OrderBy = orderBy + " " + order
+	}
+	page, err := listPage(ctx, s.core, binding,
 		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.Report], error) {
-			if coll == collDataSources {
+			if parentPattern == patDataSource {
 				return cl.ListDataSourceReportsPage(ctx, w, id, modePage, opts)
 			}
 			return cl.ListSpaceReportsPage(ctx, w, id, modePage, opts)
@@ -110,7 +115,7 @@ func (s *ReportServer) UpdateReport(ctx context.Context, req *connect.Request[mo
 	if err != nil {
 		return nil, err
 	}
-	upd, err := reportUpdateFromMask(w, in, m.GetUpdateMask().GetPaths())
+	upd, err := reportUpdateFromMask(w, in, updatePaths(m.GetUpdateMask(), reportPathDisplayName, reportPathDescription, reportPathSpace))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +140,7 @@ func (s *ReportServer) UpdateReport(ctx context.Context, req *connect.Request[mo
 
 // DeleteReport deletes a report with its runs and queries.
 func (s *ReportServer) DeleteReport(ctx context.Context, req *connect.Request[modeplatformv1.DeleteReportRequest]) (*connect.Response[modeplatformv1.DeleteReportResponse], error) {
-	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collReports},
+	err := deleteOf(ctx, s.core, req.Msg, patReport,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
 			return cl.DeleteReport(ctx, ids[0], ids[1])
 		})
@@ -189,7 +194,7 @@ func (s *ReportServer) setArchived(ctx context.Context, name string, archived bo
 
 // parseReportName parses workspaces/{w}/reports/{r}.
 func parseReportName(field, name string) (w, r string, err error) {
-	ids, err := parseName(field, name, collWorkspaces, collReports)
+	ids, err := parseName(field, name, patReport)
 	if err != nil {
 		return "", "", err
 	}
@@ -197,15 +202,15 @@ func parseReportName(field, name string) (w, r string, err error) {
 }
 
 // parseReportsParent parses ListReports' parent, a space or a data source:
-// it returns the workspace, the collection (collSpaces or collDataSources)
-// and the token.
-func parseReportsParent(parent string) (w, coll, id string, err error) {
-	for _, c := range []string{collSpaces, collDataSources} {
-		if ids, perr := parseName("parent", parent, collWorkspaces, c); perr == nil {
-			return ids[0], c, ids[1], nil
+// it returns the workspace, the parent's pattern (patSpace or
+// patDataSource) and the token.
+func parseReportsParent(parent string) (w, pattern, id string, err error) {
+	for _, p := range []string{patSpace, patDataSource} {
+		if ids, perr := parseName("parent", parent, p); perr == nil {
+			return ids[0], p, ids[1], nil
 		}
 	}
-	return "", "", "", invalidArgument("parent", "must be a resource name of the form workspaces/{workspace}/spaces/{space} or workspaces/{workspace}/dataSources/{data_source}")
+	return "", "", "", badName("parent", patSpace, patDataSource)
 }
 
 // reportArchivedFilter maps an ArchivedFilter onto Mode's report list
@@ -223,40 +228,27 @@ func reportArchivedFilter(f modeplatformv1.ListReportsRequest_ArchivedFilter) (f
 	return "", nil, invalidArgument("archived_filter", "must be one of ARCHIVED_FILTER_ACTIVE, ARCHIVED_FILTER_ARCHIVED or ARCHIVED_FILTER_ALL")
 }
 
-// parseReportOrderBy maps an AIP-132 order_by, `create_time` or
-// `update_time` optionally followed by `asc` (the default) or `desc`, onto
-// Mode's order and order_by. An empty order_by keeps Mode's own order.
-func parseReportOrderBy(s string) (order, orderBy string, err error) {
-	bad := invalidArgument("order_by", `must be "create_time" or "update_time", optionally followed by " asc" or " desc"`)
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		if s != "" {
-			return "", "", bad
-		}
+// reportOrderFromRequest maps the request's AIP-132 order_by, `create_time`
+// or `update_time` optionally followed by `asc` (the default) or `desc`,
+// onto Mode's order and order_by. An empty order_by keeps Mode's own order.
+func reportOrderFromRequest(m *modeplatformv1.ListReportsRequest) (order, orderBy string, err error) {
+	modeField := map[string]string{"create_time": "created_at", "update_time": "updated_at"}
+	ob, err := ordering.ParseOrderBy(m)
+	if err == nil {
+		err = ob.ValidateForPaths("create_time", "update_time")
+	}
+	if err != nil || len(ob.Fields) > 1 {
+		return "", "", invalidArgument("order_by", `must be "create_time" or "update_time", optionally followed by " asc" or " desc"`)
+	}
+	if len(ob.Fields) == 0 {
 		return "", "", nil
-	}
-	if len(f) > 2 {
-		return "", "", bad
-	}
-	switch f[0] {
-	case "create_time":
-		orderBy = "created_at"
-	case "update_time":
-		orderBy = "updated_at"
-	default:
-		return "", "", bad
 	}
 	// Mode's own default order is descending: always say which.
 	order = "asc"
-	if len(f) == 2 {
-		switch f[1] {
-		case "asc", "desc":
-			order = f[1]
-		default:
-			return "", "", bad
-		}
+	if ob.Fields[0].Desc {
+		order = "desc"
 	}
-	return order, orderBy, nil
+	return order, modeField[ob.Fields[0].Path], nil
 }
 
 // reportUpdateFromMask builds Mode's update body from the report fields
@@ -274,7 +266,7 @@ func reportUpdateFromMask(w string, in *modeplatformv1.Report, paths []string) (
 			v := in.GetDescription()
 			upd.Description = &v
 		case reportPathSpace:
-			ids, err := parseName("report.space", in.GetSpace(), collWorkspaces, collSpaces)
+			ids, err := parseName("report.space", in.GetSpace(), patSpace)
 			if err != nil {
 				return upd, err
 			}

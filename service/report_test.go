@@ -598,6 +598,18 @@ func TestReportWrites(t *testing.T) {
 				t.Errorf("clearing description: %q, %v", got.GetDescription(), err)
 			}
 
+			// `*` replaces every field the method changes (AIP-134): the
+			// report moves back, with a new title and no description.
+			got, err = update(&modeplatformv1.Report{Name: name, DisplayName: "Replaced " + p.name, Space: sales}, "*")
+			if err != nil {
+				t.Fatalf("UpdateReport(*): %v", err)
+			}
+			for _, r := range []*modeplatformv1.Report{got, rptGet(t, ctx, rs, name), findIn(t, ctx, rs, sales, name, 0)} {
+				if r.GetDisplayName() != "Replaced "+p.name || r.GetDescription() != "" || r.GetSpace() != sales {
+					t.Errorf("after * update: %q, %q, %q", r.GetDisplayName(), r.GetDescription(), r.GetSpace())
+				}
+			}
+
 			// A space that does not exist is named as missing, and so is a
 			// report that does not exist.
 			missing := e.spaceName("0123456789ab")
@@ -765,7 +777,8 @@ func rptReportInvalidCases(e *env) []rptInvalidCase {
 		rptInvalidCase{"UpdateReport/no mask", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, nil)},
 		rptInvalidCase{"UpdateReport/empty mask", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask())},
 		rptInvalidCase{"UpdateReport/unknown path", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("display_name", "archived"))},
-		rptInvalidCase{"UpdateReport/wildcard", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("*"))},
+		rptInvalidCase{"UpdateReport/wildcard and a path", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("*", "display_name"))},
+		rptInvalidCase{"UpdateReport/wildcard without a space", "report.space", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("*"))},
 		rptInvalidCase{"UpdateReport/camel case path", "update_mask", update(&modeplatformv1.Report{Name: report, DisplayName: "x"}, mask("displayName"))},
 		rptInvalidCase{"UpdateReport/empty display_name", "report.display_name", update(&modeplatformv1.Report{Name: report}, mask("display_name"))},
 		rptInvalidCase{"UpdateReport/long display_name", "report.display_name", update(&modeplatformv1.Report{Name: report, DisplayName: strings.Repeat("x", 256)}, mask("display_name"))},

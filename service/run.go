@@ -128,7 +128,7 @@ func (s *ReportServer) GetReportRun(ctx context.Context, req *connect.Request[mo
 // ListReportRuns lists the runs of a report, newest first.
 func (s *ReportServer) ListReportRuns(ctx context.Context, req *connect.Request[modeplatformv1.ListReportRunsRequest]) (*connect.Response[modeplatformv1.ListReportRunsResponse], error) {
 	opts := &modeclient.ListRunsOptions{Order: "desc", OrderBy: "created_at"}
-	page, err := listOf(ctx, s.core, "ListReportRuns", req.Msg, []string{collWorkspaces, collReports}, nil,
+	page, err := listOf(ctx, s.core, req.Msg, patReport,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.ReportRun], error) {
 			return cl.ListReportRunsPage(ctx, ids[0], ids[1], modePage, opts)
 		},
@@ -237,7 +237,7 @@ func watchError(ctx context.Context, err error, name string) error {
 
 // parseReportRunName parses workspaces/{w}/reports/{r}/runs/{run}.
 func parseReportRunName(field, name string) (w, r, run string, err error) {
-	ids, err := parseName(field, name, collWorkspaces, collReports, collRuns)
+	ids, err := parseName(field, name, patRun)
 	if err != nil {
 		return "", "", "", err
 	}

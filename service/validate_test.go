@@ -121,6 +121,12 @@ func TestWriteRequestRulesHoldWithoutTheInterceptor(t *testing.T) {
 	add("query update clears sql", "", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: query}, UpdateMask: paths("sql")})
 	add("query update clears data source", "", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: query}, UpdateMask: paths("data_source")})
 	add("query update unknown path", "update_mask", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: query}, UpdateMask: paths("raw_sql")})
+	add("space replaced without a title", "", &modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: space, Description: "d"}, UpdateMask: paths("*")})
+	add("space update * and a path", "update_mask", &modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: space, DisplayName: "x"}, UpdateMask: paths("*", "display_name")})
+	add("report replaced without a space", "", &modeplatformv1.UpdateReportRequest{Report: &modeplatformv1.Report{Name: report, DisplayName: "x"}, UpdateMask: paths("*")})
+	add("report replaced with a title of spaces", "", &modeplatformv1.UpdateReportRequest{Report: &modeplatformv1.Report{Name: report, DisplayName: " ", Space: space}, UpdateMask: paths("*")})
+	add("query replaced without sql", "", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: query, DataSource: source}, UpdateMask: paths("*")})
+	add("query replaced without a data source", "", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Name: query, Sql: "select 1"}, UpdateMask: paths("*")})
 	add("query update without name", "query", &modeplatformv1.UpdateQueryRequest{Query: &modeplatformv1.Query{Sql: "select 1"}, UpdateMask: paths("sql")})
 
 	before := e.upstream()

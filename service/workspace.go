@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strconv"
 
 	"connectrpc.com/connect"
 
@@ -23,7 +22,7 @@ const (
 
 // GetWorkspace returns one workspace (Mode's account).
 func (s *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request[modeplatformv1.GetWorkspaceRequest]) (*connect.Response[modeplatformv1.GetWorkspaceResponse], error) {
-	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces},
+	v, err := getOf(ctx, s.core, req.Msg, patWorkspace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Workspace, error) {
 			return cl.GetWorkspace(ctx, ids[0])
 		},
@@ -38,7 +37,7 @@ func (s *WorkspaceServer) GetWorkspace(ctx context.Context, req *connect.Request
 
 // ListMemberships lists the members of a workspace.
 func (s *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListMembershipsRequest]) (*connect.Response[modeplatformv1.ListMembershipsResponse], error) {
-	page, err := listOf(ctx, s.core, "ListMemberships", req.Msg, []string{collWorkspaces}, nil,
+	page, err := listOf(ctx, s.core, req.Msg, patWorkspace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Membership], error) {
 			return cl.ListMembershipsPage(ctx, ids[0], modePage, nil)
 		},
@@ -53,7 +52,7 @@ func (s *WorkspaceServer) ListMemberships(ctx context.Context, req *connect.Requ
 
 // ListGroups lists the user groups of a workspace.
 func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[modeplatformv1.ListGroupsRequest]) (*connect.Response[modeplatformv1.ListGroupsResponse], error) {
-	page, err := listOf(ctx, s.core, "ListGroups", req.Msg, []string{collWorkspaces}, nil,
+	page, err := listOf(ctx, s.core, req.Msg, patWorkspace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Group], error) {
 			return cl.ListGroupsPage(ctx, ids[0], modePage, nil)
 		},
@@ -68,7 +67,7 @@ func (s *WorkspaceServer) ListGroups(ctx context.Context, req *connect.Request[m
 
 // GetGroup returns one user group of a workspace.
 func (s *WorkspaceServer) GetGroup(ctx context.Context, req *connect.Request[modeplatformv1.GetGroupRequest]) (*connect.Response[modeplatformv1.GetGroupResponse], error) {
-	g, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collGroups},
+	g, err := getOf(ctx, s.core, req.Msg, patGroup,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Group, error) {
 			return cl.GetGroup(ctx, ids[0], ids[1])
 		},
@@ -89,7 +88,7 @@ func (s *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[m
 	if req.Msg.GetIncludePersonal() {
 		opts.Filter = "all"
 	}
-	page, err := listOf(ctx, s.core, "ListSpaces", req.Msg, []string{collWorkspaces}, []string{strconv.FormatBool(req.Msg.GetIncludePersonal())},
+	page, err := listOf(ctx, s.core, req.Msg, patWorkspace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Space], error) {
 			return cl.ListSpacesPage(ctx, ids[0], modePage, opts)
 		},
@@ -104,7 +103,7 @@ func (s *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[m
 
 // GetSpace returns one space.
 func (s *WorkspaceServer) GetSpace(ctx context.Context, req *connect.Request[modeplatformv1.GetSpaceRequest]) (*connect.Response[modeplatformv1.GetSpaceResponse], error) {
-	v, err := getOf(ctx, s.core, req.Msg, []string{collWorkspaces, collSpaces},
+	v, err := getOf(ctx, s.core, req.Msg, patSpace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Space, error) {
 			return cl.GetSpace(ctx, ids[0], ids[1])
 		},
@@ -125,7 +124,7 @@ func (s *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 	if err := validated(m); err != nil {
 		return nil, err
 	}
-	ids, err := parseName("parent", m.GetParent(), collWorkspaces)
+	ids, err := parseName("parent", m.GetParent(), patWorkspace)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +134,7 @@ func (s *WorkspaceServer) CreateSpace(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := requestBinding("CreateSpace", workspaceName(w), displayName, description)
+	fingerprint := requestFingerprint("CreateSpace", workspaceName(w), displayName, description)
 	res, err := do(ctx, s.core.creates, "CreateSpace\x00"+w, m.GetRequestId(), fingerprint,
 		func(ctx context.Context) (*modeplatformv1.CreateSpaceResponse, error) {
 			sp, err := cl.CreateSpace(ctx, w, modeclient.SpaceCreate{Name: displayName, Description: description})
@@ -157,12 +156,12 @@ func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[
 	if err := validated(m); err != nil { // the mask's paths and the fields' limits
 		return nil, err
 	}
-	ids, err := parseName("space.name", m.GetSpace().GetName(), collWorkspaces, collSpaces)
+	ids, err := parseName("space.name", m.GetSpace().GetName(), patSpace)
 	if err != nil {
 		return nil, err
 	}
 	var upd modeclient.SpaceUpdate
-	for _, p := range m.GetUpdateMask().GetPaths() {
+	for _, p := range updatePaths(m.GetUpdateMask(), spacePathDisplayName, spacePathDescription) {
 		switch p {
 		case spacePathDisplayName:
 			v := m.GetSpace().GetDisplayName()
@@ -186,7 +185,7 @@ func (s *WorkspaceServer) UpdateSpace(ctx context.Context, req *connect.Request[
 
 // DeleteSpace deletes a space and everything in it.
 func (s *WorkspaceServer) DeleteSpace(ctx context.Context, req *connect.Request[modeplatformv1.DeleteSpaceRequest]) (*connect.Response[modeplatformv1.DeleteSpaceResponse], error) {
-	err := deleteOf(ctx, s.core, req.Msg, []string{collWorkspaces, collSpaces},
+	err := deleteOf(ctx, s.core, req.Msg, patSpace,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
 			return cl.DeleteSpace(ctx, ids[0], ids[1])
 		})

@@ -580,6 +580,25 @@ func TestSpaceLifecycle(t *testing.T) {
 			if us := upd.Msg.GetSpace(); us.GetDisplayName() != renamed || us.GetDescription() != "" {
 				t.Errorf("UpdateSpace(description) = %v", us)
 			}
+			// `*` replaces every field the method changes (AIP-134).
+			renamed += " again"
+			upd, err = c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space:      &modeplatformv1.Space{Name: s.GetName(), DisplayName: renamed, Description: "Replaced."},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}},
+			}))
+			if err != nil {
+				t.Fatalf("UpdateSpace(*): %v", err)
+			}
+			if us := upd.Msg.GetSpace(); us.GetDisplayName() != renamed || us.GetDescription() != "Replaced." {
+				t.Errorf("UpdateSpace(*) = %v", us)
+			}
+			upd, err = c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{
+				Space:      &modeplatformv1.Space{Name: s.GetName(), DisplayName: renamed},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}},
+			}))
+			if err != nil || upd.Msg.GetSpace().GetDescription() != "" {
+				t.Fatalf("UpdateSpace(*) without a description = %v, %v; want the description cleared", upd.Msg.GetSpace(), err)
+			}
 			got, err = c.ws.GetSpace(ctx, connect.NewRequest(&modeplatformv1.GetSpaceRequest{Name: s.GetName()}))
 			if err != nil {
 				t.Fatalf("GetSpace after update: %v", err)
@@ -861,8 +880,12 @@ func wsInvalidCases(e *env) []wsInvalidCase {
 			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("display_name", "space_type")}))
 			return err
 		}},
-		wsInvalidCase{"UpdateSpace/mask wildcard", "update_mask", func(ctx context.Context, c clients) error {
-			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("*")}))
+		wsInvalidCase{"UpdateSpace/mask wildcard and a path", "update_mask", func(ctx context.Context, c clients) error {
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, DisplayName: "X"}, UpdateMask: mask("*", "description")}))
+			return err
+		}},
+		wsInvalidCase{"UpdateSpace/mask wildcard without a display_name", "space.display_name", func(ctx context.Context, c clients) error {
+			_, err := c.ws.UpdateSpace(ctx, connect.NewRequest(&modeplatformv1.UpdateSpaceRequest{Space: &modeplatformv1.Space{Name: sales, Description: "x"}, UpdateMask: mask("*")}))
 			return err
 		}},
 		wsInvalidCase{"UpdateSpace/mask unknown", "update_mask", func(ctx context.Context, c clients) error {

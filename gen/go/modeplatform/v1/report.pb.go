@@ -1278,7 +1278,8 @@ type UpdateReportRequest struct {
 	// The report to change: name identifies it; the fields named in update_mask carry the new
 	// values.
 	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
-	// The fields to change: one or more of `display_name`, `description` and `space`.
+	// The fields to change: one or more of `display_name`, `description` and `space`, or `*` for all of
+	// them (a full replacement, AIP-134).
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2978,7 +2979,8 @@ type UpdateQueryRequest struct {
 	// The query to change: name identifies it; the fields named in update_mask carry the new
 	// values.
 	Query *Query `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
-	// The fields to change: one or more of `display_name`, `sql` and `data_source`.
+	// The fields to change: one or more of `display_name`, `sql` and `data_source`, or `*` for all of
+	// them (a full replacement, AIP-134).
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3361,15 +3363,15 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\areports\x18\x01 \x03(\v2\x17.modeplatform.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xef\x05\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd7\x06\n" +
 	"\x13UpdateReportRequest\x12}\n" +
 	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportBL\xe0A\x02\xbaHF\xba\x01@\n" +
-	"\x14report.name_required\x12\x17report.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x06report\x12\x82\x02\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xc4\x01\xe0A\x02\xbaH\xbd\x01\xba\x01\xb6\x01\n" +
-	"\x11update_mask.paths\x12Fupdate_mask must list one or more of: display_name, description, space\x1aYthis.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'description', 'space'])\xc8\x01\x01R\n" +
-	"updateMask:\xd3\x02\xbaH\xcf\x02\x1a\xc4\x01\n" +
-	"$update_report.display_name_not_empty\x12;report.display_name cannot be set to empty (or only spaces)\x1a_!('display_name' in this.update_mask.paths) || this.report.display_name.matches('[^[:space:]]')\x1a\x85\x01\n" +
-	"\x1dupdate_report.space_not_empty\x12#report.space cannot be set to empty\x1a?!('space' in this.update_mask.paths) || this.report.space != ''\"G\n" +
+	"\x14report.name_required\x12\x17report.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x06report\x12\xa3\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe5\x01\xe0A\x02\xbaH\xde\x01\xba\x01\xd7\x01\n" +
+	"\x11update_mask.paths\x12Nupdate_mask must be * or list one or more of: display_name, description, space\x1arthis.paths == ['*'] || (this.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'description', 'space']))\xc8\x01\x01R\n" +
+	"updateMask:\x9a\x03\xbaH\x96\x03\x1a\xe8\x01\n" +
+	"$update_report.display_name_not_empty\x12;report.display_name cannot be set to empty (or only spaces)\x1a\x82\x01!('display_name' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report.display_name.matches('[^[:space:]]')\x1a\xa8\x01\n" +
+	"\x1dupdate_report.space_not_empty\x12#report.space cannot be set to empty\x1ab!('space' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report.space != ''\"G\n" +
 	"\x14UpdateReportResponse\x12/\n" +
 	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportR\x06report\"\xa2\x01\n" +
 	"\x13DeleteReportRequest\x12\x8a\x01\n" +
@@ -3488,15 +3490,15 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"C\n" +
 	"\x13CreateQueryResponse\x12,\n" +
-	"\x05query\x18\x01 \x01(\v2\x16.modeplatform.v1.QueryR\x05query\"\xaf\x05\n" +
+	"\x05query\x18\x01 \x01(\v2\x16.modeplatform.v1.QueryR\x05query\"\x97\x06\n" +
 	"\x12UpdateQueryRequest\x12x\n" +
 	"\x05query\x18\x01 \x01(\v2\x16.modeplatform.v1.QueryBJ\xe0A\x02\xbaHD\xba\x01>\n" +
-	"\x13query.name_required\x12\x16query.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x05query\x12\xfe\x01\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xc0\x01\xe0A\x02\xbaH\xb9\x01\xba\x01\xb2\x01\n" +
-	"\x11update_mask.paths\x12Dupdate_mask must list one or more of: display_name, sql, data_source\x1aWthis.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'sql', 'data_source'])\xc8\x01\x01R\n" +
-	"updateMask:\x9d\x02\xbaH\x99\x02\x1az\n" +
-	"\x1aupdate_query.sql_not_empty\x12 query.sql cannot be set to empty\x1a:!('sql' in this.update_mask.paths) || this.query.sql != ''\x1a\x9a\x01\n" +
-	"\"update_query.data_source_not_empty\x12(query.data_source cannot be set to empty\x1aJ!('data_source' in this.update_mask.paths) || this.query.data_source != ''\"C\n" +
+	"\x13query.name_required\x12\x16query.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x05query\x12\x9f\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe1\x01\xe0A\x02\xbaH\xda\x01\xba\x01\xd3\x01\n" +
+	"\x11update_mask.paths\x12Lupdate_mask must be * or list one or more of: display_name, sql, data_source\x1apthis.paths == ['*'] || (this.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'sql', 'data_source']))\xc8\x01\x01R\n" +
+	"updateMask:\xe4\x02\xbaH\xe0\x02\x1a\x9d\x01\n" +
+	"\x1aupdate_query.sql_not_empty\x12 query.sql cannot be set to empty\x1a]!('sql' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.query.sql != ''\x1a\xbd\x01\n" +
+	"\"update_query.data_source_not_empty\x12(query.data_source cannot be set to empty\x1am!('data_source' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.query.data_source != ''\"C\n" +
 	"\x13UpdateQueryResponse\x12,\n" +
 	"\x05query\x18\x01 \x01(\v2\x16.modeplatform.v1.QueryR\x05query\"\xbd\x01\n" +
 	"\x12DeleteQueryRequest\x12\xa6\x01\n" +

@@ -1318,7 +1318,8 @@ type UpdateSpaceRequest struct {
 	// The space to change: name identifies it; the fields named in update_mask carry the new
 	// values.
 	Space *Space `protobuf:"bytes,1,opt,name=space,proto3" json:"space,omitempty"`
-	// The fields to change: one or more of `display_name` and `description`.
+	// The fields to change: one or more of `display_name` and `description`, or `*` for all of
+	// them (a full replacement, AIP-134).
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1610,14 +1611,14 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"C\n" +
 	"\x13CreateSpaceResponse\x12,\n" +
-	"\x05space\x18\x01 \x01(\v2\x16.modeplatform.v1.SpaceR\x05space\"\xab\x04\n" +
+	"\x05space\x18\x01 \x01(\v2\x16.modeplatform.v1.SpaceR\x05space\"\xef\x04\n" +
 	"\x12UpdateSpaceRequest\x12x\n" +
 	"\x05space\x18\x01 \x01(\v2\x16.modeplatform.v1.SpaceBJ\xe0A\x02\xbaHD\xba\x01>\n" +
-	"\x13space.name_required\x12\x16space.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x05space\x12\xf2\x01\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xb4\x01\xe0A\x02\xbaH\xad\x01\xba\x01\xa6\x01\n" +
-	"\x11update_mask.paths\x12?update_mask must list one or more of: display_name, description\x1aPthis.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'description'])\xc8\x01\x01R\n" +
-	"updateMask:\xa5\x01\xbaH\xa1\x01\x1a\x9e\x01\n" +
-	"#update_space.display_name_not_empty\x12)space.display_name cannot be set to empty\x1aL!('display_name' in this.update_mask.paths) || this.space.display_name != ''\"C\n" +
+	"\x13space.name_required\x12\x16space.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\x05space\x12\x93\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xd5\x01\xe0A\x02\xbaH\xce\x01\xba\x01\xc7\x01\n" +
+	"\x11update_mask.paths\x12Gupdate_mask must be * or list one or more of: display_name, description\x1aithis.paths == ['*'] || (this.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'description']))\xc8\x01\x01R\n" +
+	"updateMask:\xc8\x01\xbaH\xc4\x01\x1a\xc1\x01\n" +
+	"#update_space.display_name_not_empty\x12)space.display_name cannot be set to empty\x1ao!('display_name' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.space.display_name != ''\"C\n" +
 	"\x13UpdateSpaceResponse\x12,\n" +
 	"\x05space\x18\x01 \x01(\v2\x16.modeplatform.v1.SpaceR\x05space\"\x9f\x01\n" +
 	"\x12DeleteSpaceRequest\x12\x88\x01\n" +
