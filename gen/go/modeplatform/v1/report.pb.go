@@ -1279,7 +1279,9 @@ type UpdateReportRequest struct {
 	// values.
 	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
 	// The fields to change: one or more of `display_name`, `description` and `space`, or `*` for all of
-	// them (a full replacement, AIP-134).
+	// them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+	// gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+	// list the paths.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2980,7 +2982,9 @@ type UpdateQueryRequest struct {
 	// values.
 	Query *Query `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// The fields to change: one or more of `display_name`, `sql` and `data_source`, or `*` for all of
-	// them (a full replacement, AIP-134).
+	// them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+	// gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+	// list the paths.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1319,7 +1319,9 @@ type UpdateSpaceRequest struct {
 	// values.
 	Space *Space `protobuf:"bytes,1,opt,name=space,proto3" json:"space,omitempty"`
 	// The fields to change: one or more of `display_name` and `description`, or `*` for all of
-	// them (a full replacement, AIP-134).
+	// them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+	// gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+	// list the paths.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -881,7 +881,9 @@ export type UpdateReportRequest = Message<"modeplatform.v1.UpdateReportRequest">
 
   /**
    * The fields to change: one or more of `display_name`, `description` and `space`, or `*` for all of
-   * them (a full replacement, AIP-134).
+   * them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+   * gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+   * list the paths.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -1771,7 +1773,9 @@ export type UpdateQueryRequest = Message<"modeplatform.v1.UpdateQueryRequest"> &
 
   /**
    * The fields to change: one or more of `display_name`, `sql` and `data_source`, or `*` for all of
-   * them (a full replacement, AIP-134).
+   * them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+   * gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+   * list the paths.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

@@ -767,7 +767,9 @@ export type UpdateSpaceRequest = Message<"modeplatform.v1.UpdateSpaceRequest"> &
 
   /**
    * The fields to change: one or more of `display_name` and `description`, or `*` for all of
-   * them (a full replacement, AIP-134).
+   * them (a full replacement, AIP-134). `*` travels in the binary encoding (gRPC, Connect and
+   * gRPC-Web with protobuf): protobuf's JSON form of a field mask cannot carry it, so JSON callers
+   * list the paths.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
