@@ -167,61 +167,79 @@ func pagedLists(c *modeclient.Client, ws string, fx fixtures, clientPer int, pag
 // Mode, with one item per page, the first two pages must chain and not overlap.
 func TestContractPaging(t *testing.T) {
 	t.Parallel()
-	const extra = 20
-	// Hour-long runs: listing them needs no SQL executed (which is slow under -race).
-	opts := []modetest.Option{modetest.WithExtraReports(extra), modetest.WithPerPage(3), modetest.WithRunDuration(time.Hour)}
-	forEachTarget(t, readOnly, opts, func(t *testing.T, tg *target) {
-		ctx, fx := tg.ctx(t), tg.fixtures(t)
-		const clientPer = 2
-		c := tg.client(t, modeclient.WithPerPage(clientPer))
-		execReport, execRun := fx.Report, fx.Run
-		var runs []string
-		pageSize := func(n int) int { return 1 }
-		if tg.emu != nil {
-			pageSize = func(n int) int { return n }
-			execReport = tg.emu.Demo().Reports[execSummaryIndex]
-			for range 5 {
-				runs = append(runs, must(c.RunReport(ctx, tg.ws, execReport, nil))(t).Token)
-			}
-			execRun = runs[0]
+	forEachTarget(t, readOnly, pagingOptions(), contractPaging)
+}
+
+// TestContractPagingSpecFields runs TestContractPaging's emulator checks on an emulator whose
+// lists carry only the pagination fields of Mode's document (no page, per_page or count): the
+// client must depend on none of those.
+func TestContractPagingSpecFields(t *testing.T) {
+	t.Parallel()
+	contractPaging(t, newEmulatorTarget(t, append(pagingOptions(), modetest.WithSpecPagination())...))
+}
+
+// pagingExtraReports is how many reports pagingOptions adds to the Sales space.
+const pagingExtraReports = 20
+
+// pagingOptions are the emulator options of the paging tests. Hour-long runs: listing them
+// needs no SQL executed (which is slow under -race).
+func pagingOptions() []modetest.Option {
+	return []modetest.Option{modetest.WithExtraReports(pagingExtraReports), modetest.WithPerPage(3), modetest.WithRunDuration(time.Hour)}
+}
+
+// contractPaging pages through every list of tg (see TestContractPaging).
+func contractPaging(t *testing.T, tg *target) {
+	const extra = pagingExtraReports
+	ctx, fx := tg.ctx(t), tg.fixtures(t)
+	const clientPer = 2
+	c := tg.client(t, modeclient.WithPerPage(clientPer))
+	execReport, execRun := fx.Report, fx.Run
+	var runs []string
+	pageSize := func(n int) int { return 1 }
+	if tg.emu != nil {
+		pageSize = func(n int) int { return n }
+		execReport = tg.emu.Demo().Reports[execSummaryIndex]
+		for range 5 {
+			runs = append(runs, must(c.RunReport(ctx, tg.ws, execReport, nil))(t).Token)
 		}
-		lists := pagedLists(c, tg.ws, fx, clientPer, pageSize, execReport, execRun)
-		if tg.emu != nil {
-			d := tg.emu.Demo()
-			sales := append(slices.Clone(d.Reports[:salesReports]), d.Reports[seededReports:]...)
-			unarchived := slices.Delete(slices.Clone(d.Reports), scratchpadIndex, scratchpadIndex+1)
-			want := map[string][]string{
-				"memberships": d.Members, "groups": d.Groups,
-				"spaces": {d.Spaces[0], d.Spaces[1], d.Spaces[3]}, "spaces filter=all": d.Spaces,
-				"data sources": {d.DataSource}, "space reports": sales, "data source reports": unarchived,
-				"report runs": runs,
-			}
-			for i := range lists {
-				lists[i].want = want[lists[i].name]
-				lists[i].wantN = len(lists[i].want)
-				if lists[i].want == nil {
-					lists[i].wantN = 3 // the three queries of Executive Summary, and their query runs
-				}
-			}
-			if len(sales) != salesReports+extra {
-				t.Fatalf("the Sales space should hold %d reports, Demo has %d", salesReports+extra, len(sales))
+		execRun = runs[0]
+	}
+	lists := pagedLists(c, tg.ws, fx, clientPer, pageSize, execReport, execRun)
+	if tg.emu != nil {
+		d := tg.emu.Demo()
+		sales := append(slices.Clone(d.Reports[:salesReports]), d.Reports[seededReports:]...)
+		unarchived := slices.Delete(slices.Clone(d.Reports), scratchpadIndex, scratchpadIndex+1)
+		want := map[string][]string{
+			"memberships": d.Members, "groups": d.Groups,
+			"spaces": {d.Spaces[0], d.Spaces[1], d.Spaces[3]}, "spaces filter=all": d.Spaces,
+			"data sources": {d.DataSource}, "space reports": sales, "data source reports": unarchived,
+			"report runs": runs,
+		}
+		for i := range lists {
+			lists[i].want = want[lists[i].name]
+			lists[i].wantN = len(lists[i].want)
+			if lists[i].want == nil {
+				lists[i].wantN = 3 // the three queries of Executive Summary, and their query runs
 			}
 		}
-		start := 0
-		if tg.emu != nil {
-			start = len(tg.emu.Requests())
+		if len(sales) != salesReports+extra {
+			t.Fatalf("the Sales space should hold %d reports, Demo has %d", salesReports+extra, len(sales))
 		}
-		for _, l := range lists {
-			t.Run(l.name, func(t *testing.T) {
-				t.Parallel()
-				if tg.emu == nil {
-					checkRealPaging(t, ctx, l)
-					return
-				}
-				checkEmulatorPaging(t, ctx, tg.emu, start, l)
-			})
-		}
-	})
+	}
+	start := 0
+	if tg.emu != nil {
+		start = len(tg.emu.Requests())
+	}
+	for _, l := range lists {
+		t.Run(l.name, func(t *testing.T) {
+			t.Parallel()
+			if tg.emu == nil {
+				checkRealPaging(t, ctx, l)
+				return
+			}
+			checkEmulatorPaging(t, ctx, tg.emu, start, l)
+		})
+	}
 }
 
 // checkEmulatorPaging runs the full paging checks of one list against the emulator; requests

@@ -498,11 +498,10 @@ type halList struct {
 	Embedded   halEmbedded `json:"_embedded"`
 }
 
-// pagination is Mode's paging block; only some lists carry page/per_page/count.
+// pagination is the part of Mode's paging block the client reads: two of the four fields
+// Mode's OpenAPI document lists. Mode also sends page, per_page and count; the client reads
+// none of them (the page number it asked for is the page it got).
 type pagination struct {
-	Page       Int `json:"page"`
-	PerPage    Int `json:"per_page"`
-	Count      Int `json:"count"`
 	TotalPages Int `json:"total_pages"`
 	TotalCount Int `json:"total_count"`
 }

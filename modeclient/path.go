@@ -13,11 +13,23 @@ import (
 
 const maxSegment = 64
 
+// reservedWorkspaces are the names under /api/ that Mode's API gives to
+// operations, not to accounts: GET /api/account (the authorizing user) and
+// GET /api/verify (whether the credential works). A workspace named so
+// would address them.
+var reservedWorkspaces = []string{"account", "verify"}
+
 // validWorkspace reports whether s is a workspace (account) username:
-// ASCII letters, digits, '_' and '-', 1 to 64 characters, not starting with '-'.
+// ASCII letters, digits, '_' and '-', 1 to 64 characters, not starting with
+// '-', and none of reservedWorkspaces (in any case).
 func validWorkspace(s string) (reason string, ok bool) {
 	if s == "" {
 		return "must not be empty", false
+	}
+	for _, r := range reservedWorkspaces {
+		if strings.EqualFold(s, r) {
+			return "names an operation of Mode's API, not a workspace", false
+		}
 	}
 	if len(s) > maxSegment {
 		return "longer than 64 characters", false
@@ -34,8 +46,10 @@ func validWorkspace(s string) (reason string, ok bool) {
 }
 
 // ValidWorkspace reports whether s is a Mode workspace (account) username
-// the client accepts: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}. Packages that check
-// names before they reach the client use it, so there is one definition.
+// the client accepts: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}, but not "account" or
+// "verify" (in any case), which Mode's API reserves for operations of its own
+// (/api/account, /api/verify). Packages that check names before they reach
+// the client use it, so there is one definition.
 func ValidWorkspace(s string) bool { _, ok := validWorkspace(s); return ok }
 
 // ValidToken reports whether s is a Mode token the client accepts:

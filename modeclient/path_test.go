@@ -126,12 +126,36 @@ func TestExportedValidators(t *testing.T) {
 		{"a/b", false, false},
 		{"..", false, false},
 		{strings.Repeat("a", 65), false, false},
+		{"account", false, true}, // GET /api/account, not a workspace
+		{"verify", false, true},  // GET /api/verify
+		{"Verify", false, true},
+		{"accounts", true, true},
 	} {
 		if got := ValidWorkspace(tt.in); got != tt.workspace {
 			t.Errorf("ValidWorkspace(%q) = %v", tt.in, got)
 		}
 		if got := ValidToken(tt.in); got != tt.token {
 			t.Errorf("ValidToken(%q) = %v", tt.in, got)
+		}
+	}
+}
+
+// TestReservedWorkspacesMakeNoRequest: "account" and "verify" name operations of Mode's API
+// (/api/account, /api/verify), so no workspace call may address them.
+func TestReservedWorkspacesMakeNoRequest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { t.Errorf("request made: %s", r.URL.Path) })
+	for _, ws := range []string{"account", "verify", "ACCOUNT"} {
+		for name, call := range map[string]func() error{
+			"GetWorkspace":   func() error { _, err := f.client.GetWorkspace(ctx, ws); return err },
+			"ListSpacesPage": func() error { _, err := f.client.ListSpacesPage(ctx, ws, 1, nil); return err },
+			"GetReport":      func() error { _, err := f.client.GetReport(ctx, ws, "r1"); return err },
+		} {
+			var ia *InvalidArgumentError
+			if err := call(); !errors.As(err, &ia) || ia.Field != "workspace" {
+				t.Errorf("%s(%q): err = %v, want InvalidArgumentError{workspace}", name, ws, err)
+			}
 		}
 	}
 }

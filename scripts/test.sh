@@ -66,7 +66,19 @@ step "deploy: Dockerfile lint, release build, Kubernetes manifests; redis-server
 step "go test"
 race=(-race)
 [ "${QUICK:-}" = 1 ] && race=()
-go test "${race[@]}" -count=1 -timeout 15m ./...
+# The service tests measure the coverage of Mode's API (service/coverage_test.go) and write the
+# table to this file; it is printed below, since go test shows no output of passing packages.
+coverage_report=$(mktemp)
+trap 'rm -f "$coverage_report"' EXIT
+MODEPLATFORM_COVERAGE_REPORT="$coverage_report" go test "${race[@]}" -count=1 -timeout 15m ./...
+
+step "coverage of Mode's API: served by the emulator, used by modeclient, reachable through the contract (from the service tests)"
+if [ -s "$coverage_report" ]; then
+  cat "$coverage_report"
+else
+  echo "the service tests wrote no coverage table" >&2
+  exit 1
+fi
 
 step "generated clients: TypeScript (Connect, gRPC) and Python (gRPC) against the server"
 ./scripts/test-clients.sh

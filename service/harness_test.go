@@ -53,6 +53,8 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 	}
 	t.Cleanup(ch.Close)
 	clientOpts := append([]modeclient.Option{
+		// The routes the client calls are recorded for the coverage table (coverage_test.go).
+		modeclient.WithHTTPClient(&http.Client{Transport: routeRecorder{next: mode.Client().Transport}}),
 		modeclient.WithCache(ch),
 		modeclient.WithBackoff(time.Millisecond, 5*time.Millisecond),
 	}, cfg.clientOpts...)

@@ -396,7 +396,7 @@ func TestWatchReportRunDeadline(t *testing.T) {
 	t.Cleanup(modeTransport.CloseIdleConnections)
 	e := newEnv(t, envConfig{
 		modeOpts:   []modetest.Option{modetest.WithRunDuration(time.Hour)},
-		clientOpts: []modeclient.Option{modeclient.WithHTTPClient(&http.Client{Transport: modeTransport})},
+		clientOpts: []modeclient.Option{modeclient.WithHTTPClient(&http.Client{Transport: routeRecorder{next: modeTransport}})},
 	})
 	ctx := testContext(t)
 	run := rptRun(t, ctx, e.clients(protocols[0]).rs, e.reportName(e.demo.Reports[0]), nil, "")

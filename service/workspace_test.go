@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -945,4 +947,58 @@ func TestWorkspaceInvalidInput(t *testing.T) {
 	t.Run("handler", func(t *testing.T) {
 		wsRunInvalid(t, e, clients{ws: e.svc.Workspace, ds: e.svc.DataSource}, cases)
 	})
+}
+
+// TestReservedWorkspaceIDs: "account" and "verify" name operations of Mode's API (/api/account,
+// /api/verify), not workspaces, so a caller's workspace id can never address them: the request
+// is refused as an invalid argument naming the field, and nothing reaches Mode.
+func TestReservedWorkspaceIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	c := e.clients(protocols[0])
+	before := len(e.mode.Requests())
+	for _, tt := range []struct {
+		name, field string
+		call        func(ctx context.Context) error
+	}{
+		{"GetWorkspace account", "name", func(ctx context.Context) error {
+			_, err := c.ws.GetWorkspace(ctx, connect.NewRequest(&modeplatformv1.GetWorkspaceRequest{Name: "workspaces/account"}))
+			return err
+		}},
+		{"ListSpaces verify", "parent", func(ctx context.Context) error {
+			_, err := c.ws.ListSpaces(ctx, connect.NewRequest(&modeplatformv1.ListSpacesRequest{Parent: "workspaces/verify"}))
+			return err
+		}},
+		{"ListMemberships Account", "parent", func(ctx context.Context) error {
+			_, err := c.ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: "workspaces/Account"}))
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call(testContext(t))
+			if connect.CodeOf(err) != connect.CodeInvalidArgument {
+				t.Fatalf("err = %v, want InvalidArgument", err)
+			}
+			var ce *connect.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %T", err)
+			}
+			var fields []string
+			for _, d := range ce.Details() {
+				if v, derr := d.Value(); derr == nil {
+					if bad, ok := v.(*errdetails.BadRequest); ok {
+						for _, fv := range bad.GetFieldViolations() {
+							fields = append(fields, fv.GetField())
+						}
+					}
+				}
+			}
+			if !slices.Equal(fields, []string{tt.field}) {
+				t.Errorf("field violations %v, want [%s]", fields, tt.field)
+			}
+		})
+	}
+	if n := len(e.mode.Requests()) - before; n != 0 {
+		t.Errorf("%d requests reached Mode", n)
+	}
 }

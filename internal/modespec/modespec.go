@@ -17,7 +17,19 @@ import (
 type Operation struct {
 	Method string
 	Path   string
+	// Family is the path's x-summary, the name Mode's reference files the
+	// operation under ("Report", "Report Runs", "Collection"…); "" when the
+	// document gives none.
+	Family string
+	// Documented is the path as the document writes it, under the base path:
+	// Path, but "…/results/content(.csv, .json)" for each of the two files
+	// that stand for one documented operation.
+	Documented string
 }
+
+// Key is the documented operation: "GET /api/{account}/…/content(.csv, .json)".
+// The two files of one operation share it.
+func (o Operation) Key() string { return o.Method + " " + o.Documented }
 
 // Route is the operation with its path parameters unnamed
 // ("GET /api/{}/reports/{}"), to compare with routes that name them otherwise.
@@ -53,6 +65,12 @@ func Read(file string) ([]Operation, error) {
 		if !strings.HasPrefix(path, doc.BasePath+"/") {
 			path = doc.BasePath + path
 		}
+		var family string
+		if s, ok := methods["x-summary"]; ok {
+			if err := json.Unmarshal(s, &family); err != nil {
+				return nil, fmt.Errorf("%s: x-summary of %s: %w", file, path, err)
+			}
+		}
 		files := []string{path}
 		if strings.Contains(path, "content(.csv, .json)") {
 			files = []string{strings.Replace(path, "content(.csv, .json)", "content.csv", 1), strings.Replace(path, "content(.csv, .json)", "content.json", 1)}
@@ -63,7 +81,7 @@ func Read(file string) ([]Operation, error) {
 				continue // x-summary and the like
 			}
 			for _, p := range files {
-				ops = append(ops, Operation{Method: method, Path: p})
+				ops = append(ops, Operation{Method: method, Path: p, Family: family, Documented: path})
 			}
 		}
 	}

@@ -26,6 +26,15 @@ func TestRead(t *testing.T) {
 	if len(ops) != 96 { // 94 operations, two of them a pair of files
 		t.Errorf("%d operations, want 96", len(ops))
 	}
+	for _, op := range ops {
+		if op.Family == "" {
+			t.Errorf("%s has no family (x-summary)", op.Route())
+		}
+		if op.Route() == "GET /api/{}/reports/{}/runs/{}/results/content.csv" &&
+			(op.Key() != "GET /api/{account}/reports/{report}/runs/{run}/results/content(.csv, .json)" || op.Family != "Export") {
+			t.Errorf("content.csv: key %q, family %q", op.Key(), op.Family)
+		}
+	}
 	if got := Fill("/api/{account}/reports/{report}", func(n string) string { return n + "1" }); got != "/api/account1/reports/report1" {
 		t.Errorf("Fill = %q", got)
 	}

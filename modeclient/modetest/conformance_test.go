@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modeplatform/modeplatform/internal/modespec"
 )
@@ -21,11 +22,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 17
+const minServedGETs = 19
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 32
+const minServed = 35
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -40,6 +41,15 @@ var emulatorOnlyRoutes = map[string]string{
 	"POST /api/{}/collections/{}":        "collections alias of spaces",
 	"DELETE /api/{}/collections/{}":      "collections alias of spaces",
 	"GET /api/{}/collections/{}/reports": "collections alias of spaces",
+	// Targets of links Mode's document requires (MembershipLinks.groups, QueryLinks.query_runs,
+	// ReportLinks.report_pins and .perspective_email_subscription_memberships,
+	// SpaceLinks.search_space_permissions) but documents no operation for. A link the emulator
+	// sends must lead somewhere (TestLinksLeadSomewhere); the last three are always empty here.
+	"GET /api/{}/memberships/{}/groups":                                        "a membership's groups link",
+	"GET /api/{}/reports/{}/queries/{}/runs":                                   "a query's query_runs link",
+	"GET /api/{}/reports/{}/pins":                                              "a report's report_pins link",
+	"GET /api/{}/reports/{}/perspective_email_report_subscription_memberships": "a report's perspective_email_subscription_memberships link",
+	"GET /api/{}/spaces/{}/search_space_permissions":                           "a space's search_space_permissions link",
 }
 
 // loadSpec reads the operations of one of Mode's documents.
@@ -53,13 +63,8 @@ func loadSpec(t *testing.T, file string) []modespec.Operation {
 }
 
 // serves reports whether the emulator routes op to a handler registered for
-// that very operation (not to a wider pattern that happens to match, such as
-// GET /api/{ws} for GET /api/account).
-func serves(e *Emulator, op modespec.Operation) bool {
-	req := httptest.NewRequest(op.Method, modespec.Fill(op.Path, func(string) string { return "x1" }), nil)
-	_, pattern := e.mux.Handler(req)
-	return pattern != "/" && modespec.Unnamed(pattern) == op.Route()
-}
+// that very operation (Emulator.Serves).
+func serves(e *Emulator, op modespec.Operation) bool { return e.Serves(op.Method, op.Path) }
 
 // TestSpecConformance measures the emulator against Mode's OpenAPI documents:
 // it lists every operation, says which the emulator serves, prints the
@@ -125,7 +130,9 @@ func TestSpecConformanceMatchesRoutes(t *testing.T) {
 		want bool
 	}{
 		{modespec.Operation{Method: http.MethodGet, Path: "/api/{account}/reports/{report}"}, true},
-		{modespec.Operation{Method: http.MethodGet, Path: "/api/account"}, false},                     // caught by GET /api/{ws}
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/account"}, false}, // caught by GET /api/{ws}
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/verify"}, true},
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions/{definition}"}, false},
 		{modespec.Operation{Method: http.MethodPost, Path: "/api/{account}/reports/{report}"}, false}, // 405
 		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions"}, false},
 	} {
@@ -142,6 +149,7 @@ type schema struct {
 	Required   []string           `json:"required"`
 	Properties map[string]*schema `json:"properties"`
 	Items      *schema            `json:"items"`
+	Enum       []any              `json:"enum"`
 }
 
 // specDocument is an OpenAPI 2 document's operations' 200 answers and its
@@ -256,9 +264,10 @@ func TestSpecConformanceAnswers(t *testing.T) {
 	params := map[string]string{
 		"account": DemoWorkspace, "workspace": DemoWorkspace, "report": report, "run": run,
 		"space": d.Spaces[0], "data_source": d.DataSource, "membership": d.Members[0],
-		"group_token": d.Groups[1],
-		"query":       first(wsPath("reports", report, "queries"), "queries"),
-		"query_run":   first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
+		"group_token":      d.Groups[1],
+		"query":            first(wsPath("reports", report, "queries"), "queries"),
+		"query_run":        first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
+		"membership_token": first(wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),
 	}
 	e, err := New()
 	if err != nil {
@@ -297,8 +306,52 @@ func TestSpecConformanceAnswers(t *testing.T) {
 			t.Errorf("GET %s: %s", op.Path, diff)
 		}
 	}
+	// A report that has never run: Mode requires its last_run and last_successful_run links too.
+	unrun := d.Reports[1]
+	name, sch := doc.answerSchema("/{account}/reports/{report}", "get")
+	for _, diff := range doc.differences(name, sch, mustJSON(t, s, "GET", wsPath("reports", unrun), nil, http.StatusOK)) {
+		t.Errorf("GET a report that never ran: %s", diff)
+	}
 	if checked < minServedGETs {
 		t.Errorf("checked %d GET answers, want at least %d (every GET the emulator serves but the result files)", checked, minServedGETs)
 	}
 	t.Logf("checked %d GET answers against Mode's schemas", checked)
+}
+
+// TestSpecRunStates: every state a report run shows, from its creation to its end, is one of the
+// states Mode's document gives a ReportRun.
+func TestSpecRunStates(t *testing.T) {
+	raw, err := os.ReadFile(specREST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc specDocument
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	enum := doc.Definitions["ReportRun"].Properties["state"].Enum
+	if len(enum) == 0 {
+		t.Fatal("Mode's document gives ReportRun no states")
+	}
+	s := newTestServer(t, WithRunDuration(20*time.Millisecond))
+	report := s.Demo().Reports[0]
+	run := startRun(t, s, report, nil)
+	seen := map[string]bool{run["state"].(string): true}
+	path := wsPath("reports", report, "runs", run["token"].(string))
+	for !finished(mustJSON(t, s, "GET", path, nil, http.StatusOK)["state"].(string)) {
+		o := mustJSON(t, s, "GET", path, nil, http.StatusOK)
+		seen[o["state"].(string)] = true
+		list := embedded(t, mustJSON(t, s, "GET", wsPath("reports", report, "runs"), nil, http.StatusOK), "report_runs")
+		seen[list[0]["state"].(string)] = true
+		time.Sleep(time.Millisecond)
+	}
+	seen[mustJSON(t, s, "GET", path, nil, http.StatusOK)["state"].(string)] = true
+	for st := range seen {
+		if !slices.Contains(enum, any(st)) {
+			t.Errorf("a report run showed state %q, not one of Mode's %v", st, enum)
+		}
+	}
+	if !seen[stateEnqueued] || !seen[stateSucceeded] {
+		t.Errorf("states seen %v, want enqueued and succeeded among them", seen)
+	}
 }

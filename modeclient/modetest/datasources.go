@@ -49,13 +49,13 @@ func (e *Emulator) dataSourceJSON(d *dataSource) dataSourceJSON {
 		Username: d.username, Vendor: d.vendor, AdapterVersion: "v2", CustomAttributes: map[string]any{},
 		DefaultAccessLevel: "query",
 		Links: links{
-			"self":        href(api(ws, "data_sources", d.token)),
-			"creator":     href(api(d.creator)),
-			"account":     href(api(ws)),
-			"permissions": href(api(ws, "data_sources", d.token, "permissions")),
-			"web":         href(web(ws, "data_sources", d.token)),
-			"web_home":    href(web("home", "data_sources", d.token)),
-			"reports":     href(api(ws, "data_sources", d.token, "reports")),
+			"self":    href(api(ws, "data_sources", d.token)),
+			"creator": href(api(d.creator)),
+			"account": href(api(ws)),
+			// permissions (optional) is left out: the emulator does not serve them.
+			"web":      href(web(ws, "data_sources", d.token)),
+			"web_home": href(web("home", "data_sources", d.token)),
+			"reports":  href(api(ws, "data_sources", d.token, "reports")),
 		},
 	}
 }

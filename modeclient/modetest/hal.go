@@ -64,12 +64,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(body)
 }
 
-// pageRequest is a list request's page and page size.
-type pageRequest struct{ page, perPage int }
+// pageRequest is a list request's page and page size, and whether its answer's pagination
+// leaves out what Mode's document does not list (WithSpecPagination).
+type pageRequest struct {
+	page, perPage int
+	specOnly      bool
+}
 
 // parsePage reads page and per_page; it answers 400 and returns false when they are not numbers.
 func (e *Emulator) parsePage(w http.ResponseWriter, r *http.Request) (pageRequest, bool) {
-	pr := pageRequest{page: 1, perPage: e.cfg.perPage}
+	pr := pageRequest{page: 1, perPage: e.cfg.perPage, specOnly: e.cfg.specPagination}
 	q := r.URL.Query()
 	for _, p := range []struct {
 		name string
@@ -92,15 +96,17 @@ func (e *Emulator) parsePage(w http.ResponseWriter, r *http.Request) (pageReques
 	return pr, true
 }
 
-// pagination is the paging block of Mode's list answers.
+// pagination is the paging block of Mode's list answers. Mode's document lists total_pages,
+// total_count, first_page and last_page; Mode also sends page, per_page and count, which
+// WithSpecPagination leaves out.
 type pagination struct {
-	Page       int `json:"page"`
-	PerPage    int `json:"per_page"`
-	Count      int `json:"count"`
-	TotalPages int `json:"total_pages"`
-	TotalCount int `json:"total_count"`
-	FirstPage  int `json:"first_page"`
-	LastPage   int `json:"last_page"`
+	Page       *int `json:"page,omitempty"`
+	PerPage    *int `json:"per_page,omitempty"`
+	Count      *int `json:"count,omitempty"`
+	TotalPages int  `json:"total_pages"`
+	TotalCount int  `json:"total_count"`
+	FirstPage  int  `json:"first_page"`
+	LastPage   int  `json:"last_page"`
 }
 
 // listBody is a Mode list answer.
@@ -124,11 +130,14 @@ func pageOf[T any](r *http.Request, pr pageRequest, key string, all []T) listBod
 	}
 	b := listBody{
 		Pagination: pagination{
-			Page: pr.page, PerPage: pr.perPage, Count: len(items),
 			TotalPages: totalPages, TotalCount: total, FirstPage: 1, LastPage: max(totalPages, 1),
 		},
 		Links:    links{"self": href(pageURL(r, pr.page, pr.perPage))},
 		Embedded: map[string]any{},
+	}
+	if !pr.specOnly {
+		count := len(items)
+		b.Pagination.Page, b.Pagination.PerPage, b.Pagination.Count = &pr.page, &pr.perPage, &count
 	}
 	if pr.page <= max(totalPages, 1) {
 		b.Embedded[key] = items

@@ -36,6 +36,8 @@ type config struct {
 	perPage      int
 	// crossWorkspaceTokens resolves tokens in every workspace, whatever the URL names.
 	crossWorkspaceTokens bool
+	// specPagination leaves page, per_page and count out of list answers.
+	specPagination bool
 }
 
 func defaultConfig() config {
@@ -64,8 +66,8 @@ func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) { c.rateLimit, c.ratePer = n, per }
 }
 
-// WithRunDuration sets how long a report run stays enqueued and running in total before it
-// finishes (default 50ms; half of it enqueued, half running).
+// WithRunDuration sets how long a report run stays enqueued before it finishes (default 50ms;
+// its query runs are enqueued for the first half of it and running for the second).
 func WithRunDuration(d time.Duration) Option {
 	return func(c *config) { c.runDuration = d }
 }
@@ -95,4 +97,11 @@ func WithPerPage(n int) Option {
 // workspace is 404, as on Mode.
 func WithCrossWorkspaceTokens() Option {
 	return func(c *config) { c.crossWorkspaceTokens = true }
+}
+
+// WithSpecPagination makes list answers carry only the pagination fields Mode's OpenAPI document
+// lists (first_page, last_page, total_pages, total_count), without the page, per_page and count
+// Mode sends besides: for tests that a client depends on none of them.
+func WithSpecPagination() Option {
+	return func(c *config) { c.specPagination = true }
 }

@@ -147,3 +147,35 @@ func TestReportOrderAndFilter(t *testing.T) {
 		t.Errorf("time filter returned %d reports", len(later))
 	}
 }
+
+// TestSpecPagination: by default a list's pagination carries Mode's page, per_page and count
+// besides the four fields of Mode's document; WithSpecPagination leaves those three out.
+func TestSpecPagination(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		opts  []Option
+		extra bool
+	}{
+		{"default", nil, true},
+		{"spec only", []Option{WithSpecPagination()}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, tt.opts...)
+			o := mustJSON(t, s, "GET", wsPath("memberships")+"?per_page=2", nil, http.StatusOK)
+			pg, _ := o["pagination"].(object)
+			for _, f := range []string{"first_page", "last_page", "total_pages", "total_count"} {
+				if _, ok := pg[f]; !ok {
+					t.Errorf("pagination has no %s: %v", f, pg)
+				}
+			}
+			for _, f := range []string{"page", "per_page", "count"} {
+				if _, ok := pg[f]; ok != tt.extra {
+					t.Errorf("pagination has %s = %v, want %v: %v", f, ok, tt.extra, pg)
+				}
+			}
+			if linkHref(o, "next_page") == "" {
+				t.Error("no next_page link")
+			}
+		})
+	}
+}

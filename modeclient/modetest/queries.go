@@ -40,14 +40,12 @@ func (e *Emulator) queryJSON(rep *report, q *query) queryJSON {
 		ID: q.id, Token: q.token, RawQuery: q.rawQuery, CreatedAt: formatTime(q.createdAt),
 		UpdatedAt: formatTime(q.updatedAt), Name: q.name, LastRunID: last, DataSourceID: q.dataSourceID,
 		Links: links{
-			"self":             href(rp + "/queries/" + q.token),
-			"report":           href(rp),
-			"report_runs":      href(rp + "/runs"),
-			"query_runs":       href(rp + "/queries/" + q.token + "/runs"),
-			"charts":           href(rp + "/queries/" + q.token + "/charts"),
-			"new_chart":        href(rp + "/queries/" + q.token + "/charts/new"),
-			"new_query_table":  href(rp + "/queries/" + q.token + "/tables/new"),
-			"query_tables":     href(rp + "/queries/" + q.token + "/tables"),
+			"self":        href(rp + "/queries/" + q.token),
+			"report":      href(rp),
+			"report_runs": href(rp + "/runs"),
+			"query_runs":  href(rp + "/queries/" + q.token + "/runs"),
+			// charts, new_chart, new_query_table and query_tables (all optional) are left out
+			// until the emulator serves charts and tables.
 			"creator":          href(api(q.creator)),
 			"report_viz_web":   href(web(ws, "reports", rep.token, "viz", q.token)),
 			"edit_web":         href(web("editor", ws, "reports", rep.token, "queries", q.token)),

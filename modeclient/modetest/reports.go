@@ -71,7 +71,9 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 			preview = preview[:150]
 		}
 	}
-	lastRun, lastSuccess := "", ""
+	// Mode's document requires both links on every report. Until the report has run (or run
+	// successfully) there is no such run: they lead to the report's runs, where it would be.
+	lastRun, lastSuccess := rp+"/runs", rp+"/runs"
 	if n := len(rep.runs); n > 0 {
 		lastRun = rp + "/runs/" + rep.runs[n-1].token
 	}
@@ -88,18 +90,18 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 		LastSuccessfulRunToken: lastTok, QueryCount: len(rep.queries), MaxQueryCount: 160,
 		ChartCount: len(rep.queries), RunsCount: len(rep.runs), QueryPreview: preview, ViewCount: rep.viewCount,
 		Links: links{
-			"self":                href(rp),
-			"web":                 href(web(ws, "reports", rep.token)),
-			"web_edit":            href(web("editor", ws, "reports", rep.token)),
-			"web_report_runs":     href(web(ws, "reports", rep.token, "runs")),
-			"account":             href(api(ws)),
-			"report_run":          {Href: rp + "/runs/{token}?embed[result]=1", Templated: true},
-			"space":               href(api(ws, "collections", rep.spaceToken)),
-			"queries":             href(rp + "/queries"),
-			"report_runs":         href(rp + "/runs"),
-			"report_pins":         href(rp + "/pins"),
-			"report_schedules":    href(rp + "/schedules"),
-			"report_filters":      href(rp + "/filters"),
+			"self":             href(rp),
+			"web":              href(web(ws, "reports", rep.token)),
+			"web_edit":         href(web("editor", ws, "reports", rep.token)),
+			"web_report_runs":  href(web(ws, "reports", rep.token, "runs")),
+			"account":          href(api(ws)),
+			"report_run":       {Href: rp + "/runs/{token}?embed[result]=1", Templated: true},
+			"space":            href(api(ws, "collections", rep.spaceToken)),
+			"queries":          href(rp + "/queries"),
+			"report_runs":      href(rp + "/runs"),
+			"report_pins":      href(rp + "/pins"),
+			"report_schedules": href(rp + "/schedules"),
+			// report_filters (optional) is left out until the emulator serves filters.
 			"last_run":            href(lastRun),
 			"last_successful_run": href(lastSuccess),
 			"creator":             href(api(rep.creator)),
@@ -113,11 +115,6 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 			"archive":   {Method: "patch", Action: rp + "/archive", Input: map[string]any{}},
 			"unarchive": {Method: "patch", Action: rp + "/unarchive", Input: map[string]any{}},
 		},
-	}
-	for k, l := range j.Links {
-		if l.Href == "" { // no run yet
-			delete(j.Links, k)
-		}
 	}
 	return j
 }

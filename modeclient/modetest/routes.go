@@ -2,6 +2,8 @@ package modetest
 
 import (
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -12,12 +14,21 @@ func (e *Emulator) routes() {
 		e.patterns = append(e.patterns, pattern)
 	}
 
-	h("GET /api/{ws}", e.getAccount)
+	// Not in a workspace: Mode's account resource (a workspace or a user) and Verify User.
+	outside := func(pattern string, fn http.HandlerFunc) {
+		e.mux.HandleFunc(pattern, fn)
+		e.patterns = append(e.patterns, pattern)
+	}
+	outside("GET /api/{ws}", e.getAccount)
+	outside("GET /api/verify", e.verify)
+
 	h("GET /api/{ws}/memberships", e.listMemberships)
 	h("GET /api/{ws}/memberships/{membership}", e.getMembership)
+	h("GET /api/{ws}/memberships/{membership}/groups", e.listMemberGroups)
 	h("GET /api/{ws}/groups", e.listGroups)
 	h("GET /api/{ws}/groups/{group}", e.getGroup)
 	h("GET /api/{ws}/groups/{group}/memberships", e.listGroupMemberships)
+	h("GET /api/{ws}/groups/{group}/memberships/{membership}", e.getGroupMembership)
 
 	for _, spaces := range []string{"spaces", "collections"} {
 		p := "/api/{ws}/" + spaces
@@ -28,6 +39,7 @@ func (e *Emulator) routes() {
 		h("DELETE "+p+"/{space}", e.deleteSpace)
 		h("GET "+p+"/{space}/reports", e.listSpaceReports)
 	}
+	h("GET /api/{ws}/spaces/{space}/search_space_permissions", e.emptySpaceList("space_permissions"))
 
 	h("GET /api/{ws}/data_sources", e.listDataSources)
 	h("GET /api/{ws}/data_sources/{data_source}", e.getDataSource)
@@ -39,6 +51,9 @@ func (e *Emulator) routes() {
 	h("DELETE "+rep, e.deleteReport)
 	h("PATCH "+rep+"/archive", e.archiveReport(true))
 	h("PATCH "+rep+"/unarchive", e.archiveReport(false))
+	h("GET "+rep+"/schedules", e.emptyReportList("report_schedules"))
+	h("GET "+rep+"/pins", e.emptyReportList("report_pins"))
+	h("GET "+rep+"/perspective_email_report_subscription_memberships", e.emptyReportList("perspective_email_report_subscription_memberships"))
 
 	h("GET "+rep+"/runs", e.listRuns)
 	h("POST "+rep+"/runs", e.createRun)
@@ -56,9 +71,35 @@ func (e *Emulator) routes() {
 	h("GET "+rep+"/queries/{query}", e.getQuery)
 	h("PATCH "+rep+"/queries/{query}", e.updateQuery)
 	h("DELETE "+rep+"/queries/{query}", e.deleteQuery)
+	h("GET "+rep+"/queries/{query}/runs", e.listQueryQueryRuns)
 
 	e.mux.HandleFunc("/", e.unrouted)
 }
+
+// Routes returns the routes the emulator serves, as patterns of net/http's ServeMux
+// ("GET /api/{ws}/reports/{report}"), in the order they were registered.
+func (e *Emulator) Routes() []string { return slices.Clone(e.patterns) }
+
+// Serves reports whether the emulator serves method on path, a concrete path or a path
+// template of Mode's document ("/api/{account}/reports/{report}"): whether a route registered
+// for that very operation answers it, not a wider one that happens to match (GET /api/{ws},
+// Mode's account resource, matches GET /api/definitions too).
+func (e *Emulator) Serves(method, path string) bool {
+	concrete := param.ReplaceAllString(path, "x1")
+	req, err := http.NewRequest(method, concrete, nil)
+	if err != nil {
+		return false
+	}
+	_, pattern := e.mux.Handler(req)
+	_, route, _ := strings.Cut(pattern, " ")
+	return pattern != "" && pattern != "/" && segments(route) == segments(path)
+}
+
+// param is a {name} of a path template.
+var param = regexp.MustCompile(`\{[^}]*\}`)
+
+// segments is a path template with its parameters unnamed ("/api/{}/reports/{}").
+func segments(path string) string { return param.ReplaceAllString(path, "{}") }
 
 // unrouted answers what no route took: 405 when the path exists with other verbs, else 404.
 func (e *Emulator) unrouted(w http.ResponseWriter, r *http.Request) {

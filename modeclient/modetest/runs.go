@@ -60,7 +60,7 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 			"report":           href(api(ws, "reports", rep.token)),
 			"query_runs":       href(rp + "/query_runs"),
 			"clone":            href(rp + "/clone"),
-			"content":          href(rp + "/results/content"),
+			"content":          href(rp + "/results/content.json"),
 			"preview":          href(rp + "/results/content.json?limit=100"),
 			"account":          href(api(ws)),
 			"executed_by":      href(api(run.executedBy)),
@@ -117,7 +117,7 @@ func (e *Emulator) queryRunJSON(qr *queryRun) queryRunJSON {
 		Links: links{
 			"self":           href(qp),
 			"query":          href(api(ws, "reports", run.report.token, "queries", qr.queryToken)),
-			"result":         href(qp + "/results"),
+			"result":         href(qp + "/results/content.json"),
 			"result_web":     href(web(ws, "reports", run.report.token, "runs", run.token, "query_runs", qr.token, "results")),
 			"query_web":      href(web("editor", ws, "reports", run.report.token, "queries", qr.queryToken)),
 			"report_run":     href(rp),
@@ -163,9 +163,12 @@ func (e *Emulator) startRun(rep *report, params map[string]any) *reportRun {
 	return run
 }
 
-// execute moves run through enqueued → running → succeeded/failed. The SQL of each query run is
-// executed (up to its first row) while running, to learn whether it fails; results are read
-// later by executing the rendered SQL again at read time (see results.go).
+// execute moves run from enqueued to succeeded or failed, and its query runs through enqueued →
+// running → succeeded/failed. A report run has no "running" state in Mode's document (its states
+// are pending, enqueued, running_notebook, succeeded, failed, cancelled, completed): it stays
+// enqueued while its query runs run. The SQL of each query run is executed (up to its first row)
+// while running, to learn whether it fails; results are read later by executing the rendered
+// SQL again at read time (see results.go).
 func (e *Emulator) execute(run *reportRun) {
 	defer e.wg.Done()
 	half := e.cfg.runDuration / 2
@@ -174,7 +177,7 @@ func (e *Emulator) execute(run *reportRun) {
 	}
 	e.mu.Lock()
 	now := time.Now()
-	run.state, run.updatedAt = stateRunning, now
+	run.updatedAt = now
 	sqls := make([]string, len(run.queryRuns))
 	for i, qr := range run.queryRuns {
 		qr.state = stateRunning

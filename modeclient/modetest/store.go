@@ -179,10 +179,11 @@ type query struct {
 	lastRunID    int
 }
 
-// Run states, as Mode spells them.
+// Run states, as Mode spells them. A report run is enqueued until it ends (Mode's document has no
+// "running" report run); its query runs are enqueued, then running.
 const (
 	stateEnqueued  = "enqueued"
-	stateRunning   = "running"
+	stateRunning   = "running" // query runs only
 	stateSucceeded = "succeeded"
 	stateFailed    = "failed"
 )

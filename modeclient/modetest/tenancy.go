@@ -18,7 +18,12 @@ type wsKey struct{}
 // workspace in the request's context.
 func (e *Emulator) inWorkspace(fn http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		st := e.byName[r.PathValue("ws")] // fixed once seeded: read without the lock
+		name := r.PathValue("ws")
+		if reservedAccountName(name) {
+			writeError(w, http.StatusNotFound, "Not found: "+r.URL.Path) // /api/account/…: no workspace
+			return
+		}
+		st := e.byName[name] // fixed once seeded: read without the lock
 		if st == nil {
 			notFound(w, "Account")
 			return

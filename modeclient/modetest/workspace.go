@@ -2,7 +2,9 @@ package modetest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Account (workspace), memberships and groups.
@@ -67,30 +69,103 @@ func (e *Emulator) accountJSON(st *store) accountJSON {
 		MembershipType: "admin", PlanCode: "plus", AuthorizedDomains: []string{a.domain},
 		CreatedAt: formatTime(a.createdAt),
 		Links: links{
-			"self":           href(api(ws)),
-			"web":            href(web(ws)),
-			"web_spaces":     href(web(ws, "spaces")),
-			"web_groups":     href(web("organizations", ws, "groups")),
-			"data_sources":   href(api(ws, "data_sources")),
-			"data_source":    {Href: api(ws, "data_sources") + "/{token}", Templated: true},
-			"memberships":    href(api(ws, "memberships")),
-			"groups":         href(api(ws, "groups")),
-			"group":          {Href: api(ws, "groups") + "/{token}", Templated: true},
-			"spaces":         href(api(ws, "spaces")),
-			"space":          {Href: api(ws, "spaces") + "/{token}", Templated: true},
-			"report":         {Href: api(ws, "reports") + "/{token}", Templated: true},
-			"reports":        href(api(ws, "reports")),
+			"self":         href(api(ws)),
+			"web":          href(web(ws)),
+			"web_spaces":   href(web(ws, "spaces")),
+			"web_groups":   href(web("organizations", ws, "groups")),
+			"data_sources": href(api(ws, "data_sources")),
+			"data_source":  {Href: api(ws, "data_sources") + "/{token}", Templated: true},
+			"memberships":  href(api(ws, "memberships")),
+			"groups":       href(api(ws, "groups")),
+			"group":        {Href: api(ws, "groups") + "/{token}", Templated: true},
+			"spaces":       href(api(ws, "spaces")),
+			"space":        {Href: api(ws, "spaces") + "/{token}", Templated: true},
+			"report":       {Href: api(ws, "reports") + "/{token}", Templated: true},
+			// reports (the account's reports) is left out: the emulator does not list them.
 			"home_web":       href(web("home")),
 			"new_report_web": href(web("editor", ws, "reports", "new")),
 		},
 	}
 }
 
+// getAccount answers GET /api/{name}: Mode's account resource, which is a workspace
+// (organization) or a user. The links a user is named by (creator, executed_by, a membership's
+// user, a group membership's member) lead here.
 func (e *Emulator) getAccount(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("ws")
+	if reservedAccountName(name) {
+		writeError(w, http.StatusNotFound, "Not found: "+r.URL.Path)
+		return
+	}
+	if st := e.byName[name]; st != nil { // fixed once seeded: read without the lock
+		e.mu.Lock()
+		body := e.accountJSON(st)
+		e.mu.Unlock()
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
 	e.mu.Lock()
-	body := e.accountJSON(urlWS(r))
+	var body *userJSON
+	for _, st := range e.workspaces {
+		if i := slices.IndexFunc(st.members, func(m *member) bool { return m.username == name }); i >= 0 {
+			u := userAccountJSON(st, i)
+			body = &u
+			break
+		}
+	}
 	e.mu.Unlock()
+	if body == nil {
+		notFound(w, "Account")
+		return
+	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// userJSON is a user as Mode's account resource shows one (Account with "user": true).
+type userJSON struct {
+	Username            string     `json:"username"`
+	Name                string     `json:"name"`
+	ID                  int        `json:"id"`
+	Token               string     `json:"token"`
+	Email               string     `json:"email"`
+	DatasetSizeLimitMB  int        `json:"dataset_size_limit_mb"`
+	QueryRunSizeLimitMB int        `json:"query_run_size_limit_mb"`
+	Avatar              avatarJSON `json:"avatar"`
+	User                bool       `json:"user"`
+	CreatedAt           string     `json:"created_at"`
+	Links               links      `json:"_links"`
+}
+
+// userAccountJSON is member i of st as a user account. Call with e.mu held.
+func userAccountJSON(st *store, i int) userJSON {
+	m := st.members[i]
+	initials := ""
+	for _, f := range strings.Fields(m.name) {
+		initials += f[:1]
+	}
+	return userJSON{
+		Username: m.username, Name: m.name, ID: st.account.id*10_000 + i + 1, Token: m.token, Email: m.email,
+		DatasetSizeLimitMB: 500, QueryRunSizeLimitMB: 10240,
+		Avatar: avatarJSON{Type: "initials", Initials: initials, Color: "#1f8ecd"}, User: true,
+		CreatedAt: formatTime(m.activatedAt),
+		Links:     links{"self": href(api(m.username)), "web": href(web(m.username))},
+	}
+}
+
+// reservedAccountNames are the names under /api/ that are operations of Mode's document, not
+// accounts: no workspace or user is named so, and GET /api/{name} does not read them as one.
+var reservedAccountNames = []string{"account", "verify"}
+
+// reservedAccountName reports whether name is one of reservedAccountNames (in any case).
+func reservedAccountName(name string) bool {
+	return slices.ContainsFunc(reservedAccountNames, func(r string) bool { return strings.EqualFold(r, name) })
+}
+
+// verify answers GET /api/verify, Mode's "Verify User": 200 when the credential works (the
+// request got past authentication, which answers 401 otherwise). Mode documents no body; the
+// emulator sends a self link only.
+func (e *Emulator) verify(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"_links": links{"self": href("/api/verify")}})
 }
 
 type membershipJSON struct {
@@ -225,27 +300,56 @@ func (e *Emulator) listGroupMemberships(w http.ResponseWriter, r *http.Request) 
 	}
 	e.mu.Lock()
 	g := e.findGroup(r)
-	var all []groupMembershipJSON
-	if g != nil {
-		ws := g.ws.account.username
-		for i, name := range g.members {
-			m := g.ws.memberByName[name]
-			tok := deriveToken("group_membership/" + g.token + "/" + strconv.Itoa(i))
-			all = append(all, groupMembershipJSON{
-				Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",
-				Links: links{
-					// Link names as Mode's OpenAPI document gives them (UserGroupMembershipLinks).
-					"self":       href(api(ws, "groups", g.token, "memberships", tok)),
-					"user_group": href(api(ws, "groups", g.token)),
-					"member":     href(api(m.username)),
-				},
-			})
-		}
-	}
+	all := groupMemberships(g)
 	e.mu.Unlock()
 	if g == nil {
 		notFound(w, "Group")
 		return
 	}
 	writeJSON(w, http.StatusOK, pageOf(r, pr, "group_memberships", all))
+}
+
+// groupMemberships returns the memberships of g (none when g is nil). Call with e.mu held.
+func groupMemberships(g *group) []groupMembershipJSON {
+	if g == nil {
+		return nil
+	}
+	ws := g.ws.account.username
+	all := make([]groupMembershipJSON, 0, len(g.members))
+	for i, name := range g.members {
+		m := g.ws.memberByName[name]
+		tok := deriveToken("group_membership/" + g.token + "/" + strconv.Itoa(i))
+		all = append(all, groupMembershipJSON{
+			Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",
+			Links: links{
+				// Link names as Mode's OpenAPI document gives them (UserGroupMembershipLinks).
+				"self":       href(api(ws, "groups", g.token, "memberships", tok)),
+				"user_group": href(api(ws, "groups", g.token)),
+				"member":     href(api(m.username)),
+			},
+		})
+	}
+	return all
+}
+
+func (e *Emulator) getGroupMembership(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("membership")
+	e.mu.Lock()
+	g := e.findGroup(r)
+	var found *groupMembershipJSON
+	for _, m := range groupMemberships(g) {
+		if m.Token == tok {
+			found = &m
+			break
+		}
+	}
+	e.mu.Unlock()
+	switch {
+	case g == nil:
+		notFound(w, "Group")
+	case found == nil:
+		notFound(w, "Group membership")
+	default:
+		writeJSON(w, http.StatusOK, found)
+	}
 }

@@ -1,0 +1,187 @@
+package modetest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// maxWalked bounds how many distinct URLs TestLinksLeadSomewhere follows, against links that
+// would make the walk endless (it follows far fewer today).
+const maxWalked = 5000
+
+// notThere are the links that may answer 404, and why. Each must still be met by the walk
+// (the list cannot outlive its reason).
+var notThere = map[string]string{
+	// ReportLinks requires it on every report; the emulator syncs no report with GitHub, so
+	// there is no last successful sync, and no operation of Mode's document serves one.
+	"last_successful_github_sync": "no report is synced with GitHub",
+}
+
+// hrefs collects the non-templated links under /api/ anywhere in a decoded JSON value (the
+// object's own _links and those of everything embedded), as name → hrefs.
+func hrefs(v any, out map[string][]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		if ls, ok := v["_links"].(map[string]any); ok {
+			for name, l := range ls {
+				lk, _ := l.(map[string]any)
+				h, _ := lk["href"].(string)
+				if templated, _ := lk["templated"].(bool); templated || !strings.HasPrefix(h, "/api/") {
+					continue
+				}
+				out[name] = append(out[name], h)
+			}
+		}
+		for k, child := range v {
+			if k != "_links" {
+				hrefs(child, out)
+			}
+		}
+	case []any:
+		for _, child := range v {
+			hrefs(child, out)
+		}
+	}
+}
+
+// TestLinksLeadSomewhere follows every non-templated API link the emulator sends, from the
+// workspace and the lists of its spaces, data sources, memberships and groups, after a report
+// has run (so that its runs, query runs and results are linked too), and fails on every link
+// that answers 404 (but those notThere lists): a link the emulator sends must lead somewhere.
+// Links to actions (clone) answer GET with 405 and the methods they take. Web links (outside /api/)
+// are Mode's pages for people and are not followed.
+func TestLinksLeadSomewhere(t *testing.T) {
+	s := newTestServer(t)
+	d := s.Demo()
+	report := d.Reports[0]
+	run := startRun(t, s, report, nil)
+	if got := waitRun(t, s, report, run["token"].(string)); got["state"] != stateSucceeded {
+		t.Fatalf("the run of %s ended %v", report, got["state"])
+	}
+
+	type from struct{ page, link string }
+	queue := []string{
+		wsPath(), wsPath("spaces") + "?filter=all", wsPath("data_sources"), wsPath("memberships"), wsPath("groups"),
+		api(SecondWorkspace), "/api/verify",
+	}
+	seen := map[string]from{}
+	for _, u := range queue {
+		seen[u] = from{page: "(start)"}
+	}
+	linkNames, metNotThere := map[string]bool{}, map[string]bool{}
+	var broken []string
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		resp, body := call(t, s, http.MethodGet, u, nil)
+		f := seen[u]
+		switch {
+		case resp.StatusCode == http.StatusNotFound && notThere[f.link] != "":
+			metNotThere[f.link] = true
+			continue
+		case resp.StatusCode == http.StatusNotFound:
+			broken = append(broken, f.link+" of "+f.page+" → "+u)
+			continue
+		case resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != "":
+			continue // an action (clone is a POST): the route exists
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s (link %s of %s): status %d: %s", u, seen[u].link, seen[u].page, resp.StatusCode, body)
+			continue
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), halContentType) {
+			continue // a result file
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Errorf("GET %s: %v", u, err)
+			continue
+		}
+		found := map[string][]string{}
+		hrefs(v, found)
+		for name, hs := range found {
+			for _, h := range hs {
+				linkNames[name] = true
+				if _, ok := seen[h]; ok {
+					continue
+				}
+				if len(seen) >= maxWalked {
+					t.Fatalf("more than %d distinct links: the walk does not end", maxWalked)
+				}
+				seen[h] = from{page: u, link: name}
+				queue = append(queue, h)
+			}
+		}
+	}
+	slices.Sort(broken)
+	for _, b := range broken {
+		t.Errorf("link answers 404: %s", b)
+	}
+	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups"} {
+		if !linkNames[name] {
+			t.Errorf("no %s link was followed: the walk misses part of the emulator", name)
+		}
+	}
+	for name := range notThere {
+		if !metNotThere[name] {
+			t.Errorf("notThere lists %s, which the walk never met answering 404: remove it", name)
+		}
+	}
+	walkedPaths := map[string]bool{}
+	for u := range seen {
+		p, _ := url.Parse(u)
+		walkedPaths[p.Path] = true
+	}
+	t.Logf("followed %d distinct links (%d paths, %d link names)", len(seen), len(walkedPaths), len(linkNames))
+}
+
+// TestAccountNames: GET /api/{name} is Mode's account resource, a workspace or a user;
+// /api/verify answers whether the credential works; "account" and "verify" are never read as a
+// workspace.
+func TestAccountNames(t *testing.T) {
+	s := newTestServer(t)
+	member := s.Demo().Members[1]
+	for _, tt := range []struct {
+		path   string
+		noAuth bool
+		status int
+		user   any // the answer's "user" field, when 200 with one
+	}{
+		{path: wsPath(), status: http.StatusOK, user: false},
+		{path: api(member), status: http.StatusOK, user: true},
+		{path: "/api/verify", status: http.StatusOK},
+		{path: "/api/verify", noAuth: true, status: http.StatusUnauthorized},
+		{path: "/api/account", status: http.StatusNotFound}, // "(Not Supported)" in Mode's document
+		{path: "/api/Account", status: http.StatusNotFound},
+		{path: "/api/account/spaces", status: http.StatusNotFound},
+		{path: "/api/verify/reports/abc", status: http.StatusNotFound},
+		{path: "/api/no_such_account", status: http.StatusNotFound},
+	} {
+		token, secret := s.Token, s.Secret
+		if tt.noAuth {
+			token, secret = "", ""
+		}
+		resp, body := callAs(t, s, token, secret, http.MethodGet, tt.path, nil)
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: status %d, want %d: %s", tt.path, resp.StatusCode, tt.status, body)
+			continue
+		}
+		if tt.status != http.StatusOK {
+			continue
+		}
+		var o object
+		if err := json.Unmarshal(body, &o); err != nil {
+			t.Fatalf("GET %s: %v", tt.path, err)
+		}
+		if linkHref(o, "self") != tt.path {
+			t.Errorf("GET %s: self link %q", tt.path, linkHref(o, "self"))
+		}
+		if tt.user != nil && o["user"] != tt.user {
+			t.Errorf("GET %s: user = %v, want %v", tt.path, o["user"], tt.user)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package modeclient
+
+import "slices"
+
+// Operation is one operation of Mode's API that the client calls: an HTTP method, the route
+// template of its path as the client names the parameters (the route RouteFromContext gives),
+// and the Client methods that call it.
+type Operation struct {
+	Method  string // "GET"
+	Route   string // "/api/{workspace}/reports/{report}"
+	Methods string // "GetReport"; several are comma-separated
+}
+
+// operations is the hand-maintained list behind Operations. Keep it in step with the client:
+// the contract suite fails when the client calls a route missing here, or when a route listed
+// here is never called (modeclient's TestMain).
+var operations = []Operation{
+	{"GET", "/api/{workspace}", "GetWorkspace"},
+
+	{"GET", "/api/{workspace}/memberships", "ListMemberships, ListMembershipsPage"},
+	{"GET", "/api/{workspace}/memberships/{membership}", "GetMembership"},
+	{"GET", "/api/{workspace}/groups", "ListGroups, ListGroupsPage"},
+	{"GET", "/api/{workspace}/groups/{group}", "GetGroup"},
+
+	{"GET", "/api/{workspace}/spaces", "ListSpaces, ListSpacesPage"},
+	{"POST", "/api/{workspace}/spaces", "CreateSpace"},
+	{"GET", "/api/{workspace}/spaces/{space}", "GetSpace"},
+	{"POST", "/api/{workspace}/spaces/{space}", "UpdateSpace"},
+	{"DELETE", "/api/{workspace}/spaces/{space}", "DeleteSpace"},
+	{"GET", "/api/{workspace}/spaces/{space}/reports", "ListSpaceReports, ListSpaceReportsPage"},
+
+	{"GET", "/api/{workspace}/data_sources", "ListDataSources, ListDataSourcesPage"},
+	{"GET", "/api/{workspace}/data_sources/{data_source}", "GetDataSource"},
+	{"GET", "/api/{workspace}/data_sources/{data_source}/reports", "ListDataSourceReports, ListDataSourceReportsPage"},
+
+	{"GET", "/api/{workspace}/reports/{report}", "GetReport"},
+	{"PATCH", "/api/{workspace}/reports/{report}", "UpdateReport"},
+	{"DELETE", "/api/{workspace}/reports/{report}", "DeleteReport"},
+	{"PATCH", "/api/{workspace}/reports/{report}/archive", "ArchiveReport"},
+	{"PATCH", "/api/{workspace}/reports/{report}/unarchive", "UnarchiveReport"},
+
+	{"GET", "/api/{workspace}/reports/{report}/queries", "ListQueries, ListQueriesPage"},
+	{"POST", "/api/{workspace}/reports/{report}/queries", "CreateQuery"},
+	{"GET", "/api/{workspace}/reports/{report}/queries/{query}", "GetQuery"},
+	{"PATCH", "/api/{workspace}/reports/{report}/queries/{query}", "UpdateQuery"},
+	{"DELETE", "/api/{workspace}/reports/{report}/queries/{query}", "DeleteQuery"},
+
+	{"GET", "/api/{workspace}/reports/{report}/runs", "ListReportRuns, ListReportRunsPage"},
+	{"POST", "/api/{workspace}/reports/{report}/runs", "RunReport"},
+	{"GET", "/api/{workspace}/reports/{report}/runs/{run}", "GetReportRun"},
+	{"POST", "/api/{workspace}/reports/{report}/runs/{run}/clone", "CloneReportRun"},
+	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs", "ListQueryRuns, ListQueryRunsPage"},
+	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}", "GetQueryRun"},
+	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}/results/content.csv", "QueryResultsCSV"},
+	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}/results/content.json", "QueryResultsJSON, QueryResultRows, QueryResultRowsWithLimits"},
+}
+
+// Operations returns the operations of Mode's API the client calls, one per method and route,
+// for tests and reports that measure the client against Mode's OpenAPI documents and the Mode
+// emulator (the service's coverage table).
+func Operations() []Operation { return slices.Clone(operations) }
