@@ -58,6 +58,15 @@ func TestContractNotFoundAndUnauthorized(t *testing.T) {
 				}
 				_, err = c.GetWorkspace(ctx, "no_such_workspace")
 				wantAPIError(t, err, http.StatusNotFound)
+				// A member's username names a person's account, not a workspace.
+				members, err := c.ListMembershipsPage(ctx, tg.ws, 1, nil)
+				if err != nil || len(members.Items) == 0 {
+					t.Fatalf("ListMembershipsPage: %v, %v", members, err)
+				}
+				_, err = c.GetWorkspace(ctx, members.Items[0].MemberUsername)
+				if ae := wantAPIError(t, err, http.StatusNotFound); ae.Route != "/api/{workspace}" {
+					t.Errorf("a person's account as a workspace: %+v", ae)
+				}
 			}
 		})
 

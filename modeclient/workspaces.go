@@ -1,6 +1,9 @@
 package modeclient
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 // Workspace is a Mode account (Mode's "Account" definition): a workspace
 // (organization) or a user, addressed by its username.
@@ -26,7 +29,16 @@ type Workspace struct {
 func (w *Workspace) WebURL() string { return w.Links.Href("web") }
 
 // GetWorkspace returns the workspace (account) with the given username:
-// GET /api/{workspace}.
+// GET /api/{workspace}. Mode's account resource is a workspace or a person;
+// a person's account (user: true) is not a workspace, and is not found.
 func (c *Client) GetWorkspace(ctx context.Context, workspace string) (*Workspace, error) {
-	return getJSON[Workspace](ctx, c, workspacePath(workspace), nil, c.metadata())
+	ws, err := getJSON[Workspace](ctx, c, workspacePath(workspace), nil, c.metadata())
+	if err != nil {
+		return nil, err
+	}
+	if ws.User {
+		return nil, &APIError{StatusCode: http.StatusNotFound, ID: "not_found", Message: "Account not found",
+			Method: http.MethodGet, Route: "/api/{workspace}"}
+	}
+	return ws, nil
 }

@@ -43,7 +43,8 @@ const (
 	ReportRun_STATE_PENDING ReportRun_State = 1
 	// The run waits for the data source (Mode's `enqueued`).
 	ReportRun_STATE_ENQUEUED ReportRun_State = 2
-	// The run's queries are executing (Mode's `running`).
+	// The run's queries are executing (Mode's `running`, when Mode sends it: its reference lists
+	// no such report-run state, and a run usually stays `enqueued` while its queries execute).
 	ReportRun_STATE_RUNNING ReportRun_State = 3
 	// The queries are done and the report's notebook is running (Mode's `running_notebook`).
 	ReportRun_STATE_RUNNING_NOTEBOOK ReportRun_State = 4

@@ -284,7 +284,8 @@ export enum ReportRun_State {
   ENQUEUED = 2,
 
   /**
-   * The run's queries are executing (Mode's `running`).
+   * The run's queries are executing (Mode's `running`, when Mode sends it: its reference lists
+   * no such report-run state, and a run usually stays `enqueued` while its queries execute).
    *
    * @generated from enum value: STATE_RUNNING = 3;
    */
