@@ -27,6 +27,8 @@ func (w *Workspace) WebURL() string { return w.Links.Href("web") }
 
 // GetWorkspace returns the workspace (account) with the given username:
 // GET /api/{workspace}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetWorkspace(ctx context.Context, workspace string) (*Workspace, error) {
 	return getJSON[Workspace](ctx, c, workspacePath(workspace), nil, c.metadata())
 }
