@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -149,11 +150,12 @@ func getJSON[T any, PT ownedPtr[T]](ctx context.Context, c *Client, p *apiPath, 
 }
 
 // getDecoded GETs p (through the cache when configured) and returns its body
-// decoded by decode, a value of the caller's own. The cache keeps the decoded
-// form beside the body, so that a hit costs a copy rather than a decode: the
-// fetch decodes once for every coalesced caller (which also validates the
-// body before it is stored), and a body that arrives without its decoded
-// form (from a second cache level) is decoded once and attached.
+// decoded by decode. The cache keeps the decoded form beside the body and
+// every hit returns that same value, shared and read-only (see the package
+// doc), so that a hit costs neither a decode nor a copy: the fetch decodes
+// once for every coalesced caller (which also validates the body before it
+// is stored), and a body that arrives without its decoded form (from a
+// second cache level) is decoded once and attached.
 func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy, decode func(*call, []byte) (*T, error)) (*T, error) {
 	cl, err := c.newCall(http.MethodGet, p, q)
 	if err != nil {
@@ -190,14 +192,35 @@ func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values,
 		return nil, err
 	}
 	if v, ok := ent.Value.(*T); ok {
-		return cloneValue(v), nil
+		if c.sharedCheck != nil {
+			checkShared(c, cl, ent.Body, v, decode)
+		}
+		return v, nil
 	}
 	v, err := decode(cl, ent.Body)
 	if err != nil {
 		return nil, err
 	}
 	c.cache.Attach(key, ent.Body, v, decodedSize(ent.Body))
-	return cloneValue(v), nil
+	return v, nil
+}
+
+// checkShared is WithSharedValueCheck's check of a value v about to be handed
+// out again: it decodes body, which v was decoded from, once more and reports
+// to c.sharedCheck when v no longer equals that, because someone modified a
+// value the cache shares. (reflect.DeepEqual compares a time's location by
+// pointer: a timestamp with an unusual offset, such as +05:30, would decode
+// to an unequal location each time. Mode and the emulator send UTC.)
+func checkShared[T any](c *Client, cl *call, body []byte, v *T, decode func(*call, []byte) (*T, error)) {
+	fresh, err := decode(cl, body)
+	if err != nil {
+		c.sharedCheck(fmt.Errorf("modeclient: %s %s: the cached body no longer decodes: %w", cl.method, cl.path, err))
+		return
+	}
+	if !reflect.DeepEqual(v, fresh) {
+		c.sharedCheck(fmt.Errorf("modeclient: %s %s: a value shared by the cache was modified by a caller "+
+			"(values a Client returns are read-only): it is now\n\t%+v\nand its body decodes to\n\t%+v", cl.method, cl.path, *v, *fresh))
+	}
 }
 
 // write sends a JSON body (nil for none) with method to p, decodes a

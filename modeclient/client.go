@@ -17,6 +17,16 @@
 // it changes (or, for a create, its parent) with the ordinary cached GET, so
 // that an object of another workspace is not found before anything is sent
 // to it: free when that object is cached, one GET when it is not.
+//
+// # Shared values
+//
+// With a cache, what a read returns (the object of a GetXxx, the page of a
+// ListXxxPage, and the maps and slices inside the items a ListXxx yields) is
+// the decoded value the cache keeps, shared with every other caller that
+// reads the same entry: treat it as read-only, and copy what you need to
+// change. Values that writes return (CreateXxx, UpdateXxx, RunReport…) are
+// the caller's own. Tests can catch a caller that breaks this rule with
+// WithSharedValueCheck.
 package modeclient
 
 import (
@@ -82,6 +92,7 @@ type Client struct {
 	cache         *cache.Cache
 	finished      *finishedRuns // report runs seen finished (runsEnded)
 	retryObserver func(context.Context, RetryEvent)
+	sharedCheck   func(error)                                // nil: no check of shared values (WithSharedValueCheck)
 	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
 	sleep         func(context.Context, time.Duration) error // injectable for tests
 	now           func() time.Time

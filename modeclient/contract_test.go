@@ -194,7 +194,10 @@ func forEachTarget(t *testing.T, a access, opts []modetest.Option, fn func(t *te
 // Retry-After are a few milliseconds.
 func (tg *target) client(t testing.TB, opts ...modeclient.Option) *modeclient.Client {
 	t.Helper()
-	base := []modeclient.Option{modeclient.WithHTTPClient(tg.hc)}
+	base := []modeclient.Option{
+		modeclient.WithHTTPClient(tg.hc),
+		modeclient.WithSharedValueCheck(func(err error) { t.Error(err) }),
+	}
 	if tg.emu != nil {
 		base = append(base, modeclient.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	}

@@ -43,6 +43,8 @@ func dataSourcesPath(ws string) *apiPath { return newPath(ws).lit("data_sources"
 
 // ListDataSourcesPage returns one page of a workspace's data sources:
 // GET /api/{workspace}/data_sources.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListDataSourcesPage(ctx context.Context, workspace string, page int, opts *ListOptions) (*Page[DataSource], error) {
 	q, page, err := c.pageQuery(page, opts)
 	if err != nil {
@@ -52,6 +54,8 @@ func (c *Client) ListDataSourcesPage(ctx context.Context, workspace string, page
 }
 
 // ListDataSources iterates over all of a workspace's data sources, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListDataSources(ctx context.Context, workspace string, opts *ListOptions) iter.Seq2[DataSource, error] {
 	return listAll(func(page int) (*Page[DataSource], error) {
 		return c.ListDataSourcesPage(ctx, workspace, page, opts)
@@ -59,6 +63,8 @@ func (c *Client) ListDataSources(ctx context.Context, workspace string, opts *Li
 }
 
 // GetDataSource returns one data source: GET /api/{workspace}/data_sources/{data_source}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetDataSource(ctx context.Context, workspace, dataSource string) (*DataSource, error) {
 	return getJSON[DataSource](ctx, c, dataSourcesPath(workspace).tok("data_source", dataSource), nil, c.metadata())
 }

@@ -25,6 +25,8 @@ func (g *Group) WebURL() string { return g.Links.Href("web") }
 func groupsPath(ws string) *apiPath { return newPath(ws).lit("groups") }
 
 // ListGroupsPage returns one page of a workspace's groups: GET /api/{workspace}/groups.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListGroupsPage(ctx context.Context, workspace string, page int, opts *ListOptions) (*Page[Group], error) {
 	q, page, err := c.pageQuery(page, opts)
 	if err != nil {
@@ -34,6 +36,8 @@ func (c *Client) ListGroupsPage(ctx context.Context, workspace string, page int,
 }
 
 // ListGroups iterates over all of a workspace's groups, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOptions) iter.Seq2[Group, error] {
 	return listAll(func(page int) (*Page[Group], error) {
 		return c.ListGroupsPage(ctx, workspace, page, opts)
@@ -41,6 +45,8 @@ func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOpt
 }
 
 // GetGroup returns one group: GET /api/{workspace}/groups/{group}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetGroup(ctx context.Context, workspace, group string) (*Group, error) {
 	return getJSON[Group](ctx, c, groupsPath(workspace).tok("group", group), nil, c.metadata())
 }

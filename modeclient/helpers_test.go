@@ -52,6 +52,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 			f.events = append(f.events, ev)
 			f.mu.Unlock()
 		}),
+		WithSharedValueCheck(func(err error) { t.Error(err) }),
 	}
 	c, err := New(f.srv.URL, testCred, append(base, opts...)...)
 	if err != nil {

@@ -29,6 +29,8 @@ func membershipsPath(ws string) *apiPath { return newPath(ws).lit("memberships")
 
 // ListMembershipsPage returns one page of a workspace's memberships:
 // GET /api/{workspace}/memberships.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListMembershipsPage(ctx context.Context, workspace string, page int, opts *ListOptions) (*Page[Membership], error) {
 	q, page, err := c.pageQuery(page, opts)
 	if err != nil {
@@ -39,6 +41,8 @@ func (c *Client) ListMembershipsPage(ctx context.Context, workspace string, page
 
 // ListMemberships iterates over all of a workspace's memberships, fetching
 // pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListMemberships(ctx context.Context, workspace string, opts *ListOptions) iter.Seq2[Membership, error] {
 	return listAll(func(page int) (*Page[Membership], error) {
 		return c.ListMembershipsPage(ctx, workspace, page, opts)
@@ -47,6 +51,8 @@ func (c *Client) ListMemberships(ctx context.Context, workspace string, opts *Li
 
 // GetMembership returns one membership, addressed by the member's username
 // or token: GET /api/{workspace}/memberships/{membership}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetMembership(ctx context.Context, workspace, membership string) (*Membership, error) {
 	p := membershipsPath(workspace).tok("membership", membership)
 	return getJSON[Membership](ctx, c, p, nil, c.metadata())

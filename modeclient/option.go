@@ -48,6 +48,20 @@ func WithCache(ch *cache.Cache) Option {
 	}
 }
 
+// WithSharedValueCheck is for tests: it makes the client check, on every
+// cache hit, that the value it is about to hand out still equals a fresh
+// decode of the body it came from, and call fail with a description when it
+// does not. Values a Client returns are shared with its cache and with other
+// callers (see the package doc); a caller that modifies one breaks this
+// check the next time the value is read. The check costs a decode per hit:
+// do not use it in production.
+func WithSharedValueCheck(fail func(error)) Option {
+	return func(c *Client) error {
+		c.sharedCheck = fail
+		return nil
+	}
+}
+
 // WithMaxAttempts sets how many times a call is attempted in all (default 3; 1 disables retries).
 func WithMaxAttempts(n int) Option {
 	return func(c *Client) error {

@@ -43,6 +43,8 @@ func queryPath(ws, report, query string) *apiPath {
 
 // ListQueriesPage returns one page of a report's queries:
 // GET /api/{workspace}/reports/{report}/queries.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListQueriesPage(ctx context.Context, workspace, report string, page int, opts *ListOptions) (*Page[Query], error) {
 	q, page, err := c.pageQuery(page, opts)
 	if err != nil {
@@ -53,6 +55,8 @@ func (c *Client) ListQueriesPage(ctx context.Context, workspace, report string, 
 }
 
 // ListQueries iterates over all of a report's queries, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListQueries(ctx context.Context, workspace, report string, opts *ListOptions) iter.Seq2[Query, error] {
 	return listAll(func(page int) (*Page[Query], error) {
 		return c.ListQueriesPage(ctx, workspace, report, page, opts)
@@ -60,6 +64,8 @@ func (c *Client) ListQueries(ctx context.Context, workspace, report string, opts
 }
 
 // GetQuery returns one query: GET /api/{workspace}/reports/{report}/queries/{query}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetQuery(ctx context.Context, workspace, report, query string) (*Query, error) {
 	return getJSON[Query](ctx, c, queryPath(workspace, report, query), nil, c.metadata(reportScopeTag(workspace, report)))
 }

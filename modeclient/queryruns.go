@@ -39,6 +39,8 @@ func queryRunsPath(ws, report, run string) *apiPath {
 
 // ListQueryRunsPage returns one page of a report run's query runs:
 // GET /api/{workspace}/reports/{report}/runs/{run}/query_runs.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListQueryRunsPage(ctx context.Context, workspace, report, run string, page int, opts *ListOptions) (*Page[QueryRun], error) {
 	q, page, err := c.pageQuery(page, opts)
 	if err != nil {
@@ -49,6 +51,8 @@ func (c *Client) ListQueryRunsPage(ctx context.Context, workspace, report, run s
 }
 
 // ListQueryRuns iterates over all query runs of a report run, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListQueryRuns(ctx context.Context, workspace, report, run string, opts *ListOptions) iter.Seq2[QueryRun, error] {
 	return listAll(func(page int) (*Page[QueryRun], error) {
 		return c.ListQueryRunsPage(ctx, workspace, report, run, page, opts)
@@ -57,6 +61,8 @@ func (c *Client) ListQueryRuns(ctx context.Context, workspace, report, run strin
 
 // GetQueryRun returns one query run:
 // GET /api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetQueryRun(ctx context.Context, workspace, report, run, queryRun string) (*QueryRun, error) {
 	p := queryRunPath(workspace, report, run, queryRun)
 	return getJSON[QueryRun](ctx, c, p, nil, c.runPolicy(reportScopeTag(workspace, report)))

@@ -129,6 +129,8 @@ type ReportUpdate struct {
 }
 
 // GetReport returns one report: GET /api/{workspace}/reports/{report}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetReport(ctx context.Context, workspace, report string) (*Report, error) {
 	return getJSON[Report](ctx, c, reportPath(workspace, report), nil, c.reportPolicy(workspace))
 }
@@ -146,11 +148,15 @@ func (c *Client) listReportsPage(ctx context.Context, workspace string, p *apiPa
 
 // ListSpaceReportsPage returns one page of a space's reports:
 // GET /api/{workspace}/spaces/{space}/reports.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListSpaceReportsPage(ctx context.Context, workspace, space string, page int, opts *ListReportsOptions) (*Page[Report], error) {
 	return c.listReportsPage(ctx, workspace, spacePath(workspace, space).lit("reports"), page, opts)
 }
 
 // ListSpaceReports iterates over all of a space's reports, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListSpaceReports(ctx context.Context, workspace, space string, opts *ListReportsOptions) iter.Seq2[Report, error] {
 	return listAll(func(page int) (*Page[Report], error) {
 		return c.ListSpaceReportsPage(ctx, workspace, space, page, opts)
@@ -159,12 +165,16 @@ func (c *Client) ListSpaceReports(ctx context.Context, workspace, space string, 
 
 // ListDataSourceReportsPage returns one page of the reports that query a
 // data source: GET /api/{workspace}/data_sources/{data_source}/reports.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListDataSourceReportsPage(ctx context.Context, workspace, dataSource string, page int, opts *ListReportsOptions) (*Page[Report], error) {
 	p := dataSourcesPath(workspace).tok("data_source", dataSource).lit("reports")
 	return c.listReportsPage(ctx, workspace, p, page, opts)
 }
 
 // ListDataSourceReports iterates over all reports of a data source, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListDataSourceReports(ctx context.Context, workspace, dataSource string, opts *ListReportsOptions) iter.Seq2[Report, error] {
 	return listAll(func(page int) (*Page[Report], error) {
 		return c.ListDataSourceReportsPage(ctx, workspace, dataSource, page, opts)

@@ -74,12 +74,16 @@ func (c *Client) RunReport(ctx context.Context, workspace, report string, params
 // Finished runs are cached for the finished TTL, others not at all; the
 // first fetch that shows the run finished invalidates the report, the report
 // lists and the report's run lists, whose last run it changed.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetReportRun(ctx context.Context, workspace, report, run string) (*ReportRun, error) {
 	return getJSON[ReportRun](ctx, c, runPath(workspace, report, run), nil, c.reportRunPolicy(workspace, report))
 }
 
 // ListReportRunsPage returns one page of a report's runs:
 // GET /api/{workspace}/reports/{report}/runs.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListReportRunsPage(ctx context.Context, workspace, report string, page int, opts *ListRunsOptions) (*Page[ReportRun], error) {
 	q, page, err := c.pageQuery(page, opts.listOptions())
 	if err != nil {
@@ -92,6 +96,8 @@ func (c *Client) ListReportRunsPage(ctx context.Context, workspace, report strin
 }
 
 // ListReportRuns iterates over all of a report's runs, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListReportRuns(ctx context.Context, workspace, report string, opts *ListRunsOptions) iter.Seq2[ReportRun, error] {
 	return listAll(func(page int) (*Page[ReportRun], error) {
 		return c.ListReportRunsPage(ctx, workspace, report, page, opts)

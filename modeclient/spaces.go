@@ -49,6 +49,8 @@ func spacesPath(ws string) *apiPath       { return newPath(ws).lit("spaces") }
 func spacePath(ws, space string) *apiPath { return spacesPath(ws).tok("space", space) }
 
 // ListSpacesPage returns one page of a workspace's spaces: GET /api/{workspace}/spaces.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) ListSpacesPage(ctx context.Context, workspace string, page int, opts *ListSpacesOptions) (*Page[Space], error) {
 	var lo *ListOptions
 	filter := ""
@@ -69,6 +71,8 @@ func (c *Client) ListSpacesPage(ctx context.Context, workspace string, page int,
 }
 
 // ListSpaces iterates over all of a workspace's spaces, fetching pages lazily.
+// The items yielded share their links and other maps and slices with the
+// cache: read-only (see Shared values in the package doc).
 func (c *Client) ListSpaces(ctx context.Context, workspace string, opts *ListSpacesOptions) iter.Seq2[Space, error] {
 	return listAll(func(page int) (*Page[Space], error) {
 		return c.ListSpacesPage(ctx, workspace, page, opts)
@@ -76,6 +80,8 @@ func (c *Client) ListSpaces(ctx context.Context, workspace string, opts *ListSpa
 }
 
 // GetSpace returns one space: GET /api/{workspace}/spaces/{space}.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetSpace(ctx context.Context, workspace, space string) (*Space, error) {
 	return getJSON[Space](ctx, c, spacePath(workspace, space), nil, c.metadata())
 }

@@ -31,6 +31,8 @@ func (w *Workspace) WebURL() string { return w.Links.Href("web") }
 // GetWorkspace returns the workspace (account) with the given username:
 // GET /api/{workspace}. Mode's account resource is a workspace or a person;
 // a person's account (user: true) is not a workspace, and is not found.
+// The result is shared with the cache: read-only (see Shared values in the
+// package doc).
 func (c *Client) GetWorkspace(ctx context.Context, workspace string) (*Workspace, error) {
 	ws, err := getJSON[Workspace](ctx, c, workspacePath(workspace), nil, c.metadata())
 	if err != nil {

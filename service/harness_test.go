@@ -57,6 +57,9 @@ func newEnv(t testing.TB, cfg envConfig) *env {
 		modeclient.WithHTTPClient(&http.Client{Transport: routeRecorder{next: mode.Client().Transport}}),
 		modeclient.WithCache(ch),
 		modeclient.WithBackoff(time.Millisecond, 5*time.Millisecond),
+		// A handler that modifies a value the client shares with its cache
+		// fails the test that reads it next.
+		modeclient.WithSharedValueCheck(func(err error) { t.Error(err) }),
 	}, cfg.clientOpts...)
 	mc, err := modeclient.New(mode.URL, modeclient.Credential{Token: mode.Token, Secret: mode.Secret}, clientOpts...)
 	if err != nil {

@@ -14,6 +14,17 @@ import (
 // rowBatcher fills one StreamQueryResultsResponse after another in the same
 // memory: Send marshals a message before it returns, so its rows and values
 // are reused for the next batch instead of allocating them per row.
+//
+// The reuse pays: a plain batcher allocating every Row and Value
+// (structpb.NewNumberValue…) was tried (issue 14) and cost, per 300,000-row
+// StreamQueryResults (modebench -scenario 4 -rows 300000, two runs each,
+// alternated), 1.40–1.76 s of server CPU instead of 1.01–1.14 s (+47% on the
+// means), 5.73 M server allocations instead of 2.12 M, and 0.51–0.59× the raw
+// CSV download's throughput instead of 0.67–0.89×. In go test -bench (6
+// alternated runs), BenchmarkRowBatchEncode took 2.2× as long (16.1 ms
+// instead of 7.4 ms) and BenchmarkResultPipeline/rows=100000 1.26× (193 ms
+// instead of 153 ms, 1.90 M allocations and 68 MiB instead of 0.70 M and
+// 20 MiB).
 type rowBatcher struct {
 	maxRows, maxBytes int
 	width             int // values per row

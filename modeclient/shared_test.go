@@ -3,113 +3,12 @@ package modeclient
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 )
-
-// nested covers the kinds cloneValue handles beyond the client's types.
-type nested struct {
-	Ptr    *Report
-	Any    any
-	Arr    [2]map[string]int
-	Nums   []int
-	Plain  [3]int
-	When   time.Time
-	hidden []int // unexported: shared, cannot be reached from outside
-}
-
-func TestCloneValueIsDeep(t *testing.T) {
-	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	report := func() *Report {
-		return &Report{Token: "r1", Name: "Sales", CreatedAt: Time{when},
-			Links: Links{"self": {Href: "/api/acme/reports/r1"}, "web": {Href: "https://mode/r1"}}}
-	}
-	tests := []struct {
-		name   string
-		make   func() any                // builds the original, twice: one to clone, one to compare
-		clone  func(any) any             // cloneValue at the value's type
-		mutate func(t *testing.T, c any) // changes everything reachable in the clone
-	}{
-		{
-			name:  "report links",
-			make:  func() any { return report() },
-			clone: func(v any) any { return cloneValue(v.(*Report)) },
-			mutate: func(_ *testing.T, c any) {
-				r := c.(*Report)
-				r.Name = "changed"
-				r.Links["self"] = Link{Href: "/elsewhere"}
-				r.Links["extra"] = Link{Href: "/x"}
-			},
-		},
-		{
-			name: "page items and their links",
-			make: func() any {
-				return &Page[Report]{Items: []Report{*report(), *report()}, Page: 1, NextPage: 2}
-			},
-			clone: func(v any) any { return cloneValue(v.(*Page[Report])) },
-			mutate: func(_ *testing.T, c any) {
-				p := c.(*Page[Report])
-				p.Items[0].Token = "changed"
-				p.Items[1].Links["web"] = Link{Href: "/elsewhere"}
-				p.Items = append(p.Items[:1], Report{})
-			},
-		},
-		{
-			name: "run parameters, a map of any",
-			make: func() any {
-				return &ReportRun{Token: "run1", Parameters: Parameters{"region": []any{"east", "west"}, "n": 3.0}}
-			},
-			clone: func(v any) any { return cloneValue(v.(*ReportRun)) },
-			mutate: func(_ *testing.T, c any) {
-				r := c.(*ReportRun)
-				r.Parameters["region"].([]any)[0] = "north"
-				r.Parameters["n"] = 4.0
-			},
-		},
-		{
-			name: "pointers, interfaces, arrays of maps",
-			make: func() any {
-				return &nested{Ptr: report(), Any: map[string]int{"a": 1}, Arr: [2]map[string]int{{"b": 2}, nil},
-					Nums: []int{1, 2}, Plain: [3]int{1, 2, 3}, When: when, hidden: []int{9}}
-			},
-			clone: func(v any) any { return cloneValue(v.(*nested)) },
-			mutate: func(t *testing.T, c any) {
-				n := c.(*nested)
-				if n.Arr[1] != nil || n.hidden[0] != 9 || !n.When.Equal(when) {
-					t.Errorf("clone lost a value: %+v", n)
-				}
-				n.Ptr.Links["self"] = Link{}
-				n.Any.(map[string]int)["a"] = 100
-				n.Arr[0]["b"] = 200
-				n.Nums[0] = 300
-				n.Plain[0] = 400
-			},
-		},
-		{
-			name:   "nil maps and slices stay nil",
-			make:   func() any { return &Page[Report]{} },
-			clone:  func(v any) any { return cloneValue(v.(*Page[Report])) },
-			mutate: func(*testing.T, any) {},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			orig, want := tt.make(), tt.make()
-			c := tt.clone(orig)
-			if !reflect.DeepEqual(c, want) {
-				t.Fatalf("clone = %+v, want %+v", c, want)
-			}
-			tt.mutate(t, c)
-			if !reflect.DeepEqual(orig, want) {
-				t.Errorf("changing the clone changed the original: %+v, want %+v", orig, want)
-			}
-		})
-	}
-}
 
 // cacheEntry returns what c's cache holds for GET path (without fetching).
 func cacheEntry(t *testing.T, c *Client, path, query string) cache.Entry {
@@ -128,19 +27,16 @@ func TestCacheKeepsDecodedValues(t *testing.T) {
 	f, h := cachedFixture(t, ch, "succeeded")
 	first, err := f.client.GetReport(ctx, "acme", "r1")
 	must(t, err)
-	// The entry holds the decoded report beside the body.
+	// The entry holds the decoded report beside the body, and every hit
+	// returns that very value: nothing is decoded or copied again.
 	e := cacheEntry(t, f.client, "/api/acme/reports/r1", "")
 	if v, ok := e.Value.(*Report); !ok || v.Token != "r1" || v.SpaceToken != "s1" {
 		t.Fatalf("cached value = %#v, want the decoded report", e.Value)
 	}
-	// Callers get values of their own: changing one changes neither the
-	// cache nor the next caller's.
-	first.Name = "changed"
-	first.Links = nil
 	second, err := f.client.GetReport(ctx, "acme", "r1")
 	must(t, err)
-	if second.Name == "changed" || second == first || second == e.Value {
-		t.Errorf("second GetReport shares the first caller's value: %+v", second)
+	if second != first || second != e.Value {
+		t.Errorf("second GetReport = %p, first %p, cached %p: want the one shared value", second, first, e.Value)
 	}
 	if n := h.get("GET /api/acme/reports/r1"); n != 1 {
 		t.Errorf("upstream GETs = %d, want 1", n)
@@ -148,11 +44,53 @@ func TestCacheKeepsDecodedValues(t *testing.T) {
 	// Pages keep their decoded items too.
 	page, err := f.client.ListSpaceReportsPage(ctx, "acme", "s1", 1, nil)
 	must(t, err)
-	page.Items[0].Token = "changed"
 	again, err := f.client.ListSpaceReportsPage(ctx, "acme", "s1", 1, nil)
 	must(t, err)
-	if len(again.Items) != 1 || again.Items[0].Token != "r1" {
-		t.Errorf("second page = %+v, want the cached item unchanged", again.Items)
+	if again != page || len(again.Items) != 1 || again.Items[0].Token != "r1" {
+		t.Errorf("second page = %+v, want the cached page", again)
+	}
+}
+
+func TestSharedValueCheck(t *testing.T) {
+	// A caller that modifies a value the cache shares fails the check on the
+	// next hit; one that only reads does not.
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		read   func(c *Client) (any, error)
+		modify func(v any) // nil: read only
+	}{
+		{"report read only", func(c *Client) (any, error) { return c.GetReport(ctx, "acme", "r1") }, nil},
+		{"report field", func(c *Client) (any, error) { return c.GetReport(ctx, "acme", "r1") },
+			func(v any) { v.(*Report).Name = "changed" }},
+		{"run link", func(c *Client) (any, error) { return c.GetReportRun(ctx, "acme", "r1", "run1") },
+			func(v any) { v.(*ReportRun).Links["self"] = Link{Href: "/elsewhere"} }},
+		{"page item", func(c *Client) (any, error) { return c.ListSpaceReportsPage(ctx, "acme", "s1", 1, nil) },
+			func(v any) { v.(*Page[Report]).Items[0].Token = "changed" }},
+		{"page items sorted or cut", func(c *Client) (any, error) { return c.ListQueryRunsPage(ctx, "acme", "r1", "run1", 1, nil) },
+			func(v any) { p := v.(*Page[QueryRun]); p.Items = p.Items[1:] }},
+		{"page item swapped", func(c *Client) (any, error) { return c.ListQueryRunsPage(ctx, "acme", "r1", "run1", 1, nil) },
+			func(v any) { p := v.(*Page[QueryRun]); p.Items[0], p.Items[1] = p.Items[1], p.Items[0] }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var failures []error
+			f, _ := cachedFixture(t, newCache(t), "succeeded")
+			f.client.sharedCheck = func(err error) { failures = append(failures, err) }
+			v, err := tt.read(f.client)
+			must(t, err)
+			if tt.modify != nil {
+				tt.modify(v)
+			}
+			_, err = tt.read(f.client) // a hit: checked
+			must(t, err)
+			switch {
+			case tt.modify != nil && len(failures) == 0:
+				t.Error("the modified shared value was not reported")
+			case tt.modify == nil && len(failures) != 0:
+				t.Errorf("a read-only caller was reported: %v", failures)
+			}
+		})
 	}
 }
 
