@@ -308,7 +308,7 @@ func viewOf[T any](show func(T) string) func(T, error) (string, error) {
 // Views of read results for cachedRead: what a write may change, as a comparable string.
 
 func showReport(r *modeclient.Report) string {
-	return fmt.Sprintf("%s|%s|archived=%v|space=%s|runs=%d|queries=%d", r.Token, r.Name, r.Archived, r.SpaceToken, r.RunsCount, r.QueryCount)
+	return fmt.Sprintf("%s|%s|archived=%v|space=%s|runs=%d|queries=%d|schedules=%d", r.Token, r.Name, r.Archived, r.SpaceToken, r.RunsCount, r.QueryCount, r.SchedulesCount)
 }
 
 func showReports(p *modeclient.Page[modeclient.Report]) string {
@@ -333,6 +333,14 @@ func showQuery(q *modeclient.Query) string { return q.Token + "|" + q.Name + "|"
 
 func showQueries(p *modeclient.Page[modeclient.Query]) string {
 	return strings.Join(tokensOf(p.Items, func(q modeclient.Query) string { return q.Token + ":" + q.Name + ":" + q.RawQuery }), ",")
+}
+
+func showSchedule(x *modeclient.Schedule) string {
+	return fmt.Sprintf("%s|%s|%+v", x.Token, x.Name, x.Cron)
+}
+
+func showSchedules(p *modeclient.Page[modeclient.Schedule]) string {
+	return strings.Join(tokensOf(p.Items, func(x modeclient.Schedule) string { return showSchedule(&x) }), ",")
 }
 
 func showWorkspace(w *modeclient.Workspace) string { return fmt.Sprintf("spaces=%d", w.SpaceCount) }
@@ -408,6 +416,24 @@ func (r cachedReads) queries(rep string) cachedRead {
 	}}
 }
 
+func (r cachedReads) schedule(rep, sch string) cachedRead {
+	return cachedRead{name: "GetReportSchedule", path: apiPath("reports", rep, "schedules", sch), view: func(ctx context.Context) (string, error) {
+		return viewOf(showSchedule)(r.c.GetReportSchedule(ctx, r.ws, rep, sch))
+	}}
+}
+
+func (r cachedReads) schedules(rep string) cachedRead {
+	return cachedRead{name: "ListReportSchedules", path: apiPath("reports", rep, "schedules"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showSchedules)(r.c.ListReportSchedulesPage(ctx, r.ws, rep, 1, nil))
+	}}
+}
+
+// newSchedule creates a daily schedule of rep with an uncached client, for a test's setup.
+func newSchedule(t *testing.T, ctx context.Context, c *modeclient.Client, ws, rep string) string {
+	t.Helper()
+	return must(c.CreateReportSchedule(ctx, ws, rep, modeclient.ScheduleCreate{Cron: modeclient.CronInput{Freq: "daily"}}))(t).Token
+}
+
 // TestContractCacheInvalidation warms the cache with reads, makes one write of each kind and
 // checks that every read the write affects asks Mode again and shows the change, while an
 // unrelated read stays cached.
@@ -460,8 +486,9 @@ func TestContractCacheInvalidation(t *testing.T) {
 		{"DeleteReport", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
 			rep := d.Reports[2]
 			q := collect(t, plain.ListQueries(ctx, r.ws, rep, nil))[0].Token
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
 			return setup{
-				reads: []cachedRead{r.report(rep), r.spaceReports(d.Spaces[0], ""), r.queries(rep), r.query(rep, q), r.runs(rep)},
+				reads: []cachedRead{r.report(rep), r.spaceReports(d.Spaces[0], ""), r.queries(rep), r.query(rep, q), r.runs(rep), r.schedules(rep), r.schedule(rep, sch)},
 				write: func(ctx context.Context) error { return r.c.DeleteReport(ctx, r.ws, rep) },
 			}
 		}},
@@ -526,6 +553,46 @@ func TestContractCacheInvalidation(t *testing.T) {
 				write: func(ctx context.Context) error {
 					_, err := r.c.UpdateQuery(ctx, r.ws, rep, q, modeclient.QueryUpdate{RawQuery: &raw})
 					return err
+				},
+			}
+		}},
+		{"CreateReportSchedule", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			return setup{
+				reads: []cachedRead{r.schedules(rep), r.report(rep)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.CreateReportSchedule(ctx, r.ws, rep, modeclient.ScheduleCreate{Cron: modeclient.CronInput{Freq: "hourly"}})
+					return err
+				},
+			}
+		}},
+		{"UpdateReportSchedule", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			name := "Renamed by the cache test"
+			return setup{
+				reads: []cachedRead{r.schedule(rep, sch), r.schedules(rep)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.UpdateReportSchedule(ctx, r.ws, rep, sch, modeclient.ScheduleUpdate{Name: &name})
+					return err
+				},
+			}
+		}},
+		{"DeleteReportSchedule", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			return setup{
+				reads: []cachedRead{r.schedule(rep, sch), r.schedules(rep), r.report(rep)},
+				write: func(ctx context.Context) error { return r.c.DeleteReportSchedule(ctx, r.ws, rep, sch) },
+			}
+		}},
+		{"BulkDeleteReportSchedules", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			a, b := d.Reports[3], d.Reports[4]
+			sa, sb := newSchedule(t, ctx, plain, r.ws, a), newSchedule(t, ctx, plain, r.ws, b)
+			return setup{
+				reads: []cachedRead{r.schedule(a, sa), r.schedule(b, sb), r.schedules(a), r.schedules(b), r.report(a), r.report(b)},
+				write: func(ctx context.Context) error {
+					return r.c.BulkDeleteReportSchedules(ctx, r.ws, []modeclient.ScheduleRef{{Report: a, Schedule: sa}, {Report: b, Schedule: sb}})
 				},
 			}
 		}},

@@ -39,6 +39,13 @@ var operations = []Operation{
 	{"PATCH", "/api/{workspace}/reports/{report}/archive", "ArchiveReport"},
 	{"PATCH", "/api/{workspace}/reports/{report}/unarchive", "UnarchiveReport"},
 
+	{"GET", "/api/{workspace}/reports/{report}/schedules", "ListReportSchedules, ListReportSchedulesPage"},
+	{"POST", "/api/{workspace}/reports/{report}/schedules", "CreateReportSchedule"},
+	{"GET", "/api/{workspace}/reports/{report}/schedules/{schedule}", "GetReportSchedule"},
+	{"PATCH", "/api/{workspace}/reports/{report}/schedules/{schedule}", "UpdateReportSchedule"},
+	{"DELETE", "/api/{workspace}/reports/{report}/schedules/{schedule}", "DeleteReportSchedule"},
+	{"DELETE", "/api/{workspace}/reports/schedules/v1/bulk_delete", "BulkDeleteReportSchedules"},
+
 	{"GET", "/api/{workspace}/reports/{report}/queries", "ListQueries, ListQueriesPage"},
 	{"POST", "/api/{workspace}/reports/{report}/queries", "CreateQuery"},
 	{"GET", "/api/{workspace}/reports/{report}/queries/{query}", "GetQuery"},

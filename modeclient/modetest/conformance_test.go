@@ -22,11 +22,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 19
+const minServedGETs = 21
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 35
+const minServed = 41
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -247,6 +247,8 @@ func TestSpecConformanceAnswers(t *testing.T) {
 	}
 	run, _ := created["token"].(string)
 	waitRun(t, s, report, run)
+	sched := mustJSON(t, s, "POST", wsPath("reports", report, "schedules"),
+		map[string]any{"cron": map[string]any{"freq": "daily", "hour": 8, "minute": 30, "time_zone": "London"}}, http.StatusOK)
 	first := func(path, key string) string {
 		t.Helper()
 		_, body := call(t, s, "GET", path, nil)
@@ -265,6 +267,7 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		"account": DemoWorkspace, "workspace": DemoWorkspace, "report": report, "run": run,
 		"space": d.Spaces[0], "data_source": d.DataSource, "membership": d.Members[0],
 		"group_token":      d.Groups[1],
+		"schedule":         sched["token"].(string),
 		"query":            first(wsPath("reports", report, "queries"), "queries"),
 		"query_run":        first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
 		"membership_token": first(wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),

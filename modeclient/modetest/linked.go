@@ -7,8 +7,8 @@ import (
 
 // Lists a link leads to. Mode's document requires these links (ReportLinks, MembershipLinks,
 // QueryLinks, SpaceLinks), so the emulator sends them, and a link it sends must lead somewhere.
-// Report schedules are an operation of the document; the others are not, and are listed in
-// conformance_test.go's emulatorOnlyRoutes with why.
+// They are not operations of the document, and are listed in conformance_test.go's
+// emulatorOnlyRoutes with why.
 
 // listMemberGroups answers a membership's groups link: the groups the member belongs to.
 func (e *Emulator) listMemberGroups(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +71,7 @@ func (e *Emulator) listQueryQueryRuns(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// emptyReportList answers a report's list of things the emulator has none of (schedules, pins,
+// emptyReportList answers a report's list of things the emulator has none of (pins,
 // e-mail subscription memberships): an empty page embedding key, or 404 for an unknown report.
 func (e *Emulator) emptyReportList(key string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

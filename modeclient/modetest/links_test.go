@@ -62,6 +62,7 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	if got := waitRun(t, s, report, run["token"].(string)); got["state"] != stateSucceeded {
 		t.Fatalf("the run of %s ended %v", report, got["state"])
 	}
+	mustJSON(t, s, "POST", wsPath("reports", report, "schedules"), map[string]any{"cron": map[string]any{"freq": "hourly"}}, http.StatusOK)
 
 	type from struct{ page, link string }
 	queue := []string{

@@ -88,7 +88,7 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 		AccountID: a.id, AccountUsername: ws, Layout: "grid", ExpectedRuntime: 1.25,
 		LastSuccessfullyRunAt: timePtr(rep.lastSuccessAt), LastRunAt: timePtr(rep.lastRunAt),
 		LastSuccessfulRunToken: lastTok, QueryCount: len(rep.queries), MaxQueryCount: 160,
-		ChartCount: len(rep.queries), RunsCount: len(rep.runs), QueryPreview: preview, ViewCount: rep.viewCount,
+		ChartCount: len(rep.queries), RunsCount: len(rep.runs), SchedulesCount: len(rep.schedules), QueryPreview: preview, ViewCount: rep.viewCount,
 		Links: links{
 			"self":             href(rp),
 			"web":              href(web(ws, "reports", rep.token)),

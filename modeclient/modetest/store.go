@@ -165,6 +165,7 @@ type report struct {
 	viewCount         int
 	queries           []*query
 	runs              []*reportRun // oldest first
+	schedules         []*schedule  // oldest first
 }
 
 type query struct {
