@@ -70,10 +70,12 @@ type ScheduleCreate struct {
 // ScheduleUpdate is the body of UpdateReportSchedule: nil fields are left unchanged, and the
 // cron is changed field by field.
 type ScheduleUpdate struct {
-	Cron    *CronInput     `json:"cron,omitempty"`
-	Name    *string        `json:"name,omitempty"`
-	Timeout *int           `json:"timeout,omitempty"`
-	Params  map[string]any `json:"params,omitempty"`
+	Cron    *CronInput `json:"cron,omitempty"`
+	Name    *string    `json:"name,omitempty"`
+	Timeout *int       `json:"timeout,omitempty"`
+	// Params, when not nil, replaces the schedule's parameters: a pointer to an empty map
+	// clears them.
+	Params *map[string]any `json:"params,omitempty"`
 }
 
 // ScheduleRef names one schedule of a report, for BulkDeleteReportSchedules.

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
@@ -86,6 +88,28 @@ func TestRequestRules(t *testing.T) {
 		{"get group under a space", &modeplatformv1.GetGroupRequest{Name: space + "/groups/g1"}, "name"},
 		{"get data source", &modeplatformv1.GetDataSourceRequest{Name: source}, ""},
 		{"get data source snake case", &modeplatformv1.GetDataSourceRequest{Name: "workspaces/w/data_sources/x"}, "name"},
+		{"create schedule", &modeplatformv1.CreateScheduleRequest{Parent: report, RequestId: "s-1", Schedule: &modeplatformv1.Schedule{DisplayName: "Mornings",
+			Cron:       &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_WEEKLY, DayOfWeek: modeplatformv1.Cron_DAY_OF_WEEK_FRIDAY, Hour: 23, Minute: 59, TimeZone: "Nuku'alofa"},
+			Parameters: map[string]string{"region": "East"}, Timeout: durationpb.New(time.Hour)}}, ""},
+		{"schedule without cron", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{}}, "schedule.cron is required"},
+		{"schedule hour 24", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_DAILY, Hour: 24}}}, "hour"},
+		{"schedule minute -1", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY, Minute: -1}}}, "minute"},
+		{"schedule unknown zone", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY, TimeZone: "America/New_York"}}}, "time_zone"},
+		{"schedule no frequency", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{}}}, "frequency"},
+		{"schedule weekly without day", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_WEEKLY}}}, "day_of_week is required"},
+		{"schedule monthly without day", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_MONTHLY}}}, "day_of_month is required"},
+		{"schedule timeout of nanoseconds", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}, Timeout: durationpb.New(time.Second + 1)}}, "whole number of seconds"},
+		{"schedule timeout over a week", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}, Timeout: durationpb.New(8 * 24 * time.Hour)}}, "timeout"},
+		{"update schedule", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: report + "/schedules/s1", DisplayName: "x"}, UpdateMask: mask("display_name", "timeout")}, ""},
+		{"update schedule blank name", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: report + "/schedules/s1"}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"update schedule clears cron", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: report + "/schedules/s1"}, UpdateMask: mask("cron")}, "cron cannot be set to empty"},
+		{"update schedule output-only path", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: report + "/schedules/s1"}, UpdateMask: mask("next_scheduled_run_time")}, "update_mask"},
+		{"batch delete schedules of any report", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: "workspaces/parch_and_posey/reports/-", Names: []string{report + "/schedules/s1"}}, ""},
+		{"batch delete schedules elsewhere", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: "workspaces/other/reports/-", Names: []string{report + "/schedules/s1"}}, "every name must be a schedule of parent"},
+		{"batch delete no schedules", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: report}, "names"},
+		{"list schedules of a space", &modeplatformv1.ListSchedulesRequest{Parent: space}, "parent"},
+		{"get schedule", &modeplatformv1.GetScheduleRequest{Name: report + "/schedules/s1"}, ""},
+		{"delete schedule by report name", &modeplatformv1.DeleteScheduleRequest{Name: report}, "name"},
 	}
 	validator, err := protovalidate.New()
 	if err != nil {
@@ -137,8 +161,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 31 {
-		t.Errorf("found %d methods, want 31 (9 workspace + 20 report + 2 data source)", methods)
+	if methods != 37 {
+		t.Errorf("found %d methods, want 37 (9 workspace + 26 report + 2 data source)", methods)
 	}
 }
 

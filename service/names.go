@@ -29,6 +29,7 @@ var (
 	patRun        = resourcePattern(&modeplatformv1.ReportRun{})
 	patQueryRun   = resourcePattern(&modeplatformv1.QueryRun{})
 	patQuery      = resourcePattern(&modeplatformv1.Query{})
+	patSchedule   = resourcePattern(&modeplatformv1.Schedule{})
 	patDataSource = resourcePattern(&modeplatformv1.DataSource{})
 )
 
@@ -89,6 +90,9 @@ func queryName(w, r, q string) string   { return resourcename.Sprint(patQuery, w
 func dataSourceName(w, d string) string { return resourcename.Sprint(patDataSource, w, d) }
 func membershipName(w, m string) string { return resourcename.Sprint(patMembership, w, m) }
 func groupName(w, g string) string      { return resourcename.Sprint(patGroup, w, g) }
+func scheduleName(w, r, sc string) string {
+	return resourcename.Sprint(patSchedule, w, r, sc)
+}
 func queryRunName(w, r, run, qr string) string {
 	return resourcename.Sprint(patQueryRun, w, r, run, qr)
 }

@@ -237,7 +237,7 @@ type Route struct {
 func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 	opts := append([]connect.HandlerOption{}, extra...)
 	opts = append(opts,
-		connect.WithInterceptors(validate.NewInterceptor(), cacheControlInterceptor{}, idempotencyInterceptor{}),
+		connect.WithInterceptors(badRequestInterceptor{}, validate.NewInterceptor(), cacheControlInterceptor{}, idempotencyInterceptor{}),
 		connect.WithReadMaxBytes(s.core.opts.MaxRequestBytes),
 	)
 	opts = append(opts, CompressionOptions()...) // gzip at BestSpeed, 1 KiB and up (compress.go)

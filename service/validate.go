@@ -1,10 +1,15 @@
 package service
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"strings"
 
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/modeplatform/modeplatform/internal/errdetail"
@@ -28,5 +33,87 @@ func validated(msg proto.Message) error {
 	if errors.As(err, &verr) {
 		errdetail.Add(ce, verr.ToProto())
 	}
-	return ce
+	return withBadRequest(ce)
+}
+
+// withBadRequest adds to an InvalidArgument error that carries the
+// contract's buf.validate.Violations a google.rpc.BadRequest naming each
+// violated field the same way (`schedule.cron.hour`, `names[2]`), for
+// callers whose error handling knows Google's details (AIP-193) rather than
+// protovalidate's. Other errors are returned as they are.
+func withBadRequest(err error) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) || ce.Code() != connect.CodeInvalidArgument {
+		return err
+	}
+	var violations *validate.Violations
+	for _, d := range ce.Details() {
+		switch v, _ := d.Value(); v := v.(type) {
+		case *errdetails.BadRequest:
+			return err // named already
+		case *validate.Violations:
+			violations = v
+		}
+	}
+	if violations == nil {
+		return err
+	}
+	br := &errdetails.BadRequest{}
+	for _, v := range violations.GetViolations() {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+			Field: fieldPathString(v.GetField()), Description: v.GetMessage(),
+		})
+	}
+	errdetail.Add(ce, br)
+	return err
+}
+
+// fieldPathString writes a protovalidate field path as AIP-193 names a
+// field: names joined by dots, list indexes and map keys in brackets. A
+// message-level rule has no path: "".
+func fieldPathString(p *validate.FieldPath) string {
+	var b strings.Builder
+	for i, el := range p.GetElements() {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(el.GetFieldName())
+		switch sub := el.GetSubscript().(type) {
+		case *validate.FieldPathElement_Index:
+			fmt.Fprintf(&b, "[%d]", sub.Index)
+		case *validate.FieldPathElement_StringKey:
+			fmt.Fprintf(&b, "[%q]", sub.StringKey)
+		case *validate.FieldPathElement_IntKey:
+			fmt.Fprintf(&b, "[%d]", sub.IntKey)
+		case *validate.FieldPathElement_UintKey:
+			fmt.Fprintf(&b, "[%d]", sub.UintKey)
+		case *validate.FieldPathElement_BoolKey:
+			fmt.Fprintf(&b, "[%t]", sub.BoolKey)
+		}
+	}
+	return b.String()
+}
+
+// badRequestInterceptor adds withBadRequest's detail to what the validating
+// interceptor (inside it) answers.
+type badRequestInterceptor struct{}
+
+// WrapUnary implements connect.Interceptor.
+func (badRequestInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		res, err := next(ctx, req)
+		return res, withBadRequest(err)
+	}
+}
+
+// WrapStreamingClient implements connect.Interceptor.
+func (badRequestInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler implements connect.Interceptor.
+func (badRequestInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		return withBadRequest(next(ctx, conn))
+	}
 }

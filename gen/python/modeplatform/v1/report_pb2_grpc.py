@@ -3,6 +3,7 @@
 import grpc
 
 from modeplatform.v1 import report_pb2 as modeplatform_dot_v1_dot_report__pb2
+from modeplatform.v1 import schedule_pb2 as modeplatform_dot_v1_dot_schedule__pb2
 
 
 class ReportServiceStub(object):
@@ -115,6 +116,36 @@ class ReportServiceStub(object):
                 '/modeplatform.v1.ReportService/DeleteQuery',
                 request_serializer=modeplatform_dot_v1_dot_report__pb2.DeleteQueryRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_report__pb2.DeleteQueryResponse.FromString,
+                )
+        self.ListSchedules = channel.unary_unary(
+                '/modeplatform.v1.ReportService/ListSchedules',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesResponse.FromString,
+                )
+        self.GetSchedule = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetSchedule',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.GetScheduleRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.GetScheduleResponse.FromString,
+                )
+        self.CreateSchedule = channel.unary_unary(
+                '/modeplatform.v1.ReportService/CreateSchedule',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleResponse.FromString,
+                )
+        self.UpdateSchedule = channel.unary_unary(
+                '/modeplatform.v1.ReportService/UpdateSchedule',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleResponse.FromString,
+                )
+        self.DeleteSchedule = channel.unary_unary(
+                '/modeplatform.v1.ReportService/DeleteSchedule',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+                )
+        self.BatchDeleteSchedules = channel.unary_unary(
+                '/modeplatform.v1.ReportService/BatchDeleteSchedules',
+                request_serializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.FromString,
                 )
 
 
@@ -284,6 +315,50 @@ class ReportServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSchedules(self, request, context):
+        """ListSchedules lists the schedules of a report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSchedule(self, request, context):
+        """GetSchedule returns one schedule of a report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSchedule(self, request, context):
+        """CreateSchedule adds a schedule to a report: from then on Mode runs the report at the times
+        its cron names. A request_id makes it safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSchedule(self, request, context):
+        """UpdateSchedule changes the fields of a schedule named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSchedule(self, request, context):
+        """DeleteSchedule deletes a schedule: the report no longer runs on it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchDeleteSchedules(self, request, context):
+        """BatchDeleteSchedules deletes several schedules at once, of one report or of any report of a
+        workspace: all of them, or none when one is not found (AIP-235).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -386,6 +461,36 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.DeleteQuery,
                     request_deserializer=modeplatform_dot_v1_dot_report__pb2.DeleteQueryRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_report__pb2.DeleteQueryResponse.SerializeToString,
+            ),
+            'ListSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedules,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesResponse.SerializeToString,
+            ),
+            'GetSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSchedule,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.GetScheduleRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.GetScheduleResponse.SerializeToString,
+            ),
+            'CreateSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSchedule,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleResponse.SerializeToString,
+            ),
+            'UpdateSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSchedule,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleResponse.SerializeToString,
+            ),
+            'DeleteSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSchedule,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.SerializeToString,
+            ),
+            'BatchDeleteSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchDeleteSchedules,
+                    request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -736,5 +841,107 @@ class ReportService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DeleteQuery',
             modeplatform_dot_v1_dot_report__pb2.DeleteQueryRequest.SerializeToString,
             modeplatform_dot_v1_dot_report__pb2.DeleteQueryResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/ListSchedules',
+            modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.ListSchedulesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetSchedule',
+            modeplatform_dot_v1_dot_schedule__pb2.GetScheduleRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.GetScheduleResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/CreateSchedule',
+            modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.CreateScheduleResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/UpdateSchedule',
+            modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.UpdateScheduleResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DeleteSchedule',
+            modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BatchDeleteSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/BatchDeleteSchedules',
+            modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.SerializeToString,
+            modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

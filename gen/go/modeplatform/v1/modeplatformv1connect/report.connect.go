@@ -97,6 +97,24 @@ const (
 	// ReportServiceDeleteQueryProcedure is the fully-qualified name of the ReportService's DeleteQuery
 	// RPC.
 	ReportServiceDeleteQueryProcedure = "/modeplatform.v1.ReportService/DeleteQuery"
+	// ReportServiceListSchedulesProcedure is the fully-qualified name of the ReportService's
+	// ListSchedules RPC.
+	ReportServiceListSchedulesProcedure = "/modeplatform.v1.ReportService/ListSchedules"
+	// ReportServiceGetScheduleProcedure is the fully-qualified name of the ReportService's GetSchedule
+	// RPC.
+	ReportServiceGetScheduleProcedure = "/modeplatform.v1.ReportService/GetSchedule"
+	// ReportServiceCreateScheduleProcedure is the fully-qualified name of the ReportService's
+	// CreateSchedule RPC.
+	ReportServiceCreateScheduleProcedure = "/modeplatform.v1.ReportService/CreateSchedule"
+	// ReportServiceUpdateScheduleProcedure is the fully-qualified name of the ReportService's
+	// UpdateSchedule RPC.
+	ReportServiceUpdateScheduleProcedure = "/modeplatform.v1.ReportService/UpdateSchedule"
+	// ReportServiceDeleteScheduleProcedure is the fully-qualified name of the ReportService's
+	// DeleteSchedule RPC.
+	ReportServiceDeleteScheduleProcedure = "/modeplatform.v1.ReportService/DeleteSchedule"
+	// ReportServiceBatchDeleteSchedulesProcedure is the fully-qualified name of the ReportService's
+	// BatchDeleteSchedules RPC.
+	ReportServiceBatchDeleteSchedulesProcedure = "/modeplatform.v1.ReportService/BatchDeleteSchedules"
 )
 
 // ReportServiceClient is a client for the modeplatform.v1.ReportService service.
@@ -162,6 +180,20 @@ type ReportServiceClient interface {
 	UpdateQuery(context.Context, *connect.Request[v1.UpdateQueryRequest]) (*connect.Response[v1.UpdateQueryResponse], error)
 	// DeleteQuery removes a query from its report.
 	DeleteQuery(context.Context, *connect.Request[v1.DeleteQueryRequest]) (*connect.Response[v1.DeleteQueryResponse], error)
+	// ListSchedules lists the schedules of a report.
+	ListSchedules(context.Context, *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error)
+	// GetSchedule returns one schedule of a report.
+	GetSchedule(context.Context, *connect.Request[v1.GetScheduleRequest]) (*connect.Response[v1.GetScheduleResponse], error)
+	// CreateSchedule adds a schedule to a report: from then on Mode runs the report at the times
+	// its cron names. A request_id makes it safe to retry.
+	CreateSchedule(context.Context, *connect.Request[v1.CreateScheduleRequest]) (*connect.Response[v1.CreateScheduleResponse], error)
+	// UpdateSchedule changes the fields of a schedule named in update_mask.
+	UpdateSchedule(context.Context, *connect.Request[v1.UpdateScheduleRequest]) (*connect.Response[v1.UpdateScheduleResponse], error)
+	// DeleteSchedule deletes a schedule: the report no longer runs on it.
+	DeleteSchedule(context.Context, *connect.Request[v1.DeleteScheduleRequest]) (*connect.Response[v1.DeleteScheduleResponse], error)
+	// BatchDeleteSchedules deletes several schedules at once, of one report or of any report of a
+	// workspace: all of them, or none when one is not found (AIP-235).
+	BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error)
 }
 
 // NewReportServiceClient constructs a client for the modeplatform.v1.ReportService service. By
@@ -312,31 +344,78 @@ func NewReportServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		listSchedules: connect.NewClient[v1.ListSchedulesRequest, v1.ListSchedulesResponse](
+			httpClient,
+			baseURL+ReportServiceListSchedulesProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ListSchedules")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getSchedule: connect.NewClient[v1.GetScheduleRequest, v1.GetScheduleResponse](
+			httpClient,
+			baseURL+ReportServiceGetScheduleProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetSchedule")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		createSchedule: connect.NewClient[v1.CreateScheduleRequest, v1.CreateScheduleResponse](
+			httpClient,
+			baseURL+ReportServiceCreateScheduleProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("CreateSchedule")),
+			connect.WithClientOptions(opts...),
+		),
+		updateSchedule: connect.NewClient[v1.UpdateScheduleRequest, v1.UpdateScheduleResponse](
+			httpClient,
+			baseURL+ReportServiceUpdateScheduleProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("UpdateSchedule")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSchedule: connect.NewClient[v1.DeleteScheduleRequest, v1.DeleteScheduleResponse](
+			httpClient,
+			baseURL+ReportServiceDeleteScheduleProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("DeleteSchedule")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		batchDeleteSchedules: connect.NewClient[v1.BatchDeleteSchedulesRequest, v1.BatchDeleteSchedulesResponse](
+			httpClient,
+			baseURL+ReportServiceBatchDeleteSchedulesProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("BatchDeleteSchedules")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // reportServiceClient implements ReportServiceClient.
 type reportServiceClient struct {
-	getReport          *connect.Client[v1.GetReportRequest, v1.GetReportResponse]
-	listReports        *connect.Client[v1.ListReportsRequest, v1.ListReportsResponse]
-	updateReport       *connect.Client[v1.UpdateReportRequest, v1.UpdateReportResponse]
-	deleteReport       *connect.Client[v1.DeleteReportRequest, v1.DeleteReportResponse]
-	archiveReport      *connect.Client[v1.ArchiveReportRequest, v1.ArchiveReportResponse]
-	unarchiveReport    *connect.Client[v1.UnarchiveReportRequest, v1.UnarchiveReportResponse]
-	runReport          *connect.Client[v1.RunReportRequest, v1.RunReportResponse]
-	cloneReportRun     *connect.Client[v1.CloneReportRunRequest, v1.CloneReportRunResponse]
-	getReportRun       *connect.Client[v1.GetReportRunRequest, v1.GetReportRunResponse]
-	listReportRuns     *connect.Client[v1.ListReportRunsRequest, v1.ListReportRunsResponse]
-	watchReportRun     *connect.Client[v1.WatchReportRunRequest, v1.WatchReportRunResponse]
-	listQueryRuns      *connect.Client[v1.ListQueryRunsRequest, v1.ListQueryRunsResponse]
-	getQueryRun        *connect.Client[v1.GetQueryRunRequest, v1.GetQueryRunResponse]
-	streamQueryResults *connect.Client[v1.StreamQueryResultsRequest, v1.StreamQueryResultsResponse]
-	exportQueryResults *connect.Client[v1.ExportQueryResultsRequest, v1.ExportQueryResultsResponse]
-	listQueries        *connect.Client[v1.ListQueriesRequest, v1.ListQueriesResponse]
-	getQuery           *connect.Client[v1.GetQueryRequest, v1.GetQueryResponse]
-	createQuery        *connect.Client[v1.CreateQueryRequest, v1.CreateQueryResponse]
-	updateQuery        *connect.Client[v1.UpdateQueryRequest, v1.UpdateQueryResponse]
-	deleteQuery        *connect.Client[v1.DeleteQueryRequest, v1.DeleteQueryResponse]
+	getReport            *connect.Client[v1.GetReportRequest, v1.GetReportResponse]
+	listReports          *connect.Client[v1.ListReportsRequest, v1.ListReportsResponse]
+	updateReport         *connect.Client[v1.UpdateReportRequest, v1.UpdateReportResponse]
+	deleteReport         *connect.Client[v1.DeleteReportRequest, v1.DeleteReportResponse]
+	archiveReport        *connect.Client[v1.ArchiveReportRequest, v1.ArchiveReportResponse]
+	unarchiveReport      *connect.Client[v1.UnarchiveReportRequest, v1.UnarchiveReportResponse]
+	runReport            *connect.Client[v1.RunReportRequest, v1.RunReportResponse]
+	cloneReportRun       *connect.Client[v1.CloneReportRunRequest, v1.CloneReportRunResponse]
+	getReportRun         *connect.Client[v1.GetReportRunRequest, v1.GetReportRunResponse]
+	listReportRuns       *connect.Client[v1.ListReportRunsRequest, v1.ListReportRunsResponse]
+	watchReportRun       *connect.Client[v1.WatchReportRunRequest, v1.WatchReportRunResponse]
+	listQueryRuns        *connect.Client[v1.ListQueryRunsRequest, v1.ListQueryRunsResponse]
+	getQueryRun          *connect.Client[v1.GetQueryRunRequest, v1.GetQueryRunResponse]
+	streamQueryResults   *connect.Client[v1.StreamQueryResultsRequest, v1.StreamQueryResultsResponse]
+	exportQueryResults   *connect.Client[v1.ExportQueryResultsRequest, v1.ExportQueryResultsResponse]
+	listQueries          *connect.Client[v1.ListQueriesRequest, v1.ListQueriesResponse]
+	getQuery             *connect.Client[v1.GetQueryRequest, v1.GetQueryResponse]
+	createQuery          *connect.Client[v1.CreateQueryRequest, v1.CreateQueryResponse]
+	updateQuery          *connect.Client[v1.UpdateQueryRequest, v1.UpdateQueryResponse]
+	deleteQuery          *connect.Client[v1.DeleteQueryRequest, v1.DeleteQueryResponse]
+	listSchedules        *connect.Client[v1.ListSchedulesRequest, v1.ListSchedulesResponse]
+	getSchedule          *connect.Client[v1.GetScheduleRequest, v1.GetScheduleResponse]
+	createSchedule       *connect.Client[v1.CreateScheduleRequest, v1.CreateScheduleResponse]
+	updateSchedule       *connect.Client[v1.UpdateScheduleRequest, v1.UpdateScheduleResponse]
+	deleteSchedule       *connect.Client[v1.DeleteScheduleRequest, v1.DeleteScheduleResponse]
+	batchDeleteSchedules *connect.Client[v1.BatchDeleteSchedulesRequest, v1.BatchDeleteSchedulesResponse]
 }
 
 // GetReport calls modeplatform.v1.ReportService.GetReport.
@@ -439,6 +518,36 @@ func (c *reportServiceClient) DeleteQuery(ctx context.Context, req *connect.Requ
 	return c.deleteQuery.CallUnary(ctx, req)
 }
 
+// ListSchedules calls modeplatform.v1.ReportService.ListSchedules.
+func (c *reportServiceClient) ListSchedules(ctx context.Context, req *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error) {
+	return c.listSchedules.CallUnary(ctx, req)
+}
+
+// GetSchedule calls modeplatform.v1.ReportService.GetSchedule.
+func (c *reportServiceClient) GetSchedule(ctx context.Context, req *connect.Request[v1.GetScheduleRequest]) (*connect.Response[v1.GetScheduleResponse], error) {
+	return c.getSchedule.CallUnary(ctx, req)
+}
+
+// CreateSchedule calls modeplatform.v1.ReportService.CreateSchedule.
+func (c *reportServiceClient) CreateSchedule(ctx context.Context, req *connect.Request[v1.CreateScheduleRequest]) (*connect.Response[v1.CreateScheduleResponse], error) {
+	return c.createSchedule.CallUnary(ctx, req)
+}
+
+// UpdateSchedule calls modeplatform.v1.ReportService.UpdateSchedule.
+func (c *reportServiceClient) UpdateSchedule(ctx context.Context, req *connect.Request[v1.UpdateScheduleRequest]) (*connect.Response[v1.UpdateScheduleResponse], error) {
+	return c.updateSchedule.CallUnary(ctx, req)
+}
+
+// DeleteSchedule calls modeplatform.v1.ReportService.DeleteSchedule.
+func (c *reportServiceClient) DeleteSchedule(ctx context.Context, req *connect.Request[v1.DeleteScheduleRequest]) (*connect.Response[v1.DeleteScheduleResponse], error) {
+	return c.deleteSchedule.CallUnary(ctx, req)
+}
+
+// BatchDeleteSchedules calls modeplatform.v1.ReportService.BatchDeleteSchedules.
+func (c *reportServiceClient) BatchDeleteSchedules(ctx context.Context, req *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error) {
+	return c.batchDeleteSchedules.CallUnary(ctx, req)
+}
+
 // ReportServiceHandler is an implementation of the modeplatform.v1.ReportService service.
 type ReportServiceHandler interface {
 	// GetReport returns one report.
@@ -502,6 +611,20 @@ type ReportServiceHandler interface {
 	UpdateQuery(context.Context, *connect.Request[v1.UpdateQueryRequest]) (*connect.Response[v1.UpdateQueryResponse], error)
 	// DeleteQuery removes a query from its report.
 	DeleteQuery(context.Context, *connect.Request[v1.DeleteQueryRequest]) (*connect.Response[v1.DeleteQueryResponse], error)
+	// ListSchedules lists the schedules of a report.
+	ListSchedules(context.Context, *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error)
+	// GetSchedule returns one schedule of a report.
+	GetSchedule(context.Context, *connect.Request[v1.GetScheduleRequest]) (*connect.Response[v1.GetScheduleResponse], error)
+	// CreateSchedule adds a schedule to a report: from then on Mode runs the report at the times
+	// its cron names. A request_id makes it safe to retry.
+	CreateSchedule(context.Context, *connect.Request[v1.CreateScheduleRequest]) (*connect.Response[v1.CreateScheduleResponse], error)
+	// UpdateSchedule changes the fields of a schedule named in update_mask.
+	UpdateSchedule(context.Context, *connect.Request[v1.UpdateScheduleRequest]) (*connect.Response[v1.UpdateScheduleResponse], error)
+	// DeleteSchedule deletes a schedule: the report no longer runs on it.
+	DeleteSchedule(context.Context, *connect.Request[v1.DeleteScheduleRequest]) (*connect.Response[v1.DeleteScheduleResponse], error)
+	// BatchDeleteSchedules deletes several schedules at once, of one report or of any report of a
+	// workspace: all of them, or none when one is not found (AIP-235).
+	BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error)
 }
 
 // NewReportServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -648,6 +771,47 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	reportServiceListSchedulesHandler := connect.NewUnaryHandler(
+		ReportServiceListSchedulesProcedure,
+		svc.ListSchedules,
+		connect.WithSchema(reportServiceMethods.ByName("ListSchedules")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetScheduleHandler := connect.NewUnaryHandler(
+		ReportServiceGetScheduleProcedure,
+		svc.GetSchedule,
+		connect.WithSchema(reportServiceMethods.ByName("GetSchedule")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceCreateScheduleHandler := connect.NewUnaryHandler(
+		ReportServiceCreateScheduleProcedure,
+		svc.CreateSchedule,
+		connect.WithSchema(reportServiceMethods.ByName("CreateSchedule")),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceUpdateScheduleHandler := connect.NewUnaryHandler(
+		ReportServiceUpdateScheduleProcedure,
+		svc.UpdateSchedule,
+		connect.WithSchema(reportServiceMethods.ByName("UpdateSchedule")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceDeleteScheduleHandler := connect.NewUnaryHandler(
+		ReportServiceDeleteScheduleProcedure,
+		svc.DeleteSchedule,
+		connect.WithSchema(reportServiceMethods.ByName("DeleteSchedule")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceBatchDeleteSchedulesHandler := connect.NewUnaryHandler(
+		ReportServiceBatchDeleteSchedulesProcedure,
+		svc.BatchDeleteSchedules,
+		connect.WithSchema(reportServiceMethods.ByName("BatchDeleteSchedules")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modeplatform.v1.ReportService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ReportServiceGetReportProcedure:
@@ -690,6 +854,18 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 			reportServiceUpdateQueryHandler.ServeHTTP(w, r)
 		case ReportServiceDeleteQueryProcedure:
 			reportServiceDeleteQueryHandler.ServeHTTP(w, r)
+		case ReportServiceListSchedulesProcedure:
+			reportServiceListSchedulesHandler.ServeHTTP(w, r)
+		case ReportServiceGetScheduleProcedure:
+			reportServiceGetScheduleHandler.ServeHTTP(w, r)
+		case ReportServiceCreateScheduleProcedure:
+			reportServiceCreateScheduleHandler.ServeHTTP(w, r)
+		case ReportServiceUpdateScheduleProcedure:
+			reportServiceUpdateScheduleHandler.ServeHTTP(w, r)
+		case ReportServiceDeleteScheduleProcedure:
+			reportServiceDeleteScheduleHandler.ServeHTTP(w, r)
+		case ReportServiceBatchDeleteSchedulesProcedure:
+			reportServiceBatchDeleteSchedulesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -777,4 +953,28 @@ func (UnimplementedReportServiceHandler) UpdateQuery(context.Context, *connect.R
 
 func (UnimplementedReportServiceHandler) DeleteQuery(context.Context, *connect.Request[v1.DeleteQueryRequest]) (*connect.Response[v1.DeleteQueryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DeleteQuery is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ListSchedules(context.Context, *connect.Request[v1.ListSchedulesRequest]) (*connect.Response[v1.ListSchedulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ListSchedules is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetSchedule(context.Context, *connect.Request[v1.GetScheduleRequest]) (*connect.Response[v1.GetScheduleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetSchedule is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) CreateSchedule(context.Context, *connect.Request[v1.CreateScheduleRequest]) (*connect.Response[v1.CreateScheduleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.CreateSchedule is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) UpdateSchedule(context.Context, *connect.Request[v1.UpdateScheduleRequest]) (*connect.Response[v1.UpdateScheduleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.UpdateSchedule is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) DeleteSchedule(context.Context, *connect.Request[v1.DeleteScheduleRequest]) (*connect.Response[v1.DeleteScheduleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DeleteSchedule is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.BatchDeleteSchedules is not implemented"))
 }

@@ -1,0 +1,256 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+)
+
+// TestSchedules walks a report's schedules over each protocol: create (once
+// per request_id), read, list, update (a read cached before shows the
+// change), replace with `*`, delete; then a batch delete across reports.
+func TestSchedules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	for i, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			ctx := testContext(t)
+			rs := e.clients(p).rs
+			report := e.reportName(e.demo.Reports[i])
+			daily := &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_DAILY, Hour: 9, Minute: 30, TimeZone: "Pacific Time (US & Canada)"}
+			req := &modeplatformv1.CreateScheduleRequest{Parent: report, RequestId: "sched-" + p.name, Schedule: &modeplatformv1.Schedule{
+				DisplayName: "Morning " + p.name, Cron: daily, Parameters: map[string]string{"region": "west"},
+				Timeout: durationpb.New(time.Hour),
+			}}
+			posts := e.mode.CountRequests("POST", "/api/"+strings.TrimPrefix(report, "workspaces/")+"/schedules")
+			res, err := rs.CreateSchedule(ctx, connect.NewRequest(req))
+			if err != nil {
+				t.Fatalf("CreateSchedule: %v", err)
+			}
+			sc := res.Msg.GetSchedule()
+			if !strings.HasPrefix(sc.GetName(), report+"/schedules/") || sc.GetDisplayName() != "Morning "+p.name ||
+				sc.GetCron().GetFrequency() != modeplatformv1.Cron_FREQUENCY_DAILY || sc.GetCron().GetHour() != 9 ||
+				sc.GetCron().GetMinute() != 30 || sc.GetCron().GetTimeZone() != "Pacific Time (US & Canada)" ||
+				sc.GetParameters()["region"] != "west" || sc.GetTimeout().AsDuration() != time.Hour {
+				t.Fatalf("created schedule = %v", sc)
+			}
+			next := sc.GetNextScheduledRunTime().AsTime()
+			if pacific, err := time.LoadLocation("America/Los_Angeles"); err != nil {
+				t.Fatal(err)
+			} else if at := next.In(pacific); at.Hour() != 9 || at.Minute() != 30 || !next.After(time.Now().Add(-time.Minute)) {
+				t.Errorf("next_scheduled_run_time %v, want the next 09:30 Pacific", at)
+			}
+			// The same request_id answers the first schedule without a second POST.
+			again, err := rs.CreateSchedule(ctx, connect.NewRequest(req))
+			if err != nil || again.Msg.GetSchedule().GetName() != sc.GetName() {
+				t.Fatalf("CreateSchedule retried: %v, %v; want %s", again, err, sc.GetName())
+			}
+			if n := e.mode.CountRequests("POST", "/api/"+strings.TrimPrefix(report, "workspaces/")+"/schedules") - posts; n != 1 {
+				t.Errorf("%d POSTs for one request_id, want 1", n)
+			}
+
+			get := func() *modeplatformv1.Schedule {
+				t.Helper()
+				res, err := rs.GetSchedule(ctx, connect.NewRequest(&modeplatformv1.GetScheduleRequest{Name: sc.GetName()}))
+				if err != nil {
+					t.Fatalf("GetSchedule: %v", err)
+				}
+				return res.Msg.GetSchedule()
+			}
+			if g := get(); g.GetName() != sc.GetName() || g.GetCron().GetHour() != 9 {
+				t.Fatalf("GetSchedule = %v", g)
+			}
+			list, err := rs.ListSchedules(ctx, connect.NewRequest(&modeplatformv1.ListSchedulesRequest{Parent: report}))
+			if err != nil || len(list.Msg.GetSchedules()) != 1 || list.Msg.GetSchedules()[0].GetName() != sc.GetName() {
+				t.Fatalf("ListSchedules = %v, %v", list, err)
+			}
+
+			// A weekly cron on Monday at 07:05 in London; the name is kept.
+			weekly := &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_WEEKLY, DayOfWeek: modeplatformv1.Cron_DAY_OF_WEEK_MONDAY, Hour: 7, Minute: 5, TimeZone: "London"}
+			upd, err := rs.UpdateSchedule(ctx, connect.NewRequest(&modeplatformv1.UpdateScheduleRequest{
+				Schedule:   &modeplatformv1.Schedule{Name: sc.GetName(), DisplayName: "ignored", Cron: weekly},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"cron"}},
+			}))
+			if err != nil {
+				t.Fatalf("UpdateSchedule(cron): %v", err)
+			}
+			for _, s := range []*modeplatformv1.Schedule{upd.Msg.GetSchedule(), get()} {
+				c := s.GetCron()
+				if s.GetDisplayName() != "Morning "+p.name || c.GetFrequency() != modeplatformv1.Cron_FREQUENCY_WEEKLY ||
+					c.GetDayOfWeek() != modeplatformv1.Cron_DAY_OF_WEEK_MONDAY || c.GetHour() != 7 || c.GetMinute() != 5 || c.GetTimeZone() != "London" {
+					t.Errorf("after the cron update: %v", s)
+				}
+			}
+			// `*` replaces every field: no parameters any more.
+			monthly := &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_MONTHLY, DayOfMonth: 15, Hour: 6}
+			upd, err = rs.UpdateSchedule(ctx, connect.NewRequest(&modeplatformv1.UpdateScheduleRequest{
+				Schedule:   &modeplatformv1.Schedule{Name: sc.GetName(), DisplayName: "Monthly", Cron: monthly, Timeout: durationpb.New(30 * time.Minute)},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}},
+			}))
+			if err != nil {
+				t.Fatalf("UpdateSchedule(*): %v", err)
+			}
+			for _, s := range []*modeplatformv1.Schedule{upd.Msg.GetSchedule(), get()} {
+				if s.GetDisplayName() != "Monthly" || len(s.GetParameters()) != 0 || s.GetCron().GetDayOfMonth() != 15 ||
+					s.GetCron().GetTimeZone() != "UTC" || s.GetTimeout().AsDuration() != 30*time.Minute {
+					t.Errorf("after *: %v", s)
+				}
+			}
+
+			if _, err := rs.DeleteSchedule(ctx, connect.NewRequest(&modeplatformv1.DeleteScheduleRequest{Name: sc.GetName()})); err != nil {
+				t.Fatalf("DeleteSchedule: %v", err)
+			}
+			_, err = rs.GetSchedule(ctx, connect.NewRequest(&modeplatformv1.GetScheduleRequest{Name: sc.GetName()}))
+			if ce := wantCode(t, err, connect.CodeNotFound); !strings.Contains(ce.Message(), sc.GetName()) {
+				t.Errorf("NotFound %q does not name the schedule", ce.Message())
+			}
+		})
+	}
+
+	t.Run("batch delete", func(t *testing.T) {
+		ctx := testContext(t)
+		rs := e.clients(protocols[0]).rs
+		create := func(report string) string {
+			t.Helper()
+			res, err := rs.CreateSchedule(ctx, connect.NewRequest(&modeplatformv1.CreateScheduleRequest{Parent: report,
+				Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY, Minute: 10}}}))
+			if err != nil {
+				t.Fatalf("CreateSchedule: %v", err)
+			}
+			return res.Msg.GetSchedule().GetName()
+		}
+		r1, r2 := e.reportName(e.demo.Reports[4]), e.reportName(e.demo.Reports[5])
+		a, b, c := create(r1), create(r1), create(r2)
+		missing := r2 + "/schedules/0000000000ff"
+		_, err := rs.BatchDeleteSchedules(ctx, connect.NewRequest(&modeplatformv1.BatchDeleteSchedulesRequest{Parent: e.ws + "/reports/-", Names: []string{a, c, missing}}))
+		wantCode(t, err, connect.CodeNotFound)
+		count := func(report string) int {
+			t.Helper()
+			res, err := rs.ListSchedules(ctx, connect.NewRequest(&modeplatformv1.ListSchedulesRequest{Parent: report}))
+			if err != nil {
+				t.Fatalf("ListSchedules: %v", err)
+			}
+			return len(res.Msg.GetSchedules())
+		}
+		if n1, n2 := count(r1), count(r2); n1 != 2 || n2 != 1 {
+			t.Fatalf("after a batch with a missing name: %d and %d schedules, want 2 and 1 (all or nothing)", n1, n2)
+		}
+		if _, err := rs.BatchDeleteSchedules(ctx, connect.NewRequest(&modeplatformv1.BatchDeleteSchedulesRequest{Parent: e.ws + "/reports/-", Names: []string{a, c}})); err != nil {
+			t.Fatalf("BatchDeleteSchedules across reports: %v", err)
+		}
+		if _, err := rs.BatchDeleteSchedules(ctx, connect.NewRequest(&modeplatformv1.BatchDeleteSchedulesRequest{Parent: r1, Names: []string{b}})); err != nil {
+			t.Fatalf("BatchDeleteSchedules of one report: %v", err)
+		}
+		if n1, n2 := count(r1), count(r2); n1 != 0 || n2 != 0 {
+			t.Fatalf("after the batches: %d and %d schedules, want none", n1, n2)
+		}
+	})
+}
+
+// TestScheduleInvalidInput: a bad cron, parameter, timeout, name or page
+// size is InvalidArgument with a google.rpc.BadRequest naming the field,
+// through the server and straight to the handler, and never reaches Mode.
+func TestScheduleInvalidInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	ctx := testContext(t)
+	report := e.reportName(e.demo.Reports[0])
+	schedule := report + "/schedules/abc123"
+	cron := func(c *modeplatformv1.Cron) *modeplatformv1.CreateScheduleRequest {
+		return &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{Cron: c}}
+	}
+	daily := func(edit func(*modeplatformv1.Cron)) *modeplatformv1.CreateScheduleRequest {
+		c := &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_DAILY, Hour: 9}
+		edit(c)
+		return cron(c)
+	}
+	tests := []struct {
+		name  string
+		field string // the BadRequest field; "" for a rule across fields
+		req   any
+	}{
+		{"hour 25", "schedule.cron.hour", daily(func(c *modeplatformv1.Cron) { c.Hour = 25 })},
+		{"minute 60", "schedule.cron.minute", daily(func(c *modeplatformv1.Cron) { c.Minute = 60 })},
+		{"unknown time zone", "schedule.cron.time_zone", daily(func(c *modeplatformv1.Cron) { c.TimeZone = "Mars/Olympus" })},
+		{"no frequency", "schedule.cron.frequency", daily(func(c *modeplatformv1.Cron) { c.Frequency = 0 })},
+		{"unknown frequency", "schedule.cron.frequency", daily(func(c *modeplatformv1.Cron) { c.Frequency = 42 })},
+		{"weekly without a day", "schedule.cron", daily(func(c *modeplatformv1.Cron) { c.Frequency = modeplatformv1.Cron_FREQUENCY_WEEKLY })},
+		{"monthly without a day", "schedule.cron", daily(func(c *modeplatformv1.Cron) { c.Frequency = modeplatformv1.Cron_FREQUENCY_MONTHLY })},
+		{"day of month 32", "schedule.cron.day_of_month", daily(func(c *modeplatformv1.Cron) { c.DayOfMonth = 32 })},
+		{"no cron", "schedule", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{DisplayName: "x"}}},
+		{"bad parameter name", `schedule.parameters["a b"]`, &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{
+			Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}, Parameters: map[string]string{"a b": "x"}}}},
+		{"fractional timeout", "schedule.timeout", &modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{
+			Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}, Timeout: durationpb.New(1500 * time.Millisecond)}}},
+		{"bad parent", "parent", &modeplatformv1.CreateScheduleRequest{Parent: e.ws + "/spaces/x", Schedule: &modeplatformv1.Schedule{
+			Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}}}},
+		{"page size", "page_size", &modeplatformv1.ListSchedulesRequest{Parent: report, PageSize: 1001}},
+		{"update without mask", "update_mask", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: schedule}}},
+		{"update unknown path", "update_mask", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: schedule}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"next_scheduled_run_time"}}}},
+		{"update clears the name", "", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: schedule, Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}}},
+		{"update clears cron", "", &modeplatformv1.UpdateScheduleRequest{Schedule: &modeplatformv1.Schedule{Name: schedule}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"cron"}}}},
+		{"batch name elsewhere", "", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: report, Names: []string{e.reportName(e.demo.Reports[1]) + "/schedules/abc"}}},
+		{"batch of none", "names", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: report}},
+		{"batch twice the same", "names", &modeplatformv1.BatchDeleteSchedulesRequest{Parent: report, Names: []string{schedule, schedule}}},
+	}
+	before := e.upstream()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			viaServer, direct := callSchedule(ctx, e.clients(protocols[0]).rs, tt.req), callSchedule(ctx, e.svc.Report, tt.req)
+			for _, err := range []error{viaServer, direct} {
+				ce := wantCode(t, err, connect.CodeInvalidArgument)
+				if tt.field == "" {
+					continue
+				}
+				var fields []string
+				for _, d := range ce.Details() {
+					if v, derr := d.Value(); derr == nil {
+						if br, ok := v.(*errdetails.BadRequest); ok {
+							for _, fv := range br.GetFieldViolations() {
+								fields = append(fields, fv.GetField())
+							}
+						}
+					}
+				}
+				if !containsPrefix(fields, tt.field) {
+					t.Errorf("BadRequest names %v, want %s (%v)", fields, tt.field, err)
+				}
+			}
+		})
+	}
+	if n := e.upstream() - before; n != 0 {
+		t.Errorf("invalid schedule requests sent %d requests to Mode, want 0", n)
+	}
+}
+
+// scheduleAPI is the schedule half of ReportService, served or called.
+type scheduleAPI interface {
+	ListSchedules(context.Context, *connect.Request[modeplatformv1.ListSchedulesRequest]) (*connect.Response[modeplatformv1.ListSchedulesResponse], error)
+	CreateSchedule(context.Context, *connect.Request[modeplatformv1.CreateScheduleRequest]) (*connect.Response[modeplatformv1.CreateScheduleResponse], error)
+	UpdateSchedule(context.Context, *connect.Request[modeplatformv1.UpdateScheduleRequest]) (*connect.Response[modeplatformv1.UpdateScheduleResponse], error)
+	BatchDeleteSchedules(context.Context, *connect.Request[modeplatformv1.BatchDeleteSchedulesRequest]) (*connect.Response[modeplatformv1.BatchDeleteSchedulesResponse], error)
+}
+
+// callSchedule sends req to the schedule method that takes it.
+func callSchedule(ctx context.Context, api scheduleAPI, req any) error {
+	var err error
+	switch m := req.(type) {
+	case *modeplatformv1.ListSchedulesRequest:
+		_, err = api.ListSchedules(ctx, connect.NewRequest(m))
+	case *modeplatformv1.CreateScheduleRequest:
+		_, err = api.CreateSchedule(ctx, connect.NewRequest(m))
+	case *modeplatformv1.UpdateScheduleRequest:
+		_, err = api.UpdateSchedule(ctx, connect.NewRequest(m))
+	case *modeplatformv1.BatchDeleteSchedulesRequest:
+		_, err = api.BatchDeleteSchedules(ctx, connect.NewRequest(m))
+	}
+	return err
+}
