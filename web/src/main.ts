@@ -3,6 +3,7 @@
 // Connect protocol or gRPC-Web.
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
+import { Cron_DayOfWeek, Cron_Frequency, type Cron, type Schedule } from "@gen/modeplatform/v1/schedule_pb.js";
 import {
   QueryRun_State,
   ReportRun_State,
@@ -54,6 +55,9 @@ const el = {
   reportHeading: byId("report-heading"),
   reportStatus: byId("report-status"),
   reportDetails: byId("report-details"),
+  schedulesPanel: byId("schedules-panel"),
+  schedulesStatus: byId("schedules-status"),
+  schedules: byId<HTMLUListElement>("schedules"),
   runForm: byId<HTMLFormElement>("run-form"),
   params: byId<HTMLTableSectionElement>("params"),
   paramsSource: byId("params-source"),
@@ -249,6 +253,8 @@ function resetReport(): void {
   el.reportStatus.textContent = "Open a report to see it, set its parameters and run it.";
   el.reportStatus.hidden = false;
   el.reportDetails.replaceChildren();
+  el.schedulesPanel.hidden = true;
+  el.schedules.replaceChildren();
   el.runForm.hidden = true;
   el.params.replaceChildren();
   resetRun();
@@ -267,6 +273,7 @@ async function showReport(name: string): Promise<void> {
     el.reportHeading.textContent = report.displayName || lastSegment(report.name);
     el.reportStatus.hidden = true;
     renderReportDetails(report);
+    void loadSchedules(report, signal);
     el.runButton.disabled = report.manualRunDisabled;
     el.runButton.title = report.manualRunDisabled ? "Mode refuses manual runs of this report" : "";
     el.runForm.hidden = false;
@@ -296,6 +303,64 @@ function renderReportDetails(report: Report): void {
     h("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     ...(report.webUri ? [h("p", {}, h("a", { href: report.webUri, target: "_blank", rel: "noopener noreferrer" }, "Open in Mode"))] : []),
   );
+}
+
+/** Lists the report's schedules: when Mode runs it on its own, and when next. */
+async function loadSchedules(report: Report, signal: AbortSignal): Promise<void> {
+  el.schedulesPanel.hidden = false;
+  el.schedulesStatus.textContent = "Loading the schedules…";
+  try {
+    const { schedules } = await api.reports.listSchedules({ parent: report.name }, { signal });
+    if (signal.aborted) return;
+    el.schedules.replaceChildren(...schedules.map(scheduleItem));
+    el.schedulesStatus.textContent = schedules.length === 0 ? "Not scheduled: it runs when someone runs it." : plural(schedules.length, "schedule");
+  } catch (err) {
+    if (!signal.aborted) el.schedulesStatus.textContent = "Could not load the schedules.";
+    showError("ListSchedules", err, signal);
+  }
+}
+
+function scheduleItem(s: Schedule): HTMLElement {
+  return h(
+    "li",
+    { "data-name": s.name },
+    h("strong", {}, s.displayName || lastSegment(s.name)),
+    ` — ${describeCron(s.cron)}; next run ${formatTime(s.nextScheduledRunTime)}`,
+  );
+}
+
+const weekdays: Record<Cron_DayOfWeek, string> = {
+  [Cron_DayOfWeek.UNSPECIFIED]: "?",
+  [Cron_DayOfWeek.SUNDAY]: "Sunday",
+  [Cron_DayOfWeek.MONDAY]: "Monday",
+  [Cron_DayOfWeek.TUESDAY]: "Tuesday",
+  [Cron_DayOfWeek.WEDNESDAY]: "Wednesday",
+  [Cron_DayOfWeek.THURSDAY]: "Thursday",
+  [Cron_DayOfWeek.FRIDAY]: "Friday",
+  [Cron_DayOfWeek.SATURDAY]: "Saturday",
+};
+
+/** A cron in words: "daily at 09:30 (Pacific Time (US & Canada))". */
+function describeCron(c: Cron | undefined): string {
+  if (c === undefined) return "no cron";
+  const two = (n: number) => String(n).padStart(2, "0");
+  const at = `at ${two(c.hour)}:${two(c.minute)} (${c.timeZone || "UTC"})`;
+  switch (c.frequency) {
+    case Cron_Frequency.EVERY_15_MINUTES:
+      return "every 15 minutes";
+    case Cron_Frequency.EVERY_30_MINUTES:
+      return "every 30 minutes";
+    case Cron_Frequency.HOURLY:
+      return `hourly at :${two(c.minute)}`;
+    case Cron_Frequency.DAILY:
+      return `daily ${at}`;
+    case Cron_Frequency.WEEKLY:
+      return `weekly on ${weekdays[c.dayOfWeek] ?? "?"} ${at}`;
+    case Cron_Frequency.MONTHLY:
+      return `monthly on day ${c.dayOfMonth} ${at}`;
+    default:
+      return "on a cron this console does not know";
+  }
 }
 
 /** Fills the parameter rows: from the report's last run if it has one, else the demo's known parameters. */
@@ -401,6 +466,7 @@ async function refreshReportDetails(name: string, signal: AbortSignal): Promise<
     if (report !== undefined && !signal.aborted && openReport?.name === name) {
       openReport = report;
       renderReportDetails(report);
+    void loadSchedules(report, signal);
     }
   } catch {
     // the facts shown are only older

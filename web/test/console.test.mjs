@@ -231,6 +231,32 @@ describe("web console", () => {
     for (const c of calls) assert.match(c.contentType, wire.grpcweb.contentTypes);
   });
 
+  test("a report shows its schedules (gRPC-Web)", async () => {
+    await page.locator("#spaces").getByRole("button", { name: /^Sales\b/ }).click();
+    const open = async () => {
+      await page.locator("#reports").getByRole("button", { name: /^Large Orders by Region\b/ }).click();
+      await page.getByRole("heading", { level: 2, name: "Large Orders by Region" }).waitFor();
+      await page.locator("#schedules-status").filter({ hasText: /schedule/ }).waitFor();
+    };
+    await open();
+    const report = (await page.locator("#report-details dd code").first().innerText()).trim();
+    // Schedule it from outside the page, over the Connect protocol, as any caller would.
+    const res = await fetch(`http://${server.addr}/modeplatform.v1.ReportService/CreateSchedule`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        parent: report,
+        schedule: { displayName: "Morning numbers", cron: { frequency: "FREQUENCY_DAILY", hour: 9, minute: 30, timeZone: "Pacific Time (US & Canada)" } },
+      }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await page.locator("#spaces").getByRole("button", { name: /^Sales\b/ }).click();
+    await open();
+    const item = page.locator("#schedules li").filter({ hasText: "Morning numbers" });
+    await item.waitFor();
+    assert.match(await item.innerText(), /daily at 09:30 \(Pacific Time \(US & Canada\)\); next run /);
+  });
+
   test("a failing run ends FAILED and shows its query's error (gRPC-Web)", async () => {
     await page.getByRole("button", { name: /^Personal\b/ }).click();
     await page.getByRole("button", { name: /^Churn Model \(broken\)/ }).click();
