@@ -7,6 +7,8 @@
 // the emulator resolve tokens whatever workspace the URL names.
 //
 // Report runs go through Mode's states asynchronously; results are streamed as JSON and CSV.
+// Report schedules fire runs on their cron, on a clock tests control (WithClock, TestClock) or
+// on the real time.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

@@ -26,7 +26,8 @@ type Emulator struct {
 	cancel    context.CancelFunc //
 	closeOnce sync.Once
 	closeErr  error
-	wg        sync.WaitGroup // run goroutines
+	wg        sync.WaitGroup // run goroutines and the schedule ticker
+	clock     Clock          // the time of schedules; cfg.clock or the real time
 
 	mu         sync.Mutex // guards everything below and the objects they point to
 	closed     bool
@@ -34,6 +35,8 @@ type Emulator struct {
 	workspaces []*store          // the workspaces, in seed order (DemoWorkspace first)
 	byName     map[string]*store // the workspaces by username; fixed once seeded
 	demo       Demo
+	ticking    bool          // the schedule ticker started (fire.go)
+	tickerDone chan struct{} // closed when the schedule ticker returns
 }
 
 // New returns an emulator seeded with the demo workspace DemoWorkspace and a second, smaller
@@ -64,11 +67,18 @@ func New(opts ...Option) (*Emulator, error) {
 		done:    make(chan struct{}),
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.clock = cfg.clock
+	if e.clock == nil {
+		e.clock = realClock{}
+	}
 	e.reqs.max = defaultMaxLoggedReq
 	e.reg.tokens = map[string]bool{}
 	e.byName = map[string]*store{}
 	e.seed()
 	e.routes()
+	if tc, ok := e.clock.(*TestClock); ok {
+		tc.attach(e)
+	}
 	return e, nil
 }
 
@@ -79,11 +89,14 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Close stops the run goroutines, ends hanging requests and closes the SQL database. Requests
-// arriving afterwards are answered 503.
+// Close stops the run goroutines and the schedule ticker, ends hanging requests and closes the
+// SQL database. Requests arriving afterwards are answered 503, and schedules no longer fire.
 func (e *Emulator) Close() error {
 	e.beginClose()
 	e.closeOnce.Do(func() {
+		if tc, ok := e.clock.(*TestClock); ok {
+			tc.detach(e)
+		}
 		e.wg.Wait()
 		e.closeErr = e.ds.Close()
 	})

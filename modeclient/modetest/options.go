@@ -18,6 +18,7 @@ const (
 	defaultRunDuration  = 50 * time.Millisecond
 	maxPerPage          = 1000
 	defaultMaxLoggedReq = 100_000
+	defaultTick         = time.Second
 )
 
 // Option configures an Emulator.
@@ -38,6 +39,8 @@ type config struct {
 	crossWorkspaceTokens bool
 	// specPagination leaves page, per_page and count out of list answers.
 	specPagination bool
+	clock          Clock         // the time of schedules (clock.go); real time when nil
+	tick           time.Duration // how often the ticker looks for due schedules (fire.go)
 }
 
 func defaultConfig() config {
@@ -46,6 +49,7 @@ func defaultConfig() config {
 		ratePer:     defaultRatePer,
 		runDuration: defaultRunDuration,
 		perPage:     defaultPerPage,
+		tick:        defaultTick,
 	}
 }
 

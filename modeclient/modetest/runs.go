@@ -47,7 +47,7 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 	if params == nil {
 		params = map[string]any{}
 	}
-	return reportRunJSON{
+	j := reportRunJSON{
 		ID: run.id, Token: run.token, State: run.state, Parameters: params,
 		CreatedAt: formatTime(run.createdAt), UpdatedAt: formatTime(run.updatedAt), CompletedAt: timePtr(run.completedAt),
 		PythonState: "none", FormFields: []any{},
@@ -69,6 +69,10 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 			"web_clone":        href(web(ws, "reports", rep.token, "runs", run.token, "clone")),
 		},
 	}
+	if s := run.schedule; s != nil {
+		j.Links["report_schedule"] = href(api(ws, "reports", rep.token, "schedules", s.token))
+	}
+	return j
 }
 
 type queryRunJSON struct {
@@ -194,7 +198,6 @@ func (e *Emulator) execute(run *reportRun) {
 	}
 
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	now = time.Now()
 	failed := false
 	for i, qr := range run.queryRuns {
@@ -210,10 +213,17 @@ func (e *Emulator) execute(run *reportRun) {
 	run.state, run.updatedAt, run.completedAt = stateSucceeded, now, now
 	if failed {
 		run.state = stateFailed
+		e.mu.Unlock()
 		return
 	}
-	run.report.lastSuccessAt = now
-	run.report.lastSuccessRunTok = run.token
+	rep := run.report
+	rep.lastSuccessAt = now
+	rep.lastSuccessRunTok = run.token
+	scheduled := e.scheduledRunSucceeded(run)
+	e.mu.Unlock()
+	if scheduled {
+		e.afterScheduledRun(rep.ws, rep, run.schedule, run)
+	}
 }
 
 // checkSQL executes sql on the demo database up to its first row.

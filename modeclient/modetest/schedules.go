@@ -9,8 +9,8 @@ import (
 )
 
 // Report schedules: list, create, get, update, delete, bulk delete. A schedule is stored with
-// its report (deleting the report deletes them). Schedules do not fire here yet: their last run
-// times stay null, and next_scheduled_run is computed from the cron.
+// its report (deleting the report deletes them). Schedules fire on the emulator's clock (fire.go,
+// clock.go), which also gives their created_at and updated_at.
 
 // Frequencies of a schedule's cron, as Mode's document spells them.
 var scheduleFreqs = []string{"every_15_minutes", "every_30_minutes", "hourly", "daily", "weekly", "monthly"}
@@ -35,6 +35,11 @@ type schedule struct {
 	creator   string
 	createdAt time.Time
 	updatedAt time.Time
+
+	next             time.Time // next_scheduled_run: the first slot of the cron not fired yet
+	lastScheduledRun time.Time // the slot the last fired run stood for
+	lastRunAt        time.Time // when it fired, on the clock
+	lastSucceededAt  time.Time // when the last fired run succeeded, on the clock
 }
 
 // defaultScheduleTimeout is the timeout of a schedule created without one (seconds).
@@ -95,8 +100,9 @@ func (e *Emulator) scheduleJSON(rep *report, s *schedule) scheduleJSON {
 			Hour: s.cron.hour, Minute: s.cron.minute, TimeZone: s.cron.timeZone},
 		CreatedAt: formatTime(s.createdAt), UpdatedAt: formatTime(s.updatedAt),
 		RetryState: "none", Timeout: s.timeout,
-		NextScheduledRun: timePtr(s.cron.next(time.Now())),
-		ReportName:       rep.name, Delivery: "none", ReportToken: rep.token, ReportType: "QueryReport",
+		LastRunAt: timePtr(s.lastRunAt), LastSucceededAt: timePtr(s.lastSucceededAt),
+		LastScheduledRun: timePtr(s.lastScheduledRun), NextScheduledRun: timePtr(s.next),
+		ReportName: rep.name, Delivery: "none", ReportToken: rep.token, ReportType: "QueryReport",
 		Links: links{
 			"self":                 href(rp + "/schedules/" + s.token),
 			"account":              href(api(ws)),
@@ -109,7 +115,14 @@ func (e *Emulator) scheduleJSON(rep *report, s *schedule) scheduleJSON {
 	}
 }
 
-// next returns the first time after t the cron names.
+// sameCron reports whether a and b name the same times.
+func sameCron(a, b cronLine) bool {
+	a.loc, b.loc = nil, nil
+	return a == b
+}
+
+// next returns the first time after t the cron names: a wall-clock time in its time zone for
+// hourly and longer frequencies (see fire.go about daylight saving time).
 func (c cronLine) next(t time.Time) time.Time {
 	loc := c.loc
 	if loc == nil {
@@ -121,16 +134,19 @@ func (c cronLine) next(t time.Time) time.Time {
 	case "every_30_minutes":
 		return t.Truncate(30 * time.Minute).Add(30 * time.Minute)
 	case "hourly":
-		h := t.In(loc).Truncate(time.Hour)
-		for i := 0; i < 3; i++ {
-			if at := h.Add(time.Duration(i)*time.Hour + time.Duration(c.minute)*time.Minute); at.After(t) {
+		// The first minute after t whose local minute is c.minute: in a zone half an hour
+		// off UTC (Asia/Kolkata), that is not UTC's minute.
+		at := t.Truncate(time.Minute)
+		for range 24 * 60 {
+			if at = at.Add(time.Minute); at.In(loc).Minute() == c.minute {
 				return at
 			}
 		}
+		return time.Time{}
 	}
 	l := t.In(loc)
 	for i := 0; i < 400; i++ {
-		day := time.Date(l.Year(), l.Month(), l.Day()+i, c.hour, c.minute, 0, 0, loc)
+		day := wallTime(l.Year(), l.Month(), l.Day()+i, c.hour, c.minute, loc)
 		switch c.freq {
 		case "weekly":
 			if int(day.Weekday()) != c.dayOfWeek {
@@ -274,7 +290,7 @@ func (e *Emulator) createSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.withReport(w, r, func(rep *report) (int, any, string) {
-		now := time.Now()
+		now := e.clock.Now()
 		s := &schedule{
 			name: rep.name, timeout: defaultScheduleTimeout, creator: rep.ws.members[0].username,
 			cron:      cronLine{dayOfMonth: 1, timeZone: "UTC"},
@@ -284,8 +300,10 @@ func (e *Emulator) createSchedule(w http.ResponseWriter, r *http.Request) {
 			return http.StatusBadRequest, nil, msg
 		}
 		s.token = rep.ws.newToken("schedule")
+		s.next = s.cron.next(now)
 		rep.schedules = append(rep.schedules, s)
 		rep.updatedAt = now
+		e.startTicker()
 		return http.StatusOK, e.scheduleJSON(rep, s), ""
 	})
 }
@@ -296,12 +314,35 @@ func (e *Emulator) updateSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.withSchedule(w, r, func(rep *report, s *schedule) (int, any, string) {
+		was := s.cron
 		if msg := b.apply(s); msg != "" {
 			return http.StatusBadRequest, nil, msg
 		}
-		s.updatedAt = time.Now()
+		now := e.clock.Now()
+		if !sameCron(was, s.cron) {
+			s.next = s.cron.next(now)
+		}
+		s.updatedAt = now
 		return http.StatusOK, e.scheduleJSON(rep, s), ""
 	})
+}
+
+// wallTime is time.Date at hour:minute, except for a time the clocks skip (02:30 on the day
+// daylight saving time starts, in most of the US), which it places as far past the jump as it
+// is past the hour the clocks left (03:30 daylight time), never before the jump: time.Date
+// leaves the choice open. A time that happens twice (the day daylight saving time ends) is its
+// first occurrence, as time.Date gives it.
+func wallTime(year int, month time.Month, day, hour, minute int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, hour, minute, 0, 0, loc)
+	if t.Hour() == hour && t.Minute() == minute {
+		return t
+	}
+	_, off := t.Zone()
+	alt := time.Date(year, month, day, hour, minute, 0, 0, time.UTC).Add(-time.Duration(off) * time.Second)
+	if alt.After(t) {
+		return alt
+	}
+	return t
 }
 
 // writeEmpty answers status with no body (Mode's document: "Empty body").

@@ -200,6 +200,7 @@ type reportRun struct {
 	completedAt time.Time
 	executedBy  string
 	queryRuns   []*queryRun
+	schedule    *schedule // the schedule that fired it (fire.go); nil for a manual run
 }
 
 type queryRun struct {
