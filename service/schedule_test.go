@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
+	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
 // TestSchedules walks a report's schedules over each protocol: create (once
@@ -253,4 +254,77 @@ func callSchedule(ctx context.Context, api scheduleAPI, req any) error {
 		_, err = api.BatchDeleteSchedules(ctx, connect.NewRequest(m))
 	}
 	return err
+}
+
+// TestScheduleFires: a schedule created through the contract, with
+// parameters, fires when Mode's clock (the emulator's test clock) reaches
+// its time: a run of the report with those parameters appears, succeeds,
+// and the schedule shows its last and next runs.
+func TestScheduleFires(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC) // 08:00 Pacific (PST)
+	clock := modetest.NewTestClock(start)
+	e := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithClock(clock)}})
+	ctx := testContext(t)
+	rs := e.clients(protocols[1]).rs
+	report := e.reportName(e.demo.Reports[2])
+	res, err := rs.CreateSchedule(ctx, connect.NewRequest(&modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{
+		DisplayName: "Morning", Parameters: map[string]string{"region": "West"},
+		Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_DAILY, Hour: 9, Minute: 30, TimeZone: "Pacific Time (US & Canada)"},
+	}}))
+	if err != nil {
+		t.Fatalf("CreateSchedule: %v", err)
+	}
+	sc := res.Msg.GetSchedule()
+	due := start.Add(90 * time.Minute)
+	if got := sc.GetNextScheduledRunTime().AsTime(); !got.Equal(due) {
+		t.Fatalf("next_scheduled_run_time = %v, want %v", got, due)
+	}
+	runs := func() []*modeplatformv1.ReportRun {
+		t.Helper()
+		req := connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: report})
+		req.Header().Set("Cache-Control", "no-cache") // Mode ran it on its own: no write of ours told the cache
+		res, err := rs.ListReportRuns(ctx, req)
+		if err != nil {
+			t.Fatalf("ListReportRuns: %v", err)
+		}
+		return res.Msg.GetRuns()
+	}
+	before := len(runs())
+	clock.Advance(90*time.Minute - time.Second)
+	if n := len(runs()); n != before {
+		t.Fatalf("%d runs a second before the schedule's time, want %d", n, before)
+	}
+	clock.Advance(time.Second)
+	after := runs()
+	if len(after) != before+1 {
+		t.Fatalf("%d runs at the schedule's time, want %d", len(after), before+1)
+	}
+	run := after[0] // newest first
+	if run.GetParameters()["region"] != "West" {
+		t.Errorf("the scheduled run's parameters = %v, want region=West", run.GetParameters())
+	}
+	watch, err := rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: run.GetName()}))
+	if err != nil {
+		t.Fatalf("WatchReportRun: %v", err)
+	}
+	var last modeplatformv1.ReportRun_State
+	for watch.Receive() {
+		last = watch.Msg().GetRun().GetState()
+	}
+	if last != modeplatformv1.ReportRun_STATE_SUCCEEDED {
+		t.Fatalf("the scheduled run ended %v (%v), want SUCCEEDED", last, watch.Err())
+	}
+	get := connect.NewRequest(&modeplatformv1.GetScheduleRequest{Name: sc.GetName()})
+	get.Header().Set("Cache-Control", "no-cache")
+	got, err := rs.GetSchedule(ctx, get)
+	if err != nil {
+		t.Fatalf("GetSchedule: %v", err)
+	}
+	g := got.Msg.GetSchedule()
+	if !g.GetLastScheduledRunTime().AsTime().Equal(due) || !g.GetLastRunTime().AsTime().Equal(due) ||
+		!g.GetNextScheduledRunTime().AsTime().Equal(due.Add(24*time.Hour)) {
+		t.Errorf("after firing: last scheduled %v, last run %v, next %v; want %v, %v, %v",
+			g.GetLastScheduledRunTime().AsTime(), g.GetLastRunTime().AsTime(), g.GetNextScheduledRunTime().AsTime(), due, due, due.Add(24*time.Hour))
+	}
 }
