@@ -164,8 +164,10 @@ type report struct {
 	lastSuccessRunTok string
 	viewCount         int
 	queries           []*query
-	runs              []*reportRun // oldest first
-	schedules         []*schedule  // oldest first
+	runs              []*reportRun    // oldest first
+	schedules         []*schedule     // oldest first
+	subscriptions     []*subscription // oldest first (subscriptions.go)
+	deliveries        []Delivery      // oldest first (subscriptions.go)
 }
 
 type query struct {
