@@ -164,10 +164,12 @@ type report struct {
 	lastSuccessRunTok string
 	viewCount         int
 	queries           []*query
-	runs              []*reportRun    // oldest first
-	schedules         []*schedule     // oldest first
-	subscriptions     []*subscription // oldest first (subscriptions.go)
-	deliveries        []Delivery      // oldest first (subscriptions.go)
+	runs              []*reportRun // oldest first
+	schedules         []*schedule  // oldest first
+
+	// Subscriptions and what their schedules' runs delivered (subscriptions.go), oldest first.
+	subscriptions []*subscription
+	deliveries    []Delivery
 }
 
 type query struct {
