@@ -336,7 +336,15 @@ func showQueries(p *modeclient.Page[modeclient.Query]) string {
 }
 
 func showSchedule(x *modeclient.Schedule) string {
-	return fmt.Sprintf("%s|%s|%+v", x.Token, x.Name, x.Cron)
+	return fmt.Sprintf("%s|%s|%+v|subscribers=%d", x.Token, x.Name, x.Cron, x.SubscriberCount)
+}
+
+func showSubscription(x *modeclient.Subscription) string {
+	return fmt.Sprintf("%s|schedule=%s|csv=%v|pdf=%v|emails=%d", x.Token, x.ScheduleToken, x.CSVAttachmentsEnabled, x.PDFAttachmentsEnabled, x.EmailSubscriberCount)
+}
+
+func showSubscriptions(p *modeclient.Page[modeclient.Subscription]) string {
+	return strings.Join(tokensOf(p.Items, func(x modeclient.Subscription) string { return showSubscription(&x) }), ",")
 }
 
 func showSchedules(p *modeclient.Page[modeclient.Schedule]) string {
@@ -426,6 +434,31 @@ func (r cachedReads) schedules(rep string) cachedRead {
 	return cachedRead{name: "ListReportSchedules", path: apiPath("reports", rep, "schedules"), view: func(ctx context.Context) (string, error) {
 		return viewOf(showSchedules)(r.c.ListReportSchedulesPage(ctx, r.ws, rep, 1, nil))
 	}}
+}
+
+func (r cachedReads) subscription(rep, sub string) cachedRead {
+	return cachedRead{name: "GetReportSubscription", path: apiPath("reports", rep, "subscriptions", sub), view: func(ctx context.Context) (string, error) {
+		return viewOf(showSubscription)(r.c.GetReportSubscription(ctx, r.ws, rep, sub))
+	}}
+}
+
+func (r cachedReads) subscriptions(rep string) cachedRead {
+	return cachedRead{name: "ListReportSubscriptions", path: apiPath("reports", rep, "subscriptions"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showSubscriptions)(r.c.ListReportSubscriptionsPage(ctx, r.ws, rep, 1, nil))
+	}}
+}
+
+func (r cachedReads) scheduleSubscriptions(rep, sch string) cachedRead {
+	return cachedRead{name: "ListScheduleSubscriptions", path: apiPath("reports", rep, "schedules", sch, "subscriptions"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showSubscriptions)(r.c.ListScheduleSubscriptionsPage(ctx, r.ws, rep, sch, 1, nil))
+	}}
+}
+
+// newSubscription creates a subscription following sch with an uncached client, for a test's
+// setup: one e-mail subscriber, the workspace's first member.
+func newSubscription(t *testing.T, ctx context.Context, c *modeclient.Client, ws, rep, sch string, d modetest.Demo) string {
+	t.Helper()
+	return must(c.CreateReportSubscription(ctx, ws, rep, modeclient.SubscriptionCreate{Schedule: sch, EmailSubscribers: d.Members[:1]}))(t).Token
 }
 
 // newSchedule creates a daily schedule of rep with an uncached client, for a test's setup.
@@ -593,6 +626,71 @@ func TestContractCacheInvalidation(t *testing.T) {
 				reads: []cachedRead{r.schedule(a, sa), r.schedule(b, sb), r.schedules(a), r.schedules(b), r.report(a), r.report(b)},
 				write: func(ctx context.Context) error {
 					return r.c.BulkDeleteReportSchedules(ctx, r.ws, []modeclient.ScheduleRef{{Report: a, Schedule: sa}, {Report: b, Schedule: sb}})
+				},
+			}
+		}},
+		{"CreateReportSubscription", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			return setup{
+				reads: []cachedRead{r.subscriptions(rep), r.scheduleSubscriptions(rep, sch), r.schedule(rep, sch)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.CreateReportSubscription(ctx, r.ws, rep, modeclient.SubscriptionCreate{Schedule: sch, EmailSubscribers: d.Members[:1]})
+					return err
+				},
+			}
+		}},
+		{"UpdateReportSubscription", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			sub := newSubscription(t, ctx, plain, r.ws, rep, sch, d)
+			emails := d.Members[:2]
+			return setup{
+				reads: []cachedRead{r.subscription(rep, sub), r.subscriptions(rep), r.scheduleSubscriptions(rep, sch), r.schedule(rep, sch)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.UpdateReportSubscription(ctx, r.ws, rep, sub, modeclient.SubscriptionUpdate{EmailSubscribers: &emails})
+					return err
+				},
+			}
+		}},
+		{"UpdateReportSubscription to another schedule", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			a, b := newSchedule(t, ctx, plain, r.ws, rep), newSchedule(t, ctx, plain, r.ws, rep)
+			sub := newSubscription(t, ctx, plain, r.ws, rep, a, d)
+			return setup{
+				reads: []cachedRead{r.subscription(rep, sub), r.subscriptions(rep), r.scheduleSubscriptions(rep, a), r.scheduleSubscriptions(rep, b), r.schedule(rep, a), r.schedule(rep, b)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.UpdateReportSubscription(ctx, r.ws, rep, sub, modeclient.SubscriptionUpdate{Schedule: &b})
+					return err
+				},
+			}
+		}},
+		{"DeleteReportSubscription", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			sub := newSubscription(t, ctx, plain, r.ws, rep, sch, d)
+			return setup{
+				reads: []cachedRead{r.subscription(rep, sub), r.subscriptions(rep), r.scheduleSubscriptions(rep, sch), r.schedule(rep, sch)},
+				write: func(ctx context.Context) error { return r.c.DeleteReportSubscription(ctx, r.ws, rep, sub) },
+			}
+		}},
+		{"DeleteReportSchedule with subscriptions", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			sub := newSubscription(t, ctx, plain, r.ws, rep, sch, d)
+			return setup{
+				reads: []cachedRead{r.subscription(rep, sub), r.subscriptions(rep), r.scheduleSubscriptions(rep, sch)},
+				write: func(ctx context.Context) error { return r.c.DeleteReportSchedule(ctx, r.ws, rep, sch) },
+			}
+		}},
+		{"BulkDeleteReportSchedules with subscriptions", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.Reports[4]
+			sch := newSchedule(t, ctx, plain, r.ws, rep)
+			sub := newSubscription(t, ctx, plain, r.ws, rep, sch, d)
+			return setup{
+				reads: []cachedRead{r.subscription(rep, sub), r.subscriptions(rep), r.scheduleSubscriptions(rep, sch)},
+				write: func(ctx context.Context) error {
+					return r.c.BulkDeleteReportSchedules(ctx, r.ws, []modeclient.ScheduleRef{{Report: rep, Schedule: sch}})
 				},
 			}
 		}},

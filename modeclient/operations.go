@@ -45,6 +45,13 @@ var operations = []Operation{
 	{"PATCH", "/api/{workspace}/reports/{report}/schedules/{schedule}", "UpdateReportSchedule"},
 	{"DELETE", "/api/{workspace}/reports/{report}/schedules/{schedule}", "DeleteReportSchedule"},
 	{"DELETE", "/api/{workspace}/reports/schedules/v1/bulk_delete", "BulkDeleteReportSchedules"},
+	{"GET", "/api/{workspace}/reports/{report}/schedules/{schedule}/subscriptions", "ListScheduleSubscriptions, ListScheduleSubscriptionsPage"},
+
+	{"GET", "/api/{workspace}/reports/{report}/subscriptions", "ListReportSubscriptions, ListReportSubscriptionsPage"},
+	{"POST", "/api/{workspace}/reports/{report}/subscriptions", "CreateReportSubscription"},
+	{"GET", "/api/{workspace}/reports/{report}/subscriptions/{subscription}", "GetReportSubscription"},
+	{"PATCH", "/api/{workspace}/reports/{report}/subscriptions/{subscription}", "UpdateReportSubscription"},
+	{"DELETE", "/api/{workspace}/reports/{report}/subscriptions/{subscription}", "DeleteReportSubscription"},
 
 	{"GET", "/api/{workspace}/reports/{report}/queries", "ListQueries, ListQueriesPage"},
 	{"POST", "/api/{workspace}/reports/{report}/queries", "CreateQuery"},

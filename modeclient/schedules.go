@@ -97,9 +97,12 @@ func bulkDeleteSchedulesPath(ws string) *apiPath {
 }
 
 // scheduleWriteTags are what a write of a report's schedule changes: the schedule (the
-// write's own path), the report's schedule list and the report (its schedules_count).
+// write's own path, which also tags its subscriptions and its subscription list), the report's
+// schedule list, the report (its schedules_count) and the report's subscription list (a deleted
+// schedule's subscriptions go with it).
 func scheduleWriteTags(ws, report string, extra ...string) func(path string) []string {
-	return tags(append(extra, reportListTag(ws, report, "schedules"), apiPathOf(reportPath(ws, report)))...)
+	return tags(append(extra, reportListTag(ws, report, "schedules"), apiPathOf(reportPath(ws, report)),
+		reportListTag(ws, report, "subscriptions"))...)
 }
 
 // ListReportSchedulesPage returns one page of a report's schedules:
@@ -226,7 +229,8 @@ func (c *Client) BulkDeleteReportSchedules(ctx context.Context, workspace string
 		}
 		body.ScheduleTokens = append(body.ScheduleTokens, s.Schedule)
 		invalidate = append(invalidate, apiPathOf(schedulePath(workspace, s.Report, s.Schedule)),
-			reportListTag(workspace, s.Report, "schedules"), apiPathOf(reportPath(workspace, s.Report)))
+			reportListTag(workspace, s.Report, "schedules"), apiPathOf(reportPath(workspace, s.Report)),
+			reportListTag(workspace, s.Report, "subscriptions"))
 	}
 	return c.write(ctx, http.MethodDelete, bulkDeleteSchedulesPath(workspace), body, nil, tags(invalidate...))
 }

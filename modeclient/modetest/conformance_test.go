@@ -22,11 +22,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 21
+const minServedGETs = 23
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 41
+const minServed = 46
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -50,6 +50,10 @@ var emulatorOnlyRoutes = map[string]string{
 	"GET /api/{}/reports/{}/pins":                                              "a report's report_pins link",
 	"GET /api/{}/reports/{}/perspective_email_report_subscription_memberships": "a report's perspective_email_subscription_memberships link",
 	"GET /api/{}/spaces/{}/search_space_permissions":                           "a space's search_space_permissions link",
+	// ReportSubscriptionLinks.email_subscription_memberships and .slack_subscription_memberships:
+	// a subscription's e-mail subscribers and Slack channels.
+	"GET /api/{}/reports/{}/subscriptions/{}/email_subscription_memberships": "a subscription's email_subscription_memberships link",
+	"GET /api/{}/reports/{}/subscriptions/{}/slack_subscription_memberships": "a subscription's slack_subscription_memberships link",
 }
 
 // loadSpec reads the operations of one of Mode's documents.
@@ -249,6 +253,8 @@ func TestSpecConformanceAnswers(t *testing.T) {
 	waitRun(t, s, report, run)
 	sched := mustJSON(t, s, "POST", wsPath("reports", report, "schedules"),
 		map[string]any{"cron": map[string]any{"freq": "daily", "hour": 8, "minute": 30, "time_zone": "London"}}, http.StatusOK)
+	sub := mustJSON(t, s, "POST", wsPath("reports", report, "subscriptions"),
+		map[string]any{"schedule_token": sched["token"], "csv_attachments": true, "email_subscribers": []string{d.Members[0]}}, http.StatusOK)
 	first := func(path, key string) string {
 		t.Helper()
 		_, body := call(t, s, "GET", path, nil)
@@ -268,6 +274,7 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		"space": d.Spaces[0], "data_source": d.DataSource, "membership": d.Members[0],
 		"group_token":      d.Groups[1],
 		"schedule":         sched["token"].(string),
+		"subscription":     sub["token"].(string),
 		"query":            first(wsPath("reports", report, "queries"), "queries"),
 		"query_run":        first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
 		"membership_token": first(wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),

@@ -67,11 +67,14 @@ func (e *Emulator) scheduledRunSucceeded(run *reportRun) bool {
 }
 
 // afterScheduledRun is called once a run that schedule s fired on report rep of workspace st has
-// succeeded (and the schedule still exists), on the run's goroutine, with e.mu NOT held (lock
-// it to read or change the store; results can be read without it, as results.go does). It
-// does nothing yet: the subscriptions work calls deliver here, to send the run to the
-// schedule's subscribers.
-func (e *Emulator) afterScheduledRun(st *store, rep *report, s *schedule, run *reportRun) {}
+// succeeded (and the schedule still exists), on the run's goroutine, with e.mu not held: it
+// sends the run to the schedule's subscribers (deliver). A schedule deleted since has no
+// subscriptions left, and delivers nothing.
+func (e *Emulator) afterScheduledRun(st *store, rep *report, s *schedule, run *reportRun) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.deliver(st, rep, s, run)
+}
 
 // startTicker starts, once, the goroutine that fires due schedules on the real (or any
 // non-test) clock: one ticker for all schedules, stopped by Close. A TestClock needs none. Call

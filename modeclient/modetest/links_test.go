@@ -62,7 +62,10 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	if got := waitRun(t, s, report, run["token"].(string)); got["state"] != stateSucceeded {
 		t.Fatalf("the run of %s ended %v", report, got["state"])
 	}
-	mustJSON(t, s, "POST", wsPath("reports", report, "schedules"), map[string]any{"cron": map[string]any{"freq": "hourly"}}, http.StatusOK)
+	sched := mustJSON(t, s, "POST", wsPath("reports", report, "schedules"), map[string]any{"cron": map[string]any{"freq": "hourly"}}, http.StatusOK)
+	mustJSON(t, s, "POST", wsPath("reports", report, "subscriptions"), map[string]any{
+		"schedule_token": sched["token"], "email_subscribers": []string{d.Members[0]}, "slack_channels": []string{"#sales"},
+	}, http.StatusOK)
 
 	type from struct{ page, link string }
 	queue := []string{

@@ -94,6 +94,7 @@ func (e *Emulator) scheduleJSON(rep *report, s *schedule) scheduleJSON {
 	if params == nil {
 		params = map[string]any{}
 	}
+	subscribers, subscribed := rep.scheduleSubscribers(s)
 	return scheduleJSON{
 		Token: s.token, Name: s.name, Parameters: params,
 		Cron: cronJSON{Freq: s.cron.freq, DayOfMonth: s.cron.dayOfMonth, DayOfWeek: s.cron.dayOfWeek,
@@ -103,6 +104,7 @@ func (e *Emulator) scheduleJSON(rep *report, s *schedule) scheduleJSON {
 		LastRunAt: timePtr(s.lastRunAt), LastSucceededAt: timePtr(s.lastSucceededAt),
 		LastScheduledRun: timePtr(s.lastScheduledRun), NextScheduledRun: timePtr(s.next),
 		ReportName: rep.name, Delivery: "none", ReportToken: rep.token, ReportType: "QueryReport",
+		Subscribed: subscribed, SubscriberCount: subscribers,
 		Links: links{
 			"self":                 href(rp + "/schedules/" + s.token),
 			"account":              href(api(ws)),
@@ -361,6 +363,7 @@ func (e *Emulator) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	if s != nil {
 		rep.schedules = slices.DeleteFunc(rep.schedules, func(x *schedule) bool { return x == s })
+		rep.dropSubscriptions(s)
 		rep.updatedAt = time.Now()
 	}
 	e.mu.Unlock()
@@ -419,30 +422,9 @@ func (e *Emulator) bulkDeleteSchedules(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	for _, h := range hits {
 		h.rep.schedules = slices.DeleteFunc(h.rep.schedules, func(x *schedule) bool { return x == h.s })
+		h.rep.dropSubscriptions(h.s)
 		h.rep.updatedAt = now
 	}
 	e.mu.Unlock()
 	writeEmpty(w, http.StatusOK)
-}
-
-// listScheduleSubscriptions answers a schedule's report_subscriptions link (Mode's
-// listSubscriptionsForReportSchedule): the emulator has no subscriptions yet, so an empty page,
-// or 404 for an unknown report or schedule.
-func (e *Emulator) listScheduleSubscriptions(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	rep := e.findReport(r)
-	found := rep != nil && rep.schedule(r.PathValue("schedule")) != nil
-	e.mu.Unlock()
-	switch {
-	case rep == nil:
-		notFound(w, "Report")
-	case !found:
-		notFound(w, "ReportSchedule")
-	default:
-		writeJSON(w, http.StatusOK, pageOf(r, pr, "report_subscriptions", []struct{}{}))
-	}
 }

@@ -166,6 +166,10 @@ type report struct {
 	queries           []*query
 	runs              []*reportRun // oldest first
 	schedules         []*schedule  // oldest first
+
+	// Subscriptions and what their schedules' runs delivered (subscriptions.go), oldest first.
+	subscriptions []*subscription
+	deliveries    []Delivery
 }
 
 type query struct {
