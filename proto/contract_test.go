@@ -110,6 +110,24 @@ func TestRequestRules(t *testing.T) {
 		{"list schedules of a space", &modeplatformv1.ListSchedulesRequest{Parent: space}, "parent"},
 		{"get schedule", &modeplatformv1.GetScheduleRequest{Name: report + "/schedules/s1"}, ""},
 		{"delete schedule by report name", &modeplatformv1.DeleteScheduleRequest{Name: report}, "name"},
+		{"create subscription", &modeplatformv1.CreateSubscriptionRequest{Parent: report, RequestId: "sub-1", Subscription: &modeplatformv1.Subscription{
+			Schedule: report + "/schedules/s1", PdfAttachments: true, EmailSubscribers: []string{"ada_l"}, SlackChannels: []string{"#sales-west"}}}, ""},
+		{"subscription of another report's schedule", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{
+			Schedule: "workspaces/parch_and_posey/reports/other/schedules/s1", PdfAttachments: true}}, "schedule must be a schedule of parent"},
+		{"subscription delivering nothing", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{
+			Schedule: report + "/schedules/s1"}}, "must deliver something"},
+		{"subscription to a slack channel without #", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{
+			Schedule: report + "/schedules/s1", ReportLinks: true, SlackChannels: []string{"sales"}}}, "slack_channels"},
+		{"subscription twice to one member", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{
+			Schedule: report + "/schedules/s1", ReportLinks: true, EmailSubscribers: []string{"ada_l", "ada_l"}}}, "email_subscribers"},
+		{"move subscription", &modeplatformv1.UpdateSubscriptionRequest{Subscription: &modeplatformv1.Subscription{Name: report + "/subscriptions/u1",
+			Schedule: report + "/schedules/s2"}, UpdateMask: mask("schedule")}, ""},
+		{"move subscription to another report", &modeplatformv1.UpdateSubscriptionRequest{Subscription: &modeplatformv1.Subscription{Name: report + "/subscriptions/u1",
+			Schedule: "workspaces/parch_and_posey/reports/other/schedules/s2"}, UpdateMask: mask("schedule")}, "schedule of the subscription's report"},
+		{"subscription loses its schedule", &modeplatformv1.UpdateSubscriptionRequest{Subscription: &modeplatformv1.Subscription{Name: report + "/subscriptions/u1"},
+			UpdateMask: mask("schedule")}, "schedule cannot be set to empty"},
+		{"list a schedule's subscriptions", &modeplatformv1.ListSubscriptionsRequest{Parent: report, Schedule: report + "/schedules/s1"}, ""},
+		{"list another report's schedule's subscriptions", &modeplatformv1.ListSubscriptionsRequest{Parent: report, Schedule: "workspaces/parch_and_posey/reports/other/schedules/s1"}, "schedule must be a schedule of parent"},
 	}
 	validator, err := protovalidate.New()
 	if err != nil {
@@ -161,8 +179,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 37 {
-		t.Errorf("found %d methods, want 37 (9 workspace + 26 report + 2 data source)", methods)
+	if methods != 42 {
+		t.Errorf("found %d methods, want 42 (9 workspace + 31 report + 2 data source)", methods)
 	}
 }
 

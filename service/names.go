@@ -21,16 +21,17 @@ import (
 // checks again, so a handler called without the interceptor still never
 // hands modeclient something unexpected.
 var (
-	patWorkspace  = resourcePattern(&modeplatformv1.Workspace{})
-	patSpace      = resourcePattern(&modeplatformv1.Space{})
-	patMembership = resourcePattern(&modeplatformv1.Membership{})
-	patGroup      = resourcePattern(&modeplatformv1.Group{})
-	patReport     = resourcePattern(&modeplatformv1.Report{})
-	patRun        = resourcePattern(&modeplatformv1.ReportRun{})
-	patQueryRun   = resourcePattern(&modeplatformv1.QueryRun{})
-	patQuery      = resourcePattern(&modeplatformv1.Query{})
-	patSchedule   = resourcePattern(&modeplatformv1.Schedule{})
-	patDataSource = resourcePattern(&modeplatformv1.DataSource{})
+	patWorkspace    = resourcePattern(&modeplatformv1.Workspace{})
+	patSpace        = resourcePattern(&modeplatformv1.Space{})
+	patMembership   = resourcePattern(&modeplatformv1.Membership{})
+	patGroup        = resourcePattern(&modeplatformv1.Group{})
+	patReport       = resourcePattern(&modeplatformv1.Report{})
+	patRun          = resourcePattern(&modeplatformv1.ReportRun{})
+	patQueryRun     = resourcePattern(&modeplatformv1.QueryRun{})
+	patQuery        = resourcePattern(&modeplatformv1.Query{})
+	patSchedule     = resourcePattern(&modeplatformv1.Schedule{})
+	patSubscription = resourcePattern(&modeplatformv1.Subscription{})
+	patDataSource   = resourcePattern(&modeplatformv1.DataSource{})
 )
 
 // resourcePattern returns the one name pattern the contract declares for m's
@@ -92,6 +93,9 @@ func membershipName(w, m string) string { return resourcename.Sprint(patMembersh
 func groupName(w, g string) string      { return resourcename.Sprint(patGroup, w, g) }
 func scheduleName(w, r, sc string) string {
 	return resourcename.Sprint(patSchedule, w, r, sc)
+}
+func subscriptionName(w, r, sub string) string {
+	return resourcename.Sprint(patSubscription, w, r, sub)
 }
 func queryRunName(w, r, run, qr string) string {
 	return resourcename.Sprint(patQueryRun, w, r, run, qr)

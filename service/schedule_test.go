@@ -256,11 +256,13 @@ func callSchedule(ctx context.Context, api scheduleAPI, req any) error {
 	return err
 }
 
-// TestScheduleFires: a schedule created through the contract, with
-// parameters, fires when Mode's clock (the emulator's test clock) reaches
-// its time: a run of the report with those parameters appears, succeeds,
-// and the schedule shows its last and next runs.
-func TestScheduleFires(t *testing.T) {
+// TestDistributionWorkflow walks the distribution of a report through the
+// contract: a schedule with parameters and a subscription to it; the
+// schedule fires when Mode's clock (the emulator's test clock) reaches its
+// time, a run of the report with those parameters appears and succeeds, the
+// schedule shows its last and next runs, and the run is delivered to the
+// subscription; then both are changed and deleted.
+func TestDistributionWorkflow(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC) // 08:00 Pacific (PST)
 	clock := modetest.NewTestClock(start)
@@ -277,6 +279,13 @@ func TestScheduleFires(t *testing.T) {
 	}
 	sc := res.Msg.GetSchedule()
 	due := start.Add(90 * time.Minute)
+	subRes, err := rs.CreateSubscription(ctx, connect.NewRequest(&modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{
+		Schedule: sc.GetName(), CsvAttachments: true, EmailSubscribers: []string{e.demo.Members[1]},
+	}}))
+	if err != nil {
+		t.Fatalf("CreateSubscription: %v", err)
+	}
+	sub := subRes.Msg.GetSubscription()
 	if got := sc.GetNextScheduledRunTime().AsTime(); !got.Equal(due) {
 		t.Fatalf("next_scheduled_run_time = %v, want %v", got, due)
 	}
@@ -326,5 +335,143 @@ func TestScheduleFires(t *testing.T) {
 		!g.GetNextScheduledRunTime().AsTime().Equal(due.Add(24*time.Hour)) {
 		t.Errorf("after firing: last scheduled %v, last run %v, next %v; want %v, %v, %v",
 			g.GetLastScheduledRunTime().AsTime(), g.GetLastRunTime().AsTime(), g.GetNextScheduledRunTime().AsTime(), due, due, due.Add(24*time.Hour))
+	}
+
+	// The run reached the subscription's subscriber (Mode delivers just after the run succeeds).
+	reportToken, runToken := e.demo.Reports[2], run.GetName()[strings.LastIndex(run.GetName(), "/")+1:]
+	var deliveries []modetest.Delivery
+	for range 1000 {
+		if deliveries = e.mode.Deliveries(modetest.DemoWorkspace, reportToken); len(deliveries) > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(deliveries) != 1 || deliveries[0].Run != runToken || !strings.HasSuffix(sub.GetName(), "/"+deliveries[0].Subscription) ||
+		len(deliveries[0].EmailSubscribers) != 1 || deliveries[0].EmailSubscribers[0] != e.demo.Members[1] {
+		t.Fatalf("deliveries = %+v, want run %s to %s", deliveries, runToken, sub.GetName())
+	}
+
+	// Change both, then delete both.
+	if _, err := rs.UpdateSubscription(ctx, connect.NewRequest(&modeplatformv1.UpdateSubscriptionRequest{
+		Subscription: &modeplatformv1.Subscription{Name: sub.GetName(), PdfAttachments: true},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"pdf_attachments"}},
+	})); err != nil {
+		t.Fatalf("UpdateSubscription: %v", err)
+	}
+	if _, err := rs.UpdateSchedule(ctx, connect.NewRequest(&modeplatformv1.UpdateScheduleRequest{
+		Schedule:   &modeplatformv1.Schedule{Name: sc.GetName(), Parameters: map[string]string{"region": "East"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"parameters"}},
+	})); err != nil {
+		t.Fatalf("UpdateSchedule: %v", err)
+	}
+	if _, err := rs.DeleteSubscription(ctx, connect.NewRequest(&modeplatformv1.DeleteSubscriptionRequest{Name: sub.GetName()})); err != nil {
+		t.Fatalf("DeleteSubscription: %v", err)
+	}
+	if _, err := rs.BatchDeleteSchedules(ctx, connect.NewRequest(&modeplatformv1.BatchDeleteSchedulesRequest{Parent: report, Names: []string{sc.GetName()}})); err != nil {
+		t.Fatalf("BatchDeleteSchedules: %v", err)
+	}
+	_, err = rs.GetSchedule(ctx, connect.NewRequest(&modeplatformv1.GetScheduleRequest{Name: sc.GetName()}))
+	wantCode(t, err, connect.CodeNotFound)
+}
+
+// TestSubscriptions walks a schedule's subscriptions: create (once per
+// request_id), read, list (all of the report's, and one schedule's), move
+// to another schedule and change its subscribers, delete.
+func TestSubscriptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	ctx := testContext(t)
+	rs := e.clients(protocols[0]).rs
+	report := e.reportName(e.demo.Reports[3])
+	schedule := func() string {
+		t.Helper()
+		res, err := rs.CreateSchedule(ctx, connect.NewRequest(&modeplatformv1.CreateScheduleRequest{Parent: report,
+			Schedule: &modeplatformv1.Schedule{Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_HOURLY}}}))
+		if err != nil {
+			t.Fatalf("CreateSchedule: %v", err)
+		}
+		return res.Msg.GetSchedule().GetName()
+	}
+	first, second := schedule(), schedule()
+	member := e.demo.Members[0]
+	req := &modeplatformv1.CreateSubscriptionRequest{Parent: report, RequestId: "sub-1", Subscription: &modeplatformv1.Subscription{
+		Schedule: first, CsvAttachments: true, ReportLinks: true, EmailSubscribers: []string{member}, SlackChannels: []string{"#sales"},
+	}}
+	res, err := rs.CreateSubscription(ctx, connect.NewRequest(req))
+	if err != nil {
+		t.Fatalf("CreateSubscription: %v", err)
+	}
+	sub := res.Msg.GetSubscription()
+	if !strings.HasPrefix(sub.GetName(), report+"/subscriptions/") || sub.GetSchedule() != first || !sub.GetCsvAttachments() || sub.GetPdfAttachments() ||
+		!sub.GetReportLinks() || sub.GetEmailSubscriberCount() != 1 || sub.GetSlackSubscriberCount() != 1 ||
+		len(sub.GetEmailSubscribers()) != 1 || sub.GetEmailSubscribers()[0] != member {
+		t.Fatalf("created subscription = %v", sub)
+	}
+	if again, err := rs.CreateSubscription(ctx, connect.NewRequest(req)); err != nil || again.Msg.GetSubscription().GetName() != sub.GetName() {
+		t.Fatalf("CreateSubscription retried: %v, %v; want %s", again, err, sub.GetName())
+	}
+	list := func(schedule string) []*modeplatformv1.Subscription {
+		t.Helper()
+		res, err := rs.ListSubscriptions(ctx, connect.NewRequest(&modeplatformv1.ListSubscriptionsRequest{Parent: report, Schedule: schedule}))
+		if err != nil {
+			t.Fatalf("ListSubscriptions(%q): %v", schedule, err)
+		}
+		return res.Msg.GetSubscriptions()
+	}
+	if all, ofFirst, ofSecond := list(""), list(first), list(second); len(all) != 1 || len(ofFirst) != 1 || len(ofSecond) != 0 {
+		t.Fatalf("lists: report %d, first schedule %d, second schedule %d; want 1, 1, 0", len(all), len(ofFirst), len(ofSecond))
+	}
+	sched, err := rs.GetSchedule(ctx, connect.NewRequest(&modeplatformv1.GetScheduleRequest{Name: first}))
+	if err != nil || sched.Msg.GetSchedule().GetSubscriberCount() != 1 {
+		t.Errorf("the schedule's subscriber_count after subscribing: %v, %v; want 1 (the write refreshed the cached schedule)", sched, err)
+	}
+
+	upd, err := rs.UpdateSubscription(ctx, connect.NewRequest(&modeplatformv1.UpdateSubscriptionRequest{
+		Subscription: &modeplatformv1.Subscription{Name: sub.GetName(), Schedule: second, PdfAttachments: true},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"schedule", "pdf_attachments", "slack_channels"}},
+	}))
+	if err != nil {
+		t.Fatalf("UpdateSubscription: %v", err)
+	}
+	if u := upd.Msg.GetSubscription(); u.GetSchedule() != second || !u.GetPdfAttachments() || !u.GetCsvAttachments() ||
+		len(u.GetSlackChannels()) != 0 || len(u.GetEmailSubscribers()) != 1 {
+		t.Errorf("after the update: %v", u)
+	}
+	if ofFirst, ofSecond := list(first), list(second); len(ofFirst) != 0 || len(ofSecond) != 1 {
+		t.Errorf("after the move: first schedule %d, second %d; want 0, 1", len(ofFirst), len(ofSecond))
+	}
+	got, err := rs.GetSubscription(ctx, connect.NewRequest(&modeplatformv1.GetSubscriptionRequest{Name: sub.GetName()}))
+	if err != nil || got.Msg.GetSubscription().GetSchedule() != second {
+		t.Errorf("GetSubscription after the move: %v, %v", got, err)
+	}
+	if _, err := rs.DeleteSubscription(ctx, connect.NewRequest(&modeplatformv1.DeleteSubscriptionRequest{Name: sub.GetName()})); err != nil {
+		t.Fatalf("DeleteSubscription: %v", err)
+	}
+	_, err = rs.GetSubscription(ctx, connect.NewRequest(&modeplatformv1.GetSubscriptionRequest{Name: sub.GetName()}))
+	wantCode(t, err, connect.CodeNotFound)
+
+	// Bad input never reaches Mode.
+	before := e.upstream()
+	otherReport := e.reportName(e.demo.Reports[4]) + "/schedules/abc"
+	for _, bad := range []struct {
+		name  string
+		field string
+		req   *modeplatformv1.CreateSubscriptionRequest
+	}{
+		{"another report's schedule", "", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{Schedule: otherReport, ReportLinks: true}}},
+		{"delivers nothing", "", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{Schedule: first}}},
+		{"bad slack channel", "subscription.slack_channels[0]", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{Schedule: first, ReportLinks: true, SlackChannels: []string{"sales team"}}}},
+		{"bad subscriber", "subscription.email_subscribers[0]", &modeplatformv1.CreateSubscriptionRequest{Parent: report, Subscription: &modeplatformv1.Subscription{Schedule: first, ReportLinks: true, EmailSubscribers: []string{"a@b.c"}}}},
+	} {
+		_, err := rs.CreateSubscription(ctx, connect.NewRequest(bad.req))
+		ce := wantCode(t, err, connect.CodeInvalidArgument)
+		if bad.field != "" && !strings.Contains(ce.Message(), bad.field) {
+			t.Errorf("%s: %q does not name %s", bad.name, ce.Message(), bad.field)
+		}
+		_, direct := e.svc.Report.CreateSubscription(ctx, connect.NewRequest(bad.req))
+		wantCode(t, direct, connect.CodeInvalidArgument)
+	}
+	if n := e.upstream() - before; n != 0 {
+		t.Errorf("invalid subscriptions sent %d requests to Mode, want 0", n)
 	}
 }

@@ -3232,7 +3232,7 @@ var File_modeplatform_v1_report_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1emodeplatform/v1/schedule.proto\"\xb3\n" +
+	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1emodeplatform/v1/schedule.proto\x1a\"modeplatform/v1/subscription.proto\"\xb3\n" +
 	"\n" +
 	"\x06Report\x12i\n" +
 	"\x04name\x18\x01 \x01(\tBU\xe0A\b\xbaHO\xd8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
@@ -3509,7 +3509,7 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x12DeleteQueryRequest\x12\xa6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x91\x01\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Query\xbaHk\xc8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/queries/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteQueryResponse2\xf4\x17\n" +
+	"\x13DeleteQueryResponse2\x91\x1d\n" +
 	"\rReportService\x12d\n" +
 	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
 	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
@@ -3536,7 +3536,12 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x0eCreateSchedule\x12&.modeplatform.v1.CreateScheduleRequest\x1a'.modeplatform.v1.CreateScheduleResponse\"\x18\xdaA\x0fparent,schedule\x82\xce\x18\x02\b\x02\x12\x83\x01\n" +
 	"\x0eUpdateSchedule\x12&.modeplatform.v1.UpdateScheduleRequest\x1a'.modeplatform.v1.UpdateScheduleResponse\" \xdaA\x14schedule,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12s\n" +
 	"\x0eDeleteSchedule\x12&.modeplatform.v1.DeleteScheduleRequest\x1a'.modeplatform.v1.DeleteScheduleResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x8d\x01\n" +
-	"\x14BatchDeleteSchedules\x12,.modeplatform.v1.BatchDeleteSchedulesRequest\x1a-.modeplatform.v1.BatchDeleteSchedulesResponse\"\x18\xdaA\fparent,names\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcb\x01\n" +
+	"\x14BatchDeleteSchedules\x12,.modeplatform.v1.BatchDeleteSchedulesRequest\x1a-.modeplatform.v1.BatchDeleteSchedulesResponse\"\x18\xdaA\fparent,names\x82\xce\x18\x02\b\x02\x90\x02\x02\x12~\n" +
+	"\x11ListSubscriptions\x12).modeplatform.v1.ListSubscriptionsRequest\x1a*.modeplatform.v1.ListSubscriptionsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12v\n" +
+	"\x0fGetSubscription\x12'.modeplatform.v1.GetSubscriptionRequest\x1a(.modeplatform.v1.GetSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8b\x01\n" +
+	"\x12CreateSubscription\x12*.modeplatform.v1.CreateSubscriptionRequest\x1a+.modeplatform.v1.CreateSubscriptionResponse\"\x1c\xdaA\x13parent,subscription\x82\xce\x18\x02\b\x02\x12\x93\x01\n" +
+	"\x12UpdateSubscription\x12*.modeplatform.v1.UpdateSubscriptionRequest\x1a+.modeplatform.v1.UpdateSubscriptionResponse\"$\xdaA\x18subscription,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
+	"\x12DeleteSubscription\x12*.modeplatform.v1.DeleteSubscriptionRequest\x1a+.modeplatform.v1.DeleteSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcb\x01\n" +
 	"\x13com.modeplatform.v1B\vReportProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -3617,12 +3622,22 @@ var file_modeplatform_v1_report_proto_goTypes = []any{
 	(*UpdateScheduleRequest)(nil),          // 60: modeplatform.v1.UpdateScheduleRequest
 	(*DeleteScheduleRequest)(nil),          // 61: modeplatform.v1.DeleteScheduleRequest
 	(*BatchDeleteSchedulesRequest)(nil),    // 62: modeplatform.v1.BatchDeleteSchedulesRequest
-	(*ListSchedulesResponse)(nil),          // 63: modeplatform.v1.ListSchedulesResponse
-	(*GetScheduleResponse)(nil),            // 64: modeplatform.v1.GetScheduleResponse
-	(*CreateScheduleResponse)(nil),         // 65: modeplatform.v1.CreateScheduleResponse
-	(*UpdateScheduleResponse)(nil),         // 66: modeplatform.v1.UpdateScheduleResponse
-	(*DeleteScheduleResponse)(nil),         // 67: modeplatform.v1.DeleteScheduleResponse
-	(*BatchDeleteSchedulesResponse)(nil),   // 68: modeplatform.v1.BatchDeleteSchedulesResponse
+	(*ListSubscriptionsRequest)(nil),       // 63: modeplatform.v1.ListSubscriptionsRequest
+	(*GetSubscriptionRequest)(nil),         // 64: modeplatform.v1.GetSubscriptionRequest
+	(*CreateSubscriptionRequest)(nil),      // 65: modeplatform.v1.CreateSubscriptionRequest
+	(*UpdateSubscriptionRequest)(nil),      // 66: modeplatform.v1.UpdateSubscriptionRequest
+	(*DeleteSubscriptionRequest)(nil),      // 67: modeplatform.v1.DeleteSubscriptionRequest
+	(*ListSchedulesResponse)(nil),          // 68: modeplatform.v1.ListSchedulesResponse
+	(*GetScheduleResponse)(nil),            // 69: modeplatform.v1.GetScheduleResponse
+	(*CreateScheduleResponse)(nil),         // 70: modeplatform.v1.CreateScheduleResponse
+	(*UpdateScheduleResponse)(nil),         // 71: modeplatform.v1.UpdateScheduleResponse
+	(*DeleteScheduleResponse)(nil),         // 72: modeplatform.v1.DeleteScheduleResponse
+	(*BatchDeleteSchedulesResponse)(nil),   // 73: modeplatform.v1.BatchDeleteSchedulesResponse
+	(*ListSubscriptionsResponse)(nil),      // 74: modeplatform.v1.ListSubscriptionsResponse
+	(*GetSubscriptionResponse)(nil),        // 75: modeplatform.v1.GetSubscriptionResponse
+	(*CreateSubscriptionResponse)(nil),     // 76: modeplatform.v1.CreateSubscriptionResponse
+	(*UpdateSubscriptionResponse)(nil),     // 77: modeplatform.v1.UpdateSubscriptionResponse
+	(*DeleteSubscriptionResponse)(nil),     // 78: modeplatform.v1.DeleteSubscriptionResponse
 }
 var file_modeplatform_v1_report_proto_depIdxs = []int32{
 	54, // 0: modeplatform.v1.Report.create_time:type_name -> google.protobuf.Timestamp
@@ -3696,34 +3711,44 @@ var file_modeplatform_v1_report_proto_depIdxs = []int32{
 	60, // 68: modeplatform.v1.ReportService.UpdateSchedule:input_type -> modeplatform.v1.UpdateScheduleRequest
 	61, // 69: modeplatform.v1.ReportService.DeleteSchedule:input_type -> modeplatform.v1.DeleteScheduleRequest
 	62, // 70: modeplatform.v1.ReportService.BatchDeleteSchedules:input_type -> modeplatform.v1.BatchDeleteSchedulesRequest
-	12, // 71: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
-	14, // 72: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
-	16, // 73: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
-	18, // 74: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
-	20, // 75: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
-	22, // 76: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
-	24, // 77: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
-	26, // 78: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
-	28, // 79: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
-	30, // 80: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
-	32, // 81: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
-	34, // 82: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
-	36, // 83: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
-	38, // 84: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
-	40, // 85: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
-	42, // 86: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
-	44, // 87: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
-	46, // 88: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
-	48, // 89: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
-	50, // 90: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
-	63, // 91: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
-	64, // 92: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
-	65, // 93: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
-	66, // 94: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
-	67, // 95: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
-	68, // 96: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
-	71, // [71:97] is the sub-list for method output_type
-	45, // [45:71] is the sub-list for method input_type
+	63, // 71: modeplatform.v1.ReportService.ListSubscriptions:input_type -> modeplatform.v1.ListSubscriptionsRequest
+	64, // 72: modeplatform.v1.ReportService.GetSubscription:input_type -> modeplatform.v1.GetSubscriptionRequest
+	65, // 73: modeplatform.v1.ReportService.CreateSubscription:input_type -> modeplatform.v1.CreateSubscriptionRequest
+	66, // 74: modeplatform.v1.ReportService.UpdateSubscription:input_type -> modeplatform.v1.UpdateSubscriptionRequest
+	67, // 75: modeplatform.v1.ReportService.DeleteSubscription:input_type -> modeplatform.v1.DeleteSubscriptionRequest
+	12, // 76: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
+	14, // 77: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
+	16, // 78: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
+	18, // 79: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
+	20, // 80: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
+	22, // 81: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
+	24, // 82: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
+	26, // 83: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
+	28, // 84: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
+	30, // 85: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
+	32, // 86: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
+	34, // 87: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
+	36, // 88: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
+	38, // 89: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
+	40, // 90: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
+	42, // 91: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
+	44, // 92: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
+	46, // 93: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
+	48, // 94: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
+	50, // 95: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
+	68, // 96: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
+	69, // 97: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
+	70, // 98: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
+	71, // 99: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
+	72, // 100: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
+	73, // 101: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
+	74, // 102: modeplatform.v1.ReportService.ListSubscriptions:output_type -> modeplatform.v1.ListSubscriptionsResponse
+	75, // 103: modeplatform.v1.ReportService.GetSubscription:output_type -> modeplatform.v1.GetSubscriptionResponse
+	76, // 104: modeplatform.v1.ReportService.CreateSubscription:output_type -> modeplatform.v1.CreateSubscriptionResponse
+	77, // 105: modeplatform.v1.ReportService.UpdateSubscription:output_type -> modeplatform.v1.UpdateSubscriptionResponse
+	78, // 106: modeplatform.v1.ReportService.DeleteSubscription:output_type -> modeplatform.v1.DeleteSubscriptionResponse
+	76, // [76:107] is the sub-list for method output_type
+	45, // [45:76] is the sub-list for method input_type
 	45, // [45:45] is the sub-list for extension type_name
 	45, // [45:45] is the sub-list for extension extendee
 	0,  // [0:45] is the sub-list for field type_name
@@ -3736,6 +3761,7 @@ func file_modeplatform_v1_report_proto_init() {
 	}
 	file_modeplatform_v1_options_proto_init()
 	file_modeplatform_v1_schedule_proto_init()
+	file_modeplatform_v1_subscription_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

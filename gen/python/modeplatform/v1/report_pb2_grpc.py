@@ -4,6 +4,7 @@ import grpc
 
 from modeplatform.v1 import report_pb2 as modeplatform_dot_v1_dot_report__pb2
 from modeplatform.v1 import schedule_pb2 as modeplatform_dot_v1_dot_schedule__pb2
+from modeplatform.v1 import subscription_pb2 as modeplatform_dot_v1_dot_subscription__pb2
 
 
 class ReportServiceStub(object):
@@ -146,6 +147,31 @@ class ReportServiceStub(object):
                 '/modeplatform.v1.ReportService/BatchDeleteSchedules',
                 request_serializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.FromString,
+                )
+        self.ListSubscriptions = channel.unary_unary(
+                '/modeplatform.v1.ReportService/ListSubscriptions',
+                request_serializer=modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsResponse.FromString,
+                )
+        self.GetSubscription = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetSubscription',
+                request_serializer=modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionResponse.FromString,
+                )
+        self.CreateSubscription = channel.unary_unary(
+                '/modeplatform.v1.ReportService/CreateSubscription',
+                request_serializer=modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionResponse.FromString,
+                )
+        self.UpdateSubscription = channel.unary_unary(
+                '/modeplatform.v1.ReportService/UpdateSubscription',
+                request_serializer=modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionResponse.FromString,
+                )
+        self.DeleteSubscription = channel.unary_unary(
+                '/modeplatform.v1.ReportService/DeleteSubscription',
+                request_serializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.FromString,
                 )
 
 
@@ -359,6 +385,42 @@ class ReportServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSubscriptions(self, request, context):
+        """ListSubscriptions lists the subscriptions of a report, or of one of its schedules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubscription(self, request, context):
+        """GetSubscription returns one subscription of a report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSubscription(self, request, context):
+        """CreateSubscription subscribes members (by e-mail) and Slack channels to the runs of a
+        schedule of a report. A request_id makes it safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSubscription(self, request, context):
+        """UpdateSubscription changes the fields of a subscription named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSubscription(self, request, context):
+        """DeleteSubscription deletes a subscription: its subscribers no longer receive the runs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -491,6 +553,31 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.BatchDeleteSchedules,
                     request_deserializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.SerializeToString,
+            ),
+            'ListSubscriptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubscriptions,
+                    request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsResponse.SerializeToString,
+            ),
+            'GetSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubscription,
+                    request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionResponse.SerializeToString,
+            ),
+            'CreateSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSubscription,
+                    request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionResponse.SerializeToString,
+            ),
+            'UpdateSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSubscription,
+                    request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionResponse.SerializeToString,
+            ),
+            'DeleteSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSubscription,
+                    request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -943,5 +1030,90 @@ class ReportService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/BatchDeleteSchedules',
             modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesRequest.SerializeToString,
             modeplatform_dot_v1_dot_schedule__pb2.BatchDeleteSchedulesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListSubscriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/ListSubscriptions',
+            modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_subscription__pb2.ListSubscriptionsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetSubscription',
+            modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_subscription__pb2.GetSubscriptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/CreateSubscription',
+            modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_subscription__pb2.CreateSubscriptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/UpdateSubscription',
+            modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_subscription__pb2.UpdateSubscriptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DeleteSubscription',
+            modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -115,6 +115,21 @@ const (
 	// ReportServiceBatchDeleteSchedulesProcedure is the fully-qualified name of the ReportService's
 	// BatchDeleteSchedules RPC.
 	ReportServiceBatchDeleteSchedulesProcedure = "/modeplatform.v1.ReportService/BatchDeleteSchedules"
+	// ReportServiceListSubscriptionsProcedure is the fully-qualified name of the ReportService's
+	// ListSubscriptions RPC.
+	ReportServiceListSubscriptionsProcedure = "/modeplatform.v1.ReportService/ListSubscriptions"
+	// ReportServiceGetSubscriptionProcedure is the fully-qualified name of the ReportService's
+	// GetSubscription RPC.
+	ReportServiceGetSubscriptionProcedure = "/modeplatform.v1.ReportService/GetSubscription"
+	// ReportServiceCreateSubscriptionProcedure is the fully-qualified name of the ReportService's
+	// CreateSubscription RPC.
+	ReportServiceCreateSubscriptionProcedure = "/modeplatform.v1.ReportService/CreateSubscription"
+	// ReportServiceUpdateSubscriptionProcedure is the fully-qualified name of the ReportService's
+	// UpdateSubscription RPC.
+	ReportServiceUpdateSubscriptionProcedure = "/modeplatform.v1.ReportService/UpdateSubscription"
+	// ReportServiceDeleteSubscriptionProcedure is the fully-qualified name of the ReportService's
+	// DeleteSubscription RPC.
+	ReportServiceDeleteSubscriptionProcedure = "/modeplatform.v1.ReportService/DeleteSubscription"
 )
 
 // ReportServiceClient is a client for the modeplatform.v1.ReportService service.
@@ -194,6 +209,17 @@ type ReportServiceClient interface {
 	// BatchDeleteSchedules deletes several schedules at once, of one report or of any report of a
 	// workspace: all of them, or none when one is not found (AIP-235).
 	BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error)
+	// ListSubscriptions lists the subscriptions of a report, or of one of its schedules.
+	ListSubscriptions(context.Context, *connect.Request[v1.ListSubscriptionsRequest]) (*connect.Response[v1.ListSubscriptionsResponse], error)
+	// GetSubscription returns one subscription of a report.
+	GetSubscription(context.Context, *connect.Request[v1.GetSubscriptionRequest]) (*connect.Response[v1.GetSubscriptionResponse], error)
+	// CreateSubscription subscribes members (by e-mail) and Slack channels to the runs of a
+	// schedule of a report. A request_id makes it safe to retry.
+	CreateSubscription(context.Context, *connect.Request[v1.CreateSubscriptionRequest]) (*connect.Response[v1.CreateSubscriptionResponse], error)
+	// UpdateSubscription changes the fields of a subscription named in update_mask.
+	UpdateSubscription(context.Context, *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error)
+	// DeleteSubscription deletes a subscription: its subscribers no longer receive the runs.
+	DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error)
 }
 
 // NewReportServiceClient constructs a client for the modeplatform.v1.ReportService service. By
@@ -385,6 +411,40 @@ func NewReportServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		listSubscriptions: connect.NewClient[v1.ListSubscriptionsRequest, v1.ListSubscriptionsResponse](
+			httpClient,
+			baseURL+ReportServiceListSubscriptionsProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ListSubscriptions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getSubscription: connect.NewClient[v1.GetSubscriptionRequest, v1.GetSubscriptionResponse](
+			httpClient,
+			baseURL+ReportServiceGetSubscriptionProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetSubscription")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		createSubscription: connect.NewClient[v1.CreateSubscriptionRequest, v1.CreateSubscriptionResponse](
+			httpClient,
+			baseURL+ReportServiceCreateSubscriptionProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("CreateSubscription")),
+			connect.WithClientOptions(opts...),
+		),
+		updateSubscription: connect.NewClient[v1.UpdateSubscriptionRequest, v1.UpdateSubscriptionResponse](
+			httpClient,
+			baseURL+ReportServiceUpdateSubscriptionProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("UpdateSubscription")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSubscription: connect.NewClient[v1.DeleteSubscriptionRequest, v1.DeleteSubscriptionResponse](
+			httpClient,
+			baseURL+ReportServiceDeleteSubscriptionProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("DeleteSubscription")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -416,6 +476,11 @@ type reportServiceClient struct {
 	updateSchedule       *connect.Client[v1.UpdateScheduleRequest, v1.UpdateScheduleResponse]
 	deleteSchedule       *connect.Client[v1.DeleteScheduleRequest, v1.DeleteScheduleResponse]
 	batchDeleteSchedules *connect.Client[v1.BatchDeleteSchedulesRequest, v1.BatchDeleteSchedulesResponse]
+	listSubscriptions    *connect.Client[v1.ListSubscriptionsRequest, v1.ListSubscriptionsResponse]
+	getSubscription      *connect.Client[v1.GetSubscriptionRequest, v1.GetSubscriptionResponse]
+	createSubscription   *connect.Client[v1.CreateSubscriptionRequest, v1.CreateSubscriptionResponse]
+	updateSubscription   *connect.Client[v1.UpdateSubscriptionRequest, v1.UpdateSubscriptionResponse]
+	deleteSubscription   *connect.Client[v1.DeleteSubscriptionRequest, v1.DeleteSubscriptionResponse]
 }
 
 // GetReport calls modeplatform.v1.ReportService.GetReport.
@@ -548,6 +613,31 @@ func (c *reportServiceClient) BatchDeleteSchedules(ctx context.Context, req *con
 	return c.batchDeleteSchedules.CallUnary(ctx, req)
 }
 
+// ListSubscriptions calls modeplatform.v1.ReportService.ListSubscriptions.
+func (c *reportServiceClient) ListSubscriptions(ctx context.Context, req *connect.Request[v1.ListSubscriptionsRequest]) (*connect.Response[v1.ListSubscriptionsResponse], error) {
+	return c.listSubscriptions.CallUnary(ctx, req)
+}
+
+// GetSubscription calls modeplatform.v1.ReportService.GetSubscription.
+func (c *reportServiceClient) GetSubscription(ctx context.Context, req *connect.Request[v1.GetSubscriptionRequest]) (*connect.Response[v1.GetSubscriptionResponse], error) {
+	return c.getSubscription.CallUnary(ctx, req)
+}
+
+// CreateSubscription calls modeplatform.v1.ReportService.CreateSubscription.
+func (c *reportServiceClient) CreateSubscription(ctx context.Context, req *connect.Request[v1.CreateSubscriptionRequest]) (*connect.Response[v1.CreateSubscriptionResponse], error) {
+	return c.createSubscription.CallUnary(ctx, req)
+}
+
+// UpdateSubscription calls modeplatform.v1.ReportService.UpdateSubscription.
+func (c *reportServiceClient) UpdateSubscription(ctx context.Context, req *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error) {
+	return c.updateSubscription.CallUnary(ctx, req)
+}
+
+// DeleteSubscription calls modeplatform.v1.ReportService.DeleteSubscription.
+func (c *reportServiceClient) DeleteSubscription(ctx context.Context, req *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error) {
+	return c.deleteSubscription.CallUnary(ctx, req)
+}
+
 // ReportServiceHandler is an implementation of the modeplatform.v1.ReportService service.
 type ReportServiceHandler interface {
 	// GetReport returns one report.
@@ -625,6 +715,17 @@ type ReportServiceHandler interface {
 	// BatchDeleteSchedules deletes several schedules at once, of one report or of any report of a
 	// workspace: all of them, or none when one is not found (AIP-235).
 	BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error)
+	// ListSubscriptions lists the subscriptions of a report, or of one of its schedules.
+	ListSubscriptions(context.Context, *connect.Request[v1.ListSubscriptionsRequest]) (*connect.Response[v1.ListSubscriptionsResponse], error)
+	// GetSubscription returns one subscription of a report.
+	GetSubscription(context.Context, *connect.Request[v1.GetSubscriptionRequest]) (*connect.Response[v1.GetSubscriptionResponse], error)
+	// CreateSubscription subscribes members (by e-mail) and Slack channels to the runs of a
+	// schedule of a report. A request_id makes it safe to retry.
+	CreateSubscription(context.Context, *connect.Request[v1.CreateSubscriptionRequest]) (*connect.Response[v1.CreateSubscriptionResponse], error)
+	// UpdateSubscription changes the fields of a subscription named in update_mask.
+	UpdateSubscription(context.Context, *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error)
+	// DeleteSubscription deletes a subscription: its subscribers no longer receive the runs.
+	DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error)
 }
 
 // NewReportServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -812,6 +913,40 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	reportServiceListSubscriptionsHandler := connect.NewUnaryHandler(
+		ReportServiceListSubscriptionsProcedure,
+		svc.ListSubscriptions,
+		connect.WithSchema(reportServiceMethods.ByName("ListSubscriptions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetSubscriptionHandler := connect.NewUnaryHandler(
+		ReportServiceGetSubscriptionProcedure,
+		svc.GetSubscription,
+		connect.WithSchema(reportServiceMethods.ByName("GetSubscription")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceCreateSubscriptionHandler := connect.NewUnaryHandler(
+		ReportServiceCreateSubscriptionProcedure,
+		svc.CreateSubscription,
+		connect.WithSchema(reportServiceMethods.ByName("CreateSubscription")),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceUpdateSubscriptionHandler := connect.NewUnaryHandler(
+		ReportServiceUpdateSubscriptionProcedure,
+		svc.UpdateSubscription,
+		connect.WithSchema(reportServiceMethods.ByName("UpdateSubscription")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceDeleteSubscriptionHandler := connect.NewUnaryHandler(
+		ReportServiceDeleteSubscriptionProcedure,
+		svc.DeleteSubscription,
+		connect.WithSchema(reportServiceMethods.ByName("DeleteSubscription")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modeplatform.v1.ReportService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ReportServiceGetReportProcedure:
@@ -866,6 +1001,16 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 			reportServiceDeleteScheduleHandler.ServeHTTP(w, r)
 		case ReportServiceBatchDeleteSchedulesProcedure:
 			reportServiceBatchDeleteSchedulesHandler.ServeHTTP(w, r)
+		case ReportServiceListSubscriptionsProcedure:
+			reportServiceListSubscriptionsHandler.ServeHTTP(w, r)
+		case ReportServiceGetSubscriptionProcedure:
+			reportServiceGetSubscriptionHandler.ServeHTTP(w, r)
+		case ReportServiceCreateSubscriptionProcedure:
+			reportServiceCreateSubscriptionHandler.ServeHTTP(w, r)
+		case ReportServiceUpdateSubscriptionProcedure:
+			reportServiceUpdateSubscriptionHandler.ServeHTTP(w, r)
+		case ReportServiceDeleteSubscriptionProcedure:
+			reportServiceDeleteSubscriptionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -977,4 +1122,24 @@ func (UnimplementedReportServiceHandler) DeleteSchedule(context.Context, *connec
 
 func (UnimplementedReportServiceHandler) BatchDeleteSchedules(context.Context, *connect.Request[v1.BatchDeleteSchedulesRequest]) (*connect.Response[v1.BatchDeleteSchedulesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.BatchDeleteSchedules is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ListSubscriptions(context.Context, *connect.Request[v1.ListSubscriptionsRequest]) (*connect.Response[v1.ListSubscriptionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ListSubscriptions is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetSubscription(context.Context, *connect.Request[v1.GetSubscriptionRequest]) (*connect.Response[v1.GetSubscriptionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetSubscription is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) CreateSubscription(context.Context, *connect.Request[v1.CreateSubscriptionRequest]) (*connect.Response[v1.CreateSubscriptionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.CreateSubscription is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) UpdateSubscription(context.Context, *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.UpdateSubscription is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DeleteSubscription is not implemented"))
 }
