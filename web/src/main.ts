@@ -325,7 +325,7 @@ function scheduleItem(s: Schedule): HTMLElement {
     "li",
     { "data-name": s.name },
     h("strong", {}, s.displayName || lastSegment(s.name)),
-    ` — ${describeCron(s.cron)}; next run ${formatTime(s.nextScheduledRunTime)}`,
+    ` — ${describeCron(s.cron)}; next run ${formatTime(s.nextScheduledRunTime)}; ${plural(s.subscriberCount, "subscriber")}`,
   );
 }
 
