@@ -230,7 +230,12 @@ func checkShared[T any](c *Client, cl *call, body []byte, v *T, decode func(*cal
 // whenever Mode may have processed the request, even if the call failed (a
 // 5xx or a broken connection after sending).
 func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, out owned, tags func(path string) []string) error {
-	cl, err := c.newCall(method, p, nil)
+	return c.writeQuery(ctx, method, p, nil, in, out, tags)
+}
+
+// writeQuery is write with a query string (nil for none).
+func (c *Client) writeQuery(ctx context.Context, method string, p *apiPath, q url.Values, in any, out owned, tags func(path string) []string) error {
+	cl, err := c.newCall(method, p, q)
 	if err != nil {
 		return err
 	}

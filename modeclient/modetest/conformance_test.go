@@ -22,11 +22,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 23
+const minServedGETs = 24
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 46
+const minServed = 49
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -224,6 +224,33 @@ func (d *specDocument) differences(name string, s *schema, o map[string]any) []s
 	return out
 }
 
+// itemAnswers are the operations whose 200 answer Mode's document describes as a collection
+// ("`FormField` collection response") while giving it the schema of one item: the answer is a
+// HAL collection embedding the items under this key, and each item is checked against the schema.
+var itemAnswers = map[string]string{
+	"/{account}/reports/{report}/runs/{run}/options": "form_fields",
+}
+
+// itemDifferences checks a collection answer of itemAnswers: a self link, at least one item
+// embedded under key, and every item against the item schema.
+func itemDifferences(t *testing.T, doc *specDocument, name string, item *schema, key string, o map[string]any) []string {
+	t.Helper()
+	var out []string
+	if ls, _ := o["_links"].(map[string]any); ls == nil || ls["self"] == nil {
+		out = append(out, name+" collection: missing link self")
+	}
+	emb, _ := o["_embedded"].(map[string]any)
+	list, _ := emb[key].([]any)
+	if len(list) == 0 {
+		out = append(out, name+" collection: no items embedded as "+key)
+	}
+	for _, it := range list {
+		m, _ := it.(map[string]any)
+		out = append(out, doc.differences(name, item, m)...)
+	}
+	return out
+}
+
 // TestSpecConformanceAnswers reads every GET operation the emulator serves,
 // with the demo workspace's real tokens (a report that has run, its run,
 // query and query run, a space, a data source, a member, a group), and checks
@@ -279,6 +306,10 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		"query_run":        first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
 		"membership_token": first(wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),
 	}
+	// A run of the report with parameters, so that its options have fields to check.
+	paramRun := mustJSON(t, s, "POST", wsPath("reports", d.ParamReport, "runs"), map[string]any{}, http.StatusAccepted)
+	waitRun(t, s, d.ParamReport, paramRun["token"].(string))
+	paramParams := map[string]string{"account": DemoWorkspace, "report": d.ParamReport, "run": paramRun["token"].(string)}
 	e, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -297,6 +328,9 @@ func TestSpecConformanceAnswers(t *testing.T) {
 			continue
 		}
 		path := modespec.Fill(op.Path, func(name string) string { return params[name] })
+		if _, ok := itemAnswers[specPath]; ok {
+			path = modespec.Fill(op.Path, func(name string) string { return paramParams[name] })
+		}
 		resp, body := call(t, s, "GET", path, nil)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: status %d, want 200: %s", path, resp.StatusCode, body)
@@ -308,7 +342,11 @@ func TestSpecConformanceAnswers(t *testing.T) {
 			continue
 		}
 		checked++
-		for _, diff := range doc.differences(name, sch, o) {
+		diffs := doc.differences(name, sch, o)
+		if key, ok := itemAnswers[specPath]; ok {
+			diffs = itemDifferences(t, &doc, name, sch, key, o)
+		}
+		for _, diff := range diffs {
 			if seen[diff] {
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // maxWalked bounds how many distinct URLs TestLinksLeadSomewhere follows, against links that
@@ -67,10 +68,19 @@ func TestLinksLeadSomewhere(t *testing.T) {
 		"schedule_token": sched["token"], "email_subscribers": []string{d.Members[0]}, "slack_channels": []string{"#sales"},
 	}, http.StatusOK)
 
+	// Nothing links to a run's options or duplicates (ReportRunLinks names neither): start from
+	// them, once the duplicate is done, so their links are followed too.
+	rp := wsPath("reports", report, "runs", run["token"].(string))
+	dup := mustJSON(t, s, "POST", rp+"/duplicates", nil, http.StatusOK)
+	dupPath := rp + "/duplicates/" + dup["token"].(string)
+	for deadline := time.Now().Add(10 * time.Second); dup["state"] == "enqueued" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		dup = mustJSON(t, s, "GET", dupPath, nil, http.StatusOK)
+	}
+
 	type from struct{ page, link string }
 	queue := []string{
 		wsPath(), wsPath("spaces") + "?filter=all", wsPath("data_sources"), wsPath("memberships"), wsPath("groups"),
-		api(SecondWorkspace), "/api/verify",
+		api(SecondWorkspace), "/api/verify", rp + "/options", dupPath,
 	}
 	seen := map[string]from{}
 	for _, u := range queue {
@@ -125,7 +135,7 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	for _, b := range broken {
 		t.Errorf("link answers 404: %s", b)
 	}
-	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups"} {
+	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection"} {
 		if !linkNames[name] {
 			t.Errorf("no %s link was followed: the walk misses part of the emulator", name)
 		}

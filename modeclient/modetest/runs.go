@@ -15,22 +15,22 @@ import (
 const maxResultBytes = 10240 << 20 // the account's query_run_size_limit_mb, in bytes
 
 type reportRunJSON struct {
-	ID                                int            `json:"id"`
-	Token                             string         `json:"token"`
-	State                             string         `json:"state"`
-	Parameters                        map[string]any `json:"parameters"`
-	CreatedAt                         string         `json:"created_at"`
-	UpdatedAt                         string         `json:"updated_at"`
-	CompletedAt                       *string        `json:"completed_at"`
-	PurgeStartedAt                    *string        `json:"purge_started_at"`
-	PurgeCompletedAt                  *string        `json:"purge_completed_at"`
-	PythonState                       string         `json:"python_state"`
-	FormFields                        []any          `json:"form_fields"`
-	IsLatestReportRun                 bool           `json:"is_latest_report_run"`
-	IsLatestSuccessfulReportRun       bool           `json:"is_latest_successful_report_run"`
-	ReportHasFailuresSinceLastSuccess bool           `json:"report_has_failures_since_last_success"`
-	PusherChannelName                 string         `json:"pusher_channel_name"`
-	Links                             links          `json:"_links"`
+	ID                                int             `json:"id"`
+	Token                             string          `json:"token"`
+	State                             string          `json:"state"`
+	Parameters                        map[string]any  `json:"parameters"`
+	CreatedAt                         string          `json:"created_at"`
+	UpdatedAt                         string          `json:"updated_at"`
+	CompletedAt                       *string         `json:"completed_at"`
+	PurgeStartedAt                    *string         `json:"purge_started_at"`
+	PurgeCompletedAt                  *string         `json:"purge_completed_at"`
+	PythonState                       string          `json:"python_state"`
+	FormFields                        []formFieldJSON `json:"form_fields"`
+	IsLatestReportRun                 bool            `json:"is_latest_report_run"`
+	IsLatestSuccessfulReportRun       bool            `json:"is_latest_successful_report_run"`
+	ReportHasFailuresSinceLastSuccess bool            `json:"report_has_failures_since_last_success"`
+	PusherChannelName                 string          `json:"pusher_channel_name"`
+	Links                             links           `json:"_links"`
 }
 
 func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
@@ -50,7 +50,7 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 	j := reportRunJSON{
 		ID: run.id, Token: run.token, State: run.state, Parameters: params,
 		CreatedAt: formatTime(run.createdAt), UpdatedAt: formatTime(run.updatedAt), CompletedAt: timePtr(run.completedAt),
-		PythonState: "none", FormFields: []any{},
+		PythonState: "none", FormFields: formFieldsJSON(runForm(run)),
 		IsLatestReportRun:                 rep.runs[len(rep.runs)-1] == run,
 		IsLatestSuccessfulReportRun:       rep.lastSuccessRunTok == run.token,
 		ReportHasFailuresSinceLastSuccess: failuresSince,

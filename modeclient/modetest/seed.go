@@ -62,10 +62,12 @@ LIMIT 100
 {% form %}
 region:
   type: select
+  label: Region
   default: Northeast
   options: [Northeast, Midwest, Southeast, West]
 min_total:
   type: number
+  label: Minimum total (USD)
   default: 1000
 {% endform %}`
 
@@ -84,10 +86,12 @@ LIMIT 50
 {% form %}
 channel:
   type: select
+  label: Marketing channel
   default: facebook
   options: [direct, facebook, organic, adwords, banner, twitter]
 min_events:
   type: number
+  label: Minimum events
   default: 5
 {% endform %}`
 

@@ -205,6 +205,9 @@ type reportRun struct {
 	executedBy  string
 	queryRuns   []*queryRun
 	schedule    *schedule // the schedule that fired it (fire.go); nil for a manual run
+
+	// Its duplicates (duplicates.go), oldest first.
+	duplicates []*runDuplicate
 }
 
 type queryRun struct {
