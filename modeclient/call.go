@@ -28,6 +28,10 @@ type call struct {
 	workspace string
 	body      []byte // JSON request body, nil for none
 	accept    string
+	// rangeFrom, when positive, asks for the body from that byte on (Range:
+	// bytes=N-), if it is still the file ifRange names (If-Range), when set.
+	rangeFrom int64
+	ifRange   string
 	attempts  atomic.Int32 // requests sent (updated by a detached cache fetch)
 	status    atomic.Int32 // last status received
 }
@@ -72,6 +76,12 @@ func (c *Client) newRequest(ctx context.Context, cl *call, wrote *atomic.Bool) (
 	req.Header.Set("User-Agent", c.userAgent)
 	if cl.body != nil {
 		req.Header.Set("Content-Type", mediaJSON)
+	}
+	if cl.rangeFrom > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", cl.rangeFrom))
+		if cl.ifRange != "" {
+			req.Header.Set("If-Range", cl.ifRange)
+		}
 	}
 	return req, nil
 }

@@ -5,7 +5,7 @@
 #   ./scripts/ensure-apt.sh protobuf-compiler protobuf-compiler-grpc
 #
 # Uses apt-get directly as root, else sudo. Refreshes the package lists only when they are missing
-# or the install fails with the current ones. Called by gen.sh, check-gen.sh and test-clients.sh.
+# or the install fails with the current ones. Called by gen.sh, check-gen.sh, test.sh, test-clients.sh, test-deploy.sh and test-web.sh.
 set -euo pipefail
 
 missing=()

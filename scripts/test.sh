@@ -64,6 +64,8 @@ step "deploy: Dockerfile lint, release build, Kubernetes manifests; redis-server
 ./scripts/test-deploy.sh
 
 step "go test"
+# poppler-utils: pdfinfo and pdftotext read the emulator's PDF exports (modetest's TestRunPDF).
+./scripts/ensure-apt.sh poppler-utils
 race=(-race)
 [ "${QUICK:-}" = 1 ] && race=()
 # The service tests measure the coverage of Mode's API (service/coverage_test.go) and write the

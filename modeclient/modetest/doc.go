@@ -7,6 +7,8 @@
 // the emulator resolve tokens whatever workspace the URL names.
 //
 // Report runs go through Mode's states asynchronously; results are streamed as JSON and CSV.
+// A whole run's results are its one query's, or for several queries a ZIP of one CSV per query;
+// a succeeded run exports as a real PDF (export.go), served with Range requests.
 // Report schedules fire runs on their cron, on a clock tests control (WithClock, TestClock) or
 // on the real time.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated

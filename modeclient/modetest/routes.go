@@ -77,6 +77,7 @@ func (e *Emulator) routes() {
 	h("GET "+rep+"/runs/{run}/duplicates/{duplicate}", e.getRunDuplicate)
 	h("GET "+rep+"/runs/{run}/results/content.json", e.runResults(formatJSON))
 	h("GET "+rep+"/runs/{run}/results/content.csv", e.runResults(formatCSV))
+	h("GET "+rep+"/exports/runs/{run}/pdf/download", e.exportRunPDF)
 	h("GET "+rep+"/runs/{run}/query_runs", e.listQueryRuns)
 	h("GET "+rep+"/runs/{run}/query_runs/{query_run}", e.getQueryRun)
 	h("GET "+rep+"/runs/{run}/query_runs/{query_run}/results/content.json", e.queryRunResults(formatJSON))

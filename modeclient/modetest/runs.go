@@ -72,6 +72,9 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 	if s := run.schedule; s != nil {
 		j.Links["report_schedule"] = href(api(ws, "reports", rep.token, "schedules", s.token))
 	}
+	if run.state == stateSucceeded {
+		j.Links["pdf_export"] = href(api(ws, "reports", rep.token, "exports", "runs", run.token, "pdf", "download"))
+	}
 	return j
 }
 
