@@ -126,6 +126,14 @@ func TestRequestRules(t *testing.T) {
 			Schedule: "workspaces/parch_and_posey/reports/other/schedules/s2"}, UpdateMask: mask("schedule")}, "schedule of the subscription's report"},
 		{"subscription loses its schedule", &modeplatformv1.UpdateSubscriptionRequest{Subscription: &modeplatformv1.Subscription{Name: report + "/subscriptions/u1"},
 			UpdateMask: mask("schedule")}, "schedule cannot be set to empty"},
+		{"get report parameters", &modeplatformv1.GetReportParametersRequest{Name: report}, ""},
+		{"get parameters of a run", &modeplatformv1.GetReportParametersRequest{Name: run}, "name"},
+		{"duplicate run into a space", &modeplatformv1.DuplicateReportRunRequest{Name: run, Space: space, RequestId: "d-1"}, ""},
+		{"duplicate run into a report", &modeplatformv1.DuplicateReportRunRequest{Name: run, Space: report}, "space"},
+		{"get duplicate", &modeplatformv1.GetReportRunDuplicateRequest{Name: run + "/duplicates/d1"}, ""},
+		{"export run as pdf from an offset", &modeplatformv1.ExportReportRunRequest{Name: run, Format: modeplatformv1.ExportReportRunRequest_FORMAT_PDF, Offset: 4096}, ""},
+		{"export run without a format", &modeplatformv1.ExportReportRunRequest{Name: run}, "format"},
+		{"export run from a negative offset", &modeplatformv1.ExportReportRunRequest{Name: run, Format: modeplatformv1.ExportReportRunRequest_FORMAT_CSV, Offset: -1}, "offset"},
 		{"list a schedule's subscriptions", &modeplatformv1.ListSubscriptionsRequest{Parent: report, Schedule: report + "/schedules/s1"}, ""},
 		{"list another report's schedule's subscriptions", &modeplatformv1.ListSubscriptionsRequest{Parent: report, Schedule: "workspaces/parch_and_posey/reports/other/schedules/s1"}, "schedule must be a schedule of parent"},
 	}
@@ -179,8 +187,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 42 {
-		t.Errorf("found %d methods, want 42 (9 workspace + 31 report + 2 data source)", methods)
+	if methods != 46 {
+		t.Errorf("found %d methods, want 46 (9 workspace + 35 report + 2 data source)", methods)
 	}
 }
 

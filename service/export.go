@@ -62,8 +62,8 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 	ex := &exportStream{
 		body: body, name: name, json: format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON,
 		sent: offset,
-		send: func(msg *modeplatformv1.ExportQueryResultsResponse) error {
-			return sc.send(func() error { return stream.Send(msg) })
+		send: func(data []byte) error {
+			return sc.send(func() error { return stream.Send(&modeplatformv1.ExportQueryResultsResponse{Data: data}) })
 		},
 	}
 	if err := ex.run(offset, s.core.opts.ExportChunkBytes); err != nil {
@@ -72,16 +72,17 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 	return nil
 }
 
-// exportStream is one ExportQueryResults call in progress.
+// exportStream is one export of a file from Mode in progress (ExportQueryResults,
+// ExportReportRun).
 type exportStream struct {
 	body io.Reader
 	name string
-	json bool // the file must end with ']'
-	send func(*modeplatformv1.ExportQueryResultsResponse) error
-	read int64 // bytes read from body
-	sent int64 // offset after the last byte sent: where to resume
-	last byte  // the last byte read that is not JSON whitespace
-	err  error // the error that ended the body, returned once its bytes are
+	json bool                    // the file must end with ']'
+	send func(data []byte) error // sends the next chunk; data is reused after it returns
+	read int64                   // bytes read from body
+	sent int64                   // offset after the last byte sent: where to resume
+	last byte                    // the last byte read that is not JSON whitespace
+	err  error                   // the error that ended the body, returned once its bytes are
 }
 
 // readSome reads into p until it is full or the body ends. It returns
@@ -133,12 +134,10 @@ func (ex *exportStream) run(offset int64, chunkSize int) error {
 			return truncatedError(err, ex.name, ex.sent)
 		}
 	}
-	var msg modeplatformv1.ExportQueryResultsResponse
 	for {
 		n, err := ex.readSome(buf)
 		if n > 0 {
-			msg.Data = buf[:n]
-			if serr := ex.send(&msg); serr != nil {
+			if serr := ex.send(buf[:n]); serr != nil {
 				return serr
 			}
 			ex.sent += int64(n)

@@ -9,8 +9,6 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-
-	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
 
 // TestExportDetectsACutJSONBody: a body with no length and no framing
@@ -32,8 +30,8 @@ func TestExportDetectsACutJSONBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []byte
 			ex := &exportStream{body: &oneByteReader{r: strings.NewReader(tt.body)}, name: "q", json: tt.json,
-				send: func(m *modeplatformv1.ExportQueryResultsResponse) error {
-					got = append(got, m.GetData()...)
+				send: func(data []byte) error {
+					got = append(got, data...)
 					return nil
 				}}
 			err := ex.run(0, 4)

@@ -31,6 +31,7 @@ var (
 	patQuery        = resourcePattern(&modeplatformv1.Query{})
 	patSchedule     = resourcePattern(&modeplatformv1.Schedule{})
 	patSubscription = resourcePattern(&modeplatformv1.Subscription{})
+	patDuplicate    = resourcePattern(&modeplatformv1.ReportRunDuplicate{})
 	patDataSource   = resourcePattern(&modeplatformv1.DataSource{})
 )
 
@@ -96,6 +97,9 @@ func scheduleName(w, r, sc string) string {
 }
 func subscriptionName(w, r, sub string) string {
 	return resourcename.Sprint(patSubscription, w, r, sub)
+}
+func duplicateName(w, r, run, d string) string {
+	return resourcename.Sprint(patDuplicate, w, r, run, d)
 }
 func queryRunName(w, r, run, qr string) string {
 	return resourcename.Sprint(patQueryRun, w, r, run, qr)

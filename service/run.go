@@ -47,6 +47,11 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 	scope := "RunReport\x00" + w + "/" + r
 	res, err := do(ctx, s.core.creates, scope, m.GetRequestId(), runParametersFingerprint(m.GetParameters()),
 		func(ctx context.Context) (*modeplatformv1.RunReportResponse, error) {
+			// Inside the create: a retry of a run already made is answered
+			// without reading the form again. Refused, nothing is recorded.
+			if err := checkRunParameters(ctx, cl, w, r, name, m.GetParameters()); err != nil {
+				return nil, err
+			}
 			params := make(map[string]any, len(m.GetParameters()))
 			for k, v := range m.GetParameters() {
 				params[k] = v

@@ -357,6 +357,64 @@ func (ExportQueryResultsRequest_Format) EnumDescriptor() ([]byte, []int) {
 	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{34, 0}
 }
 
+// Format is the file an export makes.
+type ExportReportRunRequest_Format int32
+
+const (
+	// Not allowed: a format must be chosen.
+	ExportReportRunRequest_FORMAT_UNSPECIFIED ExportReportRunRequest_Format = 0
+	// The report as Mode renders it, as a PDF document (application/pdf).
+	ExportReportRunRequest_FORMAT_PDF ExportReportRunRequest_Format = 1
+	// The results of the run's queries as CSV, as Mode produces them: one CSV file (text/csv) for
+	// a report with one query, a zip of one CSV file per query (application/zip) for several.
+	ExportReportRunRequest_FORMAT_CSV ExportReportRunRequest_Format = 2
+	// The results of the run's queries as JSON, as Mode produces them (application/json).
+	ExportReportRunRequest_FORMAT_JSON ExportReportRunRequest_Format = 3
+)
+
+// Enum value maps for ExportReportRunRequest_Format.
+var (
+	ExportReportRunRequest_Format_name = map[int32]string{
+		0: "FORMAT_UNSPECIFIED",
+		1: "FORMAT_PDF",
+		2: "FORMAT_CSV",
+		3: "FORMAT_JSON",
+	}
+	ExportReportRunRequest_Format_value = map[string]int32{
+		"FORMAT_UNSPECIFIED": 0,
+		"FORMAT_PDF":         1,
+		"FORMAT_CSV":         2,
+		"FORMAT_JSON":        3,
+	}
+)
+
+func (x ExportReportRunRequest_Format) Enum() *ExportReportRunRequest_Format {
+	p := new(ExportReportRunRequest_Format)
+	*p = x
+	return p
+}
+
+func (x ExportReportRunRequest_Format) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExportReportRunRequest_Format) Descriptor() protoreflect.EnumDescriptor {
+	return file_modeplatform_v1_report_proto_enumTypes[5].Descriptor()
+}
+
+func (ExportReportRunRequest_Format) Type() protoreflect.EnumType {
+	return &file_modeplatform_v1_report_proto_enumTypes[5]
+}
+
+func (x ExportReportRunRequest_Format) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExportReportRunRequest_Format.Descriptor instead.
+func (ExportReportRunRequest_Format) EnumDescriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{36, 0}
+}
+
 // Report is a Mode report: queries, their charts and a layout, run as one unit.
 type Report struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2643,6 +2701,652 @@ func (x *ExportQueryResultsResponse) GetData() []byte {
 	return nil
 }
 
+// ExportReportRunRequest asks for a run of a report as one file.
+type ExportReportRunRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run, `workspaces/{workspace}/reports/{report}/runs/{run}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The file to make.
+	Format ExportReportRunRequest_Format `protobuf:"varint,2,opt,name=format,proto3,enum=modeplatform.v1.ExportReportRunRequest_Format" json:"format,omitempty"`
+	// How many bytes of the file to skip: 0 for all of it, or the number of bytes already received
+	// to resume a broken export (an export that ended with an error carries that number in its
+	// ErrorInfo metadata `resume_offset`). An offset equal to the file's size answers a stream
+	// with no data; an offset beyond it is OutOfRange.
+	Offset        int64 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportReportRunRequest) Reset() {
+	*x = ExportReportRunRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportReportRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportReportRunRequest) ProtoMessage() {}
+
+func (x *ExportReportRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportReportRunRequest.ProtoReflect.Descriptor instead.
+func (*ExportReportRunRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ExportReportRunRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportReportRunRequest) GetFormat() ExportReportRunRequest_Format {
+	if x != nil {
+		return x.Format
+	}
+	return ExportReportRunRequest_FORMAT_UNSPECIFIED
+}
+
+func (x *ExportReportRunRequest) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+// ExportReportRunResponse is the next chunk of the exported file.
+type ExportReportRunResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's media type (`application/pdf`, `application/zip`, `text/csv`,
+	// `application/json`): set in the first message only.
+	ContentType string `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// A name for the file, such as `Large Orders by Region 2026-12-05.pdf`: set in the first
+	// message only.
+	FileName string `protobuf:"bytes,2,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// The next bytes of the file.
+	Data          []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportReportRunResponse) Reset() {
+	*x = ExportReportRunResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportReportRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportReportRunResponse) ProtoMessage() {}
+
+func (x *ExportReportRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportReportRunResponse.ProtoReflect.Descriptor instead.
+func (*ExportReportRunResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportReportRunResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ExportReportRunResponse) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *ExportReportRunResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// GetReportParametersRequest names the report whose parameters to read.
+type GetReportParametersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report, `workspaces/{workspace}/reports/{report}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReportParametersRequest) Reset() {
+	*x = GetReportParametersRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReportParametersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReportParametersRequest) ProtoMessage() {}
+
+func (x *GetReportParametersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReportParametersRequest.ProtoReflect.Descriptor instead.
+func (*GetReportParametersRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetReportParametersRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetReportParametersResponse carries a report's parameters.
+type GetReportParametersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parameters, in the report's order; empty for a report without parameters.
+	Parameters []*ReportParameter `protobuf:"bytes,1,rep,name=parameters,proto3" json:"parameters,omitempty"`
+	// The run whose form this is (the report's last run),
+	// `workspaces/{workspace}/reports/{report}/runs/{run}`.
+	Run           string `protobuf:"bytes,2,opt,name=run,proto3" json:"run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReportParametersResponse) Reset() {
+	*x = GetReportParametersResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReportParametersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReportParametersResponse) ProtoMessage() {}
+
+func (x *GetReportParametersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReportParametersResponse.ProtoReflect.Descriptor instead.
+func (*GetReportParametersResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetReportParametersResponse) GetParameters() []*ReportParameter {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
+func (x *GetReportParametersResponse) GetRun() string {
+	if x != nil {
+		return x.Run
+	}
+	return ""
+}
+
+// ReportParameter is one parameter of a report's form, as Mode declares it.
+type ReportParameter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parameter's name: the key of RunReport's parameters.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Mode's type of the field, such as `text`, `number`, `date`, `select` or `multiselect`.
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// The label a person sees; empty when Mode gives none.
+	Label string `protobuf:"bytes,3,opt,name=label,proto3" json:"label,omitempty"`
+	// What the parameter is for; empty when Mode gives none.
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The value a run without this parameter takes, as text (numbers as their JSON text); empty
+	// when none.
+	DefaultValue string `protobuf:"bytes,5,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
+	// Whether the parameter has a default value (an empty default_value may be one).
+	HasDefault bool `protobuf:"varint,6,opt,name=has_default,json=hasDefault,proto3" json:"has_default,omitempty"`
+	// The values a select takes, in Mode's order; empty for a free field.
+	AllowedValues []*ReportParameter_AllowedValue `protobuf:"bytes,7,rep,name=allowed_values,json=allowedValues,proto3" json:"allowed_values,omitempty"`
+	// Why Mode could not list the allowed values (a failed options query); empty when it could.
+	AllowedValuesError string `protobuf:"bytes,8,opt,name=allowed_values_error,json=allowedValuesError,proto3" json:"allowed_values_error,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ReportParameter) Reset() {
+	*x = ReportParameter{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportParameter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportParameter) ProtoMessage() {}
+
+func (x *ReportParameter) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportParameter.ProtoReflect.Descriptor instead.
+func (*ReportParameter) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReportParameter) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReportParameter) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ReportParameter) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *ReportParameter) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ReportParameter) GetDefaultValue() string {
+	if x != nil {
+		return x.DefaultValue
+	}
+	return ""
+}
+
+func (x *ReportParameter) GetHasDefault() bool {
+	if x != nil {
+		return x.HasDefault
+	}
+	return false
+}
+
+func (x *ReportParameter) GetAllowedValues() []*ReportParameter_AllowedValue {
+	if x != nil {
+		return x.AllowedValues
+	}
+	return nil
+}
+
+func (x *ReportParameter) GetAllowedValuesError() string {
+	if x != nil {
+		return x.AllowedValuesError
+	}
+	return ""
+}
+
+// DuplicateReportRunRequest asks Mode to copy a report as it was in a finished run.
+type DuplicateReportRunRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run to copy, `workspaces/{workspace}/reports/{report}/runs/{run}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The space to put the copy in, `workspaces/{workspace}/spaces/{space}`, of the same workspace;
+	// empty for the report's own space.
+	Space string `protobuf:"bytes,2,opt,name=space,proto3" json:"space,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the first one's
+	// duplication instead of starting another (AIP-155).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DuplicateReportRunRequest) Reset() {
+	*x = DuplicateReportRunRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DuplicateReportRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DuplicateReportRunRequest) ProtoMessage() {}
+
+func (x *DuplicateReportRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DuplicateReportRunRequest.ProtoReflect.Descriptor instead.
+func (*DuplicateReportRunRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *DuplicateReportRunRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DuplicateReportRunRequest) GetSpace() string {
+	if x != nil {
+		return x.Space
+	}
+	return ""
+}
+
+func (x *DuplicateReportRunRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// DuplicateReportRunResponse carries the duplication started.
+type DuplicateReportRunResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The duplication, usually not finished yet.
+	Duplicate     *ReportRunDuplicate `protobuf:"bytes,1,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DuplicateReportRunResponse) Reset() {
+	*x = DuplicateReportRunResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DuplicateReportRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DuplicateReportRunResponse) ProtoMessage() {}
+
+func (x *DuplicateReportRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DuplicateReportRunResponse.ProtoReflect.Descriptor instead.
+func (*DuplicateReportRunResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DuplicateReportRunResponse) GetDuplicate() *ReportRunDuplicate {
+	if x != nil {
+		return x.Duplicate
+	}
+	return nil
+}
+
+// GetReportRunDuplicateRequest names the duplication to read.
+type GetReportRunDuplicateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The duplication,
+	// `workspaces/{workspace}/reports/{report}/runs/{run}/duplicates/{duplicate}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReportRunDuplicateRequest) Reset() {
+	*x = GetReportRunDuplicateRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReportRunDuplicateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReportRunDuplicateRequest) ProtoMessage() {}
+
+func (x *GetReportRunDuplicateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReportRunDuplicateRequest.ProtoReflect.Descriptor instead.
+func (*GetReportRunDuplicateRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetReportRunDuplicateRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetReportRunDuplicateResponse carries the duplication asked for.
+type GetReportRunDuplicateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The duplication.
+	Duplicate     *ReportRunDuplicate `protobuf:"bytes,1,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReportRunDuplicateResponse) Reset() {
+	*x = GetReportRunDuplicateResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReportRunDuplicateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReportRunDuplicateResponse) ProtoMessage() {}
+
+func (x *GetReportRunDuplicateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReportRunDuplicateResponse.ProtoReflect.Descriptor instead.
+func (*GetReportRunDuplicateResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetReportRunDuplicateResponse) GetDuplicate() *ReportRunDuplicate {
+	if x != nil {
+		return x.Duplicate
+	}
+	return nil
+}
+
+// ReportRunDuplicate is Mode copying a report as it was in one of its runs into a new report.
+type ReportRunDuplicate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name,
+	// `workspaces/{workspace}/reports/{report}/runs/{run}/duplicates/{duplicate}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Where the copy is, in Mode's words: `enqueued` while Mode works, then `succeeded` or
+	// `failed`.
+	State string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	// The new report once the copy succeeded, `workspaces/{workspace}/reports/{report}`; empty
+	// before.
+	NewReport string `protobuf:"bytes,3,opt,name=new_report,json=newReport,proto3" json:"new_report,omitempty"`
+	// The space the copy goes to, `workspaces/{workspace}/spaces/{space}`; empty when Mode does
+	// not say.
+	Space string `protobuf:"bytes,4,opt,name=space,proto3" json:"space,omitempty"`
+	// When the duplication was asked for.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it finished; unset while it has not.
+	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportRunDuplicate) Reset() {
+	*x = ReportRunDuplicate{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportRunDuplicate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportRunDuplicate) ProtoMessage() {}
+
+func (x *ReportRunDuplicate) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportRunDuplicate.ProtoReflect.Descriptor instead.
+func (*ReportRunDuplicate) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ReportRunDuplicate) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReportRunDuplicate) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *ReportRunDuplicate) GetNewReport() string {
+	if x != nil {
+		return x.NewReport
+	}
+	return ""
+}
+
+func (x *ReportRunDuplicate) GetSpace() string {
+	if x != nil {
+		return x.Space
+	}
+	return ""
+}
+
+func (x *ReportRunDuplicate) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ReportRunDuplicate) GetCompleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompleteTime
+	}
+	return nil
+}
+
 // ListQueriesRequest asks for one page of a report's queries.
 type ListQueriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2658,7 +3362,7 @@ type ListQueriesRequest struct {
 
 func (x *ListQueriesRequest) Reset() {
 	*x = ListQueriesRequest{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[36]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2670,7 +3374,7 @@ func (x *ListQueriesRequest) String() string {
 func (*ListQueriesRequest) ProtoMessage() {}
 
 func (x *ListQueriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[36]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2683,7 +3387,7 @@ func (x *ListQueriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueriesRequest.ProtoReflect.Descriptor instead.
 func (*ListQueriesRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{36}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListQueriesRequest) GetParent() string {
@@ -2722,7 +3426,7 @@ type ListQueriesResponse struct {
 
 func (x *ListQueriesResponse) Reset() {
 	*x = ListQueriesResponse{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[37]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2734,7 +3438,7 @@ func (x *ListQueriesResponse) String() string {
 func (*ListQueriesResponse) ProtoMessage() {}
 
 func (x *ListQueriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[37]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2747,7 +3451,7 @@ func (x *ListQueriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueriesResponse.ProtoReflect.Descriptor instead.
 func (*ListQueriesResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{37}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListQueriesResponse) GetQueries() []*Query {
@@ -2782,7 +3486,7 @@ type GetQueryRequest struct {
 
 func (x *GetQueryRequest) Reset() {
 	*x = GetQueryRequest{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[38]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2794,7 +3498,7 @@ func (x *GetQueryRequest) String() string {
 func (*GetQueryRequest) ProtoMessage() {}
 
 func (x *GetQueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[38]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2807,7 +3511,7 @@ func (x *GetQueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueryRequest.ProtoReflect.Descriptor instead.
 func (*GetQueryRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{38}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetQueryRequest) GetName() string {
@@ -2828,7 +3532,7 @@ type GetQueryResponse struct {
 
 func (x *GetQueryResponse) Reset() {
 	*x = GetQueryResponse{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[39]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2840,7 +3544,7 @@ func (x *GetQueryResponse) String() string {
 func (*GetQueryResponse) ProtoMessage() {}
 
 func (x *GetQueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[39]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2853,7 +3557,7 @@ func (x *GetQueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueryResponse.ProtoReflect.Descriptor instead.
 func (*GetQueryResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{39}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetQueryResponse) GetQuery() *Query {
@@ -2881,7 +3585,7 @@ type CreateQueryRequest struct {
 
 func (x *CreateQueryRequest) Reset() {
 	*x = CreateQueryRequest{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[40]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2893,7 +3597,7 @@ func (x *CreateQueryRequest) String() string {
 func (*CreateQueryRequest) ProtoMessage() {}
 
 func (x *CreateQueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[40]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2906,7 +3610,7 @@ func (x *CreateQueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateQueryRequest.ProtoReflect.Descriptor instead.
 func (*CreateQueryRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{40}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateQueryRequest) GetParent() string {
@@ -2941,7 +3645,7 @@ type CreateQueryResponse struct {
 
 func (x *CreateQueryResponse) Reset() {
 	*x = CreateQueryResponse{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[41]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2953,7 +3657,7 @@ func (x *CreateQueryResponse) String() string {
 func (*CreateQueryResponse) ProtoMessage() {}
 
 func (x *CreateQueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[41]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2966,7 +3670,7 @@ func (x *CreateQueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateQueryResponse.ProtoReflect.Descriptor instead.
 func (*CreateQueryResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{41}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreateQueryResponse) GetQuery() *Query {
@@ -2993,7 +3697,7 @@ type UpdateQueryRequest struct {
 
 func (x *UpdateQueryRequest) Reset() {
 	*x = UpdateQueryRequest{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[42]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3005,7 +3709,7 @@ func (x *UpdateQueryRequest) String() string {
 func (*UpdateQueryRequest) ProtoMessage() {}
 
 func (x *UpdateQueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[42]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3018,7 +3722,7 @@ func (x *UpdateQueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateQueryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateQueryRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{42}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UpdateQueryRequest) GetQuery() *Query {
@@ -3046,7 +3750,7 @@ type UpdateQueryResponse struct {
 
 func (x *UpdateQueryResponse) Reset() {
 	*x = UpdateQueryResponse{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[43]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3058,7 +3762,7 @@ func (x *UpdateQueryResponse) String() string {
 func (*UpdateQueryResponse) ProtoMessage() {}
 
 func (x *UpdateQueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[43]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3071,7 +3775,7 @@ func (x *UpdateQueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateQueryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateQueryResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{43}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *UpdateQueryResponse) GetQuery() *Query {
@@ -3092,7 +3796,7 @@ type DeleteQueryRequest struct {
 
 func (x *DeleteQueryRequest) Reset() {
 	*x = DeleteQueryRequest{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[44]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3104,7 +3808,7 @@ func (x *DeleteQueryRequest) String() string {
 func (*DeleteQueryRequest) ProtoMessage() {}
 
 func (x *DeleteQueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[44]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3117,7 +3821,7 @@ func (x *DeleteQueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteQueryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteQueryRequest) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{44}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *DeleteQueryRequest) GetName() string {
@@ -3136,7 +3840,7 @@ type DeleteQueryResponse struct {
 
 func (x *DeleteQueryResponse) Reset() {
 	*x = DeleteQueryResponse{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[45]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3148,7 +3852,7 @@ func (x *DeleteQueryResponse) String() string {
 func (*DeleteQueryResponse) ProtoMessage() {}
 
 func (x *DeleteQueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[45]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3161,7 +3865,7 @@ func (x *DeleteQueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteQueryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteQueryResponse) Descriptor() ([]byte, []int) {
-	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{45}
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{55}
 }
 
 // Error is why a query run failed, as the data source or Mode reported it.
@@ -3179,7 +3883,7 @@ type QueryRun_Error struct {
 
 func (x *QueryRun_Error) Reset() {
 	*x = QueryRun_Error{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[47]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3191,7 +3895,7 @@ func (x *QueryRun_Error) String() string {
 func (*QueryRun_Error) ProtoMessage() {}
 
 func (x *QueryRun_Error) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[47]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3224,6 +3928,61 @@ func (x *QueryRun_Error) GetType() string {
 func (x *QueryRun_Error) GetMessage() string {
 	if x != nil {
 		return x.Message
+	}
+	return ""
+}
+
+// AllowedValue is one value a parameter may take, with its label.
+type ReportParameter_AllowedValue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The label a person sees.
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
+	// The value a run takes (RunReport's parameters), as text.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportParameter_AllowedValue) Reset() {
+	*x = ReportParameter_AllowedValue{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportParameter_AllowedValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportParameter_AllowedValue) ProtoMessage() {}
+
+func (x *ReportParameter_AllowedValue) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportParameter_AllowedValue.ProtoReflect.Descriptor instead.
+func (*ReportParameter_AllowedValue) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{40, 0}
+}
+
+func (x *ReportParameter_AllowedValue) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *ReportParameter_AllowedValue) GetValue() string {
+	if x != nil {
+		return x.Value
 	}
 	return ""
 }
@@ -3471,7 +4230,72 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"FORMAT_CSV\x10\x01\x12\x0f\n" +
 	"\vFORMAT_JSON\x10\x02\"0\n" +
 	"\x1aExportQueryResultsResponse\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data\"\xfc\x01\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\"\x90\x03\n" +
+	"\x16ExportReportRunRequest\x12\xa7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA!\n" +
+	"\x1fmodeplatform.internal/ReportRun\xbaHh\xc8\x01\x01rc2a^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}$R\x04name\x12U\n" +
+	"\x06format\x18\x02 \x01(\x0e2..modeplatform.v1.ExportReportRunRequest.FormatB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06format\x12\"\n" +
+	"\x06offset\x18\x03 \x01(\x03B\n" +
+	"\xe0A\x01\xbaH\x04\"\x02(\x00R\x06offset\"Q\n" +
+	"\x06Format\x12\x16\n" +
+	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"FORMAT_PDF\x10\x01\x12\x0e\n" +
+	"\n" +
+	"FORMAT_CSV\x10\x02\x12\x0f\n" +
+	"\vFORMAT_JSON\x10\x03\"m\n" +
+	"\x17ExportReportRunResponse\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x1b\n" +
+	"\tfile_name\x18\x02 \x01(\tR\bfileName\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"\xa9\x01\n" +
+	"\x1aGetReportParametersRequest\x12\x8a\x01\n" +
+	"\x04name\x18\x01 \x01(\tBv\xe0A\x02\xfaA\x1e\n" +
+	"\x1cmodeplatform.internal/Report\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\"\x97\x01\n" +
+	"\x1bGetReportParametersResponse\x12@\n" +
+	"\n" +
+	"parameters\x18\x01 \x03(\v2 .modeplatform.v1.ReportParameterR\n" +
+	"parameters\x126\n" +
+	"\x03run\x18\x02 \x01(\tB$\xfaA!\n" +
+	"\x1fmodeplatform.internal/ReportRunR\x03run\"\xfb\x02\n" +
+	"\x0fReportParameter\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x14\n" +
+	"\x05label\x18\x03 \x01(\tR\x05label\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12#\n" +
+	"\rdefault_value\x18\x05 \x01(\tR\fdefaultValue\x12\x1f\n" +
+	"\vhas_default\x18\x06 \x01(\bR\n" +
+	"hasDefault\x12T\n" +
+	"\x0eallowed_values\x18\a \x03(\v2-.modeplatform.v1.ReportParameter.AllowedValueR\rallowedValues\x120\n" +
+	"\x14allowed_values_error\x18\b \x01(\tR\x12allowedValuesError\x1a:\n" +
+	"\fAllowedValue\x12\x14\n" +
+	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x95\x03\n" +
+	"\x19DuplicateReportRunRequest\x12\xa7\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA!\n" +
+	"\x1fmodeplatform.internal/ReportRun\xbaHh\xc8\x01\x01rc2a^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x8a\x01\n" +
+	"\x05space\x18\x02 \x01(\tBt\xe0A\x01\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/Space\xbaHN\xd8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x05space\x12A\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"_\n" +
+	"\x1aDuplicateReportRunResponse\x12A\n" +
+	"\tduplicate\x18\x01 \x01(\v2#.modeplatform.v1.ReportRunDuplicateR\tduplicate\"\xf3\x01\n" +
+	"\x1cGetReportRunDuplicateRequest\x12\xd2\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xbd\x01\xe0A\x02\xfaA*\n" +
+	"(modeplatform.internal/ReportRunDuplicate\xbaH\x89\x01\xc8\x01\x01r\x83\x012\x80\x01^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}/duplicates/[A-Za-z0-9_-]{1,64}$R\x04name\"b\n" +
+	"\x1dGetReportRunDuplicateResponse\x12A\n" +
+	"\tduplicate\x18\x01 \x01(\v2#.modeplatform.v1.ReportRunDuplicateR\tduplicate\"\xf5\x03\n" +
+	"\x12ReportRunDuplicate\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
+	"\x05state\x18\x02 \x01(\tB\x03\xe0A\x03R\x05state\x12C\n" +
+	"\n" +
+	"new_report\x18\x03 \x01(\tB$\xe0A\x03\xfaA\x1e\n" +
+	"\x1cmodeplatform.internal/ReportR\tnewReport\x129\n" +
+	"\x05space\x18\x04 \x01(\tB#\xe0A\x03\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/SpaceR\x05space\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12D\n" +
+	"\rcomplete_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fcompleteTime:\xa2\x01\xeaA\x9e\x01\n" +
+	"(modeplatform.internal/ReportRunDuplicate\x12Iworkspaces/{workspace}/reports/{report}/runs/{run}/duplicates/{duplicate}*\x13reportRunDuplicates2\x12reportRunDuplicate\"\xfc\x01\n" +
 	"\x12ListQueriesRequest\x12\x8d\x01\n" +
 	"\x06parent\x18\x01 \x01(\tBu\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Query\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
@@ -3509,7 +4333,7 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x12DeleteQueryRequest\x12\xa6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x91\x01\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Query\xbaHk\xc8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/queries/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteQueryResponse2\x91\x1d\n" +
+	"\x13DeleteQueryResponse2\xa0!\n" +
 	"\rReportService\x12d\n" +
 	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
 	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
@@ -3525,7 +4349,11 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\rListQueryRuns\x12%.modeplatform.v1.ListQueryRunsRequest\x1a&.modeplatform.v1.ListQueryRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12j\n" +
 	"\vGetQueryRun\x12#.modeplatform.v1.GetQueryRunRequest\x1a$.modeplatform.v1.GetQueryRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x81\x01\n" +
 	"\x12StreamQueryResults\x12*.modeplatform.v1.StreamQueryResultsRequest\x1a+.modeplatform.v1.StreamQueryResultsResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x88\x01\n" +
-	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12l\n" +
+	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x7f\n" +
+	"\x0fExportReportRun\x12'.modeplatform.v1.ExportReportRunRequest\x1a(.modeplatform.v1.ExportReportRunResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x82\x01\n" +
+	"\x13GetReportParameters\x12+.modeplatform.v1.GetReportParametersRequest\x1a,.modeplatform.v1.GetReportParametersResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12|\n" +
+	"\x12DuplicateReportRun\x12*.modeplatform.v1.DuplicateReportRunRequest\x1a+.modeplatform.v1.DuplicateReportRunResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x02\x12\x88\x01\n" +
+	"\x15GetReportRunDuplicate\x12-.modeplatform.v1.GetReportRunDuplicateRequest\x1a..modeplatform.v1.GetReportRunDuplicateResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
 	"\vListQueries\x12#.modeplatform.v1.ListQueriesRequest\x1a$.modeplatform.v1.ListQueriesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
 	"\bGetQuery\x12 .modeplatform.v1.GetQueryRequest\x1a!.modeplatform.v1.GetQueryResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
 	"\vCreateQuery\x12#.modeplatform.v1.CreateQueryRequest\x1a$.modeplatform.v1.CreateQueryResponse\"\x15\xdaA\fparent,query\x82\xce\x18\x02\b\x02\x12w\n" +
@@ -3556,202 +4384,229 @@ func file_modeplatform_v1_report_proto_rawDescGZIP() []byte {
 	return file_modeplatform_v1_report_proto_rawDescData
 }
 
-var file_modeplatform_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_modeplatform_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_modeplatform_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_modeplatform_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_modeplatform_v1_report_proto_goTypes = []any{
 	(ReportRun_State)(0),                   // 0: modeplatform.v1.ReportRun.State
 	(QueryRun_State)(0),                    // 1: modeplatform.v1.QueryRun.State
 	(Column_Type)(0),                       // 2: modeplatform.v1.Column.Type
 	(ListReportsRequest_ArchivedFilter)(0), // 3: modeplatform.v1.ListReportsRequest.ArchivedFilter
 	(ExportQueryResultsRequest_Format)(0),  // 4: modeplatform.v1.ExportQueryResultsRequest.Format
-	(*Report)(nil),                         // 5: modeplatform.v1.Report
-	(*ReportRun)(nil),                      // 6: modeplatform.v1.ReportRun
-	(*QueryRun)(nil),                       // 7: modeplatform.v1.QueryRun
-	(*Query)(nil),                          // 8: modeplatform.v1.Query
-	(*Column)(nil),                         // 9: modeplatform.v1.Column
-	(*Row)(nil),                            // 10: modeplatform.v1.Row
-	(*GetReportRequest)(nil),               // 11: modeplatform.v1.GetReportRequest
-	(*GetReportResponse)(nil),              // 12: modeplatform.v1.GetReportResponse
-	(*ListReportsRequest)(nil),             // 13: modeplatform.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),            // 14: modeplatform.v1.ListReportsResponse
-	(*UpdateReportRequest)(nil),            // 15: modeplatform.v1.UpdateReportRequest
-	(*UpdateReportResponse)(nil),           // 16: modeplatform.v1.UpdateReportResponse
-	(*DeleteReportRequest)(nil),            // 17: modeplatform.v1.DeleteReportRequest
-	(*DeleteReportResponse)(nil),           // 18: modeplatform.v1.DeleteReportResponse
-	(*ArchiveReportRequest)(nil),           // 19: modeplatform.v1.ArchiveReportRequest
-	(*ArchiveReportResponse)(nil),          // 20: modeplatform.v1.ArchiveReportResponse
-	(*UnarchiveReportRequest)(nil),         // 21: modeplatform.v1.UnarchiveReportRequest
-	(*UnarchiveReportResponse)(nil),        // 22: modeplatform.v1.UnarchiveReportResponse
-	(*RunReportRequest)(nil),               // 23: modeplatform.v1.RunReportRequest
-	(*RunReportResponse)(nil),              // 24: modeplatform.v1.RunReportResponse
-	(*CloneReportRunRequest)(nil),          // 25: modeplatform.v1.CloneReportRunRequest
-	(*CloneReportRunResponse)(nil),         // 26: modeplatform.v1.CloneReportRunResponse
-	(*GetReportRunRequest)(nil),            // 27: modeplatform.v1.GetReportRunRequest
-	(*GetReportRunResponse)(nil),           // 28: modeplatform.v1.GetReportRunResponse
-	(*ListReportRunsRequest)(nil),          // 29: modeplatform.v1.ListReportRunsRequest
-	(*ListReportRunsResponse)(nil),         // 30: modeplatform.v1.ListReportRunsResponse
-	(*WatchReportRunRequest)(nil),          // 31: modeplatform.v1.WatchReportRunRequest
-	(*WatchReportRunResponse)(nil),         // 32: modeplatform.v1.WatchReportRunResponse
-	(*ListQueryRunsRequest)(nil),           // 33: modeplatform.v1.ListQueryRunsRequest
-	(*ListQueryRunsResponse)(nil),          // 34: modeplatform.v1.ListQueryRunsResponse
-	(*GetQueryRunRequest)(nil),             // 35: modeplatform.v1.GetQueryRunRequest
-	(*GetQueryRunResponse)(nil),            // 36: modeplatform.v1.GetQueryRunResponse
-	(*StreamQueryResultsRequest)(nil),      // 37: modeplatform.v1.StreamQueryResultsRequest
-	(*StreamQueryResultsResponse)(nil),     // 38: modeplatform.v1.StreamQueryResultsResponse
-	(*ExportQueryResultsRequest)(nil),      // 39: modeplatform.v1.ExportQueryResultsRequest
-	(*ExportQueryResultsResponse)(nil),     // 40: modeplatform.v1.ExportQueryResultsResponse
-	(*ListQueriesRequest)(nil),             // 41: modeplatform.v1.ListQueriesRequest
-	(*ListQueriesResponse)(nil),            // 42: modeplatform.v1.ListQueriesResponse
-	(*GetQueryRequest)(nil),                // 43: modeplatform.v1.GetQueryRequest
-	(*GetQueryResponse)(nil),               // 44: modeplatform.v1.GetQueryResponse
-	(*CreateQueryRequest)(nil),             // 45: modeplatform.v1.CreateQueryRequest
-	(*CreateQueryResponse)(nil),            // 46: modeplatform.v1.CreateQueryResponse
-	(*UpdateQueryRequest)(nil),             // 47: modeplatform.v1.UpdateQueryRequest
-	(*UpdateQueryResponse)(nil),            // 48: modeplatform.v1.UpdateQueryResponse
-	(*DeleteQueryRequest)(nil),             // 49: modeplatform.v1.DeleteQueryRequest
-	(*DeleteQueryResponse)(nil),            // 50: modeplatform.v1.DeleteQueryResponse
-	nil,                                    // 51: modeplatform.v1.ReportRun.ParametersEntry
-	(*QueryRun_Error)(nil),                 // 52: modeplatform.v1.QueryRun.Error
-	nil,                                    // 53: modeplatform.v1.RunReportRequest.ParametersEntry
-	(*timestamppb.Timestamp)(nil),          // 54: google.protobuf.Timestamp
-	(*structpb.Value)(nil),                 // 55: google.protobuf.Value
-	(*fieldmaskpb.FieldMask)(nil),          // 56: google.protobuf.FieldMask
-	(*ListSchedulesRequest)(nil),           // 57: modeplatform.v1.ListSchedulesRequest
-	(*GetScheduleRequest)(nil),             // 58: modeplatform.v1.GetScheduleRequest
-	(*CreateScheduleRequest)(nil),          // 59: modeplatform.v1.CreateScheduleRequest
-	(*UpdateScheduleRequest)(nil),          // 60: modeplatform.v1.UpdateScheduleRequest
-	(*DeleteScheduleRequest)(nil),          // 61: modeplatform.v1.DeleteScheduleRequest
-	(*BatchDeleteSchedulesRequest)(nil),    // 62: modeplatform.v1.BatchDeleteSchedulesRequest
-	(*ListSubscriptionsRequest)(nil),       // 63: modeplatform.v1.ListSubscriptionsRequest
-	(*GetSubscriptionRequest)(nil),         // 64: modeplatform.v1.GetSubscriptionRequest
-	(*CreateSubscriptionRequest)(nil),      // 65: modeplatform.v1.CreateSubscriptionRequest
-	(*UpdateSubscriptionRequest)(nil),      // 66: modeplatform.v1.UpdateSubscriptionRequest
-	(*DeleteSubscriptionRequest)(nil),      // 67: modeplatform.v1.DeleteSubscriptionRequest
-	(*ListSchedulesResponse)(nil),          // 68: modeplatform.v1.ListSchedulesResponse
-	(*GetScheduleResponse)(nil),            // 69: modeplatform.v1.GetScheduleResponse
-	(*CreateScheduleResponse)(nil),         // 70: modeplatform.v1.CreateScheduleResponse
-	(*UpdateScheduleResponse)(nil),         // 71: modeplatform.v1.UpdateScheduleResponse
-	(*DeleteScheduleResponse)(nil),         // 72: modeplatform.v1.DeleteScheduleResponse
-	(*BatchDeleteSchedulesResponse)(nil),   // 73: modeplatform.v1.BatchDeleteSchedulesResponse
-	(*ListSubscriptionsResponse)(nil),      // 74: modeplatform.v1.ListSubscriptionsResponse
-	(*GetSubscriptionResponse)(nil),        // 75: modeplatform.v1.GetSubscriptionResponse
-	(*CreateSubscriptionResponse)(nil),     // 76: modeplatform.v1.CreateSubscriptionResponse
-	(*UpdateSubscriptionResponse)(nil),     // 77: modeplatform.v1.UpdateSubscriptionResponse
-	(*DeleteSubscriptionResponse)(nil),     // 78: modeplatform.v1.DeleteSubscriptionResponse
+	(ExportReportRunRequest_Format)(0),     // 5: modeplatform.v1.ExportReportRunRequest.Format
+	(*Report)(nil),                         // 6: modeplatform.v1.Report
+	(*ReportRun)(nil),                      // 7: modeplatform.v1.ReportRun
+	(*QueryRun)(nil),                       // 8: modeplatform.v1.QueryRun
+	(*Query)(nil),                          // 9: modeplatform.v1.Query
+	(*Column)(nil),                         // 10: modeplatform.v1.Column
+	(*Row)(nil),                            // 11: modeplatform.v1.Row
+	(*GetReportRequest)(nil),               // 12: modeplatform.v1.GetReportRequest
+	(*GetReportResponse)(nil),              // 13: modeplatform.v1.GetReportResponse
+	(*ListReportsRequest)(nil),             // 14: modeplatform.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),            // 15: modeplatform.v1.ListReportsResponse
+	(*UpdateReportRequest)(nil),            // 16: modeplatform.v1.UpdateReportRequest
+	(*UpdateReportResponse)(nil),           // 17: modeplatform.v1.UpdateReportResponse
+	(*DeleteReportRequest)(nil),            // 18: modeplatform.v1.DeleteReportRequest
+	(*DeleteReportResponse)(nil),           // 19: modeplatform.v1.DeleteReportResponse
+	(*ArchiveReportRequest)(nil),           // 20: modeplatform.v1.ArchiveReportRequest
+	(*ArchiveReportResponse)(nil),          // 21: modeplatform.v1.ArchiveReportResponse
+	(*UnarchiveReportRequest)(nil),         // 22: modeplatform.v1.UnarchiveReportRequest
+	(*UnarchiveReportResponse)(nil),        // 23: modeplatform.v1.UnarchiveReportResponse
+	(*RunReportRequest)(nil),               // 24: modeplatform.v1.RunReportRequest
+	(*RunReportResponse)(nil),              // 25: modeplatform.v1.RunReportResponse
+	(*CloneReportRunRequest)(nil),          // 26: modeplatform.v1.CloneReportRunRequest
+	(*CloneReportRunResponse)(nil),         // 27: modeplatform.v1.CloneReportRunResponse
+	(*GetReportRunRequest)(nil),            // 28: modeplatform.v1.GetReportRunRequest
+	(*GetReportRunResponse)(nil),           // 29: modeplatform.v1.GetReportRunResponse
+	(*ListReportRunsRequest)(nil),          // 30: modeplatform.v1.ListReportRunsRequest
+	(*ListReportRunsResponse)(nil),         // 31: modeplatform.v1.ListReportRunsResponse
+	(*WatchReportRunRequest)(nil),          // 32: modeplatform.v1.WatchReportRunRequest
+	(*WatchReportRunResponse)(nil),         // 33: modeplatform.v1.WatchReportRunResponse
+	(*ListQueryRunsRequest)(nil),           // 34: modeplatform.v1.ListQueryRunsRequest
+	(*ListQueryRunsResponse)(nil),          // 35: modeplatform.v1.ListQueryRunsResponse
+	(*GetQueryRunRequest)(nil),             // 36: modeplatform.v1.GetQueryRunRequest
+	(*GetQueryRunResponse)(nil),            // 37: modeplatform.v1.GetQueryRunResponse
+	(*StreamQueryResultsRequest)(nil),      // 38: modeplatform.v1.StreamQueryResultsRequest
+	(*StreamQueryResultsResponse)(nil),     // 39: modeplatform.v1.StreamQueryResultsResponse
+	(*ExportQueryResultsRequest)(nil),      // 40: modeplatform.v1.ExportQueryResultsRequest
+	(*ExportQueryResultsResponse)(nil),     // 41: modeplatform.v1.ExportQueryResultsResponse
+	(*ExportReportRunRequest)(nil),         // 42: modeplatform.v1.ExportReportRunRequest
+	(*ExportReportRunResponse)(nil),        // 43: modeplatform.v1.ExportReportRunResponse
+	(*GetReportParametersRequest)(nil),     // 44: modeplatform.v1.GetReportParametersRequest
+	(*GetReportParametersResponse)(nil),    // 45: modeplatform.v1.GetReportParametersResponse
+	(*ReportParameter)(nil),                // 46: modeplatform.v1.ReportParameter
+	(*DuplicateReportRunRequest)(nil),      // 47: modeplatform.v1.DuplicateReportRunRequest
+	(*DuplicateReportRunResponse)(nil),     // 48: modeplatform.v1.DuplicateReportRunResponse
+	(*GetReportRunDuplicateRequest)(nil),   // 49: modeplatform.v1.GetReportRunDuplicateRequest
+	(*GetReportRunDuplicateResponse)(nil),  // 50: modeplatform.v1.GetReportRunDuplicateResponse
+	(*ReportRunDuplicate)(nil),             // 51: modeplatform.v1.ReportRunDuplicate
+	(*ListQueriesRequest)(nil),             // 52: modeplatform.v1.ListQueriesRequest
+	(*ListQueriesResponse)(nil),            // 53: modeplatform.v1.ListQueriesResponse
+	(*GetQueryRequest)(nil),                // 54: modeplatform.v1.GetQueryRequest
+	(*GetQueryResponse)(nil),               // 55: modeplatform.v1.GetQueryResponse
+	(*CreateQueryRequest)(nil),             // 56: modeplatform.v1.CreateQueryRequest
+	(*CreateQueryResponse)(nil),            // 57: modeplatform.v1.CreateQueryResponse
+	(*UpdateQueryRequest)(nil),             // 58: modeplatform.v1.UpdateQueryRequest
+	(*UpdateQueryResponse)(nil),            // 59: modeplatform.v1.UpdateQueryResponse
+	(*DeleteQueryRequest)(nil),             // 60: modeplatform.v1.DeleteQueryRequest
+	(*DeleteQueryResponse)(nil),            // 61: modeplatform.v1.DeleteQueryResponse
+	nil,                                    // 62: modeplatform.v1.ReportRun.ParametersEntry
+	(*QueryRun_Error)(nil),                 // 63: modeplatform.v1.QueryRun.Error
+	nil,                                    // 64: modeplatform.v1.RunReportRequest.ParametersEntry
+	(*ReportParameter_AllowedValue)(nil),   // 65: modeplatform.v1.ReportParameter.AllowedValue
+	(*timestamppb.Timestamp)(nil),          // 66: google.protobuf.Timestamp
+	(*structpb.Value)(nil),                 // 67: google.protobuf.Value
+	(*fieldmaskpb.FieldMask)(nil),          // 68: google.protobuf.FieldMask
+	(*ListSchedulesRequest)(nil),           // 69: modeplatform.v1.ListSchedulesRequest
+	(*GetScheduleRequest)(nil),             // 70: modeplatform.v1.GetScheduleRequest
+	(*CreateScheduleRequest)(nil),          // 71: modeplatform.v1.CreateScheduleRequest
+	(*UpdateScheduleRequest)(nil),          // 72: modeplatform.v1.UpdateScheduleRequest
+	(*DeleteScheduleRequest)(nil),          // 73: modeplatform.v1.DeleteScheduleRequest
+	(*BatchDeleteSchedulesRequest)(nil),    // 74: modeplatform.v1.BatchDeleteSchedulesRequest
+	(*ListSubscriptionsRequest)(nil),       // 75: modeplatform.v1.ListSubscriptionsRequest
+	(*GetSubscriptionRequest)(nil),         // 76: modeplatform.v1.GetSubscriptionRequest
+	(*CreateSubscriptionRequest)(nil),      // 77: modeplatform.v1.CreateSubscriptionRequest
+	(*UpdateSubscriptionRequest)(nil),      // 78: modeplatform.v1.UpdateSubscriptionRequest
+	(*DeleteSubscriptionRequest)(nil),      // 79: modeplatform.v1.DeleteSubscriptionRequest
+	(*ListSchedulesResponse)(nil),          // 80: modeplatform.v1.ListSchedulesResponse
+	(*GetScheduleResponse)(nil),            // 81: modeplatform.v1.GetScheduleResponse
+	(*CreateScheduleResponse)(nil),         // 82: modeplatform.v1.CreateScheduleResponse
+	(*UpdateScheduleResponse)(nil),         // 83: modeplatform.v1.UpdateScheduleResponse
+	(*DeleteScheduleResponse)(nil),         // 84: modeplatform.v1.DeleteScheduleResponse
+	(*BatchDeleteSchedulesResponse)(nil),   // 85: modeplatform.v1.BatchDeleteSchedulesResponse
+	(*ListSubscriptionsResponse)(nil),      // 86: modeplatform.v1.ListSubscriptionsResponse
+	(*GetSubscriptionResponse)(nil),        // 87: modeplatform.v1.GetSubscriptionResponse
+	(*CreateSubscriptionResponse)(nil),     // 88: modeplatform.v1.CreateSubscriptionResponse
+	(*UpdateSubscriptionResponse)(nil),     // 89: modeplatform.v1.UpdateSubscriptionResponse
+	(*DeleteSubscriptionResponse)(nil),     // 90: modeplatform.v1.DeleteSubscriptionResponse
 }
 var file_modeplatform_v1_report_proto_depIdxs = []int32{
-	54, // 0: modeplatform.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	54, // 1: modeplatform.v1.Report.update_time:type_name -> google.protobuf.Timestamp
-	54, // 2: modeplatform.v1.Report.edit_time:type_name -> google.protobuf.Timestamp
-	54, // 3: modeplatform.v1.Report.publish_time:type_name -> google.protobuf.Timestamp
-	54, // 4: modeplatform.v1.Report.last_run_time:type_name -> google.protobuf.Timestamp
-	54, // 5: modeplatform.v1.Report.last_successful_run_time:type_name -> google.protobuf.Timestamp
+	66, // 0: modeplatform.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	66, // 1: modeplatform.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	66, // 2: modeplatform.v1.Report.edit_time:type_name -> google.protobuf.Timestamp
+	66, // 3: modeplatform.v1.Report.publish_time:type_name -> google.protobuf.Timestamp
+	66, // 4: modeplatform.v1.Report.last_run_time:type_name -> google.protobuf.Timestamp
+	66, // 5: modeplatform.v1.Report.last_successful_run_time:type_name -> google.protobuf.Timestamp
 	0,  // 6: modeplatform.v1.ReportRun.state:type_name -> modeplatform.v1.ReportRun.State
-	51, // 7: modeplatform.v1.ReportRun.parameters:type_name -> modeplatform.v1.ReportRun.ParametersEntry
-	54, // 8: modeplatform.v1.ReportRun.create_time:type_name -> google.protobuf.Timestamp
-	54, // 9: modeplatform.v1.ReportRun.update_time:type_name -> google.protobuf.Timestamp
-	54, // 10: modeplatform.v1.ReportRun.complete_time:type_name -> google.protobuf.Timestamp
+	62, // 7: modeplatform.v1.ReportRun.parameters:type_name -> modeplatform.v1.ReportRun.ParametersEntry
+	66, // 8: modeplatform.v1.ReportRun.create_time:type_name -> google.protobuf.Timestamp
+	66, // 9: modeplatform.v1.ReportRun.update_time:type_name -> google.protobuf.Timestamp
+	66, // 10: modeplatform.v1.ReportRun.complete_time:type_name -> google.protobuf.Timestamp
 	1,  // 11: modeplatform.v1.QueryRun.state:type_name -> modeplatform.v1.QueryRun.State
-	54, // 12: modeplatform.v1.QueryRun.create_time:type_name -> google.protobuf.Timestamp
-	54, // 13: modeplatform.v1.QueryRun.complete_time:type_name -> google.protobuf.Timestamp
-	52, // 14: modeplatform.v1.QueryRun.error:type_name -> modeplatform.v1.QueryRun.Error
-	54, // 15: modeplatform.v1.Query.create_time:type_name -> google.protobuf.Timestamp
-	54, // 16: modeplatform.v1.Query.update_time:type_name -> google.protobuf.Timestamp
+	66, // 12: modeplatform.v1.QueryRun.create_time:type_name -> google.protobuf.Timestamp
+	66, // 13: modeplatform.v1.QueryRun.complete_time:type_name -> google.protobuf.Timestamp
+	63, // 14: modeplatform.v1.QueryRun.error:type_name -> modeplatform.v1.QueryRun.Error
+	66, // 15: modeplatform.v1.Query.create_time:type_name -> google.protobuf.Timestamp
+	66, // 16: modeplatform.v1.Query.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 17: modeplatform.v1.Column.type:type_name -> modeplatform.v1.Column.Type
-	55, // 18: modeplatform.v1.Row.values:type_name -> google.protobuf.Value
-	5,  // 19: modeplatform.v1.GetReportResponse.report:type_name -> modeplatform.v1.Report
+	67, // 18: modeplatform.v1.Row.values:type_name -> google.protobuf.Value
+	6,  // 19: modeplatform.v1.GetReportResponse.report:type_name -> modeplatform.v1.Report
 	3,  // 20: modeplatform.v1.ListReportsRequest.archived_filter:type_name -> modeplatform.v1.ListReportsRequest.ArchivedFilter
-	5,  // 21: modeplatform.v1.ListReportsResponse.reports:type_name -> modeplatform.v1.Report
-	5,  // 22: modeplatform.v1.UpdateReportRequest.report:type_name -> modeplatform.v1.Report
-	56, // 23: modeplatform.v1.UpdateReportRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 24: modeplatform.v1.UpdateReportResponse.report:type_name -> modeplatform.v1.Report
-	5,  // 25: modeplatform.v1.ArchiveReportResponse.report:type_name -> modeplatform.v1.Report
-	5,  // 26: modeplatform.v1.UnarchiveReportResponse.report:type_name -> modeplatform.v1.Report
-	53, // 27: modeplatform.v1.RunReportRequest.parameters:type_name -> modeplatform.v1.RunReportRequest.ParametersEntry
-	6,  // 28: modeplatform.v1.RunReportResponse.run:type_name -> modeplatform.v1.ReportRun
-	6,  // 29: modeplatform.v1.CloneReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	6,  // 30: modeplatform.v1.GetReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	6,  // 31: modeplatform.v1.ListReportRunsResponse.runs:type_name -> modeplatform.v1.ReportRun
-	6,  // 32: modeplatform.v1.WatchReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	7,  // 33: modeplatform.v1.ListQueryRunsResponse.query_runs:type_name -> modeplatform.v1.QueryRun
-	7,  // 34: modeplatform.v1.GetQueryRunResponse.query_run:type_name -> modeplatform.v1.QueryRun
-	9,  // 35: modeplatform.v1.StreamQueryResultsResponse.columns:type_name -> modeplatform.v1.Column
-	10, // 36: modeplatform.v1.StreamQueryResultsResponse.rows:type_name -> modeplatform.v1.Row
+	6,  // 21: modeplatform.v1.ListReportsResponse.reports:type_name -> modeplatform.v1.Report
+	6,  // 22: modeplatform.v1.UpdateReportRequest.report:type_name -> modeplatform.v1.Report
+	68, // 23: modeplatform.v1.UpdateReportRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,  // 24: modeplatform.v1.UpdateReportResponse.report:type_name -> modeplatform.v1.Report
+	6,  // 25: modeplatform.v1.ArchiveReportResponse.report:type_name -> modeplatform.v1.Report
+	6,  // 26: modeplatform.v1.UnarchiveReportResponse.report:type_name -> modeplatform.v1.Report
+	64, // 27: modeplatform.v1.RunReportRequest.parameters:type_name -> modeplatform.v1.RunReportRequest.ParametersEntry
+	7,  // 28: modeplatform.v1.RunReportResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,  // 29: modeplatform.v1.CloneReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,  // 30: modeplatform.v1.GetReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,  // 31: modeplatform.v1.ListReportRunsResponse.runs:type_name -> modeplatform.v1.ReportRun
+	7,  // 32: modeplatform.v1.WatchReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	8,  // 33: modeplatform.v1.ListQueryRunsResponse.query_runs:type_name -> modeplatform.v1.QueryRun
+	8,  // 34: modeplatform.v1.GetQueryRunResponse.query_run:type_name -> modeplatform.v1.QueryRun
+	10, // 35: modeplatform.v1.StreamQueryResultsResponse.columns:type_name -> modeplatform.v1.Column
+	11, // 36: modeplatform.v1.StreamQueryResultsResponse.rows:type_name -> modeplatform.v1.Row
 	4,  // 37: modeplatform.v1.ExportQueryResultsRequest.format:type_name -> modeplatform.v1.ExportQueryResultsRequest.Format
-	8,  // 38: modeplatform.v1.ListQueriesResponse.queries:type_name -> modeplatform.v1.Query
-	8,  // 39: modeplatform.v1.GetQueryResponse.query:type_name -> modeplatform.v1.Query
-	8,  // 40: modeplatform.v1.CreateQueryRequest.query:type_name -> modeplatform.v1.Query
-	8,  // 41: modeplatform.v1.CreateQueryResponse.query:type_name -> modeplatform.v1.Query
-	8,  // 42: modeplatform.v1.UpdateQueryRequest.query:type_name -> modeplatform.v1.Query
-	56, // 43: modeplatform.v1.UpdateQueryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 44: modeplatform.v1.UpdateQueryResponse.query:type_name -> modeplatform.v1.Query
-	11, // 45: modeplatform.v1.ReportService.GetReport:input_type -> modeplatform.v1.GetReportRequest
-	13, // 46: modeplatform.v1.ReportService.ListReports:input_type -> modeplatform.v1.ListReportsRequest
-	15, // 47: modeplatform.v1.ReportService.UpdateReport:input_type -> modeplatform.v1.UpdateReportRequest
-	17, // 48: modeplatform.v1.ReportService.DeleteReport:input_type -> modeplatform.v1.DeleteReportRequest
-	19, // 49: modeplatform.v1.ReportService.ArchiveReport:input_type -> modeplatform.v1.ArchiveReportRequest
-	21, // 50: modeplatform.v1.ReportService.UnarchiveReport:input_type -> modeplatform.v1.UnarchiveReportRequest
-	23, // 51: modeplatform.v1.ReportService.RunReport:input_type -> modeplatform.v1.RunReportRequest
-	25, // 52: modeplatform.v1.ReportService.CloneReportRun:input_type -> modeplatform.v1.CloneReportRunRequest
-	27, // 53: modeplatform.v1.ReportService.GetReportRun:input_type -> modeplatform.v1.GetReportRunRequest
-	29, // 54: modeplatform.v1.ReportService.ListReportRuns:input_type -> modeplatform.v1.ListReportRunsRequest
-	31, // 55: modeplatform.v1.ReportService.WatchReportRun:input_type -> modeplatform.v1.WatchReportRunRequest
-	33, // 56: modeplatform.v1.ReportService.ListQueryRuns:input_type -> modeplatform.v1.ListQueryRunsRequest
-	35, // 57: modeplatform.v1.ReportService.GetQueryRun:input_type -> modeplatform.v1.GetQueryRunRequest
-	37, // 58: modeplatform.v1.ReportService.StreamQueryResults:input_type -> modeplatform.v1.StreamQueryResultsRequest
-	39, // 59: modeplatform.v1.ReportService.ExportQueryResults:input_type -> modeplatform.v1.ExportQueryResultsRequest
-	41, // 60: modeplatform.v1.ReportService.ListQueries:input_type -> modeplatform.v1.ListQueriesRequest
-	43, // 61: modeplatform.v1.ReportService.GetQuery:input_type -> modeplatform.v1.GetQueryRequest
-	45, // 62: modeplatform.v1.ReportService.CreateQuery:input_type -> modeplatform.v1.CreateQueryRequest
-	47, // 63: modeplatform.v1.ReportService.UpdateQuery:input_type -> modeplatform.v1.UpdateQueryRequest
-	49, // 64: modeplatform.v1.ReportService.DeleteQuery:input_type -> modeplatform.v1.DeleteQueryRequest
-	57, // 65: modeplatform.v1.ReportService.ListSchedules:input_type -> modeplatform.v1.ListSchedulesRequest
-	58, // 66: modeplatform.v1.ReportService.GetSchedule:input_type -> modeplatform.v1.GetScheduleRequest
-	59, // 67: modeplatform.v1.ReportService.CreateSchedule:input_type -> modeplatform.v1.CreateScheduleRequest
-	60, // 68: modeplatform.v1.ReportService.UpdateSchedule:input_type -> modeplatform.v1.UpdateScheduleRequest
-	61, // 69: modeplatform.v1.ReportService.DeleteSchedule:input_type -> modeplatform.v1.DeleteScheduleRequest
-	62, // 70: modeplatform.v1.ReportService.BatchDeleteSchedules:input_type -> modeplatform.v1.BatchDeleteSchedulesRequest
-	63, // 71: modeplatform.v1.ReportService.ListSubscriptions:input_type -> modeplatform.v1.ListSubscriptionsRequest
-	64, // 72: modeplatform.v1.ReportService.GetSubscription:input_type -> modeplatform.v1.GetSubscriptionRequest
-	65, // 73: modeplatform.v1.ReportService.CreateSubscription:input_type -> modeplatform.v1.CreateSubscriptionRequest
-	66, // 74: modeplatform.v1.ReportService.UpdateSubscription:input_type -> modeplatform.v1.UpdateSubscriptionRequest
-	67, // 75: modeplatform.v1.ReportService.DeleteSubscription:input_type -> modeplatform.v1.DeleteSubscriptionRequest
-	12, // 76: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
-	14, // 77: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
-	16, // 78: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
-	18, // 79: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
-	20, // 80: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
-	22, // 81: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
-	24, // 82: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
-	26, // 83: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
-	28, // 84: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
-	30, // 85: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
-	32, // 86: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
-	34, // 87: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
-	36, // 88: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
-	38, // 89: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
-	40, // 90: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
-	42, // 91: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
-	44, // 92: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
-	46, // 93: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
-	48, // 94: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
-	50, // 95: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
-	68, // 96: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
-	69, // 97: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
-	70, // 98: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
-	71, // 99: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
-	72, // 100: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
-	73, // 101: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
-	74, // 102: modeplatform.v1.ReportService.ListSubscriptions:output_type -> modeplatform.v1.ListSubscriptionsResponse
-	75, // 103: modeplatform.v1.ReportService.GetSubscription:output_type -> modeplatform.v1.GetSubscriptionResponse
-	76, // 104: modeplatform.v1.ReportService.CreateSubscription:output_type -> modeplatform.v1.CreateSubscriptionResponse
-	77, // 105: modeplatform.v1.ReportService.UpdateSubscription:output_type -> modeplatform.v1.UpdateSubscriptionResponse
-	78, // 106: modeplatform.v1.ReportService.DeleteSubscription:output_type -> modeplatform.v1.DeleteSubscriptionResponse
-	76, // [76:107] is the sub-list for method output_type
-	45, // [45:76] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	5,  // 38: modeplatform.v1.ExportReportRunRequest.format:type_name -> modeplatform.v1.ExportReportRunRequest.Format
+	46, // 39: modeplatform.v1.GetReportParametersResponse.parameters:type_name -> modeplatform.v1.ReportParameter
+	65, // 40: modeplatform.v1.ReportParameter.allowed_values:type_name -> modeplatform.v1.ReportParameter.AllowedValue
+	51, // 41: modeplatform.v1.DuplicateReportRunResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
+	51, // 42: modeplatform.v1.GetReportRunDuplicateResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
+	66, // 43: modeplatform.v1.ReportRunDuplicate.create_time:type_name -> google.protobuf.Timestamp
+	66, // 44: modeplatform.v1.ReportRunDuplicate.complete_time:type_name -> google.protobuf.Timestamp
+	9,  // 45: modeplatform.v1.ListQueriesResponse.queries:type_name -> modeplatform.v1.Query
+	9,  // 46: modeplatform.v1.GetQueryResponse.query:type_name -> modeplatform.v1.Query
+	9,  // 47: modeplatform.v1.CreateQueryRequest.query:type_name -> modeplatform.v1.Query
+	9,  // 48: modeplatform.v1.CreateQueryResponse.query:type_name -> modeplatform.v1.Query
+	9,  // 49: modeplatform.v1.UpdateQueryRequest.query:type_name -> modeplatform.v1.Query
+	68, // 50: modeplatform.v1.UpdateQueryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 51: modeplatform.v1.UpdateQueryResponse.query:type_name -> modeplatform.v1.Query
+	12, // 52: modeplatform.v1.ReportService.GetReport:input_type -> modeplatform.v1.GetReportRequest
+	14, // 53: modeplatform.v1.ReportService.ListReports:input_type -> modeplatform.v1.ListReportsRequest
+	16, // 54: modeplatform.v1.ReportService.UpdateReport:input_type -> modeplatform.v1.UpdateReportRequest
+	18, // 55: modeplatform.v1.ReportService.DeleteReport:input_type -> modeplatform.v1.DeleteReportRequest
+	20, // 56: modeplatform.v1.ReportService.ArchiveReport:input_type -> modeplatform.v1.ArchiveReportRequest
+	22, // 57: modeplatform.v1.ReportService.UnarchiveReport:input_type -> modeplatform.v1.UnarchiveReportRequest
+	24, // 58: modeplatform.v1.ReportService.RunReport:input_type -> modeplatform.v1.RunReportRequest
+	26, // 59: modeplatform.v1.ReportService.CloneReportRun:input_type -> modeplatform.v1.CloneReportRunRequest
+	28, // 60: modeplatform.v1.ReportService.GetReportRun:input_type -> modeplatform.v1.GetReportRunRequest
+	30, // 61: modeplatform.v1.ReportService.ListReportRuns:input_type -> modeplatform.v1.ListReportRunsRequest
+	32, // 62: modeplatform.v1.ReportService.WatchReportRun:input_type -> modeplatform.v1.WatchReportRunRequest
+	34, // 63: modeplatform.v1.ReportService.ListQueryRuns:input_type -> modeplatform.v1.ListQueryRunsRequest
+	36, // 64: modeplatform.v1.ReportService.GetQueryRun:input_type -> modeplatform.v1.GetQueryRunRequest
+	38, // 65: modeplatform.v1.ReportService.StreamQueryResults:input_type -> modeplatform.v1.StreamQueryResultsRequest
+	40, // 66: modeplatform.v1.ReportService.ExportQueryResults:input_type -> modeplatform.v1.ExportQueryResultsRequest
+	42, // 67: modeplatform.v1.ReportService.ExportReportRun:input_type -> modeplatform.v1.ExportReportRunRequest
+	44, // 68: modeplatform.v1.ReportService.GetReportParameters:input_type -> modeplatform.v1.GetReportParametersRequest
+	47, // 69: modeplatform.v1.ReportService.DuplicateReportRun:input_type -> modeplatform.v1.DuplicateReportRunRequest
+	49, // 70: modeplatform.v1.ReportService.GetReportRunDuplicate:input_type -> modeplatform.v1.GetReportRunDuplicateRequest
+	52, // 71: modeplatform.v1.ReportService.ListQueries:input_type -> modeplatform.v1.ListQueriesRequest
+	54, // 72: modeplatform.v1.ReportService.GetQuery:input_type -> modeplatform.v1.GetQueryRequest
+	56, // 73: modeplatform.v1.ReportService.CreateQuery:input_type -> modeplatform.v1.CreateQueryRequest
+	58, // 74: modeplatform.v1.ReportService.UpdateQuery:input_type -> modeplatform.v1.UpdateQueryRequest
+	60, // 75: modeplatform.v1.ReportService.DeleteQuery:input_type -> modeplatform.v1.DeleteQueryRequest
+	69, // 76: modeplatform.v1.ReportService.ListSchedules:input_type -> modeplatform.v1.ListSchedulesRequest
+	70, // 77: modeplatform.v1.ReportService.GetSchedule:input_type -> modeplatform.v1.GetScheduleRequest
+	71, // 78: modeplatform.v1.ReportService.CreateSchedule:input_type -> modeplatform.v1.CreateScheduleRequest
+	72, // 79: modeplatform.v1.ReportService.UpdateSchedule:input_type -> modeplatform.v1.UpdateScheduleRequest
+	73, // 80: modeplatform.v1.ReportService.DeleteSchedule:input_type -> modeplatform.v1.DeleteScheduleRequest
+	74, // 81: modeplatform.v1.ReportService.BatchDeleteSchedules:input_type -> modeplatform.v1.BatchDeleteSchedulesRequest
+	75, // 82: modeplatform.v1.ReportService.ListSubscriptions:input_type -> modeplatform.v1.ListSubscriptionsRequest
+	76, // 83: modeplatform.v1.ReportService.GetSubscription:input_type -> modeplatform.v1.GetSubscriptionRequest
+	77, // 84: modeplatform.v1.ReportService.CreateSubscription:input_type -> modeplatform.v1.CreateSubscriptionRequest
+	78, // 85: modeplatform.v1.ReportService.UpdateSubscription:input_type -> modeplatform.v1.UpdateSubscriptionRequest
+	79, // 86: modeplatform.v1.ReportService.DeleteSubscription:input_type -> modeplatform.v1.DeleteSubscriptionRequest
+	13, // 87: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
+	15, // 88: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
+	17, // 89: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
+	19, // 90: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
+	21, // 91: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
+	23, // 92: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
+	25, // 93: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
+	27, // 94: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
+	29, // 95: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
+	31, // 96: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
+	33, // 97: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
+	35, // 98: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
+	37, // 99: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
+	39, // 100: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
+	41, // 101: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
+	43, // 102: modeplatform.v1.ReportService.ExportReportRun:output_type -> modeplatform.v1.ExportReportRunResponse
+	45, // 103: modeplatform.v1.ReportService.GetReportParameters:output_type -> modeplatform.v1.GetReportParametersResponse
+	48, // 104: modeplatform.v1.ReportService.DuplicateReportRun:output_type -> modeplatform.v1.DuplicateReportRunResponse
+	50, // 105: modeplatform.v1.ReportService.GetReportRunDuplicate:output_type -> modeplatform.v1.GetReportRunDuplicateResponse
+	53, // 106: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
+	55, // 107: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
+	57, // 108: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
+	59, // 109: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
+	61, // 110: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
+	80, // 111: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
+	81, // 112: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
+	82, // 113: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
+	83, // 114: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
+	84, // 115: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
+	85, // 116: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
+	86, // 117: modeplatform.v1.ReportService.ListSubscriptions:output_type -> modeplatform.v1.ListSubscriptionsResponse
+	87, // 118: modeplatform.v1.ReportService.GetSubscription:output_type -> modeplatform.v1.GetSubscriptionResponse
+	88, // 119: modeplatform.v1.ReportService.CreateSubscription:output_type -> modeplatform.v1.CreateSubscriptionResponse
+	89, // 120: modeplatform.v1.ReportService.UpdateSubscription:output_type -> modeplatform.v1.UpdateSubscriptionResponse
+	90, // 121: modeplatform.v1.ReportService.DeleteSubscription:output_type -> modeplatform.v1.DeleteSubscriptionResponse
+	87, // [87:122] is the sub-list for method output_type
+	52, // [52:87] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_modeplatform_v1_report_proto_init() }
@@ -3767,8 +4622,8 @@ func file_modeplatform_v1_report_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modeplatform_v1_report_proto_rawDesc), len(file_modeplatform_v1_report_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   49,
+			NumEnums:      6,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

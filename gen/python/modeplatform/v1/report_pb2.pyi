@@ -93,6 +93,22 @@ class DeleteReportResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class DuplicateReportRunRequest(_message.Message):
+    __slots__ = ["name", "request_id", "space"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    space: str
+    def __init__(self, name: _Optional[str] = ..., space: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DuplicateReportRunResponse(_message.Message):
+    __slots__ = ["duplicate"]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: ReportRunDuplicate
+    def __init__(self, duplicate: _Optional[_Union[ReportRunDuplicate, _Mapping]] = ...) -> None: ...
+
 class ExportQueryResultsRequest(_message.Message):
     __slots__ = ["format", "name", "offset"]
     class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -113,6 +129,32 @@ class ExportQueryResultsResponse(_message.Message):
     DATA_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
+class ExportReportRunRequest(_message.Message):
+    __slots__ = ["format", "name", "offset"]
+    class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = []
+    FORMAT_CSV: ExportReportRunRequest.Format
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_JSON: ExportReportRunRequest.Format
+    FORMAT_PDF: ExportReportRunRequest.Format
+    FORMAT_UNSPECIFIED: ExportReportRunRequest.Format
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    format: ExportReportRunRequest.Format
+    name: str
+    offset: int
+    def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[ExportReportRunRequest.Format, str]] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ExportReportRunResponse(_message.Message):
+    __slots__ = ["content_type", "data", "file_name"]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    content_type: str
+    data: bytes
+    file_name: str
+    def __init__(self, content_type: _Optional[str] = ..., file_name: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class GetQueryRequest(_message.Message):
     __slots__ = ["name"]
@@ -138,6 +180,20 @@ class GetQueryRunResponse(_message.Message):
     query_run: QueryRun
     def __init__(self, query_run: _Optional[_Union[QueryRun, _Mapping]] = ...) -> None: ...
 
+class GetReportParametersRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetReportParametersResponse(_message.Message):
+    __slots__ = ["parameters", "run"]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    parameters: _containers.RepeatedCompositeFieldContainer[ReportParameter]
+    run: str
+    def __init__(self, parameters: _Optional[_Iterable[_Union[ReportParameter, _Mapping]]] = ..., run: _Optional[str] = ...) -> None: ...
+
 class GetReportRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +205,18 @@ class GetReportResponse(_message.Message):
     REPORT_FIELD_NUMBER: _ClassVar[int]
     report: Report
     def __init__(self, report: _Optional[_Union[Report, _Mapping]] = ...) -> None: ...
+
+class GetReportRunDuplicateRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetReportRunDuplicateResponse(_message.Message):
+    __slots__ = ["duplicate"]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: ReportRunDuplicate
+    def __init__(self, duplicate: _Optional[_Union[ReportRunDuplicate, _Mapping]] = ...) -> None: ...
 
 class GetReportRunRequest(_message.Message):
     __slots__ = ["name"]
@@ -361,6 +429,33 @@ class Report(_message.Message):
     web_uri: str
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., space: _Optional[str] = ..., archived: bool = ..., public: bool = ..., run_privately: bool = ..., manual_run_disabled: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., edit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., publish_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_run_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_successful_run_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_successful_run: _Optional[str] = ..., query_count: _Optional[int] = ..., chart_count: _Optional[int] = ..., run_count: _Optional[int] = ..., schedule_count: _Optional[int] = ..., view_count: _Optional[int] = ..., web_uri: _Optional[str] = ...) -> None: ...
 
+class ReportParameter(_message.Message):
+    __slots__ = ["allowed_values", "allowed_values_error", "default_value", "description", "has_default", "label", "name", "type"]
+    class AllowedValue(_message.Message):
+        __slots__ = ["label", "value"]
+        LABEL_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        label: str
+        value: str
+        def __init__(self, label: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ALLOWED_VALUES_ERROR_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_VALUES_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HAS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    allowed_values: _containers.RepeatedCompositeFieldContainer[ReportParameter.AllowedValue]
+    allowed_values_error: str
+    default_value: str
+    description: str
+    has_default: bool
+    label: str
+    name: str
+    type: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ..., default_value: _Optional[str] = ..., has_default: bool = ..., allowed_values: _Optional[_Iterable[_Union[ReportParameter.AllowedValue, _Mapping]]] = ..., allowed_values_error: _Optional[str] = ...) -> None: ...
+
 class ReportRun(_message.Message):
     __slots__ = ["complete_time", "create_time", "name", "parameters", "state", "update_time", "web_uri"]
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -396,6 +491,22 @@ class ReportRun(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     web_uri: str
     def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[ReportRun.State, str]] = ..., parameters: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., web_uri: _Optional[str] = ...) -> None: ...
+
+class ReportRunDuplicate(_message.Message):
+    __slots__ = ["complete_time", "create_time", "name", "new_report", "space", "state"]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NEW_REPORT_FIELD_NUMBER: _ClassVar[int]
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    complete_time: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
+    name: str
+    new_report: str
+    space: str
+    state: str
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[str] = ..., new_report: _Optional[str] = ..., space: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Row(_message.Message):
     __slots__ = ["values"]

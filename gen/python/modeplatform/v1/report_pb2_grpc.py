@@ -93,6 +93,26 @@ class ReportServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsResponse.FromString,
                 )
+        self.ExportReportRun = channel.unary_stream(
+                '/modeplatform.v1.ReportService/ExportReportRun',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.ExportReportRunRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.ExportReportRunResponse.FromString,
+                )
+        self.GetReportParameters = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetReportParameters',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.GetReportParametersRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.GetReportParametersResponse.FromString,
+                )
+        self.DuplicateReportRun = channel.unary_unary(
+                '/modeplatform.v1.ReportService/DuplicateReportRun',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunResponse.FromString,
+                )
+        self.GetReportRunDuplicate = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetReportRunDuplicate',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateResponse.FromString,
+                )
         self.ListQueries = channel.unary_unary(
                 '/modeplatform.v1.ReportService/ListQueries',
                 request_serializer=modeplatform_dot_v1_dot_report__pb2.ListQueriesRequest.SerializeToString,
@@ -305,6 +325,46 @@ class ReportServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportReportRun(self, request, context):
+        """ExportReportRun streams a succeeded run of a report as one file, in chunks of bytes to be
+        concatenated in order: the report as a PDF, or the results of all its queries (CSV: a zip of
+        one CSV file per query when the report has several queries, else one CSV file; JSON). The
+        first message carries the file's content type and name. The run must have succeeded
+        (FailedPrecondition otherwise). A stream that breaks ends with Unavailable, RetryInfo and the
+        number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
+        set to the number of bytes it already has.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReportParameters(self, request, context):
+        """GetReportParameters returns the parameters a report takes (its form: names, types, defaults,
+        allowed values), so that a caller can build a form or check values before RunReport. Mode
+        gives a report's form for a run: this is the form of the report's last run
+        (FailedPrecondition for a report that has never run).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DuplicateReportRun(self, request, context):
+        """DuplicateReportRun copies a report as it was in one of its finished runs into a new report
+        (with that run's results), in the given space or the report's own. Mode makes the copy in the
+        background: follow it with GetReportRunDuplicate. A request_id makes it safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReportRunDuplicate(self, request, context):
+        """GetReportRunDuplicate returns a duplication of a run: its state and, once it succeeded, the
+        new report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListQueries(self, request, context):
         """ListQueries lists the queries of a report.
         """
@@ -498,6 +558,26 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.ExportQueryResults,
                     request_deserializer=modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsResponse.SerializeToString,
+            ),
+            'ExportReportRun': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportReportRun,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.ExportReportRunRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.ExportReportRunResponse.SerializeToString,
+            ),
+            'GetReportParameters': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReportParameters,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.GetReportParametersRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.GetReportParametersResponse.SerializeToString,
+            ),
+            'DuplicateReportRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.DuplicateReportRun,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunResponse.SerializeToString,
+            ),
+            'GetReportRunDuplicate': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReportRunDuplicate,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateResponse.SerializeToString,
             ),
             'ListQueries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueries,
@@ -843,6 +923,74 @@ class ReportService(object):
         return grpc.experimental.unary_stream(request, target, '/modeplatform.v1.ReportService/ExportQueryResults',
             modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsRequest.SerializeToString,
             modeplatform_dot_v1_dot_report__pb2.ExportQueryResultsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ExportReportRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/modeplatform.v1.ReportService/ExportReportRun',
+            modeplatform_dot_v1_dot_report__pb2.ExportReportRunRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.ExportReportRunResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetReportParameters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetReportParameters',
+            modeplatform_dot_v1_dot_report__pb2.GetReportParametersRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.GetReportParametersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DuplicateReportRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DuplicateReportRun',
+            modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.DuplicateReportRunResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetReportRunDuplicate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetReportRunDuplicate',
+            modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.GetReportRunDuplicateResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

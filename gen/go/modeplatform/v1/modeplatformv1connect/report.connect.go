@@ -83,6 +83,18 @@ const (
 	// ReportServiceExportQueryResultsProcedure is the fully-qualified name of the ReportService's
 	// ExportQueryResults RPC.
 	ReportServiceExportQueryResultsProcedure = "/modeplatform.v1.ReportService/ExportQueryResults"
+	// ReportServiceExportReportRunProcedure is the fully-qualified name of the ReportService's
+	// ExportReportRun RPC.
+	ReportServiceExportReportRunProcedure = "/modeplatform.v1.ReportService/ExportReportRun"
+	// ReportServiceGetReportParametersProcedure is the fully-qualified name of the ReportService's
+	// GetReportParameters RPC.
+	ReportServiceGetReportParametersProcedure = "/modeplatform.v1.ReportService/GetReportParameters"
+	// ReportServiceDuplicateReportRunProcedure is the fully-qualified name of the ReportService's
+	// DuplicateReportRun RPC.
+	ReportServiceDuplicateReportRunProcedure = "/modeplatform.v1.ReportService/DuplicateReportRun"
+	// ReportServiceGetReportRunDuplicateProcedure is the fully-qualified name of the ReportService's
+	// GetReportRunDuplicate RPC.
+	ReportServiceGetReportRunDuplicateProcedure = "/modeplatform.v1.ReportService/GetReportRunDuplicate"
 	// ReportServiceListQueriesProcedure is the fully-qualified name of the ReportService's ListQueries
 	// RPC.
 	ReportServiceListQueriesProcedure = "/modeplatform.v1.ReportService/ListQueries"
@@ -184,6 +196,26 @@ type ReportServiceClient interface {
 	// number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
 	// set to the number of bytes it already has.
 	ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest]) (*connect.ServerStreamForClient[v1.ExportQueryResultsResponse], error)
+	// ExportReportRun streams a succeeded run of a report as one file, in chunks of bytes to be
+	// concatenated in order: the report as a PDF, or the results of all its queries (CSV: a zip of
+	// one CSV file per query when the report has several queries, else one CSV file; JSON). The
+	// first message carries the file's content type and name. The run must have succeeded
+	// (FailedPrecondition otherwise). A stream that breaks ends with Unavailable, RetryInfo and the
+	// number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
+	// set to the number of bytes it already has.
+	ExportReportRun(context.Context, *connect.Request[v1.ExportReportRunRequest]) (*connect.ServerStreamForClient[v1.ExportReportRunResponse], error)
+	// GetReportParameters returns the parameters a report takes (its form: names, types, defaults,
+	// allowed values), so that a caller can build a form or check values before RunReport. Mode
+	// gives a report's form for a run: this is the form of the report's last run
+	// (FailedPrecondition for a report that has never run).
+	GetReportParameters(context.Context, *connect.Request[v1.GetReportParametersRequest]) (*connect.Response[v1.GetReportParametersResponse], error)
+	// DuplicateReportRun copies a report as it was in one of its finished runs into a new report
+	// (with that run's results), in the given space or the report's own. Mode makes the copy in the
+	// background: follow it with GetReportRunDuplicate. A request_id makes it safe to retry.
+	DuplicateReportRun(context.Context, *connect.Request[v1.DuplicateReportRunRequest]) (*connect.Response[v1.DuplicateReportRunResponse], error)
+	// GetReportRunDuplicate returns a duplication of a run: its state and, once it succeeded, the
+	// new report.
+	GetReportRunDuplicate(context.Context, *connect.Request[v1.GetReportRunDuplicateRequest]) (*connect.Response[v1.GetReportRunDuplicateResponse], error)
 	// ListQueries lists the queries of a report.
 	ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error)
 	// GetQuery returns one query of a report.
@@ -336,6 +368,33 @@ func NewReportServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		exportReportRun: connect.NewClient[v1.ExportReportRunRequest, v1.ExportReportRunResponse](
+			httpClient,
+			baseURL+ReportServiceExportReportRunProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ExportReportRun")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getReportParameters: connect.NewClient[v1.GetReportParametersRequest, v1.GetReportParametersResponse](
+			httpClient,
+			baseURL+ReportServiceGetReportParametersProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetReportParameters")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		duplicateReportRun: connect.NewClient[v1.DuplicateReportRunRequest, v1.DuplicateReportRunResponse](
+			httpClient,
+			baseURL+ReportServiceDuplicateReportRunProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("DuplicateReportRun")),
+			connect.WithClientOptions(opts...),
+		),
+		getReportRunDuplicate: connect.NewClient[v1.GetReportRunDuplicateRequest, v1.GetReportRunDuplicateResponse](
+			httpClient,
+			baseURL+ReportServiceGetReportRunDuplicateProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetReportRunDuplicate")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		listQueries: connect.NewClient[v1.ListQueriesRequest, v1.ListQueriesResponse](
 			httpClient,
 			baseURL+ReportServiceListQueriesProcedure,
@@ -450,37 +509,41 @@ func NewReportServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 
 // reportServiceClient implements ReportServiceClient.
 type reportServiceClient struct {
-	getReport            *connect.Client[v1.GetReportRequest, v1.GetReportResponse]
-	listReports          *connect.Client[v1.ListReportsRequest, v1.ListReportsResponse]
-	updateReport         *connect.Client[v1.UpdateReportRequest, v1.UpdateReportResponse]
-	deleteReport         *connect.Client[v1.DeleteReportRequest, v1.DeleteReportResponse]
-	archiveReport        *connect.Client[v1.ArchiveReportRequest, v1.ArchiveReportResponse]
-	unarchiveReport      *connect.Client[v1.UnarchiveReportRequest, v1.UnarchiveReportResponse]
-	runReport            *connect.Client[v1.RunReportRequest, v1.RunReportResponse]
-	cloneReportRun       *connect.Client[v1.CloneReportRunRequest, v1.CloneReportRunResponse]
-	getReportRun         *connect.Client[v1.GetReportRunRequest, v1.GetReportRunResponse]
-	listReportRuns       *connect.Client[v1.ListReportRunsRequest, v1.ListReportRunsResponse]
-	watchReportRun       *connect.Client[v1.WatchReportRunRequest, v1.WatchReportRunResponse]
-	listQueryRuns        *connect.Client[v1.ListQueryRunsRequest, v1.ListQueryRunsResponse]
-	getQueryRun          *connect.Client[v1.GetQueryRunRequest, v1.GetQueryRunResponse]
-	streamQueryResults   *connect.Client[v1.StreamQueryResultsRequest, v1.StreamQueryResultsResponse]
-	exportQueryResults   *connect.Client[v1.ExportQueryResultsRequest, v1.ExportQueryResultsResponse]
-	listQueries          *connect.Client[v1.ListQueriesRequest, v1.ListQueriesResponse]
-	getQuery             *connect.Client[v1.GetQueryRequest, v1.GetQueryResponse]
-	createQuery          *connect.Client[v1.CreateQueryRequest, v1.CreateQueryResponse]
-	updateQuery          *connect.Client[v1.UpdateQueryRequest, v1.UpdateQueryResponse]
-	deleteQuery          *connect.Client[v1.DeleteQueryRequest, v1.DeleteQueryResponse]
-	listSchedules        *connect.Client[v1.ListSchedulesRequest, v1.ListSchedulesResponse]
-	getSchedule          *connect.Client[v1.GetScheduleRequest, v1.GetScheduleResponse]
-	createSchedule       *connect.Client[v1.CreateScheduleRequest, v1.CreateScheduleResponse]
-	updateSchedule       *connect.Client[v1.UpdateScheduleRequest, v1.UpdateScheduleResponse]
-	deleteSchedule       *connect.Client[v1.DeleteScheduleRequest, v1.DeleteScheduleResponse]
-	batchDeleteSchedules *connect.Client[v1.BatchDeleteSchedulesRequest, v1.BatchDeleteSchedulesResponse]
-	listSubscriptions    *connect.Client[v1.ListSubscriptionsRequest, v1.ListSubscriptionsResponse]
-	getSubscription      *connect.Client[v1.GetSubscriptionRequest, v1.GetSubscriptionResponse]
-	createSubscription   *connect.Client[v1.CreateSubscriptionRequest, v1.CreateSubscriptionResponse]
-	updateSubscription   *connect.Client[v1.UpdateSubscriptionRequest, v1.UpdateSubscriptionResponse]
-	deleteSubscription   *connect.Client[v1.DeleteSubscriptionRequest, v1.DeleteSubscriptionResponse]
+	getReport             *connect.Client[v1.GetReportRequest, v1.GetReportResponse]
+	listReports           *connect.Client[v1.ListReportsRequest, v1.ListReportsResponse]
+	updateReport          *connect.Client[v1.UpdateReportRequest, v1.UpdateReportResponse]
+	deleteReport          *connect.Client[v1.DeleteReportRequest, v1.DeleteReportResponse]
+	archiveReport         *connect.Client[v1.ArchiveReportRequest, v1.ArchiveReportResponse]
+	unarchiveReport       *connect.Client[v1.UnarchiveReportRequest, v1.UnarchiveReportResponse]
+	runReport             *connect.Client[v1.RunReportRequest, v1.RunReportResponse]
+	cloneReportRun        *connect.Client[v1.CloneReportRunRequest, v1.CloneReportRunResponse]
+	getReportRun          *connect.Client[v1.GetReportRunRequest, v1.GetReportRunResponse]
+	listReportRuns        *connect.Client[v1.ListReportRunsRequest, v1.ListReportRunsResponse]
+	watchReportRun        *connect.Client[v1.WatchReportRunRequest, v1.WatchReportRunResponse]
+	listQueryRuns         *connect.Client[v1.ListQueryRunsRequest, v1.ListQueryRunsResponse]
+	getQueryRun           *connect.Client[v1.GetQueryRunRequest, v1.GetQueryRunResponse]
+	streamQueryResults    *connect.Client[v1.StreamQueryResultsRequest, v1.StreamQueryResultsResponse]
+	exportQueryResults    *connect.Client[v1.ExportQueryResultsRequest, v1.ExportQueryResultsResponse]
+	exportReportRun       *connect.Client[v1.ExportReportRunRequest, v1.ExportReportRunResponse]
+	getReportParameters   *connect.Client[v1.GetReportParametersRequest, v1.GetReportParametersResponse]
+	duplicateReportRun    *connect.Client[v1.DuplicateReportRunRequest, v1.DuplicateReportRunResponse]
+	getReportRunDuplicate *connect.Client[v1.GetReportRunDuplicateRequest, v1.GetReportRunDuplicateResponse]
+	listQueries           *connect.Client[v1.ListQueriesRequest, v1.ListQueriesResponse]
+	getQuery              *connect.Client[v1.GetQueryRequest, v1.GetQueryResponse]
+	createQuery           *connect.Client[v1.CreateQueryRequest, v1.CreateQueryResponse]
+	updateQuery           *connect.Client[v1.UpdateQueryRequest, v1.UpdateQueryResponse]
+	deleteQuery           *connect.Client[v1.DeleteQueryRequest, v1.DeleteQueryResponse]
+	listSchedules         *connect.Client[v1.ListSchedulesRequest, v1.ListSchedulesResponse]
+	getSchedule           *connect.Client[v1.GetScheduleRequest, v1.GetScheduleResponse]
+	createSchedule        *connect.Client[v1.CreateScheduleRequest, v1.CreateScheduleResponse]
+	updateSchedule        *connect.Client[v1.UpdateScheduleRequest, v1.UpdateScheduleResponse]
+	deleteSchedule        *connect.Client[v1.DeleteScheduleRequest, v1.DeleteScheduleResponse]
+	batchDeleteSchedules  *connect.Client[v1.BatchDeleteSchedulesRequest, v1.BatchDeleteSchedulesResponse]
+	listSubscriptions     *connect.Client[v1.ListSubscriptionsRequest, v1.ListSubscriptionsResponse]
+	getSubscription       *connect.Client[v1.GetSubscriptionRequest, v1.GetSubscriptionResponse]
+	createSubscription    *connect.Client[v1.CreateSubscriptionRequest, v1.CreateSubscriptionResponse]
+	updateSubscription    *connect.Client[v1.UpdateSubscriptionRequest, v1.UpdateSubscriptionResponse]
+	deleteSubscription    *connect.Client[v1.DeleteSubscriptionRequest, v1.DeleteSubscriptionResponse]
 }
 
 // GetReport calls modeplatform.v1.ReportService.GetReport.
@@ -556,6 +619,26 @@ func (c *reportServiceClient) StreamQueryResults(ctx context.Context, req *conne
 // ExportQueryResults calls modeplatform.v1.ReportService.ExportQueryResults.
 func (c *reportServiceClient) ExportQueryResults(ctx context.Context, req *connect.Request[v1.ExportQueryResultsRequest]) (*connect.ServerStreamForClient[v1.ExportQueryResultsResponse], error) {
 	return c.exportQueryResults.CallServerStream(ctx, req)
+}
+
+// ExportReportRun calls modeplatform.v1.ReportService.ExportReportRun.
+func (c *reportServiceClient) ExportReportRun(ctx context.Context, req *connect.Request[v1.ExportReportRunRequest]) (*connect.ServerStreamForClient[v1.ExportReportRunResponse], error) {
+	return c.exportReportRun.CallServerStream(ctx, req)
+}
+
+// GetReportParameters calls modeplatform.v1.ReportService.GetReportParameters.
+func (c *reportServiceClient) GetReportParameters(ctx context.Context, req *connect.Request[v1.GetReportParametersRequest]) (*connect.Response[v1.GetReportParametersResponse], error) {
+	return c.getReportParameters.CallUnary(ctx, req)
+}
+
+// DuplicateReportRun calls modeplatform.v1.ReportService.DuplicateReportRun.
+func (c *reportServiceClient) DuplicateReportRun(ctx context.Context, req *connect.Request[v1.DuplicateReportRunRequest]) (*connect.Response[v1.DuplicateReportRunResponse], error) {
+	return c.duplicateReportRun.CallUnary(ctx, req)
+}
+
+// GetReportRunDuplicate calls modeplatform.v1.ReportService.GetReportRunDuplicate.
+func (c *reportServiceClient) GetReportRunDuplicate(ctx context.Context, req *connect.Request[v1.GetReportRunDuplicateRequest]) (*connect.Response[v1.GetReportRunDuplicateResponse], error) {
+	return c.getReportRunDuplicate.CallUnary(ctx, req)
 }
 
 // ListQueries calls modeplatform.v1.ReportService.ListQueries.
@@ -690,6 +773,26 @@ type ReportServiceHandler interface {
 	// number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
 	// set to the number of bytes it already has.
 	ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest], *connect.ServerStream[v1.ExportQueryResultsResponse]) error
+	// ExportReportRun streams a succeeded run of a report as one file, in chunks of bytes to be
+	// concatenated in order: the report as a PDF, or the results of all its queries (CSV: a zip of
+	// one CSV file per query when the report has several queries, else one CSV file; JSON). The
+	// first message carries the file's content type and name. The run must have succeeded
+	// (FailedPrecondition otherwise). A stream that breaks ends with Unavailable, RetryInfo and the
+	// number of bytes sent in its ErrorInfo metadata `resume_offset`; the caller resumes with offset
+	// set to the number of bytes it already has.
+	ExportReportRun(context.Context, *connect.Request[v1.ExportReportRunRequest], *connect.ServerStream[v1.ExportReportRunResponse]) error
+	// GetReportParameters returns the parameters a report takes (its form: names, types, defaults,
+	// allowed values), so that a caller can build a form or check values before RunReport. Mode
+	// gives a report's form for a run: this is the form of the report's last run
+	// (FailedPrecondition for a report that has never run).
+	GetReportParameters(context.Context, *connect.Request[v1.GetReportParametersRequest]) (*connect.Response[v1.GetReportParametersResponse], error)
+	// DuplicateReportRun copies a report as it was in one of its finished runs into a new report
+	// (with that run's results), in the given space or the report's own. Mode makes the copy in the
+	// background: follow it with GetReportRunDuplicate. A request_id makes it safe to retry.
+	DuplicateReportRun(context.Context, *connect.Request[v1.DuplicateReportRunRequest]) (*connect.Response[v1.DuplicateReportRunResponse], error)
+	// GetReportRunDuplicate returns a duplication of a run: its state and, once it succeeded, the
+	// new report.
+	GetReportRunDuplicate(context.Context, *connect.Request[v1.GetReportRunDuplicateRequest]) (*connect.Response[v1.GetReportRunDuplicateResponse], error)
 	// ListQueries lists the queries of a report.
 	ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error)
 	// GetQuery returns one query of a report.
@@ -838,6 +941,33 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	reportServiceExportReportRunHandler := connect.NewServerStreamHandler(
+		ReportServiceExportReportRunProcedure,
+		svc.ExportReportRun,
+		connect.WithSchema(reportServiceMethods.ByName("ExportReportRun")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetReportParametersHandler := connect.NewUnaryHandler(
+		ReportServiceGetReportParametersProcedure,
+		svc.GetReportParameters,
+		connect.WithSchema(reportServiceMethods.ByName("GetReportParameters")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceDuplicateReportRunHandler := connect.NewUnaryHandler(
+		ReportServiceDuplicateReportRunProcedure,
+		svc.DuplicateReportRun,
+		connect.WithSchema(reportServiceMethods.ByName("DuplicateReportRun")),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetReportRunDuplicateHandler := connect.NewUnaryHandler(
+		ReportServiceGetReportRunDuplicateProcedure,
+		svc.GetReportRunDuplicate,
+		connect.WithSchema(reportServiceMethods.ByName("GetReportRunDuplicate")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	reportServiceListQueriesHandler := connect.NewUnaryHandler(
 		ReportServiceListQueriesProcedure,
 		svc.ListQueries,
@@ -979,6 +1109,14 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 			reportServiceStreamQueryResultsHandler.ServeHTTP(w, r)
 		case ReportServiceExportQueryResultsProcedure:
 			reportServiceExportQueryResultsHandler.ServeHTTP(w, r)
+		case ReportServiceExportReportRunProcedure:
+			reportServiceExportReportRunHandler.ServeHTTP(w, r)
+		case ReportServiceGetReportParametersProcedure:
+			reportServiceGetReportParametersHandler.ServeHTTP(w, r)
+		case ReportServiceDuplicateReportRunProcedure:
+			reportServiceDuplicateReportRunHandler.ServeHTTP(w, r)
+		case ReportServiceGetReportRunDuplicateProcedure:
+			reportServiceGetReportRunDuplicateHandler.ServeHTTP(w, r)
 		case ReportServiceListQueriesProcedure:
 			reportServiceListQueriesHandler.ServeHTTP(w, r)
 		case ReportServiceGetQueryProcedure:
@@ -1078,6 +1216,22 @@ func (UnimplementedReportServiceHandler) StreamQueryResults(context.Context, *co
 
 func (UnimplementedReportServiceHandler) ExportQueryResults(context.Context, *connect.Request[v1.ExportQueryResultsRequest], *connect.ServerStream[v1.ExportQueryResultsResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ExportQueryResults is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ExportReportRun(context.Context, *connect.Request[v1.ExportReportRunRequest], *connect.ServerStream[v1.ExportReportRunResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ExportReportRun is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetReportParameters(context.Context, *connect.Request[v1.GetReportParametersRequest]) (*connect.Response[v1.GetReportParametersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetReportParameters is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) DuplicateReportRun(context.Context, *connect.Request[v1.DuplicateReportRunRequest]) (*connect.Response[v1.DuplicateReportRunResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DuplicateReportRun is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetReportRunDuplicate(context.Context, *connect.Request[v1.GetReportRunDuplicateRequest]) (*connect.Response[v1.GetReportRunDuplicateResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetReportRunDuplicate is not implemented"))
 }
 
 func (UnimplementedReportServiceHandler) ListQueries(context.Context, *connect.Request[v1.ListQueriesRequest]) (*connect.Response[v1.ListQueriesResponse], error) {
