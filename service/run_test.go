@@ -100,7 +100,7 @@ func rptCheckWatch(t *testing.T, name string, runs []*modeplatformv1.ReportRun, 
 func TestRunReport(t *testing.T) {
 	t.Parallel()
 	// The generated reports (Demo.Reports[12:]) run cheap SQL.
-	e := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithExtraReports(12)}})
+	e := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithExtraReports(15)}})
 	ctx := testContext(t)
 	paramReport := e.reportName(e.demo.ParamReport)
 	generated := func(i int) string { return e.reportName(e.demo.Reports[12+i]) }
@@ -363,7 +363,7 @@ func TestRunReport(t *testing.T) {
 			}
 			// A token of this list does not fit another report's list.
 			token = list(report, 1, "").GetNextPageToken()
-			elsewhere := generated(i)
+			elsewhere := generated(12 + i) // a report no other subtest runs or reads
 			before = reportRequests("", elsewhere, "")
 			_, err := rs.ListReportRuns(ctx, connect.NewRequest(&modeplatformv1.ListReportRunsRequest{Parent: elsewhere, PageToken: token}))
 			if ce := wantCode(t, err, connect.CodeInvalidArgument); !rptNamesField(ce.Message(), "page_token") {
