@@ -5,6 +5,7 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 import { Cron_DayOfWeek, Cron_Frequency, type Cron, type Schedule } from "@gen/modeplatform/v1/schedule_pb.js";
 import {
+  ExportReportRunRequest_Format,
   QueryRun_State,
   ReportRun_State,
   type Column,
@@ -65,6 +66,8 @@ const el = {
   runButton: byId<HTMLButtonElement>("run-button"),
   runStatus: byId("run-status"),
   runStates: byId<HTMLOListElement>("run-states"),
+  runDownloads: byId("run-downloads"),
+  downloadPdf: byId<HTMLButtonElement>("download-pdf"),
   resultsStatus: byId("results-status"),
   queryRuns: byId("query-runs"),
   chart: byId("chart"),
@@ -363,16 +366,35 @@ function describeCron(c: Cron | undefined): string {
   }
 }
 
-/** Fills the parameter rows: from the report's last run if it has one, else the demo's known parameters. */
+/**
+ * Fills the parameter rows with the report's form (GetReportParameters: its defaults), the values of
+ * its last run over them; a report that never ran has no form yet: the demo's known parameters then.
+ */
 async function prefillParameters(report: Report, signal: AbortSignal): Promise<void> {
-  const params: Record<string, string> = { ...(demoParameters[report.displayName] ?? {}) };
-  let source = Object.keys(params).length > 0 ? "Prefilled with the demo report's parameters." : "";
+  const params: Record<string, string> = {};
+  let source = "";
+  // Mode gives a report's form for a run: a report that never ran has none to read yet.
+  let formRead = false;
+  if (report.lastRunTime !== undefined) {
+    try {
+      const { parameters } = await api.reports.getReportParameters({ name: report.name }, { signal });
+      for (const p of parameters) params[p.name] = p.defaultValue;
+      source = parameters.length > 0 ? `The report's parameters: ${parameters.map((p) => `${p.name} (${p.type || "text"})`).join(", ")}.` : "The report takes no parameters.";
+      formRead = true;
+    } catch (err) {
+      showError("GetReportParameters", err, signal);
+    }
+  }
+  if (!formRead) {
+    Object.assign(params, demoParameters[report.displayName] ?? {});
+    if (Object.keys(params).length > 0) source = "Prefilled with the demo report's parameters (the report has not run yet).";
+  }
   try {
     const { runs } = await api.reports.listReportRuns({ parent: report.name, pageSize: 1 }, { signal });
     const last = runs[0];
     if (last !== undefined && Object.keys(last.parameters).length > 0) {
       Object.assign(params, last.parameters);
-      source = `Prefilled from the last run (${formatTime(last.createTime)}).`;
+      source += ` Prefilled from the last run (${formatTime(last.createTime)}).`;
     }
   } catch (err) {
     showError("ListReportRuns", err, signal);
@@ -382,7 +404,33 @@ async function prefillParameters(report: Report, signal: AbortSignal): Promise<v
   for (const [k, v] of Object.entries(params).sort(([a], [b]) => a.localeCompare(b))) {
     addParamRow(k, v);
   }
-  el.paramsSource.textContent = source || "This report's parameters are not known here: add the ones it takes, or run it with its defaults.";
+  el.paramsSource.textContent = source.trim() || "This report's parameters are not known here: add the ones it takes, or run it with its defaults.";
+}
+
+/** Downloads a succeeded run as a PDF (ExportReportRun, a stream of bytes) and hands it to the browser. */
+async function downloadPdf(runName: string): Promise<void> {
+  clearError();
+  el.downloadPdf.disabled = true;
+  try {
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let type = "application/pdf";
+    let fileName = `${lastSegment(runName)}.pdf`;
+    for await (const res of api.reports.exportReportRun({ name: runName, format: ExportReportRunRequest_Format.PDF })) {
+      if (res.contentType !== "") type = res.contentType;
+      if (res.fileName !== "") fileName = res.fileName;
+      if (res.data.length > 0) chunks.push(new Uint8Array(res.data));
+    }
+    const url = URL.createObjectURL(new Blob(chunks, { type }));
+    const a = h("a", { href: url, download: fileName, hidden: "" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (err) {
+    showError("ExportReportRun", err);
+  } finally {
+    el.downloadPdf.disabled = false;
+  }
 }
 
 let paramRowSeq = 0;
@@ -429,6 +477,7 @@ function resetRun(): void {
   tasks.run.cancel();
   el.runStatus.textContent = "No run yet.";
   el.runStates.replaceChildren();
+  el.runDownloads.hidden = true;
   resetResults();
 }
 
@@ -447,6 +496,10 @@ async function runReport(): Promise<void> {
     el.runStatus.replaceChildren("Run ", h("code", { id: "run-name" }, lastSegment(run.name)), ` over ${transport}: watching its state live (WatchReportRun).`);
     const last = await watchRun(run, signal);
     void refreshReportDetails(report.name, signal);
+    if (last?.state === ReportRun_State.SUCCEEDED) {
+      el.downloadPdf.onclick = () => void downloadPdf(last.name);
+      el.runDownloads.hidden = false;
+    }
     // A failed run's query runs say why; a cancelled one has nothing to show.
     if (last !== undefined && last.state !== ReportRun_State.CANCELLED) {
       await showResults(last);
@@ -466,7 +519,7 @@ async function refreshReportDetails(name: string, signal: AbortSignal): Promise<
     if (report !== undefined && !signal.aborted && openReport?.name === name) {
       openReport = report;
       renderReportDetails(report);
-    void loadSchedules(report, signal);
+      void loadSchedules(report, signal);
     }
   } catch {
     // the facts shown are only older

@@ -13,7 +13,7 @@
 // ../test-artifacts from web/).
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -153,6 +153,9 @@ async function runLargeOrders(kind) {
   const region = page.getByLabel("Value of region", { exact: true });
   await region.waitFor();
   await region.fill("West");
+  if (kind === "grpcweb") {
+    assert.match(await page.locator("#params-source").innerText(), /The report's parameters: region \(select\), min_total \(number\)/);
+  }
   const minTotal = page.getByLabel("Value of min_total", { exact: true });
   assert.notEqual(await minTotal.inputValue(), "", "min_total is prefilled");
   await page.getByRole("button", { name: "Run report" }).click();
@@ -179,10 +182,20 @@ async function runLargeOrders(kind) {
     assert.fail(`an error is shown: ${await page.locator("#error").innerText()}`);
   }
 
+  // The run as a PDF, streamed by ExportReportRun and handed to the browser as a download.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download PDF" }).click()]);
+  assert.match(download.suggestedFilename(), /\.pdf$/);
+  const pdf = readFileSync(await download.path());
+  assert.equal(pdf.subarray(0, 5).toString("latin1"), "%PDF-", "the download is a PDF");
+  assert.ok(pdf.length > 1000, `a PDF of ${pdf.length} bytes`);
+
   // Every API call of this walk went over the transport named.
   const calls = apiRequests.slice(firstRequest);
   const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
-  for (const want of ["ReportService/ListReports", "ReportService/GetReport", "ReportService/RunReport", "ReportService/WatchReportRun", "ReportService/ListQueryRuns", "ReportService/StreamQueryResults"]) {
+  const wants = ["ReportService/ListReports", "ReportService/GetReport", "ReportService/RunReport", "ReportService/WatchReportRun", "ReportService/ListQueryRuns", "ReportService/StreamQueryResults", "ReportService/ExportReportRun"];
+  // The report's form is read once it has run (the Connect walk runs it first).
+  if (kind === "grpcweb") wants.push("ReportService/GetReportParameters");
+  for (const want of wants) {
     assert.ok(paths.includes(want), `${want} called (calls: ${paths.join(", ")})`);
   }
   for (const c of calls) {
