@@ -35,6 +35,11 @@ const (
 
 // More reasons, part of the contract like the ones above.
 const (
+	// ReasonReportNeverRun: the report has never run, and Mode gives a
+	// report's parameters only for a run (GetReportParameters,
+	// FailedPrecondition): run it once.
+	ReasonReportNeverRun = "REPORT_NEVER_RUN"
+
 	// ReasonUpstreamCredentialRejected: Mode refused this service's own
 	// credential (its 401). The caller's credentials are not in question, so
 	// the code is Unavailable, never Unauthenticated; an operator must fix

@@ -46,7 +46,7 @@ func (s *ReportServer) GetReportParameters(ctx context.Context, req *connect.Req
 func reportFormError(err error, name string) error {
 	if errors.Is(err, modeclient.ErrNeverRun) {
 		e := connect.NewError(connect.CodeFailedPrecondition, errorf("report %s has never run: Mode gives a report's parameters for a run; run it once", name))
-		errdetail.AddInfo(e, ReasonRunNotFinished, map[string]string{"report": name})
+		errdetail.AddInfo(e, ReasonReportNeverRun, map[string]string{"report": name})
 		return e
 	}
 	return upstreamError(err, name)

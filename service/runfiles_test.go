@@ -13,7 +13,9 @@ import (
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
+	"github.com/modeplatform/modeplatform/internal/errdetail"
 	"github.com/modeplatform/modeplatform/modeclient/modetest"
+	"github.com/modeplatform/modeplatform/service"
 )
 
 // reportNamed returns the resource name of the demo report with this title.
@@ -51,7 +53,7 @@ func TestReportParameters(t *testing.T) {
 	report := e.reportName(e.demo.ParamReport)
 
 	_, err := rs.GetReportParameters(ctx, connect.NewRequest(&modeplatformv1.GetReportParametersRequest{Name: report}))
-	if ce := wantCode(t, err, connect.CodeFailedPrecondition); !strings.Contains(ce.Message(), "never run") {
+	if ce := wantCode(t, err, connect.CodeFailedPrecondition); !strings.Contains(ce.Message(), "never run") || !errdetail.HasReason(err, service.ReasonReportNeverRun) {
 		t.Errorf("a report that never ran: %q", ce.Message())
 	}
 	run := succeededRun(t, ctx, rs, report, map[string]string{"region": "West"})

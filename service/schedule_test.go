@@ -269,9 +269,26 @@ func TestDistributionWorkflow(t *testing.T) {
 	e := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithClock(clock)}})
 	ctx := testContext(t)
 	rs := e.clients(protocols[1]).rs
-	report := e.reportName(e.demo.Reports[2])
+	report := e.reportName(e.demo.ParamReport)
+	// The report's parameters, as a caller building a form reads them (the
+	// form of its last run: run it once first).
+	succeededRun(t, ctx, rs, report, nil)
+	form, err := rs.GetReportParameters(ctx, connect.NewRequest(&modeplatformv1.GetReportParametersRequest{Name: report}))
+	if err != nil {
+		t.Fatalf("GetReportParameters: %v", err)
+	}
+	var region *modeplatformv1.ReportParameter
+	for _, p := range form.Msg.GetParameters() {
+		if p.GetName() == "region" {
+			region = p
+		}
+	}
+	if region == nil || len(region.GetAllowedValues()) == 0 {
+		t.Fatalf("the report's form %v has no region to choose", form.Msg.GetParameters())
+	}
+	west := region.GetAllowedValues()[len(region.GetAllowedValues())-1].GetValue()
 	res, err := rs.CreateSchedule(ctx, connect.NewRequest(&modeplatformv1.CreateScheduleRequest{Parent: report, Schedule: &modeplatformv1.Schedule{
-		DisplayName: "Morning", Parameters: map[string]string{"region": "West"},
+		DisplayName: "Morning", Parameters: map[string]string{"region": west},
 		Cron: &modeplatformv1.Cron{Frequency: modeplatformv1.Cron_FREQUENCY_DAILY, Hour: 9, Minute: 30, TimeZone: "Pacific Time (US & Canada)"},
 	}}))
 	if err != nil {
@@ -310,8 +327,8 @@ func TestDistributionWorkflow(t *testing.T) {
 		t.Fatalf("%d runs at the schedule's time, want %d", len(after), before+1)
 	}
 	run := after[0] // newest first
-	if run.GetParameters()["region"] != "West" {
-		t.Errorf("the scheduled run's parameters = %v, want region=West", run.GetParameters())
+	if run.GetParameters()["region"] != west {
+		t.Errorf("the scheduled run's parameters = %v, want region=%s", run.GetParameters(), west)
 	}
 	watch, err := rs.WatchReportRun(ctx, connect.NewRequest(&modeplatformv1.WatchReportRunRequest{Name: run.GetName()}))
 	if err != nil {
@@ -338,7 +355,7 @@ func TestDistributionWorkflow(t *testing.T) {
 	}
 
 	// The run reached the subscription's subscriber (Mode delivers just after the run succeeds).
-	reportToken, runToken := e.demo.Reports[2], run.GetName()[strings.LastIndex(run.GetName(), "/")+1:]
+	reportToken, runToken := e.demo.ParamReport, run.GetName()[strings.LastIndex(run.GetName(), "/")+1:]
 	var deliveries []modetest.Delivery
 	for range 1000 {
 		if deliveries = e.mode.Deliveries(modetest.DemoWorkspace, reportToken); len(deliveries) > 0 {
