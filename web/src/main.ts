@@ -4,6 +4,7 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 import { Cron_DayOfWeek, Cron_Frequency, type Cron, type Schedule } from "@gen/modeplatform/v1/schedule_pb.js";
+import type { Subscription } from "@gen/modeplatform/v1/subscription_pb.js";
 import {
   ExportReportRunRequest_Format,
   QueryRun_State,
@@ -314,8 +315,9 @@ async function loadSchedules(report: Report, signal: AbortSignal): Promise<void>
   el.schedulesStatus.textContent = "Loading the schedules…";
   try {
     const { schedules } = await api.reports.listSchedules({ parent: report.name }, { signal });
+    const { subscriptions } = schedules.length > 0 ? await api.reports.listSubscriptions({ parent: report.name }, { signal }) : { subscriptions: [] };
     if (signal.aborted) return;
-    el.schedules.replaceChildren(...schedules.map(scheduleItem));
+    el.schedules.replaceChildren(...schedules.map((s) => scheduleItem(s, subscriptions.filter((sub) => sub.schedule === s.name))));
     el.schedulesStatus.textContent = schedules.length === 0 ? "Not scheduled: it runs when someone runs it." : plural(schedules.length, "schedule");
   } catch (err) {
     if (!signal.aborted) el.schedulesStatus.textContent = "Could not load the schedules.";
@@ -323,13 +325,27 @@ async function loadSchedules(report: Report, signal: AbortSignal): Promise<void>
   }
 }
 
-function scheduleItem(s: Schedule): HTMLElement {
+function scheduleItem(s: Schedule, subscriptions: Subscription[]): HTMLElement {
   return h(
     "li",
     { "data-name": s.name },
     h("strong", {}, s.displayName || lastSegment(s.name)),
     ` — ${describeCron(s.cron)}; next run ${formatTime(s.nextScheduledRunTime)}; ${plural(s.subscriberCount, "subscriber")}`,
+    ...(subscriptions.length > 0 ? [h("ul", { class: "subscriptions" }, ...subscriptions.map(subscriptionItem))] : []),
   );
+}
+
+/** What a subscription delivers, and to whom: "CSV attachments, report link → ana_analyst, #sales". */
+function subscriptionItem(sub: Subscription): HTMLElement {
+  const what = [
+    sub.csvAttachments && "CSV attachments",
+    sub.pdfAttachments && "PDF attachment",
+    sub.dataPreviews && "data preview",
+    sub.dataTables && "data tables",
+    sub.reportLinks && "report link",
+  ].filter(Boolean);
+  const to = [...sub.emailSubscribers, ...sub.slackChannels];
+  return h("li", { class: "subscription", "data-name": sub.name }, `${what.join(", ") || "nothing"} → ${to.join(", ") || "no one yet"}`);
 }
 
 const weekdays: Record<Cron_DayOfWeek, string> = {

@@ -263,11 +263,19 @@ describe("web console", () => {
       }),
     });
     assert.equal(res.status, 200, await res.clone().text());
+    const schedule = (await res.json()).schedule.name;
+    const sub = await fetch(`http://${server.addr}/modeplatform.v1.ReportService/CreateSubscription`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ parent: report, subscription: { schedule, csvAttachments: true, reportLinks: true, emailSubscribers: ["ana_analyst"], slackChannels: ["#sales"] } }),
+    });
+    assert.equal(sub.status, 200, await sub.clone().text());
     await page.locator("#spaces").getByRole("button", { name: /^Sales\b/ }).click();
     await open();
     const item = page.locator("#schedules li").filter({ hasText: "Morning numbers" });
     await item.waitFor();
-    assert.match(await item.innerText(), /daily at 09:30 \(Pacific Time \(US & Canada\)\); next run .*; 0 subscribers/);
+    assert.match(await item.innerText(), /daily at 09:30 \(Pacific Time \(US & Canada\)\); next run .*; 1 subscriber/);
+    assert.equal((await item.locator("li.subscription").innerText()).trim(), "CSV attachments, report link → ana_analyst, #sales");
   });
 
   test("a failing run ends FAILED and shows its query's error (gRPC-Web)", async () => {
