@@ -116,6 +116,31 @@ type listBody struct {
 	Embedded   map[string]any `json:"_embedded"`
 }
 
+// listOfReport answers one page of a list that belongs to the report of the path (its queries,
+// schedules, subscriptions) under key: items, called with e.mu held, returns the whole list, or
+// a status and message to answer instead (a missing schedule of the path, say). A missing
+// report is 404.
+func listOfReport[J any](e *Emulator, w http.ResponseWriter, r *http.Request, key string, items func(rep *report) ([]J, int, string)) {
+	pr, ok := e.parsePage(w, r)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	rep := e.findReport(r)
+	if rep == nil {
+		e.mu.Unlock()
+		notFound(w, "Report")
+		return
+	}
+	all, status, msg := items(rep)
+	e.mu.Unlock()
+	if status != 0 {
+		writeError(w, status, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageOf(r, pr, key, all))
+}
+
 // pageOf cuts one page out of all items and wraps it as Mode does: pagination, self / next_page
 // / prev_page links that keep the request's other query parameters, and "_embedded": {} past the
 // last page.

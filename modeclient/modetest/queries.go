@@ -57,23 +57,13 @@ func (e *Emulator) queryJSON(rep *report, q *query) queryJSON {
 }
 
 func (e *Emulator) listQueries(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	rep := e.findReport(r)
-	if rep == nil {
-		e.mu.Unlock()
-		notFound(w, "Report")
-		return
-	}
-	all := make([]queryJSON, 0, len(rep.queries))
-	for _, q := range rep.queries {
-		all = append(all, e.queryJSON(rep, q))
-	}
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "queries", all))
+	listOfReport(e, w, r, "queries", func(rep *report) ([]queryJSON, int, string) {
+		all := make([]queryJSON, 0, len(rep.queries))
+		for _, q := range rep.queries {
+			all = append(all, e.queryJSON(rep, q))
+		}
+		return all, 0, ""
+	})
 }
 
 // withQuery runs fn on the report and query of the path with e.mu held, answering 404 when

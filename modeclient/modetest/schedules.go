@@ -256,23 +256,13 @@ func (e *Emulator) withSchedule(w http.ResponseWriter, r *http.Request, fn func(
 }
 
 func (e *Emulator) listSchedules(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	rep := e.findReport(r)
-	if rep == nil {
-		e.mu.Unlock()
-		notFound(w, "Report")
-		return
-	}
-	all := make([]scheduleJSON, 0, len(rep.schedules))
-	for _, s := range rep.schedules {
-		all = append(all, e.scheduleJSON(rep, s))
-	}
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "report_schedules", all))
+	listOfReport(e, w, r, "report_schedules", func(rep *report) ([]scheduleJSON, int, string) {
+		all := make([]scheduleJSON, 0, len(rep.schedules))
+		for _, s := range rep.schedules {
+			all = append(all, e.scheduleJSON(rep, s))
+		}
+		return all, 0, ""
+	})
 }
 
 func (e *Emulator) getSchedule(w http.ResponseWriter, r *http.Request) {

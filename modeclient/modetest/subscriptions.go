@@ -272,33 +272,21 @@ func (e *Emulator) withSubscription(w http.ResponseWriter, r *http.Request, fn f
 // listSubscriptions answers a report's subscriptions, or with schedule in the path, those that
 // follow that schedule (Mode's listSubscriptionsForReportSchedule; 404 for an unknown schedule).
 func (e *Emulator) listSubscriptions(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	rep := e.findReport(r)
-	if rep == nil {
-		e.mu.Unlock()
-		notFound(w, "Report")
-		return
-	}
-	var sch *schedule
-	if tok := r.PathValue("schedule"); tok != "" {
-		if sch = rep.schedule(tok); sch == nil {
-			e.mu.Unlock()
-			notFound(w, "ReportSchedule")
-			return
+	listOfReport(e, w, r, "report_subscriptions", func(rep *report) ([]subscriptionJSON, int, string) {
+		var sch *schedule
+		if tok := r.PathValue("schedule"); tok != "" {
+			if sch = rep.schedule(tok); sch == nil {
+				return nil, http.StatusNotFound, "ReportSchedule not found"
+			}
 		}
-	}
-	all := make([]subscriptionJSON, 0, len(rep.subscriptions))
-	for _, s := range rep.subscriptions {
-		if sch == nil || s.schedule == sch {
-			all = append(all, e.subscriptionJSON(rep, s))
+		all := make([]subscriptionJSON, 0, len(rep.subscriptions))
+		for _, s := range rep.subscriptions {
+			if sch == nil || s.schedule == sch {
+				all = append(all, e.subscriptionJSON(rep, s))
+			}
 		}
-	}
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "report_subscriptions", all))
+		return all, 0, ""
+	})
 }
 
 // listScheduleSubscriptions answers a schedule's report_subscriptions link.
