@@ -52,10 +52,7 @@ func (s *ReportServer) RunReport(ctx context.Context, req *connect.Request[modep
 			if err := checkRunParameters(ctx, cl, w, r, name, m.GetParameters()); err != nil {
 				return nil, err
 			}
-			params := make(map[string]any, len(m.GetParameters()))
-			for k, v := range m.GetParameters() {
-				params[k] = v
-			}
+			params := parametersToMode(m.GetParameters())
 			start := s.core.opts.Now()
 			run, err := cl.RunReport(ctx, w, r, params)
 			if err != nil {

@@ -228,8 +228,8 @@ func cronToMode(c *modeplatformv1.Cron) modeclient.CronInput {
 	return out
 }
 
-// parametersToMode is a schedule's parameters as Mode's params object; nil
-// for none.
+// parametersToMode is a run's or a schedule's parameters as Mode's params
+// object; nil for none.
 func parametersToMode(params map[string]string) map[string]any {
 	if len(params) == 0 {
 		return nil
