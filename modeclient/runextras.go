@@ -37,6 +37,12 @@ type FormField struct {
 	Links        Links       `json:"_links"`
 }
 
+// HasDefault reports whether the field has a default value (an empty string may be one).
+func (f *FormField) HasDefault() bool {
+	b := bytes.TrimSpace(f.Default)
+	return len(b) > 0 && !isNull(b)
+}
+
 // DefaultString is the field's default as text ("" when none): a string unquoted, a number as
 // written.
 func (f *FormField) DefaultString() string {

@@ -179,3 +179,24 @@ func TestDecodedSizeBound(t *testing.T) {
 		})
 	}
 }
+
+// TestFormFieldDefault reads a form field's default in the shapes Mode may send it.
+func TestFormFieldDefault(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		has  bool
+		text string
+	}{
+		{``, false, ""},
+		{`null`, false, ""},
+		{` null `, false, ""},
+		{`""`, true, ""},
+		{`"West"`, true, "West"},
+		{`1000`, true, "1000"},
+	} {
+		f := FormField{Default: []byte(tt.raw)}
+		if f.HasDefault() != tt.has || f.DefaultString() != tt.text {
+			t.Errorf("default %q: HasDefault %v, DefaultString %q; want %v, %q", tt.raw, f.HasDefault(), f.DefaultString(), tt.has, tt.text)
+		}
+	}
+}

@@ -63,7 +63,7 @@ func reportParametersFromMode(w, r string, form *modeclient.RunOptions) *modepla
 	for _, f := range form.FormFields {
 		p := &modeplatformv1.ReportParameter{
 			Name: f.Name, Type: string(f.Type), Label: string(f.Label), Description: string(f.Description),
-			DefaultValue: f.DefaultString(), HasDefault: f.DefaultString() != "" || (len(f.Default) > 0 && string(f.Default) != "null"),
+			DefaultValue: f.DefaultString(), HasDefault: f.HasDefault(),
 			AllowedValuesError: string(f.OptionsError),
 		}
 		for _, o := range f.Options {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
@@ -206,6 +207,17 @@ func TestExportReportRun(t *testing.T) {
 		}
 	}
 
+	// A request the contract refuses names its field in a google.rpc.BadRequest, on a stream too.
+	bad, err := rs.ExportReportRun(ctx, connect.NewRequest(&modeplatformv1.ExportReportRunRequest{Name: run}))
+	if err == nil {
+		for bad.Receive() {
+		}
+		err = bad.Err()
+	}
+	if ce := wantCode(t, err, connect.CodeInvalidArgument); !hasBadRequestField(ce, "format") {
+		t.Errorf("ExportReportRun without a format: %v, want a BadRequest naming format", ce)
+	}
+
 	// A run still going has no file yet.
 	slow := newEnv(t, envConfig{modeOpts: []modetest.Option{modetest.WithRunDuration(time.Hour)}})
 	srs := slow.clients(protocols[0]).rs
@@ -217,4 +229,20 @@ func TestExportReportRun(t *testing.T) {
 		err = stream.Err()
 	}
 	wantCode(t, err, connect.CodeFailedPrecondition)
+}
+
+// hasBadRequestField reports whether ce carries a google.rpc.BadRequest naming field.
+func hasBadRequestField(ce *connect.Error, field string) bool {
+	for _, d := range ce.Details() {
+		if v, err := d.Value(); err == nil {
+			if br, ok := v.(*errdetails.BadRequest); ok {
+				for _, fv := range br.GetFieldViolations() {
+					if fv.GetField() == field {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
