@@ -51,8 +51,8 @@ func TestEveryMethodHasAScopeAndAWorkspace(t *testing.T) {
 			t.Errorf("no method needs %s", s)
 		}
 	}
-	if counts[ScopeRun] != 2 {
-		t.Errorf("%d methods need run, want 2 (RunReport, CloneReportRun)", counts[ScopeRun])
+	if counts[ScopeRun] != 3 {
+		t.Errorf("%d methods need run, want 3 (RunReport, CloneReportRun, RunDataset)", counts[ScopeRun])
 	}
 }
 

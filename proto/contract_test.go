@@ -26,7 +26,21 @@ const (
 	query    = report + "/queries/5a4177a2902c"
 	space    = "workspaces/parch_and_posey/spaces/5a4177a2902c"
 	source   = "workspaces/parch_and_posey/dataSources/1b2c3d4e5f60"
+	dataset  = "workspaces/parch_and_posey/datasets/7c8d9e0f1a2b"
 )
+
+// validFilter is a report filter CreateReportFilter accepts.
+func validFilter() *modeplatformv1.ReportFilter {
+	return &modeplatformv1.ReportFilter{
+		DisplayName:  "Region",
+		Formula:      "[Query 1].[region]",
+		DataType:     "string",
+		FormulaType:  "field",
+		FilterType:   modeplatformv1.ReportFilter_FILTER_TYPE_MULTI,
+		ControlType:  modeplatformv1.ReportFilter_CONTROL_TYPE_DROPDOWN,
+		VariableType: modeplatformv1.ReportFilter_VARIABLE_TYPE_DISCRETE,
+	}
+}
 
 func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 
@@ -46,7 +60,63 @@ func TestRequestRules(t *testing.T) {
 		{"report with query string", &modeplatformv1.GetReportRequest{Name: report + "?x=1"}, "name"},
 		{"list reports in space", &modeplatformv1.ListReportsRequest{Parent: space, PageSize: 1000, OrderBy: "update_time desc"}, ""},
 		{"list reports of data source", &modeplatformv1.ListReportsRequest{Parent: source, ArchivedFilter: modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL}, ""},
-		{"list reports of workspace", &modeplatformv1.ListReportsRequest{Parent: "workspaces/w"}, "parent"},
+		{"list reports of workspace", &modeplatformv1.ListReportsRequest{Parent: "workspaces/w"}, ""},
+		{"list reports of workspace full view", &modeplatformv1.ListReportsRequest{Parent: "workspaces/w", View: modeplatformv1.View_VIEW_FULL}, "view must be VIEW_BASIC"},
+		{"list reports of workspace archived", &modeplatformv1.ListReportsRequest{Parent: "workspaces/w", ArchivedFilter: modeplatformv1.ListReportsRequest_ARCHIVED_FILTER_ALL}, "archived_filter must be unset"},
+		{"list reports of workspace ordered", &modeplatformv1.ListReportsRequest{Parent: "workspaces/w", OrderBy: "create_time"}, "order_by must be empty"},
+		{"list reports in space basic", &modeplatformv1.ListReportsRequest{Parent: space, View: modeplatformv1.View_VIEW_BASIC}, ""},
+		{"get report undefined view", &modeplatformv1.GetReportRequest{Name: report, View: 7}, "view"},
+		{"list queries of workspace", &modeplatformv1.ListQueriesRequest{Parent: "workspaces/w/reports/-"}, ""},
+		{"list charts of query", &modeplatformv1.ListChartsRequest{Parent: query}, ""},
+		{"list charts of workspace", &modeplatformv1.ListChartsRequest{Parent: "workspaces/w/reports/-/queries/-"}, ""},
+		{"list charts of report", &modeplatformv1.ListChartsRequest{Parent: report}, "parent"},
+		{"list charts half wildcard", &modeplatformv1.ListChartsRequest{Parent: report + "/queries/-"}, "parent must name one query"},
+		{"list charts other half wildcard", &modeplatformv1.ListChartsRequest{Parent: "workspaces/w/reports/-/queries/q1"}, "parent must name one query"},
+		{"get chart", &modeplatformv1.GetChartRequest{Name: query + "/charts/ab12"}, ""},
+		{"list report stats", &modeplatformv1.ListReportStatsRequest{Parent: "workspaces/w/reports/-"}, ""},
+		{"list report stats of one report", &modeplatformv1.ListReportStatsRequest{Parent: report}, "parent"},
+		{"purge report results", &modeplatformv1.PurgeReportResultsRequest{Parent: "workspaces/w", RequestId: "p-1"}, ""},
+		{"purge report results of a space", &modeplatformv1.PurgeReportResultsRequest{Parent: space}, "parent"},
+		{"create report filter", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: validFilter()}, ""},
+		{"create report filter without formula", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: func() *modeplatformv1.ReportFilter { f := validFilter(); f.Formula = " "; return f }()}, "report_filter.formula is required"},
+		{"create report filter without control", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: func() *modeplatformv1.ReportFilter { f := validFilter(); f.ControlType = 0; return f }()}, "report_filter.control_type is required"},
+		{"create report filter undefined type", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: func() *modeplatformv1.ReportFilter { f := validFilter(); f.FilterType = 9; return f }()}, "filter_type"},
+		{"update report filter", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1", DisplayName: "Region"}, UpdateMask: mask("display_name")}, ""},
+		{"update report filter emptying formula", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1"}, UpdateMask: mask("formula")}, "report_filter.formula cannot be set to empty"},
+		{"update report filter output-only path", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1"}, UpdateMask: mask("position")}, "update_mask"},
+		{"list dataset schedules", &modeplatformv1.ListSchedulesRequest{Parent: dataset}, ""},
+		{"get dataset schedule", &modeplatformv1.GetScheduleRequest{Name: dataset + "/schedules/s1"}, ""},
+		{"list schedules of a space", &modeplatformv1.ListSchedulesRequest{Parent: space}, "parent"},
+		{"get dataset", &modeplatformv1.GetDatasetRequest{Name: dataset}, ""},
+		{"get dataset bad token", &modeplatformv1.GetDatasetRequest{Name: "workspaces/w/datasets/a.b"}, "name"},
+		{"list datasets in space", &modeplatformv1.ListDatasetsRequest{Parent: space, OrderBy: "update_time desc"}, ""},
+		{"list datasets of data source", &modeplatformv1.ListDatasetsRequest{Parent: source}, ""},
+		{"list datasets of workspace", &modeplatformv1.ListDatasetsRequest{Parent: "workspaces/w"}, "parent"},
+		{"update dataset", &modeplatformv1.UpdateDatasetRequest{Dataset: &modeplatformv1.Dataset{Name: dataset, Description: "Orders"}, UpdateMask: mask("description")}, ""},
+		{"update dataset blank title", &modeplatformv1.UpdateDatasetRequest{Dataset: &modeplatformv1.Dataset{Name: dataset, DisplayName: "  "}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"update dataset output-only path", &modeplatformv1.UpdateDatasetRequest{Dataset: &modeplatformv1.Dataset{Name: dataset}, UpdateMask: mask("space")}, "update_mask"},
+		{"run dataset", &modeplatformv1.RunDatasetRequest{Name: dataset, RequestId: "r-1"}, ""},
+		{"get dataset run", &modeplatformv1.GetDatasetRunRequest{Name: dataset + "/runs/r1"}, ""},
+		{"watch dataset run by dataset name", &modeplatformv1.WatchDatasetRunRequest{Name: dataset}, "name"},
+		{"create field description", &modeplatformv1.CreateFieldDescriptionRequest{Parent: dataset, FieldDescription: &modeplatformv1.FieldDescription{Column: "region", Description: "Sales region"}}, ""},
+		{"create field description without column", &modeplatformv1.CreateFieldDescriptionRequest{Parent: dataset, FieldDescription: &modeplatformv1.FieldDescription{Description: "x"}}, "field_description.column is required"},
+		{"create field description blank", &modeplatformv1.CreateFieldDescriptionRequest{Parent: dataset, FieldDescription: &modeplatformv1.FieldDescription{Column: "region", Description: " "}}, "field_description.description is required"},
+		{"update field description", &modeplatformv1.UpdateFieldDescriptionRequest{FieldDescription: &modeplatformv1.FieldDescription{Name: dataset + "/fieldDescriptions/fd1", Description: "x"}, UpdateMask: mask("description")}, ""},
+		{"update field description column", &modeplatformv1.UpdateFieldDescriptionRequest{FieldDescription: &modeplatformv1.FieldDescription{Name: dataset + "/fieldDescriptions/fd1", Description: "x"}, UpdateMask: mask("column")}, "update_mask"},
+		{"update data source", &modeplatformv1.UpdateDataSourceRequest{DataSource: &modeplatformv1.DataSource{Name: source, Credentials: &modeplatformv1.DataSourceCredentials{Password: "pw"}}, UpdateMask: mask("credentials.password")}, ""},
+		{"update data source empty password", &modeplatformv1.UpdateDataSourceRequest{DataSource: &modeplatformv1.DataSource{Name: source}, UpdateMask: mask("credentials.password")}, "password cannot be set to empty"},
+		{"update data source star", &modeplatformv1.UpdateDataSourceRequest{DataSource: &modeplatformv1.DataSource{Name: source}, UpdateMask: mask("*")}, "update_mask"},
+		{"update data source bad name", &modeplatformv1.UpdateDataSourceRequest{DataSource: &modeplatformv1.DataSource{Name: "dataSources/x", DisplayName: "x"}, UpdateMask: mask("display_name")}, "data_source.name is required"},
+		{"purge data source", &modeplatformv1.PurgeDataSourceResultsRequest{Name: source}, ""},
+		{"refresh schema bad name", &modeplatformv1.RefreshDataSourceSchemaRequest{Name: space}, "name"},
+		{"create definition", &modeplatformv1.CreateDefinitionRequest{Parent: "workspaces/w", Definition: &modeplatformv1.Definition{DisplayName: "active_accounts", Sql: "select 1", DataSource: source}}, ""},
+		{"create definition bad handle", &modeplatformv1.CreateDefinitionRequest{Parent: "workspaces/w", Definition: &modeplatformv1.Definition{DisplayName: "active accounts", Sql: "select 1", DataSource: source}}, "display_name"},
+		{"create definition without sql", &modeplatformv1.CreateDefinitionRequest{Parent: "workspaces/w", Definition: &modeplatformv1.Definition{DisplayName: "a", DataSource: source}}, "definition.sql is required"},
+		{"update definition emptying data source", &modeplatformv1.UpdateDefinitionRequest{Definition: &modeplatformv1.Definition{Name: "workspaces/w/definitions/d1"}, UpdateMask: mask("data_source")}, "definition.data_source cannot be set to empty"},
+		{"create signature token", &modeplatformv1.CreateSignatureTokenRequest{Parent: "workspaces/w", SignatureToken: &modeplatformv1.SignatureToken{DisplayName: "embeds"}}, ""},
+		{"create signature token unnamed", &modeplatformv1.CreateSignatureTokenRequest{Parent: "workspaces/w", SignatureToken: &modeplatformv1.SignatureToken{}}, "signature_token.display_name is required"},
+		{"delete signature token", &modeplatformv1.DeleteSignatureTokenRequest{Name: "workspaces/w/signatureTokens/t1"}, ""},
+		{"list spaces basic", &modeplatformv1.ListSpacesRequest{Parent: "workspaces/w", View: modeplatformv1.View_VIEW_BASIC}, ""},
 		{"page size too big", &modeplatformv1.ListReportsRequest{Parent: space, PageSize: 1001}, "page_size"},
 		{"negative page size", &modeplatformv1.ListSpacesRequest{Parent: "workspaces/w", PageSize: -1}, "page_size"},
 		{"page token too long", &modeplatformv1.ListGroupsRequest{Parent: "workspaces/w", PageToken: strings.Repeat("t", 1025)}, "page_token"},
@@ -171,6 +241,7 @@ func TestEveryRequestCompiles(t *testing.T) {
 		modeplatformv1.File_modeplatform_v1_workspace_proto,
 		modeplatformv1.File_modeplatform_v1_report_proto,
 		modeplatformv1.File_modeplatform_v1_data_source_proto,
+		modeplatformv1.File_modeplatform_v1_dataset_proto,
 	}
 	methods := 0
 	for _, file := range files {
@@ -187,8 +258,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 46 {
-		t.Errorf("found %d methods, want 46 (9 workspace + 35 report + 2 data source)", methods)
+	if methods != 79 {
+		t.Errorf("found %d methods, want 79 (11 workspace + 44 report + 10 data source + 14 dataset)", methods)
 	}
 }
 

@@ -121,19 +121,21 @@ var protocols = []protocol{
 	{"grpcweb", []connect.ClientOption{connect.WithGRPCWeb()}},
 }
 
-// clients are the generated clients of the three services.
+// clients are the generated clients of the services.
 type clients struct {
-	ws modeplatformv1connect.WorkspaceServiceClient
-	rs modeplatformv1connect.ReportServiceClient
-	ds modeplatformv1connect.DataSourceServiceClient
+	ws  modeplatformv1connect.WorkspaceServiceClient
+	rs  modeplatformv1connect.ReportServiceClient
+	ds  modeplatformv1connect.DataSourceServiceClient
+	dts modeplatformv1connect.DatasetServiceClient
 }
 
 // clients returns generated clients speaking p.
 func (e *env) clients(p protocol) clients {
 	return clients{
-		ws: modeplatformv1connect.NewWorkspaceServiceClient(e.http, e.url, p.opts...),
-		rs: modeplatformv1connect.NewReportServiceClient(e.http, e.url, p.opts...),
-		ds: modeplatformv1connect.NewDataSourceServiceClient(e.http, e.url, p.opts...),
+		ws:  modeplatformv1connect.NewWorkspaceServiceClient(e.http, e.url, p.opts...),
+		rs:  modeplatformv1connect.NewReportServiceClient(e.http, e.url, p.opts...),
+		ds:  modeplatformv1connect.NewDataSourceServiceClient(e.http, e.url, p.opts...),
+		dts: modeplatformv1connect.NewDatasetServiceClient(e.http, e.url, p.opts...),
 	}
 }
 

@@ -34,6 +34,8 @@ func (c clients) invoke(ctx context.Context, t *testing.T, m protoreflect.Method
 		client = c.ws
 	case modeplatformv1connect.ReportServiceName:
 		client = c.rs
+	case modeplatformv1connect.DatasetServiceName:
+		client = c.dts
 	default:
 		client = c.ds
 	}

@@ -29,22 +29,35 @@ var (
 	patRun          = resourcePattern(&modeplatformv1.ReportRun{})
 	patQueryRun     = resourcePattern(&modeplatformv1.QueryRun{})
 	patQuery        = resourcePattern(&modeplatformv1.Query{})
-	patSchedule     = resourcePattern(&modeplatformv1.Schedule{})
+	patSchedule     = resourcePatterns(&modeplatformv1.Schedule{}, 2)[0]
+	patDatasetSched = resourcePatterns(&modeplatformv1.Schedule{}, 2)[1]
 	patSubscription = resourcePattern(&modeplatformv1.Subscription{})
 	patDuplicate    = resourcePattern(&modeplatformv1.ReportRunDuplicate{})
 	patDataSource   = resourcePattern(&modeplatformv1.DataSource{})
+	patDefinition   = resourcePattern(&modeplatformv1.Definition{})
+	patDataset      = resourcePattern(&modeplatformv1.Dataset{})
+	patDatasetRun   = resourcePattern(&modeplatformv1.DatasetRun{})
+	patFieldDesc    = resourcePattern(&modeplatformv1.FieldDescription{})
+	patChart        = resourcePattern(&modeplatformv1.Chart{})
+	patReportFilter = resourcePattern(&modeplatformv1.ReportFilter{})
+	patReportStats  = resourcePattern(&modeplatformv1.ReportStats{})
+	patSignature    = resourcePattern(&modeplatformv1.SignatureToken{})
 )
 
 // resourcePattern returns the one name pattern the contract declares for m's
-// resource. A resource without exactly one pattern is a contract error the
-// package's tests catch at start-up.
-func resourcePattern(m proto.Message) string {
+// resource.
+func resourcePattern(m proto.Message) string { return resourcePatterns(m, 1)[0] }
+
+// resourcePatterns returns the n name patterns the contract declares for m's
+// resource, in the contract's order. A resource with another number of
+// patterns is a contract error the package's tests catch at start-up.
+func resourcePatterns(m proto.Message, n int) []string {
 	d := m.ProtoReflect().Descriptor()
 	res, _ := proto.GetExtension(d.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
-	if len(res.GetPattern()) != 1 {
-		panic(fmt.Sprintf("service: %s declares %d resource name patterns, want 1", d.FullName(), len(res.GetPattern())))
+	if len(res.GetPattern()) != n {
+		panic(fmt.Sprintf("service: %s declares %d resource name patterns, want %d", d.FullName(), len(res.GetPattern()), n))
 	}
-	return res.GetPattern()[0]
+	return res.GetPattern()
 }
 
 // validWorkspaceID and validToken are modeclient's own checks: a name the

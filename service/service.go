@@ -191,12 +191,13 @@ func (c *core) client(ctx context.Context, workspace string) (*modeclient.Client
 	return cl, nil
 }
 
-// Server holds the three service implementations.
+// Server holds the service implementations.
 type Server struct {
 	core       *core
 	Workspace  *WorkspaceServer
 	Report     *ReportServer
 	DataSource *DataSourceServer
+	Dataset    *DatasetServer
 }
 
 // New builds the services.
@@ -212,6 +213,7 @@ func New(opts Options) (*Server, error) {
 		Workspace:  &WorkspaceServer{core: c},
 		Report:     &ReportServer{core: c},
 		DataSource: &DataSourceServer{core: c},
+		Dataset:    &DatasetServer{core: c},
 	}, nil
 }
 
@@ -221,6 +223,7 @@ var ServiceNames = []string{
 	modeplatformv1connect.WorkspaceServiceName,
 	modeplatformv1connect.ReportServiceName,
 	modeplatformv1connect.DataSourceServiceName,
+	modeplatformv1connect.DatasetServiceName,
 }
 
 // Route is an HTTP path prefix and the handler serving it.
@@ -246,6 +249,7 @@ func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 	add(modeplatformv1connect.NewWorkspaceServiceHandler(s.Workspace, opts...))
 	add(modeplatformv1connect.NewReportServiceHandler(s.Report, opts...))
 	add(modeplatformv1connect.NewDataSourceServiceHandler(s.DataSource, opts...))
+	add(modeplatformv1connect.NewDatasetServiceHandler(s.Dataset, opts...))
 	return routes
 }
 

@@ -25,6 +25,12 @@ type DataSourceServer struct {
 	core *core
 }
 
+// DatasetServer implements DatasetService.
+type DatasetServer struct {
+	modeplatformv1connect.UnimplementedDatasetServiceHandler
+	core *core
+}
+
 // timestamp translates a Mode time; a missing time is nil.
 func timestamp(t modeclient.Time) *timestamppb.Timestamp {
 	if t.IsZero() {

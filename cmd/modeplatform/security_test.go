@@ -55,7 +55,7 @@ func policyYAML(keys map[string]string) string {
 		return "  - name: " + name + "\n    keys: [" + auth.HashKey(keys[name]) + "]\n    workspaces: " + workspaces + "\n    scopes: " + scopes + "\n"
 	}
 	return "callers:\n" +
-		line("admin", "[parch_and_posey]", "[read, write, run]") +
+		line("admin", "[parch_and_posey]", "[read, write, run, admin]") +
 		line("reader", "[parch_and_posey]", "[read]") +
 		line("writer", "[parch_and_posey]", "[read, write]") +
 		line("runner", "[parch_and_posey]", "[read, run]") +
@@ -124,12 +124,13 @@ func (e *secEnv) env() map[string]string {
 // upstreamRequests counts what reached the emulator.
 func (e *secEnv) upstreamRequests() int { return len(e.emu.Requests()) }
 
-// apiClients are the generated clients of the three services, by service name.
+// apiClients are the generated clients of the services, by service name.
 func apiClients(hc *http.Client, base string, opts ...connect.ClientOption) map[protoreflect.FullName]any {
 	return map[protoreflect.FullName]any{
 		modeplatformv1connect.WorkspaceServiceName:  modeplatformv1connect.NewWorkspaceServiceClient(hc, base, opts...),
 		modeplatformv1connect.ReportServiceName:     modeplatformv1connect.NewReportServiceClient(hc, base, opts...),
 		modeplatformv1connect.DataSourceServiceName: modeplatformv1connect.NewDataSourceServiceClient(hc, base, opts...),
+		modeplatformv1connect.DatasetServiceName:    modeplatformv1connect.NewDatasetServiceClient(hc, base, opts...),
 	}
 }
 
@@ -236,6 +237,7 @@ func TestAuthEveryMethod(t *testing.T) {
 		{"ReadOnlyKey", bearer(testKeys["reader"]), connect.CodePermissionDenied, func(s auth.Scope) bool { return s != auth.ScopeRead }},
 		{"WriteKeyOnRun", bearer(testKeys["writer"]), connect.CodePermissionDenied, func(s auth.Scope) bool { return s == auth.ScopeRun }},
 		{"RunKeyOnWrite", bearer(testKeys["runner"]), connect.CodePermissionDenied, func(s auth.Scope) bool { return s == auth.ScopeWrite }},
+		{"WriteKeyOnAdmin", bearer(testKeys["writer"]), connect.CodePermissionDenied, func(s auth.Scope) bool { return s == auth.ScopeAdmin }},
 	}
 	before := e.upstreamRequests()
 	refused := 0

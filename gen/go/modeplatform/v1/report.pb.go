@@ -1093,7 +1093,11 @@ func (x *Row) GetValues() []*structpb.Value {
 type GetReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The report, `workspaces/{workspace}/reports/{report}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// How much of the report to answer; the default is VIEW_FULL. VIEW_BASIC fills the fields a
+	// workspace-wide ListReports fills, and is answered without a Mode request when a recent
+	// workspace-wide list (or an earlier full read) already holds the report.
+	View          View `protobuf:"varint,2,opt,name=view,proto3,enum=modeplatform.v1.View" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1133,6 +1137,13 @@ func (x *GetReportRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *GetReportRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
 }
 
 // GetReportResponse carries the report asked for.
@@ -1181,12 +1192,14 @@ func (x *GetReportResponse) GetReport() *Report {
 	return nil
 }
 
-// ListReportsRequest asks for one page of the reports in a space or using a data source.
+// ListReportsRequest asks for one page of the reports in a space, using a data source, or in a
+// whole workspace.
 type ListReportsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where the reports are: a space, `workspaces/{workspace}/spaces/{space}`, for the reports in
-	// it, or a data source, `workspaces/{workspace}/dataSources/{data_source}`, for the reports
-	// whose queries use it.
+	// it, a data source, `workspaces/{workspace}/dataSources/{data_source}`, for the reports whose
+	// queries use it, or a workspace, `workspaces/{workspace}`, for every report in it (through
+	// Mode's Metadata API, in the basic view, in Mode's order, archived or not).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most reports to return; 0 means the server's default. The server may return fewer.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -1197,7 +1210,12 @@ type ListReportsRequest struct {
 	// The order of the reports (AIP-132): `create_time` or `update_time`, optionally followed by
 	// ` asc` or ` desc` (ascending is the default), e.g. `update_time desc`. Empty means Mode's own
 	// order.
-	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// How much of each report to answer. For a space or a data source the default is VIEW_FULL;
+	// for a workspace it is VIEW_BASIC, the only view Mode's Metadata API gives. The basic view
+	// fills name, display_name, description, space, create_time, update_time, edit_time,
+	// last_run_time, last_successful_run_time and web_uri.
+	View          View `protobuf:"varint,6,opt,name=view,proto3,enum=modeplatform.v1.View" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1265,6 +1283,13 @@ func (x *ListReportsRequest) GetOrderBy() string {
 		return x.OrderBy
 	}
 	return ""
+}
+
+func (x *ListReportsRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
 }
 
 // ListReportsResponse is one page of reports.
@@ -3350,7 +3375,9 @@ func (x *ReportRunDuplicate) GetCompleteTime() *timestamppb.Timestamp {
 // ListQueriesRequest asks for one page of a report's queries.
 type ListQueriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The report, `workspaces/{workspace}/reports/{report}`.
+	// The report, `workspaces/{workspace}/reports/{report}`, or `workspaces/{workspace}/reports/-`
+	// for every query of every report of the workspace (through Mode's Metadata API: one Mode
+	// request per page; those queries carry no create_time or update_time).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most queries to return; 0 means the server's default. The server may return fewer.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -3868,6 +3895,338 @@ func (*DeleteQueryResponse) Descriptor() ([]byte, []int) {
 	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{55}
 }
 
+// ReportStats is how a report is used: views, schedules, and who edits and runs it (Mode's
+// Metadata API's report statistics).
+type ReportStats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/reports/{report}/stats`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The report, `workspaces/{workspace}/reports/{report}`.
+	Report string `protobuf:"bytes,2,opt,name=report,proto3" json:"report,omitempty"`
+	// How many times the report was viewed.
+	ViewCount int64 `protobuf:"varint,3,opt,name=view_count,json=viewCount,proto3" json:"view_count,omitempty"`
+	// How many of its schedules are active.
+	ActiveScheduleCount int32 `protobuf:"varint,4,opt,name=active_schedule_count,json=activeScheduleCount,proto3" json:"active_schedule_count,omitempty"`
+	// How many explorations were made from it.
+	ExplorationCount int32 `protobuf:"varint,5,opt,name=exploration_count,json=explorationCount,proto3" json:"exploration_count,omitempty"`
+	// The email addresses of the people who ran it by hand recently.
+	RecentManualRunCreators []string `protobuf:"bytes,6,rep,name=recent_manual_run_creators,json=recentManualRunCreators,proto3" json:"recent_manual_run_creators,omitempty"`
+	// The email addresses of the people whose schedules run it.
+	ScheduledRunCreators []string `protobuf:"bytes,7,rep,name=scheduled_run_creators,json=scheduledRunCreators,proto3" json:"scheduled_run_creators,omitempty"`
+	// The email addresses of the people who edited it.
+	Editors       []string `protobuf:"bytes,8,rep,name=editors,proto3" json:"editors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportStats) Reset() {
+	*x = ReportStats{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportStats) ProtoMessage() {}
+
+func (x *ReportStats) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportStats.ProtoReflect.Descriptor instead.
+func (*ReportStats) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ReportStats) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReportStats) GetReport() string {
+	if x != nil {
+		return x.Report
+	}
+	return ""
+}
+
+func (x *ReportStats) GetViewCount() int64 {
+	if x != nil {
+		return x.ViewCount
+	}
+	return 0
+}
+
+func (x *ReportStats) GetActiveScheduleCount() int32 {
+	if x != nil {
+		return x.ActiveScheduleCount
+	}
+	return 0
+}
+
+func (x *ReportStats) GetExplorationCount() int32 {
+	if x != nil {
+		return x.ExplorationCount
+	}
+	return 0
+}
+
+func (x *ReportStats) GetRecentManualRunCreators() []string {
+	if x != nil {
+		return x.RecentManualRunCreators
+	}
+	return nil
+}
+
+func (x *ReportStats) GetScheduledRunCreators() []string {
+	if x != nil {
+		return x.ScheduledRunCreators
+	}
+	return nil
+}
+
+func (x *ReportStats) GetEditors() []string {
+	if x != nil {
+		return x.Editors
+	}
+	return nil
+}
+
+// ListReportStatsRequest asks for one page of the statistics of a workspace's reports.
+type ListReportStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every report of a workspace, `workspaces/{workspace}/reports/-`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most statistics to return (1 to 1000); 0 or unset means the server's default page size.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call with the same other fields, to get the next page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReportStatsRequest) Reset() {
+	*x = ListReportStatsRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReportStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReportStatsRequest) ProtoMessage() {}
+
+func (x *ListReportStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReportStatsRequest.ProtoReflect.Descriptor instead.
+func (*ListReportStatsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ListReportStatsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListReportStatsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListReportStatsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListReportStatsResponse is one page of report statistics.
+type ListReportStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The statistics on this page, one per report.
+	ReportStats []*ReportStats `protobuf:"bytes,1,rep,name=report_stats,json=reportStats,proto3" json:"report_stats,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The number of reports in the whole list as Mode reports it; 0 when unknown.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReportStatsResponse) Reset() {
+	*x = ListReportStatsResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReportStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReportStatsResponse) ProtoMessage() {}
+
+func (x *ListReportStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReportStatsResponse.ProtoReflect.Descriptor instead.
+func (*ListReportStatsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ListReportStatsResponse) GetReportStats() []*ReportStats {
+	if x != nil {
+		return x.ReportStats
+	}
+	return nil
+}
+
+func (x *ListReportStatsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListReportStatsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// PurgeReportResultsRequest names the workspace whose stored report results to delete.
+type PurgeReportResultsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice): a second request with the same id
+	// within the de-duplication window answers the first one's result without asking Mode again
+	// (AIP-155).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeReportResultsRequest) Reset() {
+	*x = PurgeReportResultsRequest{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeReportResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeReportResultsRequest) ProtoMessage() {}
+
+func (x *PurgeReportResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeReportResultsRequest.ProtoReflect.Descriptor instead.
+func (*PurgeReportResultsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *PurgeReportResultsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *PurgeReportResultsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// PurgeReportResultsResponse is empty: Mode accepted the purge.
+type PurgeReportResultsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeReportResultsResponse) Reset() {
+	*x = PurgeReportResultsResponse{}
+	mi := &file_modeplatform_v1_report_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeReportResultsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeReportResultsResponse) ProtoMessage() {}
+
+func (x *PurgeReportResultsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_report_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeReportResultsResponse.ProtoReflect.Descriptor instead.
+func (*PurgeReportResultsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_report_proto_rawDescGZIP(), []int{60}
+}
+
 // Error is why a query run failed, as the data source or Mode reported it.
 type QueryRun_Error struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3883,7 +4242,7 @@ type QueryRun_Error struct {
 
 func (x *QueryRun_Error) Reset() {
 	*x = QueryRun_Error{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3895,7 +4254,7 @@ func (x *QueryRun_Error) String() string {
 func (*QueryRun_Error) ProtoMessage() {}
 
 func (x *QueryRun_Error) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[57]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3945,7 +4304,7 @@ type ReportParameter_AllowedValue struct {
 
 func (x *ReportParameter_AllowedValue) Reset() {
 	*x = ReportParameter_AllowedValue{}
-	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3957,7 +4316,7 @@ func (x *ReportParameter_AllowedValue) String() string {
 func (*ReportParameter_AllowedValue) ProtoMessage() {}
 
 func (x *ReportParameter_AllowedValue) ProtoReflect() protoreflect.Message {
-	mi := &file_modeplatform_v1_report_proto_msgTypes[59]
+	mi := &file_modeplatform_v1_report_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3991,7 +4350,7 @@ var File_modeplatform_v1_report_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1emodeplatform/v1/schedule.proto\x1a\"modeplatform/v1/subscription.proto\"\xb3\n" +
+	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmodeplatform/v1/chart.proto\x1a\x1dmodeplatform/v1/options.proto\x1a#modeplatform/v1/report_filter.proto\x1a\x1emodeplatform/v1/schedule.proto\x1a\"modeplatform/v1/subscription.proto\x1a\x1amodeplatform/v1/view.proto\"\xb3\n" +
 	"\n" +
 	"\x06Report\x12i\n" +
 	"\x04name\x18\x01 \x01(\tBU\xe0A\b\xbaHO\xd8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
@@ -4105,24 +4464,30 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\fTYPE_BOOLEAN\x10\x03\x12\x12\n" +
 	"\x0eTYPE_TIMESTAMP\x10\x04\"5\n" +
 	"\x03Row\x12.\n" +
-	"\x06values\x18\x01 \x03(\v2\x16.google.protobuf.ValueR\x06values\"\x9f\x01\n" +
+	"\x06values\x18\x01 \x03(\v2\x16.google.protobuf.ValueR\x06values\"\xd7\x01\n" +
 	"\x10GetReportRequest\x12\x8a\x01\n" +
 	"\x04name\x18\x01 \x01(\tBv\xe0A\x02\xfaA\x1e\n" +
-	"\x1cmodeplatform.internal/Report\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\"D\n" +
+	"\x1cmodeplatform.internal/Report\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\x126\n" +
+	"\x04view\x18\x02 \x01(\x0e2\x15.modeplatform.v1.ViewB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04view\"D\n" +
 	"\x11GetReportResponse\x12/\n" +
-	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportR\x06report\"\xac\x04\n" +
-	"\x12ListReportsRequest\x12z\n" +
-	"\x06parent\x18\x01 \x01(\tBb\xe0A\x02\xbaH\\\xc8\x01\x01rW2U^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/(spaces|dataSources)/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
+	"\x06report\x18\x01 \x01(\v2\x17.modeplatform.v1.ReportR\x06report\"\xba\n" +
+	"\n" +
+	"\x12ListReportsRequest\x12}\n" +
+	"\x06parent\x18\x01 \x01(\tBe\xe0A\x02\xbaH_\xc8\x01\x01rZ2X^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}(/(spaces|dataSources)/[A-Za-z0-9_-]{1,64})?$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12h\n" +
 	"\x0farchived_filter\x18\x04 \x01(\x0e22.modeplatform.v1.ListReportsRequest.ArchivedFilterB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x0earchivedFilter\x12Q\n" +
-	"\border_by\x18\x05 \x01(\tB6\xe0A\x01\xbaH0r.2,^((create_time|update_time)( (asc|desc))?)?$R\aorderBy\"\x84\x01\n" +
+	"\border_by\x18\x05 \x01(\tB6\xe0A\x01\xbaH0r.2,^((create_time|update_time)( (asc|desc))?)?$R\aorderBy\x126\n" +
+	"\x04view\x18\x06 \x01(\x0e2\x15.modeplatform.v1.ViewB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04view\"\x84\x01\n" +
 	"\x0eArchivedFilter\x12\x1f\n" +
 	"\x1bARCHIVED_FILTER_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ARCHIVED_FILTER_ACTIVE\x10\x01\x12\x1c\n" +
 	"\x18ARCHIVED_FILTER_ARCHIVED\x10\x02\x12\x17\n" +
-	"\x13ARCHIVED_FILTER_ALL\x10\x03\"\x8f\x01\n" +
+	"\x13ARCHIVED_FILTER_ALL\x10\x03:\xd0\x05\xbaH\xcc\x05\x1a\xe8\x01\n" +
+	"\x1blist_reports.workspace_view\x12lview must be VIEW_BASIC (or unset) when parent is a workspace: Mode's Metadata API gives the basic view only\x1a[this.parent.contains('/spaces/') || this.parent.contains('/dataSources/') || this.view != 2\x1a\xf6\x01\n" +
+	"&list_reports.workspace_archived_filter\x12darchived_filter must be unset when parent is a workspace: the workspace-wide list holds every report\x1afthis.parent.contains('/spaces/') || this.parent.contains('/dataSources/') || this.archived_filter == 0\x1a\xe5\x01\n" +
+	"\x1flist_reports.workspace_order_by\x12`order_by must be empty when parent is a workspace: the workspace-wide list comes in Mode's order\x1a`this.parent.contains('/spaces/') || this.parent.contains('/dataSources/') || this.order_by == ''\"\x8f\x01\n" +
 	"\x13ListReportsResponse\x121\n" +
 	"\areports\x18\x01 \x03(\v2\x17.modeplatform.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -4295,9 +4660,9 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12D\n" +
 	"\rcomplete_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fcompleteTime:\xa2\x01\xeaA\x9e\x01\n" +
-	"(modeplatform.internal/ReportRunDuplicate\x12Iworkspaces/{workspace}/reports/{report}/runs/{run}/duplicates/{duplicate}*\x13reportRunDuplicates2\x12reportRunDuplicate\"\xfc\x01\n" +
-	"\x12ListQueriesRequest\x12\x8d\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBu\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Query\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
+	"(modeplatform.internal/ReportRunDuplicate\x12Iworkspaces/{workspace}/reports/{report}/runs/{run}/duplicates/{duplicate}*\x13reportRunDuplicates2\x12reportRunDuplicate\"\x80\x02\n" +
+	"\x12ListQueriesRequest\x12\x91\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBy\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Query\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/([A-Za-z0-9_-]{1,64}|-)$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8e\x01\n" +
@@ -4333,7 +4698,35 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x12DeleteQueryRequest\x12\xa6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x91\x01\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Query\xbaHk\xc8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/queries/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteQueryResponse2\xa0!\n" +
+	"\x13DeleteQueryResponse\"\x80\x04\n" +
+	"\vReportStats\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12<\n" +
+	"\x06report\x18\x02 \x01(\tB$\xe0A\x03\xfaA\x1e\n" +
+	"\x1cmodeplatform.internal/ReportR\x06report\x12\"\n" +
+	"\n" +
+	"view_count\x18\x03 \x01(\x03B\x03\xe0A\x03R\tviewCount\x127\n" +
+	"\x15active_schedule_count\x18\x04 \x01(\x05B\x03\xe0A\x03R\x13activeScheduleCount\x120\n" +
+	"\x11exploration_count\x18\x05 \x01(\x05B\x03\xe0A\x03R\x10explorationCount\x12@\n" +
+	"\x1arecent_manual_run_creators\x18\x06 \x03(\tB\x03\xe0A\x03R\x17recentManualRunCreators\x129\n" +
+	"\x16scheduled_run_creators\x18\a \x03(\tB\x03\xe0A\x03R\x14scheduledRunCreators\x12\x1d\n" +
+	"\aeditors\x18\b \x03(\tB\x03\xe0A\x03R\aeditors:o\xeaAl\n" +
+	"!modeplatform.internal/ReportStats\x12-workspaces/{workspace}/reports/{report}/stats*\vreportStats2\vreportStats\"\xf4\x01\n" +
+	"\x16ListReportStatsRequest\x12\x81\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBi\xe0A\x02\xfaA#\x12!modeplatform.internal/ReportStats\xbaH=\xc8\x01\x01r826^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/-$R\x06parent\x12*\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xa1\x01\n" +
+	"\x17ListReportStatsResponse\x12?\n" +
+	"\freport_stats\x18\x01 \x03(\v2\x1c.modeplatform.v1.ReportStatsR\vreportStats\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd5\x01\n" +
+	"\x19PurgeReportResultsRequest\x12u\n" +
+	"\x06parent\x18\x01 \x01(\tB]\xe0A\x02\xfaA!\n" +
+	"\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12A\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"\x1c\n" +
+	"\x1aPurgeReportResultsResponse2\x8b*\n" +
 	"\rReportService\x12d\n" +
 	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
 	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
@@ -4369,7 +4762,17 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x0fGetSubscription\x12'.modeplatform.v1.GetSubscriptionRequest\x1a(.modeplatform.v1.GetSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8b\x01\n" +
 	"\x12CreateSubscription\x12*.modeplatform.v1.CreateSubscriptionRequest\x1a+.modeplatform.v1.CreateSubscriptionResponse\"\x1c\xdaA\x13parent,subscription\x82\xce\x18\x02\b\x02\x12\x93\x01\n" +
 	"\x12UpdateSubscription\x12*.modeplatform.v1.UpdateSubscriptionRequest\x1a+.modeplatform.v1.UpdateSubscriptionResponse\"$\xdaA\x18subscription,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
-	"\x12DeleteSubscription\x12*.modeplatform.v1.DeleteSubscriptionRequest\x1a+.modeplatform.v1.DeleteSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcb\x01\n" +
+	"\x12DeleteSubscription\x12*.modeplatform.v1.DeleteSubscriptionRequest\x1a+.modeplatform.v1.DeleteSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12i\n" +
+	"\n" +
+	"ListCharts\x12\".modeplatform.v1.ListChartsRequest\x1a#.modeplatform.v1.ListChartsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
+	"\bGetChart\x12 .modeplatform.v1.GetChartRequest\x1a!.modeplatform.v1.GetChartResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12~\n" +
+	"\x11ListReportFilters\x12).modeplatform.v1.ListReportFiltersRequest\x1a*.modeplatform.v1.ListReportFiltersResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12v\n" +
+	"\x0fGetReportFilter\x12'.modeplatform.v1.GetReportFilterRequest\x1a(.modeplatform.v1.GetReportFilterResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8c\x01\n" +
+	"\x12CreateReportFilter\x12*.modeplatform.v1.CreateReportFilterRequest\x1a+.modeplatform.v1.CreateReportFilterResponse\"\x1d\xdaA\x14parent,report_filter\x82\xce\x18\x02\b\x02\x12\x94\x01\n" +
+	"\x12UpdateReportFilter\x12*.modeplatform.v1.UpdateReportFilterRequest\x1a+.modeplatform.v1.UpdateReportFilterResponse\"%\xdaA\x19report_filter,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
+	"\x12DeleteReportFilter\x12*.modeplatform.v1.DeleteReportFilterRequest\x1a+.modeplatform.v1.DeleteReportFilterResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12x\n" +
+	"\x0fListReportStats\x12'.modeplatform.v1.ListReportStatsRequest\x1a(.modeplatform.v1.ListReportStatsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x81\x01\n" +
+	"\x12PurgeReportResults\x12*.modeplatform.v1.PurgeReportResultsRequest\x1a+.modeplatform.v1.PurgeReportResultsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x02B\xcb\x01\n" +
 	"\x13com.modeplatform.v1B\vReportProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -4385,7 +4788,7 @@ func file_modeplatform_v1_report_proto_rawDescGZIP() []byte {
 }
 
 var file_modeplatform_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_modeplatform_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_modeplatform_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_modeplatform_v1_report_proto_goTypes = []any{
 	(ReportRun_State)(0),                   // 0: modeplatform.v1.ReportRun.State
 	(QueryRun_State)(0),                    // 1: modeplatform.v1.QueryRun.State
@@ -4449,164 +4852,205 @@ var file_modeplatform_v1_report_proto_goTypes = []any{
 	(*UpdateQueryResponse)(nil),            // 59: modeplatform.v1.UpdateQueryResponse
 	(*DeleteQueryRequest)(nil),             // 60: modeplatform.v1.DeleteQueryRequest
 	(*DeleteQueryResponse)(nil),            // 61: modeplatform.v1.DeleteQueryResponse
-	nil,                                    // 62: modeplatform.v1.ReportRun.ParametersEntry
-	(*QueryRun_Error)(nil),                 // 63: modeplatform.v1.QueryRun.Error
-	nil,                                    // 64: modeplatform.v1.RunReportRequest.ParametersEntry
-	(*ReportParameter_AllowedValue)(nil),   // 65: modeplatform.v1.ReportParameter.AllowedValue
-	(*timestamppb.Timestamp)(nil),          // 66: google.protobuf.Timestamp
-	(*structpb.Value)(nil),                 // 67: google.protobuf.Value
-	(*fieldmaskpb.FieldMask)(nil),          // 68: google.protobuf.FieldMask
-	(*ListSchedulesRequest)(nil),           // 69: modeplatform.v1.ListSchedulesRequest
-	(*GetScheduleRequest)(nil),             // 70: modeplatform.v1.GetScheduleRequest
-	(*CreateScheduleRequest)(nil),          // 71: modeplatform.v1.CreateScheduleRequest
-	(*UpdateScheduleRequest)(nil),          // 72: modeplatform.v1.UpdateScheduleRequest
-	(*DeleteScheduleRequest)(nil),          // 73: modeplatform.v1.DeleteScheduleRequest
-	(*BatchDeleteSchedulesRequest)(nil),    // 74: modeplatform.v1.BatchDeleteSchedulesRequest
-	(*ListSubscriptionsRequest)(nil),       // 75: modeplatform.v1.ListSubscriptionsRequest
-	(*GetSubscriptionRequest)(nil),         // 76: modeplatform.v1.GetSubscriptionRequest
-	(*CreateSubscriptionRequest)(nil),      // 77: modeplatform.v1.CreateSubscriptionRequest
-	(*UpdateSubscriptionRequest)(nil),      // 78: modeplatform.v1.UpdateSubscriptionRequest
-	(*DeleteSubscriptionRequest)(nil),      // 79: modeplatform.v1.DeleteSubscriptionRequest
-	(*ListSchedulesResponse)(nil),          // 80: modeplatform.v1.ListSchedulesResponse
-	(*GetScheduleResponse)(nil),            // 81: modeplatform.v1.GetScheduleResponse
-	(*CreateScheduleResponse)(nil),         // 82: modeplatform.v1.CreateScheduleResponse
-	(*UpdateScheduleResponse)(nil),         // 83: modeplatform.v1.UpdateScheduleResponse
-	(*DeleteScheduleResponse)(nil),         // 84: modeplatform.v1.DeleteScheduleResponse
-	(*BatchDeleteSchedulesResponse)(nil),   // 85: modeplatform.v1.BatchDeleteSchedulesResponse
-	(*ListSubscriptionsResponse)(nil),      // 86: modeplatform.v1.ListSubscriptionsResponse
-	(*GetSubscriptionResponse)(nil),        // 87: modeplatform.v1.GetSubscriptionResponse
-	(*CreateSubscriptionResponse)(nil),     // 88: modeplatform.v1.CreateSubscriptionResponse
-	(*UpdateSubscriptionResponse)(nil),     // 89: modeplatform.v1.UpdateSubscriptionResponse
-	(*DeleteSubscriptionResponse)(nil),     // 90: modeplatform.v1.DeleteSubscriptionResponse
+	(*ReportStats)(nil),                    // 62: modeplatform.v1.ReportStats
+	(*ListReportStatsRequest)(nil),         // 63: modeplatform.v1.ListReportStatsRequest
+	(*ListReportStatsResponse)(nil),        // 64: modeplatform.v1.ListReportStatsResponse
+	(*PurgeReportResultsRequest)(nil),      // 65: modeplatform.v1.PurgeReportResultsRequest
+	(*PurgeReportResultsResponse)(nil),     // 66: modeplatform.v1.PurgeReportResultsResponse
+	nil,                                    // 67: modeplatform.v1.ReportRun.ParametersEntry
+	(*QueryRun_Error)(nil),                 // 68: modeplatform.v1.QueryRun.Error
+	nil,                                    // 69: modeplatform.v1.RunReportRequest.ParametersEntry
+	(*ReportParameter_AllowedValue)(nil),   // 70: modeplatform.v1.ReportParameter.AllowedValue
+	(*timestamppb.Timestamp)(nil),          // 71: google.protobuf.Timestamp
+	(*structpb.Value)(nil),                 // 72: google.protobuf.Value
+	(View)(0),                              // 73: modeplatform.v1.View
+	(*fieldmaskpb.FieldMask)(nil),          // 74: google.protobuf.FieldMask
+	(*ListSchedulesRequest)(nil),           // 75: modeplatform.v1.ListSchedulesRequest
+	(*GetScheduleRequest)(nil),             // 76: modeplatform.v1.GetScheduleRequest
+	(*CreateScheduleRequest)(nil),          // 77: modeplatform.v1.CreateScheduleRequest
+	(*UpdateScheduleRequest)(nil),          // 78: modeplatform.v1.UpdateScheduleRequest
+	(*DeleteScheduleRequest)(nil),          // 79: modeplatform.v1.DeleteScheduleRequest
+	(*BatchDeleteSchedulesRequest)(nil),    // 80: modeplatform.v1.BatchDeleteSchedulesRequest
+	(*ListSubscriptionsRequest)(nil),       // 81: modeplatform.v1.ListSubscriptionsRequest
+	(*GetSubscriptionRequest)(nil),         // 82: modeplatform.v1.GetSubscriptionRequest
+	(*CreateSubscriptionRequest)(nil),      // 83: modeplatform.v1.CreateSubscriptionRequest
+	(*UpdateSubscriptionRequest)(nil),      // 84: modeplatform.v1.UpdateSubscriptionRequest
+	(*DeleteSubscriptionRequest)(nil),      // 85: modeplatform.v1.DeleteSubscriptionRequest
+	(*ListChartsRequest)(nil),              // 86: modeplatform.v1.ListChartsRequest
+	(*GetChartRequest)(nil),                // 87: modeplatform.v1.GetChartRequest
+	(*ListReportFiltersRequest)(nil),       // 88: modeplatform.v1.ListReportFiltersRequest
+	(*GetReportFilterRequest)(nil),         // 89: modeplatform.v1.GetReportFilterRequest
+	(*CreateReportFilterRequest)(nil),      // 90: modeplatform.v1.CreateReportFilterRequest
+	(*UpdateReportFilterRequest)(nil),      // 91: modeplatform.v1.UpdateReportFilterRequest
+	(*DeleteReportFilterRequest)(nil),      // 92: modeplatform.v1.DeleteReportFilterRequest
+	(*ListSchedulesResponse)(nil),          // 93: modeplatform.v1.ListSchedulesResponse
+	(*GetScheduleResponse)(nil),            // 94: modeplatform.v1.GetScheduleResponse
+	(*CreateScheduleResponse)(nil),         // 95: modeplatform.v1.CreateScheduleResponse
+	(*UpdateScheduleResponse)(nil),         // 96: modeplatform.v1.UpdateScheduleResponse
+	(*DeleteScheduleResponse)(nil),         // 97: modeplatform.v1.DeleteScheduleResponse
+	(*BatchDeleteSchedulesResponse)(nil),   // 98: modeplatform.v1.BatchDeleteSchedulesResponse
+	(*ListSubscriptionsResponse)(nil),      // 99: modeplatform.v1.ListSubscriptionsResponse
+	(*GetSubscriptionResponse)(nil),        // 100: modeplatform.v1.GetSubscriptionResponse
+	(*CreateSubscriptionResponse)(nil),     // 101: modeplatform.v1.CreateSubscriptionResponse
+	(*UpdateSubscriptionResponse)(nil),     // 102: modeplatform.v1.UpdateSubscriptionResponse
+	(*DeleteSubscriptionResponse)(nil),     // 103: modeplatform.v1.DeleteSubscriptionResponse
+	(*ListChartsResponse)(nil),             // 104: modeplatform.v1.ListChartsResponse
+	(*GetChartResponse)(nil),               // 105: modeplatform.v1.GetChartResponse
+	(*ListReportFiltersResponse)(nil),      // 106: modeplatform.v1.ListReportFiltersResponse
+	(*GetReportFilterResponse)(nil),        // 107: modeplatform.v1.GetReportFilterResponse
+	(*CreateReportFilterResponse)(nil),     // 108: modeplatform.v1.CreateReportFilterResponse
+	(*UpdateReportFilterResponse)(nil),     // 109: modeplatform.v1.UpdateReportFilterResponse
+	(*DeleteReportFilterResponse)(nil),     // 110: modeplatform.v1.DeleteReportFilterResponse
 }
 var file_modeplatform_v1_report_proto_depIdxs = []int32{
-	66, // 0: modeplatform.v1.Report.create_time:type_name -> google.protobuf.Timestamp
-	66, // 1: modeplatform.v1.Report.update_time:type_name -> google.protobuf.Timestamp
-	66, // 2: modeplatform.v1.Report.edit_time:type_name -> google.protobuf.Timestamp
-	66, // 3: modeplatform.v1.Report.publish_time:type_name -> google.protobuf.Timestamp
-	66, // 4: modeplatform.v1.Report.last_run_time:type_name -> google.protobuf.Timestamp
-	66, // 5: modeplatform.v1.Report.last_successful_run_time:type_name -> google.protobuf.Timestamp
-	0,  // 6: modeplatform.v1.ReportRun.state:type_name -> modeplatform.v1.ReportRun.State
-	62, // 7: modeplatform.v1.ReportRun.parameters:type_name -> modeplatform.v1.ReportRun.ParametersEntry
-	66, // 8: modeplatform.v1.ReportRun.create_time:type_name -> google.protobuf.Timestamp
-	66, // 9: modeplatform.v1.ReportRun.update_time:type_name -> google.protobuf.Timestamp
-	66, // 10: modeplatform.v1.ReportRun.complete_time:type_name -> google.protobuf.Timestamp
-	1,  // 11: modeplatform.v1.QueryRun.state:type_name -> modeplatform.v1.QueryRun.State
-	66, // 12: modeplatform.v1.QueryRun.create_time:type_name -> google.protobuf.Timestamp
-	66, // 13: modeplatform.v1.QueryRun.complete_time:type_name -> google.protobuf.Timestamp
-	63, // 14: modeplatform.v1.QueryRun.error:type_name -> modeplatform.v1.QueryRun.Error
-	66, // 15: modeplatform.v1.Query.create_time:type_name -> google.protobuf.Timestamp
-	66, // 16: modeplatform.v1.Query.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 17: modeplatform.v1.Column.type:type_name -> modeplatform.v1.Column.Type
-	67, // 18: modeplatform.v1.Row.values:type_name -> google.protobuf.Value
-	6,  // 19: modeplatform.v1.GetReportResponse.report:type_name -> modeplatform.v1.Report
-	3,  // 20: modeplatform.v1.ListReportsRequest.archived_filter:type_name -> modeplatform.v1.ListReportsRequest.ArchivedFilter
-	6,  // 21: modeplatform.v1.ListReportsResponse.reports:type_name -> modeplatform.v1.Report
-	6,  // 22: modeplatform.v1.UpdateReportRequest.report:type_name -> modeplatform.v1.Report
-	68, // 23: modeplatform.v1.UpdateReportRequest.update_mask:type_name -> google.protobuf.FieldMask
-	6,  // 24: modeplatform.v1.UpdateReportResponse.report:type_name -> modeplatform.v1.Report
-	6,  // 25: modeplatform.v1.ArchiveReportResponse.report:type_name -> modeplatform.v1.Report
-	6,  // 26: modeplatform.v1.UnarchiveReportResponse.report:type_name -> modeplatform.v1.Report
-	64, // 27: modeplatform.v1.RunReportRequest.parameters:type_name -> modeplatform.v1.RunReportRequest.ParametersEntry
-	7,  // 28: modeplatform.v1.RunReportResponse.run:type_name -> modeplatform.v1.ReportRun
-	7,  // 29: modeplatform.v1.CloneReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	7,  // 30: modeplatform.v1.GetReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	7,  // 31: modeplatform.v1.ListReportRunsResponse.runs:type_name -> modeplatform.v1.ReportRun
-	7,  // 32: modeplatform.v1.WatchReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
-	8,  // 33: modeplatform.v1.ListQueryRunsResponse.query_runs:type_name -> modeplatform.v1.QueryRun
-	8,  // 34: modeplatform.v1.GetQueryRunResponse.query_run:type_name -> modeplatform.v1.QueryRun
-	10, // 35: modeplatform.v1.StreamQueryResultsResponse.columns:type_name -> modeplatform.v1.Column
-	11, // 36: modeplatform.v1.StreamQueryResultsResponse.rows:type_name -> modeplatform.v1.Row
-	4,  // 37: modeplatform.v1.ExportQueryResultsRequest.format:type_name -> modeplatform.v1.ExportQueryResultsRequest.Format
-	5,  // 38: modeplatform.v1.ExportReportRunRequest.format:type_name -> modeplatform.v1.ExportReportRunRequest.Format
-	46, // 39: modeplatform.v1.GetReportParametersResponse.parameters:type_name -> modeplatform.v1.ReportParameter
-	65, // 40: modeplatform.v1.ReportParameter.allowed_values:type_name -> modeplatform.v1.ReportParameter.AllowedValue
-	51, // 41: modeplatform.v1.DuplicateReportRunResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
-	51, // 42: modeplatform.v1.GetReportRunDuplicateResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
-	66, // 43: modeplatform.v1.ReportRunDuplicate.create_time:type_name -> google.protobuf.Timestamp
-	66, // 44: modeplatform.v1.ReportRunDuplicate.complete_time:type_name -> google.protobuf.Timestamp
-	9,  // 45: modeplatform.v1.ListQueriesResponse.queries:type_name -> modeplatform.v1.Query
-	9,  // 46: modeplatform.v1.GetQueryResponse.query:type_name -> modeplatform.v1.Query
-	9,  // 47: modeplatform.v1.CreateQueryRequest.query:type_name -> modeplatform.v1.Query
-	9,  // 48: modeplatform.v1.CreateQueryResponse.query:type_name -> modeplatform.v1.Query
-	9,  // 49: modeplatform.v1.UpdateQueryRequest.query:type_name -> modeplatform.v1.Query
-	68, // 50: modeplatform.v1.UpdateQueryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 51: modeplatform.v1.UpdateQueryResponse.query:type_name -> modeplatform.v1.Query
-	12, // 52: modeplatform.v1.ReportService.GetReport:input_type -> modeplatform.v1.GetReportRequest
-	14, // 53: modeplatform.v1.ReportService.ListReports:input_type -> modeplatform.v1.ListReportsRequest
-	16, // 54: modeplatform.v1.ReportService.UpdateReport:input_type -> modeplatform.v1.UpdateReportRequest
-	18, // 55: modeplatform.v1.ReportService.DeleteReport:input_type -> modeplatform.v1.DeleteReportRequest
-	20, // 56: modeplatform.v1.ReportService.ArchiveReport:input_type -> modeplatform.v1.ArchiveReportRequest
-	22, // 57: modeplatform.v1.ReportService.UnarchiveReport:input_type -> modeplatform.v1.UnarchiveReportRequest
-	24, // 58: modeplatform.v1.ReportService.RunReport:input_type -> modeplatform.v1.RunReportRequest
-	26, // 59: modeplatform.v1.ReportService.CloneReportRun:input_type -> modeplatform.v1.CloneReportRunRequest
-	28, // 60: modeplatform.v1.ReportService.GetReportRun:input_type -> modeplatform.v1.GetReportRunRequest
-	30, // 61: modeplatform.v1.ReportService.ListReportRuns:input_type -> modeplatform.v1.ListReportRunsRequest
-	32, // 62: modeplatform.v1.ReportService.WatchReportRun:input_type -> modeplatform.v1.WatchReportRunRequest
-	34, // 63: modeplatform.v1.ReportService.ListQueryRuns:input_type -> modeplatform.v1.ListQueryRunsRequest
-	36, // 64: modeplatform.v1.ReportService.GetQueryRun:input_type -> modeplatform.v1.GetQueryRunRequest
-	38, // 65: modeplatform.v1.ReportService.StreamQueryResults:input_type -> modeplatform.v1.StreamQueryResultsRequest
-	40, // 66: modeplatform.v1.ReportService.ExportQueryResults:input_type -> modeplatform.v1.ExportQueryResultsRequest
-	42, // 67: modeplatform.v1.ReportService.ExportReportRun:input_type -> modeplatform.v1.ExportReportRunRequest
-	44, // 68: modeplatform.v1.ReportService.GetReportParameters:input_type -> modeplatform.v1.GetReportParametersRequest
-	47, // 69: modeplatform.v1.ReportService.DuplicateReportRun:input_type -> modeplatform.v1.DuplicateReportRunRequest
-	49, // 70: modeplatform.v1.ReportService.GetReportRunDuplicate:input_type -> modeplatform.v1.GetReportRunDuplicateRequest
-	52, // 71: modeplatform.v1.ReportService.ListQueries:input_type -> modeplatform.v1.ListQueriesRequest
-	54, // 72: modeplatform.v1.ReportService.GetQuery:input_type -> modeplatform.v1.GetQueryRequest
-	56, // 73: modeplatform.v1.ReportService.CreateQuery:input_type -> modeplatform.v1.CreateQueryRequest
-	58, // 74: modeplatform.v1.ReportService.UpdateQuery:input_type -> modeplatform.v1.UpdateQueryRequest
-	60, // 75: modeplatform.v1.ReportService.DeleteQuery:input_type -> modeplatform.v1.DeleteQueryRequest
-	69, // 76: modeplatform.v1.ReportService.ListSchedules:input_type -> modeplatform.v1.ListSchedulesRequest
-	70, // 77: modeplatform.v1.ReportService.GetSchedule:input_type -> modeplatform.v1.GetScheduleRequest
-	71, // 78: modeplatform.v1.ReportService.CreateSchedule:input_type -> modeplatform.v1.CreateScheduleRequest
-	72, // 79: modeplatform.v1.ReportService.UpdateSchedule:input_type -> modeplatform.v1.UpdateScheduleRequest
-	73, // 80: modeplatform.v1.ReportService.DeleteSchedule:input_type -> modeplatform.v1.DeleteScheduleRequest
-	74, // 81: modeplatform.v1.ReportService.BatchDeleteSchedules:input_type -> modeplatform.v1.BatchDeleteSchedulesRequest
-	75, // 82: modeplatform.v1.ReportService.ListSubscriptions:input_type -> modeplatform.v1.ListSubscriptionsRequest
-	76, // 83: modeplatform.v1.ReportService.GetSubscription:input_type -> modeplatform.v1.GetSubscriptionRequest
-	77, // 84: modeplatform.v1.ReportService.CreateSubscription:input_type -> modeplatform.v1.CreateSubscriptionRequest
-	78, // 85: modeplatform.v1.ReportService.UpdateSubscription:input_type -> modeplatform.v1.UpdateSubscriptionRequest
-	79, // 86: modeplatform.v1.ReportService.DeleteSubscription:input_type -> modeplatform.v1.DeleteSubscriptionRequest
-	13, // 87: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
-	15, // 88: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
-	17, // 89: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
-	19, // 90: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
-	21, // 91: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
-	23, // 92: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
-	25, // 93: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
-	27, // 94: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
-	29, // 95: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
-	31, // 96: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
-	33, // 97: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
-	35, // 98: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
-	37, // 99: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
-	39, // 100: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
-	41, // 101: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
-	43, // 102: modeplatform.v1.ReportService.ExportReportRun:output_type -> modeplatform.v1.ExportReportRunResponse
-	45, // 103: modeplatform.v1.ReportService.GetReportParameters:output_type -> modeplatform.v1.GetReportParametersResponse
-	48, // 104: modeplatform.v1.ReportService.DuplicateReportRun:output_type -> modeplatform.v1.DuplicateReportRunResponse
-	50, // 105: modeplatform.v1.ReportService.GetReportRunDuplicate:output_type -> modeplatform.v1.GetReportRunDuplicateResponse
-	53, // 106: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
-	55, // 107: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
-	57, // 108: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
-	59, // 109: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
-	61, // 110: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
-	80, // 111: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
-	81, // 112: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
-	82, // 113: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
-	83, // 114: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
-	84, // 115: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
-	85, // 116: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
-	86, // 117: modeplatform.v1.ReportService.ListSubscriptions:output_type -> modeplatform.v1.ListSubscriptionsResponse
-	87, // 118: modeplatform.v1.ReportService.GetSubscription:output_type -> modeplatform.v1.GetSubscriptionResponse
-	88, // 119: modeplatform.v1.ReportService.CreateSubscription:output_type -> modeplatform.v1.CreateSubscriptionResponse
-	89, // 120: modeplatform.v1.ReportService.UpdateSubscription:output_type -> modeplatform.v1.UpdateSubscriptionResponse
-	90, // 121: modeplatform.v1.ReportService.DeleteSubscription:output_type -> modeplatform.v1.DeleteSubscriptionResponse
-	87, // [87:122] is the sub-list for method output_type
-	52, // [52:87] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	71,  // 0: modeplatform.v1.Report.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 1: modeplatform.v1.Report.update_time:type_name -> google.protobuf.Timestamp
+	71,  // 2: modeplatform.v1.Report.edit_time:type_name -> google.protobuf.Timestamp
+	71,  // 3: modeplatform.v1.Report.publish_time:type_name -> google.protobuf.Timestamp
+	71,  // 4: modeplatform.v1.Report.last_run_time:type_name -> google.protobuf.Timestamp
+	71,  // 5: modeplatform.v1.Report.last_successful_run_time:type_name -> google.protobuf.Timestamp
+	0,   // 6: modeplatform.v1.ReportRun.state:type_name -> modeplatform.v1.ReportRun.State
+	67,  // 7: modeplatform.v1.ReportRun.parameters:type_name -> modeplatform.v1.ReportRun.ParametersEntry
+	71,  // 8: modeplatform.v1.ReportRun.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 9: modeplatform.v1.ReportRun.update_time:type_name -> google.protobuf.Timestamp
+	71,  // 10: modeplatform.v1.ReportRun.complete_time:type_name -> google.protobuf.Timestamp
+	1,   // 11: modeplatform.v1.QueryRun.state:type_name -> modeplatform.v1.QueryRun.State
+	71,  // 12: modeplatform.v1.QueryRun.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 13: modeplatform.v1.QueryRun.complete_time:type_name -> google.protobuf.Timestamp
+	68,  // 14: modeplatform.v1.QueryRun.error:type_name -> modeplatform.v1.QueryRun.Error
+	71,  // 15: modeplatform.v1.Query.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 16: modeplatform.v1.Query.update_time:type_name -> google.protobuf.Timestamp
+	2,   // 17: modeplatform.v1.Column.type:type_name -> modeplatform.v1.Column.Type
+	72,  // 18: modeplatform.v1.Row.values:type_name -> google.protobuf.Value
+	73,  // 19: modeplatform.v1.GetReportRequest.view:type_name -> modeplatform.v1.View
+	6,   // 20: modeplatform.v1.GetReportResponse.report:type_name -> modeplatform.v1.Report
+	3,   // 21: modeplatform.v1.ListReportsRequest.archived_filter:type_name -> modeplatform.v1.ListReportsRequest.ArchivedFilter
+	73,  // 22: modeplatform.v1.ListReportsRequest.view:type_name -> modeplatform.v1.View
+	6,   // 23: modeplatform.v1.ListReportsResponse.reports:type_name -> modeplatform.v1.Report
+	6,   // 24: modeplatform.v1.UpdateReportRequest.report:type_name -> modeplatform.v1.Report
+	74,  // 25: modeplatform.v1.UpdateReportRequest.update_mask:type_name -> google.protobuf.FieldMask
+	6,   // 26: modeplatform.v1.UpdateReportResponse.report:type_name -> modeplatform.v1.Report
+	6,   // 27: modeplatform.v1.ArchiveReportResponse.report:type_name -> modeplatform.v1.Report
+	6,   // 28: modeplatform.v1.UnarchiveReportResponse.report:type_name -> modeplatform.v1.Report
+	69,  // 29: modeplatform.v1.RunReportRequest.parameters:type_name -> modeplatform.v1.RunReportRequest.ParametersEntry
+	7,   // 30: modeplatform.v1.RunReportResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,   // 31: modeplatform.v1.CloneReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,   // 32: modeplatform.v1.GetReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	7,   // 33: modeplatform.v1.ListReportRunsResponse.runs:type_name -> modeplatform.v1.ReportRun
+	7,   // 34: modeplatform.v1.WatchReportRunResponse.run:type_name -> modeplatform.v1.ReportRun
+	8,   // 35: modeplatform.v1.ListQueryRunsResponse.query_runs:type_name -> modeplatform.v1.QueryRun
+	8,   // 36: modeplatform.v1.GetQueryRunResponse.query_run:type_name -> modeplatform.v1.QueryRun
+	10,  // 37: modeplatform.v1.StreamQueryResultsResponse.columns:type_name -> modeplatform.v1.Column
+	11,  // 38: modeplatform.v1.StreamQueryResultsResponse.rows:type_name -> modeplatform.v1.Row
+	4,   // 39: modeplatform.v1.ExportQueryResultsRequest.format:type_name -> modeplatform.v1.ExportQueryResultsRequest.Format
+	5,   // 40: modeplatform.v1.ExportReportRunRequest.format:type_name -> modeplatform.v1.ExportReportRunRequest.Format
+	46,  // 41: modeplatform.v1.GetReportParametersResponse.parameters:type_name -> modeplatform.v1.ReportParameter
+	70,  // 42: modeplatform.v1.ReportParameter.allowed_values:type_name -> modeplatform.v1.ReportParameter.AllowedValue
+	51,  // 43: modeplatform.v1.DuplicateReportRunResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
+	51,  // 44: modeplatform.v1.GetReportRunDuplicateResponse.duplicate:type_name -> modeplatform.v1.ReportRunDuplicate
+	71,  // 45: modeplatform.v1.ReportRunDuplicate.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 46: modeplatform.v1.ReportRunDuplicate.complete_time:type_name -> google.protobuf.Timestamp
+	9,   // 47: modeplatform.v1.ListQueriesResponse.queries:type_name -> modeplatform.v1.Query
+	9,   // 48: modeplatform.v1.GetQueryResponse.query:type_name -> modeplatform.v1.Query
+	9,   // 49: modeplatform.v1.CreateQueryRequest.query:type_name -> modeplatform.v1.Query
+	9,   // 50: modeplatform.v1.CreateQueryResponse.query:type_name -> modeplatform.v1.Query
+	9,   // 51: modeplatform.v1.UpdateQueryRequest.query:type_name -> modeplatform.v1.Query
+	74,  // 52: modeplatform.v1.UpdateQueryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,   // 53: modeplatform.v1.UpdateQueryResponse.query:type_name -> modeplatform.v1.Query
+	62,  // 54: modeplatform.v1.ListReportStatsResponse.report_stats:type_name -> modeplatform.v1.ReportStats
+	12,  // 55: modeplatform.v1.ReportService.GetReport:input_type -> modeplatform.v1.GetReportRequest
+	14,  // 56: modeplatform.v1.ReportService.ListReports:input_type -> modeplatform.v1.ListReportsRequest
+	16,  // 57: modeplatform.v1.ReportService.UpdateReport:input_type -> modeplatform.v1.UpdateReportRequest
+	18,  // 58: modeplatform.v1.ReportService.DeleteReport:input_type -> modeplatform.v1.DeleteReportRequest
+	20,  // 59: modeplatform.v1.ReportService.ArchiveReport:input_type -> modeplatform.v1.ArchiveReportRequest
+	22,  // 60: modeplatform.v1.ReportService.UnarchiveReport:input_type -> modeplatform.v1.UnarchiveReportRequest
+	24,  // 61: modeplatform.v1.ReportService.RunReport:input_type -> modeplatform.v1.RunReportRequest
+	26,  // 62: modeplatform.v1.ReportService.CloneReportRun:input_type -> modeplatform.v1.CloneReportRunRequest
+	28,  // 63: modeplatform.v1.ReportService.GetReportRun:input_type -> modeplatform.v1.GetReportRunRequest
+	30,  // 64: modeplatform.v1.ReportService.ListReportRuns:input_type -> modeplatform.v1.ListReportRunsRequest
+	32,  // 65: modeplatform.v1.ReportService.WatchReportRun:input_type -> modeplatform.v1.WatchReportRunRequest
+	34,  // 66: modeplatform.v1.ReportService.ListQueryRuns:input_type -> modeplatform.v1.ListQueryRunsRequest
+	36,  // 67: modeplatform.v1.ReportService.GetQueryRun:input_type -> modeplatform.v1.GetQueryRunRequest
+	38,  // 68: modeplatform.v1.ReportService.StreamQueryResults:input_type -> modeplatform.v1.StreamQueryResultsRequest
+	40,  // 69: modeplatform.v1.ReportService.ExportQueryResults:input_type -> modeplatform.v1.ExportQueryResultsRequest
+	42,  // 70: modeplatform.v1.ReportService.ExportReportRun:input_type -> modeplatform.v1.ExportReportRunRequest
+	44,  // 71: modeplatform.v1.ReportService.GetReportParameters:input_type -> modeplatform.v1.GetReportParametersRequest
+	47,  // 72: modeplatform.v1.ReportService.DuplicateReportRun:input_type -> modeplatform.v1.DuplicateReportRunRequest
+	49,  // 73: modeplatform.v1.ReportService.GetReportRunDuplicate:input_type -> modeplatform.v1.GetReportRunDuplicateRequest
+	52,  // 74: modeplatform.v1.ReportService.ListQueries:input_type -> modeplatform.v1.ListQueriesRequest
+	54,  // 75: modeplatform.v1.ReportService.GetQuery:input_type -> modeplatform.v1.GetQueryRequest
+	56,  // 76: modeplatform.v1.ReportService.CreateQuery:input_type -> modeplatform.v1.CreateQueryRequest
+	58,  // 77: modeplatform.v1.ReportService.UpdateQuery:input_type -> modeplatform.v1.UpdateQueryRequest
+	60,  // 78: modeplatform.v1.ReportService.DeleteQuery:input_type -> modeplatform.v1.DeleteQueryRequest
+	75,  // 79: modeplatform.v1.ReportService.ListSchedules:input_type -> modeplatform.v1.ListSchedulesRequest
+	76,  // 80: modeplatform.v1.ReportService.GetSchedule:input_type -> modeplatform.v1.GetScheduleRequest
+	77,  // 81: modeplatform.v1.ReportService.CreateSchedule:input_type -> modeplatform.v1.CreateScheduleRequest
+	78,  // 82: modeplatform.v1.ReportService.UpdateSchedule:input_type -> modeplatform.v1.UpdateScheduleRequest
+	79,  // 83: modeplatform.v1.ReportService.DeleteSchedule:input_type -> modeplatform.v1.DeleteScheduleRequest
+	80,  // 84: modeplatform.v1.ReportService.BatchDeleteSchedules:input_type -> modeplatform.v1.BatchDeleteSchedulesRequest
+	81,  // 85: modeplatform.v1.ReportService.ListSubscriptions:input_type -> modeplatform.v1.ListSubscriptionsRequest
+	82,  // 86: modeplatform.v1.ReportService.GetSubscription:input_type -> modeplatform.v1.GetSubscriptionRequest
+	83,  // 87: modeplatform.v1.ReportService.CreateSubscription:input_type -> modeplatform.v1.CreateSubscriptionRequest
+	84,  // 88: modeplatform.v1.ReportService.UpdateSubscription:input_type -> modeplatform.v1.UpdateSubscriptionRequest
+	85,  // 89: modeplatform.v1.ReportService.DeleteSubscription:input_type -> modeplatform.v1.DeleteSubscriptionRequest
+	86,  // 90: modeplatform.v1.ReportService.ListCharts:input_type -> modeplatform.v1.ListChartsRequest
+	87,  // 91: modeplatform.v1.ReportService.GetChart:input_type -> modeplatform.v1.GetChartRequest
+	88,  // 92: modeplatform.v1.ReportService.ListReportFilters:input_type -> modeplatform.v1.ListReportFiltersRequest
+	89,  // 93: modeplatform.v1.ReportService.GetReportFilter:input_type -> modeplatform.v1.GetReportFilterRequest
+	90,  // 94: modeplatform.v1.ReportService.CreateReportFilter:input_type -> modeplatform.v1.CreateReportFilterRequest
+	91,  // 95: modeplatform.v1.ReportService.UpdateReportFilter:input_type -> modeplatform.v1.UpdateReportFilterRequest
+	92,  // 96: modeplatform.v1.ReportService.DeleteReportFilter:input_type -> modeplatform.v1.DeleteReportFilterRequest
+	63,  // 97: modeplatform.v1.ReportService.ListReportStats:input_type -> modeplatform.v1.ListReportStatsRequest
+	65,  // 98: modeplatform.v1.ReportService.PurgeReportResults:input_type -> modeplatform.v1.PurgeReportResultsRequest
+	13,  // 99: modeplatform.v1.ReportService.GetReport:output_type -> modeplatform.v1.GetReportResponse
+	15,  // 100: modeplatform.v1.ReportService.ListReports:output_type -> modeplatform.v1.ListReportsResponse
+	17,  // 101: modeplatform.v1.ReportService.UpdateReport:output_type -> modeplatform.v1.UpdateReportResponse
+	19,  // 102: modeplatform.v1.ReportService.DeleteReport:output_type -> modeplatform.v1.DeleteReportResponse
+	21,  // 103: modeplatform.v1.ReportService.ArchiveReport:output_type -> modeplatform.v1.ArchiveReportResponse
+	23,  // 104: modeplatform.v1.ReportService.UnarchiveReport:output_type -> modeplatform.v1.UnarchiveReportResponse
+	25,  // 105: modeplatform.v1.ReportService.RunReport:output_type -> modeplatform.v1.RunReportResponse
+	27,  // 106: modeplatform.v1.ReportService.CloneReportRun:output_type -> modeplatform.v1.CloneReportRunResponse
+	29,  // 107: modeplatform.v1.ReportService.GetReportRun:output_type -> modeplatform.v1.GetReportRunResponse
+	31,  // 108: modeplatform.v1.ReportService.ListReportRuns:output_type -> modeplatform.v1.ListReportRunsResponse
+	33,  // 109: modeplatform.v1.ReportService.WatchReportRun:output_type -> modeplatform.v1.WatchReportRunResponse
+	35,  // 110: modeplatform.v1.ReportService.ListQueryRuns:output_type -> modeplatform.v1.ListQueryRunsResponse
+	37,  // 111: modeplatform.v1.ReportService.GetQueryRun:output_type -> modeplatform.v1.GetQueryRunResponse
+	39,  // 112: modeplatform.v1.ReportService.StreamQueryResults:output_type -> modeplatform.v1.StreamQueryResultsResponse
+	41,  // 113: modeplatform.v1.ReportService.ExportQueryResults:output_type -> modeplatform.v1.ExportQueryResultsResponse
+	43,  // 114: modeplatform.v1.ReportService.ExportReportRun:output_type -> modeplatform.v1.ExportReportRunResponse
+	45,  // 115: modeplatform.v1.ReportService.GetReportParameters:output_type -> modeplatform.v1.GetReportParametersResponse
+	48,  // 116: modeplatform.v1.ReportService.DuplicateReportRun:output_type -> modeplatform.v1.DuplicateReportRunResponse
+	50,  // 117: modeplatform.v1.ReportService.GetReportRunDuplicate:output_type -> modeplatform.v1.GetReportRunDuplicateResponse
+	53,  // 118: modeplatform.v1.ReportService.ListQueries:output_type -> modeplatform.v1.ListQueriesResponse
+	55,  // 119: modeplatform.v1.ReportService.GetQuery:output_type -> modeplatform.v1.GetQueryResponse
+	57,  // 120: modeplatform.v1.ReportService.CreateQuery:output_type -> modeplatform.v1.CreateQueryResponse
+	59,  // 121: modeplatform.v1.ReportService.UpdateQuery:output_type -> modeplatform.v1.UpdateQueryResponse
+	61,  // 122: modeplatform.v1.ReportService.DeleteQuery:output_type -> modeplatform.v1.DeleteQueryResponse
+	93,  // 123: modeplatform.v1.ReportService.ListSchedules:output_type -> modeplatform.v1.ListSchedulesResponse
+	94,  // 124: modeplatform.v1.ReportService.GetSchedule:output_type -> modeplatform.v1.GetScheduleResponse
+	95,  // 125: modeplatform.v1.ReportService.CreateSchedule:output_type -> modeplatform.v1.CreateScheduleResponse
+	96,  // 126: modeplatform.v1.ReportService.UpdateSchedule:output_type -> modeplatform.v1.UpdateScheduleResponse
+	97,  // 127: modeplatform.v1.ReportService.DeleteSchedule:output_type -> modeplatform.v1.DeleteScheduleResponse
+	98,  // 128: modeplatform.v1.ReportService.BatchDeleteSchedules:output_type -> modeplatform.v1.BatchDeleteSchedulesResponse
+	99,  // 129: modeplatform.v1.ReportService.ListSubscriptions:output_type -> modeplatform.v1.ListSubscriptionsResponse
+	100, // 130: modeplatform.v1.ReportService.GetSubscription:output_type -> modeplatform.v1.GetSubscriptionResponse
+	101, // 131: modeplatform.v1.ReportService.CreateSubscription:output_type -> modeplatform.v1.CreateSubscriptionResponse
+	102, // 132: modeplatform.v1.ReportService.UpdateSubscription:output_type -> modeplatform.v1.UpdateSubscriptionResponse
+	103, // 133: modeplatform.v1.ReportService.DeleteSubscription:output_type -> modeplatform.v1.DeleteSubscriptionResponse
+	104, // 134: modeplatform.v1.ReportService.ListCharts:output_type -> modeplatform.v1.ListChartsResponse
+	105, // 135: modeplatform.v1.ReportService.GetChart:output_type -> modeplatform.v1.GetChartResponse
+	106, // 136: modeplatform.v1.ReportService.ListReportFilters:output_type -> modeplatform.v1.ListReportFiltersResponse
+	107, // 137: modeplatform.v1.ReportService.GetReportFilter:output_type -> modeplatform.v1.GetReportFilterResponse
+	108, // 138: modeplatform.v1.ReportService.CreateReportFilter:output_type -> modeplatform.v1.CreateReportFilterResponse
+	109, // 139: modeplatform.v1.ReportService.UpdateReportFilter:output_type -> modeplatform.v1.UpdateReportFilterResponse
+	110, // 140: modeplatform.v1.ReportService.DeleteReportFilter:output_type -> modeplatform.v1.DeleteReportFilterResponse
+	64,  // 141: modeplatform.v1.ReportService.ListReportStats:output_type -> modeplatform.v1.ListReportStatsResponse
+	66,  // 142: modeplatform.v1.ReportService.PurgeReportResults:output_type -> modeplatform.v1.PurgeReportResultsResponse
+	99,  // [99:143] is the sub-list for method output_type
+	55,  // [55:99] is the sub-list for method input_type
+	55,  // [55:55] is the sub-list for extension type_name
+	55,  // [55:55] is the sub-list for extension extendee
+	0,   // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_modeplatform_v1_report_proto_init() }
@@ -4614,16 +5058,19 @@ func file_modeplatform_v1_report_proto_init() {
 	if File_modeplatform_v1_report_proto != nil {
 		return
 	}
+	file_modeplatform_v1_chart_proto_init()
 	file_modeplatform_v1_options_proto_init()
+	file_modeplatform_v1_report_filter_proto_init()
 	file_modeplatform_v1_schedule_proto_init()
 	file_modeplatform_v1_subscription_proto_init()
+	file_modeplatform_v1_view_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modeplatform_v1_report_proto_rawDesc), len(file_modeplatform_v1_report_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   60,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

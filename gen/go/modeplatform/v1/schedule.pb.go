@@ -176,8 +176,10 @@ func (Cron_DayOfWeek) EnumDescriptor() ([]byte, []int) {
 type Schedule struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource name, `workspaces/{workspace}/reports/{report}/schedules/{schedule}`, where
-	// `{schedule}` is Mode's schedule token. Ignored by CreateSchedule; identifies the schedule in
-	// UpdateSchedule.
+	// `{schedule}` is Mode's schedule token, or, for a dataset's refresh schedule,
+	// `workspaces/{workspace}/datasets/{dataset}/schedules/{schedule}`. Ignored by CreateSchedule;
+	// identifies the schedule in UpdateSchedule (a report's schedule only: Mode's API lists a
+	// dataset's schedules but does not change them).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The schedule's human-readable name (Mode's `name`). Optional when creating (Mode names the
 	// schedule); UpdateSchedule cannot set it to empty.
@@ -438,10 +440,11 @@ func (x *Cron) GetTimeZone() string {
 	return ""
 }
 
-// ListSchedulesRequest asks for one page of a report's schedules.
+// ListSchedulesRequest asks for one page of a report's or a dataset's schedules.
 type ListSchedulesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The report, `workspaces/{workspace}/reports/{report}`.
+	// The report, `workspaces/{workspace}/reports/{report}`, or the dataset,
+	// `workspaces/{workspace}/datasets/{dataset}`, for its refresh schedules.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most schedules to return (1 to 1000); 0 or unset means the server's default page size.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -569,7 +572,9 @@ func (x *ListSchedulesResponse) GetTotalSize() int32 {
 // GetScheduleRequest names the schedule to read.
 type GetScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The schedule, `workspaces/{workspace}/reports/{report}/schedules/{schedule}`.
+	// The schedule, `workspaces/{workspace}/reports/{report}/schedules/{schedule}`, or a dataset's,
+	// `workspaces/{workspace}/datasets/{dataset}/schedules/{schedule}` (read from the dataset's
+	// schedule list: Mode has no request for one dataset schedule).
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1058,10 +1063,9 @@ var File_modeplatform_v1_schedule_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_schedule_proto_rawDesc = "" +
 	"\n" +
-	"\x1emodeplatform/v1/schedule.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\n" +
-	"\n" +
-	"\bSchedule\x12\x87\x01\n" +
-	"\x04name\x18\x01 \x01(\tBs\xe0A\b\xbaHm\xd8\x01\x01rh2f^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/schedules/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
+	"\x1emodeplatform/v1/schedule.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\v\n" +
+	"\bSchedule\x12\x92\x01\n" +
+	"\x04name\x18\x01 \x01(\tB~\xe0A\b\xbaHx\xd8\x01\x01rs2q^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/(reports|datasets)/[A-Za-z0-9_-]{1,64}/schedules/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12.\n" +
 	"\x04cron\x18\x03 \x01(\v2\x15.modeplatform.v1.CronB\x03\xe0A\x02R\x04cron\x12\x82\x01\n" +
 	"\n" +
@@ -1086,8 +1090,8 @@ const file_modeplatform_v1_schedule_proto_rawDesc = "" +
 	"\x10subscriber_count\x18\x0e \x01(\x05B\x03\xe0A\x03R\x0fsubscriberCount\x1a=\n" +
 	"\x0fParametersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:v\xeaAs\n" +
-	"\x1emodeplatform.internal/Schedule\x12<workspaces/{workspace}/reports/{report}/schedules/{schedule}*\tschedules2\bschedule\"\xa0\x18\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:\xb7\x01\xeaA\xb3\x01\n" +
+	"\x1emodeplatform.internal/Schedule\x12<workspaces/{workspace}/reports/{report}/schedules/{schedule}\x12>workspaces/{workspace}/datasets/{dataset}/schedules/{schedule}*\tschedules2\bschedule\"\xa0\x18\n" +
 	"\x04Cron\x12L\n" +
 	"\tfrequency\x18\x01 \x01(\x0e2\x1f.modeplatform.v1.Cron.FrequencyB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\tfrequency\x12.\n" +
 	"\fday_of_month\x18\x02 \x01(\x05B\f\xe0A\x01\xbaH\x06\x1a\x04\x18\x1f(\x00R\n" +
@@ -1115,9 +1119,9 @@ const file_modeplatform_v1_schedule_proto_rawDesc = "" +
 	"\x12DAY_OF_WEEK_FRIDAY\x10\x06\x12\x18\n" +
 	"\x14DAY_OF_WEEK_SATURDAY\x10\a:\x87\x02\xbaH\x83\x02\x1a}\n" +
 	"\x19cron.day_of_week_required\x122cron.day_of_week is required for a weekly schedule\x1a,this.frequency != 5 || this.day_of_week != 0\x1a\x81\x01\n" +
-	"\x1acron.day_of_month_required\x124cron.day_of_month is required for a monthly schedule\x1a-this.frequency != 6 || this.day_of_month != 0\"\x81\x02\n" +
-	"\x14ListSchedulesRequest\x12\x90\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBx\xe0A\x02\xfaA \x12\x1emodeplatform.internal/Schedule\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
+	"\x1acron.day_of_month_required\x124cron.day_of_month is required for a monthly schedule\x1a-this.frequency != 6 || this.day_of_month != 0\"\x8d\x02\n" +
+	"\x14ListSchedulesRequest\x12\x9c\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\x83\x01\xe0A\x02\xfaA \x12\x1emodeplatform.internal/Schedule\xbaHZ\xc8\x01\x01rU2S^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/(reports|datasets)/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x97\x01\n" +
@@ -1125,10 +1129,10 @@ const file_modeplatform_v1_schedule_proto_rawDesc = "" +
 	"\tschedules\x18\x01 \x03(\v2\x19.modeplatform.v1.ScheduleR\tschedules\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xc2\x01\n" +
-	"\x12GetScheduleRequest\x12\xab\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\x96\x01\xe0A\x02\xfaA \n" +
-	"\x1emodeplatform.internal/Schedule\xbaHm\xc8\x01\x01rh2f^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/schedules/[A-Za-z0-9_-]{1,64}$R\x04name\"L\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xcd\x01\n" +
+	"\x12GetScheduleRequest\x12\xb6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xa1\x01\xe0A\x02\xfaA \n" +
+	"\x1emodeplatform.internal/Schedule\xbaHx\xc8\x01\x01rs2q^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/(reports|datasets)/[A-Za-z0-9_-]{1,64}/schedules/[A-Za-z0-9_-]{1,64}$R\x04name\"L\n" +
 	"\x13GetScheduleResponse\x125\n" +
 	"\bschedule\x18\x01 \x01(\v2\x19.modeplatform.v1.ScheduleR\bschedule\"\xf6\x02\n" +
 	"\x15CreateScheduleRequest\x12\x90\x01\n" +

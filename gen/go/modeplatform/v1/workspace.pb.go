@@ -981,8 +981,12 @@ type ListSpacesRequest struct {
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Include other members' personal spaces (Mode's `filter=all`). By default they are left out.
 	IncludePersonal bool `protobuf:"varint,4,opt,name=include_personal,json=includePersonal,proto3" json:"include_personal,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// How much of each space to answer; the default is VIEW_FULL. VIEW_BASIC lists through Mode's
+	// Metadata API (pages of up to 1,000 spaces, every space the credential sees) and fills name,
+	// display_name, description, space_type and web_uri.
+	View          View `protobuf:"varint,5,opt,name=view,proto3,enum=modeplatform.v1.View" json:"view,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListSpacesRequest) Reset() {
@@ -1041,6 +1045,13 @@ func (x *ListSpacesRequest) GetIncludePersonal() bool {
 		return x.IncludePersonal
 	}
 	return false
+}
+
+func (x *ListSpacesRequest) GetView() View {
+	if x != nil {
+		return x.View
+	}
+	return View_VIEW_UNSPECIFIED
 }
 
 // ListSpacesResponse is one page of spaces.
@@ -1500,11 +1511,327 @@ func (*DeleteSpaceResponse) Descriptor() ([]byte, []int) {
 	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{21}
 }
 
+// SignatureToken is a key pair for signing embedded reports' URLs (Mode's signed embeds).
+type SignatureToken struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/signatureTokens/{signature_token}`, where
+	// `{signature_token}` is Mode's token. Ignored by CreateSignatureToken.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The token's name, to tell tokens apart. Required by CreateSignatureToken.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The public half of the key pair, sent with each signed URL.
+	AccessKey string `protobuf:"bytes,3,opt,name=access_key,json=accessKey,proto3" json:"access_key,omitempty"`
+	// The secret half, which signs URLs. Set only in CreateSignatureToken's first answer: it is
+	// never stored, logged or shown again.
+	AccessSecret string `protobuf:"bytes,4,opt,name=access_secret,json=accessSecret,proto3" json:"access_secret,omitempty"`
+	// What the token authenticates, as Mode names it (for instance `embed`).
+	AuthenticationFor string `protobuf:"bytes,5,opt,name=authentication_for,json=authenticationFor,proto3" json:"authentication_for,omitempty"`
+	// What the token authorizes, as Mode names it.
+	AuthorizationType string `protobuf:"bytes,6,opt,name=authorization_type,json=authorizationType,proto3" json:"authorization_type,omitempty"`
+	// When the token was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the token last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When the token stops working; unset when it does not expire.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignatureToken) Reset() {
+	*x = SignatureToken{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignatureToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignatureToken) ProtoMessage() {}
+
+func (x *SignatureToken) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignatureToken.ProtoReflect.Descriptor instead.
+func (*SignatureToken) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SignatureToken) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetAccessKey() string {
+	if x != nil {
+		return x.AccessKey
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetAccessSecret() string {
+	if x != nil {
+		return x.AccessSecret
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetAuthenticationFor() string {
+	if x != nil {
+		return x.AuthenticationFor
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetAuthorizationType() string {
+	if x != nil {
+		return x.AuthorizationType
+	}
+	return ""
+}
+
+func (x *SignatureToken) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *SignatureToken) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *SignatureToken) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// CreateSignatureTokenRequest creates a signature token in a workspace.
+type CreateSignatureTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The token to create: display_name is required; every other field is ignored.
+	SignatureToken *SignatureToken `protobuf:"bytes,2,opt,name=signature_token,json=signatureToken,proto3" json:"signature_token,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the token the first one
+	// created, without its secret, instead of creating another (AIP-155). A caller that lost the
+	// first answer deletes that token and creates a new one.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSignatureTokenRequest) Reset() {
+	*x = CreateSignatureTokenRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSignatureTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSignatureTokenRequest) ProtoMessage() {}
+
+func (x *CreateSignatureTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSignatureTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateSignatureTokenRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateSignatureTokenRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateSignatureTokenRequest) GetSignatureToken() *SignatureToken {
+	if x != nil {
+		return x.SignatureToken
+	}
+	return nil
+}
+
+func (x *CreateSignatureTokenRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateSignatureTokenResponse carries the token created, with its secret.
+type CreateSignatureTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new token.
+	SignatureToken *SignatureToken `protobuf:"bytes,1,opt,name=signature_token,json=signatureToken,proto3" json:"signature_token,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateSignatureTokenResponse) Reset() {
+	*x = CreateSignatureTokenResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSignatureTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSignatureTokenResponse) ProtoMessage() {}
+
+func (x *CreateSignatureTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSignatureTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateSignatureTokenResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateSignatureTokenResponse) GetSignatureToken() *SignatureToken {
+	if x != nil {
+		return x.SignatureToken
+	}
+	return nil
+}
+
+// DeleteSignatureTokenRequest names the signature token to delete.
+type DeleteSignatureTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token, `workspaces/{workspace}/signatureTokens/{signature_token}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSignatureTokenRequest) Reset() {
+	*x = DeleteSignatureTokenRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSignatureTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSignatureTokenRequest) ProtoMessage() {}
+
+func (x *DeleteSignatureTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSignatureTokenRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSignatureTokenRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *DeleteSignatureTokenRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteSignatureTokenResponse is empty: the token is gone.
+type DeleteSignatureTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSignatureTokenResponse) Reset() {
+	*x = DeleteSignatureTokenResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSignatureTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSignatureTokenResponse) ProtoMessage() {}
+
+func (x *DeleteSignatureTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSignatureTokenResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSignatureTokenResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{26}
+}
+
 var File_modeplatform_v1_workspace_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\n" +
-	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xf3\x03\n" +
+	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1amodeplatform/v1/view.proto\"\xf3\x03\n" +
 	"\tWorkspace\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12@\n" +
@@ -1589,13 +1916,14 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Group\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n" +
 	"\x10GetGroupResponse\x12,\n" +
-	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupR\x05group\"\x8e\x02\n" +
+	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupR\x05group\"\xc6\x02\n" +
 	"\x11ListSpacesRequest\x12q\n" +
 	"\x06parent\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12.\n" +
-	"\x10include_personal\x18\x04 \x01(\bB\x03\xe0A\x01R\x0fincludePersonal\"\x8b\x01\n" +
+	"\x10include_personal\x18\x04 \x01(\bB\x03\xe0A\x01R\x0fincludePersonal\x126\n" +
+	"\x04view\x18\x05 \x01(\x0e2\x15.modeplatform.v1.ViewB\v\xe0A\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04view\"\x8b\x01\n" +
 	"\x12ListSpacesResponse\x12.\n" +
 	"\x06spaces\x18\x01 \x03(\v2\x16.modeplatform.v1.SpaceR\x06spaces\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -1626,7 +1954,35 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x12DeleteSpaceRequest\x12\x88\x01\n" +
 	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteSpaceResponse2\xed\a\n" +
+	"\x13DeleteSpaceResponse\"\xe0\x04\n" +
+	"\x0eSignatureToken\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12\"\n" +
+	"\n" +
+	"access_key\x18\x03 \x01(\tB\x03\xe0A\x03R\taccessKey\x12+\n" +
+	"\raccess_secret\x18\x04 \x01(\tB\x06\xe0A\x03\x80\x01\x01R\faccessSecret\x122\n" +
+	"\x12authentication_for\x18\x05 \x01(\tB\x03\xe0A\x03R\x11authenticationFor\x122\n" +
+	"\x12authorization_type\x18\x06 \x01(\tB\x03\xe0A\x03R\x11authorizationType\x12@\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12@\n" +
+	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"expireTime:\x85\x01\xeaA\x81\x01\n" +
+	"$modeplatform.internal/SignatureToken\x128workspaces/{workspace}/signatureTokens/{signature_token}*\x0fsignatureTokens2\x0esignatureToken\"\xa6\x03\n" +
+	"\x1bCreateSignatureTokenRequest\x12z\n" +
+	"\x06parent\x18\x01 \x01(\tBb\xe0A\x02\xfaA&\x12$modeplatform.internal/SignatureToken\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\xc7\x01\n" +
+	"\x0fsignature_token\x18\x02 \x01(\v2\x1f.modeplatform.v1.SignatureTokenB}\xe0A\x02\xbaHw\xba\x01q\n" +
+	"%signature_token.display_name_required\x12(signature_token.display_name is required\x1a\x1ethis.display_name.trim() != ''\xc8\x01\x01R\x0esignatureToken\x12A\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"h\n" +
+	"\x1cCreateSignatureTokenResponse\x12H\n" +
+	"\x0fsignature_token\x18\x01 \x01(\v2\x1f.modeplatform.v1.SignatureTokenR\x0esignatureToken\"\xbb\x01\n" +
+	"\x1bDeleteSignatureTokenRequest\x12\x9b\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x86\x01\xe0A\x02\xfaA&\n" +
+	"$modeplatform.internal/SignatureToken\xbaHW\xc8\x01\x01rR2P^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/signatureTokens/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1e\n" +
+	"\x1cDeleteSignatureTokenResponse2\x8c\n" +
+	"\n" +
 	"\x10WorkspaceService\x12m\n" +
 	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
 	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
@@ -1638,7 +1994,9 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
 	"\vCreateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x15\xdaA\fparent,space\x82\xce\x18\x02\b\x02\x12w\n" +
 	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\xdaA\x11space,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
-	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xce\x01\n" +
+	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x94\x01\n" +
+	"\x14CreateSignatureToken\x12,.modeplatform.v1.CreateSignatureTokenRequest\x1a-.modeplatform.v1.CreateSignatureTokenResponse\"\x1f\xdaA\x16parent,signature_token\x82\xce\x18\x02\b\x04\x12\x85\x01\n" +
+	"\x14DeleteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02B\xce\x01\n" +
 	"\x13com.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -1654,72 +2012,88 @@ func file_modeplatform_v1_workspace_proto_rawDescGZIP() []byte {
 }
 
 var file_modeplatform_v1_workspace_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_modeplatform_v1_workspace_proto_goTypes = []any{
-	(Space_SpaceType)(0),            // 0: modeplatform.v1.Space.SpaceType
-	(*Workspace)(nil),               // 1: modeplatform.v1.Workspace
-	(*Membership)(nil),              // 2: modeplatform.v1.Membership
-	(*Group)(nil),                   // 3: modeplatform.v1.Group
-	(*Space)(nil),                   // 4: modeplatform.v1.Space
-	(*GetWorkspaceRequest)(nil),     // 5: modeplatform.v1.GetWorkspaceRequest
-	(*GetWorkspaceResponse)(nil),    // 6: modeplatform.v1.GetWorkspaceResponse
-	(*ListMembershipsRequest)(nil),  // 7: modeplatform.v1.ListMembershipsRequest
-	(*ListMembershipsResponse)(nil), // 8: modeplatform.v1.ListMembershipsResponse
-	(*ListGroupsRequest)(nil),       // 9: modeplatform.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),      // 10: modeplatform.v1.ListGroupsResponse
-	(*GetGroupRequest)(nil),         // 11: modeplatform.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),        // 12: modeplatform.v1.GetGroupResponse
-	(*ListSpacesRequest)(nil),       // 13: modeplatform.v1.ListSpacesRequest
-	(*ListSpacesResponse)(nil),      // 14: modeplatform.v1.ListSpacesResponse
-	(*GetSpaceRequest)(nil),         // 15: modeplatform.v1.GetSpaceRequest
-	(*GetSpaceResponse)(nil),        // 16: modeplatform.v1.GetSpaceResponse
-	(*CreateSpaceRequest)(nil),      // 17: modeplatform.v1.CreateSpaceRequest
-	(*CreateSpaceResponse)(nil),     // 18: modeplatform.v1.CreateSpaceResponse
-	(*UpdateSpaceRequest)(nil),      // 19: modeplatform.v1.UpdateSpaceRequest
-	(*UpdateSpaceResponse)(nil),     // 20: modeplatform.v1.UpdateSpaceResponse
-	(*DeleteSpaceRequest)(nil),      // 21: modeplatform.v1.DeleteSpaceRequest
-	(*DeleteSpaceResponse)(nil),     // 22: modeplatform.v1.DeleteSpaceResponse
-	(*timestamppb.Timestamp)(nil),   // 23: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 24: google.protobuf.FieldMask
+	(Space_SpaceType)(0),                 // 0: modeplatform.v1.Space.SpaceType
+	(*Workspace)(nil),                    // 1: modeplatform.v1.Workspace
+	(*Membership)(nil),                   // 2: modeplatform.v1.Membership
+	(*Group)(nil),                        // 3: modeplatform.v1.Group
+	(*Space)(nil),                        // 4: modeplatform.v1.Space
+	(*GetWorkspaceRequest)(nil),          // 5: modeplatform.v1.GetWorkspaceRequest
+	(*GetWorkspaceResponse)(nil),         // 6: modeplatform.v1.GetWorkspaceResponse
+	(*ListMembershipsRequest)(nil),       // 7: modeplatform.v1.ListMembershipsRequest
+	(*ListMembershipsResponse)(nil),      // 8: modeplatform.v1.ListMembershipsResponse
+	(*ListGroupsRequest)(nil),            // 9: modeplatform.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),           // 10: modeplatform.v1.ListGroupsResponse
+	(*GetGroupRequest)(nil),              // 11: modeplatform.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),             // 12: modeplatform.v1.GetGroupResponse
+	(*ListSpacesRequest)(nil),            // 13: modeplatform.v1.ListSpacesRequest
+	(*ListSpacesResponse)(nil),           // 14: modeplatform.v1.ListSpacesResponse
+	(*GetSpaceRequest)(nil),              // 15: modeplatform.v1.GetSpaceRequest
+	(*GetSpaceResponse)(nil),             // 16: modeplatform.v1.GetSpaceResponse
+	(*CreateSpaceRequest)(nil),           // 17: modeplatform.v1.CreateSpaceRequest
+	(*CreateSpaceResponse)(nil),          // 18: modeplatform.v1.CreateSpaceResponse
+	(*UpdateSpaceRequest)(nil),           // 19: modeplatform.v1.UpdateSpaceRequest
+	(*UpdateSpaceResponse)(nil),          // 20: modeplatform.v1.UpdateSpaceResponse
+	(*DeleteSpaceRequest)(nil),           // 21: modeplatform.v1.DeleteSpaceRequest
+	(*DeleteSpaceResponse)(nil),          // 22: modeplatform.v1.DeleteSpaceResponse
+	(*SignatureToken)(nil),               // 23: modeplatform.v1.SignatureToken
+	(*CreateSignatureTokenRequest)(nil),  // 24: modeplatform.v1.CreateSignatureTokenRequest
+	(*CreateSignatureTokenResponse)(nil), // 25: modeplatform.v1.CreateSignatureTokenResponse
+	(*DeleteSignatureTokenRequest)(nil),  // 26: modeplatform.v1.DeleteSignatureTokenRequest
+	(*DeleteSignatureTokenResponse)(nil), // 27: modeplatform.v1.DeleteSignatureTokenResponse
+	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
+	(View)(0),                            // 29: modeplatform.v1.View
+	(*fieldmaskpb.FieldMask)(nil),        // 30: google.protobuf.FieldMask
 }
 var file_modeplatform_v1_workspace_proto_depIdxs = []int32{
-	23, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
-	23, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
+	28, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
+	28, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: modeplatform.v1.Space.space_type:type_name -> modeplatform.v1.Space.SpaceType
 	1,  // 3: modeplatform.v1.GetWorkspaceResponse.workspace:type_name -> modeplatform.v1.Workspace
 	2,  // 4: modeplatform.v1.ListMembershipsResponse.memberships:type_name -> modeplatform.v1.Membership
 	3,  // 5: modeplatform.v1.ListGroupsResponse.groups:type_name -> modeplatform.v1.Group
 	3,  // 6: modeplatform.v1.GetGroupResponse.group:type_name -> modeplatform.v1.Group
-	4,  // 7: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
-	4,  // 8: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 9: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	4,  // 10: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 11: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	24, // 12: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 13: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	5,  // 14: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
-	7,  // 15: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
-	9,  // 16: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
-	11, // 17: modeplatform.v1.WorkspaceService.GetGroup:input_type -> modeplatform.v1.GetGroupRequest
-	13, // 18: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
-	15, // 19: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
-	17, // 20: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
-	19, // 21: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
-	21, // 22: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
-	6,  // 23: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
-	8,  // 24: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
-	10, // 25: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
-	12, // 26: modeplatform.v1.WorkspaceService.GetGroup:output_type -> modeplatform.v1.GetGroupResponse
-	14, // 27: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
-	16, // 28: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
-	18, // 29: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
-	20, // 30: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
-	22, // 31: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	29, // 7: modeplatform.v1.ListSpacesRequest.view:type_name -> modeplatform.v1.View
+	4,  // 8: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
+	4,  // 9: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
+	4,  // 10: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	4,  // 11: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	4,  // 12: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	30, // 13: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 14: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	28, // 15: modeplatform.v1.SignatureToken.create_time:type_name -> google.protobuf.Timestamp
+	28, // 16: modeplatform.v1.SignatureToken.update_time:type_name -> google.protobuf.Timestamp
+	28, // 17: modeplatform.v1.SignatureToken.expire_time:type_name -> google.protobuf.Timestamp
+	23, // 18: modeplatform.v1.CreateSignatureTokenRequest.signature_token:type_name -> modeplatform.v1.SignatureToken
+	23, // 19: modeplatform.v1.CreateSignatureTokenResponse.signature_token:type_name -> modeplatform.v1.SignatureToken
+	5,  // 20: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
+	7,  // 21: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
+	9,  // 22: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
+	11, // 23: modeplatform.v1.WorkspaceService.GetGroup:input_type -> modeplatform.v1.GetGroupRequest
+	13, // 24: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
+	15, // 25: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
+	17, // 26: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
+	19, // 27: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
+	21, // 28: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
+	24, // 29: modeplatform.v1.WorkspaceService.CreateSignatureToken:input_type -> modeplatform.v1.CreateSignatureTokenRequest
+	26, // 30: modeplatform.v1.WorkspaceService.DeleteSignatureToken:input_type -> modeplatform.v1.DeleteSignatureTokenRequest
+	6,  // 31: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
+	8,  // 32: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
+	10, // 33: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
+	12, // 34: modeplatform.v1.WorkspaceService.GetGroup:output_type -> modeplatform.v1.GetGroupResponse
+	14, // 35: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
+	16, // 36: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
+	18, // 37: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
+	20, // 38: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
+	22, // 39: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
+	25, // 40: modeplatform.v1.WorkspaceService.CreateSignatureToken:output_type -> modeplatform.v1.CreateSignatureTokenResponse
+	27, // 41: modeplatform.v1.WorkspaceService.DeleteSignatureToken:output_type -> modeplatform.v1.DeleteSignatureTokenResponse
+	31, // [31:42] is the sub-list for method output_type
+	20, // [20:31] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_modeplatform_v1_workspace_proto_init() }
@@ -1728,13 +2102,14 @@ func file_modeplatform_v1_workspace_proto_init() {
 		return
 	}
 	file_modeplatform_v1_options_proto_init()
+	file_modeplatform_v1_view_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modeplatform_v1_workspace_proto_rawDesc), len(file_modeplatform_v1_workspace_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   22,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -15,11 +15,12 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from modeplatform.v1 import options_pb2 as modeplatform_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xbf\x05\n\nDataSource\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0b\x64isplayName\x12%\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x0b\x64\x65scription\x12\x1d\n\x07\x61\x64\x61pter\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x07\x61\x64\x61pter\x12\x1b\n\x06vendor\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x06vendor\x12\x1f\n\x08\x64\x61tabase\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x08\x64\x61tabase\x12\x17\n\x04host\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x04host\x12\x17\n\x04port\x18\x08 \x01(\x05\x42\x03\xe0\x41\x03R\x04port\x12!\n\twarehouse\x18\t \x01(\tB\x03\xe0\x41\x03R\twarehouse\x12!\n\tqueryable\x18\n \x01(\x08\x42\x03\xe0\x41\x03R\tqueryable\x12\x1b\n\x06public\x18\x0b \x01(\x08\x42\x03\xe0\x41\x03R\x06public\x12\x1b\n\x06\x61sleep\x18\x0c \x01(\x08\x42\x03\xe0\x41\x03R\x06\x61sleep\x12&\n\x0csoft_deleted\x18\r \x01(\x08\x42\x03\xe0\x41\x03R\x0bsoftDeleted\x12@\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x1c\n\x07web_uri\x18\x10 \x01(\tB\x03\xe0\x41\x03R\x06webUri:p\xea\x41m\n modeplatform.internal/DataSource\x12\x30workspaces/{workspace}/dataSources/{data_source}*\x0b\x64\x61taSources2\ndataSource\"\xe8\x01\n\x16ListDataSourcesRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/DataSource\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\xa0\x01\n\x17ListDataSourcesResponse\x12>\n\x0c\x64\x61ta_sources\x18\x01 \x03(\x0b\x32\x1b.modeplatform.v1.DataSourceR\x0b\x64\x61taSources\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\xab\x01\n\x14GetDataSourceRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/DataSource\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\x04name\"U\n\x15GetDataSourceResponse\x12<\n\x0b\x64\x61ta_source\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DataSourceR\ndataSource2\xff\x01\n\x11\x44\x61taSourceService\x12x\n\x0fListDataSources\x12\'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12p\n\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x42\xcf\x01\n\x13\x63om.modeplatform.v1B\x0f\x44\x61taSourceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\x9e\x06\n\nDataSource\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12.\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\xff\x01R\x0b\x64isplayName\x12-\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x90NR\x0b\x64\x65scription\x12\x1d\n\x07\x61\x64\x61pter\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x07\x61\x64\x61pter\x12\x1b\n\x06vendor\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x06vendor\x12\x1f\n\x08\x64\x61tabase\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x08\x64\x61tabase\x12\x17\n\x04host\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x04host\x12\x17\n\x04port\x18\x08 \x01(\x05\x42\x03\xe0\x41\x03R\x04port\x12!\n\twarehouse\x18\t \x01(\tB\x03\xe0\x41\x03R\twarehouse\x12!\n\tqueryable\x18\n \x01(\x08\x42\x03\xe0\x41\x03R\tqueryable\x12\x1b\n\x06public\x18\x0b \x01(\x08\x42\x03\xe0\x41\x03R\x06public\x12\x1b\n\x06\x61sleep\x18\x0c \x01(\x08\x42\x03\xe0\x41\x03R\x06\x61sleep\x12&\n\x0csoft_deleted\x18\r \x01(\x08\x42\x03\xe0\x41\x03R\x0bsoftDeleted\x12@\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x1c\n\x07web_uri\x18\x10 \x01(\tB\x03\xe0\x41\x03R\x06webUri\x12M\n\x0b\x63redentials\x18\x11 \x01(\x0b\x32&.modeplatform.v1.DataSourceCredentialsB\x03\xe0\x41\x04R\x0b\x63redentials:p\xea\x41m\n modeplatform.internal/DataSource\x12\x30workspaces/{workspace}/dataSources/{data_source}*\x0b\x64\x61taSources2\ndataSource\"\x80\x01\n\x15\x44\x61taSourceCredentials\x12*\n\x08password\x18\x01 \x01(\tB\x0e\xe0\x41\x04\xbaH\x05r\x03\x18\x80\x08\x80\x01\x01R\x08password\x12;\n\x11\x63onnection_string\x18\x02 \x01(\tB\x0e\xe0\x41\x04\xbaH\x05r\x03\x18\x80 \x80\x01\x01R\x10\x63onnectionString\"\xe0\x01\n\rSchemaRefresh\x12\x19\n\x05token\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x05token\x12\x19\n\x05state\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x05state\x12&\n\x0cschema_count\x18\x03 \x01(\x03\x42\x03\xe0\x41\x03R\x0bschemaCount\x12$\n\x0btable_count\x18\x04 \x01(\x03\x42\x03\xe0\x41\x03R\ntableCount\x12K\n\x11last_success_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0flastSuccessTime\"\x9c\x06\n\nDefinition\x12m\n\x04name\x18\x01 \x01(\tBY\xe0\x41\x08\xbaHS\xd8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$R\x04name\x12N\n\x0c\x64isplay_name\x18\x02 \x01(\tB+\xe0\x41\x02\xbaH%\xd8\x01\x01r 2\x1e^[A-Za-z_][A-Za-z0-9_]{0,127}$R\x0b\x64isplayName\x12-\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x90NR\x0b\x64\x65scription\x12\x1e\n\x03sql\x18\x04 \x01(\tB\x0c\xe0\x41\x02\xbaH\x06r\x04(\x80\x80@R\x03sql\x12\x9f\x01\n\x0b\x64\x61ta_source\x18\x05 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/DataSource\xbaHS\xd8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\ndataSource\x12@\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12\x45\n\x0elast_sync_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0clastSyncTime\x12\"\n\ngithub_uri\x18\t \x01(\tB\x03\xe0\x41\x03R\tgithubUri:o\xea\x41l\n modeplatform.internal/Definition\x12/workspaces/{workspace}/definitions/{definition}*\x0b\x64\x65\x66initions2\ndefinition\"\xe8\x01\n\x16ListDataSourcesRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/DataSource\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\xa0\x01\n\x17ListDataSourcesResponse\x12>\n\x0c\x64\x61ta_sources\x18\x01 \x03(\x0b\x32\x1b.modeplatform.v1.DataSourceR\x0b\x64\x61taSources\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\xab\x01\n\x14GetDataSourceRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/DataSource\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\x04name\"U\n\x15GetDataSourceResponse\x12<\n\x0b\x64\x61ta_source\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DataSourceR\ndataSource\"\x82\x08\n\x17UpdateDataSourceRequest\x12\xe9\x01\n\x0b\x64\x61ta_source\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DataSourceB\xaa\x01\xe0\x41\x02\xbaH\xa3\x01\xba\x01\x9c\x01\n\x19\x64\x61ta_source.name_required\x12\x1c\x64\x61ta_source.name is required\x1a\x61this.name.matches(\'^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$\')\xc8\x01\x01R\ndataSource\x12\xe1\x02\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\xa3\x02\xe0\x41\x02\xbaH\x9c\x02\xba\x01\x95\x02\n\x11update_mask.paths\x12tupdate_mask must list one or more of: display_name, description, credentials.password, credentials.connection_string\x1a\x89\x01this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\', \'credentials.password\', \'credentials.connection_string\'])\xc8\x01\x01R\nupdateMask:\x96\x03\xbaH\x92\x03\x1a\xc8\x01\n)update_data_source.display_name_not_empty\x12@data_source.display_name cannot be set to empty (or only spaces)\x1aY!(\'display_name\' in this.update_mask.paths) || this.data_source.display_name.trim() != \'\'\x1a\xc4\x01\n%update_data_source.password_not_empty\x12\x37\x64\x61ta_source.credentials.password cannot be set to empty\x1a\x62!(\'credentials.password\' in this.update_mask.paths) || this.data_source.credentials.password != \'\'\"X\n\x18UpdateDataSourceResponse\x12<\n\x0b\x64\x61ta_source\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DataSourceR\ndataSource\"\xf7\x01\n\x1dPurgeDataSourceResultsRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/DataSource\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x41\n\nrequest_id\x18\x02 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\" \n\x1ePurgeDataSourceResultsResponse\"\xf8\x01\n\x1eRefreshDataSourceSchemaRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/DataSource\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$R\x04name\x12\x41\n\nrequest_id\x18\x02 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"h\n\x1fRefreshDataSourceSchemaResponse\x12\x45\n\x0eschema_refresh\x18\x01 \x01(\x0b\x32\x1e.modeplatform.v1.SchemaRefreshR\rschemaRefresh\"\xe8\x01\n\x16ListDefinitionsRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/Definition\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\x9f\x01\n\x17ListDefinitionsResponse\x12=\n\x0b\x64\x65\x66initions\x18\x01 \x03(\x0b\x32\x1b.modeplatform.v1.DefinitionR\x0b\x64\x65\x66initions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\xab\x01\n\x14GetDefinitionRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/Definition\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$R\x04name\"T\n\x15GetDefinitionResponse\x12;\n\ndefinition\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DefinitionR\ndefinition\"\xb1\x04\n\x17\x43reateDefinitionRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/Definition\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\xda\x02\n\ndefinition\x18\x02 \x01(\x0b\x32\x1b.modeplatform.v1.DefinitionB\x9c\x02\xe0\x41\x02\xbaH\x95\x02\xba\x01`\n definition.display_name_required\x12#definition.display_name is required\x1a\x17this.display_name != \'\'\xba\x01L\n\x17\x64\x65\x66inition.sql_required\x12\x1a\x64\x65\x66inition.sql is required\x1a\x15this.sql.trim() != \'\'\xba\x01]\n\x1f\x64\x65\x66inition.data_source_required\x12\"definition.data_source is required\x1a\x16this.data_source != \'\'\xc8\x01\x01R\ndefinition\x12\x41\n\nrequest_id\x18\x03 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"W\n\x18\x43reateDefinitionResponse\x12;\n\ndefinition\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DefinitionR\ndefinition\"\xca\x08\n\x17UpdateDefinitionRequest\x12\x91\x01\n\ndefinition\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DefinitionBT\xe0\x41\x02\xbaHN\xba\x01H\n\x18\x64\x65\x66inition.name_required\x12\x1b\x64\x65\x66inition.name is required\x1a\x0fthis.name != \'\'\xc8\x01\x01R\ndefinition\x12\xbb\x02\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\xfd\x01\xe0\x41\x02\xbaH\xf6\x01\xba\x01\xef\x01\n\x11update_mask.paths\x12Yupdate_mask must be * or list one or more of: display_name, description, sql, data_source\x1a\x7fthis.paths == [\'*\'] || (this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\', \'sql\', \'data_source\']))\xc8\x01\x01R\nupdateMask:\xdc\x04\xbaH\xd8\x04\x1a\xd0\x01\n(update_definition.display_name_not_empty\x12.definition.display_name cannot be set to empty\x1at!(\'display_name\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.display_name != \'\'\x1a\xb3\x01\n\x1fupdate_definition.sql_not_empty\x12%definition.sql cannot be set to empty\x1ai!(\'sql\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.sql.trim() != \'\'\x1a\xcc\x01\n\'update_definition.data_source_not_empty\x12-definition.data_source cannot be set to empty\x1ar!(\'data_source\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.data_source != \'\'\"W\n\x18UpdateDefinitionResponse\x12;\n\ndefinition\x18\x01 \x01(\x0b\x32\x1b.modeplatform.v1.DefinitionR\ndefinition\"\xae\x01\n\x17\x44\x65leteDefinitionRequest\x12\x92\x01\n\x04name\x18\x01 \x01(\tB~\xe0\x41\x02\xfa\x41\"\n modeplatform.internal/Definition\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1a\n\x18\x44\x65leteDefinitionResponse2\xa5\n\n\x11\x44\x61taSourceService\x12x\n\x0fListDataSources\x12\'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12p\n\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12\x8c\x01\n\x10UpdateDataSource\x12(.modeplatform.v1.UpdateDataSourceRequest\x1a).modeplatform.v1.UpdateDataSourceResponse\"#\x90\x02\x02\xda\x41\x17\x64\x61ta_source,update_mask\x82\xce\x18\x02\x08\x04\x12\x8b\x01\n\x16PurgeDataSourceResults\x12..modeplatform.v1.PurgeDataSourceResultsRequest\x1a/.modeplatform.v1.PurgeDataSourceResultsResponse\"\x10\x90\x02\x02\xda\x41\x04name\x82\xce\x18\x02\x08\x04\x12\x8b\x01\n\x17RefreshDataSourceSchema\x12/.modeplatform.v1.RefreshDataSourceSchemaRequest\x1a\x30.modeplatform.v1.RefreshDataSourceSchemaResponse\"\r\xda\x41\x04name\x82\xce\x18\x02\x08\x02\x12x\n\x0fListDefinitions\x12\'.modeplatform.v1.ListDefinitionsRequest\x1a(.modeplatform.v1.ListDefinitionsResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12p\n\rGetDefinition\x12%.modeplatform.v1.GetDefinitionRequest\x1a&.modeplatform.v1.GetDefinitionResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12\x83\x01\n\x10\x43reateDefinition\x12(.modeplatform.v1.CreateDefinitionRequest\x1a).modeplatform.v1.CreateDefinitionResponse\"\x1a\xda\x41\x11parent,definition\x82\xce\x18\x02\x08\x02\x12\x8b\x01\n\x10UpdateDefinition\x12(.modeplatform.v1.UpdateDefinitionRequest\x1a).modeplatform.v1.UpdateDefinitionResponse\"\"\x90\x02\x02\xda\x41\x16\x64\x65\x66inition,update_mask\x82\xce\x18\x02\x08\x02\x12y\n\x10\x44\x65leteDefinition\x12(.modeplatform.v1.DeleteDefinitionRequest\x1a).modeplatform.v1.DeleteDefinitionResponse\"\x10\x90\x02\x02\xda\x41\x04name\x82\xce\x18\x02\x08\x02\x42\xcf\x01\n\x13\x63om.modeplatform.v1B\x0f\x44\x61taSourceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modeplatform.v1.data_source_pb2', globals())
@@ -30,9 +31,9 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DATASOURCE.fields_by_name['name']._options = None
   _DATASOURCE.fields_by_name['name']._serialized_options = b'\340A\010'
   _DATASOURCE.fields_by_name['display_name']._options = None
-  _DATASOURCE.fields_by_name['display_name']._serialized_options = b'\340A\003'
+  _DATASOURCE.fields_by_name['display_name']._serialized_options = b'\340A\001\272H\005r\003\030\377\001'
   _DATASOURCE.fields_by_name['description']._options = None
-  _DATASOURCE.fields_by_name['description']._serialized_options = b'\340A\003'
+  _DATASOURCE.fields_by_name['description']._serialized_options = b'\340A\001\272H\005r\003\030\220N'
   _DATASOURCE.fields_by_name['adapter']._options = None
   _DATASOURCE.fields_by_name['adapter']._serialized_options = b'\340A\003'
   _DATASOURCE.fields_by_name['vendor']._options = None
@@ -59,8 +60,44 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DATASOURCE.fields_by_name['update_time']._serialized_options = b'\340A\003'
   _DATASOURCE.fields_by_name['web_uri']._options = None
   _DATASOURCE.fields_by_name['web_uri']._serialized_options = b'\340A\003'
+  _DATASOURCE.fields_by_name['credentials']._options = None
+  _DATASOURCE.fields_by_name['credentials']._serialized_options = b'\340A\004'
   _DATASOURCE._options = None
   _DATASOURCE._serialized_options = b'\352Am\n modeplatform.internal/DataSource\0220workspaces/{workspace}/dataSources/{data_source}*\013dataSources2\ndataSource'
+  _DATASOURCECREDENTIALS.fields_by_name['password']._options = None
+  _DATASOURCECREDENTIALS.fields_by_name['password']._serialized_options = b'\340A\004\272H\005r\003\030\200\010\200\001\001'
+  _DATASOURCECREDENTIALS.fields_by_name['connection_string']._options = None
+  _DATASOURCECREDENTIALS.fields_by_name['connection_string']._serialized_options = b'\340A\004\272H\005r\003\030\200 \200\001\001'
+  _SCHEMAREFRESH.fields_by_name['token']._options = None
+  _SCHEMAREFRESH.fields_by_name['token']._serialized_options = b'\340A\003'
+  _SCHEMAREFRESH.fields_by_name['state']._options = None
+  _SCHEMAREFRESH.fields_by_name['state']._serialized_options = b'\340A\003'
+  _SCHEMAREFRESH.fields_by_name['schema_count']._options = None
+  _SCHEMAREFRESH.fields_by_name['schema_count']._serialized_options = b'\340A\003'
+  _SCHEMAREFRESH.fields_by_name['table_count']._options = None
+  _SCHEMAREFRESH.fields_by_name['table_count']._serialized_options = b'\340A\003'
+  _SCHEMAREFRESH.fields_by_name['last_success_time']._options = None
+  _SCHEMAREFRESH.fields_by_name['last_success_time']._serialized_options = b'\340A\003'
+  _DEFINITION.fields_by_name['name']._options = None
+  _DEFINITION.fields_by_name['name']._serialized_options = b'\340A\010\272HS\330\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$'
+  _DEFINITION.fields_by_name['display_name']._options = None
+  _DEFINITION.fields_by_name['display_name']._serialized_options = b'\340A\002\272H%\330\001\001r 2\036^[A-Za-z_][A-Za-z0-9_]{0,127}$'
+  _DEFINITION.fields_by_name['description']._options = None
+  _DEFINITION.fields_by_name['description']._serialized_options = b'\340A\001\272H\005r\003\030\220N'
+  _DEFINITION.fields_by_name['sql']._options = None
+  _DEFINITION.fields_by_name['sql']._serialized_options = b'\340A\002\272H\006r\004(\200\200@'
+  _DEFINITION.fields_by_name['data_source']._options = None
+  _DEFINITION.fields_by_name['data_source']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/DataSource\272HS\330\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$'
+  _DEFINITION.fields_by_name['create_time']._options = None
+  _DEFINITION.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _DEFINITION.fields_by_name['update_time']._options = None
+  _DEFINITION.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _DEFINITION.fields_by_name['last_sync_time']._options = None
+  _DEFINITION.fields_by_name['last_sync_time']._serialized_options = b'\340A\003'
+  _DEFINITION.fields_by_name['github_uri']._options = None
+  _DEFINITION.fields_by_name['github_uri']._serialized_options = b'\340A\003'
+  _DEFINITION._options = None
+  _DEFINITION._serialized_options = b'\352Al\n modeplatform.internal/Definition\022/workspaces/{workspace}/definitions/{definition}*\013definitions2\ndefinition'
   _LISTDATASOURCESREQUEST.fields_by_name['parent']._options = None
   _LISTDATASOURCESREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A\"\022 modeplatform.internal/DataSource\272H3\310\001\001r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$'
   _LISTDATASOURCESREQUEST.fields_by_name['page_size']._options = None
@@ -69,20 +106,110 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTDATASOURCESREQUEST.fields_by_name['page_token']._serialized_options = b'\340A\001\272H\005r\003\030\200\010'
   _GETDATASOURCEREQUEST.fields_by_name['name']._options = None
   _GETDATASOURCEREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/DataSource\272HS\310\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$'
+  _UPDATEDATASOURCEREQUEST.fields_by_name['data_source']._options = None
+  _UPDATEDATASOURCEREQUEST.fields_by_name['data_source']._serialized_options = b'\340A\002\272H\243\001\272\001\234\001\n\031data_source.name_required\022\034data_source.name is required\032athis.name.matches(\'^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$\')\310\001\001'
+  _UPDATEDATASOURCEREQUEST.fields_by_name['update_mask']._options = None
+  _UPDATEDATASOURCEREQUEST.fields_by_name['update_mask']._serialized_options = b'\340A\002\272H\234\002\272\001\225\002\n\021update_mask.paths\022tupdate_mask must list one or more of: display_name, description, credentials.password, credentials.connection_string\032\211\001this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\', \'credentials.password\', \'credentials.connection_string\'])\310\001\001'
+  _UPDATEDATASOURCEREQUEST._options = None
+  _UPDATEDATASOURCEREQUEST._serialized_options = b'\272H\222\003\032\310\001\n)update_data_source.display_name_not_empty\022@data_source.display_name cannot be set to empty (or only spaces)\032Y!(\'display_name\' in this.update_mask.paths) || this.data_source.display_name.trim() != \'\'\032\304\001\n%update_data_source.password_not_empty\0227data_source.credentials.password cannot be set to empty\032b!(\'credentials.password\' in this.update_mask.paths) || this.data_source.credentials.password != \'\''
+  _PURGEDATASOURCERESULTSREQUEST.fields_by_name['name']._options = None
+  _PURGEDATASOURCERESULTSREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/DataSource\272HS\310\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$'
+  _PURGEDATASOURCERESULTSREQUEST.fields_by_name['request_id']._options = None
+  _PURGEDATASOURCERESULTSREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001\272H\034\330\001\001r\0272\025^[A-Za-z0-9_-]{1,64}$'
+  _REFRESHDATASOURCESCHEMAREQUEST.fields_by_name['name']._options = None
+  _REFRESHDATASOURCESCHEMAREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/DataSource\272HS\310\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/dataSources/[A-Za-z0-9_-]{1,64}$'
+  _REFRESHDATASOURCESCHEMAREQUEST.fields_by_name['request_id']._options = None
+  _REFRESHDATASOURCESCHEMAREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001\272H\034\330\001\001r\0272\025^[A-Za-z0-9_-]{1,64}$'
+  _LISTDEFINITIONSREQUEST.fields_by_name['parent']._options = None
+  _LISTDEFINITIONSREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A\"\022 modeplatform.internal/Definition\272H3\310\001\001r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$'
+  _LISTDEFINITIONSREQUEST.fields_by_name['page_size']._options = None
+  _LISTDEFINITIONSREQUEST.fields_by_name['page_size']._serialized_options = b'\340A\001\272H\007\032\005\030\350\007(\000'
+  _LISTDEFINITIONSREQUEST.fields_by_name['page_token']._options = None
+  _LISTDEFINITIONSREQUEST.fields_by_name['page_token']._serialized_options = b'\340A\001\272H\005r\003\030\200\010'
+  _GETDEFINITIONREQUEST.fields_by_name['name']._options = None
+  _GETDEFINITIONREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/Definition\272HS\310\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$'
+  _CREATEDEFINITIONREQUEST.fields_by_name['parent']._options = None
+  _CREATEDEFINITIONREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A\"\022 modeplatform.internal/Definition\272H3\310\001\001r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$'
+  _CREATEDEFINITIONREQUEST.fields_by_name['definition']._options = None
+  _CREATEDEFINITIONREQUEST.fields_by_name['definition']._serialized_options = b'\340A\002\272H\225\002\272\001`\n definition.display_name_required\022#definition.display_name is required\032\027this.display_name != \'\'\272\001L\n\027definition.sql_required\022\032definition.sql is required\032\025this.sql.trim() != \'\'\272\001]\n\037definition.data_source_required\022\"definition.data_source is required\032\026this.data_source != \'\'\310\001\001'
+  _CREATEDEFINITIONREQUEST.fields_by_name['request_id']._options = None
+  _CREATEDEFINITIONREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001\272H\034\330\001\001r\0272\025^[A-Za-z0-9_-]{1,64}$'
+  _UPDATEDEFINITIONREQUEST.fields_by_name['definition']._options = None
+  _UPDATEDEFINITIONREQUEST.fields_by_name['definition']._serialized_options = b'\340A\002\272HN\272\001H\n\030definition.name_required\022\033definition.name is required\032\017this.name != \'\'\310\001\001'
+  _UPDATEDEFINITIONREQUEST.fields_by_name['update_mask']._options = None
+  _UPDATEDEFINITIONREQUEST.fields_by_name['update_mask']._serialized_options = b'\340A\002\272H\366\001\272\001\357\001\n\021update_mask.paths\022Yupdate_mask must be * or list one or more of: display_name, description, sql, data_source\032\177this.paths == [\'*\'] || (this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\', \'sql\', \'data_source\']))\310\001\001'
+  _UPDATEDEFINITIONREQUEST._options = None
+  _UPDATEDEFINITIONREQUEST._serialized_options = b'\272H\330\004\032\320\001\n(update_definition.display_name_not_empty\022.definition.display_name cannot be set to empty\032t!(\'display_name\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.display_name != \'\'\032\263\001\n\037update_definition.sql_not_empty\022%definition.sql cannot be set to empty\032i!(\'sql\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.sql.trim() != \'\'\032\314\001\n\'update_definition.data_source_not_empty\022-definition.data_source cannot be set to empty\032r!(\'data_source\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.definition.data_source != \'\''
+  _DELETEDEFINITIONREQUEST.fields_by_name['name']._options = None
+  _DELETEDEFINITIONREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\"\n modeplatform.internal/Definition\272HS\310\001\001rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$'
   _DATASOURCESERVICE.methods_by_name['ListDataSources']._options = None
   _DATASOURCESERVICE.methods_by_name['ListDataSources']._serialized_options = b'\220\002\001\332A\006parent\202\316\030\002\010\001'
   _DATASOURCESERVICE.methods_by_name['GetDataSource']._options = None
   _DATASOURCESERVICE.methods_by_name['GetDataSource']._serialized_options = b'\220\002\001\332A\004name\202\316\030\002\010\001'
-  _DATASOURCE._serialized_start=233
-  _DATASOURCE._serialized_end=936
-  _LISTDATASOURCESREQUEST._serialized_start=939
-  _LISTDATASOURCESREQUEST._serialized_end=1171
-  _LISTDATASOURCESRESPONSE._serialized_start=1174
-  _LISTDATASOURCESRESPONSE._serialized_end=1334
-  _GETDATASOURCEREQUEST._serialized_start=1337
-  _GETDATASOURCEREQUEST._serialized_end=1508
-  _GETDATASOURCERESPONSE._serialized_start=1510
-  _GETDATASOURCERESPONSE._serialized_end=1595
-  _DATASOURCESERVICE._serialized_start=1598
-  _DATASOURCESERVICE._serialized_end=1853
+  _DATASOURCESERVICE.methods_by_name['UpdateDataSource']._options = None
+  _DATASOURCESERVICE.methods_by_name['UpdateDataSource']._serialized_options = b'\220\002\002\332A\027data_source,update_mask\202\316\030\002\010\004'
+  _DATASOURCESERVICE.methods_by_name['PurgeDataSourceResults']._options = None
+  _DATASOURCESERVICE.methods_by_name['PurgeDataSourceResults']._serialized_options = b'\220\002\002\332A\004name\202\316\030\002\010\004'
+  _DATASOURCESERVICE.methods_by_name['RefreshDataSourceSchema']._options = None
+  _DATASOURCESERVICE.methods_by_name['RefreshDataSourceSchema']._serialized_options = b'\332A\004name\202\316\030\002\010\002'
+  _DATASOURCESERVICE.methods_by_name['ListDefinitions']._options = None
+  _DATASOURCESERVICE.methods_by_name['ListDefinitions']._serialized_options = b'\220\002\001\332A\006parent\202\316\030\002\010\001'
+  _DATASOURCESERVICE.methods_by_name['GetDefinition']._options = None
+  _DATASOURCESERVICE.methods_by_name['GetDefinition']._serialized_options = b'\220\002\001\332A\004name\202\316\030\002\010\001'
+  _DATASOURCESERVICE.methods_by_name['CreateDefinition']._options = None
+  _DATASOURCESERVICE.methods_by_name['CreateDefinition']._serialized_options = b'\332A\021parent,definition\202\316\030\002\010\002'
+  _DATASOURCESERVICE.methods_by_name['UpdateDefinition']._options = None
+  _DATASOURCESERVICE.methods_by_name['UpdateDefinition']._serialized_options = b'\220\002\002\332A\026definition,update_mask\202\316\030\002\010\002'
+  _DATASOURCESERVICE.methods_by_name['DeleteDefinition']._options = None
+  _DATASOURCESERVICE.methods_by_name['DeleteDefinition']._serialized_options = b'\220\002\002\332A\004name\202\316\030\002\010\002'
+  _DATASOURCE._serialized_start=267
+  _DATASOURCE._serialized_end=1065
+  _DATASOURCECREDENTIALS._serialized_start=1068
+  _DATASOURCECREDENTIALS._serialized_end=1196
+  _SCHEMAREFRESH._serialized_start=1199
+  _SCHEMAREFRESH._serialized_end=1423
+  _DEFINITION._serialized_start=1426
+  _DEFINITION._serialized_end=2222
+  _LISTDATASOURCESREQUEST._serialized_start=2225
+  _LISTDATASOURCESREQUEST._serialized_end=2457
+  _LISTDATASOURCESRESPONSE._serialized_start=2460
+  _LISTDATASOURCESRESPONSE._serialized_end=2620
+  _GETDATASOURCEREQUEST._serialized_start=2623
+  _GETDATASOURCEREQUEST._serialized_end=2794
+  _GETDATASOURCERESPONSE._serialized_start=2796
+  _GETDATASOURCERESPONSE._serialized_end=2881
+  _UPDATEDATASOURCEREQUEST._serialized_start=2884
+  _UPDATEDATASOURCEREQUEST._serialized_end=3910
+  _UPDATEDATASOURCERESPONSE._serialized_start=3912
+  _UPDATEDATASOURCERESPONSE._serialized_end=4000
+  _PURGEDATASOURCERESULTSREQUEST._serialized_start=4003
+  _PURGEDATASOURCERESULTSREQUEST._serialized_end=4250
+  _PURGEDATASOURCERESULTSRESPONSE._serialized_start=4252
+  _PURGEDATASOURCERESULTSRESPONSE._serialized_end=4284
+  _REFRESHDATASOURCESCHEMAREQUEST._serialized_start=4287
+  _REFRESHDATASOURCESCHEMAREQUEST._serialized_end=4535
+  _REFRESHDATASOURCESCHEMARESPONSE._serialized_start=4537
+  _REFRESHDATASOURCESCHEMARESPONSE._serialized_end=4641
+  _LISTDEFINITIONSREQUEST._serialized_start=4644
+  _LISTDEFINITIONSREQUEST._serialized_end=4876
+  _LISTDEFINITIONSRESPONSE._serialized_start=4879
+  _LISTDEFINITIONSRESPONSE._serialized_end=5038
+  _GETDEFINITIONREQUEST._serialized_start=5041
+  _GETDEFINITIONREQUEST._serialized_end=5212
+  _GETDEFINITIONRESPONSE._serialized_start=5214
+  _GETDEFINITIONRESPONSE._serialized_end=5298
+  _CREATEDEFINITIONREQUEST._serialized_start=5301
+  _CREATEDEFINITIONREQUEST._serialized_end=5862
+  _CREATEDEFINITIONRESPONSE._serialized_start=5864
+  _CREATEDEFINITIONRESPONSE._serialized_end=5951
+  _UPDATEDEFINITIONREQUEST._serialized_start=5954
+  _UPDATEDEFINITIONREQUEST._serialized_end=7052
+  _UPDATEDEFINITIONRESPONSE._serialized_start=7054
+  _UPDATEDEFINITIONRESPONSE._serialized_end=7141
+  _DELETEDEFINITIONREQUEST._serialized_start=7144
+  _DELETEDEFINITIONREQUEST._serialized_end=7318
+  _DELETEDEFINITIONRESPONSE._serialized_start=7320
+  _DELETEDEFINITIONRESPONSE._serialized_end=7346
+  _DATASOURCESERVICE._serialized_start=7349
+  _DATASOURCESERVICE._serialized_end=8666
 # @@protoc_insertion_point(module_scope)

@@ -6,7 +6,8 @@ from modeplatform.v1 import data_source_pb2 as modeplatform_dot_v1_dot_data__sou
 
 
 class DataSourceServiceStub(object):
-    """DataSourceService reads the data sources (database connections) of a Mode workspace.
+    """DataSourceService reads and administers the data sources (database connections) of a Mode
+    workspace, and manages the workspace's definitions (SQL shared by its queries).
     """
 
     def __init__(self, channel):
@@ -25,10 +26,51 @@ class DataSourceServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceResponse.FromString,
                 )
+        self.UpdateDataSource = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/UpdateDataSource',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceResponse.FromString,
+                )
+        self.PurgeDataSourceResults = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/PurgeDataSourceResults',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsResponse.FromString,
+                )
+        self.RefreshDataSourceSchema = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/RefreshDataSourceSchema',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaResponse.FromString,
+                )
+        self.ListDefinitions = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/ListDefinitions',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsResponse.FromString,
+                )
+        self.GetDefinition = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/GetDefinition',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionResponse.FromString,
+                )
+        self.CreateDefinition = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/CreateDefinition',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionResponse.FromString,
+                )
+        self.UpdateDefinition = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/UpdateDefinition',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionResponse.FromString,
+                )
+        self.DeleteDefinition = channel.unary_unary(
+                '/modeplatform.v1.DataSourceService/DeleteDefinition',
+                request_serializer=modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionResponse.FromString,
+                )
 
 
 class DataSourceServiceServicer(object):
-    """DataSourceService reads the data sources (database connections) of a Mode workspace.
+    """DataSourceService reads and administers the data sources (database connections) of a Mode
+    workspace, and manages the workspace's definitions (SQL shared by its queries).
     """
 
     def ListDataSources(self, request, context):
@@ -41,6 +83,67 @@ class DataSourceServiceServicer(object):
 
     def GetDataSource(self, request, context):
         """GetDataSource returns one data source.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDataSource(self, request, context):
+        """UpdateDataSource changes the fields of a data source named in update_mask: its name and
+        description, or its credentials (a new password, a connection string). The answer never
+        carries credentials.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeDataSourceResults(self, request, context):
+        """PurgeDataSourceResults deletes the stored results of every run on a data source (data
+        retention): the runs stay, their results can no longer be read. Mode purges in the
+        background; purging twice changes nothing more.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefreshDataSourceSchema(self, request, context):
+        """RefreshDataSourceSchema asks Mode to read the data source's schemas and tables again (what
+        its editor's schema browser shows) and answers the refresh started.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDefinitions(self, request, context):
+        """ListDefinitions lists a workspace's definitions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDefinition(self, request, context):
+        """GetDefinition returns one definition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDefinition(self, request, context):
+        """CreateDefinition adds a definition to a workspace.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDefinition(self, request, context):
+        """UpdateDefinition changes the fields of a definition named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDefinition(self, request, context):
+        """DeleteDefinition deletes a definition. Queries that use it fail on their next run.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -59,6 +162,46 @@ def add_DataSourceServiceServicer_to_server(servicer, server):
                     request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceResponse.SerializeToString,
             ),
+            'UpdateDataSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDataSource,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceResponse.SerializeToString,
+            ),
+            'PurgeDataSourceResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeDataSourceResults,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsResponse.SerializeToString,
+            ),
+            'RefreshDataSourceSchema': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefreshDataSourceSchema,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaResponse.SerializeToString,
+            ),
+            'ListDefinitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDefinitions,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsResponse.SerializeToString,
+            ),
+            'GetDefinition': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDefinition,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionResponse.SerializeToString,
+            ),
+            'CreateDefinition': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDefinition,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionResponse.SerializeToString,
+            ),
+            'UpdateDefinition': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDefinition,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionResponse.SerializeToString,
+            ),
+            'DeleteDefinition': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDefinition,
+                    request_deserializer=modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'modeplatform.v1.DataSourceService', rpc_method_handlers)
@@ -67,7 +210,8 @@ def add_DataSourceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DataSourceService(object):
-    """DataSourceService reads the data sources (database connections) of a Mode workspace.
+    """DataSourceService reads and administers the data sources (database connections) of a Mode
+    workspace, and manages the workspace's definitions (SQL shared by its queries).
     """
 
     @staticmethod
@@ -101,5 +245,141 @@ class DataSourceService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/GetDataSource',
             modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceRequest.SerializeToString,
             modeplatform_dot_v1_dot_data__source__pb2.GetDataSourceResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateDataSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/UpdateDataSource',
+            modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.UpdateDataSourceResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PurgeDataSourceResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/PurgeDataSourceResults',
+            modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.PurgeDataSourceResultsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RefreshDataSourceSchema(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/RefreshDataSourceSchema',
+            modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.RefreshDataSourceSchemaResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListDefinitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/ListDefinitions',
+            modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.ListDefinitionsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetDefinition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/GetDefinition',
+            modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.GetDefinitionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateDefinition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/CreateDefinition',
+            modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.CreateDefinitionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateDefinition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/UpdateDefinition',
+            modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.UpdateDefinitionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteDefinition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.DataSourceService/DeleteDefinition',
+            modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionRequest.SerializeToString,
+            modeplatform_dot_v1_dot_data__source__pb2.DeleteDefinitionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -5,9 +5,12 @@ from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from modeplatform.v1 import chart_pb2 as _chart_pb2
 from modeplatform.v1 import options_pb2 as _options_pb2
+from modeplatform.v1 import report_filter_pb2 as _report_filter_pb2
 from modeplatform.v1 import schedule_pb2 as _schedule_pb2
 from modeplatform.v1 import subscription_pb2 as _subscription_pb2
+from modeplatform.v1 import view_pb2 as _view_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -195,10 +198,12 @@ class GetReportParametersResponse(_message.Message):
     def __init__(self, parameters: _Optional[_Iterable[_Union[ReportParameter, _Mapping]]] = ..., run: _Optional[str] = ...) -> None: ...
 
 class GetReportRequest(_message.Message):
-    __slots__ = ["name"]
+    __slots__ = ["name", "view"]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     name: str
-    def __init__(self, name: _Optional[str] = ...) -> None: ...
+    view: _view_pb2.View
+    def __init__(self, name: _Optional[str] = ..., view: _Optional[_Union[_view_pb2.View, str]] = ...) -> None: ...
 
 class GetReportResponse(_message.Message):
     __slots__ = ["report"]
@@ -290,8 +295,28 @@ class ListReportRunsResponse(_message.Message):
     total_size: int
     def __init__(self, runs: _Optional[_Iterable[_Union[ReportRun, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
+class ListReportStatsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "parent"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    parent: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListReportStatsResponse(_message.Message):
+    __slots__ = ["next_page_token", "report_stats", "total_size"]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REPORT_STATS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    next_page_token: str
+    report_stats: _containers.RepeatedCompositeFieldContainer[ReportStats]
+    total_size: int
+    def __init__(self, report_stats: _Optional[_Iterable[_Union[ReportStats, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
 class ListReportsRequest(_message.Message):
-    __slots__ = ["archived_filter", "order_by", "page_size", "page_token", "parent"]
+    __slots__ = ["archived_filter", "order_by", "page_size", "page_token", "parent", "view"]
     class ArchivedFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
     ARCHIVED_FILTER_ACTIVE: ListReportsRequest.ArchivedFilter
@@ -303,12 +328,14 @@ class ListReportsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     archived_filter: ListReportsRequest.ArchivedFilter
     order_by: str
     page_size: int
     page_token: str
     parent: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., archived_filter: _Optional[_Union[ListReportsRequest.ArchivedFilter, str]] = ..., order_by: _Optional[str] = ...) -> None: ...
+    view: _view_pb2.View
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., archived_filter: _Optional[_Union[ListReportsRequest.ArchivedFilter, str]] = ..., order_by: _Optional[str] = ..., view: _Optional[_Union[_view_pb2.View, str]] = ...) -> None: ...
 
 class ListReportsResponse(_message.Message):
     __slots__ = ["next_page_token", "reports", "total_size"]
@@ -319,6 +346,18 @@ class ListReportsResponse(_message.Message):
     reports: _containers.RepeatedCompositeFieldContainer[Report]
     total_size: int
     def __init__(self, reports: _Optional[_Iterable[_Union[Report, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class PurgeReportResultsRequest(_message.Message):
+    __slots__ = ["parent", "request_id"]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PurgeReportResultsResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
 
 class Query(_message.Message):
     __slots__ = ["create_time", "data_source", "display_name", "name", "sql", "update_time"]
@@ -507,6 +546,26 @@ class ReportRunDuplicate(_message.Message):
     space: str
     state: str
     def __init__(self, name: _Optional[str] = ..., state: _Optional[str] = ..., new_report: _Optional[str] = ..., space: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReportStats(_message.Message):
+    __slots__ = ["active_schedule_count", "editors", "exploration_count", "name", "recent_manual_run_creators", "report", "scheduled_run_creators", "view_count"]
+    ACTIVE_SCHEDULE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    EDITORS_FIELD_NUMBER: _ClassVar[int]
+    EXPLORATION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RECENT_MANUAL_RUN_CREATORS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_RUN_CREATORS_FIELD_NUMBER: _ClassVar[int]
+    VIEW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    active_schedule_count: int
+    editors: _containers.RepeatedScalarFieldContainer[str]
+    exploration_count: int
+    name: str
+    recent_manual_run_creators: _containers.RepeatedScalarFieldContainer[str]
+    report: str
+    scheduled_run_creators: _containers.RepeatedScalarFieldContainer[str]
+    view_count: int
+    def __init__(self, name: _Optional[str] = ..., report: _Optional[str] = ..., view_count: _Optional[int] = ..., active_schedule_count: _Optional[int] = ..., exploration_count: _Optional[int] = ..., recent_manual_run_creators: _Optional[_Iterable[str]] = ..., scheduled_run_creators: _Optional[_Iterable[str]] = ..., editors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Row(_message.Message):
     __slots__ = ["values"]

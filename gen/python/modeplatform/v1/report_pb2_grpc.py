@@ -2,6 +2,8 @@
 """Client and server classes corresponding to protobuf-defined services."""
 import grpc
 
+from modeplatform.v1 import chart_pb2 as modeplatform_dot_v1_dot_chart__pb2
+from modeplatform.v1 import report_filter_pb2 as modeplatform_dot_v1_dot_report__filter__pb2
 from modeplatform.v1 import report_pb2 as modeplatform_dot_v1_dot_report__pb2
 from modeplatform.v1 import schedule_pb2 as modeplatform_dot_v1_dot_schedule__pb2
 from modeplatform.v1 import subscription_pb2 as modeplatform_dot_v1_dot_subscription__pb2
@@ -193,6 +195,51 @@ class ReportServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.FromString,
                 )
+        self.ListCharts = channel.unary_unary(
+                '/modeplatform.v1.ReportService/ListCharts',
+                request_serializer=modeplatform_dot_v1_dot_chart__pb2.ListChartsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_chart__pb2.ListChartsResponse.FromString,
+                )
+        self.GetChart = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetChart',
+                request_serializer=modeplatform_dot_v1_dot_chart__pb2.GetChartRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_chart__pb2.GetChartResponse.FromString,
+                )
+        self.ListReportFilters = channel.unary_unary(
+                '/modeplatform.v1.ReportService/ListReportFilters',
+                request_serializer=modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersResponse.FromString,
+                )
+        self.GetReportFilter = channel.unary_unary(
+                '/modeplatform.v1.ReportService/GetReportFilter',
+                request_serializer=modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterResponse.FromString,
+                )
+        self.CreateReportFilter = channel.unary_unary(
+                '/modeplatform.v1.ReportService/CreateReportFilter',
+                request_serializer=modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterResponse.FromString,
+                )
+        self.UpdateReportFilter = channel.unary_unary(
+                '/modeplatform.v1.ReportService/UpdateReportFilter',
+                request_serializer=modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterResponse.FromString,
+                )
+        self.DeleteReportFilter = channel.unary_unary(
+                '/modeplatform.v1.ReportService/DeleteReportFilter',
+                request_serializer=modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterResponse.FromString,
+                )
+        self.ListReportStats = channel.unary_unary(
+                '/modeplatform.v1.ReportService/ListReportStats',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.ListReportStatsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.ListReportStatsResponse.FromString,
+                )
+        self.PurgeReportResults = channel.unary_unary(
+                '/modeplatform.v1.ReportService/PurgeReportResults',
+                request_serializer=modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsResponse.FromString,
+                )
 
 
 class ReportServiceServicer(object):
@@ -208,7 +255,9 @@ class ReportServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ListReports(self, request, context):
-        """ListReports lists the reports in a space or the reports that use a data source.
+        """ListReports lists the reports in a space or the reports that use a data source, or every
+        report of a workspace (through Mode's Metadata API: one Mode request per page of up to 1,000
+        reports, in the basic view).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -481,6 +530,74 @@ class ReportServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCharts(self, request, context):
+        """ListCharts lists the charts of a query, or every chart of a workspace (parent
+        `workspaces/{workspace}/reports/-/queries/-`, through Mode's Metadata API).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChart(self, request, context):
+        """GetChart returns one chart of a query.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportFilters(self, request, context):
+        """ListReportFilters lists a report's filters (the controls its viewers filter results with),
+        in the report's order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReportFilter(self, request, context):
+        """GetReportFilter returns one filter of a report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateReportFilter(self, request, context):
+        """CreateReportFilter adds a filter to a report, at the end of its filters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateReportFilter(self, request, context):
+        """UpdateReportFilter changes the fields of a filter named in update_mask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReportFilter(self, request, context):
+        """DeleteReportFilter deletes a filter of a report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReportStats(self, request, context):
+        """ListReportStats lists the usage statistics of every report of a workspace (views, active
+        schedules, who edits and runs it), through Mode's Metadata API.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeReportResults(self, request, context):
+        """PurgeReportResults deletes the stored results of every report run of a workspace (data
+        retention): the runs stay, their results can no longer be read. Mode purges in the
+        background; purging twice changes nothing more.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -658,6 +775,51 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.DeleteSubscription,
                     request_deserializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.SerializeToString,
+            ),
+            'ListCharts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCharts,
+                    request_deserializer=modeplatform_dot_v1_dot_chart__pb2.ListChartsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_chart__pb2.ListChartsResponse.SerializeToString,
+            ),
+            'GetChart': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChart,
+                    request_deserializer=modeplatform_dot_v1_dot_chart__pb2.GetChartRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_chart__pb2.GetChartResponse.SerializeToString,
+            ),
+            'ListReportFilters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportFilters,
+                    request_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersResponse.SerializeToString,
+            ),
+            'GetReportFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReportFilter,
+                    request_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterResponse.SerializeToString,
+            ),
+            'CreateReportFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateReportFilter,
+                    request_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterResponse.SerializeToString,
+            ),
+            'UpdateReportFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateReportFilter,
+                    request_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterResponse.SerializeToString,
+            ),
+            'DeleteReportFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReportFilter,
+                    request_deserializer=modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterResponse.SerializeToString,
+            ),
+            'ListReportStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReportStats,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.ListReportStatsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.ListReportStatsResponse.SerializeToString,
+            ),
+            'PurgeReportResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeReportResults,
+                    request_deserializer=modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1263,5 +1425,158 @@ class ReportService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DeleteSubscription',
             modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionRequest.SerializeToString,
             modeplatform_dot_v1_dot_subscription__pb2.DeleteSubscriptionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListCharts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/ListCharts',
+            modeplatform_dot_v1_dot_chart__pb2.ListChartsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_chart__pb2.ListChartsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetChart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetChart',
+            modeplatform_dot_v1_dot_chart__pb2.GetChartRequest.SerializeToString,
+            modeplatform_dot_v1_dot_chart__pb2.GetChartResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListReportFilters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/ListReportFilters',
+            modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__filter__pb2.ListReportFiltersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetReportFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/GetReportFilter',
+            modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__filter__pb2.GetReportFilterResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateReportFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/CreateReportFilter',
+            modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__filter__pb2.CreateReportFilterResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateReportFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/UpdateReportFilter',
+            modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__filter__pb2.UpdateReportFilterResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteReportFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/DeleteReportFilter',
+            modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__filter__pb2.DeleteReportFilterResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListReportStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/ListReportStats',
+            modeplatform_dot_v1_dot_report__pb2.ListReportStatsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.ListReportStatsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PurgeReportResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.ReportService/PurgeReportResults',
+            modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_report__pb2.PurgeReportResultsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

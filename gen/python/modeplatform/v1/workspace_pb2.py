@@ -18,9 +18,10 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from modeplatform.v1 import options_pb2 as modeplatform_dot_v1_dot_options__pb2
+from modeplatform.v1 import view_pb2 as modeplatform_dot_v1_dot_view__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\xf3\x03\n\tWorkspace\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0b\x64isplayName\x12@\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12$\n\x0bspace_count\x18\x04 \x01(\x05\x42\x03\xe0\x41\x03R\nspaceCount\x12/\n\x11\x64\x61ta_source_count\x18\x05 \x01(\x05\x42\x03\xe0\x41\x03R\x0f\x64\x61taSourceCount\x12X\n\x13\x64\x65\x66\x61ult_data_source\x18\x06 \x01(\tB(\xe0\x41\x03\xfa\x41\"\n modeplatform.internal/DataSourceR\x11\x64\x65\x66\x61ultDataSource\x12?\n\x1aquery_run_size_limit_bytes\x18\x07 \x01(\x03\x42\x03\xe0\x41\x03R\x16queryRunSizeLimitBytes\x12\x1c\n\x07web_uri\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x06webUri:S\xea\x41P\n\x1fmodeplatform.internal/Workspace\x12\x16workspaces/{workspace}*\nworkspaces2\tworkspace\"\x8c\x03\n\nMembership\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12,\n\x0fmember_username\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0ememberUsername\x12\x19\n\x05\x61\x64min\x18\x03 \x01(\x08\x42\x03\xe0\x41\x03R\x05\x61\x64min\x12\x1d\n\x07invited\x18\x04 \x01(\x08\x42\x03\xe0\x41\x03R\x07invited\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12\x44\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0c\x61\x63tivateTime\x12+\n\x0fmanaged_by_scim\x18\x07 \x01(\x08\x42\x03\xe0\x41\x03R\rmanagedByScim:o\xea\x41l\n modeplatform.internal/Membership\x12/workspaces/{workspace}/memberships/{membership}*\x0bmemberships2\nmembership\"\xa3\x03\n\x05Group\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0b\x64isplayName\x12%\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x0b\x64\x65scription\x12\"\n\ngroup_type\x18\x04 \x01(\tB\x03\xe0\x41\x03R\tgroupType\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12&\n\x0cmember_count\x18\x06 \x01(\x05\x42\x03\xe0\x41\x03R\x0bmemberCount\x12$\n\x0bspace_count\x18\x07 \x01(\x05\x42\x03\xe0\x41\x03R\nspaceCount\x12/\n\x11\x64\x61ta_source_count\x18\x08 \x01(\x05\x42\x03\xe0\x41\x03R\x0f\x64\x61taSourceCount\x12\x1c\n\x07web_uri\x18\t \x01(\tB\x03\xe0\x41\x03R\x06webUri:V\xea\x41S\n\x1bmodeplatform.internal/Group\x12%workspaces/{workspace}/groups/{group}*\x06groups2\x05group\"\xdb\x04\n\x05Space\x12h\n\x04name\x18\x01 \x01(\tBT\xe0\x41\x08\xbaHN\xd8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0b\xe0\x41\x02\xbaH\x05r\x03\x18\xff\x01R\x0b\x64isplayName\x12-\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x90NR\x0b\x64\x65scription\x12\x44\n\nspace_type\x18\x04 \x01(\x0e\x32 .modeplatform.v1.Space.SpaceTypeB\x03\xe0\x41\x03R\tspaceType\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12#\n\nrestricted\x18\x06 \x01(\x08\x42\x03\xe0\x41\x03R\nrestricted\x12\x35\n\x14\x64\x65\x66\x61ult_access_level\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x12\x64\x65\x66\x61ultAccessLevel\x12\x1c\n\x07web_uri\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x06webUri\"V\n\tSpaceType\x12\x1a\n\x16SPACE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11SPACE_TYPE_CUSTOM\x10\x01\x12\x16\n\x12SPACE_TYPE_PRIVATE\x10\x02:V\xea\x41S\n\x1bmodeplatform.internal/Space\x12%workspaces/{workspace}/spaces/{space}*\x06spaces2\x05space\"\x88\x01\n\x13GetWorkspaceRequest\x12q\n\x04name\x18\x01 \x01(\tB]\xe0\x41\x02\xfa\x41!\n\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x04name\"P\n\x14GetWorkspaceResponse\x12\x38\n\tworkspace\x18\x01 \x01(\x0b\x32\x1a.modeplatform.v1.WorkspaceR\tworkspace\"\xe8\x01\n\x16ListMembershipsRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/Membership\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\x9f\x01\n\x17ListMembershipsResponse\x12=\n\x0bmemberships\x18\x01 \x03(\x0b\x32\x1b.modeplatform.v1.MembershipR\x0bmemberships\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\xde\x01\n\x11ListGroupsRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Group\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\x8b\x01\n\x12ListGroupsResponse\x12.\n\x06groups\x18\x01 \x03(\x0b\x32\x16.modeplatform.v1.GroupR\x06groups\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n\x0fGetGroupRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Group\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n\x10GetGroupResponse\x12,\n\x05group\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.GroupR\x05group\"\x8e\x02\n\x11ListSpacesRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\x12.\n\x10include_personal\x18\x04 \x01(\x08\x42\x03\xe0\x41\x01R\x0fincludePersonal\"\x8b\x01\n\x12ListSpacesResponse\x12.\n\x06spaces\x18\x01 \x03(\x0b\x32\x16.modeplatform.v1.SpaceR\x06spaces\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n\x0fGetSpaceRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n\x10GetSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\xdd\x02\n\x12\x43reateSpaceRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\x90\x01\n\x05space\x18\x02 \x01(\x0b\x32\x16.modeplatform.v1.SpaceBb\xe0\x41\x02\xbaH\\\xba\x01V\n\x1bspace.display_name_required\x12\x1espace.display_name is required\x1a\x17this.display_name != \'\'\xc8\x01\x01R\x05space\x12\x41\n\nrequest_id\x18\x03 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"C\n\x13\x43reateSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\xef\x04\n\x12UpdateSpaceRequest\x12x\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceBJ\xe0\x41\x02\xbaHD\xba\x01>\n\x13space.name_required\x12\x16space.name is required\x1a\x0fthis.name != \'\'\xc8\x01\x01R\x05space\x12\x93\x02\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\xd5\x01\xe0\x41\x02\xbaH\xce\x01\xba\x01\xc7\x01\n\x11update_mask.paths\x12Gupdate_mask must be * or list one or more of: display_name, description\x1aithis.paths == [\'*\'] || (this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\']))\xc8\x01\x01R\nupdateMask:\xc8\x01\xbaH\xc4\x01\x1a\xc1\x01\n#update_space.display_name_not_empty\x12)space.display_name cannot be set to empty\x1ao!(\'display_name\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.space.display_name != \'\'\"C\n\x13UpdateSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\x9f\x01\n\x12\x44\x65leteSpaceRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n\x13\x44\x65leteSpaceResponse2\xed\x07\n\x10WorkspaceService\x12m\n\x0cGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12x\n\x0fListMemberships\x12\'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12i\n\nListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12\x61\n\x08GetGroup\x12 .modeplatform.v1.GetGroupRequest\x1a!.modeplatform.v1.GetGroupResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12i\n\nListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12\x61\n\x08GetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12o\n\x0b\x43reateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x15\xda\x41\x0cparent,space\x82\xce\x18\x02\x08\x02\x12w\n\x0bUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\x90\x02\x02\xda\x41\x11space,update_mask\x82\xce\x18\x02\x08\x02\x12j\n\x0b\x44\x65leteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\x90\x02\x02\xda\x41\x04name\x82\xce\x18\x02\x08\x02\x42\xce\x01\n\x13\x63om.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1amodeplatform/v1/view.proto\"\xf3\x03\n\tWorkspace\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0b\x64isplayName\x12@\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12$\n\x0bspace_count\x18\x04 \x01(\x05\x42\x03\xe0\x41\x03R\nspaceCount\x12/\n\x11\x64\x61ta_source_count\x18\x05 \x01(\x05\x42\x03\xe0\x41\x03R\x0f\x64\x61taSourceCount\x12X\n\x13\x64\x65\x66\x61ult_data_source\x18\x06 \x01(\tB(\xe0\x41\x03\xfa\x41\"\n modeplatform.internal/DataSourceR\x11\x64\x65\x66\x61ultDataSource\x12?\n\x1aquery_run_size_limit_bytes\x18\x07 \x01(\x03\x42\x03\xe0\x41\x03R\x16queryRunSizeLimitBytes\x12\x1c\n\x07web_uri\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x06webUri:S\xea\x41P\n\x1fmodeplatform.internal/Workspace\x12\x16workspaces/{workspace}*\nworkspaces2\tworkspace\"\x8c\x03\n\nMembership\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12,\n\x0fmember_username\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0ememberUsername\x12\x19\n\x05\x61\x64min\x18\x03 \x01(\x08\x42\x03\xe0\x41\x03R\x05\x61\x64min\x12\x1d\n\x07invited\x18\x04 \x01(\x08\x42\x03\xe0\x41\x03R\x07invited\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12\x44\n\ractivate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0c\x61\x63tivateTime\x12+\n\x0fmanaged_by_scim\x18\x07 \x01(\x08\x42\x03\xe0\x41\x03R\rmanagedByScim:o\xea\x41l\n modeplatform.internal/Membership\x12/workspaces/{workspace}/memberships/{membership}*\x0bmemberships2\nmembership\"\xa3\x03\n\x05Group\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12&\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0b\x64isplayName\x12%\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x0b\x64\x65scription\x12\"\n\ngroup_type\x18\x04 \x01(\tB\x03\xe0\x41\x03R\tgroupType\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12&\n\x0cmember_count\x18\x06 \x01(\x05\x42\x03\xe0\x41\x03R\x0bmemberCount\x12$\n\x0bspace_count\x18\x07 \x01(\x05\x42\x03\xe0\x41\x03R\nspaceCount\x12/\n\x11\x64\x61ta_source_count\x18\x08 \x01(\x05\x42\x03\xe0\x41\x03R\x0f\x64\x61taSourceCount\x12\x1c\n\x07web_uri\x18\t \x01(\tB\x03\xe0\x41\x03R\x06webUri:V\xea\x41S\n\x1bmodeplatform.internal/Group\x12%workspaces/{workspace}/groups/{group}*\x06groups2\x05group\"\xdb\x04\n\x05Space\x12h\n\x04name\x18\x01 \x01(\tBT\xe0\x41\x08\xbaHN\xd8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0b\xe0\x41\x02\xbaH\x05r\x03\x18\xff\x01R\x0b\x64isplayName\x12-\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x90NR\x0b\x64\x65scription\x12\x44\n\nspace_type\x18\x04 \x01(\x0e\x32 .modeplatform.v1.Space.SpaceTypeB\x03\xe0\x41\x03R\tspaceType\x12\x19\n\x05state\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x05state\x12#\n\nrestricted\x18\x06 \x01(\x08\x42\x03\xe0\x41\x03R\nrestricted\x12\x35\n\x14\x64\x65\x66\x61ult_access_level\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x12\x64\x65\x66\x61ultAccessLevel\x12\x1c\n\x07web_uri\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x06webUri\"V\n\tSpaceType\x12\x1a\n\x16SPACE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11SPACE_TYPE_CUSTOM\x10\x01\x12\x16\n\x12SPACE_TYPE_PRIVATE\x10\x02:V\xea\x41S\n\x1bmodeplatform.internal/Space\x12%workspaces/{workspace}/spaces/{space}*\x06spaces2\x05space\"\x88\x01\n\x13GetWorkspaceRequest\x12q\n\x04name\x18\x01 \x01(\tB]\xe0\x41\x02\xfa\x41!\n\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x04name\"P\n\x14GetWorkspaceResponse\x12\x38\n\tworkspace\x18\x01 \x01(\x0b\x32\x1a.modeplatform.v1.WorkspaceR\tworkspace\"\xe8\x01\n\x16ListMembershipsRequest\x12v\n\x06parent\x18\x01 \x01(\tB^\xe0\x41\x02\xfa\x41\"\x12 modeplatform.internal/Membership\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\x9f\x01\n\x17ListMembershipsResponse\x12=\n\x0bmemberships\x18\x01 \x03(\x0b\x32\x1b.modeplatform.v1.MembershipR\x0bmemberships\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\xde\x01\n\x11ListGroupsRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Group\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\"\x8b\x01\n\x12ListGroupsResponse\x12.\n\x06groups\x18\x01 \x03(\x0b\x32\x16.modeplatform.v1.GroupR\x06groups\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n\x0fGetGroupRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Group\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n\x10GetGroupResponse\x12,\n\x05group\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.GroupR\x05group\"\xc6\x02\n\x11ListSpacesRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n\tpage_size\x18\x02 \x01(\x05\x42\r\xe0\x41\x01\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12*\n\npage_token\x18\x03 \x01(\tB\x0b\xe0\x41\x01\xbaH\x05r\x03\x18\x80\x08R\tpageToken\x12.\n\x10include_personal\x18\x04 \x01(\x08\x42\x03\xe0\x41\x01R\x0fincludePersonal\x12\x36\n\x04view\x18\x05 \x01(\x0e\x32\x15.modeplatform.v1.ViewB\x0b\xe0\x41\x01\xbaH\x05\x82\x01\x02\x10\x01R\x04view\"\x8b\x01\n\x12ListSpacesResponse\x12.\n\x06spaces\x18\x01 \x03(\x0b\x32\x16.modeplatform.v1.SpaceR\x06spaces\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x9c\x01\n\x0fGetSpaceRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"@\n\x10GetSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\xdd\x02\n\x12\x43reateSpaceRequest\x12q\n\x06parent\x18\x01 \x01(\tBY\xe0\x41\x02\xfa\x41\x1d\x12\x1bmodeplatform.internal/Space\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\x90\x01\n\x05space\x18\x02 \x01(\x0b\x32\x16.modeplatform.v1.SpaceBb\xe0\x41\x02\xbaH\\\xba\x01V\n\x1bspace.display_name_required\x12\x1espace.display_name is required\x1a\x17this.display_name != \'\'\xc8\x01\x01R\x05space\x12\x41\n\nrequest_id\x18\x03 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"C\n\x13\x43reateSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\xef\x04\n\x12UpdateSpaceRequest\x12x\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceBJ\xe0\x41\x02\xbaHD\xba\x01>\n\x13space.name_required\x12\x16space.name is required\x1a\x0fthis.name != \'\'\xc8\x01\x01R\x05space\x12\x93\x02\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\xd5\x01\xe0\x41\x02\xbaH\xce\x01\xba\x01\xc7\x01\n\x11update_mask.paths\x12Gupdate_mask must be * or list one or more of: display_name, description\x1aithis.paths == [\'*\'] || (this.paths.size() > 0 && this.paths.all(p, p in [\'display_name\', \'description\']))\xc8\x01\x01R\nupdateMask:\xc8\x01\xbaH\xc4\x01\x1a\xc1\x01\n#update_space.display_name_not_empty\x12)space.display_name cannot be set to empty\x1ao!(\'display_name\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.space.display_name != \'\'\"C\n\x13UpdateSpaceResponse\x12,\n\x05space\x18\x01 \x01(\x0b\x32\x16.modeplatform.v1.SpaceR\x05space\"\x9f\x01\n\x12\x44\x65leteSpaceRequest\x12\x88\x01\n\x04name\x18\x01 \x01(\tBt\xe0\x41\x02\xfa\x41\x1d\n\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n\x13\x44\x65leteSpaceResponse\"\xe0\x04\n\x0eSignatureToken\x12\x17\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08R\x04name\x12.\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0b\xe0\x41\x02\xbaH\x05r\x03\x18\xff\x01R\x0b\x64isplayName\x12\"\n\naccess_key\x18\x03 \x01(\tB\x03\xe0\x41\x03R\taccessKey\x12+\n\raccess_secret\x18\x04 \x01(\tB\x06\xe0\x41\x03\x80\x01\x01R\x0c\x61\x63\x63\x65ssSecret\x12\x32\n\x12\x61uthentication_for\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x11\x61uthenticationFor\x12\x32\n\x12\x61uthorization_type\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x11\x61uthorizationType\x12@\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12@\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nexpireTime:\x85\x01\xea\x41\x81\x01\n$modeplatform.internal/SignatureToken\x12\x38workspaces/{workspace}/signatureTokens/{signature_token}*\x0fsignatureTokens2\x0esignatureToken\"\xa6\x03\n\x1b\x43reateSignatureTokenRequest\x12z\n\x06parent\x18\x01 \x01(\tBb\xe0\x41\x02\xfa\x41&\x12$modeplatform.internal/SignatureToken\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\xc7\x01\n\x0fsignature_token\x18\x02 \x01(\x0b\x32\x1f.modeplatform.v1.SignatureTokenB}\xe0\x41\x02\xbaHw\xba\x01q\n%signature_token.display_name_required\x12(signature_token.display_name is required\x1a\x1ethis.display_name.trim() != \'\'\xc8\x01\x01R\x0esignatureToken\x12\x41\n\nrequest_id\x18\x03 \x01(\tB\"\xe0\x41\x01\xbaH\x1c\xd8\x01\x01r\x17\x32\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"h\n\x1c\x43reateSignatureTokenResponse\x12H\n\x0fsignature_token\x18\x01 \x01(\x0b\x32\x1f.modeplatform.v1.SignatureTokenR\x0esignatureToken\"\xbb\x01\n\x1b\x44\x65leteSignatureTokenRequest\x12\x9b\x01\n\x04name\x18\x01 \x01(\tB\x86\x01\xe0\x41\x02\xfa\x41&\n$modeplatform.internal/SignatureToken\xbaHW\xc8\x01\x01rR2P^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/signatureTokens/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1e\n\x1c\x44\x65leteSignatureTokenResponse2\x8c\n\n\x10WorkspaceService\x12m\n\x0cGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12x\n\x0fListMemberships\x12\'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12i\n\nListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12\x61\n\x08GetGroup\x12 .modeplatform.v1.GetGroupRequest\x1a!.modeplatform.v1.GetGroupResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12i\n\nListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\x12\x90\x02\x01\xda\x41\x06parent\x82\xce\x18\x02\x08\x01\x12\x61\n\x08GetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\x90\x02\x01\xda\x41\x04name\x82\xce\x18\x02\x08\x01\x12o\n\x0b\x43reateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x15\xda\x41\x0cparent,space\x82\xce\x18\x02\x08\x02\x12w\n\x0bUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\x90\x02\x02\xda\x41\x11space,update_mask\x82\xce\x18\x02\x08\x02\x12j\n\x0b\x44\x65leteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\x90\x02\x02\xda\x41\x04name\x82\xce\x18\x02\x08\x02\x12\x94\x01\n\x14\x43reateSignatureToken\x12,.modeplatform.v1.CreateSignatureTokenRequest\x1a-.modeplatform.v1.CreateSignatureTokenResponse\"\x1f\xda\x41\x16parent,signature_token\x82\xce\x18\x02\x08\x04\x12\x85\x01\n\x14\x44\x65leteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"\x10\x90\x02\x02\xda\x41\x04name\x82\xce\x18\x02\x08\x04\x42\xce\x01\n\x13\x63om.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modeplatform.v1.workspace_pb2', globals())
@@ -124,6 +125,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTSPACESREQUEST.fields_by_name['page_token']._serialized_options = b'\340A\001\272H\005r\003\030\200\010'
   _LISTSPACESREQUEST.fields_by_name['include_personal']._options = None
   _LISTSPACESREQUEST.fields_by_name['include_personal']._serialized_options = b'\340A\001'
+  _LISTSPACESREQUEST.fields_by_name['view']._options = None
+  _LISTSPACESREQUEST.fields_by_name['view']._serialized_options = b'\340A\001\272H\005\202\001\002\020\001'
   _GETSPACEREQUEST.fields_by_name['name']._options = None
   _GETSPACEREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\035\n\033modeplatform.internal/Space\272HN\310\001\001rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$'
   _CREATESPACEREQUEST.fields_by_name['parent']._options = None
@@ -140,6 +143,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _UPDATESPACEREQUEST._serialized_options = b'\272H\304\001\032\301\001\n#update_space.display_name_not_empty\022)space.display_name cannot be set to empty\032o!(\'display_name\' in this.update_mask.paths || this.update_mask.paths == [\'*\']) || this.space.display_name != \'\''
   _DELETESPACEREQUEST.fields_by_name['name']._options = None
   _DELETESPACEREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\035\n\033modeplatform.internal/Space\272HN\310\001\001rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$'
+  _SIGNATURETOKEN.fields_by_name['name']._options = None
+  _SIGNATURETOKEN.fields_by_name['name']._serialized_options = b'\340A\010'
+  _SIGNATURETOKEN.fields_by_name['display_name']._options = None
+  _SIGNATURETOKEN.fields_by_name['display_name']._serialized_options = b'\340A\002\272H\005r\003\030\377\001'
+  _SIGNATURETOKEN.fields_by_name['access_key']._options = None
+  _SIGNATURETOKEN.fields_by_name['access_key']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN.fields_by_name['access_secret']._options = None
+  _SIGNATURETOKEN.fields_by_name['access_secret']._serialized_options = b'\340A\003\200\001\001'
+  _SIGNATURETOKEN.fields_by_name['authentication_for']._options = None
+  _SIGNATURETOKEN.fields_by_name['authentication_for']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN.fields_by_name['authorization_type']._options = None
+  _SIGNATURETOKEN.fields_by_name['authorization_type']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN.fields_by_name['create_time']._options = None
+  _SIGNATURETOKEN.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN.fields_by_name['update_time']._options = None
+  _SIGNATURETOKEN.fields_by_name['update_time']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN.fields_by_name['expire_time']._options = None
+  _SIGNATURETOKEN.fields_by_name['expire_time']._serialized_options = b'\340A\003'
+  _SIGNATURETOKEN._options = None
+  _SIGNATURETOKEN._serialized_options = b'\352A\201\001\n$modeplatform.internal/SignatureToken\0228workspaces/{workspace}/signatureTokens/{signature_token}*\017signatureTokens2\016signatureToken'
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['parent']._options = None
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A&\022$modeplatform.internal/SignatureToken\272H3\310\001\001r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$'
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['signature_token']._options = None
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['signature_token']._serialized_options = b'\340A\002\272Hw\272\001q\n%signature_token.display_name_required\022(signature_token.display_name is required\032\036this.display_name.trim() != \'\'\310\001\001'
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['request_id']._options = None
+  _CREATESIGNATURETOKENREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001\272H\034\330\001\001r\0272\025^[A-Za-z0-9_-]{1,64}$'
+  _DELETESIGNATURETOKENREQUEST.fields_by_name['name']._options = None
+  _DELETESIGNATURETOKENREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A&\n$modeplatform.internal/SignatureToken\272HW\310\001\001rR2P^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/signatureTokens/[A-Za-z0-9_-]{1,64}$'
   _WORKSPACESERVICE.methods_by_name['GetWorkspace']._options = None
   _WORKSPACESERVICE.methods_by_name['GetWorkspace']._serialized_options = b'\220\002\001\332A\004name\202\316\030\002\010\001'
   _WORKSPACESERVICE.methods_by_name['ListMemberships']._options = None
@@ -158,52 +189,66 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WORKSPACESERVICE.methods_by_name['UpdateSpace']._serialized_options = b'\220\002\002\332A\021space,update_mask\202\316\030\002\010\002'
   _WORKSPACESERVICE.methods_by_name['DeleteSpace']._options = None
   _WORKSPACESERVICE.methods_by_name['DeleteSpace']._serialized_options = b'\220\002\002\332A\004name\202\316\030\002\010\002'
-  _WORKSPACE._serialized_start=265
-  _WORKSPACE._serialized_end=764
-  _MEMBERSHIP._serialized_start=767
-  _MEMBERSHIP._serialized_end=1163
-  _GROUP._serialized_start=1166
-  _GROUP._serialized_end=1585
-  _SPACE._serialized_start=1588
-  _SPACE._serialized_end=2191
-  _SPACE_SPACETYPE._serialized_start=2017
-  _SPACE_SPACETYPE._serialized_end=2103
-  _GETWORKSPACEREQUEST._serialized_start=2194
-  _GETWORKSPACEREQUEST._serialized_end=2330
-  _GETWORKSPACERESPONSE._serialized_start=2332
-  _GETWORKSPACERESPONSE._serialized_end=2412
-  _LISTMEMBERSHIPSREQUEST._serialized_start=2415
-  _LISTMEMBERSHIPSREQUEST._serialized_end=2647
-  _LISTMEMBERSHIPSRESPONSE._serialized_start=2650
-  _LISTMEMBERSHIPSRESPONSE._serialized_end=2809
-  _LISTGROUPSREQUEST._serialized_start=2812
-  _LISTGROUPSREQUEST._serialized_end=3034
-  _LISTGROUPSRESPONSE._serialized_start=3037
-  _LISTGROUPSRESPONSE._serialized_end=3176
-  _GETGROUPREQUEST._serialized_start=3179
-  _GETGROUPREQUEST._serialized_end=3335
-  _GETGROUPRESPONSE._serialized_start=3337
-  _GETGROUPRESPONSE._serialized_end=3401
-  _LISTSPACESREQUEST._serialized_start=3404
-  _LISTSPACESREQUEST._serialized_end=3674
-  _LISTSPACESRESPONSE._serialized_start=3677
-  _LISTSPACESRESPONSE._serialized_end=3816
-  _GETSPACEREQUEST._serialized_start=3819
-  _GETSPACEREQUEST._serialized_end=3975
-  _GETSPACERESPONSE._serialized_start=3977
-  _GETSPACERESPONSE._serialized_end=4041
-  _CREATESPACEREQUEST._serialized_start=4044
-  _CREATESPACEREQUEST._serialized_end=4393
-  _CREATESPACERESPONSE._serialized_start=4395
-  _CREATESPACERESPONSE._serialized_end=4462
-  _UPDATESPACEREQUEST._serialized_start=4465
-  _UPDATESPACEREQUEST._serialized_end=5088
-  _UPDATESPACERESPONSE._serialized_start=5090
-  _UPDATESPACERESPONSE._serialized_end=5157
-  _DELETESPACEREQUEST._serialized_start=5160
-  _DELETESPACEREQUEST._serialized_end=5319
-  _DELETESPACERESPONSE._serialized_start=5321
-  _DELETESPACERESPONSE._serialized_end=5342
-  _WORKSPACESERVICE._serialized_start=5345
-  _WORKSPACESERVICE._serialized_end=6350
+  _WORKSPACESERVICE.methods_by_name['CreateSignatureToken']._options = None
+  _WORKSPACESERVICE.methods_by_name['CreateSignatureToken']._serialized_options = b'\332A\026parent,signature_token\202\316\030\002\010\004'
+  _WORKSPACESERVICE.methods_by_name['DeleteSignatureToken']._options = None
+  _WORKSPACESERVICE.methods_by_name['DeleteSignatureToken']._serialized_options = b'\220\002\002\332A\004name\202\316\030\002\010\004'
+  _WORKSPACE._serialized_start=293
+  _WORKSPACE._serialized_end=792
+  _MEMBERSHIP._serialized_start=795
+  _MEMBERSHIP._serialized_end=1191
+  _GROUP._serialized_start=1194
+  _GROUP._serialized_end=1613
+  _SPACE._serialized_start=1616
+  _SPACE._serialized_end=2219
+  _SPACE_SPACETYPE._serialized_start=2045
+  _SPACE_SPACETYPE._serialized_end=2131
+  _GETWORKSPACEREQUEST._serialized_start=2222
+  _GETWORKSPACEREQUEST._serialized_end=2358
+  _GETWORKSPACERESPONSE._serialized_start=2360
+  _GETWORKSPACERESPONSE._serialized_end=2440
+  _LISTMEMBERSHIPSREQUEST._serialized_start=2443
+  _LISTMEMBERSHIPSREQUEST._serialized_end=2675
+  _LISTMEMBERSHIPSRESPONSE._serialized_start=2678
+  _LISTMEMBERSHIPSRESPONSE._serialized_end=2837
+  _LISTGROUPSREQUEST._serialized_start=2840
+  _LISTGROUPSREQUEST._serialized_end=3062
+  _LISTGROUPSRESPONSE._serialized_start=3065
+  _LISTGROUPSRESPONSE._serialized_end=3204
+  _GETGROUPREQUEST._serialized_start=3207
+  _GETGROUPREQUEST._serialized_end=3363
+  _GETGROUPRESPONSE._serialized_start=3365
+  _GETGROUPRESPONSE._serialized_end=3429
+  _LISTSPACESREQUEST._serialized_start=3432
+  _LISTSPACESREQUEST._serialized_end=3758
+  _LISTSPACESRESPONSE._serialized_start=3761
+  _LISTSPACESRESPONSE._serialized_end=3900
+  _GETSPACEREQUEST._serialized_start=3903
+  _GETSPACEREQUEST._serialized_end=4059
+  _GETSPACERESPONSE._serialized_start=4061
+  _GETSPACERESPONSE._serialized_end=4125
+  _CREATESPACEREQUEST._serialized_start=4128
+  _CREATESPACEREQUEST._serialized_end=4477
+  _CREATESPACERESPONSE._serialized_start=4479
+  _CREATESPACERESPONSE._serialized_end=4546
+  _UPDATESPACEREQUEST._serialized_start=4549
+  _UPDATESPACEREQUEST._serialized_end=5172
+  _UPDATESPACERESPONSE._serialized_start=5174
+  _UPDATESPACERESPONSE._serialized_end=5241
+  _DELETESPACEREQUEST._serialized_start=5244
+  _DELETESPACEREQUEST._serialized_end=5403
+  _DELETESPACERESPONSE._serialized_start=5405
+  _DELETESPACERESPONSE._serialized_end=5426
+  _SIGNATURETOKEN._serialized_start=5429
+  _SIGNATURETOKEN._serialized_end=6037
+  _CREATESIGNATURETOKENREQUEST._serialized_start=6040
+  _CREATESIGNATURETOKENREQUEST._serialized_end=6462
+  _CREATESIGNATURETOKENRESPONSE._serialized_start=6464
+  _CREATESIGNATURETOKENRESPONSE._serialized_end=6568
+  _DELETESIGNATURETOKENREQUEST._serialized_start=6571
+  _DELETESIGNATURETOKENREQUEST._serialized_end=6758
+  _DELETESIGNATURETOKENRESPONSE._serialized_start=6760
+  _DELETESIGNATURETOKENRESPONSE._serialized_end=6790
+  _WORKSPACESERVICE._serialized_start=6793
+  _WORKSPACESERVICE._serialized_end=8085
 # @@protoc_insertion_point(module_scope)

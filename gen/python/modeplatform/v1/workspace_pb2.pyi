@@ -5,6 +5,7 @@ from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from modeplatform.v1 import options_pb2 as _options_pb2
+from modeplatform.v1 import view_pb2 as _view_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -12,6 +13,22 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateSignatureTokenRequest(_message.Message):
+    __slots__ = ["parent", "request_id", "signature_token"]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    request_id: str
+    signature_token: SignatureToken
+    def __init__(self, parent: _Optional[str] = ..., signature_token: _Optional[_Union[SignatureToken, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateSignatureTokenResponse(_message.Message):
+    __slots__ = ["signature_token"]
+    SIGNATURE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    signature_token: SignatureToken
+    def __init__(self, signature_token: _Optional[_Union[SignatureToken, _Mapping]] = ...) -> None: ...
 
 class CreateSpaceRequest(_message.Message):
     __slots__ = ["parent", "request_id", "space"]
@@ -28,6 +45,16 @@ class CreateSpaceResponse(_message.Message):
     SPACE_FIELD_NUMBER: _ClassVar[int]
     space: Space
     def __init__(self, space: _Optional[_Union[Space, _Mapping]] = ...) -> None: ...
+
+class DeleteSignatureTokenRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteSignatureTokenResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
 
 class DeleteSpaceRequest(_message.Message):
     __slots__ = ["name"]
@@ -138,16 +165,18 @@ class ListMembershipsResponse(_message.Message):
     def __init__(self, memberships: _Optional[_Iterable[_Union[Membership, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class ListSpacesRequest(_message.Message):
-    __slots__ = ["include_personal", "page_size", "page_token", "parent"]
+    __slots__ = ["include_personal", "page_size", "page_token", "parent", "view"]
     INCLUDE_PERSONAL_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     include_personal: bool
     page_size: int
     page_token: str
     parent: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_personal: bool = ...) -> None: ...
+    view: _view_pb2.View
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_personal: bool = ..., view: _Optional[_Union[_view_pb2.View, str]] = ...) -> None: ...
 
 class ListSpacesResponse(_message.Message):
     __slots__ = ["next_page_token", "spaces", "total_size"]
@@ -176,6 +205,28 @@ class Membership(_message.Message):
     name: str
     state: str
     def __init__(self, name: _Optional[str] = ..., member_username: _Optional[str] = ..., admin: bool = ..., invited: bool = ..., state: _Optional[str] = ..., activate_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., managed_by_scim: bool = ...) -> None: ...
+
+class SignatureToken(_message.Message):
+    __slots__ = ["access_key", "access_secret", "authentication_for", "authorization_type", "create_time", "display_name", "expire_time", "name", "update_time"]
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_SECRET_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATION_FOR_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    access_key: str
+    access_secret: str
+    authentication_for: str
+    authorization_type: str
+    create_time: _timestamp_pb2.Timestamp
+    display_name: str
+    expire_time: _timestamp_pb2.Timestamp
+    name: str
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., access_key: _Optional[str] = ..., access_secret: _Optional[str] = ..., authentication_for: _Optional[str] = ..., authorization_type: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Space(_message.Message):
     __slots__ = ["default_access_level", "description", "display_name", "name", "restricted", "space_type", "state", "web_uri"]

@@ -61,6 +61,16 @@ class WorkspaceServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceResponse.FromString,
                 )
+        self.CreateSignatureToken = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/CreateSignatureToken',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenResponse.FromString,
+                )
+        self.DeleteSignatureToken = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/DeleteSignatureToken',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.FromString,
+                )
 
 
 class WorkspaceServiceServicer(object):
@@ -133,6 +143,22 @@ class WorkspaceServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSignatureToken(self, request, context):
+        """CreateSignatureToken creates a signature token for signed embeds of the workspace's reports
+        (Mode's Metadata API). The answer carries the token's secret: the only time it is shown. A
+        retry with the same request_id answers the same token without its secret.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSignatureToken(self, request, context):
+        """DeleteSignatureToken deletes a signature token: embeds signed with it stop working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkspaceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -180,6 +206,16 @@ def add_WorkspaceServiceServicer_to_server(servicer, server):
                     servicer.DeleteSpace,
                     request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceResponse.SerializeToString,
+            ),
+            'CreateSignatureToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSignatureToken,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenResponse.SerializeToString,
+            ),
+            'DeleteSignatureToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSignatureToken,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -343,5 +379,39 @@ class WorkspaceService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteSpace',
             modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceRequest.SerializeToString,
             modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateSignatureToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/CreateSignatureToken',
+            modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.CreateSignatureTokenResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteSignatureToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteSignatureToken',
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -142,13 +142,41 @@ const (
 	// ReportServiceDeleteSubscriptionProcedure is the fully-qualified name of the ReportService's
 	// DeleteSubscription RPC.
 	ReportServiceDeleteSubscriptionProcedure = "/modeplatform.v1.ReportService/DeleteSubscription"
+	// ReportServiceListChartsProcedure is the fully-qualified name of the ReportService's ListCharts
+	// RPC.
+	ReportServiceListChartsProcedure = "/modeplatform.v1.ReportService/ListCharts"
+	// ReportServiceGetChartProcedure is the fully-qualified name of the ReportService's GetChart RPC.
+	ReportServiceGetChartProcedure = "/modeplatform.v1.ReportService/GetChart"
+	// ReportServiceListReportFiltersProcedure is the fully-qualified name of the ReportService's
+	// ListReportFilters RPC.
+	ReportServiceListReportFiltersProcedure = "/modeplatform.v1.ReportService/ListReportFilters"
+	// ReportServiceGetReportFilterProcedure is the fully-qualified name of the ReportService's
+	// GetReportFilter RPC.
+	ReportServiceGetReportFilterProcedure = "/modeplatform.v1.ReportService/GetReportFilter"
+	// ReportServiceCreateReportFilterProcedure is the fully-qualified name of the ReportService's
+	// CreateReportFilter RPC.
+	ReportServiceCreateReportFilterProcedure = "/modeplatform.v1.ReportService/CreateReportFilter"
+	// ReportServiceUpdateReportFilterProcedure is the fully-qualified name of the ReportService's
+	// UpdateReportFilter RPC.
+	ReportServiceUpdateReportFilterProcedure = "/modeplatform.v1.ReportService/UpdateReportFilter"
+	// ReportServiceDeleteReportFilterProcedure is the fully-qualified name of the ReportService's
+	// DeleteReportFilter RPC.
+	ReportServiceDeleteReportFilterProcedure = "/modeplatform.v1.ReportService/DeleteReportFilter"
+	// ReportServiceListReportStatsProcedure is the fully-qualified name of the ReportService's
+	// ListReportStats RPC.
+	ReportServiceListReportStatsProcedure = "/modeplatform.v1.ReportService/ListReportStats"
+	// ReportServicePurgeReportResultsProcedure is the fully-qualified name of the ReportService's
+	// PurgeReportResults RPC.
+	ReportServicePurgeReportResultsProcedure = "/modeplatform.v1.ReportService/PurgeReportResults"
 )
 
 // ReportServiceClient is a client for the modeplatform.v1.ReportService service.
 type ReportServiceClient interface {
 	// GetReport returns one report.
 	GetReport(context.Context, *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error)
-	// ListReports lists the reports in a space or the reports that use a data source.
+	// ListReports lists the reports in a space or the reports that use a data source, or every
+	// report of a workspace (through Mode's Metadata API: one Mode request per page of up to 1,000
+	// reports, in the basic view).
 	ListReports(context.Context, *connect.Request[v1.ListReportsRequest]) (*connect.Response[v1.ListReportsResponse], error)
 	// UpdateReport changes the fields of a report named in update_mask; changing `space` moves the
 	// report to another space.
@@ -252,6 +280,29 @@ type ReportServiceClient interface {
 	UpdateSubscription(context.Context, *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error)
 	// DeleteSubscription deletes a subscription: its subscribers no longer receive the runs.
 	DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error)
+	// ListCharts lists the charts of a query, or every chart of a workspace (parent
+	// `workspaces/{workspace}/reports/-/queries/-`, through Mode's Metadata API).
+	ListCharts(context.Context, *connect.Request[v1.ListChartsRequest]) (*connect.Response[v1.ListChartsResponse], error)
+	// GetChart returns one chart of a query.
+	GetChart(context.Context, *connect.Request[v1.GetChartRequest]) (*connect.Response[v1.GetChartResponse], error)
+	// ListReportFilters lists a report's filters (the controls its viewers filter results with),
+	// in the report's order.
+	ListReportFilters(context.Context, *connect.Request[v1.ListReportFiltersRequest]) (*connect.Response[v1.ListReportFiltersResponse], error)
+	// GetReportFilter returns one filter of a report.
+	GetReportFilter(context.Context, *connect.Request[v1.GetReportFilterRequest]) (*connect.Response[v1.GetReportFilterResponse], error)
+	// CreateReportFilter adds a filter to a report, at the end of its filters.
+	CreateReportFilter(context.Context, *connect.Request[v1.CreateReportFilterRequest]) (*connect.Response[v1.CreateReportFilterResponse], error)
+	// UpdateReportFilter changes the fields of a filter named in update_mask.
+	UpdateReportFilter(context.Context, *connect.Request[v1.UpdateReportFilterRequest]) (*connect.Response[v1.UpdateReportFilterResponse], error)
+	// DeleteReportFilter deletes a filter of a report.
+	DeleteReportFilter(context.Context, *connect.Request[v1.DeleteReportFilterRequest]) (*connect.Response[v1.DeleteReportFilterResponse], error)
+	// ListReportStats lists the usage statistics of every report of a workspace (views, active
+	// schedules, who edits and runs it), through Mode's Metadata API.
+	ListReportStats(context.Context, *connect.Request[v1.ListReportStatsRequest]) (*connect.Response[v1.ListReportStatsResponse], error)
+	// PurgeReportResults deletes the stored results of every report run of a workspace (data
+	// retention): the runs stay, their results can no longer be read. Mode purges in the
+	// background; purging twice changes nothing more.
+	PurgeReportResults(context.Context, *connect.Request[v1.PurgeReportResultsRequest]) (*connect.Response[v1.PurgeReportResultsResponse], error)
 }
 
 // NewReportServiceClient constructs a client for the modeplatform.v1.ReportService service. By
@@ -504,6 +555,68 @@ func NewReportServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		listCharts: connect.NewClient[v1.ListChartsRequest, v1.ListChartsResponse](
+			httpClient,
+			baseURL+ReportServiceListChartsProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ListCharts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getChart: connect.NewClient[v1.GetChartRequest, v1.GetChartResponse](
+			httpClient,
+			baseURL+ReportServiceGetChartProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetChart")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listReportFilters: connect.NewClient[v1.ListReportFiltersRequest, v1.ListReportFiltersResponse](
+			httpClient,
+			baseURL+ReportServiceListReportFiltersProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ListReportFilters")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getReportFilter: connect.NewClient[v1.GetReportFilterRequest, v1.GetReportFilterResponse](
+			httpClient,
+			baseURL+ReportServiceGetReportFilterProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("GetReportFilter")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		createReportFilter: connect.NewClient[v1.CreateReportFilterRequest, v1.CreateReportFilterResponse](
+			httpClient,
+			baseURL+ReportServiceCreateReportFilterProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("CreateReportFilter")),
+			connect.WithClientOptions(opts...),
+		),
+		updateReportFilter: connect.NewClient[v1.UpdateReportFilterRequest, v1.UpdateReportFilterResponse](
+			httpClient,
+			baseURL+ReportServiceUpdateReportFilterProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("UpdateReportFilter")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		deleteReportFilter: connect.NewClient[v1.DeleteReportFilterRequest, v1.DeleteReportFilterResponse](
+			httpClient,
+			baseURL+ReportServiceDeleteReportFilterProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("DeleteReportFilter")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listReportStats: connect.NewClient[v1.ListReportStatsRequest, v1.ListReportStatsResponse](
+			httpClient,
+			baseURL+ReportServiceListReportStatsProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("ListReportStats")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		purgeReportResults: connect.NewClient[v1.PurgeReportResultsRequest, v1.PurgeReportResultsResponse](
+			httpClient,
+			baseURL+ReportServicePurgeReportResultsProcedure,
+			connect.WithSchema(reportServiceMethods.ByName("PurgeReportResults")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -544,6 +657,15 @@ type reportServiceClient struct {
 	createSubscription    *connect.Client[v1.CreateSubscriptionRequest, v1.CreateSubscriptionResponse]
 	updateSubscription    *connect.Client[v1.UpdateSubscriptionRequest, v1.UpdateSubscriptionResponse]
 	deleteSubscription    *connect.Client[v1.DeleteSubscriptionRequest, v1.DeleteSubscriptionResponse]
+	listCharts            *connect.Client[v1.ListChartsRequest, v1.ListChartsResponse]
+	getChart              *connect.Client[v1.GetChartRequest, v1.GetChartResponse]
+	listReportFilters     *connect.Client[v1.ListReportFiltersRequest, v1.ListReportFiltersResponse]
+	getReportFilter       *connect.Client[v1.GetReportFilterRequest, v1.GetReportFilterResponse]
+	createReportFilter    *connect.Client[v1.CreateReportFilterRequest, v1.CreateReportFilterResponse]
+	updateReportFilter    *connect.Client[v1.UpdateReportFilterRequest, v1.UpdateReportFilterResponse]
+	deleteReportFilter    *connect.Client[v1.DeleteReportFilterRequest, v1.DeleteReportFilterResponse]
+	listReportStats       *connect.Client[v1.ListReportStatsRequest, v1.ListReportStatsResponse]
+	purgeReportResults    *connect.Client[v1.PurgeReportResultsRequest, v1.PurgeReportResultsResponse]
 }
 
 // GetReport calls modeplatform.v1.ReportService.GetReport.
@@ -721,11 +843,58 @@ func (c *reportServiceClient) DeleteSubscription(ctx context.Context, req *conne
 	return c.deleteSubscription.CallUnary(ctx, req)
 }
 
+// ListCharts calls modeplatform.v1.ReportService.ListCharts.
+func (c *reportServiceClient) ListCharts(ctx context.Context, req *connect.Request[v1.ListChartsRequest]) (*connect.Response[v1.ListChartsResponse], error) {
+	return c.listCharts.CallUnary(ctx, req)
+}
+
+// GetChart calls modeplatform.v1.ReportService.GetChart.
+func (c *reportServiceClient) GetChart(ctx context.Context, req *connect.Request[v1.GetChartRequest]) (*connect.Response[v1.GetChartResponse], error) {
+	return c.getChart.CallUnary(ctx, req)
+}
+
+// ListReportFilters calls modeplatform.v1.ReportService.ListReportFilters.
+func (c *reportServiceClient) ListReportFilters(ctx context.Context, req *connect.Request[v1.ListReportFiltersRequest]) (*connect.Response[v1.ListReportFiltersResponse], error) {
+	return c.listReportFilters.CallUnary(ctx, req)
+}
+
+// GetReportFilter calls modeplatform.v1.ReportService.GetReportFilter.
+func (c *reportServiceClient) GetReportFilter(ctx context.Context, req *connect.Request[v1.GetReportFilterRequest]) (*connect.Response[v1.GetReportFilterResponse], error) {
+	return c.getReportFilter.CallUnary(ctx, req)
+}
+
+// CreateReportFilter calls modeplatform.v1.ReportService.CreateReportFilter.
+func (c *reportServiceClient) CreateReportFilter(ctx context.Context, req *connect.Request[v1.CreateReportFilterRequest]) (*connect.Response[v1.CreateReportFilterResponse], error) {
+	return c.createReportFilter.CallUnary(ctx, req)
+}
+
+// UpdateReportFilter calls modeplatform.v1.ReportService.UpdateReportFilter.
+func (c *reportServiceClient) UpdateReportFilter(ctx context.Context, req *connect.Request[v1.UpdateReportFilterRequest]) (*connect.Response[v1.UpdateReportFilterResponse], error) {
+	return c.updateReportFilter.CallUnary(ctx, req)
+}
+
+// DeleteReportFilter calls modeplatform.v1.ReportService.DeleteReportFilter.
+func (c *reportServiceClient) DeleteReportFilter(ctx context.Context, req *connect.Request[v1.DeleteReportFilterRequest]) (*connect.Response[v1.DeleteReportFilterResponse], error) {
+	return c.deleteReportFilter.CallUnary(ctx, req)
+}
+
+// ListReportStats calls modeplatform.v1.ReportService.ListReportStats.
+func (c *reportServiceClient) ListReportStats(ctx context.Context, req *connect.Request[v1.ListReportStatsRequest]) (*connect.Response[v1.ListReportStatsResponse], error) {
+	return c.listReportStats.CallUnary(ctx, req)
+}
+
+// PurgeReportResults calls modeplatform.v1.ReportService.PurgeReportResults.
+func (c *reportServiceClient) PurgeReportResults(ctx context.Context, req *connect.Request[v1.PurgeReportResultsRequest]) (*connect.Response[v1.PurgeReportResultsResponse], error) {
+	return c.purgeReportResults.CallUnary(ctx, req)
+}
+
 // ReportServiceHandler is an implementation of the modeplatform.v1.ReportService service.
 type ReportServiceHandler interface {
 	// GetReport returns one report.
 	GetReport(context.Context, *connect.Request[v1.GetReportRequest]) (*connect.Response[v1.GetReportResponse], error)
-	// ListReports lists the reports in a space or the reports that use a data source.
+	// ListReports lists the reports in a space or the reports that use a data source, or every
+	// report of a workspace (through Mode's Metadata API: one Mode request per page of up to 1,000
+	// reports, in the basic view).
 	ListReports(context.Context, *connect.Request[v1.ListReportsRequest]) (*connect.Response[v1.ListReportsResponse], error)
 	// UpdateReport changes the fields of a report named in update_mask; changing `space` moves the
 	// report to another space.
@@ -829,6 +998,29 @@ type ReportServiceHandler interface {
 	UpdateSubscription(context.Context, *connect.Request[v1.UpdateSubscriptionRequest]) (*connect.Response[v1.UpdateSubscriptionResponse], error)
 	// DeleteSubscription deletes a subscription: its subscribers no longer receive the runs.
 	DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error)
+	// ListCharts lists the charts of a query, or every chart of a workspace (parent
+	// `workspaces/{workspace}/reports/-/queries/-`, through Mode's Metadata API).
+	ListCharts(context.Context, *connect.Request[v1.ListChartsRequest]) (*connect.Response[v1.ListChartsResponse], error)
+	// GetChart returns one chart of a query.
+	GetChart(context.Context, *connect.Request[v1.GetChartRequest]) (*connect.Response[v1.GetChartResponse], error)
+	// ListReportFilters lists a report's filters (the controls its viewers filter results with),
+	// in the report's order.
+	ListReportFilters(context.Context, *connect.Request[v1.ListReportFiltersRequest]) (*connect.Response[v1.ListReportFiltersResponse], error)
+	// GetReportFilter returns one filter of a report.
+	GetReportFilter(context.Context, *connect.Request[v1.GetReportFilterRequest]) (*connect.Response[v1.GetReportFilterResponse], error)
+	// CreateReportFilter adds a filter to a report, at the end of its filters.
+	CreateReportFilter(context.Context, *connect.Request[v1.CreateReportFilterRequest]) (*connect.Response[v1.CreateReportFilterResponse], error)
+	// UpdateReportFilter changes the fields of a filter named in update_mask.
+	UpdateReportFilter(context.Context, *connect.Request[v1.UpdateReportFilterRequest]) (*connect.Response[v1.UpdateReportFilterResponse], error)
+	// DeleteReportFilter deletes a filter of a report.
+	DeleteReportFilter(context.Context, *connect.Request[v1.DeleteReportFilterRequest]) (*connect.Response[v1.DeleteReportFilterResponse], error)
+	// ListReportStats lists the usage statistics of every report of a workspace (views, active
+	// schedules, who edits and runs it), through Mode's Metadata API.
+	ListReportStats(context.Context, *connect.Request[v1.ListReportStatsRequest]) (*connect.Response[v1.ListReportStatsResponse], error)
+	// PurgeReportResults deletes the stored results of every report run of a workspace (data
+	// retention): the runs stay, their results can no longer be read. Mode purges in the
+	// background; purging twice changes nothing more.
+	PurgeReportResults(context.Context, *connect.Request[v1.PurgeReportResultsRequest]) (*connect.Response[v1.PurgeReportResultsResponse], error)
 }
 
 // NewReportServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -1077,6 +1269,68 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	reportServiceListChartsHandler := connect.NewUnaryHandler(
+		ReportServiceListChartsProcedure,
+		svc.ListCharts,
+		connect.WithSchema(reportServiceMethods.ByName("ListCharts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetChartHandler := connect.NewUnaryHandler(
+		ReportServiceGetChartProcedure,
+		svc.GetChart,
+		connect.WithSchema(reportServiceMethods.ByName("GetChart")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceListReportFiltersHandler := connect.NewUnaryHandler(
+		ReportServiceListReportFiltersProcedure,
+		svc.ListReportFilters,
+		connect.WithSchema(reportServiceMethods.ByName("ListReportFilters")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceGetReportFilterHandler := connect.NewUnaryHandler(
+		ReportServiceGetReportFilterProcedure,
+		svc.GetReportFilter,
+		connect.WithSchema(reportServiceMethods.ByName("GetReportFilter")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceCreateReportFilterHandler := connect.NewUnaryHandler(
+		ReportServiceCreateReportFilterProcedure,
+		svc.CreateReportFilter,
+		connect.WithSchema(reportServiceMethods.ByName("CreateReportFilter")),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceUpdateReportFilterHandler := connect.NewUnaryHandler(
+		ReportServiceUpdateReportFilterProcedure,
+		svc.UpdateReportFilter,
+		connect.WithSchema(reportServiceMethods.ByName("UpdateReportFilter")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceDeleteReportFilterHandler := connect.NewUnaryHandler(
+		ReportServiceDeleteReportFilterProcedure,
+		svc.DeleteReportFilter,
+		connect.WithSchema(reportServiceMethods.ByName("DeleteReportFilter")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServiceListReportStatsHandler := connect.NewUnaryHandler(
+		ReportServiceListReportStatsProcedure,
+		svc.ListReportStats,
+		connect.WithSchema(reportServiceMethods.ByName("ListReportStats")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	reportServicePurgeReportResultsHandler := connect.NewUnaryHandler(
+		ReportServicePurgeReportResultsProcedure,
+		svc.PurgeReportResults,
+		connect.WithSchema(reportServiceMethods.ByName("PurgeReportResults")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modeplatform.v1.ReportService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ReportServiceGetReportProcedure:
@@ -1149,6 +1403,24 @@ func NewReportServiceHandler(svc ReportServiceHandler, opts ...connect.HandlerOp
 			reportServiceUpdateSubscriptionHandler.ServeHTTP(w, r)
 		case ReportServiceDeleteSubscriptionProcedure:
 			reportServiceDeleteSubscriptionHandler.ServeHTTP(w, r)
+		case ReportServiceListChartsProcedure:
+			reportServiceListChartsHandler.ServeHTTP(w, r)
+		case ReportServiceGetChartProcedure:
+			reportServiceGetChartHandler.ServeHTTP(w, r)
+		case ReportServiceListReportFiltersProcedure:
+			reportServiceListReportFiltersHandler.ServeHTTP(w, r)
+		case ReportServiceGetReportFilterProcedure:
+			reportServiceGetReportFilterHandler.ServeHTTP(w, r)
+		case ReportServiceCreateReportFilterProcedure:
+			reportServiceCreateReportFilterHandler.ServeHTTP(w, r)
+		case ReportServiceUpdateReportFilterProcedure:
+			reportServiceUpdateReportFilterHandler.ServeHTTP(w, r)
+		case ReportServiceDeleteReportFilterProcedure:
+			reportServiceDeleteReportFilterHandler.ServeHTTP(w, r)
+		case ReportServiceListReportStatsProcedure:
+			reportServiceListReportStatsHandler.ServeHTTP(w, r)
+		case ReportServicePurgeReportResultsProcedure:
+			reportServicePurgeReportResultsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -1296,4 +1568,40 @@ func (UnimplementedReportServiceHandler) UpdateSubscription(context.Context, *co
 
 func (UnimplementedReportServiceHandler) DeleteSubscription(context.Context, *connect.Request[v1.DeleteSubscriptionRequest]) (*connect.Response[v1.DeleteSubscriptionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DeleteSubscription is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ListCharts(context.Context, *connect.Request[v1.ListChartsRequest]) (*connect.Response[v1.ListChartsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ListCharts is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetChart(context.Context, *connect.Request[v1.GetChartRequest]) (*connect.Response[v1.GetChartResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetChart is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ListReportFilters(context.Context, *connect.Request[v1.ListReportFiltersRequest]) (*connect.Response[v1.ListReportFiltersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ListReportFilters is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) GetReportFilter(context.Context, *connect.Request[v1.GetReportFilterRequest]) (*connect.Response[v1.GetReportFilterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.GetReportFilter is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) CreateReportFilter(context.Context, *connect.Request[v1.CreateReportFilterRequest]) (*connect.Response[v1.CreateReportFilterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.CreateReportFilter is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) UpdateReportFilter(context.Context, *connect.Request[v1.UpdateReportFilterRequest]) (*connect.Response[v1.UpdateReportFilterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.UpdateReportFilter is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) DeleteReportFilter(context.Context, *connect.Request[v1.DeleteReportFilterRequest]) (*connect.Response[v1.DeleteReportFilterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.DeleteReportFilter is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) ListReportStats(context.Context, *connect.Request[v1.ListReportStatsRequest]) (*connect.Response[v1.ListReportStatsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.ListReportStats is not implemented"))
+}
+
+func (UnimplementedReportServiceHandler) PurgeReportResults(context.Context, *connect.Request[v1.PurgeReportResultsRequest]) (*connect.Response[v1.PurgeReportResultsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.ReportService.PurgeReportResults is not implemented"))
 }

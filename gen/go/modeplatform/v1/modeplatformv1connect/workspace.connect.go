@@ -67,6 +67,12 @@ const (
 	// WorkspaceServiceDeleteSpaceProcedure is the fully-qualified name of the WorkspaceService's
 	// DeleteSpace RPC.
 	WorkspaceServiceDeleteSpaceProcedure = "/modeplatform.v1.WorkspaceService/DeleteSpace"
+	// WorkspaceServiceCreateSignatureTokenProcedure is the fully-qualified name of the
+	// WorkspaceService's CreateSignatureToken RPC.
+	WorkspaceServiceCreateSignatureTokenProcedure = "/modeplatform.v1.WorkspaceService/CreateSignatureToken"
+	// WorkspaceServiceDeleteSignatureTokenProcedure is the fully-qualified name of the
+	// WorkspaceService's DeleteSignatureToken RPC.
+	WorkspaceServiceDeleteSignatureTokenProcedure = "/modeplatform.v1.WorkspaceService/DeleteSignatureToken"
 )
 
 // WorkspaceServiceClient is a client for the modeplatform.v1.WorkspaceService service.
@@ -91,6 +97,12 @@ type WorkspaceServiceClient interface {
 	// DeleteSpace deletes a space and everything in it. Mode deletes eventually: the space may still
 	// be visible (or answer PermissionDenied) for a short while afterwards.
 	DeleteSpace(context.Context, *connect.Request[v1.DeleteSpaceRequest]) (*connect.Response[v1.DeleteSpaceResponse], error)
+	// CreateSignatureToken creates a signature token for signed embeds of the workspace's reports
+	// (Mode's Metadata API). The answer carries the token's secret: the only time it is shown. A
+	// retry with the same request_id answers the same token without its secret.
+	CreateSignatureToken(context.Context, *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error)
+	// DeleteSignatureToken deletes a signature token: embeds signed with it stop working.
+	DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error)
 }
 
 // NewWorkspaceServiceClient constructs a client for the modeplatform.v1.WorkspaceService service.
@@ -166,20 +178,35 @@ func NewWorkspaceServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		createSignatureToken: connect.NewClient[v1.CreateSignatureTokenRequest, v1.CreateSignatureTokenResponse](
+			httpClient,
+			baseURL+WorkspaceServiceCreateSignatureTokenProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("CreateSignatureToken")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSignatureToken: connect.NewClient[v1.DeleteSignatureTokenRequest, v1.DeleteSignatureTokenResponse](
+			httpClient,
+			baseURL+WorkspaceServiceDeleteSignatureTokenProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("DeleteSignatureToken")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // workspaceServiceClient implements WorkspaceServiceClient.
 type workspaceServiceClient struct {
-	getWorkspace    *connect.Client[v1.GetWorkspaceRequest, v1.GetWorkspaceResponse]
-	listMemberships *connect.Client[v1.ListMembershipsRequest, v1.ListMembershipsResponse]
-	listGroups      *connect.Client[v1.ListGroupsRequest, v1.ListGroupsResponse]
-	getGroup        *connect.Client[v1.GetGroupRequest, v1.GetGroupResponse]
-	listSpaces      *connect.Client[v1.ListSpacesRequest, v1.ListSpacesResponse]
-	getSpace        *connect.Client[v1.GetSpaceRequest, v1.GetSpaceResponse]
-	createSpace     *connect.Client[v1.CreateSpaceRequest, v1.CreateSpaceResponse]
-	updateSpace     *connect.Client[v1.UpdateSpaceRequest, v1.UpdateSpaceResponse]
-	deleteSpace     *connect.Client[v1.DeleteSpaceRequest, v1.DeleteSpaceResponse]
+	getWorkspace         *connect.Client[v1.GetWorkspaceRequest, v1.GetWorkspaceResponse]
+	listMemberships      *connect.Client[v1.ListMembershipsRequest, v1.ListMembershipsResponse]
+	listGroups           *connect.Client[v1.ListGroupsRequest, v1.ListGroupsResponse]
+	getGroup             *connect.Client[v1.GetGroupRequest, v1.GetGroupResponse]
+	listSpaces           *connect.Client[v1.ListSpacesRequest, v1.ListSpacesResponse]
+	getSpace             *connect.Client[v1.GetSpaceRequest, v1.GetSpaceResponse]
+	createSpace          *connect.Client[v1.CreateSpaceRequest, v1.CreateSpaceResponse]
+	updateSpace          *connect.Client[v1.UpdateSpaceRequest, v1.UpdateSpaceResponse]
+	deleteSpace          *connect.Client[v1.DeleteSpaceRequest, v1.DeleteSpaceResponse]
+	createSignatureToken *connect.Client[v1.CreateSignatureTokenRequest, v1.CreateSignatureTokenResponse]
+	deleteSignatureToken *connect.Client[v1.DeleteSignatureTokenRequest, v1.DeleteSignatureTokenResponse]
 }
 
 // GetWorkspace calls modeplatform.v1.WorkspaceService.GetWorkspace.
@@ -227,6 +254,16 @@ func (c *workspaceServiceClient) DeleteSpace(ctx context.Context, req *connect.R
 	return c.deleteSpace.CallUnary(ctx, req)
 }
 
+// CreateSignatureToken calls modeplatform.v1.WorkspaceService.CreateSignatureToken.
+func (c *workspaceServiceClient) CreateSignatureToken(ctx context.Context, req *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error) {
+	return c.createSignatureToken.CallUnary(ctx, req)
+}
+
+// DeleteSignatureToken calls modeplatform.v1.WorkspaceService.DeleteSignatureToken.
+func (c *workspaceServiceClient) DeleteSignatureToken(ctx context.Context, req *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error) {
+	return c.deleteSignatureToken.CallUnary(ctx, req)
+}
+
 // WorkspaceServiceHandler is an implementation of the modeplatform.v1.WorkspaceService service.
 type WorkspaceServiceHandler interface {
 	// GetWorkspace returns one workspace (Mode's account).
@@ -249,6 +286,12 @@ type WorkspaceServiceHandler interface {
 	// DeleteSpace deletes a space and everything in it. Mode deletes eventually: the space may still
 	// be visible (or answer PermissionDenied) for a short while afterwards.
 	DeleteSpace(context.Context, *connect.Request[v1.DeleteSpaceRequest]) (*connect.Response[v1.DeleteSpaceResponse], error)
+	// CreateSignatureToken creates a signature token for signed embeds of the workspace's reports
+	// (Mode's Metadata API). The answer carries the token's secret: the only time it is shown. A
+	// retry with the same request_id answers the same token without its secret.
+	CreateSignatureToken(context.Context, *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error)
+	// DeleteSignatureToken deletes a signature token: embeds signed with it stop working.
+	DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error)
 }
 
 // NewWorkspaceServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -320,6 +363,19 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	workspaceServiceCreateSignatureTokenHandler := connect.NewUnaryHandler(
+		WorkspaceServiceCreateSignatureTokenProcedure,
+		svc.CreateSignatureToken,
+		connect.WithSchema(workspaceServiceMethods.ByName("CreateSignatureToken")),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceDeleteSignatureTokenHandler := connect.NewUnaryHandler(
+		WorkspaceServiceDeleteSignatureTokenProcedure,
+		svc.DeleteSignatureToken,
+		connect.WithSchema(workspaceServiceMethods.ByName("DeleteSignatureToken")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modeplatform.v1.WorkspaceService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WorkspaceServiceGetWorkspaceProcedure:
@@ -340,6 +396,10 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 			workspaceServiceUpdateSpaceHandler.ServeHTTP(w, r)
 		case WorkspaceServiceDeleteSpaceProcedure:
 			workspaceServiceDeleteSpaceHandler.ServeHTTP(w, r)
+		case WorkspaceServiceCreateSignatureTokenProcedure:
+			workspaceServiceCreateSignatureTokenHandler.ServeHTTP(w, r)
+		case WorkspaceServiceDeleteSignatureTokenProcedure:
+			workspaceServiceDeleteSignatureTokenHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -383,4 +443,12 @@ func (UnimplementedWorkspaceServiceHandler) UpdateSpace(context.Context, *connec
 
 func (UnimplementedWorkspaceServiceHandler) DeleteSpace(context.Context, *connect.Request[v1.DeleteSpaceRequest]) (*connect.Response[v1.DeleteSpaceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteSpace is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) CreateSignatureToken(context.Context, *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.CreateSignatureToken is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteSignatureToken is not implemented"))
 }
