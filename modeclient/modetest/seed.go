@@ -144,8 +144,9 @@ var seedCharts = map[string]seedChart{
 	SecondWorkspace + "/Sales Reps per Region/Reps per region": {chartType: chartBar, title: "Sales reps per region", x: "region", y: []string{"sales_reps"}},
 }
 
-// seedChartsOf gives q, a query of report name seeded at created, its chart from seedCharts, if it
-// has one.
+// seedChartsOf gives q, seeded as key ("report name/query name") in st, its chart from
+// seedCharts, if it has one: made by creator five minutes after the query, last updated at
+// updated.
 func seedChartsOf(st *store, key string, q *query, creator string, updated time.Time) {
 	sc, ok := seedCharts[key]
 	if !ok {
