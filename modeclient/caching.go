@@ -14,6 +14,10 @@ import (
 //     lists) carries "report:<ws>/<r>", dropped when the report is deleted;
 //   - a report carries "space:<ws>/<s>" of its space, dropped when the space
 //     is deleted.
+//   - what belongs to another object that a write of that object changes or
+//     deletes carries that object's path: a query's charts and their list,
+//     and a report filter, carry their query's path (UpdateQuery and
+//     DeleteQuery drop them); a subscription carries its schedule's.
 // A write invalidates the written resource's path, the list families that
 // can contain it and the parents whose counts it changes. A report run seen
 // reaching a terminal state invalidates what its end changed (see

@@ -105,6 +105,7 @@ func TestContractCacheHitAndMiss(t *testing.T) {
 		var fx fixtures
 		fx.Report, fx.Run, fx.QueryRun = tg.finishedRun(t)
 		fx.Query = collect(t, tg.client(t).ListQueries(ctx, tg.ws, fx.Report, nil))[0].Token
+		chart := collect(t, tg.client(t).ListQueryCharts(ctx, tg.ws, fx.Report, fx.Query, nil))[0].Token
 		tg.emu.ResetRequests() // forget the setup's requests
 		ch := newTestCache(t, cache.Options{})
 		c := tg.client(t, modeclient.WithCache(ch))
@@ -179,6 +180,30 @@ func TestContractCacheHitAndMiss(t *testing.T) {
 			}},
 			{"ListQueryRunsPage finished", apiPath("reports", fx.Report, "runs", fx.Run, "query_runs"), "", func(ctx context.Context) error {
 				_, err := c.ListQueryRunsPage(ctx, ws, fx.Report, fx.Run, 1, nil)
+				return err
+			}},
+			{"GetDefinition", apiPath("definitions", d.Definitions[1]), "", func(ctx context.Context) error {
+				_, err := c.GetDefinition(ctx, ws, d.Definitions[1])
+				return err
+			}},
+			{"ListDefinitionsPage", apiPath("definitions"), "", func(ctx context.Context) error {
+				_, err := c.ListDefinitionsPage(ctx, ws, 1, nil)
+				return err
+			}},
+			{"GetReportFilter", apiPath("reports", d.FilterReport, "filters", d.Filters[0]), "", func(ctx context.Context) error {
+				_, err := c.GetReportFilter(ctx, ws, d.FilterReport, d.Filters[0])
+				return err
+			}},
+			{"ListReportFiltersPage", apiPath("reports", d.FilterReport, "filters"), "", func(ctx context.Context) error {
+				_, err := c.ListReportFiltersPage(ctx, ws, d.FilterReport, 1, nil)
+				return err
+			}},
+			{"GetChart", apiPath("reports", fx.Report, "queries", fx.Query, "charts", chart), "", func(ctx context.Context) error {
+				_, err := c.GetChart(ctx, ws, fx.Report, fx.Query, chart)
+				return err
+			}},
+			{"ListQueryChartsPage", apiPath("reports", fx.Report, "queries", fx.Query, "charts"), "", func(ctx context.Context) error {
+				_, err := c.ListQueryChartsPage(ctx, ws, fx.Report, fx.Query, 1, nil)
 				return err
 			}},
 		}
@@ -351,6 +376,28 @@ func showSchedules(p *modeclient.Page[modeclient.Schedule]) string {
 	return strings.Join(tokensOf(p.Items, func(x modeclient.Schedule) string { return showSchedule(&x) }), ",")
 }
 
+func showDefinition(x *modeclient.Definition) string {
+	return x.Token + "|" + x.Name + "|" + x.Source
+}
+
+func showDefinitions(p *modeclient.Page[modeclient.Definition]) string {
+	return strings.Join(tokensOf(p.Items, func(x modeclient.Definition) string { return showDefinition(&x) }), ",")
+}
+
+func showReportFilter(x *modeclient.ReportFilter) string {
+	return fmt.Sprintf("%s|%s|%s|row=%d|query=%s", x.Token, x.Name, x.Formula, x.RowOrder, x.QueryToken())
+}
+
+func showReportFilters(p *modeclient.Page[modeclient.ReportFilter]) string {
+	return strings.Join(tokensOf(p.Items, func(x modeclient.ReportFilter) string { return showReportFilter(&x) }), ",")
+}
+
+func showChart(x *modeclient.Chart) string { return x.Token + "|" + x.Type() + "|" + x.Title() }
+
+func showCharts(p *modeclient.Page[modeclient.Chart]) string {
+	return strings.Join(tokensOf(p.Items, func(x modeclient.Chart) string { return showChart(&x) }), ",")
+}
+
 func showWorkspace(w *modeclient.Workspace) string { return fmt.Sprintf("spaces=%d", w.SpaceCount) }
 
 func showDataSource(d *modeclient.DataSource) string { return d.Token + "|" + d.Name }
@@ -452,6 +499,52 @@ func (r cachedReads) scheduleSubscriptions(rep, sch string) cachedRead {
 	return cachedRead{name: "ListScheduleSubscriptions", path: apiPath("reports", rep, "schedules", sch, "subscriptions"), view: func(ctx context.Context) (string, error) {
 		return viewOf(showSubscriptions)(r.c.ListScheduleSubscriptionsPage(ctx, r.ws, rep, sch, 1, nil))
 	}}
+}
+
+func (r cachedReads) definition(def string) cachedRead {
+	return cachedRead{name: "GetDefinition", path: apiPath("definitions", def), view: func(ctx context.Context) (string, error) {
+		return viewOf(showDefinition)(r.c.GetDefinition(ctx, r.ws, def))
+	}}
+}
+
+func (r cachedReads) definitions() cachedRead {
+	return cachedRead{name: "ListDefinitions", path: apiPath("definitions"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showDefinitions)(r.c.ListDefinitionsPage(ctx, r.ws, 1, nil))
+	}}
+}
+
+func (r cachedReads) reportFilter(rep, f string) cachedRead {
+	return cachedRead{name: "GetReportFilter", path: apiPath("reports", rep, "filters", f), view: func(ctx context.Context) (string, error) {
+		return viewOf(showReportFilter)(r.c.GetReportFilter(ctx, r.ws, rep, f))
+	}}
+}
+
+func (r cachedReads) reportFilters(rep string) cachedRead {
+	return cachedRead{name: "ListReportFilters", path: apiPath("reports", rep, "filters"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showReportFilters)(r.c.ListReportFiltersPage(ctx, r.ws, rep, 1, nil))
+	}}
+}
+
+func (r cachedReads) chart(rep, q, ch string) cachedRead {
+	return cachedRead{name: "GetChart", path: apiPath("reports", rep, "queries", q, "charts", ch), view: func(ctx context.Context) (string, error) {
+		return viewOf(showChart)(r.c.GetChart(ctx, r.ws, rep, q, ch))
+	}}
+}
+
+func (r cachedReads) charts(rep, q string) cachedRead {
+	return cachedRead{name: "ListQueryCharts", path: apiPath("reports", rep, "queries", q, "charts"), view: func(ctx context.Context) (string, error) {
+		return viewOf(showCharts)(r.c.ListQueryChartsPage(ctx, r.ws, rep, q, 1, nil))
+	}}
+}
+
+// newReportFilter creates a SINGLE filter of rep on column col of query q with an uncached
+// client, for a test's setup.
+func newReportFilter(t *testing.T, ctx context.Context, c *modeclient.Client, ws, rep, q, col string) string {
+	t.Helper()
+	return must(c.CreateReportFilter(ctx, ws, rep, modeclient.ReportFilterInput{
+		Name: "Filter on " + col, Formula: "[" + col + "]", DataType: "string", FormulaType: "column",
+		FilterType: "SINGLE", ControlType: "LIST", VariableType: "DISCRETE", Query: q,
+	}))(t).Token
 }
 
 // newSubscription creates a subscription following sch with an uncached client, for a test's
@@ -695,11 +788,72 @@ func TestContractCacheInvalidation(t *testing.T) {
 			}
 		}},
 		{"DeleteQuery", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
-			rep := d.Reports[3] // "Sales Rep Leaderboard": two queries
+			rep := d.Reports[3] // "Sales Rep Leaderboard": two queries, the seeded filters on the first
 			q := collect(t, plain.ListQueries(ctx, r.ws, rep, nil))[1].Token
+			ch := collect(t, plain.ListQueryCharts(ctx, r.ws, rep, q, nil))[0].Token
+			f := newReportFilter(t, ctx, plain, r.ws, rep, q, "region")
 			return setup{
-				reads: []cachedRead{r.query(rep, q), r.queries(rep), r.report(rep)},
+				reads: []cachedRead{r.query(rep, q), r.queries(rep), r.report(rep), r.charts(rep, q), r.chart(rep, q, ch),
+					r.reportFilter(rep, f), r.reportFilters(rep)},
 				write: func(ctx context.Context) error { return r.c.DeleteQuery(ctx, r.ws, rep, q) },
+			}
+		}},
+		{"CreateDefinition", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			return setup{
+				reads: []cachedRead{r.definitions()},
+				write: func(ctx context.Context) error {
+					_, err := r.c.CreateDefinition(ctx, r.ws, modeclient.DefinitionCreate{Name: "cache_test", Source: "SELECT 1 AS one", DataSourceID: 4001})
+					return err
+				},
+			}
+		}},
+		{"UpdateDefinition", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			def, source := d.Definitions[0], "SELECT id, name FROM accounts"
+			return setup{
+				reads: []cachedRead{r.definition(def), r.definitions()},
+				write: func(ctx context.Context) error {
+					_, err := r.c.UpdateDefinition(ctx, r.ws, def, modeclient.DefinitionUpdate{Source: &source})
+					return err
+				},
+			}
+		}},
+		{"DeleteDefinition", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			def := d.Definitions[2]
+			return setup{
+				reads: []cachedRead{r.definition(def), r.definitions()},
+				write: func(ctx context.Context) error { return r.c.DeleteDefinition(ctx, r.ws, def) },
+			}
+		}},
+		{"CreateReportFilter before the others", nil, func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup {
+			rep := d.FilterReport
+			q := collect(t, plain.ListQueries(ctx, r.ws, rep, nil))[0].Token
+			return setup{
+				reads: []cachedRead{r.reportFilters(rep), r.reportFilter(rep, d.Filters[0]), r.reportFilter(rep, d.Filters[1])},
+				write: func(ctx context.Context) error {
+					_, err := r.c.CreateReportFilter(ctx, r.ws, rep, modeclient.ReportFilterInput{
+						Name: "Rep", Formula: "[sales_rep]", DataType: "string", FormulaType: "column",
+						FilterType: "SINGLE", ControlType: "LIST", VariableType: "DISCRETE", Query: q, NextFilter: &d.Filters[0],
+					})
+					return err
+				},
+			}
+		}},
+		{"UpdateReportFilter moving it", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			rep, last := d.FilterReport, ""
+			name := "Sales region"
+			return setup{
+				reads: []cachedRead{r.reportFilter(rep, d.Filters[0]), r.reportFilter(rep, d.Filters[1]), r.reportFilters(rep)},
+				write: func(ctx context.Context) error {
+					_, err := r.c.UpdateReportFilter(ctx, r.ws, rep, d.Filters[0], modeclient.ReportFilterUpdate{Name: &name, NextFilter: &last})
+					return err
+				},
+			}
+		}},
+		{"DeleteReportFilter", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
+			rep := d.FilterReport
+			return setup{
+				reads: []cachedRead{r.reportFilter(rep, d.Filters[0]), r.reportFilter(rep, d.Filters[1]), r.reportFilters(rep)},
+				write: func(ctx context.Context) error { return r.c.DeleteReportFilter(ctx, r.ws, rep, d.Filters[0]) },
 			}
 		}},
 	}

@@ -33,6 +33,12 @@ var operations = []Operation{
 	{"GET", "/api/{workspace}/data_sources/{data_source}", "GetDataSource"},
 	{"GET", "/api/{workspace}/data_sources/{data_source}/reports", "ListDataSourceReports, ListDataSourceReportsPage"},
 
+	{"GET", "/api/{workspace}/definitions", "ListDefinitions, ListDefinitionsPage"},
+	{"POST", "/api/{workspace}/definitions", "CreateDefinition"},
+	{"GET", "/api/{workspace}/definitions/{definition}", "GetDefinition"},
+	{"PATCH", "/api/{workspace}/definitions/{definition}", "UpdateDefinition"},
+	{"DELETE", "/api/{workspace}/definitions/{definition}", "DeleteDefinition"},
+
 	{"GET", "/api/{workspace}/reports/{report}", "GetReport"},
 	{"PATCH", "/api/{workspace}/reports/{report}", "UpdateReport"},
 	{"DELETE", "/api/{workspace}/reports/{report}", "DeleteReport"},
@@ -53,11 +59,19 @@ var operations = []Operation{
 	{"PATCH", "/api/{workspace}/reports/{report}/subscriptions/{subscription}", "UpdateReportSubscription"},
 	{"DELETE", "/api/{workspace}/reports/{report}/subscriptions/{subscription}", "DeleteReportSubscription"},
 
+	{"GET", "/api/{workspace}/reports/{report}/filters", "ListReportFilters, ListReportFiltersPage"},
+	{"POST", "/api/{workspace}/reports/{report}/filters", "CreateReportFilter"},
+	{"GET", "/api/{workspace}/reports/{report}/filters/{filter}", "GetReportFilter"},
+	{"PATCH", "/api/{workspace}/reports/{report}/filters/{filter}", "UpdateReportFilter"},
+	{"DELETE", "/api/{workspace}/reports/{report}/filters/{filter}", "DeleteReportFilter"},
+
 	{"GET", "/api/{workspace}/reports/{report}/queries", "ListQueries, ListQueriesPage"},
 	{"POST", "/api/{workspace}/reports/{report}/queries", "CreateQuery"},
 	{"GET", "/api/{workspace}/reports/{report}/queries/{query}", "GetQuery"},
 	{"PATCH", "/api/{workspace}/reports/{report}/queries/{query}", "UpdateQuery"},
 	{"DELETE", "/api/{workspace}/reports/{report}/queries/{query}", "DeleteQuery"},
+	{"GET", "/api/{workspace}/reports/{report}/queries/{query}/charts", "ListQueryCharts, ListQueryChartsPage"},
+	{"GET", "/api/{workspace}/reports/{report}/queries/{query}/charts/{chart}", "GetChart"},
 
 	{"GET", "/api/{workspace}/reports/{report}/runs", "ListReportRuns, ListReportRunsPage"},
 	{"POST", "/api/{workspace}/reports/{report}/runs", "RunReport"},

@@ -113,6 +113,8 @@ func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query strin
 		Query QueryUpdate `json:"query"`
 	}{in}
 	var q Query
+	// The query's own path also tags its charts, their list and the filters that read it
+	// (chartPolicy, reportFilterPolicy): they go too.
 	if err := c.write(ctx, http.MethodPatch, queryPath(workspace, report, query), body, &q,
 		tags(reportListTag(workspace, report, "queries"))); err != nil {
 		return nil, err
@@ -120,8 +122,8 @@ func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query strin
 	return &q, nil
 }
 
-// DeleteQuery removes a query from a report: DELETE
-// /api/{workspace}/reports/{report}/queries/{query}. The query is read
+// DeleteQuery removes a query from a report, with its charts and the report's filters that read
+// it: DELETE /api/{workspace}/reports/{report}/queries/{query}. The query is read
 // first (GetQuery; free when cached): one of another workspace is not found
 // and the DELETE is not sent; the deleted query Mode answers must belong to
 // the workspace too (checkOwner).
@@ -129,6 +131,10 @@ func (c *Client) DeleteQuery(ctx context.Context, workspace, report, query strin
 	if err := c.verifyQuery(ctx, workspace, report, query); err != nil {
 		return err
 	}
+	// Mode deletes the query's charts and the report's filters that read it: the query's own
+	// path tags its charts, their list and those filters (chartPolicy, reportFilterPolicy), and
+	// the report's filter list goes too, as does the report (query_count, chart_count).
 	return c.write(ctx, http.MethodDelete, queryPath(workspace, report, query), nil, new(Query),
-		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report))))
+		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report)),
+			reportListTag(workspace, report, "filters")))
 }

@@ -3,6 +3,7 @@ package modeclient
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -39,6 +40,19 @@ const (
 		"_links":{"self":{"href":"/api/acme/memberships/ann"},"user":{"href":"/api/ann"}}}`
 	groupJSON = `{"token":"g1","name":"Analysts","group_type":"custom","state":"active","member_count":"12",
 		"_links":{"self":{"href":"/api/acme/groups/g1"}}}`
+	definitionJSON = `{"id":"37","token":"d1","name":"users","description":null,"source":"select 1","data_source_id":"3",
+		"created_at":"2024-03-02T11:30:00.123Z","updated_at":"2024-03-02T11:30:00.123Z","last_successful_sync_at":null,
+		"github_link":null,"last_saved_at":"2024-03-02T11:30:00.123Z","_links":{"self":{"href":"/api/acme/definitions/d1"}}}`
+	filterJSON = `{"id":5,"report_id":"42","token":"f1","name":"Region","row_order":"2","formula":"[region]","data_type":"string",
+		"formula_type":"column","hide_select_all":"false","show_relevant_values_only":true,"filter_type":"MULTI",
+		"control_type":"DROPDOWN","variable_type":"DISCRETE","options":"{\"query_token\":\"q1\",\"values\":[1]}",
+		"_links":{"self":{"href":"/api/acme/reports/r1/filters/f1"},"report":{"href":"/api/acme/reports/r1"}}}`
+	chartJSON = `{"token":"c1","view":{"selectedChart":"bar","chartTitle":"Revenue","bar":{"x":"region"},"pie":{}},"view_version":"2",
+		"view_vegas":{"title":"Revenue (vegas)","chartType":"bar","format":{},"encoding":{"y":[{"field":"revenue"},{"field":"orders"}],
+		"x":{"field":"region"},"color":{"field":"region"},"tooltip":"weird","size":[{"nofield":1}]}},"color_palette_token":null,
+		"created_at":"2024-03-02T11:30:00.123Z","updated_at":null,"_links":{"self":{"href":"/api/acme/reports/r1/queries/q1/charts/c1"}}}`
+	bigNumberJSON = `{"token":"c2","view":null,"view_vegas":{"chartType":"bigValue","title":"Total","encoding":{"text":{"field":"n"}}},
+		"_links":{"self":{"href":"/api/acme/reports/r1/queries/q1/charts/c2"}}}`
 	workspaceJSON = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
 		"data_source_count":2,"query_run_size_limit_mb":"500","created_at":"2020-01-01T00:00:00.000Z",
 		"_links":{"web":{"href":"https://app.mode.com/acme"}},"_embedded":{"thing":[]}}`
@@ -344,6 +358,115 @@ func TestResources(t *testing.T) {
 			name: "DeleteQuery", want: expect{method: "DELETE", path: "/api/acme/reports/r1/queries/q1"}, resp: `{}`,
 			pre:  [][2]string{{"/api/acme/reports/r1/queries/q1", queryJSON}},
 			call: func(c *Client) (any, error) { return nil, c.DeleteQuery(ctx, "acme", "r1", "q1") },
+		},
+		{
+			name: "ListDefinitionsPage", want: expect{method: "GET", path: "/api/acme/definitions", query: pageQ()},
+			resp: list("definitions", definitionJSON),
+			call: func(c *Client) (any, error) { return c.ListDefinitionsPage(ctx, "acme", 1, nil) },
+			check: func(t *testing.T, got any) {
+				p := got.(*Page[Definition])
+				if len(p.Items) != 1 || p.Items[0].ID != 37 || p.Items[0].DataSourceID != 3 || p.Items[0].Description != "" ||
+					!p.Items[0].LastSuccessfulSyncAt.IsZero() || p.Items[0].Reference() != "{{ @users }}" {
+					t.Errorf("got %+v", p)
+				}
+			},
+		},
+		{
+			name: "GetDefinition", want: expect{method: "GET", path: "/api/acme/definitions/d1"}, resp: definitionJSON,
+			call: func(c *Client) (any, error) { return c.GetDefinition(ctx, "acme", "d1") },
+		},
+		{
+			name: "CreateDefinition", resp: definitionJSON,
+			want: expect{method: "POST", path: "/api/acme/definitions", body: `{"definition":{"name":"users","source":"select 1","data_source_id":3}}`},
+			call: func(c *Client) (any, error) {
+				return c.CreateDefinition(ctx, "acme", DefinitionCreate{Name: "users", Source: "select 1", DataSourceID: 3})
+			},
+		},
+		{
+			name: "UpdateDefinition", resp: definitionJSON, pre: [][2]string{{"/api/acme/definitions/d1", definitionJSON}},
+			want: expect{method: "PATCH", path: "/api/acme/definitions/d1", body: `{"definition":{"description":"","data_source_id":4}}`},
+			call: func(c *Client) (any, error) {
+				return c.UpdateDefinition(ctx, "acme", "d1", DefinitionUpdate{Description: ptr(""), DataSourceID: ptr(int64(4))})
+			},
+		},
+		{
+			name: "DeleteDefinition", want: expect{method: "DELETE", path: "/api/acme/definitions/d1"}, resp: definitionJSON,
+			pre:  [][2]string{{"/api/acme/definitions/d1", definitionJSON}},
+			call: func(c *Client) (any, error) { return nil, c.DeleteDefinition(ctx, "acme", "d1") },
+		},
+		{
+			name: "ListReportFiltersPage", want: expect{method: "GET", path: "/api/acme/reports/r1/filters", query: pageQ()},
+			resp: list("report_filters", filterJSON),
+			call: func(c *Client) (any, error) { return c.ListReportFiltersPage(ctx, "acme", "r1", 1, nil) },
+			check: func(t *testing.T, got any) {
+				p := got.(*Page[ReportFilter])
+				if len(p.Items) != 1 || p.Items[0].RowOrder != 2 || p.Items[0].ReportID != 42 || bool(p.Items[0].HideSelectAll) ||
+					!bool(p.Items[0].ShowRelevantValuesOnly) || p.Items[0].QueryToken() != "q1" || p.Items[0].FilterType != "MULTI" {
+					t.Errorf("got %+v", p)
+				}
+			},
+		},
+		{
+			name: "GetReportFilter", want: expect{method: "GET", path: "/api/acme/reports/r1/filters/f1"}, resp: filterJSON,
+			call: func(c *Client) (any, error) { return c.GetReportFilter(ctx, "acme", "r1", "f1") },
+		},
+		{
+			name: "CreateReportFilter", resp: filterJSON, pre: [][2]string{{"/api/acme/reports/r1/queries/q1", queryJSON}},
+			want: expect{method: "POST", path: "/api/acme/reports/r1/filters", body: `{"report_filter":{"name":"Region","formula":"[region]",
+				"data_type":"string","formula_type":"column","filter_type":"MULTI","control_type":"DROPDOWN","variable_type":"DISCRETE",
+				"options":{"query_token":"q1","values":[1]},"next_filter_token":""}}`},
+			call: func(c *Client) (any, error) {
+				return c.CreateReportFilter(ctx, "acme", "r1", ReportFilterInput{
+					Name: "Region", Formula: "[region]", DataType: "string", FormulaType: "column", FilterType: "MULTI",
+					ControlType: "DROPDOWN", VariableType: "DISCRETE", Query: "q1",
+					Options: map[string]any{"values": []int{1}, "query_token": "ignored"}, NextFilter: ptr(""),
+				})
+			},
+		},
+		{
+			// New options keep the filter's query (its own options, read first, name it).
+			name: "UpdateReportFilter options", resp: filterJSON, pre: [][2]string{{"/api/acme/reports/r1/filters/f1", filterJSON}},
+			want: expect{method: "PATCH", path: "/api/acme/reports/r1/filters/f1", body: `{"report_filter":{"options":{"query_token":"q1","values":[2]}}}`},
+			call: func(c *Client) (any, error) {
+				return c.UpdateReportFilter(ctx, "acme", "r1", "f1", ReportFilterUpdate{Options: ptr(map[string]any{"values": []int{2}})})
+			},
+		},
+		{
+			// A new query keeps the filter's options; the new query is read first too.
+			name: "UpdateReportFilter query", resp: filterJSON,
+			pre:  [][2]string{{"/api/acme/reports/r1/filters/f1", filterJSON}, {"/api/acme/reports/r1/queries/q1", queryJSON}},
+			want: expect{method: "PATCH", path: "/api/acme/reports/r1/filters/f1", body: `{"report_filter":{"name":"R","options":{"query_token":"q1","values":[1]}}}`},
+			call: func(c *Client) (any, error) {
+				return c.UpdateReportFilter(ctx, "acme", "r1", "f1", ReportFilterUpdate{Name: ptr("R"), Query: ptr("q1")})
+			},
+		},
+		{
+			name: "DeleteReportFilter", want: expect{method: "DELETE", path: "/api/acme/reports/r1/filters/f1"}, resp: filterJSON,
+			pre:  [][2]string{{"/api/acme/reports/r1/filters/f1", filterJSON}},
+			call: func(c *Client) (any, error) { return nil, c.DeleteReportFilter(ctx, "acme", "r1", "f1") },
+		},
+		{
+			name: "ListQueryChartsPage", want: expect{method: "GET", path: "/api/acme/reports/r1/queries/q1/charts", query: pageQ()},
+			resp: list("charts", chartJSON+","+bigNumberJSON),
+			call: func(c *Client) (any, error) { return c.ListQueryChartsPage(ctx, "acme", "r1", "q1", 1, nil) },
+			check: func(t *testing.T, got any) {
+				p := got.(*Page[Chart])
+				if len(p.Items) != 2 {
+					t.Fatalf("got %+v", p)
+				}
+				c, b := p.Items[0], p.Items[1]
+				if c.Type() != "bar" || c.Title() != "Revenue" || c.ViewVersion != 2 || c.View.Settings["bar"] == nil || c.View.Settings["pie"] == nil ||
+					len(c.View.Settings) != 2 || fmt.Sprint(c.Columns()) != "[region revenue orders]" {
+					t.Errorf("chart %+v: type %q, title %q, columns %v", c, c.Type(), c.Title(), c.Columns())
+				}
+				if b.Type() != "bigValue" || b.Title() != "Total" || fmt.Sprint(b.Columns()) != "[n]" || b.View.Settings != nil {
+					t.Errorf("big number %+v: type %q, title %q, columns %v", b, b.Type(), b.Title(), b.Columns())
+				}
+			},
+		},
+		{
+			name: "GetChart", want: expect{method: "GET", path: "/api/acme/reports/r1/queries/q1/charts/c1"}, resp: chartJSON,
+			call: func(c *Client) (any, error) { return c.GetChart(ctx, "acme", "r1", "q1", "c1") },
 		},
 	}
 	for _, tt := range tests {

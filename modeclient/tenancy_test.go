@@ -52,6 +52,11 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 	}
 	qrs := collect(t, c.ListQueryRuns(ctx, other, sd.Report, run.Token, nil))
 	query := collect(t, c.ListQueries(ctx, other, sd.Report, nil))[0].Token
+	chart := collect(t, c.ListQueryCharts(ctx, other, sd.Report, query, nil))[0].Token
+	filter := must(c.CreateReportFilter(ctx, other, sd.Report, modeclient.ReportFilterInput{
+		Name: "Region", Formula: "[region]", DataType: "string", FormulaType: "column",
+		FilterType: "SINGLE", ControlType: "LIST", VariableType: "DISCRETE", Query: query,
+	}))(t).Token
 
 	reads := []struct {
 		name string
@@ -99,6 +104,26 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 		}},
 		{"ListQueryRunsPage", "/api/" + home + "/reports/" + sd.Report + "/runs/" + run.Token + "/query_runs", func() error {
 			_, err := c.ListQueryRunsPage(ctx, home, sd.Report, run.Token, 1, nil)
+			return err
+		}},
+		{"GetDefinition", "/api/" + home + "/definitions/" + sd.Definition, func() error {
+			_, err := c.GetDefinition(ctx, home, sd.Definition)
+			return err
+		}},
+		{"GetReportFilter", "/api/" + home + "/reports/" + sd.Report + "/filters/" + filter, func() error {
+			_, err := c.GetReportFilter(ctx, home, sd.Report, filter)
+			return err
+		}},
+		{"ListReportFiltersPage", "/api/" + home + "/reports/" + sd.Report + "/filters", func() error {
+			_, err := c.ListReportFiltersPage(ctx, home, sd.Report, 1, nil)
+			return err
+		}},
+		{"GetChart", "/api/" + home + "/reports/" + sd.Report + "/queries/" + query + "/charts/" + chart, func() error {
+			_, err := c.GetChart(ctx, home, sd.Report, query, chart)
+			return err
+		}},
+		{"ListQueryChartsPage", "/api/" + home + "/reports/" + sd.Report + "/queries/" + query + "/charts", func() error {
+			_, err := c.ListQueryChartsPage(ctx, home, sd.Report, query, 1, nil)
 			return err
 		}},
 		{"ListSpaceReports iterator", "/api/" + home + "/spaces/" + sd.Space + "/reports", func() error {
@@ -187,6 +212,10 @@ func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
 	}
 	query := collect(t, c.ListQueries(ctx, other, sd.Report, nil))[0].Token
 	ds := must(c.GetDataSource(ctx, other, sd.DataSource))(t)
+	filter := must(c.CreateReportFilter(ctx, other, sd.Report, modeclient.ReportFilterInput{
+		Name: "Region", Formula: "[region]", DataType: "string", FormulaType: "column",
+		FilterType: "SINGLE", ControlType: "LIST", VariableType: "DISCRETE", Query: query,
+	}))(t).Token
 
 	// state describes the second workspace's objects (and where the demo report lives).
 	state := func() string {
@@ -197,9 +226,14 @@ func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
 		queries := collect(t, plain.ListQueries(ctx, other, sd.Report, nil))
 		runs := collect(t, plain.ListReportRuns(ctx, other, sd.Report, nil))
 		mine := must(plain.GetReport(ctx, home, d.Reports[0]))(t)
-		return fmt.Sprintf("report %q %q archived=%v in %s; space %q %q; query %q %q; %d queries; %d runs; demo report in %s",
+		def := must(plain.GetDefinition(ctx, other, sd.Definition))(t)
+		var filters []string
+		for _, f := range collect(t, plain.ListReportFilters(ctx, other, sd.Report, nil)) {
+			filters = append(filters, f.Name+" "+f.Formula+" "+f.QueryToken())
+		}
+		return fmt.Sprintf("report %q %q archived=%v in %s; space %q %q; query %q %q; %d queries; %d runs; demo report in %s; definition %q %q; filters %q",
 			r.Name, r.Description, bool(r.Archived), r.SpaceToken, sp.Name, sp.Description, q.Name, q.RawQuery,
-			len(queries), len(runs), mine.SpaceToken)
+			len(queries), len(runs), mine.SpaceToken, def.Name, def.Source, filters)
 	}
 	// sentSince returns the requests Mode received after the first n, as "METHOD path".
 	sentSince := func(n int) []string {
@@ -253,6 +287,23 @@ func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
 			_, err := c.UpdateSpace(modeclient.WithCacheBypass(ctx), home, sd.Space, modeclient.SpaceUpdate{Name: &x})
 			return err
 		}},
+		{"UpdateDefinition", func() error {
+			_, err := c.UpdateDefinition(ctx, home, sd.Definition, modeclient.DefinitionUpdate{Name: &x, Source: &x})
+			return err
+		}},
+		{"DeleteDefinition", func() error { return c.DeleteDefinition(ctx, home, sd.Definition) }},
+		{"CreateReportFilter", func() error {
+			_, err := c.CreateReportFilter(ctx, home, sd.Report, modeclient.ReportFilterInput{
+				Name: x, Formula: "[sales_reps]", DataType: "number", FormulaType: "column",
+				FilterType: "SINGLE", ControlType: "LIST", VariableType: "DISCRETE", Query: query,
+			})
+			return err
+		}},
+		{"UpdateReportFilter", func() error {
+			_, err := c.UpdateReportFilter(ctx, home, sd.Report, filter, modeclient.ReportFilterUpdate{Name: &x})
+			return err
+		}},
+		{"DeleteReportFilter", func() error { return c.DeleteReportFilter(ctx, home, sd.Report, filter) }},
 		// Mode answers a deletion of a report with an empty body: nothing to check afterwards.
 		{"DeleteReport", func() error { return c.DeleteReport(ctx, home, sd.Report) }},
 		{"DeleteSpace", func() error { return c.DeleteSpace(ctx, home, sd.Space) }},

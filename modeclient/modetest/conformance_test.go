@@ -22,11 +22,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 24
+const minServedGETs = 30
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 50
+const minServed = 62
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -54,6 +54,8 @@ var emulatorOnlyRoutes = map[string]string{
 	// a subscription's e-mail subscribers and Slack channels.
 	"GET /api/{}/reports/{}/subscriptions/{}/email_subscription_memberships": "a subscription's email_subscription_memberships link",
 	"GET /api/{}/reports/{}/subscriptions/{}/slack_subscription_memberships": "a subscription's slack_subscription_memberships link",
+	// DefinitionLinks.last_run: a definition's runs (always empty: no definition editor here).
+	"GET /api/{}/definitions/{}/runs": "a definition's last_run link",
 }
 
 // loadSpec reads the operations of one of Mode's documents.
@@ -136,9 +138,12 @@ func TestSpecConformanceMatchesRoutes(t *testing.T) {
 		{modespec.Operation{Method: http.MethodGet, Path: "/api/{account}/reports/{report}"}, true},
 		{modespec.Operation{Method: http.MethodGet, Path: "/api/account"}, false}, // caught by GET /api/{ws}
 		{modespec.Operation{Method: http.MethodGet, Path: "/api/verify"}, true},
-		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions/{definition}"}, false},
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions/{definition}"}, true},
 		{modespec.Operation{Method: http.MethodPost, Path: "/api/{account}/reports/{report}"}, false}, // 405
-		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions"}, false},
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions"}, true},
+		// Caught by no route but the unrouted 404 (GET /api/{ws}/definitions/{definition} is
+		// one segment shorter).
+		{modespec.Operation{Method: http.MethodGet, Path: "/api/{workspace}/definitions/{definition}/versions"}, false},
 	} {
 		if got := serves(e, tt.op); got != tt.want {
 			t.Errorf("serves(%s) = %v, want %v", tt.op.Route(), got, tt.want)
@@ -282,29 +287,23 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		map[string]any{"cron": map[string]any{"freq": "daily", "hour": 8, "minute": 30, "time_zone": "London"}}, http.StatusOK)
 	sub := mustJSON(t, s, "POST", wsPath("reports", report, "subscriptions"),
 		map[string]any{"schedule_token": sched["token"], "csv_attachments": true, "email_subscribers": []string{d.Members[0]}}, http.StatusOK)
-	first := func(path, key string) string {
-		t.Helper()
-		_, body := call(t, s, "GET", path, nil)
-		var o object
-		if err := json.Unmarshal(body, &o); err != nil {
-			t.Fatal(err)
-		}
-		items := embedded(t, o, key)
-		if len(items) == 0 {
-			t.Fatalf("%s lists no %s", path, key)
-		}
-		tok, _ := items[0]["token"].(string)
-		return tok
-	}
+	query := firstToken(t, s, wsPath("reports", report, "queries"), "queries")
+	filter := mustJSON(t, s, "POST", wsPath("reports", report, "filters"), map[string]any{"report_filter": map[string]any{
+		"name": "Region", "formula": "[region]", "data_type": "string", "formula_type": "column", "filter_type": "SINGLE",
+		"control_type": "LIST", "variable_type": "DISCRETE", "options": map[string]any{"query_token": query},
+	}}, http.StatusOK)
 	params := map[string]string{
 		"account": DemoWorkspace, "workspace": DemoWorkspace, "report": report, "run": run,
 		"space": d.Spaces[0], "data_source": d.DataSource, "membership": d.Members[0],
 		"group_token":      d.Groups[1],
 		"schedule":         sched["token"].(string),
 		"subscription":     sub["token"].(string),
-		"query":            first(wsPath("reports", report, "queries"), "queries"),
-		"query_run":        first(wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
-		"membership_token": first(wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),
+		"query":            query,
+		"filter":           filter["token"].(string),
+		"chart":            firstToken(t, s, wsPath("reports", report, "queries", query, "charts"), "charts"),
+		"definition":       d.Definitions[0],
+		"query_run":        firstToken(t, s, wsPath("reports", report, "runs", run, "query_runs"), "query_runs"),
+		"membership_token": firstToken(t, s, wsPath("groups", d.Groups[1], "memberships"), "group_memberships"),
 	}
 	// A run of the report with parameters, so that its options have fields to check.
 	paramRun := mustJSON(t, s, "POST", wsPath("reports", d.ParamReport, "runs"), map[string]any{}, http.StatusAccepted)
@@ -364,6 +363,17 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		t.Errorf("checked %d GET answers, want at least %d (every GET the emulator serves but the result files)", checked, minServedGETs)
 	}
 	t.Logf("checked %d GET answers against Mode's schemas", checked)
+}
+
+// firstToken returns the token of the first item a list embeds under key.
+func firstToken(t *testing.T, s *Server, path, key string) string {
+	t.Helper()
+	items := embedded(t, mustJSON(t, s, "GET", path, nil, http.StatusOK), key)
+	if len(items) == 0 {
+		t.Fatalf("%s lists no %s", path, key)
+	}
+	tok, _ := items[0]["token"].(string)
+	return tok
 }
 
 // TestSpecRunStates: every state a report run shows, from its creation to its end, is one of the

@@ -11,6 +11,10 @@
 // a succeeded run exports as a real PDF (export.go), served with Range requests.
 // Report schedules fire runs on their cron, on a clock tests control (WithClock, TestClock) or
 // on the real time.
+// Definitions are named SELECT statements of a workspace that queries reference as
+// {{ @definition_name }}, expanded before a run executes the SQL (definitions.go); report filters
+// read columns of a report's queries (filters.go); charts belong to queries and are read-only
+// (charts.go).
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

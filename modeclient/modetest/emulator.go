@@ -129,6 +129,8 @@ func (e *Emulator) Demo() Demo {
 	d.Reports = append([]string(nil), d.Reports...)
 	d.Members = append([]string(nil), d.Members...)
 	d.Groups = append([]string(nil), d.Groups...)
+	d.Definitions = append([]string(nil), d.Definitions...)
+	d.Filters = append([]string(nil), d.Filters...)
 	d.Second.Reports = append([]string(nil), d.Second.Reports...)
 	return d
 }

@@ -24,6 +24,8 @@ func errorID(status int) string {
 		return "not_found"
 	case http.StatusMethodNotAllowed:
 		return "method_not_allowed"
+	case http.StatusConflict:
+		return "conflict"
 	case http.StatusRequestEntityTooLarge:
 		return "payload_too_large"
 	case http.StatusUnprocessableEntity:

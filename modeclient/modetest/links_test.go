@@ -17,9 +17,10 @@ const maxWalked = 5000
 // notThere are the links that may answer 404, and why. Each must still be met by the walk
 // (the list cannot outlive its reason).
 var notThere = map[string]string{
-	// ReportLinks requires it on every report; the emulator syncs no report with GitHub, so
-	// there is no last successful sync, and no operation of Mode's document serves one.
-	"last_successful_github_sync": "no report is synced with GitHub",
+	// ReportLinks and DefinitionLinks require it on every report and definition; the emulator
+	// syncs nothing with GitHub, so there is no last successful sync, and no operation of Mode's
+	// document serves one.
+	"last_successful_github_sync": "no report or definition is synced with GitHub",
 }
 
 // hrefs collects the non-templated links under /api/ anywhere in a decoded JSON value (the
@@ -135,7 +136,7 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	for _, b := range broken {
 		t.Errorf("link answers 404: %s", b)
 	}
-	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection"} {
+	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection", "definitions", "report_filters", "charts"} {
 		if !linkNames[name] {
 			t.Errorf("no %s link was followed: the walk misses part of the emulator", name)
 		}

@@ -65,6 +65,8 @@ func TestPaging(t *testing.T) {
 		{"data source reports, unarchived", wsPath("data_sources", d.DataSource, "reports") + "?per_page=2", "reports", 11 + 5},
 		{"archived reports", wsPath("spaces", d.Spaces[3], "reports") + "?per_page=2&filter=archived", "reports", 1},
 		{"queries", wsPath("reports", d.Reports[8], "queries") + "?per_page=2", "queries", 3},
+		{"definitions", wsPath("definitions") + "?per_page=2", "definitions", len(d.Definitions)},
+		{"report filters", wsPath("reports", d.FilterReport, "filters") + "?per_page=2", "report_filters", len(d.Filters)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

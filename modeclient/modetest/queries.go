@@ -44,8 +44,9 @@ func (e *Emulator) queryJSON(rep *report, q *query) queryJSON {
 			"report":      href(rp),
 			"report_runs": href(rp + "/runs"),
 			"query_runs":  href(rp + "/queries/" + q.token + "/runs"),
-			// charts, new_chart, new_query_table and query_tables (all optional) are left out
-			// until the emulator serves charts and tables.
+			"charts":      href(rp + "/queries/" + q.token + "/charts"),
+			// new_chart, new_query_table and query_tables (all optional) are left out: the
+			// emulator has no operation that makes charts and no query tables.
 			"creator":          href(api(q.creator)),
 			"report_viz_web":   href(web(ws, "reports", rep.token, "viz", q.token)),
 			"edit_web":         href(web("editor", ws, "reports", rep.token, "queries", q.token)),
@@ -174,10 +175,13 @@ func (e *Emulator) updateQuery(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// deleteQuery deletes the query, its charts (they are stored with it) and the report's filters
+// that read it.
 func (e *Emulator) deleteQuery(w http.ResponseWriter, r *http.Request) {
 	e.withQuery(w, r, func(rep *report, q *query) (int, any, string) {
 		body := e.queryJSON(rep, q)
 		rep.queries = slices.DeleteFunc(rep.queries, func(x *query) bool { return x == q })
+		rep.dropFilters(q)
 		rep.updatedAt, rep.editedAt = time.Now(), time.Now()
 		return http.StatusOK, body, ""
 	})

@@ -45,6 +45,13 @@ func (e *Emulator) routes() {
 	h("GET /api/{ws}/data_sources/{data_source}", e.getDataSource)
 	h("GET /api/{ws}/data_sources/{data_source}/reports", e.listDataSourceReports)
 
+	h("GET /api/{ws}/definitions", e.listDefinitions)
+	h("POST /api/{ws}/definitions", e.createDefinition)
+	h("GET /api/{ws}/definitions/{definition}", e.getDefinition)
+	h("PATCH /api/{ws}/definitions/{definition}", e.updateDefinition)
+	h("DELETE /api/{ws}/definitions/{definition}", e.deleteDefinition)
+	h("GET /api/{ws}/definitions/{definition}/runs", e.listDefinitionRuns)
+
 	const rep = "/api/{ws}/reports/{report}"
 	h("GET "+rep, e.getReport)
 	h("PATCH "+rep, e.updateReport)
@@ -65,6 +72,11 @@ func (e *Emulator) routes() {
 	h("GET "+rep+"/subscriptions/{subscription}/email_subscription_memberships", e.listEmailSubscribers)
 	h("GET "+rep+"/subscriptions/{subscription}/slack_subscription_memberships", e.listSlackSubscribers)
 	h("DELETE /api/{ws}/reports/schedules/v1/bulk_delete", e.bulkDeleteSchedules)
+	h("GET "+rep+"/filters", e.listReportFilters)
+	h("POST "+rep+"/filters", e.createReportFilter)
+	h("GET "+rep+"/filters/{filter}", e.getReportFilter)
+	h("PATCH "+rep+"/filters/{filter}", e.updateReportFilter)
+	h("DELETE "+rep+"/filters/{filter}", e.deleteReportFilter)
 	h("GET "+rep+"/pins", e.emptyReportList("report_pins"))
 	h("GET "+rep+"/perspective_email_report_subscription_memberships", e.emptyReportList("perspective_email_report_subscription_memberships"))
 
@@ -89,6 +101,8 @@ func (e *Emulator) routes() {
 	h("PATCH "+rep+"/queries/{query}", e.updateQuery)
 	h("DELETE "+rep+"/queries/{query}", e.deleteQuery)
 	h("GET "+rep+"/queries/{query}/runs", e.listQueryQueryRuns)
+	h("GET "+rep+"/queries/{query}/charts", e.listCharts)
+	h("GET "+rep+"/queries/{query}/charts/{chart}", e.getChart)
 
 	e.mux.HandleFunc("/", e.unrouted)
 }

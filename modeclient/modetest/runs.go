@@ -153,12 +153,16 @@ func (e *Emulator) startRun(rep *report, params map[string]any) *reportRun {
 	}
 	for _, q := range rep.queries {
 		ds := st.dataByID[q.dataSourceID]
-		rendered, effective := renderSQL(q.rawQuery, params)
+		expanded, err := st.expandDefinitions(q.rawQuery, q.dataSourceID)
+		rendered, effective := renderSQL(expanded, params)
 		qr := &queryRun{
 			id: st.id("query_run", 8_000_000), token: st.newToken("query_run"), run: run,
 			queryToken: q.token, queryName: q.name, queryCreatedAt: q.createdAt, dataSource: ds,
 			rawSource: q.rawQuery, renderedSource: rendered, parameters: effective,
 			state: stateEnqueued, createdAt: now,
+		}
+		if err != nil {
+			qr.renderErr = err.Error()
 		}
 		q.lastRunID = qr.id
 		run.queryRuns = append(run.queryRuns, qr)
@@ -186,14 +190,19 @@ func (e *Emulator) execute(run *reportRun) {
 	now := time.Now()
 	run.updatedAt = now
 	sqls := make([]string, len(run.queryRuns))
+	renderErrs := make([]string, len(run.queryRuns))
 	for i, qr := range run.queryRuns {
 		qr.state = stateRunning
-		sqls[i] = qr.renderedSource
+		sqls[i], renderErrs[i] = qr.renderedSource, qr.renderErr
 	}
 	e.mu.Unlock()
 
 	errs := make([]error, len(sqls))
 	for i, sql := range sqls {
+		if renderErrs[i] != "" {
+			errs[i] = errors.New(renderErrs[i])
+			continue
+		}
 		errs[i] = e.checkSQL(e.ctx, sql)
 	}
 	if e.ctx.Err() != nil || !e.sleep(e.ctx, e.cfg.runDuration-half) {

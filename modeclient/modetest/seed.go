@@ -16,6 +16,16 @@ type Demo struct {
 	BigReport     string   // "" unless WithBigRows
 	Members       []string // member usernames
 	Groups        []string // group tokens
+	// Definitions are the definition tokens, in seed order: active_accounts, orders_with_region,
+	// revenue_by_region (which references orders_with_region). Queries reference them as
+	// {{ @active_accounts }}.
+	Definitions []string
+	// FilterReport is the report with seeded filters ("Sales Rep Leaderboard"), and Filters their
+	// tokens in the report's order: "Region" (MULTI, on its "Reps" query's region column) and
+	// "Revenue (USD)" (RANGE, on revenue_usd). Every query of the dozen demo reports has one
+	// chart (seedCharts); list a query's charts to find its token.
+	FilterReport string
+	Filters      []string
 	// Second holds the tokens of the second workspace, SecondWorkspace.
 	Second SecondDemo
 }
@@ -29,6 +39,7 @@ type SecondDemo struct {
 	Report     string   // a report of one query that runs and succeeds
 	Member     string   // the only member's username
 	Group      string   // the only group's token
+	Definition string   // the only definition's token (regions_with_reps)
 }
 
 // seedBase is when the demo workspace was created; seeded timestamps follow from it.
@@ -99,7 +110,92 @@ min_events:
 const (
 	paramReportIndex   = 1
 	failingReportIndex = 10
+	filterReportIndex  = 3
 )
+
+// seedChart is the one chart of a seeded query (see chart).
+type seedChart struct {
+	chartType, title string
+	x                string
+	y                []string
+	color, aggregate string
+}
+
+// seedCharts are the charts of the seeded queries, by "report name/query name": one per query
+// of the dozen demo reports (a report's chart_count equals its query_count until a query is
+// created through the API, which comes without charts), and of SecondDemo.Report.
+var seedCharts = map[string]seedChart{
+	"Revenue by Region/Revenue by region":                      {chartType: chartBar, title: "Revenue by region", x: "region", y: []string{"revenue_usd"}},
+	"Large Orders by Region/Large orders":                      {chartType: chartScatter, title: "Order size over time", x: "occurred_at", y: []string{"total_amt_usd"}},
+	"Monthly Order Volume/Orders per month":                    {chartType: chartLine, title: "Orders per month", x: "month", y: []string{"orders"}},
+	"Sales Rep Leaderboard/Reps":                               {chartType: chartBar, title: "Revenue by sales rep", x: "sales_rep", y: []string{"revenue_usd"}, color: "region"},
+	"Sales Rep Leaderboard/Reps per region":                    {chartType: chartPie, title: "Sales reps per region", y: []string{"sales_reps"}, color: "region"},
+	"Paper Mix by Year/Paper mix":                              {chartType: chartArea, title: "Paper sold per year", x: "year", y: []string{"standard", "gloss", "poster"}},
+	"Web Traffic by Channel/Traffic by channel":                {chartType: chartBar, title: "Web events by channel", x: "channel", y: []string{"events"}},
+	"Channel Deep Dive/Accounts by channel":                    {chartType: chartBar, title: "Most engaged accounts", x: "account", y: []string{"events"}},
+	"Events vs Orders/Events per month":                        {chartType: chartLine, title: "Web events per month", x: "month", y: []string{"events"}},
+	"Events vs Orders/Orders per month":                        {chartType: chartLinePlusBar, title: "Orders per month", x: "month", y: []string{"orders"}},
+	"Executive Summary/Totals":                                 {chartType: chartBigNumber, title: "Revenue", y: []string{"revenue_usd"}},
+	"Executive Summary/Top 10 accounts":                        {chartType: chartBar, title: "Top 10 accounts by revenue", x: "account", y: []string{"revenue_usd"}},
+	"Executive Summary/Revenue by year":                        {chartType: chartLine, title: "Revenue by year", x: "year", y: []string{"revenue_usd"}},
+	"Account Directory/Accounts":                               {chartType: chartPivotTable, title: "Accounts per region and rep", x: "region", y: []string{"id"}, color: "sales_rep", aggregate: "count"},
+	"Churn Model (broken)/Churn scores":                        {chartType: chartBar, title: "Churn score by account", x: "account_id", y: []string{"churn_score"}},
+	"Scratchpad/Regions":                                       {chartType: chartBar, title: "Regions", x: "name", y: []string{"id"}, aggregate: "count"},
+	SecondWorkspace + "/Sales Reps per Region/Reps per region": {chartType: chartBar, title: "Sales reps per region", x: "region", y: []string{"sales_reps"}},
+}
+
+// seedChartsOf gives q, seeded as key ("report name/query name") in st, its chart from
+// seedCharts, if it has one: made by creator five minutes after the query, last updated at
+// updated.
+func seedChartsOf(st *store, key string, q *query, creator string, updated time.Time) {
+	sc, ok := seedCharts[key]
+	if !ok {
+		return
+	}
+	q.charts = append(q.charts, &chart{
+		token: st.token("chart", key+"/"+sc.title), chartType: sc.chartType, title: sc.title, x: sc.x, y: sc.y,
+		color: sc.color, aggregate: sc.aggregate, creator: creator, createdAt: q.createdAt.Add(5 * time.Minute), updatedAt: updated,
+	})
+}
+
+// seedDefinition is a seeded definition.
+type seedDefinition struct{ name, description, source, creator string }
+
+// seedDefinitions are the demo workspace's definitions (Demo.Definitions).
+var seedDefinitions = []seedDefinition{
+	{"active_accounts", "Accounts that have placed at least one order, with their order count and last order.", `SELECT a.id,
+       a.name,
+       a.sales_rep_id,
+       COUNT(o.id) AS orders,
+       MAX(o.occurred_at) AS last_order_at
+FROM accounts a
+JOIN orders o ON o.account_id = a.id
+GROUP BY a.id, a.name, a.sales_rep_id`, "ana_analyst"},
+	{"orders_with_region", "Every order with its account, sales rep and region.", `SELECT o.id,
+       o.occurred_at,
+       o.total,
+       o.total_amt_usd,
+       a.name AS account,
+       s.name AS sales_rep,
+       r.name AS region
+FROM orders o
+JOIN accounts a ON a.id = o.account_id
+JOIN sales_reps s ON s.id = a.sales_rep_id
+JOIN region r ON r.id = s.region_id`, "dev_engineer"},
+	{"revenue_by_region", "Revenue per region, built on orders_with_region.", `SELECT region, ROUND(SUM(total_amt_usd), 2) AS revenue_usd
+FROM {{ @orders_with_region }}
+GROUP BY region`, "dev_engineer"},
+}
+
+// addDefinition seeds a definition of st on data source ds at time at.
+func addDefinition(st *store, key string, sd seedDefinition, ds *dataSource, at time.Time) *definition {
+	d := &definition{
+		ws: st, id: st.id("definition", 60_000), token: st.token("definition", key), name: sd.name, description: sd.description,
+		source: sd.source, dataSourceID: ds.id, creator: sd.creator, createdAt: at, updatedAt: at,
+	}
+	st.definitions = append(st.definitions, d)
+	return d
+}
 
 var seedReports = []seedReport{
 	{space: 0, name: "Revenue by Region", description: "Order count and revenue per sales region.", queries: []seedQuery{{"Revenue by region", `SELECT r.name AS region,
@@ -290,6 +386,10 @@ func (e *Emulator) seedDemo() {
 		all = append(all, seedReport{space: 0, name: fmt.Sprintf("Generated report %04d", i+1), description: "Generated to exercise paging.",
 			queries: []seedQuery{{"Accounts", fmt.Sprintf("SELECT id, name FROM accounts ORDER BY id LIMIT %d", i%50+1)}}})
 	}
+	for i, sd := range seedDefinitions {
+		d := addDefinition(st, sd.name, sd, ds, seedBase.Add(48*time.Hour+time.Duration(i)*time.Hour))
+		e.demo.Definitions = append(e.demo.Definitions, d.token)
+	}
 	for i, sr := range all {
 		created := seedBase.Add(72*time.Hour + time.Duration(i)*7*time.Hour)
 		updated := created.Add(time.Duration(i%5+1) * 90 * time.Minute)
@@ -299,10 +399,14 @@ func (e *Emulator) seedDemo() {
 			createdAt: created, updatedAt: updated, editedAt: updated, publishedAt: updated, viewCount: (i*37)%200 + 3,
 		}
 		for j, sq := range sr.queries {
-			rep.queries = append(rep.queries, &query{
+			q := &query{
 				id: st.id("query", 5_000_000), token: st.token("query", sr.name+"/"+sq.name), name: sq.name, rawQuery: sq.sql,
 				dataSourceID: ds.id, creator: "ana_analyst", createdAt: created.Add(time.Duration(j) * time.Minute), updatedAt: updated,
-			})
+			}
+			if i < len(seedReports) {
+				seedChartsOf(st, sr.name+"/"+sq.name, q, "ana_analyst", updated)
+			}
+			rep.queries = append(rep.queries, q)
 		}
 		st.reports = append(st.reports, rep)
 		st.reportByTok[rep.token] = rep
@@ -312,10 +416,31 @@ func (e *Emulator) seedDemo() {
 			e.demo.ParamReport = rep.token
 		case i == failingReportIndex:
 			e.demo.FailingReport = rep.token
+		case i == filterReportIndex:
+			e.demo.FilterReport = rep.token
+			e.demo.Filters = seedFilters(st, rep, updated)
 		case sr.name == "Big table" && i == len(seedReports):
 			e.demo.BigReport = rep.token
 		}
 	}
+}
+
+// seedFilters seeds the filters of Demo.FilterReport ("Sales Rep Leaderboard") at time at, on
+// the region and revenue_usd columns of its "Reps" query, and returns their tokens.
+func seedFilters(st *store, rep *report, at time.Time) []string {
+	reps := rep.queries[0]
+	var toks []string
+	for _, f := range []rfilter{
+		{name: "Region", formula: "[region]", dataType: "string", formulaType: "column", filterType: "MULTI", controlType: "DROPDOWN",
+			variableType: "DISCRETE", options: map[string]any{"query_token": reps.token, "selected_values": []any{}}},
+		{name: "Revenue (USD)", formula: "[revenue_usd]", dataType: "number", formulaType: "column", filterType: "RANGE", controlType: "RANGE",
+			variableType: "CONTINUOUS", options: map[string]any{"query_token": reps.token}},
+	} {
+		f.id, f.token, f.queryToken, f.createdAt, f.updatedAt = st.id("report_filter", 70_000), st.token("report_filter", rep.name+"/"+f.name), reps.token, at, at
+		rep.filters = append(rep.filters, &f)
+		toks = append(toks, f.token)
+	}
+	return toks
 }
 
 // secondReportSQL is the query of SecondDemo.Report: it runs on the emulator's one database.
@@ -372,12 +497,18 @@ func (e *Emulator) seedSecond() {
 		description: "How many sales reps each region has.", spaceToken: sp.token, creator: m.username,
 		createdAt: created, updatedAt: created, editedAt: created, publishedAt: created, viewCount: 7,
 	}
-	rep.queries = append(rep.queries, &query{
+	q := &query{
 		id: st.id("query", 5_000_000), token: st.token("query", key("Sales Reps per Region/Reps per region")), name: "Reps per region",
 		rawQuery: secondReportSQL, dataSourceID: ds.id, creator: m.username, createdAt: created, updatedAt: created,
-	})
+	}
+	seedChartsOf(st, key("Sales Reps per Region/Reps per region"), q, m.username, created)
+	rep.queries = append(rep.queries, q)
 	st.reports = append(st.reports, rep)
 	st.reportByTok[rep.token] = rep
 	d.Report = rep.token
 	d.Reports = append(d.Reports, rep.token)
+
+	def := addDefinition(st, key("regions_with_reps"), seedDefinition{"regions_with_reps", "Each region with how many sales reps it has.",
+		secondReportSQL, m.username}, ds, seedBase.Add(48*time.Hour))
+	d.Definition = def.token
 }

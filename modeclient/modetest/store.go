@@ -34,6 +34,9 @@ type store struct {
 	dataByTok    map[string]*dataSource
 	dataByID     map[int]*dataSource
 	memberByName map[string]*member
+
+	// Definitions (definitions.go), oldest first.
+	definitions []*definition
 }
 
 func newStore(reg *registry, idBase int) *store {
@@ -170,6 +173,9 @@ type report struct {
 	// Subscriptions and what their schedules' runs delivered (subscriptions.go), oldest first.
 	subscriptions []*subscription
 	deliveries    []Delivery
+
+	// Filters (filters.go), in the order the report shows them.
+	filters []*rfilter
 }
 
 type query struct {
@@ -182,6 +188,7 @@ type query struct {
 	createdAt    time.Time
 	updatedAt    time.Time
 	lastRunID    int
+	charts       []*chart // charts.go, oldest first
 }
 
 // Run states, as Mode spells them. A report run is enqueued until it ends (Mode's document has no
@@ -227,6 +234,7 @@ type queryRun struct {
 	errorCode      string
 	errorType      string
 	errorMessage   string
+	renderErr      string // why the SQL could not be rendered (a definition it names is missing): the run fails with it
 }
 
 func (r *report) query(token string) *query {

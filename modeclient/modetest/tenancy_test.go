@@ -11,10 +11,10 @@ func TestSecondWorkspaceIsReal(t *testing.T) {
 	s := newTestServer(t)
 	d := s.Demo()
 	sd := d.Second
-	if sd.Workspace != SecondWorkspace || sd.Report == "" || sd.Space == "" || sd.DataSource == "" || sd.Member == "" || sd.Group == "" {
+	if sd.Workspace != SecondWorkspace || sd.Report == "" || sd.Space == "" || sd.DataSource == "" || sd.Member == "" || sd.Group == "" || sd.Definition == "" {
 		t.Fatalf("Demo().Second = %+v, want every token", sd)
 	}
-	for _, tok := range []string{sd.Report, sd.Space, sd.DataSource, sd.Group} {
+	for _, tok := range []string{sd.Report, sd.Space, sd.DataSource, sd.Group, sd.Definition} {
 		if !tokenRE.MatchString(tok) {
 			t.Errorf("token %q is not 12 hex", tok)
 		}
@@ -96,6 +96,7 @@ func crossPaths(d Demo) []struct{ name, path, kind string } {
 		{"data source reports", other("data_sources", sd.DataSource, "reports"), "reports"},
 		{"group", other("groups", sd.Group), "group"},
 		{"membership", other("memberships", sd.Member), "membership"},
+		{"definition", other("definitions", sd.Definition), "definition"},
 		{"demo report from the second workspace", back("reports", d.Reports[0]), "report"},
 		{"demo space from the second workspace", back("spaces", d.Spaces[0]), "space"},
 	}
