@@ -250,18 +250,18 @@ func pathOf(key string) string {
 // TestCoverageProblems: coverage reports an operation the client uses that the emulator does
 // not serve and a reached route the client does not list, and nothing for a route it lists.
 func TestCoverageProblems(t *testing.T) {
-	table, problems, err := coverage([]string{"GET /api/{workspace}/reports/{report}", "GET /api/{workspace}/definitions"}, false)
+	table, problems, err := coverage([]string{"GET /api/{workspace}/reports/{report}", "GET /api/{workspace}/audit_logs"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"the service made the client call GET /api/{workspace}/definitions, which modeclient.Operations does not list"}
+	want := []string{"the service made the client call GET /api/{workspace}/audit_logs, which modeclient.Operations does not list"}
 	if !slices.Equal(problems, want) {
 		t.Errorf("problems = %q, want %q", problems, want)
 	}
 	for _, line := range []string{
 		"    [S U R] GET    /api/{account}/reports/{report}\n",
 		"    [S U -] PATCH  /api/{account}/reports/{report}\n",
-		"    [- - R] GET    /api/{workspace}/definitions\n",
+		"    [- - R] GET    /api/{workspace}/audit_logs\n",
 		"    [S U -] GET    /api/{workspace}\n",
 		"(only some tests ran: the R column is partial)",
 		"Metadata API total: served 0, used 0, reachable 0 of 8\n",
