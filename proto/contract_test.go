@@ -39,6 +39,7 @@ func validFilter() *modeplatformv1.ReportFilter {
 		FilterType:   modeplatformv1.ReportFilter_FILTER_TYPE_MULTI,
 		ControlType:  modeplatformv1.ReportFilter_CONTROL_TYPE_DROPDOWN,
 		VariableType: modeplatformv1.ReportFilter_VARIABLE_TYPE_DISCRETE,
+		Query:        query,
 	}
 }
 
@@ -83,6 +84,7 @@ func TestRequestRules(t *testing.T) {
 		{"create report filter undefined type", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: func() *modeplatformv1.ReportFilter { f := validFilter(); f.FilterType = 9; return f }()}, "filter_type"},
 		{"update report filter", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1", DisplayName: "Region"}, UpdateMask: mask("display_name")}, ""},
 		{"update report filter emptying formula", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1"}, UpdateMask: mask("formula")}, "report_filter.formula cannot be set to empty"},
+		{"create report filter without query", &modeplatformv1.CreateReportFilterRequest{Parent: report, ReportFilter: func() *modeplatformv1.ReportFilter { f := validFilter(); f.Query = ""; return f }()}, "report_filter.query is required"},
 		{"update report filter output-only path", &modeplatformv1.UpdateReportFilterRequest{ReportFilter: &modeplatformv1.ReportFilter{Name: report + "/filters/f1"}, UpdateMask: mask("position")}, "update_mask"},
 		{"list dataset schedules", &modeplatformv1.ListSchedulesRequest{Parent: dataset}, ""},
 		{"get dataset schedule", &modeplatformv1.GetScheduleRequest{Name: dataset + "/schedules/s1"}, ""},

@@ -125,3 +125,6 @@ func invalidArgument(field, reason string) *connect.Error {
 	errdetail.AddBadRequest(err, field, reason)
 	return err
 }
+
+// resourceNameOf formats the resource name of pattern from its ids.
+func resourceNameOf(pattern string, ids ...string) string { return resourcename.Sprint(pattern, ids...) }

@@ -132,7 +132,7 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	}
 	w, r := ids[0], ids[1]
 	in := m.GetQuery()
-	dsToken, err := parseQueryDataSource(w, in.GetDataSource())
+	dsToken, err := parseDataSourceIn("query.data_source", w, in.GetDataSource())
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *ReportServer) CreateQuery(ctx context.Context, req *connect.Request[mod
 	fingerprint := requestFingerprint("CreateQuery", m.GetParent(), in.GetSql(), in.GetDataSource(), in.GetDisplayName())
 	created, err := do(ctx, s.core.creates, "CreateQuery\x00"+w+"\x00"+r, m.GetRequestId(), fingerprint,
 		func(ctx context.Context) (*modeplatformv1.Query, error) {
-			dsID, err := queryDataSourceID(ctx, cl, w, dsToken, in.GetDataSource())
+			dsID, err := dataSourceID(ctx, cl, "query.data_source", w, dsToken, in.GetDataSource())
 			if err != nil {
 				return nil, err
 			}
@@ -191,7 +191,7 @@ func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[mod
 			sql := in.GetSql()
 			upd.RawQuery = &sql
 		case queryPathDataSource:
-			if dsToken, err = parseQueryDataSource(w, in.GetDataSource()); err != nil {
+			if dsToken, err = parseDataSourceIn("query.data_source", w, in.GetDataSource()); err != nil {
 				return nil, err
 			}
 		}
@@ -202,7 +202,7 @@ func (s *ReportServer) UpdateQuery(ctx context.Context, req *connect.Request[mod
 	}
 	dsx := newQueryDataSources(cl, w)
 	if dsToken != "" {
-		id, err := queryDataSourceID(ctx, cl, w, dsToken, in.GetDataSource())
+		id, err := dataSourceID(ctx, cl, "query.data_source", w, dsToken, in.GetDataSource())
 		if err != nil {
 			return nil, err
 		}
@@ -243,29 +243,31 @@ func parseQueryName(field, name string) ([]string, error) {
 	return parseName(field, name, patQuery)
 }
 
-// parseQueryDataSource parses a query's data_source and checks that it is in
-// the query's workspace w: Mode addresses a query's data source by a number
-// that means nothing in another workspace.
-func parseQueryDataSource(w, name string) (string, error) {
-	ids, err := parseName("query.data_source", name, patDataSource)
+// parseDataSourceIn parses a data source name of request field (a query's or
+// a definition's data_source) and checks that it is in workspace w: Mode
+// addresses a data source by a number that means nothing in another
+// workspace.
+func parseDataSourceIn(field, w, name string) (string, error) {
+	ids, err := parseName(field, name, patDataSource)
 	if err != nil {
 		return "", err
 	}
 	if ids[0] != w {
-		return "", invalidArgument("query.data_source", "must be a data source of workspace "+strconv.Quote(w))
+		return "", invalidArgument(field, "must be a data source of workspace "+strconv.Quote(w))
 	}
 	return ids[1], nil
 }
 
 // dataSourceID resolves a data source token to Mode's numeric id, which is
-// what Mode's query bodies take. A data source Mode does not know is the
+// what Mode's query and definition bodies take; field is the request field
+// that named it. A data source Mode does not know is the
 // caller's mistake in the request field, not a missing parent.
-func queryDataSourceID(ctx context.Context, cl *modeclient.Client, w, token, name string) (int64, error) {
+func dataSourceID(ctx context.Context, cl *modeclient.Client, field, w, token, name string) (int64, error) {
 	d, err := cl.GetDataSource(ctx, w, token)
 	if err != nil {
 		var api *modeclient.APIError
 		if errors.As(err, &api) && (api.StatusCode == http.StatusNotFound || api.StatusCode == http.StatusGone) {
-			return 0, invalidArgument("query.data_source", "names a data source that does not exist: "+name)
+			return 0, invalidArgument(field, "names a data source that does not exist: "+name)
 		}
 		return 0, upstreamError(err, name)
 	}

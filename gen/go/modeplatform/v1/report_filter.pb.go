@@ -220,7 +220,8 @@ type ReportFilter struct {
 	ControlType ReportFilter_ControlType `protobuf:"varint,7,opt,name=control_type,json=controlType,proto3,enum=modeplatform.v1.ReportFilter_ControlType" json:"control_type,omitempty"`
 	// Whether the values are continuous or discrete. Required by CreateReportFilter.
 	VariableType ReportFilter_VariableType `protobuf:"varint,8,opt,name=variable_type,json=variableType,proto3,enum=modeplatform.v1.ReportFilter_VariableType" json:"variable_type,omitempty"`
-	// The control's options as Mode holds them (for instance the values selected by default).
+	// The control's options as Mode holds them (for instance the values selected by default),
+	// without the query (see `query`).
 	Options *structpb.Struct `protobuf:"bytes,9,opt,name=options,proto3" json:"options,omitempty"`
 	// The filter's place among the report's filters, from 0.
 	Position int32 `protobuf:"varint,10,opt,name=position,proto3" json:"position,omitempty"`
@@ -231,7 +232,11 @@ type ReportFilter struct {
 	// When the filter was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the filter last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The query of the report whose columns the filter reads,
+	// `workspaces/{workspace}/reports/{report}/queries/{query}` (Mode's `options.query_token`).
+	// Required by CreateReportFilter; it must be a query of the filter's report.
+	Query         string `protobuf:"bytes,15,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -362,6 +367,13 @@ func (x *ReportFilter) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *ReportFilter) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
 }
 
 // ListReportFiltersRequest asks for one page of a report's filters.
@@ -590,8 +602,8 @@ type CreateReportFilterRequest struct {
 	// The report, `workspaces/{workspace}/reports/{report}`.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The filter to create: display_name, formula, data_type, formula_type, filter_type,
-	// control_type and variable_type are required; options is optional; every other field is
-	// ignored.
+	// control_type, variable_type and query are required; options is optional; every other field
+	// is ignored.
 	ReportFilter *ReportFilter `protobuf:"bytes,2,opt,name=report_filter,json=reportFilter,proto3" json:"report_filter,omitempty"`
 	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
 	// request with the same id within the de-duplication window answers the first one's result
@@ -705,9 +717,8 @@ type UpdateReportFilterRequest struct {
 	// values.
 	ReportFilter *ReportFilter `protobuf:"bytes,1,opt,name=report_filter,json=reportFilter,proto3" json:"report_filter,omitempty"`
 	// The fields to change: one or more of `display_name`, `formula`, `data_type`,
-	// `formula_type`, `filter_type`, `control_type`, `variable_type` and `options`, or `*` for all
-	// of them. Mode replaces a filter whole, so the service reads the filter and sends it back with
-	// the named fields changed; the required fields cannot be set to empty.
+	// `formula_type`, `filter_type`, `control_type`, `variable_type`, `query` and `options`, or `*`
+	// for all of them; the required fields cannot be set to empty.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -890,8 +901,7 @@ var File_modeplatform_v1_report_filter_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_report_filter_proto_rawDesc = "" +
 	"\n" +
-	"#modeplatform/v1/report_filter.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\n" +
-	"\n" +
+	"#modeplatform/v1/report_filter.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\f\n" +
 	"\fReportFilter\x12\x85\x01\n" +
 	"\x04name\x18\x01 \x01(\tBq\xe0A\b\xbaHk\xd8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/filters/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12%\n" +
@@ -912,7 +922,9 @@ const file_modeplatform_v1_report_filter_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"o\n" +
+	"updateTime\x12\xa8\x01\n" +
+	"\x05query\x18\x0f \x01(\tB\x91\x01\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/Query\xbaHk\xd8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/queries/[A-Za-z0-9_-]{1,64}$R\x05query\"o\n" +
 	"\n" +
 	"FilterType\x12\x1b\n" +
 	"\x17FILTER_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -943,33 +955,35 @@ const file_modeplatform_v1_report_filter_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x98\x01\xe0A\x02\xfaA$\n" +
 	"\"modeplatform.internal/ReportFilter\xbaHk\xc8\x01\x01rf2d^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/filters/[A-Za-z0-9_-]{1,64}$R\x04name\"]\n" +
 	"\x17GetReportFilterResponse\x12B\n" +
-	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterR\freportFilter\"\x99\b\n" +
+	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterR\freportFilter\"\xed\b\n" +
 	"\x19CreateReportFilterRequest\x12\x94\x01\n" +
-	"\x06parent\x18\x01 \x01(\tB|\xe0A\x02\xfaA$\x12\"modeplatform.internal/ReportFilter\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x06parent\x12\xa1\x06\n" +
-	"\rreport_filter\x18\x02 \x01(\v2\x1d.modeplatform.v1.ReportFilterB\xdc\x05\xe0A\x02\xbaH\xd5\x05\xba\x01m\n" +
+	"\x06parent\x18\x01 \x01(\tB|\xe0A\x02\xfaA$\x12\"modeplatform.internal/ReportFilter\xbaHO\xc8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x06parent\x12\xf5\x06\n" +
+	"\rreport_filter\x18\x02 \x01(\v2\x1d.modeplatform.v1.ReportFilterB\xb0\x06\xe0A\x02\xbaH\xa9\x06\xba\x01m\n" +
 	"#report_filter.display_name_required\x12&report_filter.display_name is required\x1a\x1ethis.display_name.trim() != ''\xba\x01^\n" +
 	"\x1ereport_filter.formula_required\x12!report_filter.formula is required\x1a\x19this.formula.trim() != ''\xba\x01]\n" +
 	" report_filter.data_type_required\x12#report_filter.data_type is required\x1a\x14this.data_type != ''\xba\x01f\n" +
 	"#report_filter.formula_type_required\x12&report_filter.formula_type is required\x1a\x17this.formula_type != ''\xba\x01b\n" +
 	"\"report_filter.filter_type_required\x12%report_filter.filter_type is required\x1a\x15this.filter_type != 0\xba\x01e\n" +
 	"#report_filter.control_type_required\x12&report_filter.control_type is required\x1a\x16this.control_type != 0\xba\x01h\n" +
-	"$report_filter.variable_type_required\x12'report_filter.variable_type is required\x1a\x17this.variable_type != 0\xc8\x01\x01R\freportFilter\x12A\n" +
+	"$report_filter.variable_type_required\x12'report_filter.variable_type is required\x1a\x17this.variable_type != 0\xba\x01Q\n" +
+	"\x1creport_filter.query_required\x12\x1freport_filter.query is required\x1a\x10this.query != ''\xc8\x01\x01R\freportFilter\x12A\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"`\n" +
 	"\x1aCreateReportFilterResponse\x12B\n" +
-	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterR\freportFilter\"\xe6\x10\n" +
+	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterR\freportFilter\"\xb6\x12\n" +
 	"\x19UpdateReportFilterRequest\x12\x9e\x01\n" +
 	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterBZ\xe0A\x02\xbaHT\xba\x01N\n" +
-	"\x1breport_filter.name_required\x12\x1ereport_filter.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\freportFilter\x12\xb1\x03\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xf3\x02\xe0A\x02\xbaH\xec\x02\xba\x01\xe5\x02\n" +
-	"\x11update_mask.paths\x12\x8f\x01update_mask must be * or list one or more of: display_name, formula, data_type, formula_type, filter_type, control_type, variable_type, options\x1a\xbd\x01this.paths == ['*'] || (this.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'formula', 'data_type', 'formula_type', 'filter_type', 'control_type', 'variable_type', 'options']))\xc8\x01\x01R\n" +
-	"updateMask:\xf3\v\xbaH\xef\v\x1a\xe0\x01\n" +
+	"\x1breport_filter.name_required\x12\x1ereport_filter.name is required\x1a\x0fthis.name != ''\xc8\x01\x01R\freportFilter\x12\xc1\x03\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x83\x03\xe0A\x02\xbaH\xfc\x02\xba\x01\xf5\x02\n" +
+	"\x11update_mask.paths\x12\x96\x01update_mask must be * or list one or more of: display_name, formula, data_type, formula_type, filter_type, control_type, variable_type, query, options\x1a\xc6\x01this.paths == ['*'] || (this.paths.size() > 0 && this.paths.all(p, p in ['display_name', 'formula', 'data_type', 'formula_type', 'filter_type', 'control_type', 'variable_type', 'query', 'options']))\xc8\x01\x01R\n" +
+	"updateMask:\xb3\r\xbaH\xaf\r\x1a\xe0\x01\n" +
 	"+update_report_filter.display_name_not_empty\x121report_filter.display_name cannot be set to empty\x1a~!('display_name' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.display_name.trim() != ''\x1a\xcc\x01\n" +
 	"&update_report_filter.formula_not_empty\x12,report_filter.formula cannot be set to empty\x1at!('formula' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.formula.trim() != ''\x1a\xcd\x01\n" +
 	"(update_report_filter.data_type_not_empty\x12.report_filter.data_type cannot be set to empty\x1aq!('data_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.data_type != ''\x1a\xd9\x01\n" +
 	"+update_report_filter.formula_type_not_empty\x121report_filter.formula_type cannot be set to empty\x1aw!('formula_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.formula_type != ''\x1a\xd4\x01\n" +
 	"*update_report_filter.filter_type_not_empty\x120report_filter.filter_type cannot be set to empty\x1at!('filter_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.filter_type != 0\x1a\xd8\x01\n" +
-	"+update_report_filter.control_type_not_empty\x121report_filter.control_type cannot be set to empty\x1av!('control_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.control_type != 0\x1a\xdc\x01\n" +
+	"+update_report_filter.control_type_not_empty\x121report_filter.control_type cannot be set to empty\x1av!('control_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.control_type != 0\x1a\xbd\x01\n" +
+	"$update_report_filter.query_not_empty\x12*report_filter.query cannot be set to empty\x1ai!('query' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.query != ''\x1a\xdc\x01\n" +
 	",update_report_filter.variable_type_not_empty\x122report_filter.variable_type cannot be set to empty\x1ax!('variable_type' in this.update_mask.paths || this.update_mask.paths == ['*']) || this.report_filter.variable_type != 0\"`\n" +
 	"\x1aUpdateReportFilterResponse\x12B\n" +
 	"\rreport_filter\x18\x01 \x01(\v2\x1d.modeplatform.v1.ReportFilterR\freportFilter\"\xcb\x01\n" +

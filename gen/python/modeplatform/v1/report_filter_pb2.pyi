@@ -71,7 +71,7 @@ class ListReportFiltersResponse(_message.Message):
     def __init__(self, report_filters: _Optional[_Iterable[_Union[ReportFilter, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class ReportFilter(_message.Message):
-    __slots__ = ["control_type", "create_time", "data_type", "display_name", "filter_type", "formula", "formula_type", "hide_select_all", "name", "options", "position", "show_relevant_values_only", "update_time", "variable_type"]
+    __slots__ = ["control_type", "create_time", "data_type", "display_name", "filter_type", "formula", "formula_type", "hide_select_all", "name", "options", "position", "query", "show_relevant_values_only", "update_time", "variable_type"]
     class ControlType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
     class FilterType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -97,6 +97,7 @@ class ReportFilter(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     SHOW_RELEVANT_VALUES_ONLY_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VARIABLE_TYPE_CONTINUOUS: ReportFilter.VariableType
@@ -114,10 +115,11 @@ class ReportFilter(_message.Message):
     name: str
     options: _struct_pb2.Struct
     position: int
+    query: str
     show_relevant_values_only: bool
     update_time: _timestamp_pb2.Timestamp
     variable_type: ReportFilter.VariableType
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., formula: _Optional[str] = ..., data_type: _Optional[str] = ..., formula_type: _Optional[str] = ..., filter_type: _Optional[_Union[ReportFilter.FilterType, str]] = ..., control_type: _Optional[_Union[ReportFilter.ControlType, str]] = ..., variable_type: _Optional[_Union[ReportFilter.VariableType, str]] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., position: _Optional[int] = ..., hide_select_all: bool = ..., show_relevant_values_only: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., formula: _Optional[str] = ..., data_type: _Optional[str] = ..., formula_type: _Optional[str] = ..., filter_type: _Optional[_Union[ReportFilter.FilterType, str]] = ..., control_type: _Optional[_Union[ReportFilter.ControlType, str]] = ..., variable_type: _Optional[_Union[ReportFilter.VariableType, str]] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., position: _Optional[int] = ..., hide_select_all: bool = ..., show_relevant_values_only: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., query: _Optional[str] = ...) -> None: ...
 
 class UpdateReportFilterRequest(_message.Message):
     __slots__ = ["report_filter", "update_mask"]
