@@ -127,4 +127,6 @@ func invalidArgument(field, reason string) *connect.Error {
 }
 
 // resourceNameOf formats the resource name of pattern from its ids.
-func resourceNameOf(pattern string, ids ...string) string { return resourcename.Sprint(pattern, ids...) }
+func resourceNameOf(pattern string, ids ...string) string {
+	return resourcename.Sprint(pattern, ids...)
+}
