@@ -11,6 +11,10 @@
 // a succeeded run exports as a real PDF (export.go), served with Range requests.
 // Report schedules fire runs on their cron, on a clock tests control (WithClock, TestClock) or
 // on the real time.
+// Datasets are reports of their own kind (datasets.go): they live in spaces, run like reports,
+// expose the columns of their query's result as fields (typed from the real SQL's result) with
+// descriptions, are imported by reports (lineage), and refresh on schedules; the demo workspace
+// has three, one of them scheduled (Demo.Datasets, Demo.DatasetSchedule).
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

@@ -170,6 +170,12 @@ type report struct {
 	// Subscriptions and what their schedules' runs delivered (subscriptions.go), oldest first.
 	subscriptions []*subscription
 	deliveries    []Delivery
+
+	// Datasets (datasets.go). A dataset is a report Mode marks as one (dataset is true): it has
+	// routes of its own, fields and their descriptions, and other reports import it.
+	dataset           bool
+	imports           []*report           // the datasets this report imports, in import order
+	fieldDescriptions []*fieldDescription // a dataset's, oldest first
 }
 
 type query struct {
