@@ -13,7 +13,13 @@ import (
 //   - everything under a report (its runs, query runs, queries and their
 //     lists) carries "report:<ws>/<r>", dropped when the report is deleted;
 //   - a report carries "space:<ws>/<s>" of its space, dropped when the space
-//     is deleted.
+//     is deleted, and "imports:<ws>/<d>" of each dataset it imports, dropped
+//     when the dataset is renamed or deleted;
+//   - a dataset is a report: everything under it carries "report:<ws>/<d>",
+//     its lists under the report's ("list:<ws>/reports/<d>:runs", …:fields,
+//     …:field_descriptions, …:schedules), so that a write through the report
+//     API or the dataset API drops both views; its own entry also carries its
+//     report path;
 //   - what belongs to another object that a write of that object changes or
 //     deletes carries that object's path: a query's charts and their list,
 //     and a report filter, carry their query's path (UpdateQuery and
@@ -39,14 +45,22 @@ func (c *Client) metadata(tags ...string) cachePolicy {
 	return func(any) (time.Duration, []string) { return c.metadataTTL, tags }
 }
 
-// reportPolicy caches a report for the metadata TTL, tagged with its space.
+// reportPolicy caches a report for the metadata TTL, tagged with its space
+// and with the datasets it imports (whose rename or deletion changes it).
 func (c *Client) reportPolicy(ws string) cachePolicy {
 	return func(v any) (time.Duration, []string) {
 		r, _ := v.(*Report)
-		if r == nil || r.SpaceToken == "" {
+		if r == nil {
 			return c.metadataTTL, nil
 		}
-		return c.metadataTTL, []string{spaceScopeTag(ws, r.SpaceToken)}
+		var t []string
+		if r.SpaceToken != "" {
+			t = append(t, spaceScopeTag(ws, r.SpaceToken))
+		}
+		for _, d := range r.ImportedDatasets {
+			t = append(t, importTag(ws, d.Token))
+		}
+		return c.metadataTTL, t
 	}
 }
 
@@ -62,6 +76,11 @@ func runState(v any) (string, bool) {
 		return r.State, r != nil
 	case *QueryRun:
 		return r.State, r != nil
+	case *DatasetRun:
+		if r == nil {
+			return "", false
+		}
+		return r.State.String(), true
 	}
 	return "", false
 }
@@ -86,6 +105,8 @@ func (c *Client) runListPolicy(tags ...string) cachePolicy {
 			finished = p != nil && allFinished(p.Items, func(r ReportRun) string { return r.State })
 		case *Page[QueryRun]:
 			finished = p != nil && allFinished(p.Items, func(r QueryRun) string { return r.State })
+		case *Page[DatasetRun]:
+			finished = p != nil && allFinished(p.Items, func(r DatasetRun) string { return r.State.String() })
 		}
 		if !finished {
 			return 0, tags
@@ -129,10 +150,20 @@ func newFinishedRuns() *finishedRuns {
 }
 
 // reportRunEndTags are invalidated when a run of report ends: the report
-// (its last_run and last_successful_run fields), the report lists holding it
-// and the report's run lists.
+// (its last_run and last_successful_run fields), the report lists holding it,
+// its fields when the report is a dataset (the latest fields are those of its
+// last successful run) and the report's run lists, last.
 func reportRunEndTags(ws, report string) []string {
-	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "runs")}
+	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "fields"),
+		reportListTag(ws, report, "runs")}
+}
+
+// runEnd is what runsEndedBy reads of a run: its token, whether it is in a terminal state, and
+// when it completed (else was last updated).
+type runEnd struct {
+	token              string
+	terminal           bool
+	completed, updated time.Time
 }
 
 // runsEnded invalidates tags once for the runs of report in runs that are
@@ -145,6 +176,15 @@ func reportRunEndTags(ws, report string) []string {
 // the report, and it happens before the fetch returns: a caller that saw the
 // run finished reads the report fresh.
 func (c *Client) runsEnded(ws, report string, runs []ReportRun, tags []string) {
+	ends := make([]runEnd, 0, len(runs))
+	for _, r := range runs {
+		ends = append(ends, runEnd{token: r.Token, terminal: terminalState(r.State), completed: r.CompletedAt.Time, updated: r.UpdatedAt.Time})
+	}
+	c.runsEndedBy(ends, func(run string) string { return apiPathOf(runPath(ws, report, run)) }, tags)
+}
+
+// runsEndedBy is runsEnded for runs of any kind, each remembered as key(token).
+func (c *Client) runsEndedBy(runs []runEnd, key func(token string) string, tags []string) {
 	var ended []string
 	// A cached entry lives at most the metadata TTL: none can predate the end
 	// of a run that ended longer ago than that (give or take the skew between
@@ -152,19 +192,19 @@ func (c *Client) runsEnded(ws, report string, runs []ReportRun, tags []string) {
 	// nothing cached.
 	horizon := c.now().Add(-c.metadataTTL - runEndSkew)
 	for _, r := range runs {
-		if !terminalState(r.State) || r.Token == "" {
+		if !r.terminal || r.token == "" {
 			continue
 		}
-		at := r.CompletedAt.Time
+		at := r.completed
 		if at.IsZero() {
-			at = r.UpdatedAt.Time
+			at = r.updated
 		}
 		if !at.IsZero() && at.Before(horizon) {
 			continue
 		}
-		key := apiPathOf(runPath(ws, report, r.Token))
-		if !c.finished.Contains(key) {
-			ended = append(ended, key)
+		k := key(r.token)
+		if !c.finished.Contains(k) {
+			ended = append(ended, k)
 		}
 	}
 	if len(ended) == 0 {
@@ -197,7 +237,8 @@ func (c *Client) reportRunListPolicy(ws, report string) cachePolicy {
 	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report))
 	return func(v any) (time.Duration, []string) {
 		if p, ok := v.(*Page[ReportRun]); ok && p != nil {
-			c.runsEnded(ws, report, p.Items, reportRunEndTags(ws, report)[:2])
+			end := reportRunEndTags(ws, report)
+			c.runsEnded(ws, report, p.Items, end[:len(end)-1])
 		}
 		return policy(v)
 	}

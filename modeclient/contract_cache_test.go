@@ -560,21 +560,32 @@ func newSchedule(t *testing.T, ctx context.Context, c *modeclient.Client, ws, re
 	return must(c.CreateReportSchedule(ctx, ws, rep, modeclient.ScheduleCreate{Cron: modeclient.CronInput{Freq: "daily"}}))(t).Token
 }
 
+// invalidationSetup is what a case of TestContractCacheInvalidation prepares: the reads its write
+// must invalidate, and the write.
+type invalidationSetup struct {
+	reads []cachedRead                // must be refetched and change after the write
+	write func(context.Context) error // the write under test
+}
+
+// invalidationCase is one case of TestContractCacheInvalidation: a fresh emulator with emuOpts,
+// and setup, given a cached client's reads (r), an uncached client for the setup's own writes
+// and the demo's tokens.
+type invalidationCase struct {
+	name    string
+	emuOpts []modetest.Option
+	setup   func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) invalidationSetup
+}
+
+// hourLongRuns keeps runs in progress for a whole test (no SQL executed).
+var hourLongRuns = []modetest.Option{modetest.WithRunDuration(time.Hour)}
+
 // TestContractCacheInvalidation warms the cache with reads, makes one write of each kind and
 // checks that every read the write affects asks Mode again and shows the change, while an
 // unrelated read stays cached.
 func TestContractCacheInvalidation(t *testing.T) {
 	t.Parallel()
-	type setup struct {
-		reads []cachedRead                // must be refetched and change after the write
-		write func(context.Context) error // the write under test
-	}
-	hourLongRuns := []modetest.Option{modetest.WithRunDuration(time.Hour)} // no SQL executed
-	cases := []struct {
-		name    string
-		emuOpts []modetest.Option
-		setup   func(t *testing.T, ctx context.Context, r cachedReads, plain *modeclient.Client, d modetest.Demo) setup
-	}{
+	type setup = invalidationSetup
+	cases := []invalidationCase{
 		{"UpdateReport", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
 			rep, name := d.Reports[0], "Renamed by the cache test"
 			return setup{
@@ -638,10 +649,11 @@ func TestContractCacheInvalidation(t *testing.T) {
 			}
 		}},
 		{"DeleteSpace", nil, func(t *testing.T, ctx context.Context, r cachedReads, _ *modeclient.Client, d modetest.Demo) setup {
-			space := d.Spaces[1] // Marketing, holding Demo.Reports[5:8]
+			space := d.Spaces[1] // Marketing, holding Demo.Reports[5:8] and Demo.Datasets[2]
 			return setup{
 				reads: []cachedRead{r.space(space), r.spaces(), r.workspace(), r.report(d.Reports[5]),
-					r.spaceReports(space, ""), r.dataSourceReports(d.DataSource)},
+					r.spaceReports(space, ""), r.dataSourceReports(d.DataSource),
+					r.dataset(d.Datasets[channelDataset]), r.spaceDatasets(space), r.dataSourceDatasets(d.DataSource)},
 				write: func(ctx context.Context) error { return r.c.DeleteSpace(ctx, r.ws, space) },
 			}
 		}},
@@ -857,6 +869,7 @@ func TestContractCacheInvalidation(t *testing.T) {
 			}
 		}},
 	}
+	cases = append(cases, datasetInvalidationCases...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

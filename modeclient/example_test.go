@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
+	"github.com/modeplatform/modeplatform/modeclient/modetest"
 )
 
 // A stand-in for Mode with one space of two reports.
@@ -53,4 +55,48 @@ func Example() {
 	// true
 	// GET /api/{workspace}/reports/{report} hit attempts: 0
 	// true
+}
+
+// A service refreshing a dataset and watching the run to its end, then reading the dataset's
+// fields (the columns of its result), against the emulator.
+func ExampleClient_RunDataset() {
+	emu, err := modetest.New(modetest.WithRateLimit(0, 0), modetest.WithRunDuration(time.Millisecond))
+	if err != nil {
+		panic(err)
+	}
+	defer emu.Close()
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	token, secret := emu.Credentials()
+	client, err := modeclient.New(srv.URL, modeclient.Credential{Token: token, Secret: secret})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	ws, dataset := modetest.DemoWorkspace, emu.Demo().Datasets[2] // "Channel Events"
+
+	run, err := client.RunDataset(ctx, ws, dataset)
+	if err != nil {
+		panic(err)
+	}
+	for !run.Finished() {
+		time.Sleep(5 * time.Millisecond)
+		if run, err = client.GetDatasetRun(ctx, ws, dataset, run.Token); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("run", run.RunState())
+	for f, err := range client.ListDatasetFields(ctx, ws, dataset, nil) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(f.Name, f.Type)
+	}
+	// Output:
+	// run succeeded
+	// channel string
+	// events integer
+	// accounts integer
+	// first_event datetime
+	// last_event datetime
 }

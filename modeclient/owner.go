@@ -55,6 +55,8 @@ func (r *ReportRun) owner() (string, Links)  { return "", r.Links }
 func (q *QueryRun) owner() (string, Links)   { return "", q.Links }
 func (m *Membership) owner() (string, Links) { return "", m.Links }
 func (g *Group) owner() (string, Links)      { return "", g.Links }
+func (d *Dataset) owner() (string, Links)    { return d.AccountUsername, d.Links }
+func (r *DatasetRun) owner() (string, Links) { return "", r.Links }
 
 // ownerLinks are the relations whose href names the object's own workspace.
 // (Others may point elsewhere on purpose: a membership's "user" is the

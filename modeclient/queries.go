@@ -89,7 +89,8 @@ func (c *Client) CreateQuery(ctx context.Context, workspace, report string, in Q
 	}{in}
 	var q Query
 	if err := c.write(ctx, http.MethodPost, queriesPath(workspace, report), body, &q,
-		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report)))); err != nil {
+		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report)),
+			reportListTag(workspace, report, "fields"))); err != nil {
 		return nil, err
 	}
 	return &q, nil
@@ -97,6 +98,8 @@ func (c *Client) CreateQuery(ctx context.Context, workspace, report string, in Q
 
 // UpdateQuery changes a query: PATCH
 // /api/{workspace}/reports/{report}/queries/{query} with {"query": {…}}.
+// (Query writes also drop a dataset's fields: those of a dataset that has not
+// run are its query's.)
 // The query is read first (GetQuery; free when cached): one of another
 // workspace is not found and is left as it is (see checkOwner).
 func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query string, in QueryUpdate) (*Query, error) {
@@ -116,7 +119,7 @@ func (c *Client) UpdateQuery(ctx context.Context, workspace, report, query strin
 	// The query's own path also tags its charts, their list and the filters that read it
 	// (chartPolicy, reportFilterPolicy): they go too.
 	if err := c.write(ctx, http.MethodPatch, queryPath(workspace, report, query), body, &q,
-		tags(reportListTag(workspace, report, "queries"))); err != nil {
+		tags(reportListTag(workspace, report, "queries"), reportListTag(workspace, report, "fields"))); err != nil {
 		return nil, err
 	}
 	return &q, nil
@@ -136,5 +139,5 @@ func (c *Client) DeleteQuery(ctx context.Context, workspace, report, query strin
 	// the report's filter list goes too, as does the report (query_count, chart_count).
 	return c.write(ctx, http.MethodDelete, queryPath(workspace, report, query), nil, new(Query),
 		tags(reportListTag(workspace, report, "queries"), apiPathOf(reportPath(workspace, report)),
-			reportListTag(workspace, report, "filters")))
+			reportListTag(workspace, report, "filters"), reportListTag(workspace, report, "fields")))
 }

@@ -47,7 +47,9 @@ type Report struct {
 	ViewCount              Int    `json:"view_count"`
 	QueryPreview           String `json:"query_preview"`
 	WebPreviewImage        String `json:"web_preview_image"`
-	Links                  Links  `json:"_links"`
+	// ImportedDatasets are the datasets the report is built on (see DatasetRefs).
+	ImportedDatasets DatasetRefs `json:"imported_datasets"`
+	Links            Links       `json:"_links"`
 }
 
 // WebURL returns the report's page for a person (its "web" link).
@@ -207,8 +209,10 @@ func (c *Client) UpdateReport(ctx context.Context, workspace, report string, in 
 		Report ReportUpdate `json:"report"`
 	}{in}
 	var r Report
+	// The token may be a dataset's: its dataset views and the reports importing it change too.
 	if err := c.write(ctx, http.MethodPatch, reportPath(workspace, report), body, &r,
-		tags(listTag(workspace, "reports"))); err != nil {
+		tags(listTag(workspace, "reports"), listTag(workspace, "datasets"), apiPathOf(datasetPath(workspace, report)),
+			importTag(workspace, report))); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -224,7 +228,8 @@ func (c *Client) DeleteReport(ctx context.Context, workspace, report string) err
 		return err
 	}
 	return c.write(ctx, http.MethodDelete, reportPath(workspace, report), nil, new(Report),
-		tags(listTag(workspace, "reports"), reportScopeTag(workspace, report)))
+		tags(listTag(workspace, "reports"), reportScopeTag(workspace, report), listTag(workspace, "datasets"),
+			apiPathOf(datasetPath(workspace, report)), importTag(workspace, report)))
 }
 
 // ArchiveReport archives a report: PATCH /api/{workspace}/reports/{report}/archive.
@@ -247,7 +252,7 @@ func (c *Client) archive(ctx context.Context, workspace, report, verb string) (*
 	var r Report
 	reportTag := apiPathOf(reportPath(workspace, report))
 	if err := c.write(ctx, http.MethodPatch, reportPath(workspace, report).lit(verb), nil, &r,
-		tags(reportTag, listTag(workspace, "reports"))); err != nil {
+		tags(reportTag, listTag(workspace, "reports"), listTag(workspace, "datasets"), apiPathOf(datasetPath(workspace, report)))); err != nil {
 		return nil, err
 	}
 	return &r, nil

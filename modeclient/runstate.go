@@ -83,3 +83,14 @@ func (r *ReportRun) RunState() RunState { return ParseRunState(r.State) }
 
 // RunState is the query run's state (ParseRunState of State).
 func (q *QueryRun) RunState() RunState { return ParseRunState(q.State) }
+
+// UnmarshalJSON implements json.Unmarshaler: a state as Mode spells it (ParseRunState); null, a
+// non-string or an unknown spelling is RunStateUnknown.
+func (s *RunState) UnmarshalJSON(b []byte) error {
+	v, _ := unquote(b)
+	*s = ParseRunState(v)
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler: the state's canonical Mode spelling.
+func (s RunState) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }

@@ -142,7 +142,7 @@ func (c *Client) DeleteSpace(ctx context.Context, workspace, space string) error
 		return err
 	}
 	return c.write(ctx, http.MethodDelete, spacePath(workspace, space), nil, new(Space),
-		tags(listTag(workspace, "spaces"), listTag(workspace, "reports"),
+		tags(listTag(workspace, "spaces"), listTag(workspace, "reports"), listTag(workspace, "datasets"),
 			spaceScopeTag(workspace, space), apiPathOf(workspacePath(workspace))))
 }
 

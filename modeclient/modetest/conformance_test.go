@@ -3,6 +3,7 @@ package modetest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -22,11 +23,11 @@ const (
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
 // reads (every GET the emulator serves but the result files).
-const minServedGETs = 30
+const minServedGETs = 34
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 62
+const minServed = 77
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -309,6 +310,12 @@ func TestSpecConformanceAnswers(t *testing.T) {
 	paramRun := mustJSON(t, s, "POST", wsPath("reports", d.ParamReport, "runs"), map[string]any{}, http.StatusAccepted)
 	waitRun(t, s, d.ParamReport, paramRun["token"].(string))
 	paramParams := map[string]string{"account": DemoWorkspace, "report": d.ParamReport, "run": paramRun["token"].(string)}
+	// A run of a dataset, for the dataset paths (whose {run} is a dataset run).
+	dataset := d.Datasets[0]
+	datasetRun := mustJSON(t, s, "POST", wsPath("datasets", dataset, "runs"), nil, http.StatusAccepted)["token"].(string)
+	waitRun(t, s, dataset, datasetRun)
+	datasetParams := maps.Clone(params)
+	datasetParams["dataset"], datasetParams["run"] = dataset, datasetRun
 	e, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -329,6 +336,9 @@ func TestSpecConformanceAnswers(t *testing.T) {
 		path := modespec.Fill(op.Path, func(name string) string { return params[name] })
 		if _, ok := itemAnswers[specPath]; ok {
 			path = modespec.Fill(op.Path, func(name string) string { return paramParams[name] })
+		}
+		if strings.Contains(specPath, "/datasets/") {
+			path = modespec.Fill(op.Path, func(name string) string { return datasetParams[name] })
 		}
 		resp, body := call(t, s, "GET", path, nil)
 		if resp.StatusCode != http.StatusOK {

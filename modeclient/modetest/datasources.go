@@ -56,6 +56,7 @@ func (e *Emulator) dataSourceJSON(d *dataSource) dataSourceJSON {
 			"web":      href(web(ws, "data_sources", d.token)),
 			"web_home": href(web("home", "data_sources", d.token)),
 			"reports":  href(api(ws, "data_sources", d.token, "reports")),
+			"datasets": href(api(ws, "data_sources", d.token, "datasets")), // the emulator's addition
 		},
 	}
 }

@@ -15,6 +15,10 @@
 // {{ @definition_name }}, expanded before a run executes the SQL (definitions.go); report filters
 // read columns of a report's queries (filters.go); charts belong to queries and are read-only
 // (charts.go).
+// Datasets are reports of their own kind (datasets.go): they live in spaces, run like reports,
+// expose the columns of their query's result as fields (typed from the real SQL's result) with
+// descriptions, are imported by reports (lineage), and refresh on schedules; the demo workspace
+// has three, one of them scheduled (Demo.Datasets, Demo.DatasetSchedule).
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

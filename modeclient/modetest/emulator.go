@@ -35,8 +35,9 @@ type Emulator struct {
 	workspaces []*store          // the workspaces, in seed order (DemoWorkspace first)
 	byName     map[string]*store // the workspaces by username; fixed once seeded
 	demo       Demo
-	ticking    bool          // the schedule ticker started (fire.go)
-	tickerDone chan struct{} // closed when the schedule ticker returns
+	ticking    bool                   // the schedule ticker started (fire.go)
+	tickerDone chan struct{}          // closed when the schedule ticker returns
+	fieldsMemo map[string][]fieldInfo // the fields of a dataset's SQL, by SQL text (fields.go)
 }
 
 // New returns an emulator seeded with the demo workspace DemoWorkspace and a second, smaller
@@ -74,8 +75,12 @@ func New(opts ...Option) (*Emulator, error) {
 	e.reqs.max = defaultMaxLoggedReq
 	e.reg.tokens = map[string]bool{}
 	e.byName = map[string]*store{}
+	e.fieldsMemo = map[string][]fieldInfo{}
 	e.seed()
 	e.routes()
+	e.mu.Lock()
+	e.startTicker() // the demo's dataset schedule exists from the start
+	e.mu.Unlock()
 	if tc, ok := e.clock.(*TestClock); ok {
 		tc.attach(e)
 	}
@@ -131,6 +136,7 @@ func (e *Emulator) Demo() Demo {
 	d.Groups = append([]string(nil), d.Groups...)
 	d.Definitions = append([]string(nil), d.Definitions...)
 	d.Filters = append([]string(nil), d.Filters...)
+	d.Datasets = append([]string(nil), d.Datasets...)
 	d.Second.Reports = append([]string(nil), d.Second.Reports...)
 	return d
 }

@@ -69,6 +69,16 @@ func TestLinksLeadSomewhere(t *testing.T) {
 		"schedule_token": sched["token"], "email_subscribers": []string{d.Members[0]}, "slack_channels": []string{"#sales"},
 	}, http.StatusOK)
 
+	// A dataset that has run and has a field description, so that its run's links (and through
+	// them its query runs and results) and its description's links are followed too.
+	dataset := d.Datasets[0]
+	dsRun := mustJSON(t, s, "POST", wsPath("datasets", dataset, "runs"), nil, http.StatusAccepted)
+	if got := waitRun(t, s, dataset, dsRun["token"].(string)); got["state"] != stateSucceeded {
+		t.Fatalf("the run of dataset %s ended %v", dataset, got["state"])
+	}
+	mustJSON(t, s, "POST", wsPath("datasets", dataset, "field_descriptions"),
+		object{"field_description": object{"name": "region", "desc": "The sales region of the account's rep."}}, http.StatusOK)
+
 	// Nothing links to a run's options or duplicates (ReportRunLinks names neither): start from
 	// them, once the duplicate is done, so their links are followed too.
 	rp := wsPath("reports", report, "runs", run["token"].(string))
@@ -136,7 +146,9 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	for _, b := range broken {
 		t.Errorf("link answers 404: %s", b)
 	}
-	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection", "definitions", "report_filters", "charts"} {
+	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection",
+		"definitions", "report_filters", "charts",
+		"datasets", "dataset", "fields", "field_descriptions", "field_description", "dataset_reports", "latest_successful_dataset_run_api_url"} {
 		if !linkNames[name] {
 			t.Errorf("no %s link was followed: the walk misses part of the emulator", name)
 		}

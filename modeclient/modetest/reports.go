@@ -36,6 +36,7 @@ type reportJSON struct {
 	Layout                 string          `json:"layout"`
 	IsEmbedded             bool            `json:"is_embedded"`
 	IsSigned               bool            `json:"is_signed"`
+	ImportedDatasets       []importedJSON  `json:"imported_datasets"`
 	Shared                 bool            `json:"shared"`
 	ExpectedRuntime        float64         `json:"expected_runtime"`
 	LastSuccessfullyRunAt  *string         `json:"last_successfully_run_at"`
@@ -83,12 +84,13 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 	j := reportJSON{
 		Token: rep.token, ID: rep.id, Name: rep.name, Description: rep.description,
 		CreatedAt: formatTime(rep.createdAt), UpdatedAt: formatTime(rep.updatedAt),
-		PublishedAt: timePtr(rep.publishedAt), EditedAt: formatTime(rep.editedAt), Type: "QueryReport",
+		PublishedAt: timePtr(rep.publishedAt), EditedAt: formatTime(rep.editedAt), Type: reportType(rep),
 		LastSavedAt: formatTime(rep.editedAt), Archived: rep.archived, SpaceToken: rep.spaceToken, ManualRunDisabled: rep.manualRunDisabled,
 		AccountID: a.id, AccountUsername: ws, Layout: "grid", ExpectedRuntime: 1.25,
 		LastSuccessfullyRunAt: timePtr(rep.lastSuccessAt), LastRunAt: timePtr(rep.lastRunAt),
 		LastSuccessfulRunToken: lastTok, QueryCount: len(rep.queries), MaxQueryCount: 160,
 		ChartCount: rep.chartCount(), RunsCount: len(rep.runs), SchedulesCount: len(rep.schedules), QueryPreview: preview, ViewCount: rep.viewCount,
+		ImportedDatasets: importedJSONs(rep),
 		Links: links{
 			"self":                href(rp),
 			"web":                 href(web(ws, "reports", rep.token)),
@@ -116,19 +118,34 @@ func (e *Emulator) reportJSON(rep *report) reportJSON {
 			"unarchive": {Method: "patch", Action: rp + "/unarchive", Input: map[string]any{}},
 		},
 	}
+	if rep.dataset {
+		datasetLinks(rep, j.Links)
+	}
 	return j
 }
 
-// listReportsIn lists the reports of st for which keep is true, applying filter/order/order_by.
+// listReportsIn lists the reports of st for which keep is true, applying filter/order/order_by,
+// embedded under "reports". Datasets are not among them: Mode lists them on their own
+// (listDatasetsIn).
 func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, st *store, keep func(*report) bool) {
+	e.listIn(w, r, st, "reports", "", func(rep *report) bool { return !rep.dataset && keep(rep) })
+}
+
+// listIn answers one page of the reports (or datasets) of st for which keep is true, embedded
+// under key, applying filter (defaultFilter when the request has none), order and order_by.
+func (e *Emulator) listIn(w http.ResponseWriter, r *http.Request, st *store, key, defaultFilter string, keep func(*report) bool) {
 	pr, ok := e.parsePage(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	match, ok := reportFilter(q.Get("filter"))
+	filter := q.Get("filter")
+	if filter == "" {
+		filter = defaultFilter
+	}
+	match, ok := reportFilter(filter)
 	if !ok {
-		badRequest(w, "Invalid filter: "+q.Get("filter"))
+		badRequest(w, "Invalid filter: "+filter)
 		return
 	}
 	order := q.Get("order")
@@ -166,7 +183,7 @@ func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, st *sto
 		all = append(all, e.reportJSON(rep))
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "reports", all))
+	writeJSON(w, http.StatusOK, pageOf(r, pr, key, all))
 }
 
 // reportFilter parses Mode's report list filter: "" (unarchived), "all", "archived", or
@@ -269,33 +286,52 @@ type reportBody struct {
 	} `json:"report"`
 }
 
-func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
+// decodeReportBody reads the update body of a report (or dataset), answering 400 and returning
+// false when it is not one.
+func decodeReportBody(w http.ResponseWriter, r *http.Request) (reportBody, bool) {
 	var b reportBody
 	if !decodeBody(w, r, &b) {
-		return
+		return b, false
 	}
 	if b.Report == nil {
 		badRequest(w, "param is missing or the value is empty: report")
+		return b, false
+	}
+	return b, true
+}
+
+// apply sets what b gives onto rep (e.mu held), returning the status and message of a refusal
+// (0 when applied).
+func (b reportBody) apply(rep *report) (int, string) {
+	if b.Report.Name != nil && strings.TrimSpace(*b.Report.Name) == "" {
+		return http.StatusBadRequest, "Name can't be blank"
+	}
+	if b.Report.SpaceToken != nil && rep.ws.spaceByTok[*b.Report.SpaceToken] == nil {
+		return http.StatusNotFound, "Space not found"
+	}
+	if b.Report.Name != nil {
+		rep.name = strings.TrimSpace(*b.Report.Name)
+	}
+	if b.Report.Description != nil {
+		rep.description = *b.Report.Description
+	}
+	if b.Report.SpaceToken != nil {
+		rep.spaceToken = *b.Report.SpaceToken
+	}
+	rep.updatedAt = time.Now()
+	rep.editedAt = rep.updatedAt
+	return 0, ""
+}
+
+func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
+	b, ok := decodeReportBody(w, r)
+	if !ok {
 		return
 	}
 	e.withReport(w, r, func(rep *report) (int, any, string) {
-		if b.Report.Name != nil && strings.TrimSpace(*b.Report.Name) == "" {
-			return http.StatusBadRequest, nil, "Name can't be blank"
+		if status, msg := b.apply(rep); status != 0 {
+			return status, nil, msg
 		}
-		if b.Report.SpaceToken != nil && rep.ws.spaceByTok[*b.Report.SpaceToken] == nil {
-			return http.StatusNotFound, nil, "Space not found"
-		}
-		if b.Report.Name != nil {
-			rep.name = strings.TrimSpace(*b.Report.Name)
-		}
-		if b.Report.Description != nil {
-			rep.description = *b.Report.Description
-		}
-		if b.Report.SpaceToken != nil {
-			rep.spaceToken = *b.Report.SpaceToken
-		}
-		rep.updatedAt = time.Now()
-		rep.editedAt = rep.updatedAt
 		return http.StatusOK, e.reportJSON(rep), ""
 	})
 }
@@ -303,10 +339,16 @@ func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) deleteReport(w http.ResponseWriter, r *http.Request) {
 	e.withReport(w, r, func(rep *report) (int, any, string) {
 		body := e.reportJSON(rep)
-		delete(rep.ws.reportByTok, rep.token)
-		rep.ws.reports = slices.DeleteFunc(rep.ws.reports, func(x *report) bool { return x == rep })
+		rep.ws.remove(rep)
 		return http.StatusOK, body, ""
 	})
+}
+
+// remove deletes rep (a report or a dataset) from the workspace, with its queries, runs and
+// schedules. Reports that imported it no longer show it (liveImports). Call with e.mu held.
+func (st *store) remove(rep *report) {
+	delete(st.reportByTok, rep.token)
+	st.reports = slices.DeleteFunc(st.reports, func(x *report) bool { return x == rep })
 }
 
 func (e *Emulator) archiveReport(archived bool) http.HandlerFunc {

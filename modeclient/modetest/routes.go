@@ -51,6 +51,22 @@ func (e *Emulator) routes() {
 	h("PATCH /api/{ws}/definitions/{definition}", e.updateDefinition)
 	h("DELETE /api/{ws}/definitions/{definition}", e.deleteDefinition)
 	h("GET /api/{ws}/definitions/{definition}/runs", e.listDefinitionRuns)
+	const ds = "/api/{ws}/datasets/{dataset}"
+	h("GET "+ds, e.getDataset)
+	h("PATCH "+ds, e.updateDataset)
+	h("DELETE "+ds, e.deleteDataset)
+	h("GET /api/{ws}/spaces/{space}/datasets", e.listSpaceDatasets)
+	h("GET /api/{ws}/data_sources/{data_source}/datasets", e.listDataSourceDatasets)
+	h("GET "+ds+"/reports", e.listDatasetReports)
+	h("GET "+ds+"/runs", e.listDatasetRuns)
+	h("POST "+ds+"/runs", e.createDatasetRun)
+	h("GET "+ds+"/runs/{run}", e.getDatasetRun)
+	h("GET "+ds+"/fields", e.listDatasetFields)
+	h("GET "+ds+"/field_descriptions", e.listFieldDescriptions)
+	h("POST "+ds+"/field_descriptions", e.createFieldDescription)
+	h("PATCH "+ds+"/field_descriptions/{field_description}", e.updateFieldDescription)
+	h("DELETE "+ds+"/field_descriptions/{field_description}", e.deleteFieldDescription)
+	h("GET "+ds+"/schedules", e.listDatasetSchedules)
 
 	const rep = "/api/{ws}/reports/{report}"
 	h("GET "+rep, e.getReport)

@@ -324,24 +324,9 @@ func (e *Emulator) listRuns(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	order := cmp.Or(q.Get("order"), "desc")
-	if order != "asc" && order != "desc" {
-		badRequest(w, "Invalid order: "+order)
+	pick, ok := runsQuery(w, r)
+	if !ok {
 		return
-	}
-	orderBy := cmp.Or(q.Get("order_by"), "created_at")
-	if orderBy != "created_at" && orderBy != "updated_at" {
-		badRequest(w, "Invalid order_by: "+orderBy)
-		return
-	}
-	in := func(created, updated time.Time) bool { return true }
-	if f := q.Get("filter"); f != "" {
-		var ok bool
-		if in, ok = timeRangeFilter(f); !ok {
-			badRequest(w, "Invalid filter: "+f)
-			return
-		}
 	}
 	e.mu.Lock()
 	rep := e.findReport(r)
@@ -350,24 +335,52 @@ func (e *Emulator) listRuns(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Report")
 		return
 	}
-	runs := make([]*reportRun, 0, len(rep.runs))
-	for _, run := range rep.runs { // in creation order
-		if in(run.createdAt, run.updatedAt) {
-			runs = append(runs, run)
-		}
-	}
-	if orderBy == "updated_at" {
-		slices.SortStableFunc(runs, func(a, b *reportRun) int { return a.updatedAt.Compare(b.updatedAt) })
-	}
-	if order == "desc" {
-		slices.Reverse(runs)
-	}
+	runs := pick(rep.runs)
 	all := make([]reportRunJSON, 0, len(runs))
 	for _, run := range runs {
 		all = append(all, e.runJSON(run))
 	}
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, pageOf(r, pr, "report_runs", all))
+}
+
+// runsQuery reads the filter, order and order_by of a list of runs (Mode's report and dataset run
+// lists take the same three), answering 400 and returning false when one is invalid. pick
+// returns the runs (given oldest first) the list shows, in its order: newest first by default.
+func runsQuery(w http.ResponseWriter, r *http.Request) (pick func(runs []*reportRun) []*reportRun, ok bool) {
+	q := r.URL.Query()
+	order := cmp.Or(q.Get("order"), "desc")
+	if order != "asc" && order != "desc" {
+		badRequest(w, "Invalid order: "+order)
+		return nil, false
+	}
+	orderBy := cmp.Or(q.Get("order_by"), "created_at")
+	if orderBy != "created_at" && orderBy != "updated_at" {
+		badRequest(w, "Invalid order_by: "+orderBy)
+		return nil, false
+	}
+	in := func(created, updated time.Time) bool { return true }
+	if f := q.Get("filter"); f != "" {
+		if in, ok = timeRangeFilter(f); !ok {
+			badRequest(w, "Invalid filter: "+f)
+			return nil, false
+		}
+	}
+	return func(all []*reportRun) []*reportRun {
+		runs := make([]*reportRun, 0, len(all))
+		for _, run := range all { // in creation order
+			if in(run.createdAt, run.updatedAt) {
+				runs = append(runs, run)
+			}
+		}
+		if orderBy == "updated_at" {
+			slices.SortStableFunc(runs, func(a, b *reportRun) int { return a.updatedAt.Compare(b.updatedAt) })
+		}
+		if order == "desc" {
+			slices.Reverse(runs)
+		}
+		return runs
+	}, true
 }
 
 func (e *Emulator) getRun(w http.ResponseWriter, r *http.Request) {

@@ -103,7 +103,7 @@ func (e *Emulator) scheduleJSON(rep *report, s *schedule) scheduleJSON {
 		RetryState: "none", Timeout: s.timeout,
 		LastRunAt: timePtr(s.lastRunAt), LastSucceededAt: timePtr(s.lastSucceededAt),
 		LastScheduledRun: timePtr(s.lastScheduledRun), NextScheduledRun: timePtr(s.next),
-		ReportName: rep.name, Delivery: "none", ReportToken: rep.token, ReportType: "QueryReport",
+		ReportName: rep.name, Delivery: "none", ReportToken: rep.token, ReportType: reportType(rep),
 		Subscribed: subscribed, SubscriberCount: subscribers,
 		Links: links{
 			"self":                 href(rp + "/schedules/" + s.token),

@@ -26,6 +26,15 @@ type Demo struct {
 	// chart (seedCharts); list a query's charts to find its token.
 	FilterReport string
 	Filters      []string
+	// Datasets are the dataset tokens, in seed order: "Accounts with Reps" and "Monthly Revenue
+	// by Region" in Sales, "Channel Events" in Marketing. Reports import them (lineage):
+	// Datasets[0] by "Sales Rep Leaderboard" and "Account Directory" (Reports[3], Reports[9]),
+	// Datasets[1] by "Revenue by Region" and "Monthly Order Volume" (Reports[0], Reports[2]),
+	// Datasets[2] by "Web Traffic by Channel" and the archived "Scratchpad" (Reports[5],
+	// Reports[11]). Datasets are not among Reports, nor listed with a space's reports.
+	Datasets []string
+	// DatasetSchedule is the token of Datasets[1]'s schedule: a daily refresh at 05:00 UTC.
+	DatasetSchedule string
 	// Second holds the tokens of the second workspace, SecondWorkspace.
 	Second SecondDemo
 }
@@ -40,6 +49,7 @@ type SecondDemo struct {
 	Member     string   // the only member's username
 	Group      string   // the only group's token
 	Definition string   // the only definition's token (regions_with_reps)
+	Dataset    string   // the only dataset's token (in Space, imported by Report)
 }
 
 // seedBase is when the demo workspace was created; seeded timestamps follow from it.
@@ -423,6 +433,100 @@ func (e *Emulator) seedDemo() {
 			e.demo.BigReport = rep.token
 		}
 	}
+	e.seedDemoDatasets(st, ds)
+}
+
+// seedDataset is a demo dataset: its space (an index of Demo.Spaces), its one query, and the
+// seed reports (indexes of seedReports) that import it.
+type seedDataset struct {
+	space       int
+	name        string
+	description string
+	query       seedQuery
+	importedBy  []int
+}
+
+var seedDatasets = []seedDataset{
+	{space: 0, name: "Accounts with Reps", description: "Every account with its sales rep and region: the account dimension.",
+		query: seedQuery{"Accounts", `SELECT a.id AS account_id,
+       a.name AS account,
+       a.website,
+       a.primary_poc,
+       s.name AS sales_rep,
+       r.name AS region,
+       a.lat,
+       a.long
+FROM accounts a
+JOIN sales_reps s ON s.id = a.sales_rep_id
+JOIN region r ON r.id = s.region_id
+ORDER BY a.id`}, importedBy: []int{3, 9}},
+	{space: 0, name: "Monthly Revenue by Region", description: "Orders, units and revenue per month and region, refreshed daily.",
+		query: seedQuery{"Monthly revenue", `SELECT strftime('%Y-%m-01T00:00:00.000Z', o.occurred_at) AS month,
+       r.name AS region,
+       COUNT(*) AS orders,
+       SUM(o.total) AS units,
+       ROUND(SUM(o.total_amt_usd), 2) AS revenue_usd
+FROM orders o
+JOIN accounts a ON a.id = o.account_id
+JOIN sales_reps s ON s.id = a.sales_rep_id
+JOIN region r ON r.id = s.region_id
+GROUP BY month, r.name
+ORDER BY month, region`}, importedBy: []int{0, 2}},
+	{space: 1, name: "Channel Events", description: "Web events per marketing channel, with the first and last event.",
+		query: seedQuery{"Events by channel", `SELECT channel,
+       COUNT(*) AS events,
+       COUNT(DISTINCT account_id) AS accounts,
+       MIN(occurred_at) AS first_event,
+       MAX(occurred_at) AS last_event
+FROM web_events
+GROUP BY channel
+ORDER BY events DESC, channel`}, importedBy: []int{5, 11}},
+}
+
+// datasetScheduleIndex is the index in seedDatasets of the dataset seeded with a schedule.
+const datasetScheduleIndex = 1
+
+// seedDemoDatasets seeds the demo's datasets (after its reports, whose tokens and ids do not
+// depend on them), the reports that import them and the schedule of one.
+func (e *Emulator) seedDemoDatasets(st *store, ds *dataSource) {
+	for i, sd := range seedDatasets {
+		created := seedBase.Add(48*time.Hour + time.Duration(i)*5*time.Hour)
+		d := e.addDataset(st, ds, e.demo.Spaces[sd.space], sd.name, sd.description, sd.query, "ana_analyst", created, sd.name)
+		e.demo.Datasets = append(e.demo.Datasets, d.token)
+		for _, ri := range sd.importedBy {
+			rep := st.reportByTok[e.demo.Reports[ri]]
+			rep.imports = append(rep.imports, d)
+		}
+		if i == datasetScheduleIndex {
+			loc, _ := scheduleZone("UTC")
+			s := &schedule{
+				token: st.token("schedule", "dataset/"+sd.name+"/daily"), name: "Daily refresh",
+				cron:    cronLine{freq: "daily", hour: 5, dayOfMonth: 1, timeZone: "UTC", loc: loc},
+				timeout: defaultScheduleTimeout, creator: "ana_analyst", createdAt: created, updatedAt: created,
+			}
+			s.next = s.cron.next(e.clock.Now())
+			d.schedules = append(d.schedules, s)
+			e.demo.DatasetSchedule = s.token
+		}
+	}
+}
+
+// addDataset adds a dataset of one query on ds to space of st; key makes its tokens (the
+// dataset's name, prefixed with the workspace outside the demo one).
+func (e *Emulator) addDataset(st *store, ds *dataSource, space, name, description string, q seedQuery, creator string, created time.Time, key string) *report {
+	updated := created.Add(2 * time.Hour)
+	d := &report{
+		ws: st, id: st.id("report", 90_000), token: st.token("dataset", key), name: name, description: description,
+		spaceToken: space, creator: creator, dataset: true,
+		createdAt: created, updatedAt: updated, editedAt: updated, publishedAt: updated, viewCount: 11,
+	}
+	d.queries = append(d.queries, &query{
+		id: st.id("query", 5_000_000), token: st.token("query", "dataset/"+key+"/"+q.name), name: q.name, rawQuery: q.sql,
+		dataSourceID: ds.id, creator: creator, createdAt: created, updatedAt: updated,
+	})
+	st.reports = append(st.reports, d)
+	st.reportByTok[d.token] = d
+	return d
 }
 
 // seedFilters seeds the filters of Demo.FilterReport ("Sales Rep Leaderboard") at time at, on
@@ -511,4 +615,8 @@ func (e *Emulator) seedSecond() {
 	def := addDefinition(st, key("regions_with_reps"), seedDefinition{"regions_with_reps", "Each region with how many sales reps it has.",
 		secondReportSQL, m.username}, ds, seedBase.Add(48*time.Hour))
 	d.Definition = def.token
+	set := e.addDataset(st, ds, sp.token, "Regions", "The sales regions.",
+		seedQuery{"Regions", "SELECT id, name FROM region ORDER BY id"}, m.username, seedBase.Add(48*time.Hour), key("Regions"))
+	rep.imports = append(rep.imports, set)
+	d.Dataset = set.token
 }

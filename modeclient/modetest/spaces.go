@@ -38,11 +38,12 @@ func (e *Emulator) spaceJSON(s *space) spaceJSON {
 		Token: s.token, ID: s.id, SpaceType: s.spaceType, Name: s.name, Description: s.description,
 		State: "active", Restricted: s.restricted, Viewable: true, DefaultAccessLevel: access,
 		Links: links{
-			"self":    href(api(ws, "collections", s.token)),
-			"detail":  href(api(ws, "spaces", s.token)),
-			"web":     href(web(ws, "spaces", s.token)),
-			"reports": href(api(ws, "spaces", s.token, "reports")),
-			"creator": href(api(s.creator)),
+			"self":     href(api(ws, "collections", s.token)),
+			"detail":   href(api(ws, "spaces", s.token)),
+			"web":      href(web(ws, "spaces", s.token)),
+			"reports":  href(api(ws, "spaces", s.token, "reports")),
+			"datasets": href(api(ws, "spaces", s.token, "datasets")), // not in SpaceLinks: the emulator's addition
+			"creator":  href(api(s.creator)),
 			// space_memberships (optional) is left out until the emulator serves space memberships.
 			"search_space_permissions": href(api(ws, "spaces", s.token, "search_space_permissions")),
 		},

@@ -176,6 +176,11 @@ type report struct {
 
 	// Filters (filters.go), in the order the report shows them.
 	filters []*rfilter
+	// Datasets (datasets.go). A dataset is a report Mode marks as one (dataset is true): it has
+	// routes of its own, fields and their descriptions, and other reports import it.
+	dataset           bool
+	imports           []*report           // the datasets this report imports, in import order
+	fieldDescriptions []*fieldDescription // a dataset's, oldest first
 }
 
 type query struct {
