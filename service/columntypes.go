@@ -92,3 +92,20 @@ func looksLikeResultTimestamp(s string) bool {
 	_, err := modeclient.ParseTime(s)
 	return err == nil
 }
+
+// columnTypeOfMode maps Mode's name of a column type (a dataset field's:
+// integer, float, number, decimal, string, text, boolean, date, datetime,
+// timestamp…) to the contract's; an unknown name is TYPE_UNSPECIFIED.
+func columnTypeOfMode(t string) modeplatformv1.Column_Type {
+	switch strings.ToLower(t) {
+	case "integer", "int", "bigint", "float", "double", "number", "decimal", "numeric":
+		return modeplatformv1.Column_TYPE_NUMBER
+	case "string", "text", "varchar":
+		return modeplatformv1.Column_TYPE_STRING
+	case "boolean", "bool":
+		return modeplatformv1.Column_TYPE_BOOLEAN
+	case "date", "datetime", "timestamp", "time":
+		return modeplatformv1.Column_TYPE_TIMESTAMP
+	}
+	return modeplatformv1.Column_TYPE_UNSPECIFIED
+}

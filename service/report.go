@@ -231,7 +231,7 @@ func reportArchivedFilter(f modeplatformv1.ListReportsRequest_ArchivedFilter) (f
 // reportOrderFromRequest maps the request's AIP-132 order_by, `create_time`
 // or `update_time` optionally followed by `asc` (the default) or `desc`,
 // onto Mode's order and order_by. An empty order_by keeps Mode's own order.
-func reportOrderFromRequest(m *modeplatformv1.ListReportsRequest) (order, orderBy string, err error) {
+func reportOrderFromRequest(m ordering.Request) (order, orderBy string, err error) {
 	modeField := map[string]string{"create_time": "created_at", "update_time": "updated_at"}
 	ob, err := ordering.ParseOrderBy(m)
 	if err == nil {

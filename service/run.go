@@ -163,19 +163,38 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return err
 	}
+	return watchRun(ctx, s.core, sc, name,
+		func(ctx context.Context) (*modeclient.ReportRun, error) { return cl.GetReportRun(ctx, w, r, run) },
+		func(cur *modeclient.ReportRun) error {
+			return send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)})
+		})
+}
+
+// watchedRun is a run a Watch method follows: a report run or a dataset run.
+type watchedRun interface {
+	Finished() bool
+	RunState() modeclient.RunState
+}
+
+// watchRun follows the run name with get, sending it with send as it is now,
+// then again on each state change, until a terminal state. It polls Mode from
+// Options.WatchMinInterval, backing off ×1.5 per poll without change up to
+// Options.WatchMaxInterval, and back to the minimum after a change; a few
+// transient failures in a row are retried (maxWatchPollFailures).
+func watchRun[R watchedRun](ctx context.Context, c *core, sc *streamCtl, name string, get func(context.Context) (R, error), send func(R) error) error {
 	// The first read may come from the cache: modeclient caches a run only
 	// once it is finished (caching.go), and a finished run never changes.
-	cur, err := cl.GetReportRun(ctx, w, r, run)
+	cur, err := get(ctx)
 	if err != nil {
 		return sc.fail(watchError(ctx, err, name), -1)
 	}
-	if err := send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)}); err != nil {
+	if err := send(cur); err != nil {
 		return sc.fail(err, -1)
 	}
 	if cur.Finished() {
 		return nil
 	}
-	minWait, maxWait := s.core.opts.WatchMinInterval, s.core.opts.WatchMaxInterval
+	minWait, maxWait := c.opts.WatchMinInterval, c.opts.WatchMaxInterval
 	last := cur.RunState()
 	wait := minWait
 	timer := time.NewTimer(wait)
@@ -192,7 +211,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 			return sc.fail(upstreamError(ctx.Err(), name), -1)
 		case <-timer.C:
 		}
-		next, err := cl.GetReportRun(pollCtx, w, r, run)
+		next, err := get(pollCtx)
 		switch {
 		case err != nil:
 			cerr := watchError(ctx, err, name)
@@ -203,7 +222,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 			wait = watchBackoff(wait, maxWait)
 		case next.Finished() || next.RunState() != last:
 			failures = 0
-			if err := send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, next)}); err != nil {
+			if err := send(next); err != nil {
 				return sc.fail(err, -1)
 			}
 			if next.Finished() {

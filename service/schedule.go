@@ -28,14 +28,23 @@ const (
 	schedulePathTimeout     = "timeout"
 )
 
-// ListSchedules lists the schedules of a report.
+// ListSchedules lists the schedules of a report, or the refresh schedules of
+// a dataset.
 func (s *ReportServer) ListSchedules(ctx context.Context, req *connect.Request[modeplatformv1.ListSchedulesRequest]) (*connect.Response[modeplatformv1.ListSchedulesResponse], error) {
-	page, err := listOf(ctx, s.core, req.Msg, patReport,
+	pattern, fetch := patReport, (*modeclient.Client).ListReportSchedulesPage
+	if strings.Contains(req.Msg.GetParent(), "/datasets/") {
+		pattern, fetch = patDataset, (*modeclient.Client).ListDatasetSchedulesPage
+	}
+	page, err := listOf(ctx, s.core, req.Msg, pattern,
 		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.Schedule], error) {
-			return cl.ListReportSchedulesPage(ctx, ids[0], ids[1], modePage, nil)
+			return fetch(cl, ctx, ids[0], ids[1], modePage, nil)
 		},
 		func(_ *modeclient.Client, ids []string, sc *modeclient.Schedule) *modeplatformv1.Schedule {
-			return scheduleFromMode(ids[0], ids[1], sc)
+			out := scheduleFromMode(ids[0], ids[1], sc)
+			if pattern == patDataset {
+				out.Name = resourceNameOf(patDatasetSched, ids[0], ids[1], sc.Token)
+			}
+			return out
 		})
 	if err != nil {
 		return nil, err
@@ -43,8 +52,33 @@ func (s *ReportServer) ListSchedules(ctx context.Context, req *connect.Request[m
 	return connect.NewResponse(&modeplatformv1.ListSchedulesResponse{Schedules: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
-// GetSchedule returns one schedule of a report.
+// GetSchedule returns one schedule of a report, or of a dataset (read from
+// the dataset's schedule list: Mode has no request for one dataset schedule;
+// the list is cached metadata).
 func (s *ReportServer) GetSchedule(ctx context.Context, req *connect.Request[modeplatformv1.GetScheduleRequest]) (*connect.Response[modeplatformv1.GetScheduleResponse], error) {
+	if strings.Contains(req.Msg.GetName(), "/datasets/") {
+		sc, err := getOf(ctx, s.core, req.Msg, patDatasetSched,
+			func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Schedule, error) {
+				for sc, err := range cl.ListDatasetSchedules(ctx, ids[0], ids[1], nil) {
+					if err != nil {
+						return nil, err
+					}
+					if sc.Token == ids[2] {
+						return &sc, nil
+					}
+				}
+				return nil, connect.NewError(connect.CodeNotFound, errorf("%s not found", req.Msg.GetName()))
+			},
+			func(_ *modeclient.Client, ids []string, sc *modeclient.Schedule) *modeplatformv1.Schedule {
+				out := scheduleFromMode(ids[0], ids[1], sc)
+				out.Name = resourceNameOf(patDatasetSched, ids[0], ids[1], sc.Token)
+				return out
+			})
+		if err != nil {
+			return nil, err
+		}
+		return connect.NewResponse(&modeplatformv1.GetScheduleResponse{Schedule: sc}), nil
+	}
 	sc, err := getOf(ctx, s.core, req.Msg, patSchedule,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Schedule, error) {
 			return cl.GetReportSchedule(ctx, ids[0], ids[1], ids[2])
