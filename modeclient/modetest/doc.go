@@ -10,7 +10,12 @@
 // A whole run's results are its one query's, or for several queries a ZIP of one CSV per query;
 // a succeeded run exports as a real PDF (export.go), served with Range requests.
 // Report schedules fire runs on their cron, on a clock tests control (WithClock, TestClock) or
-// on the real time.
+// on the real time. Data sources can be updated (their password is never shown again) and have
+// their schema refreshed; report results can be purged per data source or per workspace, after
+// which the runs say when and their results answer 404.
+// The Metadata API (/batch/{workspace}/…: reports, queries, charts, spaces, report stats) lists a
+// whole workspace a thousand objects a page, read with a signature token (Bearer) that a Basic-auth
+// request creates; WithGeneratedReports seeds a workspace of thousands of reports for it.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

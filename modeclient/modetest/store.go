@@ -34,6 +34,7 @@ type store struct {
 	dataByTok    map[string]*dataSource
 	dataByID     map[int]*dataSource
 	memberByName map[string]*member
+	sigTokens    map[string]*signatureToken // the Metadata API's signature tokens (signature.go)
 }
 
 func newStore(reg *registry, idBase int) *store {
@@ -47,6 +48,7 @@ func newStore(reg *registry, idBase int) *store {
 		dataByTok:    map[string]*dataSource{},
 		dataByID:     map[int]*dataSource{},
 		memberByName: map[string]*member{},
+		sigTokens:    map[string]*signatureToken{},
 	}
 }
 
@@ -143,6 +145,13 @@ type dataSource struct {
 	creator     string
 	createdAt   time.Time
 	updatedAt   time.Time
+
+	// What PATCH …/data_sources/{data_source} set that no answer shows (datasource_admin.go):
+	// the password as a hash, and whether the secret attributes were given.
+	passwordHash        [sha256.Size]byte
+	passwordSet         bool
+	connectionStringSet bool
+	schemaUpdates       []*schemaUpdate // oldest first
 }
 
 type report struct {
@@ -170,6 +179,10 @@ type report struct {
 	// Subscriptions and what their schedules' runs delivered (subscriptions.go), oldest first.
 	subscriptions []*subscription
 	deliveries    []Delivery
+
+	// When a person last viewed it: the Metadata API's last_viewed_at (batch.go). Nothing the
+	// API does is a view; only the seed sets it.
+	lastViewedAt time.Time
 }
 
 type query struct {
@@ -208,6 +221,10 @@ type reportRun struct {
 
 	// Its duplicates (duplicates.go), oldest first.
 	duplicates []*runDuplicate
+
+	// When its results were purged (purge.go); zero while they are kept.
+	purgeStartedAt   time.Time
+	purgeCompletedAt time.Time
 }
 
 type queryRun struct {
