@@ -13,7 +13,15 @@ import (
 //   - everything under a report (its runs, query runs, queries and their
 //     lists) carries "report:<ws>/<r>", dropped when the report is deleted;
 //   - a report carries "space:<ws>/<s>" of its space, dropped when the space
-//     is deleted.
+//     is deleted;
+//   - every report run and query run, and every list of them, carries
+//     "runs:<ws>", dropped when results are purged (purge.go): a purge changes
+//     runs (purge_started_at, purge_completed_at) of many reports at once, and
+//     which runs a data source's purge reaches is not known from a run;
+//   - every page of the Metadata API (batch.go) carries "batch:<ws>", dropped
+//     by every write of the workspace (writeBody) and by the end of a run
+//     (reportRunEndTags): its pages list every report, query, space and
+//     report stat, so nearly any write changes one of them.
 // A write invalidates the written resource's path, the list families that
 // can contain it and the parents whose counts it changes. A report run seen
 // reaching a terminal state invalidates what its end changed (see
@@ -23,6 +31,8 @@ func listTag(ws, family string) string          { return "list:" + ws + ":" + fa
 func reportListTag(ws, r, family string) string { return "list:" + ws + "/reports/" + r + ":" + family }
 func reportScopeTag(ws, r string) string        { return "report:" + ws + "/" + r }
 func spaceScopeTag(ws, s string) string         { return "space:" + ws + "/" + s }
+func runsScopeTag(ws string) string             { return "runs:" + ws }
+func batchTag(ws string) string                 { return "batch:" + ws }
 
 // apiPathOf returns the cache tag of a resource path (its escaped path).
 func apiPathOf(p *apiPath) string {
@@ -125,10 +135,11 @@ func newFinishedRuns() *finishedRuns {
 }
 
 // reportRunEndTags are invalidated when a run of report ends: the report
-// (its last_run and last_successful_run fields), the report lists holding it
-// and the report's run lists.
+// (its last_run and last_successful_run fields), the report lists holding it,
+// the Metadata API's pages (a report's last_run_state) and the report's run
+// lists, last.
 func reportRunEndTags(ws, report string) []string {
-	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "runs")}
+	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), batchTag(ws), reportListTag(ws, report, "runs")}
 }
 
 // runsEnded invalidates tags once for the runs of report in runs that are
@@ -175,7 +186,7 @@ func (c *Client) runsEnded(ws, report string, runs []ReportRun, tags []string) {
 // reportRunPolicy is runPolicy for one run of report, which also invalidates
 // what the run's end changed when it is seen finished for the first time.
 func (c *Client) reportRunPolicy(ws, report string) cachePolicy {
-	policy := c.runPolicy(reportScopeTag(ws, report))
+	policy := c.runPolicy(reportScopeTag(ws, report), runsScopeTag(ws))
 	return func(v any) (time.Duration, []string) {
 		if r, ok := v.(*ReportRun); ok && r != nil {
 			c.runsEnded(ws, report, []ReportRun{*r}, reportRunEndTags(ws, report))
@@ -190,10 +201,11 @@ func (c *Client) reportRunPolicy(ws, report string) cachePolicy {
 // fetched fresh, and no other cached page can show the run in progress
 // (pages are cached only when every run on them is finished).
 func (c *Client) reportRunListPolicy(ws, report string) cachePolicy {
-	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report))
+	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report), runsScopeTag(ws))
 	return func(v any) (time.Duration, []string) {
 		if p, ok := v.(*Page[ReportRun]); ok && p != nil {
-			c.runsEnded(ws, report, p.Items, reportRunEndTags(ws, report)[:2])
+			t := reportRunEndTags(ws, report)
+			c.runsEnded(ws, report, p.Items, t[:len(t)-1])
 		}
 		return policy(v)
 	}
