@@ -378,3 +378,32 @@ func deleteAsAdmin(t *testing.T, tg *target, token string) (int, string) {
 	b.Write(buf[:n])
 	return resp.StatusCode, b.String()
 }
+
+// BenchmarkListBatchReportsLargeWorkspace lists the 10,010 reports of a workspace of 50
+// generated spaces (WithGeneratedReports) through the Metadata API, uncached, and reports the
+// requests each listing costs (ceil(10,010/1,000) = 11; the signature token is made once).
+func BenchmarkListBatchReportsLargeWorkspace(b *testing.B) {
+	emu := modetest.NewServer(b, modetest.WithRateLimit(0, 0), modetest.WithGeneratedReports(50, 200))
+	c, err := modeclient.New(emu.URL, modeclient.Credential{Token: emu.Token, Secret: emu.Secret}, modeclient.WithHTTPClient(emu.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	if _, err := c.ListBatchReportsPage(ctx, modetest.DemoWorkspace, 1, &modeclient.BatchOptions{PerPage: 1}); err != nil {
+		b.Fatal(err) // the signature token, made once
+	}
+	emu.ResetRequests()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		for _, err := range c.ListBatchReports(ctx, modetest.DemoWorkspace, nil) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n), "reports/op")
+	b.ReportMetric(float64(batchGETs(emu))/float64(b.N), "requests/op")
+}
