@@ -24,6 +24,14 @@ import (
 //     deletes carries that object's path: a query's charts and their list,
 //     and a report filter, carry their query's path (UpdateQuery and
 //     DeleteQuery drop them); a subscription carries its schedule's.
+//   - every report run and query run, and every list of them, carries
+//     "runs:<ws>", dropped when results are purged (purge.go): a purge changes
+//     runs (purge_started_at, purge_completed_at) of many reports at once, and
+//     which runs a data source's purge reaches is not known from a run;
+//   - every page of the Metadata API (batch.go) carries "batch:<ws>", dropped
+//     by every write of the workspace (writeBody) and by the end of a run
+//     (reportRunEndTags): its pages list every report, query, space and
+//     report stat, so nearly any write changes one of them.
 // A write invalidates the written resource's path, the list families that
 // can contain it and the parents whose counts it changes. A report run seen
 // reaching a terminal state invalidates what its end changed (see
@@ -33,6 +41,8 @@ func listTag(ws, family string) string          { return "list:" + ws + ":" + fa
 func reportListTag(ws, r, family string) string { return "list:" + ws + "/reports/" + r + ":" + family }
 func reportScopeTag(ws, r string) string        { return "report:" + ws + "/" + r }
 func spaceScopeTag(ws, s string) string         { return "space:" + ws + "/" + s }
+func runsScopeTag(ws string) string             { return "runs:" + ws }
+func batchTag(ws string) string                 { return "batch:" + ws }
 
 // apiPathOf returns the cache tag of a resource path (its escaped path).
 func apiPathOf(p *apiPath) string {
@@ -152,10 +162,11 @@ func newFinishedRuns() *finishedRuns {
 // reportRunEndTags are invalidated when a run of report ends: the report
 // (its last_run and last_successful_run fields), the report lists holding it,
 // its fields when the report is a dataset (the latest fields are those of its
-// last successful run) and the report's run lists, last.
+// last successful run), the Metadata API's pages (a report's last_run_state)
+// and the report's run lists, last.
 func reportRunEndTags(ws, report string) []string {
 	return []string{apiPathOf(reportPath(ws, report)), listTag(ws, "reports"), reportListTag(ws, report, "fields"),
-		reportListTag(ws, report, "runs")}
+		batchTag(ws), reportListTag(ws, report, "runs")}
 }
 
 // runEnd is what runsEndedBy reads of a run: its token, whether it is in a terminal state, and
@@ -219,7 +230,7 @@ func (c *Client) runsEndedBy(runs []runEnd, key func(token string) string, tags 
 // reportRunPolicy is runPolicy for one run of report, which also invalidates
 // what the run's end changed when it is seen finished for the first time.
 func (c *Client) reportRunPolicy(ws, report string) cachePolicy {
-	policy := c.runPolicy(reportScopeTag(ws, report))
+	policy := c.runPolicy(reportScopeTag(ws, report), runsScopeTag(ws))
 	return func(v any) (time.Duration, []string) {
 		if r, ok := v.(*ReportRun); ok && r != nil {
 			c.runsEnded(ws, report, []ReportRun{*r}, reportRunEndTags(ws, report))
@@ -234,7 +245,7 @@ func (c *Client) reportRunPolicy(ws, report string) cachePolicy {
 // fetched fresh, and no other cached page can show the run in progress
 // (pages are cached only when every run on them is finished).
 func (c *Client) reportRunListPolicy(ws, report string) cachePolicy {
-	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report))
+	policy := c.runListPolicy(reportListTag(ws, report, "runs"), reportScopeTag(ws, report), runsScopeTag(ws))
 	return func(v any) (time.Duration, []string) {
 		if p, ok := v.(*Page[ReportRun]); ok && p != nil {
 			end := reportRunEndTags(ws, report)

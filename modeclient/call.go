@@ -28,6 +28,9 @@ type call struct {
 	workspace string
 	body      []byte // JSON request body, nil for none
 	accept    string
+	// authorization, when set, is the Authorization header instead of the client's Basic
+	// credential: a Metadata API read's signature token (batchauth.go). Never printed.
+	authorization string
 	// rangeFrom, when positive, asks for the body from that byte on (Range:
 	// bytes=N-), if it is still the file ifRange names (If-Range), when set.
 	rangeFrom int64
@@ -71,7 +74,11 @@ func (c *Client) newRequest(ctx context.Context, cl *call, wrote *atomic.Bool) (
 	if err != nil {
 		return nil, &TransportError{Method: cl.method, Route: cl.route, Err: errors.New("building request failed")}
 	}
-	req.SetBasicAuth(c.cred.Token, c.cred.Secret)
+	if cl.authorization != "" {
+		req.Header.Set("Authorization", cl.authorization)
+	} else {
+		req.SetBasicAuth(c.cred.Token, c.cred.Secret)
+	}
 	req.Header.Set("Accept", cl.accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	if cl.body != nil {
@@ -167,12 +174,19 @@ func getJSON[T any, PT ownedPtr[T]](ctx context.Context, c *Client, p *apiPath, 
 // is stored), and a body that arrives without its decoded form (from a
 // second cache level) is decoded once and attached.
 func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy, decode func(*call, []byte) (*T, error)) (*T, error) {
+	return getDecodedWith(ctx, c, p, q, policy, c.fetchBody, decode)
+}
+
+// getDecodedWith is getDecoded with the function that sends the GET and reads its body
+// (fetchBody, or fetchBatch for the Metadata API).
+func getDecodedWith[T any](ctx context.Context, c *Client, p *apiPath, q url.Values, policy cachePolicy,
+	fetch func(context.Context, *call) ([]byte, error), decode func(*call, []byte) (*T, error)) (*T, error) {
 	cl, err := c.newCall(http.MethodGet, p, q)
 	if err != nil {
 		return nil, err
 	}
 	if c.cache == nil {
-		body, err := c.fetchBody(ctx, cl)
+		body, err := fetch(ctx, cl)
 		observe(ctx, cl, false, cache.OutcomeMiss)
 		if err != nil {
 			return nil, err
@@ -182,7 +196,7 @@ func getDecoded[T any](ctx context.Context, c *Client, p *apiPath, q url.Values,
 	key := cache.Key{Credential: c.fingerprint, Method: cl.method, Path: cl.path, Query: q.Encode()}
 	sctx, endSpan := c.startCacheSpan(ctx, cl)
 	ent, outcome, err := c.cache.GetEntry(sctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {
-		body, err := c.fetchBody(fctx, cl)
+		body, err := fetch(fctx, cl)
 		if err != nil {
 			return cache.Fetched{}, err
 		}
@@ -236,7 +250,8 @@ func checkShared[T any](c *Client, cl *call, body []byte, v *T, decode func(*cal
 // write sends a JSON body (nil for none) with method to p, decodes a
 // non-empty answer into out (when non-nil), checks that it belongs to the
 // workspace of p (checkOwner; for a DELETE, only that it names no other
-// workspace) and invalidates tags. Tags are invalidated
+// workspace) and invalidates tags, and the Metadata API pages of the
+// workspace (see writeBody). Tags are invalidated
 // whenever Mode may have processed the request, even if the call failed (a
 // 5xx or a broken connection after sending).
 func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, out owned, tags func(path string) []string) error {
@@ -245,22 +260,7 @@ func (c *Client) write(ctx context.Context, method string, p *apiPath, in any, o
 
 // writeQuery is write with a query string (nil for none).
 func (c *Client) writeQuery(ctx context.Context, method string, p *apiPath, q url.Values, in any, out owned, tags func(path string) []string) error {
-	cl, err := c.newCall(method, p, q)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("modeclient: %s %s: encoding request body: %w", cl.method, cl.route, err)
-		}
-		cl.body = b
-	}
-	body, err := c.fetchBody(ctx, cl)
-	observe(ctx, cl, false, cache.OutcomeMiss)
-	if c.cache != nil && maybeProcessed(cl, err) {
-		c.cache.Invalidate(tags(cl.path)...)
-	}
+	cl, body, err := c.writeBody(ctx, method, p, q, in, tags)
 	if err != nil {
 		return err
 	}
@@ -284,6 +284,30 @@ func (c *Client) writeQuery(ctx context.Context, method string, p *apiPath, q ur
 		return err
 	}
 	return c.checkOwner(cl, out)
+}
+
+// writeBody sends a write (see write) and returns its call and its answer's body, for the
+// caller to decode: the invalidation of tags, and of the Metadata API pages of the write's
+// workspace (batchTag: every write of a workspace may change what they list), happens here.
+// The body is never kept beyond the call.
+func (c *Client) writeBody(ctx context.Context, method string, p *apiPath, q url.Values, in any, tags func(path string) []string) (*call, []byte, error) {
+	cl, err := c.newCall(method, p, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("modeclient: %s %s: encoding request body: %w", cl.method, cl.route, err)
+		}
+		cl.body = b
+	}
+	body, err := c.fetchBody(ctx, cl)
+	observe(ctx, cl, false, cache.OutcomeMiss)
+	if c.cache != nil && maybeProcessed(cl, err) {
+		c.cache.Invalidate(append(tags(cl.path), batchTag(cl.workspace))...)
+	}
+	return cl, body, err
 }
 
 // maybeProcessed reports whether Mode may have applied a write that ended with err.

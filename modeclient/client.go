@@ -18,6 +18,16 @@
 // that an object of another workspace is not found before anything is sent
 // to it: free when that object is cached, one GET when it is not.
 //
+// # The Metadata API
+//
+// Mode's Metadata API (/batch/{workspace}/…, ListBatchReports and its
+// siblings) lists a whole workspace a thousand objects a request. Its reads
+// are signed with a signature token, not with the Credential: the client
+// makes one per workspace when it first needs it, keeps it in memory only,
+// renews it before it expires (WithBatchTokenLifetime) and deletes it on
+// ReleaseBatchTokens. Secrets (signature tokens' access secrets, data source
+// passwords) are never cached, logged or put in an error.
+//
 // # Shared values
 //
 // With a cache, what a read returns (the object of a GetXxx, the page of a
@@ -91,6 +101,8 @@ type Client struct {
 
 	cache         *cache.Cache
 	finished      *finishedRuns // report runs seen finished (runsEnded)
+	batchAuth     batchSessions // the signature tokens of Metadata API reads (batchauth.go)
+	batchLifetime time.Duration // how long each of them lasts
 	retryObserver func(context.Context, RetryEvent)
 	sharedCheck   func(error)                                // nil: no check of shared values (WithSharedValueCheck)
 	tracer        trace.Tracer                               // nil: no cache spans (WithTracerProvider)
@@ -132,6 +144,7 @@ func New(baseURL string, cred Credential, opts ...Option) (*Client, error) {
 		maxResponseBytes: DefaultMaxResponseBytes,
 		metadataTTL:      DefaultMetadataTTL,
 		finishedTTL:      DefaultFinishedTTL,
+		batchLifetime:    DefaultBatchTokenLifetime,
 		sleep:            sleepCtx,
 		now:              time.Now,
 	}

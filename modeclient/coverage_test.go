@@ -19,8 +19,9 @@ import (
 // TestMain checks, when the tests end, that the two are the same list. TestOperationsInSpec
 // checks the list against Mode's OpenAPI document.
 
-// modeSpec is Mode's OpenAPI document, kept with the emulator.
-const modeSpec = "modetest/testdata/mode-api/swagger.json"
+// modeSpecs are Mode's OpenAPI documents, kept with the emulator: the REST API and the
+// Metadata API.
+var modeSpecs = []string{"modetest/testdata/mode-api/swagger.json", "modetest/testdata/mode-api/batch-swagger.json"}
 
 // clientOnlyRoutes are routes the client calls that Mode's OpenAPI file leaves out, and why.
 var clientOnlyRoutes = map[string]string{
@@ -41,15 +42,18 @@ func (r routeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.next.RoundTrip(req)
 }
 
-// specRoutes lists the operations of Mode's document as "METHOD /api/{}/…" (parameters unnamed).
+// specRoutes lists the operations of Mode's documents as "METHOD /api/{}/…" or
+// "METHOD /batch/{}/…" (parameters unnamed).
 func specRoutes() (map[string]bool, error) {
-	ops, err := modespec.Read(modeSpec)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]bool{}
-	for _, op := range ops {
-		out[op.Route()] = true
+	for _, file := range modeSpecs {
+		ops, err := modespec.Read(file)
+		if err != nil {
+			return nil, err
+		}
+		for _, op := range ops {
+			out[op.Route()] = true
+		}
 	}
 	return out, nil
 }
@@ -134,6 +138,8 @@ func TestOperationsInSpec(t *testing.T) {
 		"GET /api/{}/reports/{}/runs/{}/results/content.csv": true,
 		"GET /api/{}/reports/{}/pins":                        false,
 		"GET /api/{}":                                        false,
+		"GET /batch/{}/reports":                              true,
+		"DELETE /batch/{}/signature_tokens/{}":               true,
 	} {
 		if spec[route] != want {
 			t.Errorf("spec has %s = %v, want %v", route, spec[route], want)

@@ -32,6 +32,10 @@ var operations = []Operation{
 	{"GET", "/api/{workspace}/data_sources", "ListDataSources, ListDataSourcesPage"},
 	{"GET", "/api/{workspace}/data_sources/{data_source}", "GetDataSource"},
 	{"GET", "/api/{workspace}/data_sources/{data_source}/reports", "ListDataSourceReports, ListDataSourceReportsPage"},
+	{"PATCH", "/api/{workspace}/data_sources/{data_source}", "UpdateDataSource"},
+	{"POST", "/api/{workspace}/data_sources/{data_source}/purge", "PurgeDataSourceResults"},
+	{"POST", "/api/{workspace}/data_sources/{data_source}/schema_updates", "UpdateDataSourceSchema"},
+	{"POST", "/api/{workspace}/reports/purge", "PurgeReportResults, PurgeReportResultsWithOptions"},
 
 	{"GET", "/api/{workspace}/definitions", "ListDefinitions, ListDefinitionsPage"},
 	{"POST", "/api/{workspace}/definitions", "CreateDefinition"},
@@ -102,6 +106,15 @@ var operations = []Operation{
 	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}", "GetQueryRun"},
 	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}/results/content.csv", "QueryResultsCSV"},
 	{"GET", "/api/{workspace}/reports/{report}/runs/{run}/query_runs/{query_run}/results/content.json", "QueryResultsJSON, QueryResultRows, QueryResultRowsWithLimits"},
+
+	// The Metadata API (batch-swagger.json).
+	{"GET", "/batch/{workspace}/reports", "ListBatchReports, ListBatchReportsPage"},
+	{"GET", "/batch/{workspace}/queries", "ListBatchQueries, ListBatchQueriesPage"},
+	{"GET", "/batch/{workspace}/charts", "ListBatchCharts, ListBatchChartsPage"},
+	{"GET", "/batch/{workspace}/spaces", "ListBatchSpaces, ListBatchSpacesPage"},
+	{"GET", "/batch/{workspace}/report_stats", "ListBatchReportStats, ListBatchReportStatsPage"},
+	{"POST", "/batch/{workspace}/signature_tokens", "CreateSignatureToken (and every Metadata API read, for its own token)"},
+	{"DELETE", "/batch/{workspace}/signature_tokens/{signature_token}", "DeleteSignatureToken, ReleaseBatchTokens"},
 }
 
 // Operations returns the operations of Mode's API the client calls, one per method and route,

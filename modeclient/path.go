@@ -78,15 +78,22 @@ func isWordByte(c byte) bool {
 
 // apiPath accumulates a validated API path and its route template.
 type apiPath struct {
-	workspace string   // the workspace username of the first segment
-	segs      []string // escaped segments after /api
+	root      string   // the first segment: "api" (Mode's REST API) or "batch" (its Metadata API)
+	workspace string   // the workspace username of the segment after the root
+	segs      []string // escaped segments after the root
 	route     []string // the same, with parameters as {name}
 	err       error
 }
 
 // newPath starts a path under /api/ with the workspace segment.
 func newPath(workspace string) *apiPath {
-	p := &apiPath{workspace: workspace}
+	p := &apiPath{root: "api", workspace: workspace}
+	return p.param("workspace", workspace, validWorkspace)
+}
+
+// newBatchPath starts a path of Mode's Metadata API, under /batch/, with the workspace segment.
+func newBatchPath(workspace string) *apiPath {
+	p := &apiPath{root: "batch", workspace: workspace}
 	return p.param("workspace", workspace, validWorkspace)
 }
 
@@ -119,7 +126,8 @@ func (p *apiPath) build() (path, route string, err error) {
 	if p.err != nil {
 		return "", "", p.err
 	}
-	return "/api/" + strings.Join(p.segs, "/"), "/api/" + strings.Join(p.route, "/"), nil
+	root := "/" + p.root + "/"
+	return root + strings.Join(p.segs, "/"), root + strings.Join(p.route, "/"), nil
 }
 
 // Paths of every resource, shared by reads, writes and cache tags.

@@ -46,7 +46,7 @@ func (c *Client) ListQueryRunsPage(ctx context.Context, workspace, report, run s
 	if err != nil {
 		return nil, err
 	}
-	policy := c.runListPolicy(reportScopeTag(workspace, report))
+	policy := c.runListPolicy(reportScopeTag(workspace, report), runsScopeTag(workspace))
 	return listPage[QueryRun](ctx, c, queryRunsPath(workspace, report, run), q, page, "query_runs", policy)
 }
 
@@ -65,5 +65,5 @@ func (c *Client) ListQueryRuns(ctx context.Context, workspace, report, run strin
 // package doc).
 func (c *Client) GetQueryRun(ctx context.Context, workspace, report, run, queryRun string) (*QueryRun, error) {
 	p := queryRunPath(workspace, report, run, queryRun)
-	return getJSON[QueryRun](ctx, c, p, nil, c.runPolicy(reportScopeTag(workspace, report)))
+	return getJSON[QueryRun](ctx, c, p, nil, c.runPolicy(reportScopeTag(workspace, report), runsScopeTag(workspace)))
 }

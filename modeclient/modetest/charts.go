@@ -41,6 +41,7 @@ var chartTypes = []string{chartBar, chartBigNumber, chartLine, chartLinePlusBar,
 const chartViewVersion = 2
 
 type chart struct {
+	id        int // Mode's numeric id (the Metadata API's)
 	token     string
 	chartType string   // one of chartTypes
 	title     string   //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -22,12 +23,17 @@ const (
 )
 
 // minServedGETs is how many JSON GET operations TestSpecConformanceAnswers
-// reads (every GET the emulator serves but the result files).
-const minServedGETs = 34
+// reads (every GET the emulator serves but the result files): 34 of the REST
+// API, 5 of the Metadata API.
+const minServedGETs = 39
 
 // minServed is how many of Mode's REST operations the emulator served when
 // this test was written; coverage may only grow (raise it as it does).
-const minServed = 77
+const minServed = 81
+
+// minServedBatch is how many of the Metadata API's operations (batch-swagger.json)
+// the emulator serves: all but the members list.
+const minServedBatch = 7
 
 // emulatorOnlyRoutes are routes the emulator serves that Mode's document does
 // not list, and why.
@@ -57,6 +63,8 @@ var emulatorOnlyRoutes = map[string]string{
 	"GET /api/{}/reports/{}/subscriptions/{}/slack_subscription_memberships": "a subscription's slack_subscription_memberships link",
 	// DefinitionLinks.last_run: a definition's runs (always empty: no definition editor here).
 	"GET /api/{}/definitions/{}/runs": "a definition's last_run link",
+	// DataSourceSchemaUpdateLinks.self: the schema update a POST …/schema_updates queued.
+	"GET /api/{}/data_sources/{}/schema_updates/{}": "a schema update's self link",
 }
 
 // loadSpec reads the operations of one of Mode's documents.
@@ -110,11 +118,14 @@ func TestSpecConformance(t *testing.T) {
 		return served
 	}
 	servedREST := count("REST API ("+specREST+")", rest)
-	count("Metadata API ("+specBatch+")", batch)
+	servedBatch := count("Metadata API ("+specBatch+")", batch)
 	t.Logf("coverage:\n%s", table.String())
 
 	if servedREST < minServed {
 		t.Errorf("the emulator serves %d of Mode's REST operations, fewer than the %d it served before", servedREST, minServed)
+	}
+	if servedBatch < minServedBatch {
+		t.Errorf("the emulator serves %d of the Metadata API's operations, fewer than the %d it served before", servedBatch, minServedBatch)
 	}
 	for _, p := range e.patterns {
 		r := modespec.Unnamed(p)
@@ -175,6 +186,9 @@ func (d *specDocument) resolve(s *schema) (string, *schema) {
 		return "", s
 	}
 	name := strings.TrimPrefix(s.Ref, "#/definitions/")
+	if n, err := url.PathUnescape(name); err == nil {
+		name = n // the Metadata API's references escape "::" ("BatchApiRepresenters%3A%3AReports")
+	}
 	return name, d.Definitions[name]
 }
 
@@ -363,6 +377,35 @@ func TestSpecConformanceAnswers(t *testing.T) {
 			t.Errorf("GET %s: %s", op.Path, diff)
 		}
 	}
+	// The Metadata API's lists, read with a signature token: their pagination, their links and
+	// every field of every item (Mode's representers list the fields they send and require none;
+	// the emulator sends them all).
+	rawBatch, err := os.ReadFile(specBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batchDoc specDocument
+	if err := json.Unmarshal(rawBatch, &batchDoc); err != nil {
+		t.Fatal(err)
+	}
+	_, bearer := createSignature(t, s, DemoWorkspace)
+	for _, op := range loadSpec(t, specBatch) {
+		if op.Method != http.MethodGet || !serves(e, op) {
+			continue
+		}
+		name, sch := batchDoc.answerSchema(op.Path, "get")
+		if sch == nil {
+			t.Errorf("GET %s: Mode's document gives no answer schema", op.Path)
+			continue
+		}
+		path := modespec.Fill(op.Path, func(string) string { return DemoWorkspace }) + "?include_spaces=all"
+		o := signedJSON(t, s, bearer, path, http.StatusOK)
+		checked++
+		for _, diff := range batchDifferences(&batchDoc, name, sch, o) {
+			t.Errorf("GET %s: %s", op.Path, diff)
+		}
+	}
+
 	// A report that has never run: Mode requires its last_run and last_successful_run links too.
 	unrun := d.Reports[1]
 	name, sch := doc.answerSchema("/{account}/reports/{report}", "get")
@@ -384,6 +427,41 @@ func firstToken(t *testing.T, s *Server, path, key string) string {
 	}
 	tok, _ := items[0]["token"].(string)
 	return tok
+}
+
+// batchDifferences lists how a Metadata API answer departs from its collection schema: the
+// differences of the envelope (required pagination fields, required links), then, for the list
+// of items under each array property, every property of the item schema an item lacks.
+func batchDifferences(doc *specDocument, name string, s *schema, o map[string]any) []string {
+	out := doc.differences(name, s, o)
+	if pn, ps := doc.resolve(s.Properties["pagination"]); ps != nil {
+		p, _ := o["pagination"].(map[string]any)
+		out = append(out, doc.differences(pn, ps, p)...)
+	}
+	for key, p := range s.Properties {
+		if p.Type != "array" || p.Items == nil {
+			continue
+		}
+		itemName, item := doc.resolve(p.Items)
+		list, ok := o[key].([]any)
+		if !ok {
+			out = append(out, name+": no "+key+" list")
+			continue
+		}
+		if len(list) == 0 {
+			out = append(out, name+": the "+key+" list is empty: nothing to check")
+		}
+		for _, it := range list {
+			m, _ := it.(map[string]any)
+			for f := range item.Properties {
+				if _, ok := m[f]; !ok {
+					out = append(out, itemName+": missing field "+f)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // TestSpecRunStates: every state a report run shows, from its creation to its end, is one of the

@@ -19,6 +19,12 @@
 // expose the columns of their query's result as fields (typed from the real SQL's result) with
 // descriptions, are imported by reports (lineage), and refresh on schedules; the demo workspace
 // has three, one of them scheduled (Demo.Datasets, Demo.DatasetSchedule).
+// on the real time. Data sources can be updated (their password is never shown again) and have
+// their schema refreshed; report results can be purged per data source or per workspace, after
+// which the runs say when and their results answer 404.
+// The Metadata API (/batch/{workspace}/…: reports, queries, charts, spaces, report stats) lists a
+// whole workspace a thousand objects a page, read with a signature token (Bearer) that a Basic-auth
+// request creates; WithGeneratedReports seeds a workspace of thousands of reports for it.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

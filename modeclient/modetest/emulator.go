@@ -137,6 +137,7 @@ func (e *Emulator) Demo() Demo {
 	d.Definitions = append([]string(nil), d.Definitions...)
 	d.Filters = append([]string(nil), d.Filters...)
 	d.Datasets = append([]string(nil), d.Datasets...)
+	d.GeneratedSpaces = append([]string(nil), d.GeneratedSpaces...)
 	d.Second.Reports = append([]string(nil), d.Second.Reports...)
 	return d
 }
@@ -164,8 +165,22 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.serve(w, r)
 }
 
-// serve is everything after faults: auth, rate limit and routing.
+// serve is everything after faults: auth, rate limit and routing. Reads of the Metadata API
+// (/batch/…) authenticate with a signature token (signature.go), everything else with Basic auth.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
+	if metadataRead(r) {
+		tok, msg := e.authenticateSignature(r)
+		if tok == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="Mode Metadata API"`)
+			writeError(w, http.StatusUnauthorized, msg)
+			return
+		}
+		if !e.limiter.allow(w, tok.creator) {
+			return
+		}
+		e.mux.ServeHTTP(w, withSignature(r, tok))
+		return
+	}
 	token, ok := e.authenticate(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Mode API"`)

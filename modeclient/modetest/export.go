@@ -58,7 +58,15 @@ func (e *Emulator) exportRunPDF(w http.ResponseWriter, r *http.Request) {
 	for _, qr := range run.queryRuns {
 		pr.queries = append(pr.queries, pdfQuery{qr.queryName, qr.renderedSource})
 	}
+	purged := ""
+	if run.purged() {
+		purged = purgedMessage("The PDF export and results of this report run", run)
+	}
 	e.mu.Unlock()
+	if purged != "" {
+		writeError(w, http.StatusNotFound, purged)
+		return
+	}
 	if state != stateSucceeded {
 		notFound(w, "PDF export of this report run ("+state+")")
 		return

@@ -88,10 +88,13 @@ func TestLinksLeadSomewhere(t *testing.T) {
 		dup = mustJSON(t, s, "GET", dupPath, nil, http.StatusOK)
 	}
 
+	// Nothing links to a schema update either: start from the one a POST queued.
+	schemaUpdate := linkHref(mustJSON(t, s, "POST", wsPath("data_sources", d.DataSource, "schema_updates"), nil, http.StatusOK), "self")
+
 	type from struct{ page, link string }
 	queue := []string{
 		wsPath(), wsPath("spaces") + "?filter=all", wsPath("data_sources"), wsPath("memberships"), wsPath("groups"),
-		api(SecondWorkspace), "/api/verify", rp + "/options", dupPath,
+		api(SecondWorkspace), "/api/verify", rp + "/options", dupPath, schemaUpdate,
 	}
 	seen := map[string]from{}
 	for _, u := range queue {

@@ -44,7 +44,15 @@ func (e *Emulator) queryRunResults(format string) http.HandlerFunc {
 			return
 		}
 		state, sql := qr.state, qr.renderedSource
+		purged := ""
+		if run.purged() {
+			purged = purgedMessage("Results of this query run", run)
+		}
 		e.mu.Unlock()
+		if purged != "" {
+			writeError(w, http.StatusNotFound, purged)
+			return
+		}
 		if state != stateSucceeded {
 			notFound(w, "Results for this query run ("+state+")")
 			return
@@ -69,8 +77,14 @@ func (e *Emulator) runResults(format string) http.HandlerFunc {
 			names = append(names, qr.queryName)
 			sqls = append(sqls, qr.renderedSource)
 		}
+		purged := ""
+		if run.purged() {
+			purged = purgedMessage("Results of this report run", run)
+		}
 		e.mu.Unlock()
 		switch {
+		case purged != "":
+			writeError(w, http.StatusNotFound, purged)
 		case state != stateSucceeded:
 			notFound(w, "Results for this report run ("+state+")")
 		case len(sqls) == 0:

@@ -44,6 +44,12 @@ func (e *Emulator) routes() {
 	h("GET /api/{ws}/data_sources", e.listDataSources)
 	h("GET /api/{ws}/data_sources/{data_source}", e.getDataSource)
 	h("GET /api/{ws}/data_sources/{data_source}/reports", e.listDataSourceReports)
+	h("PATCH /api/{ws}/data_sources/{data_source}", e.updateDataSource)
+	h("POST /api/{ws}/data_sources/{data_source}/purge", e.purgeDataSource)
+	h("POST /api/{ws}/data_sources/{data_source}/schema_updates", e.createSchemaUpdate)
+	h("GET /api/{ws}/data_sources/{data_source}/schema_updates/{schema_update}", e.getSchemaUpdate)
+
+	h("POST /api/{ws}/reports/purge", e.purgeReports)
 
 	h("GET /api/{ws}/definitions", e.listDefinitions)
 	h("POST /api/{ws}/definitions", e.createDefinition)
@@ -119,6 +125,17 @@ func (e *Emulator) routes() {
 	h("GET "+rep+"/queries/{query}/runs", e.listQueryQueryRuns)
 	h("GET "+rep+"/queries/{query}/charts", e.listCharts)
 	h("GET "+rep+"/queries/{query}/charts/{chart}", e.getChart)
+
+	// The Metadata API (batch.go): reads signed with a signature token of the workspace of the
+	// path (signature.go); signature tokens made and deleted with Basic auth.
+	batch := func(pattern string, fn http.HandlerFunc) { h(pattern, e.signedFor(fn)) }
+	batch("GET /batch/{ws}/reports", e.batchReports)
+	batch("GET /batch/{ws}/queries", e.batchQueries)
+	batch("GET /batch/{ws}/charts", e.batchCharts)
+	batch("GET /batch/{ws}/spaces", e.batchSpaces)
+	batch("GET /batch/{ws}/report_stats", e.batchReportStats)
+	h("POST /batch/{ws}/signature_tokens", e.createSignatureToken)
+	h("DELETE /batch/{ws}/signature_tokens/{signature_token}", e.deleteSignatureToken)
 
 	e.mux.HandleFunc("/", e.unrouted)
 }

@@ -50,6 +50,7 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 	j := reportRunJSON{
 		ID: run.id, Token: run.token, State: run.state, Parameters: params,
 		CreatedAt: formatTime(run.createdAt), UpdatedAt: formatTime(run.updatedAt), CompletedAt: timePtr(run.completedAt),
+		PurgeStartedAt: timePtr(run.purgeStartedAt), PurgeCompletedAt: timePtr(run.purgeCompletedAt),
 		PythonState: "none", FormFields: formFieldsJSON(runForm(run)),
 		IsLatestReportRun:                 rep.runs[len(rep.runs)-1] == run,
 		IsLatestSuccessfulReportRun:       rep.lastSuccessRunTok == run.token,
@@ -72,7 +73,12 @@ func (e *Emulator) runJSON(run *reportRun) reportRunJSON {
 	if s := run.schedule; s != nil {
 		j.Links["report_schedule"] = href(api(ws, "reports", rep.token, "schedules", s.token))
 	}
-	if run.state == stateSucceeded {
+	switch {
+	case run.purged():
+		// Its results and PDF are gone (purge.go): no link leads to them.
+		delete(j.Links, "content")
+		delete(j.Links, "preview")
+	case run.state == stateSucceeded:
 		j.Links["pdf_export"] = href(api(ws, "reports", rep.token, "exports", "runs", run.token, "pdf", "download"))
 	}
 	return j

@@ -2,6 +2,7 @@ package modetest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type Demo struct {
 	Datasets []string
 	// DatasetSchedule is the token of Datasets[1]'s schedule: a daily refresh at 05:00 UTC.
 	DatasetSchedule string
+	// GeneratedSpaces are the tokens of the spaces WithGeneratedReports adds, in order (nil
+	// without it).
+	GeneratedSpaces []string
 	// Second holds the tokens of the second workspace, SecondWorkspace.
 	Second SecondDemo
 }
@@ -163,7 +167,7 @@ func seedChartsOf(st *store, key string, q *query, creator string, updated time.
 		return
 	}
 	q.charts = append(q.charts, &chart{
-		token: st.token("chart", key+"/"+sc.title), chartType: sc.chartType, title: sc.title, x: sc.x, y: sc.y,
+		id: st.id("chart", 80_000), token: st.token("chart", key+"/"+sc.title), chartType: sc.chartType, title: sc.title, x: sc.x, y: sc.y,
 		color: sc.color, aggregate: sc.aggregate, creator: creator, createdAt: q.createdAt.Add(5 * time.Minute), updatedAt: updated,
 	})
 }
@@ -407,6 +411,7 @@ func (e *Emulator) seedDemo() {
 			ws: st, id: st.id("report", 90_000), token: st.token("report", sr.name), name: sr.name, description: sr.description,
 			spaceToken: e.demo.Spaces[sr.space], creator: "ana_analyst", archived: sr.archived,
 			createdAt: created, updatedAt: updated, editedAt: updated, publishedAt: updated, viewCount: (i*37)%200 + 3,
+			lastViewedAt: updated.Add(time.Duration(i%5+1) * 24 * time.Hour),
 		}
 		for j, sq := range sr.queries {
 			q := &query{
@@ -434,6 +439,7 @@ func (e *Emulator) seedDemo() {
 		}
 	}
 	e.seedDemoDatasets(st, ds)
+	e.seedGenerated(st, ds)
 }
 
 // seedDataset is a demo dataset: its space (an index of Demo.Spaces), its one query, and the
@@ -547,6 +553,54 @@ func seedFilters(st *store, rep *report, at time.Time) []string {
 	return toks
 }
 
+// generatedQuery is the SQL of every generated report's query: valid on the demo database,
+// never executed at seed time.
+const generatedQuery = "SELECT id, name FROM accounts ORDER BY id LIMIT 10"
+
+// seedGenerated adds WithGeneratedReports' spaces and reports to st: cheap objects (no SQL is
+// run, no run is made), with deterministic tokens, creators taken from st's members in turn,
+// times spread after the demo reports', and view counts and last views that vary.
+func (e *Emulator) seedGenerated(st *store, ds *dataSource) {
+	if e.cfg.genSpaces < 1 || e.cfg.genReports < 1 {
+		return
+	}
+	base := seedBase.Add(60 * 24 * time.Hour)
+	spaces := make([]*space, e.cfg.genSpaces)
+	for i := range spaces {
+		name := fmt.Sprintf("Generated space %03d", i+1)
+		at := base.Add(time.Duration(i) * time.Minute)
+		sp := &space{ws: st, id: st.id("space", 700), token: st.token("space", "generated/"+name), name: name,
+			description: "Generated for scale.", spaceType: "custom", joined: true, creator: st.members[i%len(st.members)].username,
+			createdAt: at, updatedAt: at}
+		spaces[i] = sp
+		st.spaces = append(st.spaces, sp)
+		st.spaceByTok[sp.token] = sp
+		e.demo.GeneratedSpaces = append(e.demo.GeneratedSpaces, sp.token)
+	}
+	n := e.cfg.genSpaces * e.cfg.genReports
+	st.reports = slices.Grow(st.reports, n)
+	for i := range n {
+		name := fmt.Sprintf("Generated report %05d", i+1)
+		created := base.Add(time.Hour + time.Duration(i)*time.Minute)
+		updated := created.Add(time.Duration(i%7+1) * time.Hour)
+		creator := st.members[i%len(st.members)].username
+		rep := &report{
+			ws: st, id: st.id("report", 90_000), token: st.token("report", "generated/"+name), name: name,
+			description: "Generated for scale.", spaceToken: spaces[i%len(spaces)].token, creator: creator,
+			createdAt: created, updatedAt: updated, editedAt: updated, publishedAt: updated, viewCount: (i * 53) % 500,
+		}
+		if rep.viewCount > 0 {
+			rep.lastViewedAt = updated.Add(time.Duration(i%48) * time.Hour)
+		}
+		rep.queries = []*query{{
+			id: st.id("query", 5_000_000), token: st.token("query", "generated/"+name+"/Accounts"), name: "Accounts",
+			rawQuery: generatedQuery, dataSourceID: ds.id, creator: creator, createdAt: created, updatedAt: updated,
+		}}
+		st.reports = append(st.reports, rep)
+		st.reportByTok[rep.token] = rep
+	}
+}
+
 // secondReportSQL is the query of SecondDemo.Report: it runs on the emulator's one database.
 const secondReportSQL = `SELECT r.name AS region, COUNT(s.id) AS sales_reps
 FROM region r
@@ -600,6 +654,7 @@ func (e *Emulator) seedSecond() {
 		ws: st, id: st.id("report", 90_000), token: st.token("report", key("Sales Reps per Region")), name: "Sales Reps per Region",
 		description: "How many sales reps each region has.", spaceToken: sp.token, creator: m.username,
 		createdAt: created, updatedAt: created, editedAt: created, publishedAt: created, viewCount: 7,
+		lastViewedAt: created.Add(48 * time.Hour),
 	}
 	q := &query{
 		id: st.id("query", 5_000_000), token: st.token("query", key("Sales Reps per Region/Reps per region")), name: "Reps per region",

@@ -37,6 +37,7 @@ type store struct {
 
 	// Definitions (definitions.go), oldest first.
 	definitions []*definition
+	sigTokens   map[string]*signatureToken // the Metadata API's signature tokens (signature.go)
 }
 
 func newStore(reg *registry, idBase int) *store {
@@ -50,6 +51,7 @@ func newStore(reg *registry, idBase int) *store {
 		dataByTok:    map[string]*dataSource{},
 		dataByID:     map[int]*dataSource{},
 		memberByName: map[string]*member{},
+		sigTokens:    map[string]*signatureToken{},
 	}
 }
 
@@ -146,6 +148,13 @@ type dataSource struct {
 	creator     string
 	createdAt   time.Time
 	updatedAt   time.Time
+
+	// What PATCH …/data_sources/{data_source} set that no answer shows (datasource_admin.go):
+	// the password as a hash, and whether the secret attributes were given.
+	passwordHash        [sha256.Size]byte
+	passwordSet         bool
+	connectionStringSet bool
+	schemaUpdates       []*schemaUpdate // oldest first
 }
 
 type report struct {
@@ -181,6 +190,9 @@ type report struct {
 	dataset           bool
 	imports           []*report           // the datasets this report imports, in import order
 	fieldDescriptions []*fieldDescription // a dataset's, oldest first
+	// When a person last viewed it: the Metadata API's last_viewed_at (batch.go). Nothing the
+	// API does is a view; only the seed sets it.
+	lastViewedAt time.Time
 }
 
 type query struct {
@@ -220,6 +232,10 @@ type reportRun struct {
 
 	// Its duplicates (duplicates.go), oldest first.
 	duplicates []*runDuplicate
+
+	// When its results were purged (purge.go); zero while they are kept.
+	purgeStartedAt   time.Time
+	purgeCompletedAt time.Time
 }
 
 type queryRun struct {
