@@ -60,10 +60,8 @@ func (h *harness) scenarioInventory(ctx context.Context) ([]*result, []string, e
 		return nil, nil, fmt.Errorf("the emulator has %d generated spaces, want %d", len(emu.Demo.GeneratedSpaces), cfg.generated.spaces)
 	}
 	// Every report a Metadata API page lists is stored as a cache entry of
-	// its own (its basic view), besides the page: a cache of
-	// cmd/modeplatform's default 10,000 entries would evict the first
-	// listed of a 10,010-report workspace before they are read. The bound
-	// here leaves room for all of them and everything else.
+	// its own (its basic view), besides the page. The bound here leaves
+	// room for all of them and everything else, whatever the default.
 	entries := cache.DefaultMaxEntries + cfg.generated.total()
 	var rows []*result
 	var tgt, base *inventoryRun
