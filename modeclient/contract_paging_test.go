@@ -233,6 +233,9 @@ func contractPaging(t *testing.T, tg *target) {
 	for _, l := range lists {
 		t.Run(l.name, func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may start long after its parent's
+			// context was made, on a loaded machine.
+			ctx := tg.ctx(t)
 			if tg.emu == nil {
 				checkRealPaging(t, ctx, l)
 				return
