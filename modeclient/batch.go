@@ -208,7 +208,10 @@ func batchQuery(page int, o *BatchOptions) (url.Values, int, int, error) {
 // and decodes its items, found under the list's name. Items that name their workspace in an
 // API path (reports, spaces) must name this one (see checkOwner; the lists are the workspace's
 // own, so this only catches a Mode that answers for another workspace).
-func listBatchPage[T any](ctx context.Context, c *Client, workspace, list string, takesSpaces bool, page int, opts *BatchOptions) (*BatchPage[T], error) {
+//
+// warm, when not nil, is given the items of every page decoded from a body fetched (from Mode or
+// a second cache level), not of cache hits (see reportbasic.go).
+func listBatchPage[T any](ctx context.Context, c *Client, workspace, list string, takesSpaces bool, page int, opts *BatchOptions, warm func([]T)) (*BatchPage[T], error) {
 	if opts != nil && !takesSpaces {
 		o := *opts
 		o.IncludeSpaces = ""
@@ -234,6 +237,9 @@ func listBatchPage[T any](ctx context.Context, c *Client, workspace, list string
 			out.TotalPages, out.TotalCount = int(pg.TotalPages), int(pg.TotalCount)
 		}
 		out.NextPage = batchNextPage(env.Pagination != nil, out.TotalPages, env.Links, page, len(out.Items))
+		if warm != nil {
+			warm(out.Items)
+		}
 		return out, nil
 	})
 }
@@ -276,7 +282,11 @@ func listBatch[T any](fetch func(page int) (*BatchPage[T], error), key func(T) s
 // Reports"), but those in members' personal spaces unless opts.IncludeSpaces says "all".
 // The result is shared with the cache: read-only (see Shared values in the package doc).
 func (c *Client) ListBatchReportsPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchReport], error) {
-	return listBatchPage[BatchReport](ctx, c, workspace, "reports", true, page, opts)
+	var since uint64
+	if c.cache != nil {
+		since = c.cache.Tick()
+	}
+	return listBatchPage(ctx, c, workspace, "reports", true, page, opts, func(rs []BatchReport) { c.warmBasicReports(workspace, rs, since) })
 }
 
 // ListBatchReports iterates over all of a workspace's reports from the Metadata API, fetching
@@ -293,7 +303,7 @@ func (c *Client) ListBatchReports(ctx context.Context, workspace string, opts *B
 // personal spaces).
 // The result is shared with the cache: read-only (see Shared values in the package doc).
 func (c *Client) ListBatchQueriesPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchQuery], error) {
-	return listBatchPage[BatchQuery](ctx, c, workspace, "queries", true, page, opts)
+	return listBatchPage[BatchQuery](ctx, c, workspace, "queries", true, page, opts, nil)
 }
 
 // ListBatchQueries iterates over all of a workspace's queries from the Metadata API, fetching
@@ -308,7 +318,7 @@ func (c *Client) ListBatchQueries(ctx context.Context, workspace string, opts *B
 // GET /batch/{workspace}/charts (see ListBatchReportsPage about personal spaces).
 // The result is shared with the cache: read-only (see Shared values in the package doc).
 func (c *Client) ListBatchChartsPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchChart], error) {
-	return listBatchPage[BatchChart](ctx, c, workspace, "charts", true, page, opts)
+	return listBatchPage[BatchChart](ctx, c, workspace, "charts", true, page, opts, nil)
 }
 
 // ListBatchCharts iterates over all of a workspace's charts from the Metadata API, fetching
@@ -324,7 +334,7 @@ func (c *Client) ListBatchCharts(ctx context.Context, workspace string, opts *Ba
 // Mode's spaces list does not take it).
 // The result is shared with the cache: read-only (see Shared values in the package doc).
 func (c *Client) ListBatchSpacesPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchSpace], error) {
-	return listBatchPage[BatchSpace](ctx, c, workspace, "spaces", false, page, opts)
+	return listBatchPage[BatchSpace](ctx, c, workspace, "spaces", false, page, opts, nil)
 }
 
 // ListBatchSpaces iterates over all of a workspace's spaces from the Metadata API, fetching
@@ -340,7 +350,7 @@ func (c *Client) ListBatchSpaces(ctx context.Context, workspace string, opts *Ba
 // GET /batch/{workspace}/report_stats (see ListBatchReportsPage about personal spaces).
 // The result is shared with the cache: read-only (see Shared values in the package doc).
 func (c *Client) ListBatchReportStatsPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchReportStat], error) {
-	return listBatchPage[BatchReportStat](ctx, c, workspace, "report_stats", true, page, opts)
+	return listBatchPage[BatchReportStat](ctx, c, workspace, "report_stats", true, page, opts, nil)
 }
 
 // ListBatchReportStats iterates over all of a workspace's report stats from the Metadata API,

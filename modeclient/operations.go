@@ -58,7 +58,7 @@ var operations = []Operation{
 	{"DELETE", "/api/{workspace}/datasets/{dataset}/field_descriptions/{field_description}", "DeleteDatasetFieldDescription"},
 	{"GET", "/api/{workspace}/datasets/{dataset}/schedules", "ListDatasetSchedules, ListDatasetSchedulesPage"},
 
-	{"GET", "/api/{workspace}/reports/{report}", "GetReport"},
+	{"GET", "/api/{workspace}/reports/{report}", "GetReport, GetReportBasic"},
 	{"PATCH", "/api/{workspace}/reports/{report}", "UpdateReport"},
 	{"DELETE", "/api/{workspace}/reports/{report}", "DeleteReport"},
 	{"PATCH", "/api/{workspace}/reports/{report}/archive", "ArchiveReport"},

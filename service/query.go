@@ -58,6 +58,9 @@ func (s *ReportServer) GetQueryRun(ctx context.Context, req *connect.Request[mod
 // ListQueries lists the queries of a report.
 func (s *ReportServer) ListQueries(ctx context.Context, req *connect.Request[modeplatformv1.ListQueriesRequest]) (*connect.Response[modeplatformv1.ListQueriesResponse], error) {
 	m := req.Msg
+	if w, ok := workspaceWide(m.GetParent(), "/reports/-"); ok {
+		return s.listWorkspaceQueries(ctx, m, w)
+	}
 	ids, err := parseName("parent", m.GetParent(), patReport)
 	if err != nil {
 		return nil, err

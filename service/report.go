@@ -28,6 +28,9 @@ const (
 
 // GetReport returns one report.
 func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modeplatformv1.GetReportRequest]) (*connect.Response[modeplatformv1.GetReportResponse], error) {
+	if req.Msg.GetView() == modeplatformv1.View_VIEW_BASIC {
+		return s.getReportBasic(ctx, req.Msg.GetName())
+	}
 	v, err := getOf(ctx, s.core, req.Msg, patReport,
 		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.Report, error) {
 			return cl.GetReport(ctx, ids[0], ids[1])
@@ -46,6 +49,9 @@ func (s *ReportServer) GetReport(ctx context.Context, req *connect.Request[modep
 func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[modeplatformv1.ListReportsRequest]) (*connect.Response[modeplatformv1.ListReportsResponse], error) {
 	m := req.Msg
 	parent := m.GetParent()
+	if w, ok := workspaceWide(parent, ""); ok {
+		return s.listWorkspaceReports(ctx, m, w)
+	}
 	w, parentPattern, id, err := parseReportsParent(parent)
 	if err != nil {
 		return nil, err
@@ -94,6 +100,9 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 	reports := page.items[:0]
 	for _, r := range page.items {
 		if keep(r.GetArchived()) {
+			if m.GetView() == modeplatformv1.View_VIEW_BASIC {
+				r = basicReport(cl, w, r)
+			}
 			reports = append(reports, r)
 		}
 	}

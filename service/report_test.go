@@ -750,7 +750,7 @@ func rptReportInvalidCases(e *env) []rptInvalidCase {
 			return err
 		}
 	}
-	for _, bad := range []string{"", e.ws, report, e.ws + "/spaces/", e.ws + "/dataSources/a/b", e.ws + "/groups/abc", "spaces/abc", e.ws + "/spaces/a%2Fb"} {
+	for _, bad := range []string{"", "workspaces/-x", e.ws + "/reports/-", report, e.ws + "/spaces/", e.ws + "/dataSources/a/b", e.ws + "/groups/abc", "spaces/abc", e.ws + "/spaces/a%2Fb"} {
 		cases = append(cases, rptInvalidCase{"ListReports/parent/" + bad, "parent", list(&modeplatformv1.ListReportsRequest{Parent: bad})})
 	}
 	cases = append(cases,

@@ -84,6 +84,9 @@ func (s *WorkspaceServer) GetGroup(ctx context.Context, req *connect.Request[mod
 // credential can see; include_personal adds other members' personal spaces
 // (Mode's filter=all).
 func (s *WorkspaceServer) ListSpaces(ctx context.Context, req *connect.Request[modeplatformv1.ListSpacesRequest]) (*connect.Response[modeplatformv1.ListSpacesResponse], error) {
+	if req.Msg.GetView() == modeplatformv1.View_VIEW_BASIC {
+		return s.listSpacesBasic(ctx, req.Msg)
+	}
 	opts := &modeclient.ListSpacesOptions{}
 	if req.Msg.GetIncludePersonal() {
 		opts.Filter = "all"

@@ -303,6 +303,39 @@ func (c *Cache) Store(key Key, body []byte, ttl time.Duration, tags []string) {
 	c.putLocked(key, body, nil, 0, ttl, tags, c.tick, now)
 }
 
+// Tick returns the cache's logical time, for StoreSince.
+func (c *Cache) Tick() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tick
+}
+
+// StoreSince is Store for a body derived from what a fetch read after
+// logical time since (Tick before the fetch): it stores nothing when one of
+// tags was invalidated, or the cache purged, after since while fetches were
+// running, as a fetch's own result would not be stored (a body derived from
+// it must not outlive the invalidation either).
+func (c *Cache) StoreSince(key Key, body []byte, ttl time.Duration, tags []string, since uint64) {
+	now := c.clock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if since < c.purged {
+		c.stale.Add(1)
+		return
+	}
+	for _, t := range tags {
+		if g, ok := c.tagGen[t]; ok && g > since {
+			c.stale.Add(1)
+			return
+		}
+	}
+	c.tick++
+	c.putLocked(key, body, nil, 0, ttl, tags, c.tick, now)
+}
+
 // putLocked stores (or, for ttl <= 0 and oversize bodies, removes) key.
 func (c *Cache) putLocked(key Key, body []byte, value any, valueSize int64, ttl time.Duration, tags []string, tick uint64, now int64) {
 	k := c.storedKeyLocked(key)

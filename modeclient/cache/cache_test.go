@@ -881,3 +881,49 @@ func TestTagNodes(t *testing.T) {
 		t.Errorf("newTagNodes(nil) = %v, %d", nodes, bytes)
 	}
 }
+
+// TestStoreSince: a body derived from a fetch is stored unless a tag it carries was invalidated
+// after the fetch began (while it ran), or the cache was purged since.
+func TestStoreSince(t *testing.T) {
+	const tag = "/api/ws/reports/r"
+	tests := []struct {
+		name       string
+		invalidate string // during the fetch; "" for none
+		purge      bool
+		wantStored bool
+	}{
+		{name: "nothing changed", wantStored: true},
+		{name: "a tag it carries", invalidate: tag, wantStored: false},
+		{name: "an unrelated tag", invalidate: "/api/ws/reports/other", wantStored: true},
+		{name: "purged", purge: true, wantStored: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTestCache(t, Options{})
+			derived := key("a", tag+"?view=basic")
+			since := c.Tick()
+			release := make(chan struct{})
+			var calls atomic.Int64
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := c.Get(context.Background(), key("a", "/batch/ws/reports"), false, gated(&calls, release, true, "page", time.Hour, "batch:ws"))
+				done <- err
+			}()
+			eventually(t, "fetch started", func() bool { return calls.Load() == 1 })
+			if tt.invalidate != "" {
+				c.Invalidate(tt.invalidate)
+			}
+			if tt.purge {
+				c.PurgeLocal()
+			}
+			c.StoreSince(derived, []byte("basic"), time.Hour, []string{tag}, since) // as the page's decode does
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := c.Lookup(derived); ok != tt.wantStored {
+				t.Errorf("stored = %v, want %v", ok, tt.wantStored)
+			}
+		})
+	}
+}

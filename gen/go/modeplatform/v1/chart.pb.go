@@ -135,8 +135,8 @@ func (x *Chart) GetWebUri() string {
 type ListChartsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The query, `workspaces/{workspace}/reports/{report}/queries/{query}`, or
-	// `workspaces/{workspace}/reports/-/queries/-` for every chart of the workspace (through Mode's
-	// Metadata API: one Mode request per page).
+	// `workspaces/{workspace}/reports/-/queries/-` for every chart of the workspace outside members'
+	// personal spaces (through Mode's Metadata API: one Mode request per page).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most charts to return (1 to 1000); 0 or unset means the server's default page size.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`

@@ -1198,8 +1198,9 @@ type ListReportsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where the reports are: a space, `workspaces/{workspace}/spaces/{space}`, for the reports in
 	// it, a data source, `workspaces/{workspace}/dataSources/{data_source}`, for the reports whose
-	// queries use it, or a workspace, `workspaces/{workspace}`, for every report in it (through
-	// Mode's Metadata API, in the basic view, in Mode's order, archived or not).
+	// queries use it, or a workspace, `workspaces/{workspace}`, for every report in it outside
+	// members' personal spaces (through Mode's Metadata API, in the basic view, in Mode's order,
+	// archived or not; datasets are listed by DatasetService).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most reports to return; 0 means the server's default. The server may return fewer.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -3376,8 +3377,9 @@ func (x *ReportRunDuplicate) GetCompleteTime() *timestamppb.Timestamp {
 type ListQueriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The report, `workspaces/{workspace}/reports/{report}`, or `workspaces/{workspace}/reports/-`
-	// for every query of every report of the workspace (through Mode's Metadata API: one Mode
-	// request per page; those queries carry no create_time or update_time).
+	// for every query of every report of the workspace outside members' personal spaces (through
+	// Mode's Metadata API: one Mode request per page; those queries carry no create_time or
+	// update_time).
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most queries to return; 0 means the server's default. The server may return fewer.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`

@@ -982,7 +982,8 @@ type ListSpacesRequest struct {
 	// Include other members' personal spaces (Mode's `filter=all`). By default they are left out.
 	IncludePersonal bool `protobuf:"varint,4,opt,name=include_personal,json=includePersonal,proto3" json:"include_personal,omitempty"`
 	// How much of each space to answer; the default is VIEW_FULL. VIEW_BASIC lists through Mode's
-	// Metadata API (pages of up to 1,000 spaces, every space the credential sees) and fills name,
+	// Metadata API (pages of up to 1,000 spaces): every space of the workspace, restricted ones the
+	// credential has not joined too, personal spaces only with include_personal; it fills name,
 	// display_name, description, space_type and web_uri.
 	View          View `protobuf:"varint,5,opt,name=view,proto3,enum=modeplatform.v1.View" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1517,7 +1518,8 @@ type SignatureToken struct {
 	// The resource name, `workspaces/{workspace}/signatureTokens/{signature_token}`, where
 	// `{signature_token}` is Mode's token. Ignored by CreateSignatureToken.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The token's name, to tell tokens apart. Required by CreateSignatureToken.
+	// The token's name, to tell tokens apart: 4 to 64 characters. Required by
+	// CreateSignatureToken.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The public half of the key pair, sent with each signed URL.
 	AccessKey string `protobuf:"bytes,3,opt,name=access_key,json=accessKey,proto3" json:"access_key,omitempty"`
@@ -1532,7 +1534,8 @@ type SignatureToken struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the token last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	// When the token stops working; unset when it does not expire.
+	// When the token stops working. CreateSignatureToken takes it (in the future, at most a year
+	// ahead); unset, the token works for 30 days.
 	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1954,10 +1957,10 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x12DeleteSpaceRequest\x12\x88\x01\n" +
 	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
 	"\x1bmodeplatform.internal/Space\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
-	"\x13DeleteSpaceResponse\"\xe0\x04\n" +
+	"\x13DeleteSpaceResponse\"\xf3\x04\n" +
 	"\x0eSignatureToken\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12\"\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\x0f\xe0A\x02\xbaH\t\xd8\x01\x01r\x04\x10\x04\x18@R\vdisplayName\x12\"\n" +
 	"\n" +
 	"access_key\x18\x03 \x01(\tB\x03\xe0A\x03R\taccessKey\x12+\n" +
 	"\raccess_secret\x18\x04 \x01(\tB\x06\xe0A\x03\x80\x01\x01R\faccessSecret\x122\n" +
@@ -1966,8 +1969,8 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12@\n" +
-	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12O\n" +
+	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x12\xe0A\x01\xbaH\f\xb2\x01\tJ\x05\b\x80\x8a\x8a\x0f@\x01R\n" +
 	"expireTime:\x85\x01\xeaA\x81\x01\n" +
 	"$modeplatform.internal/SignatureToken\x128workspaces/{workspace}/signatureTokens/{signature_token}*\x0fsignatureTokens2\x0esignatureToken\"\xa6\x03\n" +
 	"\x1bCreateSignatureTokenRequest\x12z\n" +

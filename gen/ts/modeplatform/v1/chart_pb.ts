@@ -94,8 +94,8 @@ export const ChartSchema: GenMessage<Chart> = /*@__PURE__*/
 export type ListChartsRequest = Message<"modeplatform.v1.ListChartsRequest"> & {
   /**
    * The query, `workspaces/{workspace}/reports/{report}/queries/{query}`, or
-   * `workspaces/{workspace}/reports/-/queries/-` for every chart of the workspace (through Mode's
-   * Metadata API: one Mode request per page).
+   * `workspaces/{workspace}/reports/-/queries/-` for every chart of the workspace outside members'
+   * personal spaces (through Mode's Metadata API: one Mode request per page).
    *
    * @generated from field: string parent = 1;
    */

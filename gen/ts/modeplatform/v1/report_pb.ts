@@ -766,8 +766,9 @@ export type ListReportsRequest = Message<"modeplatform.v1.ListReportsRequest"> &
   /**
    * Where the reports are: a space, `workspaces/{workspace}/spaces/{space}`, for the reports in
    * it, a data source, `workspaces/{workspace}/dataSources/{data_source}`, for the reports whose
-   * queries use it, or a workspace, `workspaces/{workspace}`, for every report in it (through
-   * Mode's Metadata API, in the basic view, in Mode's order, archived or not).
+   * queries use it, or a workspace, `workspaces/{workspace}`, for every report in it outside
+   * members' personal spaces (through Mode's Metadata API, in the basic view, in Mode's order,
+   * archived or not; datasets are listed by DatasetService).
    *
    * @generated from field: string parent = 1;
    */
@@ -2054,8 +2055,9 @@ export const ReportRunDuplicateSchema: GenMessage<ReportRunDuplicate> = /*@__PUR
 export type ListQueriesRequest = Message<"modeplatform.v1.ListQueriesRequest"> & {
   /**
    * The report, `workspaces/{workspace}/reports/{report}`, or `workspaces/{workspace}/reports/-`
-   * for every query of every report of the workspace (through Mode's Metadata API: one Mode
-   * request per page; those queries carry no create_time or update_time).
+   * for every query of every report of the workspace outside members' personal spaces (through
+   * Mode's Metadata API: one Mode request per page; those queries carry no create_time or
+   * update_time).
    *
    * @generated from field: string parent = 1;
    */
