@@ -4,7 +4,7 @@
 import { Column_Type } from "@gen/modeplatform/v1/report_pb.js";
 import { DatasetRun_State, type Dataset, type DatasetField, type DatasetRun } from "@gen/modeplatform/v1/dataset_pb.js";
 import { newRequestId, transportLabels } from "./api.js";
-import { api, clearError, failureNote, formatTime, lastSegment, listAll, plural, setPageTitle, showError, spaceLabel, Task } from "./app.js";
+import { api, clearError, failureNote, formatTime, lastSegment, listAll, plural, setPageTitle, showError, spaceLabel, spaceNames, Task } from "./app.js";
 import { byId, h } from "./dom.js";
 import { reportHref } from "./routes.js";
 
@@ -27,6 +27,7 @@ const el = {
   runStates: byId<HTMLOListElement>("dataset-run-states"),
   runsStatus: byId("dataset-runs-status"),
   runRows: byId<HTMLTableSectionElement>("dataset-run-rows"),
+  runsWrap: byId("dataset-runs-wrap"),
 };
 
 const runIdleText = el.runStatus.textContent ?? "";
@@ -69,6 +70,7 @@ export function resetDataset(): void {
   el.runStates.replaceChildren();
   el.runsStatus.textContent = "";
   el.runRows.replaceChildren();
+  el.runsWrap.hidden = true;
 }
 
 /** Opens a dataset, `workspaces/{w}/datasets/{d}`. */
@@ -270,7 +272,8 @@ async function loadLineage(name: string, signal: AbortSignal): Promise<void> {
           "li",
           { "data-name": r.name },
           h("a", { href: reportHref(r.name) }, r.displayName || lastSegment(r.name)),
-          h("span", { class: "hint" }, ` in ${spaceLabel(r.space)}${r.description ? ` — ${r.description}` : ""}`),
+          // The space by name when the console knows it (a restricted space the sidebar does not list has only a token).
+          h("span", { class: "hint" }, `${spaceNames.has(r.space) ? ` in ${spaceLabel(r.space)}` : ""}${r.description ? ` — ${r.description}` : ""}`),
         ),
       ),
     );
@@ -296,6 +299,7 @@ async function loadRuns(name: string, signal: AbortSignal): Promise<void> {
     const res = await api.datasets.listDatasetRuns({ parent: name, pageSize: runsShown }, { signal });
     if (signal.aborted) return;
     el.runRows.replaceChildren(...res.runs.map(runRow));
+    el.runsWrap.hidden = res.runs.length === 0;
     const more = res.nextPageToken !== "";
     el.runsStatus.textContent =
       res.runs.length === 0

@@ -791,9 +791,10 @@ document.addEventListener("click", (e) => {
   const a = e.target instanceof Element ? e.target.closest<HTMLAnchorElement>('a[href^="#/"]') : null;
   if (a === null || a.target !== "") return;
   e.preventDefault();
-  navigate(parseRoute(a.getAttribute("href") ?? ""));
   // A link in the page shown goes away with it: the focus moves to the new page.
-  if (el.main.contains(a)) focusPage();
+  const inPage = el.main.contains(a);
+  navigate(parseRoute(a.getAttribute("href") ?? ""));
+  if (inPage) focusPage();
 });
 
 /** Moves the focus to the page shown: its first section. */

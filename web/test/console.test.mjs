@@ -378,6 +378,8 @@ describe("web console", () => {
     await lineage.click();
     await page.getByRole("heading", { level: 2, name: "Revenue by Region" }).waitFor();
     assert.match(new URL(page.url()).hash, /\/reports\//);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "report", "the focus moved to the report's page");
+    assert.equal(await page.title(), "Revenue by Region — modeplatform console");
     await page.getByRole("button", { name: "Run report" }).waitFor();
     await page.goBack();
     await heading.waitFor();
