@@ -50,6 +50,22 @@ func CallerID(ctx context.Context) string {
 	return name
 }
 
+// ScopesIn returns the scopes the caller the interceptor authenticated for
+// the RPC ctx belongs to holds in workspace (none when the workspace is not
+// the caller's); known is false when no caller was authenticated.
+func ScopesIn(ctx context.Context, workspace string) (scopes []string, known bool) {
+	c, ok := ctx.Value(callerKey{}).(*Caller)
+	if !ok {
+		return nil, false
+	}
+	for _, s := range []Scope{ScopeRead, ScopeWrite, ScopeRun, ScopeAdmin} {
+		if c.Allows(workspace, s) {
+			scopes = append(scopes, string(s))
+		}
+	}
+	return scopes, true
+}
+
 // NewInterceptor returns the Connect handler interceptor that authenticates
 // and authorizes every unary and server-streaming call of the services
 // against store's policy in force, before the call's handler runs:
@@ -244,11 +260,12 @@ func WorkspaceOf(msg proto.Message) (string, error) {
 	return w, nil
 }
 
-// resourceName finds the request's resource name field: name or parent at
-// the top, else the name of a top-level message field.
+// resourceName finds the request's resource name field: name, parent or
+// resource (AIP-211's) at the top, else the name of a top-level message
+// field.
 func resourceName(m protoreflect.Message) (field, name string, ok bool) {
 	fields := m.Descriptor().Fields()
-	for _, n := range []protoreflect.Name{"name", "parent"} {
+	for _, n := range []protoreflect.Name{"name", "parent", "resource"} {
 		if fd := fields.ByName(n); fd != nil && fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated {
 			return string(n), m.Get(fd).String(), true
 		}

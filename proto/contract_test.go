@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 )
@@ -118,6 +119,32 @@ func TestRequestRules(t *testing.T) {
 		{"create signature token", &modeplatformv1.CreateSignatureTokenRequest{Parent: "workspaces/w", SignatureToken: &modeplatformv1.SignatureToken{DisplayName: "embeds"}}, ""},
 		{"create signature token unnamed", &modeplatformv1.CreateSignatureTokenRequest{Parent: "workspaces/w", SignatureToken: &modeplatformv1.SignatureToken{}}, "signature_token.display_name is required"},
 		{"delete signature token", &modeplatformv1.DeleteSignatureTokenRequest{Name: "workspaces/w/signatureTokens/t1"}, ""},
+		{"get credential", &modeplatformv1.GetCredentialRequest{Name: "workspaces/w/credential"}, ""},
+		{"get credential of a report", &modeplatformv1.GetCredentialRequest{Name: report}, "name"},
+		{"delete membership", &modeplatformv1.DeleteMembershipRequest{Name: "workspaces/w/memberships/a1b2c3d4e5f6"}, ""},
+		{"invite members", &modeplatformv1.InviteMembersRequest{Parent: "workspaces/w", Emails: []string{"ana@example.com", "ben@example.com"}, Message: "Welcome"}, ""},
+		{"invite nobody", &modeplatformv1.InviteMembersRequest{Parent: "workspaces/w", Message: "Welcome"}, "emails"},
+		{"invite a bad address", &modeplatformv1.InviteMembersRequest{Parent: "workspaces/w", Emails: []string{"not-an-address"}, Message: "Welcome"}, "emails"},
+		{"invite twice", &modeplatformv1.InviteMembersRequest{Parent: "workspaces/w", Emails: []string{"a@example.com", "a@example.com"}, Message: "Welcome"}, "emails"},
+		{"invite without a message", &modeplatformv1.InviteMembersRequest{Parent: "workspaces/w", Emails: []string{"a@example.com"}}, "message"},
+		{"create group", &modeplatformv1.CreateGroupRequest{Parent: "workspaces/w", Group: &modeplatformv1.Group{DisplayName: "Analysts"}, RequestId: "g-1"}, ""},
+		{"create unnamed group", &modeplatformv1.CreateGroupRequest{Parent: "workspaces/w", Group: &modeplatformv1.Group{DisplayName: " "}}, "group.display_name is required"},
+		{"rename group", &modeplatformv1.UpdateGroupRequest{Group: &modeplatformv1.Group{Name: "workspaces/w/groups/g1", DisplayName: "Analysts"}, UpdateMask: mask("display_name")}, ""},
+		{"rename group to empty", &modeplatformv1.UpdateGroupRequest{Group: &modeplatformv1.Group{Name: "workspaces/w/groups/g1"}, UpdateMask: mask("display_name")}, "display_name cannot be set to empty"},
+		{"update group description", &modeplatformv1.UpdateGroupRequest{Group: &modeplatformv1.Group{Name: "workspaces/w/groups/g1", DisplayName: "x"}, UpdateMask: mask("description")}, "update_mask"},
+		{"add group member", &modeplatformv1.CreateGroupMembershipRequest{Parent: "workspaces/w/groups/g1", GroupMembership: &modeplatformv1.GroupMembership{Member: "workspaces/w/memberships/a1b2c3d4e5f6"}}, ""},
+		{"add group member by username path", &modeplatformv1.CreateGroupMembershipRequest{Parent: "workspaces/w/groups/g1", GroupMembership: &modeplatformv1.GroupMembership{Member: "users/ana"}}, "group_membership.member"},
+		{"grant space to member", &modeplatformv1.CreateSpaceMembershipRequest{Parent: space, SpaceMembership: &modeplatformv1.SpaceMembership{Member: "workspaces/w/memberships/a1b2c3d4e5f6"}}, ""},
+		{"grant space to group", &modeplatformv1.CreateSpaceMembershipRequest{Parent: space, SpaceMembership: &modeplatformv1.SpaceMembership{Group: "workspaces/w/groups/g1"}}, ""},
+		{"grant space to both", &modeplatformv1.CreateSpaceMembershipRequest{Parent: space, SpaceMembership: &modeplatformv1.SpaceMembership{Member: "workspaces/w/memberships/a1", Group: "workspaces/w/groups/g1"}}, "exactly one of member and group"},
+		{"grant space to nobody", &modeplatformv1.CreateSpaceMembershipRequest{Parent: space, SpaceMembership: &modeplatformv1.SpaceMembership{}}, "exactly one of member and group"},
+		{"list audit events", &modeplatformv1.ListAuditEventsRequest{Parent: "workspaces/w", Filter: &modeplatformv1.AuditFilter{ActorIp: "10.0.0.7", Action: "report_run_created", StartTime: timestamppb.New(time.Unix(1e9, 0))}}, ""},
+		{"audit events from a bad ip", &modeplatformv1.ListAuditEventsRequest{Parent: "workspaces/w", Filter: &modeplatformv1.AuditFilter{ActorIp: "10.0.0.999"}}, "filter.actor_ip"},
+		{"audit events backwards", &modeplatformv1.ListAuditEventsRequest{Parent: "workspaces/w", Filter: &modeplatformv1.AuditFilter{StartTime: timestamppb.New(time.Unix(2e9, 0)), EndTime: timestamppb.New(time.Unix(1e9, 0))}}, "end_time must be after"},
+		{"stream audit events with an end", &modeplatformv1.StreamAuditEventsRequest{Parent: "workspaces/w", Filter: &modeplatformv1.AuditFilter{EndTime: timestamppb.Now()}}, "end_time must be unset"},
+		{"test permissions", &modeplatformv1.TestPermissionsRequest{Resource: "workspaces/w", Scopes: []modeplatformv1.Scope{modeplatformv1.Scope_SCOPE_READ, modeplatformv1.Scope_SCOPE_ADMIN}}, ""},
+		{"test no permission", &modeplatformv1.TestPermissionsRequest{Resource: "workspaces/w"}, "scopes"},
+		{"test unspecified permission", &modeplatformv1.TestPermissionsRequest{Resource: "workspaces/w", Scopes: []modeplatformv1.Scope{0}}, "scopes"},
 		{"list spaces basic", &modeplatformv1.ListSpacesRequest{Parent: "workspaces/w", View: modeplatformv1.View_VIEW_BASIC}, ""},
 		{"page size too big", &modeplatformv1.ListReportsRequest{Parent: space, PageSize: 1001}, "page_size"},
 		{"negative page size", &modeplatformv1.ListSpacesRequest{Parent: "workspaces/w", PageSize: -1}, "page_size"},
@@ -260,8 +287,8 @@ func TestEveryRequestCompiles(t *testing.T) {
 			}
 		}
 	}
-	if methods != 79 {
-		t.Errorf("found %d methods, want 79 (11 workspace + 44 report + 10 data source + 14 dataset)", methods)
+	if methods != 96 {
+		t.Errorf("found %d methods, want 96 (28 workspace + 44 report + 10 data source + 14 dataset)", methods)
 	}
 }
 

@@ -158,6 +158,6 @@ func TestDataSourceInvalidInput(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) { wsRunInvalid(t, e, e.clients(p), cases) })
 	}
 	t.Run("handler", func(t *testing.T) {
-		wsRunInvalid(t, e, clients{ws: e.svc.Workspace, ds: e.svc.DataSource}, cases)
+		wsRunInvalid(t, e, clients{ws: workspaceHandlerClient{e.svc.Workspace}, ds: e.svc.DataSource}, cases)
 	})
 }

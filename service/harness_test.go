@@ -13,6 +13,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
@@ -169,4 +170,12 @@ func wantCode(t testing.TB, err error, code connect.Code) *connect.Error {
 		t.Fatalf("not a connect error: %v", err)
 	}
 	return ce
+}
+
+// workspaceHandlerClient calls WorkspaceService's handlers directly as a client of their unary
+// methods (the invalid-input tests' "handler" runs); its server stream is not called through it.
+type workspaceHandlerClient struct{ *service.WorkspaceServer }
+
+func (workspaceHandlerClient) StreamAuditEvents(context.Context, *connect.Request[modeplatformv1.StreamAuditEventsRequest]) (*connect.ServerStreamForClient[modeplatformv1.StreamAuditEventsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("StreamAuditEvents is not called through the handler adapter"))
 }

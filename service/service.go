@@ -112,6 +112,12 @@ type Options struct {
 	// server without caller authentication).
 	CallerID func(ctx context.Context) string
 
+	// CallerScopes returns the scopes ("read", "write", "run", "admin") the
+	// authenticated caller of the request ctx belongs to holds in workspace
+	// (auth.ScopesIn, say), for TestPermissions. nil, or known false: every
+	// scope (a server without caller authentication trusts every caller).
+	CallerScopes func(ctx context.Context, workspace string) (scopes []string, known bool)
+
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

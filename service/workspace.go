@@ -221,7 +221,7 @@ func workspaceFromMode(cl *modeclient.Client, w string, ws *modeclient.Workspace
 // the member's username.
 func membershipFromMode(w string, m *modeclient.Membership) *modeplatformv1.Membership {
 	return &modeplatformv1.Membership{
-		Name:           membershipName(w, m.MemberUsername),
+		Name:           membershipName(w, m.MemberToken),
 		MemberUsername: m.MemberUsername,
 		Admin:          bool(m.Admin),
 		Invited:        bool(m.Invited),

@@ -5,24 +5,27 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // config is the harness's settings.
 type config struct {
-	scenarios []int    // in run order
-	protocols []string // "connect", "grpc"
-	c         int      // concurrent callers (scenario 1)
-	n         int      // requests per measured block (scenario 1)
-	rounds    int      // baseline/target alternations (scenarios 1, 2)
-	coalesce  int      // concurrent identical calls (scenario 3)
-	rows      int      // result rows (scenario 4)
-	streams   int      // downloads per measured block (scenario 4)
-	keys      int      // distinct keys (scenario 5)
-	reports   int      // extra reports to page through (scenario 6)
-	passes    int      // paging passes per measured block (scenario 6)
-	pageSize  int      // ListReports page_size (scenario 6)
+	scenarios []int         // in run order
+	protocols []string      // "connect", "grpc"
+	c         int           // concurrent callers (scenario 1)
+	n         int           // requests per measured block (scenario 1)
+	rounds    int           // baseline/target alternations (scenarios 1, 2)
+	coalesce  int           // concurrent identical calls (scenario 3)
+	rows      int           // result rows (scenario 4)
+	streams   int           // downloads per measured block (scenario 4)
+	keys      int           // distinct keys (scenario 5)
+	reports   int           // extra reports to page through (scenario 6)
+	passes    int           // paging passes per measured block (scenario 6)
+	pageSize  int           // ListReports page_size (scenario 6)
+	generated workspaceSize // the generated workspace (scenario 7)
+	gets      int           // GetReport calls per pass (scenario 7)
 	latency   time.Duration
 	cacheMB   int // the server's cache byte bound, and scenario 5's
 	telemetry bool
@@ -37,13 +40,16 @@ type config struct {
 }
 
 // scenarioNames are the names -scenario accepts besides the numbers.
-var scenarioNames = map[string]int{"hit": 1, "cold": 2, "coalesce": 3, "stream": 4, "cache": 5, "list": 6}
+var scenarioNames = map[string]int{"hit": 1, "cold": 2, "coalesce": 3, "stream": 4, "cache": 5, "list": 6, "inventory": 7}
+
+// lastScenario is the highest scenario number.
+const lastScenario = 7
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("modebench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scenario := fs.String("scenario", "all", `scenarios to run: "all" or a comma-separated list of 1-6 or hit, cold, coalesce, stream, cache, list`)
+	scenario := fs.String("scenario", "all", `scenarios to run: "all" or a comma-separated list of 1-7 or hit, cold, coalesce, stream, cache, list, inventory`)
 	protocol := fs.String("protocol", "both", "protocol of the calls: connect, grpc or both")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent callers (scenario 1)")
 	fs.IntVar(&cfg.n, "n", 6000, "requests per measured block (scenario 1)")
@@ -57,6 +63,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.reports, "reports", 10_000, "generated reports to page through (scenario 6)")
 	fs.IntVar(&cfg.passes, "passes", 1, "passes through the whole list per measured block (scenario 6)")
 	fs.IntVar(&cfg.pageSize, "page-size", 100, "ListReports page_size (scenario 6)")
+	cfg.generated = workspaceSize{spaces: 50, reports: 200}
+	fs.Var(&cfg.generated, "generated", "the workspace of scenario 7: generated spaces and reports per space, as `SPACESxREPORTS`")
+	fs.IntVar(&cfg.gets, "gets", 1000, "GetReport calls after listing the workspace (scenario 7)")
 	fs.DurationVar(&cfg.latency, "latency", 20*time.Millisecond, "latency the emulator adds to every request (scenarios 2, 3)")
 	fs.IntVar(&cfg.cacheMB, "cache-mb", 256, "cache byte bound in MB, the server's default (and scenario 5's cap)")
 	fs.BoolVar(&cfg.telemetry, "telemetry", true, "instrument the server as cmd/modeplatform does (tracing without exporter, metrics, access log to a discarded JSON log)")
@@ -89,7 +98,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		v    int
 	}{{"c", cfg.c}, {"n", cfg.n}, {"cold-n", cfg.coldN}, {"cold-c", cfg.coldC}, {"rounds", cfg.rounds}, {"coalesce", cfg.coalesce}, {"rows", cfg.rows},
 		{"streams", cfg.streams}, {"keys", cfg.keys}, {"reports", cfg.reports}, {"passes", cfg.passes},
-		{"page-size", cfg.pageSize}, {"cache-mb", cfg.cacheMB}} {
+		{"page-size", cfg.pageSize}, {"cache-mb", cfg.cacheMB}, {"gets", cfg.gets}} {
 		if v.v < 1 {
 			return cfg, fmt.Errorf("-%s must be at least 1", v.name)
 		}
@@ -97,20 +106,27 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if cfg.pageSize > 1000 {
 		return cfg, fmt.Errorf("-page-size must be at most 1000")
 	}
+	if cfg.generated.spaces < 1 || cfg.generated.reports < 1 {
+		return cfg, fmt.Errorf("-generated must name at least 1 space of at least 1 report")
+	}
 	return cfg, nil
 }
 
 // parseScenarios reads -scenario.
 func parseScenarios(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "all" {
-		return []int{1, 2, 3, 4, 5, 6}, nil
+		all := make([]int, lastScenario)
+		for i := range all {
+			all[i] = i + 1
+		}
+		return all, nil
 	}
 	var out []int
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		n, ok := scenarioNames[part]
 		if !ok {
-			if _, err := fmt.Sscanf(part, "%d", &n); err != nil || n < 1 || n > 6 || fmt.Sprint(n) != part {
+			if _, err := fmt.Sscanf(part, "%d", &n); err != nil || n < 1 || n > lastScenario || fmt.Sprint(n) != part {
 				return nil, fmt.Errorf("-scenario: unknown scenario %q", part)
 			}
 		}
@@ -121,3 +137,28 @@ func parseScenarios(s string) ([]int, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// workspaceSize is a generated workspace's size, SPACESxREPORTS (reports
+// per space): the flag -generated of the harness and of the emulator.
+type workspaceSize struct{ spaces, reports int }
+
+func (w *workspaceSize) String() string {
+	if w == nil || w.spaces == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%dx%d", w.spaces, w.reports)
+}
+
+func (w *workspaceSize) Set(s string) error {
+	a, b, ok := strings.Cut(s, "x")
+	sp, err1 := strconv.Atoi(a)
+	rp, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || sp < 0 || rp < 0 {
+		return fmt.Errorf("want SPACESxREPORTS, e.g. 50x200, not %q", s)
+	}
+	w.spaces, w.reports = sp, rp
+	return nil
+}
+
+// total is how many reports the generated spaces hold.
+func (w workspaceSize) total() int { return w.spaces * w.reports }

@@ -31,6 +31,8 @@ type harness struct {
 	infoA emulatorInfo
 	emuB  *child // -latency (scenarios 2, 3)
 	infoB emulatorInfo
+	emuC  *child // no latency: the -generated workspace (scenario 7)
+	infoC emulatorInfo
 
 	h2c  *http.Client // to the server: HTTP/2 without TLS (prior knowledge), as gRPC clients do
 	rest *http.Client // to the emulator: HTTP/1.1, keep-alive, as a Mode caller would
@@ -76,7 +78,7 @@ func (h *harness) clients() {
 }
 
 func (h *harness) close() {
-	for _, c := range []*child{h.emuA, h.emuB} {
+	for _, c := range []*child{h.emuA, h.emuB, h.emuC} {
 		if err := c.stop(); err != nil {
 			fmt.Fprintln(h.childLog(), "modebench:", err)
 		}
@@ -126,6 +128,23 @@ func (h *harness) emulatorB() (emulatorInfo, error) {
 	return h.infoB, nil
 }
 
+// emulatorC starts (once) the emulator of scenario 7: no latency, the
+// demo workspace plus -generated spaces of generated reports, nothing else
+// (scenario 6's extra reports would add to the workspace's count).
+func (h *harness) emulatorC() (emulatorInfo, error) {
+	if h.emuC != nil {
+		return h.infoC, nil
+	}
+	args := []string{"-generated", h.cfg.generated.String()}
+	h.progress("starting the emulator %v", args)
+	c, err := startChild("emulator", args, h.childLog(), &h.infoC)
+	if err != nil {
+		return h.infoC, err
+	}
+	h.emuC = c
+	return h.infoC, nil
+}
+
 func (h *harness) wants(s int) bool {
 	for _, x := range h.cfg.scenarios {
 		if x == s {
@@ -142,10 +161,12 @@ type server struct {
 }
 
 // startServer starts a server process on emu; ceilingReport, when set,
-// names the report whose GetReport answer the ceiling handler returns.
-func (h *harness) startServer(emu emulatorInfo, ceilingReport string) (*server, error) {
+// names the report whose GetReport answer the ceiling handler returns;
+// extra are more flags of the server role.
+func (h *harness) startServer(emu emulatorInfo, ceilingReport string, extra ...string) (*server, error) {
 	args := []string{"-upstream", emu.URL, "-token", emu.Token, "-secret", emu.Secret,
 		"-cache-mb", strconv.Itoa(h.cfg.cacheMB), "-telemetry=" + strconv.FormatBool(h.cfg.telemetry)}
+	args = append(args, extra...)
 	if ceilingReport != "" {
 		args = append(args, "-ceiling-report", ceilingReport)
 	}
@@ -312,6 +333,8 @@ func (h *harness) runAll(ctx context.Context) (*report, error) {
 			rows, notes, err = h.scenarioCache(ctx)
 		case 6:
 			rows, notes, err = h.scenarioList(ctx)
+		case 7:
+			rows, notes, err = h.scenarioInventory(ctx)
 		}
 		rep.Results = append(rep.Results, rows...)
 		rep.Notes = append(rep.Notes, notes...)

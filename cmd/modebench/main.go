@@ -7,15 +7,17 @@
 //
 //	go run ./cmd/modebench -scenario all
 //
-// Processes. modebench re-executes itself: one process is the Mode emulator
-// (package modetest, in its own process so that its SQLite and its memory do
-// not count as the server's), one process per scenario is the server (the
-// services of package service with the HTTP server settings, telemetry and
-// interceptors of cmd/modeplatform, plus a no-op handler serving as the
-// ceiling of scenario 1 and a minimal proxy serving as scenario 2's second
-// baseline), and this process is the client. Allocations per
-// request, peak RSS and peak heap are the server process's, measured by the
-// server itself between the start and the end of each measured block.
+// Processes. modebench re-executes itself: the Mode emulator is a process of
+// its own (package modetest, apart so that its SQLite and its memory do not
+// count as the server's; scenarios 2 and 3 share one with latency, scenario 7
+// has one holding its generated workspace), the server is one process per
+// scenario, per pass in scenario 7 (the services of package service with the
+// HTTP server settings, telemetry and interceptors of cmd/modeplatform, plus
+// a no-op handler serving as the ceiling of scenario 1 and a minimal proxy
+// serving as scenario 2's second baseline), and this process is the client.
+// Allocations per request, peak RSS and peak heap are the server process's,
+// measured by the server itself between the start and the end of each
+// measured block.
 //
 // Scenarios (-scenario all, or a comma-separated list of numbers or names):
 //
@@ -42,6 +44,15 @@
 //	            server
 //	6 list      ListReports paging through -reports reports, cold (no-cache)
 //	            and warm, vs paging the same list over REST from the emulator
+//	7 inventory every report of a workspace of -generated spaces × reports
+//	            (50x200: 10,000 besides the demo's) listed, then GetReport on
+//	            -gets of them: through the Metadata API (ListReports of the
+//	            workspace, GetReport in the basic view) vs the per-space way
+//	            (ListSpaces, ListReports of every space, cold GetReport in the
+//	            full view); the Mode requests each pass costs (the emulator's
+//	            exact count), their ratio, and the wall time; each pass on a
+//	            server of its own (a cold cache), against an emulator of its
+//	            own holding the generated workspace
 //
 // -protocol connect|grpc|both picks the protocols, -json or -markdown the
 // output, -cpuprofile and -memprofile write the server's profiles of each

@@ -31,6 +31,7 @@ var smokeArgs = []string{
 	"-rows", "2000", "-streams", "1",
 	"-keys", "3000", "-cache-mb", "2",
 	"-reports", "150", "-passes", "1", "-page-size", "50",
+	"-generated", "3x20", "-gets", "30",
 }
 
 // TestSmoke runs the harness once on every scenario and checks the table's
@@ -81,8 +82,10 @@ func TestSmoke(t *testing.T) {
 		want[key{2, "target", p}] = 1
 		want[key{2, "baseline", p}] = 1 // the minimal Connect proxy
 		want[key{3, "target", p}] = 1
-		want[key{4, "target", p}] = 2 // stream and export
-		want[key{6, "target", p}] = 2 // cold and warm
+		want[key{4, "target", p}] = 2   // stream and export
+		want[key{6, "target", p}] = 2   // cold and warm
+		want[key{7, "baseline", p}] = 1 // per-space listing and cold gets
+		want[key{7, "target", p}] = 1   // the workspace-wide listing and basic gets
 	}
 	want[key{2, "baseline", "rest"}] = 2 // paired with each protocol
 	want[key{4, "baseline", "rest"}] = 1
@@ -154,6 +157,13 @@ func TestSmoke(t *testing.T) {
 		case 6:
 			if r.Role == "target" && r.Extra["reports_per_second"] <= 0 {
 				t.Errorf("%s: no reports/s", name)
+			}
+		case 7:
+			if r.Extra["mode_requests"] <= 0 || r.Extra["gets"] != 30 {
+				t.Errorf("%s: %v Mode requests, %v gets; want some, and 30", name, r.Extra["mode_requests"], r.Extra["gets"])
+			}
+			if r.Role == "target" && (r.Met == nil || !*r.Met || r.Ratios["mode_requests"] <= 0) {
+				t.Errorf("%s: not judged against its target, or missed it: %+v", name, r)
 			}
 		}
 	}
@@ -246,12 +256,96 @@ func TestParseConfig(t *testing.T) {
 	if !slices.Equal(cfg.scenarios, []int{1, 3, 4}) || !slices.Equal(cfg.protocols, []string{"grpc"}) {
 		t.Errorf("scenarios %v, protocols %v", cfg.scenarios, cfg.protocols)
 	}
+	if cfg.generated != (workspaceSize{50, 200}) || cfg.gets != 1000 {
+		t.Errorf("scenario 7 defaults: -generated %v, -gets %d; want 50x200 and 1000", cfg.generated.String(), cfg.gets)
+	}
+	cfg, err = parseConfig([]string{"-scenario", "inventory,7", "-generated", "5x40"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.scenarios, []int{7}) || cfg.generated != (workspaceSize{5, 40}) {
+		t.Errorf("scenarios %v, -generated %v", cfg.scenarios, cfg.generated.String())
+	}
+	if cfg, err = parseConfig(nil, io.Discard); err != nil || !slices.Equal(cfg.scenarios, []int{1, 2, 3, 4, 5, 6, 7}) {
+		t.Errorf("default scenarios %v (%v), want all seven", cfg.scenarios, err)
+	}
 	for _, args := range [][]string{
-		{"-scenario", "7"}, {"-scenario", "x"}, {"-scenario", "01"}, {"-protocol", "http"}, {"-n", "0"},
+		{"-scenario", "8"}, {"-scenario", "x"}, {"-generated", "50"}, {"-generated", "0x10"}, {"-generated", "5x-1"}, {"-gets", "0"}, {"-scenario", "01"}, {"-protocol", "http"}, {"-n", "0"},
 		{"-page-size", "1001"}, {"extra"},
 	} {
 		if _, err := parseConfig(args, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestInventory runs scenario 7 small (5 spaces of 40 generated reports, 100
+// gets) and checks its Mode request counts: exact figures, no timing.
+func TestInventory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the emulator and four servers")
+	}
+	const gets = 100
+	cfg, err := parseConfig([]string{"-scenario", "inventory", "-protocol", "both", "-generated", "5x40", "-gets", "100"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := &harness{cfg: cfg, log: &logs}
+	t.Cleanup(h.close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := h.runAll(ctx)
+	if err != nil {
+		t.Fatalf("runAll: %v\nlogs:\n%s", err, logs.String())
+	}
+	if len(rep.Results) != 4 {
+		t.Fatalf("%d rows, want a baseline and a target per protocol", len(rep.Results))
+	}
+	for i, p := range []string{"connect", "connect", "grpc", "grpc"} {
+		r := rep.Results[i]
+		if role := []string{"baseline", "target"}[i%2]; r.Scenario != 7 || r.Role != role || r.Protocol != p {
+			t.Fatalf("row %d: scenario %d %s %s, want 7 %s %s", i, r.Scenario, r.Role, r.Protocol, role, p)
+		}
+	}
+	for i := 0; i < len(rep.Results); i += 2 {
+		b, tr := rep.Results[i], rep.Results[i+1]
+		for _, r := range []*result{b, tr} {
+			if r.Errors != 0 || r.FirstError != "" || r.Extra["gets"] != gets {
+				t.Errorf("%s %s: %d errors (%s), %v gets", r.Name, r.Protocol, r.Errors, r.FirstError, r.Extra["gets"])
+			}
+		}
+		// 200 generated reports and the demo's, outside personal spaces; the
+		// per-space way reaches those in personal spaces too.
+		listed, baseListed := tr.Extra["reports_listed"], b.Extra["reports_listed"]
+		if listed < 200 || baseListed < listed {
+			t.Errorf("%s: listed %v reports the workspace-wide way, %v per space", tr.Protocol, listed, baseListed)
+		}
+		// Workspace-wide: one Metadata API page (up to 1,000 reports) and
+		// the signature token its first read makes; the basic gets are
+		// answered from the page.
+		if tr.Extra["mode_requests_listing"] != 2 || tr.Extra["mode_requests_batch"] != 2 || tr.Extra["mode_requests_gets"] != 0 {
+			t.Errorf("%s: workspace-wide Mode requests: listing %v (batch %v), gets %v; want 2 (2), 0", tr.Protocol,
+				tr.Extra["mode_requests_listing"], tr.Extra["mode_requests_batch"], tr.Extra["mode_requests_gets"])
+		}
+		// Per space: ListSpaces, at least a page per space (4 demo spaces, 5
+		// generated ones), and one GET per cold get.
+		if b.Extra["mode_requests_listing"] < 1+9 || b.Extra["mode_requests_gets"] != gets || b.Extra["mode_requests_batch"] != 0 {
+			t.Errorf("%s: per-space Mode requests: listing %v, gets %v, batch %v; want ≥ 10, %d, 0", b.Protocol,
+				b.Extra["mode_requests_listing"], b.Extra["mode_requests_gets"], b.Extra["mode_requests_batch"], gets)
+		}
+		if b.Extra["mode_requests"] != b.Extra["mode_requests_listing"]+b.Extra["mode_requests_gets"] {
+			t.Errorf("%s: %v Mode requests, not listing + gets", b.Protocol, b.Extra["mode_requests"])
+		}
+		ratio := tr.Ratios["mode_requests"]
+		if want := tr.Extra["mode_requests"] / b.Extra["mode_requests"]; ratio != want || ratio > 0.1 {
+			t.Errorf("%s: Mode requests ratio %v (%v / %v), want it ≤ 0.1", tr.Protocol, ratio, tr.Extra["mode_requests"], b.Extra["mode_requests"])
+		}
+		if tr.Met == nil || !*tr.Met || !strings.Contains(tr.cells()[len(header)-1], "met: ≤ 0.1× the Mode requests") {
+			t.Errorf("%s: target not met: %+v", tr.Protocol, tr)
+		}
+		if tr.Ratios["wall_time"] <= 0 || !strings.Contains(tr.VsBaseline, "the wall time") {
+			t.Errorf("%s: no wall time ratio: %v, %q", tr.Protocol, tr.Ratios["wall_time"], tr.VsBaseline)
 		}
 	}
 }

@@ -60,6 +60,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	token := fs.String("token", "", "Mode API token")
 	secret := fs.String("secret", "", "Mode API secret")
 	cacheMB := fs.Int("cache-mb", 256, "cache byte bound in MB")
+	cacheEntries := fs.Int("cache-entries", cache.DefaultMaxEntries, "cache entry bound (cmd/modeplatform's --cache-entries default)")
 	withTelemetry := fs.Bool("telemetry", true, "instrument as cmd/modeplatform does")
 	ceilingReport := fs.String("ceiling-report", "", "report name whose GetReportResponse the ceiling handler returns")
 	verbose := fs.Bool("v", false, "log warnings to stderr")
@@ -78,7 +79,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		show: *verbose,
 	})
 
-	ch, err := cache.New(cache.Options{MaxEntries: cache.DefaultMaxEntries, MaxBytes: int64(*cacheMB) << 20})
+	ch, err := cache.New(cache.Options{MaxEntries: *cacheEntries, MaxBytes: int64(*cacheMB) << 20})
 	if err != nil {
 		return err
 	}

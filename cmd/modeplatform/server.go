@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 		return err
 	}
 	svc, err := service.New(service.Options{
-		Upstream: pool, Logger: logger, CallerID: auth.CallerID, CreateTimeout: cfg.createTimeout,
+		Upstream: pool, Logger: logger, CallerID: auth.CallerID, CallerScopes: auth.ScopesIn, CreateTimeout: cfg.createTimeout,
 		RequestIDStore:    shared.requestIDStore(),
 		StreamIdleTimeout: cfg.streams.idleTimeout, StreamMaxLifetime: cfg.streams.maxLifetime,
 		MaxResultRowBytes: int(cfg.streams.maxRowBytes), MaxResultValueBytes: int(cfg.streams.maxValueBytes),

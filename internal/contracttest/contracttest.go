@@ -33,8 +33,8 @@ func Methods(t testing.TB) []protoreflect.MethodDescriptor {
 }
 
 // Request returns an empty request of m with its resource name set to name:
-// its name or parent field, or else the name of the resource it carries (an
-// update's). It fails t if m's request has none of them.
+// its name, parent or resource field, or else the name of the resource it
+// carries (an update's). It fails t if m's request has none of them.
 func Request(t testing.TB, m protoreflect.MethodDescriptor, name string) proto.Message {
 	t.Helper()
 	mt, err := protoregistry.GlobalTypes.FindMessageByName(m.Input().FullName())
@@ -43,7 +43,7 @@ func Request(t testing.TB, m protoreflect.MethodDescriptor, name string) proto.M
 	}
 	msg := mt.New()
 	fields := msg.Descriptor().Fields()
-	for _, n := range []protoreflect.Name{"name", "parent"} {
+	for _, n := range []protoreflect.Name{"name", "parent", "resource"} {
 		if fd := fields.ByName(n); fd != nil {
 			msg.Set(fd, protoreflect.ValueOfString(name))
 			return msg.Interface()

@@ -8,8 +8,11 @@ import (
 
 // Defaults applied by New to zero-valued Options fields.
 const (
-	// DefaultMaxEntries bounds the number of entries when Options.MaxEntries is 0.
-	DefaultMaxEntries = 10_000
+	// DefaultMaxEntries bounds the number of entries when Options.MaxEntries is 0. The byte
+	// bound is what limits memory; this one is high enough that a workspace of tens of thousands
+	// of reports, whose Metadata API listing keeps one small entry per report (modeclient's basic
+	// view), fits beside the other entries.
+	DefaultMaxEntries = 100_000
 	// DefaultMaxBytes bounds the accounted memory when Options.MaxBytes is 0.
 	DefaultMaxBytes int64 = 64 << 20
 	// DefaultFetchTimeout bounds one upstream fetch when Options.FetchTimeout is 0.

@@ -1,5 +1,7 @@
 // The workspace side of the modeplatform contract: a Mode workspace, its members, its groups and its
-// spaces (Mode's UI calls spaces "collections").
+// spaces (Mode's UI calls spaces "collections"); people and access (removing members, invitations,
+// groups and their members, who can see a space, the audit log, the Mode identity behind the
+// service's credential, which scopes a caller holds).
 //
 // Identifier patterns used by the validation rules below (RE2):
 //   workspace: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}   (Mode's workspace username)
@@ -83,6 +85,63 @@ func (x Space_SpaceType) Number() protoreflect.EnumNumber {
 // Deprecated: Use Space_SpaceType.Descriptor instead.
 func (Space_SpaceType) EnumDescriptor() ([]byte, []int) {
 	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{3, 0}
+}
+
+// Outcome is what became of an address.
+type InviteMembersResponse_Result_Outcome int32
+
+const (
+	// Not known.
+	InviteMembersResponse_Result_OUTCOME_UNSPECIFIED InviteMembersResponse_Result_Outcome = 0
+	// Invited: the person gets an e-mail and appears as an invited member.
+	InviteMembersResponse_Result_OUTCOME_INVITED InviteMembersResponse_Result_Outcome = 1
+	// Already a member of the workspace: nothing was sent.
+	InviteMembersResponse_Result_OUTCOME_ALREADY_MEMBER InviteMembersResponse_Result_Outcome = 2
+	// Mode refused the address; reason says why.
+	InviteMembersResponse_Result_OUTCOME_REFUSED InviteMembersResponse_Result_Outcome = 3
+)
+
+// Enum value maps for InviteMembersResponse_Result_Outcome.
+var (
+	InviteMembersResponse_Result_Outcome_name = map[int32]string{
+		0: "OUTCOME_UNSPECIFIED",
+		1: "OUTCOME_INVITED",
+		2: "OUTCOME_ALREADY_MEMBER",
+		3: "OUTCOME_REFUSED",
+	}
+	InviteMembersResponse_Result_Outcome_value = map[string]int32{
+		"OUTCOME_UNSPECIFIED":    0,
+		"OUTCOME_INVITED":        1,
+		"OUTCOME_ALREADY_MEMBER": 2,
+		"OUTCOME_REFUSED":        3,
+	}
+)
+
+func (x InviteMembersResponse_Result_Outcome) Enum() *InviteMembersResponse_Result_Outcome {
+	p := new(InviteMembersResponse_Result_Outcome)
+	*p = x
+	return p
+}
+
+func (x InviteMembersResponse_Result_Outcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InviteMembersResponse_Result_Outcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_modeplatform_v1_workspace_proto_enumTypes[1].Descriptor()
+}
+
+func (InviteMembersResponse_Result_Outcome) Type() protoreflect.EnumType {
+	return &file_modeplatform_v1_workspace_proto_enumTypes[1]
+}
+
+func (x InviteMembersResponse_Result_Outcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InviteMembersResponse_Result_Outcome.Descriptor instead.
+func (InviteMembersResponse_Result_Outcome) EnumDescriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{37, 0, 0}
 }
 
 // Workspace is a Mode workspace (Mode's "account" of an organization): the container of spaces,
@@ -202,7 +261,8 @@ func (x *Workspace) GetWebUri() string {
 type Membership struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource name, `workspaces/{workspace}/memberships/{membership}`, where `{membership}` is
-	// the member's Mode username.
+	// the member's Mode token (Mode's `member_token`), which does not change when the member's
+	// username does.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The member's Mode username.
 	MemberUsername string `protobuf:"bytes,2,opt,name=member_username,json=memberUsername,proto3" json:"member_username,omitempty"`
@@ -306,7 +366,7 @@ type Group struct {
 	// The resource name, `workspaces/{workspace}/groups/{group}`, where `{group}` is Mode's group
 	// token.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// The group's human-readable name (Mode's `name`).
+	// The group's human-readable name (Mode's `name`). Required by CreateGroup.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The group's description; empty when it has none.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
@@ -1830,6 +1890,2377 @@ func (*DeleteSignatureTokenResponse) Descriptor() ([]byte, []int) {
 	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{26}
 }
 
+// Credential is the Mode identity behind the service's credential for a workspace, and whether Mode
+// accepts it. It never holds the credential's token or secret.
+type Credential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/credential`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Whether Mode accepted the credential when asked (Mode's Verify User).
+	Valid bool `protobuf:"varint,2,opt,name=valid,proto3" json:"valid,omitempty"`
+	// The Mode username of the user the credential belongs to; empty when Mode refused it.
+	Username string `protobuf:"bytes,3,opt,name=username,proto3" json:"username,omitempty"`
+	// The user's name as Mode shows it.
+	DisplayName string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The user's e-mail address.
+	Email string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	// The user's membership of the workspace, `workspaces/{workspace}/memberships/{membership}`;
+	// empty when the user is not a member.
+	Membership string `protobuf:"bytes,6,opt,name=membership,proto3" json:"membership,omitempty"`
+	// Whether the user administers the workspace (needed for the access methods' writes).
+	Admin bool `protobuf:"varint,7,opt,name=admin,proto3" json:"admin,omitempty"`
+	// When Mode was asked.
+	CheckTime     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=check_time,json=checkTime,proto3" json:"check_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Credential) Reset() {
+	*x = Credential{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Credential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Credential) ProtoMessage() {}
+
+func (x *Credential) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Credential.ProtoReflect.Descriptor instead.
+func (*Credential) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *Credential) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Credential) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *Credential) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *Credential) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *Credential) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Credential) GetMembership() string {
+	if x != nil {
+		return x.Membership
+	}
+	return ""
+}
+
+func (x *Credential) GetAdmin() bool {
+	if x != nil {
+		return x.Admin
+	}
+	return false
+}
+
+func (x *Credential) GetCheckTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckTime
+	}
+	return nil
+}
+
+// GroupMembership is one member of a user group.
+type GroupMembership struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/groups/{group}/memberships/{membership}`, where
+	// `{membership}` is Mode's token of the group membership. Ignored by CreateGroupMembership.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The member, by their workspace membership, `workspaces/{workspace}/memberships/{membership}`.
+	// Required by CreateGroupMembership.
+	Member string `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// The member's Mode username (which can change; member does not).
+	MemberUsername string `protobuf:"bytes,3,opt,name=member_username,json=memberUsername,proto3" json:"member_username,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GroupMembership) Reset() {
+	*x = GroupMembership{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupMembership) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupMembership) ProtoMessage() {}
+
+func (x *GroupMembership) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupMembership.ProtoReflect.Descriptor instead.
+func (*GroupMembership) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GroupMembership) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupMembership) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *GroupMembership) GetMemberUsername() string {
+	if x != nil {
+		return x.MemberUsername
+	}
+	return ""
+}
+
+// SpaceMembership gives a member, or every member of a group, access to a space.
+type SpaceMembership struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/spaces/{space}/memberships/{membership}`, where
+	// `{membership}` is Mode's token of the space membership. Ignored by CreateSpaceMembership.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The member given access, `workspaces/{workspace}/memberships/{membership}`; empty when a
+	// group is.
+	Member string `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// The group given access, `workspaces/{workspace}/groups/{group}`; empty when a member is.
+	Group string `protobuf:"bytes,3,opt,name=group,proto3" json:"group,omitempty"`
+	// The member's e-mail address, when a member is given access.
+	Email         string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SpaceMembership) Reset() {
+	*x = SpaceMembership{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SpaceMembership) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SpaceMembership) ProtoMessage() {}
+
+func (x *SpaceMembership) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SpaceMembership.ProtoReflect.Descriptor instead.
+func (*SpaceMembership) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SpaceMembership) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SpaceMembership) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *SpaceMembership) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *SpaceMembership) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// AuditEvent is one entry of a workspace's audit log: who did what to which object, when and
+// from where.
+type AuditEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `workspaces/{workspace}/auditEvents/{event}`, where `{event}` is Mode's id
+	// of the event.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When it happened.
+	EventTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	// What was done, in Mode's words (for instance `report_run_created`).
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// A one-line description of the event.
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The Mode username of whoever did it; empty for Mode itself.
+	ActorUsername string `protobuf:"bytes,5,opt,name=actor_username,json=actorUsername,proto3" json:"actor_username,omitempty"`
+	// The IP address the request came from.
+	ActorIp string `protobuf:"bytes,6,opt,name=actor_ip,json=actorIp,proto3" json:"actor_ip,omitempty"`
+	// The client that made the request (its user agent), as Mode recorded it.
+	ActorUserAgent string `protobuf:"bytes,7,opt,name=actor_user_agent,json=actorUserAgent,proto3" json:"actor_user_agent,omitempty"`
+	// The kind of object acted on, in Mode's words (for instance `report`, `space`, `membership`).
+	EntityType string `protobuf:"bytes,8,opt,name=entity_type,json=entityType,proto3" json:"entity_type,omitempty"`
+	// Mode's id (token) of the object acted on.
+	EntityId string `protobuf:"bytes,9,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	// The object's name at the time.
+	EntityName string `protobuf:"bytes,10,opt,name=entity_name,json=entityName,proto3" json:"entity_name,omitempty"`
+	// Where the event came from, in Mode's words (for instance `api` or `web`).
+	EventSource string `protobuf:"bytes,11,opt,name=event_source,json=eventSource,proto3" json:"event_source,omitempty"`
+	// Mode's correlation id, shared by events of one operation.
+	CorrelationId string `protobuf:"bytes,12,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEvent) Reset() {
+	*x = AuditEvent{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEvent) ProtoMessage() {}
+
+func (x *AuditEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
+func (*AuditEvent) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AuditEvent) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *AuditEvent) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetActorUsername() string {
+	if x != nil {
+		return x.ActorUsername
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetActorIp() string {
+	if x != nil {
+		return x.ActorIp
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetActorUserAgent() string {
+	if x != nil {
+		return x.ActorUserAgent
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEntityType() string {
+	if x != nil {
+		return x.EntityType
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEntityId() string {
+	if x != nil {
+		return x.EntityId
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEntityName() string {
+	if x != nil {
+		return x.EntityName
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetEventSource() string {
+	if x != nil {
+		return x.EventSource
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
+}
+
+// AuditFilter selects audit events; unset fields select everything. Fields are combined with AND.
+type AuditFilter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Events at or after this time.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Events before this time; after start_time when both are set.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Only this action, in Mode's words.
+	Action string `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	// Only objects of this kind, in Mode's words.
+	EntityType string `protobuf:"bytes,4,opt,name=entity_type,json=entityType,proto3" json:"entity_type,omitempty"`
+	// Only the object of this Mode id (token).
+	EntityId string `protobuf:"bytes,5,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	// Only objects of this name.
+	EntityName string `protobuf:"bytes,6,opt,name=entity_name,json=entityName,proto3" json:"entity_name,omitempty"`
+	// Only what this Mode user did.
+	ActorUsername string `protobuf:"bytes,7,opt,name=actor_username,json=actorUsername,proto3" json:"actor_username,omitempty"`
+	// Only requests from this IP address (v4 or v6).
+	ActorIp string `protobuf:"bytes,8,opt,name=actor_ip,json=actorIp,proto3" json:"actor_ip,omitempty"`
+	// Only events from this source, in Mode's words (for instance `api`).
+	EventSource   string `protobuf:"bytes,9,opt,name=event_source,json=eventSource,proto3" json:"event_source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditFilter) Reset() {
+	*x = AuditFilter{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditFilter) ProtoMessage() {}
+
+func (x *AuditFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditFilter.ProtoReflect.Descriptor instead.
+func (*AuditFilter) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AuditFilter) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *AuditFilter) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *AuditFilter) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetEntityType() string {
+	if x != nil {
+		return x.EntityType
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetEntityId() string {
+	if x != nil {
+		return x.EntityId
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetEntityName() string {
+	if x != nil {
+		return x.EntityName
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetActorUsername() string {
+	if x != nil {
+		return x.ActorUsername
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetActorIp() string {
+	if x != nil {
+		return x.ActorIp
+	}
+	return ""
+}
+
+func (x *AuditFilter) GetEventSource() string {
+	if x != nil {
+		return x.EventSource
+	}
+	return ""
+}
+
+// GetCredentialRequest names the credential to check.
+type GetCredentialRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The credential of a workspace, `workspaces/{workspace}/credential`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCredentialRequest) Reset() {
+	*x = GetCredentialRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCredentialRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCredentialRequest) ProtoMessage() {}
+
+func (x *GetCredentialRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCredentialRequest.ProtoReflect.Descriptor instead.
+func (*GetCredentialRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetCredentialRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetCredentialResponse carries the identity behind the credential.
+type GetCredentialResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The credential's identity, without any secret.
+	Credential    *Credential `protobuf:"bytes,1,opt,name=credential,proto3" json:"credential,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCredentialResponse) Reset() {
+	*x = GetCredentialResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCredentialResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCredentialResponse) ProtoMessage() {}
+
+func (x *GetCredentialResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCredentialResponse.ProtoReflect.Descriptor instead.
+func (*GetCredentialResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetCredentialResponse) GetCredential() *Credential {
+	if x != nil {
+		return x.Credential
+	}
+	return nil
+}
+
+// DeleteMembershipRequest names the member to remove from the workspace.
+type DeleteMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The membership, `workspaces/{workspace}/memberships/{membership}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMembershipRequest) Reset() {
+	*x = DeleteMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMembershipRequest) ProtoMessage() {}
+
+func (x *DeleteMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMembershipRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DeleteMembershipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteMembershipResponse carries the membership as it was: the member is gone from the
+// workspace, its groups and its spaces.
+type DeleteMembershipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The removed membership.
+	Membership    *Membership `protobuf:"bytes,1,opt,name=membership,proto3" json:"membership,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMembershipResponse) Reset() {
+	*x = DeleteMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMembershipResponse) ProtoMessage() {}
+
+func (x *DeleteMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMembershipResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *DeleteMembershipResponse) GetMembership() *Membership {
+	if x != nil {
+		return x.Membership
+	}
+	return nil
+}
+
+// InviteMembersRequest invites people to a workspace by e-mail.
+type InviteMembersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The e-mail addresses to invite: 1 to 50 distinct addresses.
+	Emails []string `protobuf:"bytes,2,rep,name=emails,proto3" json:"emails,omitempty"`
+	// The message the invitation carries. Required.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the first one's result
+	// instead of doing it twice (AIP-155).
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteMembersRequest) Reset() {
+	*x = InviteMembersRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteMembersRequest) ProtoMessage() {}
+
+func (x *InviteMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteMembersRequest.ProtoReflect.Descriptor instead.
+func (*InviteMembersRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *InviteMembersRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *InviteMembersRequest) GetEmails() []string {
+	if x != nil {
+		return x.Emails
+	}
+	return nil
+}
+
+func (x *InviteMembersRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *InviteMembersRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// InviteMembersResponse says what became of each address, in the request's order.
+type InviteMembersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per address of the request, in its order.
+	Results       []*InviteMembersResponse_Result `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteMembersResponse) Reset() {
+	*x = InviteMembersResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteMembersResponse) ProtoMessage() {}
+
+func (x *InviteMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteMembersResponse.ProtoReflect.Descriptor instead.
+func (*InviteMembersResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *InviteMembersResponse) GetResults() []*InviteMembersResponse_Result {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// CreateGroupRequest adds a user group to a workspace.
+type CreateGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The group to create: display_name is required; every other field is ignored.
+	Group *Group `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the first one's result
+	// instead of doing it twice (AIP-155).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupRequest) Reset() {
+	*x = CreateGroupRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupRequest) ProtoMessage() {}
+
+func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
+func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreateGroupRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateGroupRequest) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *CreateGroupRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateGroupResponse carries the group created.
+type CreateGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupResponse) Reset() {
+	*x = CreateGroupResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupResponse) ProtoMessage() {}
+
+func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
+func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CreateGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// UpdateGroupRequest renames a user group.
+type UpdateGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group: name identifies it; display_name is its new name.
+	Group *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// The fields to change: `display_name` (the only one Mode changes) or `*`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateGroupRequest) Reset() {
+	*x = UpdateGroupRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateGroupRequest) ProtoMessage() {}
+
+func (x *UpdateGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateGroupRequest.ProtoReflect.Descriptor instead.
+func (*UpdateGroupRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpdateGroupRequest) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *UpdateGroupRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// UpdateGroupResponse carries the group as it is after the change.
+type UpdateGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changed group.
+	Group         *Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateGroupResponse) Reset() {
+	*x = UpdateGroupResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateGroupResponse) ProtoMessage() {}
+
+func (x *UpdateGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateGroupResponse.ProtoReflect.Descriptor instead.
+func (*UpdateGroupResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *UpdateGroupResponse) GetGroup() *Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+// DeleteGroupRequest names the user group to delete.
+type DeleteGroupRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group, `workspaces/{workspace}/groups/{group}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupRequest) Reset() {
+	*x = DeleteGroupRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupRequest) ProtoMessage() {}
+
+func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
+func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DeleteGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteGroupResponse is empty: the group is gone, and the access it gave with it.
+type DeleteGroupResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupResponse) Reset() {
+	*x = DeleteGroupResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupResponse) ProtoMessage() {}
+
+func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
+func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{43}
+}
+
+// ListGroupMembershipsRequest asks for one page of a group's members.
+type ListGroupMembershipsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group, `workspaces/{workspace}/groups/{group}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most members to return (1 to 1000); 0 or unset means the server's default page size.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call with the same other fields, to get the next page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupMembershipsRequest) Reset() {
+	*x = ListGroupMembershipsRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupMembershipsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupMembershipsRequest) ProtoMessage() {}
+
+func (x *ListGroupMembershipsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupMembershipsRequest.ProtoReflect.Descriptor instead.
+func (*ListGroupMembershipsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListGroupMembershipsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListGroupMembershipsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListGroupMembershipsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListGroupMembershipsResponse is one page of a group's members.
+type ListGroupMembershipsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The members on this page.
+	GroupMemberships []*GroupMembership `protobuf:"bytes,1,rep,name=group_memberships,json=groupMemberships,proto3" json:"group_memberships,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The number of members in the whole list as Mode reports it; 0 when unknown.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGroupMembershipsResponse) Reset() {
+	*x = ListGroupMembershipsResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGroupMembershipsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGroupMembershipsResponse) ProtoMessage() {}
+
+func (x *ListGroupMembershipsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGroupMembershipsResponse.ProtoReflect.Descriptor instead.
+func (*ListGroupMembershipsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListGroupMembershipsResponse) GetGroupMemberships() []*GroupMembership {
+	if x != nil {
+		return x.GroupMemberships
+	}
+	return nil
+}
+
+func (x *ListGroupMembershipsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListGroupMembershipsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GetGroupMembershipRequest names the group membership to read.
+type GetGroupMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group membership, `workspaces/{workspace}/groups/{group}/memberships/{membership}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetGroupMembershipRequest) Reset() {
+	*x = GetGroupMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupMembershipRequest) ProtoMessage() {}
+
+func (x *GetGroupMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupMembershipRequest.ProtoReflect.Descriptor instead.
+func (*GetGroupMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetGroupMembershipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetGroupMembershipResponse carries the group membership asked for.
+type GetGroupMembershipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group membership.
+	GroupMembership *GroupMembership `protobuf:"bytes,1,opt,name=group_membership,json=groupMembership,proto3" json:"group_membership,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetGroupMembershipResponse) Reset() {
+	*x = GetGroupMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetGroupMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetGroupMembershipResponse) ProtoMessage() {}
+
+func (x *GetGroupMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetGroupMembershipResponse.ProtoReflect.Descriptor instead.
+func (*GetGroupMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *GetGroupMembershipResponse) GetGroupMembership() *GroupMembership {
+	if x != nil {
+		return x.GroupMembership
+	}
+	return nil
+}
+
+// CreateGroupMembershipRequest adds a member to a user group.
+type CreateGroupMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group, `workspaces/{workspace}/groups/{group}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The membership to create: member is required; every other field is ignored.
+	GroupMembership *GroupMembership `protobuf:"bytes,2,opt,name=group_membership,json=groupMembership,proto3" json:"group_membership,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the first one's result
+	// instead of doing it twice (AIP-155).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupMembershipRequest) Reset() {
+	*x = CreateGroupMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupMembershipRequest) ProtoMessage() {}
+
+func (x *CreateGroupMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupMembershipRequest.ProtoReflect.Descriptor instead.
+func (*CreateGroupMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *CreateGroupMembershipRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateGroupMembershipRequest) GetGroupMembership() *GroupMembership {
+	if x != nil {
+		return x.GroupMembership
+	}
+	return nil
+}
+
+func (x *CreateGroupMembershipRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateGroupMembershipResponse carries the group membership created.
+type CreateGroupMembershipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new group membership.
+	GroupMembership *GroupMembership `protobuf:"bytes,1,opt,name=group_membership,json=groupMembership,proto3" json:"group_membership,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CreateGroupMembershipResponse) Reset() {
+	*x = CreateGroupMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupMembershipResponse) ProtoMessage() {}
+
+func (x *CreateGroupMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupMembershipResponse.ProtoReflect.Descriptor instead.
+func (*CreateGroupMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *CreateGroupMembershipResponse) GetGroupMembership() *GroupMembership {
+	if x != nil {
+		return x.GroupMembership
+	}
+	return nil
+}
+
+// DeleteGroupMembershipRequest names the group membership to delete.
+type DeleteGroupMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group membership, `workspaces/{workspace}/groups/{group}/memberships/{membership}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupMembershipRequest) Reset() {
+	*x = DeleteGroupMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupMembershipRequest) ProtoMessage() {}
+
+func (x *DeleteGroupMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupMembershipRequest.ProtoReflect.Descriptor instead.
+func (*DeleteGroupMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *DeleteGroupMembershipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteGroupMembershipResponse is empty: the member left the group.
+type DeleteGroupMembershipResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteGroupMembershipResponse) Reset() {
+	*x = DeleteGroupMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteGroupMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteGroupMembershipResponse) ProtoMessage() {}
+
+func (x *DeleteGroupMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteGroupMembershipResponse.ProtoReflect.Descriptor instead.
+func (*DeleteGroupMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{51}
+}
+
+// ListSpaceMembershipsRequest asks for one page of who has access to a space.
+type ListSpaceMembershipsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The space, `workspaces/{workspace}/spaces/{space}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most space memberships to return (1 to 1000); 0 or unset means the server's default page size.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call with the same other fields, to get the next page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSpaceMembershipsRequest) Reset() {
+	*x = ListSpaceMembershipsRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSpaceMembershipsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSpaceMembershipsRequest) ProtoMessage() {}
+
+func (x *ListSpaceMembershipsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSpaceMembershipsRequest.ProtoReflect.Descriptor instead.
+func (*ListSpaceMembershipsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ListSpaceMembershipsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListSpaceMembershipsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSpaceMembershipsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListSpaceMembershipsResponse is one page of a space's memberships.
+type ListSpaceMembershipsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The memberships on this page.
+	SpaceMemberships []*SpaceMembership `protobuf:"bytes,1,rep,name=space_memberships,json=spaceMemberships,proto3" json:"space_memberships,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The number of memberships in the whole list as Mode reports it; 0 when unknown.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSpaceMembershipsResponse) Reset() {
+	*x = ListSpaceMembershipsResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSpaceMembershipsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSpaceMembershipsResponse) ProtoMessage() {}
+
+func (x *ListSpaceMembershipsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSpaceMembershipsResponse.ProtoReflect.Descriptor instead.
+func (*ListSpaceMembershipsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ListSpaceMembershipsResponse) GetSpaceMemberships() []*SpaceMembership {
+	if x != nil {
+		return x.SpaceMemberships
+	}
+	return nil
+}
+
+func (x *ListSpaceMembershipsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListSpaceMembershipsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GetSpaceMembershipRequest names the space membership to read.
+type GetSpaceMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The space membership, `workspaces/{workspace}/spaces/{space}/memberships/{membership}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSpaceMembershipRequest) Reset() {
+	*x = GetSpaceMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSpaceMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSpaceMembershipRequest) ProtoMessage() {}
+
+func (x *GetSpaceMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSpaceMembershipRequest.ProtoReflect.Descriptor instead.
+func (*GetSpaceMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *GetSpaceMembershipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetSpaceMembershipResponse carries the space membership asked for.
+type GetSpaceMembershipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The space membership.
+	SpaceMembership *SpaceMembership `protobuf:"bytes,1,opt,name=space_membership,json=spaceMembership,proto3" json:"space_membership,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetSpaceMembershipResponse) Reset() {
+	*x = GetSpaceMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSpaceMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSpaceMembershipResponse) ProtoMessage() {}
+
+func (x *GetSpaceMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSpaceMembershipResponse.ProtoReflect.Descriptor instead.
+func (*GetSpaceMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *GetSpaceMembershipResponse) GetSpaceMembership() *SpaceMembership {
+	if x != nil {
+		return x.SpaceMembership
+	}
+	return nil
+}
+
+// CreateSpaceMembershipRequest gives a member or a group access to a space.
+type CreateSpaceMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The space, `workspaces/{workspace}/spaces/{space}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The access to give: exactly one of member and group; every other field is ignored.
+	SpaceMembership *SpaceMembership `protobuf:"bytes,2,opt,name=space_membership,json=spaceMembership,proto3" json:"space_membership,omitempty"`
+	// An optional caller-chosen id (a UUID is a good choice) that makes retries safe: a second
+	// request with the same id within the de-duplication window answers the first one's result
+	// instead of doing it twice (AIP-155).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSpaceMembershipRequest) Reset() {
+	*x = CreateSpaceMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSpaceMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSpaceMembershipRequest) ProtoMessage() {}
+
+func (x *CreateSpaceMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSpaceMembershipRequest.ProtoReflect.Descriptor instead.
+func (*CreateSpaceMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *CreateSpaceMembershipRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateSpaceMembershipRequest) GetSpaceMembership() *SpaceMembership {
+	if x != nil {
+		return x.SpaceMembership
+	}
+	return nil
+}
+
+func (x *CreateSpaceMembershipRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateSpaceMembershipResponse carries the space membership created.
+type CreateSpaceMembershipResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new space membership.
+	SpaceMembership *SpaceMembership `protobuf:"bytes,1,opt,name=space_membership,json=spaceMembership,proto3" json:"space_membership,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CreateSpaceMembershipResponse) Reset() {
+	*x = CreateSpaceMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSpaceMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSpaceMembershipResponse) ProtoMessage() {}
+
+func (x *CreateSpaceMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSpaceMembershipResponse.ProtoReflect.Descriptor instead.
+func (*CreateSpaceMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *CreateSpaceMembershipResponse) GetSpaceMembership() *SpaceMembership {
+	if x != nil {
+		return x.SpaceMembership
+	}
+	return nil
+}
+
+// DeleteSpaceMembershipRequest names the space membership to delete.
+type DeleteSpaceMembershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The space membership, `workspaces/{workspace}/spaces/{space}/memberships/{membership}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSpaceMembershipRequest) Reset() {
+	*x = DeleteSpaceMembershipRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSpaceMembershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSpaceMembershipRequest) ProtoMessage() {}
+
+func (x *DeleteSpaceMembershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSpaceMembershipRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSpaceMembershipRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *DeleteSpaceMembershipRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteSpaceMembershipResponse is empty: the access is revoked.
+type DeleteSpaceMembershipResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSpaceMembershipResponse) Reset() {
+	*x = DeleteSpaceMembershipResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSpaceMembershipResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSpaceMembershipResponse) ProtoMessage() {}
+
+func (x *DeleteSpaceMembershipResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSpaceMembershipResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSpaceMembershipResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{59}
+}
+
+// ListAuditEventsRequest asks for one page of a workspace's audit log.
+type ListAuditEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The most events to return (1 to 1000); 0 or unset means the server's default page size.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from a previous call with the same other fields, to get the next page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Which events; unset for all.
+	Filter        *AuditFilter `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsRequest) Reset() {
+	*x = ListAuditEventsRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsRequest) ProtoMessage() {}
+
+func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ListAuditEventsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetFilter() *AuditFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+// ListAuditEventsResponse is one page of audit events, in Mode's order.
+type ListAuditEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events on this page.
+	AuditEvents []*AuditEvent `protobuf:"bytes,1,rep,name=audit_events,json=auditEvents,proto3" json:"audit_events,omitempty"`
+	// The token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsResponse) Reset() {
+	*x = ListAuditEventsResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsResponse) ProtoMessage() {}
+
+func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
+	if x != nil {
+		return x.AuditEvents
+	}
+	return nil
+}
+
+func (x *ListAuditEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// StreamAuditEventsRequest asks to follow a workspace's audit log.
+type StreamAuditEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Which events; unset for all. Its end_time must be unset: the stream follows new events.
+	Filter *AuditFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// The resume_token of the last message received, to go on after it without losing or repeating
+	// an event; unset to start at filter.start_time (or now, when that is unset too).
+	ResumeToken   string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamAuditEventsRequest) Reset() {
+	*x = StreamAuditEventsRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamAuditEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamAuditEventsRequest) ProtoMessage() {}
+
+func (x *StreamAuditEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamAuditEventsRequest.ProtoReflect.Descriptor instead.
+func (*StreamAuditEventsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *StreamAuditEventsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *StreamAuditEventsRequest) GetFilter() *AuditFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *StreamAuditEventsRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+// StreamAuditEventsResponse is one event of the followed log.
+type StreamAuditEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event.
+	AuditEvent *AuditEvent `protobuf:"bytes,1,opt,name=audit_event,json=auditEvent,proto3" json:"audit_event,omitempty"`
+	// Where the stream is: send it as resume_token to go on after this event.
+	ResumeToken   string `protobuf:"bytes,2,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamAuditEventsResponse) Reset() {
+	*x = StreamAuditEventsResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamAuditEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamAuditEventsResponse) ProtoMessage() {}
+
+func (x *StreamAuditEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamAuditEventsResponse.ProtoReflect.Descriptor instead.
+func (*StreamAuditEventsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *StreamAuditEventsResponse) GetAuditEvent() *AuditEvent {
+	if x != nil {
+		return x.AuditEvent
+	}
+	return nil
+}
+
+func (x *StreamAuditEventsResponse) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+// TestPermissionsRequest asks which of some scopes the caller holds on a workspace.
+type TestPermissionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace, `workspaces/{workspace}`.
+	Resource string `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	// The scopes to test: 1 to 4 distinct scopes, none unspecified.
+	Scopes        []Scope `protobuf:"varint,2,rep,packed,name=scopes,proto3,enum=modeplatform.v1.Scope" json:"scopes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TestPermissionsRequest) Reset() {
+	*x = TestPermissionsRequest{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TestPermissionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TestPermissionsRequest) ProtoMessage() {}
+
+func (x *TestPermissionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TestPermissionsRequest.ProtoReflect.Descriptor instead.
+func (*TestPermissionsRequest) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *TestPermissionsRequest) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *TestPermissionsRequest) GetScopes() []Scope {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+// TestPermissionsResponse lists the scopes of the request the caller holds.
+type TestPermissionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The scopes held, in the request's order.
+	Scopes        []Scope `protobuf:"varint,1,rep,packed,name=scopes,proto3,enum=modeplatform.v1.Scope" json:"scopes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TestPermissionsResponse) Reset() {
+	*x = TestPermissionsResponse{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TestPermissionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TestPermissionsResponse) ProtoMessage() {}
+
+func (x *TestPermissionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TestPermissionsResponse.ProtoReflect.Descriptor instead.
+func (*TestPermissionsResponse) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *TestPermissionsResponse) GetScopes() []Scope {
+	if x != nil {
+		return x.Scopes
+	}
+	return nil
+}
+
+// Result is what became of one address.
+type InviteMembersResponse_Result struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The address.
+	Email string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	// What became of it.
+	Outcome InviteMembersResponse_Result_Outcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=modeplatform.v1.InviteMembersResponse_Result_Outcome" json:"outcome,omitempty"`
+	// Why Mode refused it (Mode's message); empty otherwise.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When the invitation expires; set for OUTCOME_INVITED.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteMembersResponse_Result) Reset() {
+	*x = InviteMembersResponse_Result{}
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteMembersResponse_Result) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteMembersResponse_Result) ProtoMessage() {}
+
+func (x *InviteMembersResponse_Result) ProtoReflect() protoreflect.Message {
+	mi := &file_modeplatform_v1_workspace_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteMembersResponse_Result.ProtoReflect.Descriptor instead.
+func (*InviteMembersResponse_Result) Descriptor() ([]byte, []int) {
+	return file_modeplatform_v1_workspace_proto_rawDescGZIP(), []int{37, 0}
+}
+
+func (x *InviteMembersResponse_Result) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *InviteMembersResponse_Result) GetOutcome() InviteMembersResponse_Result_Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return InviteMembersResponse_Result_OUTCOME_UNSPECIFIED
+}
+
+func (x *InviteMembersResponse_Result) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *InviteMembersResponse_Result) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 var File_modeplatform_v1_workspace_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_workspace_proto_rawDesc = "" +
@@ -1859,10 +4290,10 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\ractivate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\factivateTime\x12+\n" +
 	"\x0fmanaged_by_scim\x18\a \x01(\bB\x03\xe0A\x03R\rmanagedByScim:o\xeaAl\n" +
 	" modeplatform.internal/Membership\x12/workspaces/{workspace}/memberships/{membership}*\vmemberships2\n" +
-	"membership\"\xa3\x03\n" +
+	"membership\"\xab\x03\n" +
 	"\x05Group\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12%\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x02\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12%\n" +
 	"\vdescription\x18\x03 \x01(\tB\x03\xe0A\x03R\vdescription\x12\"\n" +
 	"\n" +
 	"group_type\x18\x04 \x01(\tB\x03\xe0A\x03R\tgroupType\x12\x19\n" +
@@ -1984,8 +4415,204 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x1bDeleteSignatureTokenRequest\x12\x9b\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x86\x01\xe0A\x02\xfaA&\n" +
 	"$modeplatform.internal/SignatureToken\xbaHW\xc8\x01\x01rR2P^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/signatureTokens/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1e\n" +
-	"\x1cDeleteSignatureTokenResponse2\x8c\n" +
+	"\x1cDeleteSignatureTokenResponse\"\xac\x03\n" +
 	"\n" +
+	"Credential\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
+	"\x05valid\x18\x02 \x01(\bB\x03\xe0A\x03R\x05valid\x12\x1f\n" +
+	"\busername\x18\x03 \x01(\tB\x03\xe0A\x03R\busername\x12&\n" +
+	"\fdisplay_name\x18\x04 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12\x19\n" +
+	"\x05email\x18\x05 \x01(\tB\x03\xe0A\x03R\x05email\x12H\n" +
+	"\n" +
+	"membership\x18\x06 \x01(\tB(\xe0A\x03\xfaA\"\n" +
+	" modeplatform.internal/MembershipR\n" +
+	"membership\x12\x19\n" +
+	"\x05admin\x18\a \x01(\bB\x03\xe0A\x03R\x05admin\x12>\n" +
+	"\n" +
+	"check_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcheckTime:a\xeaA^\n" +
+	" modeplatform.internal/Credential\x12!workspaces/{workspace}/credential*\vcredentials2\n" +
+	"credential\"\x82\x03\n" +
+	"\x0fGroupMembership\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x96\x01\n" +
+	"\x06member\x18\x02 \x01(\tB~\xe0A\x02\xfaA\"\n" +
+	" modeplatform.internal/Membership\xbaHS\xd8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/memberships/[A-Za-z0-9_-]{1,64}$R\x06member\x12,\n" +
+	"\x0fmember_username\x18\x03 \x01(\tB\x03\xe0A\x03R\x0ememberUsername:\x8e\x01\xeaA\x8a\x01\n" +
+	"%modeplatform.internal/GroupMembership\x12>workspaces/{workspace}/groups/{group}/memberships/{membership}*\x10groupMemberships2\x0fgroupMembership\"\x88\x05\n" +
+	"\x0fSpaceMembership\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x96\x01\n" +
+	"\x06member\x18\x02 \x01(\tB~\xe0A\x01\xfaA\"\n" +
+	" modeplatform.internal/Membership\xbaHS\xd8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/memberships/[A-Za-z0-9_-]{1,64}$R\x06member\x12\x8a\x01\n" +
+	"\x05group\x18\x03 \x01(\tBt\xe0A\x01\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/Group\xbaHN\xd8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x05group\x12\x19\n" +
+	"\x05email\x18\x04 \x01(\tB\x03\xe0A\x03R\x05email:\x9a\x02\xeaA\x8a\x01\n" +
+	"%modeplatform.internal/SpaceMembership\x12>workspaces/{workspace}/spaces/{space}/memberships/{membership}*\x10spaceMemberships2\x0fspaceMembership\xbaH\x88\x01\x1a\x85\x01\n" +
+	" space_membership.member_or_group\x12#set exactly one of member and group\x1a<this.name != '' || (this.member == '') != (this.group == '')\"\xd2\x04\n" +
+	"\n" +
+	"AuditEvent\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12>\n" +
+	"\n" +
+	"event_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teventTime\x12\x1b\n" +
+	"\x06action\x18\x03 \x01(\tB\x03\xe0A\x03R\x06action\x12%\n" +
+	"\vdescription\x18\x04 \x01(\tB\x03\xe0A\x03R\vdescription\x12*\n" +
+	"\x0eactor_username\x18\x05 \x01(\tB\x03\xe0A\x03R\ractorUsername\x12\x1e\n" +
+	"\bactor_ip\x18\x06 \x01(\tB\x03\xe0A\x03R\aactorIp\x12-\n" +
+	"\x10actor_user_agent\x18\a \x01(\tB\x03\xe0A\x03R\x0eactorUserAgent\x12$\n" +
+	"\ventity_type\x18\b \x01(\tB\x03\xe0A\x03R\n" +
+	"entityType\x12 \n" +
+	"\tentity_id\x18\t \x01(\tB\x03\xe0A\x03R\bentityId\x12$\n" +
+	"\ventity_name\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\n" +
+	"entityName\x12&\n" +
+	"\fevent_source\x18\v \x01(\tB\x03\xe0A\x03R\veventSource\x12*\n" +
+	"\x0ecorrelation_id\x18\f \x01(\tB\x03\xe0A\x03R\rcorrelationId:j\xeaAg\n" +
+	" modeplatform.internal/AuditEvent\x12*workspaces/{workspace}/auditEvents/{event}*\vauditEvents2\n" +
+	"auditEvent\"\xc9\x04\n" +
+	"\vAuditFilter\x12>\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\tstartTime\x12:\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\aendTime\x12=\n" +
+	"\x06action\x18\x03 \x01(\tB%\xe0A\x01\xbaH\x1f\xd8\x01\x01r\x1a2\x18^[A-Za-z0-9_.:-]{1,128}$R\x06action\x12F\n" +
+	"\ventity_type\x18\x04 \x01(\tB%\xe0A\x01\xbaH\x1f\xd8\x01\x01r\x1a2\x18^[A-Za-z0-9_.:-]{1,128}$R\n" +
+	"entityType\x12?\n" +
+	"\tentity_id\x18\x05 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\bentityId\x12,\n" +
+	"\ventity_name\x18\x06 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xff\x01R\n" +
+	"entityName\x12U\n" +
+	"\x0eactor_username\x18\a \x01(\tB.\xe0A\x01\xbaH(\xd8\x01\x01r#2!^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\ractorUsername\x12(\n" +
+	"\bactor_ip\x18\b \x01(\tB\r\xe0A\x01\xbaH\a\xd8\x01\x01r\x02p\x01R\aactorIp\x12G\n" +
+	"\fevent_source\x18\t \x01(\tB$\xe0A\x01\xbaH\x1e\xd8\x01\x01r\x192\x17^[A-Za-z0-9_.:-]{1,64}$R\veventSource\"\x95\x01\n" +
+	"\x14GetCredentialRequest\x12}\n" +
+	"\x04name\x18\x01 \x01(\tBi\xe0A\x02\xfaA\"\n" +
+	" modeplatform.internal/Credential\xbaH>\xc8\x01\x01r927^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/credential$R\x04name\"T\n" +
+	"\x15GetCredentialResponse\x12;\n" +
+	"\n" +
+	"credential\x18\x01 \x01(\v2\x1b.modeplatform.v1.CredentialR\n" +
+	"credential\"\xae\x01\n" +
+	"\x17DeleteMembershipRequest\x12\x92\x01\n" +
+	"\x04name\x18\x01 \x01(\tB~\xe0A\x02\xfaA\"\n" +
+	" modeplatform.internal/Membership\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/memberships/[A-Za-z0-9_-]{1,64}$R\x04name\"W\n" +
+	"\x18DeleteMembershipResponse\x12;\n" +
+	"\n" +
+	"membership\x18\x01 \x01(\v2\x1b.modeplatform.v1.MembershipR\n" +
+	"membership\"\xa8\x02\n" +
+	"\x14InviteMembersRequest\x12u\n" +
+	"\x06parent\x18\x01 \x01(\tB]\xe0A\x02\xfaA!\n" +
+	"\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12-\n" +
+	"\x06emails\x18\x02 \x03(\tB\x15\xe0A\x02\xbaH\x0f\x92\x01\f\b\x01\x102\x18\x01\"\x04r\x02`\x01R\x06emails\x12'\n" +
+	"\amessage\x18\x03 \x01(\tB\r\xe0A\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\amessage\x12A\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"\x91\x03\n" +
+	"\x15InviteMembersResponse\x12G\n" +
+	"\aresults\x18\x01 \x03(\v2-.modeplatform.v1.InviteMembersResponse.ResultR\aresults\x1a\xae\x02\n" +
+	"\x06Result\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\x12O\n" +
+	"\aoutcome\x18\x02 \x01(\x0e25.modeplatform.v1.InviteMembersResponse.Result.OutcomeR\aoutcome\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
+	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"h\n" +
+	"\aOutcome\x12\x17\n" +
+	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fOUTCOME_INVITED\x10\x01\x12\x1a\n" +
+	"\x16OUTCOME_ALREADY_MEMBER\x10\x02\x12\x13\n" +
+	"\x0fOUTCOME_REFUSED\x10\x03\"\xe4\x02\n" +
+	"\x12CreateGroupRequest\x12q\n" +
+	"\x06parent\x18\x01 \x01(\tBY\xe0A\x02\xfaA\x1d\x12\x1bmodeplatform.internal/Group\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\x97\x01\n" +
+	"\x05group\x18\x02 \x01(\v2\x16.modeplatform.v1.GroupBi\xe0A\x02\xbaHc\xba\x01]\n" +
+	"\x1bgroup.display_name_required\x12\x1egroup.display_name is required\x1a\x1ethis.display_name.trim() != ''\xc8\x01\x01R\x05group\x12A\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"C\n" +
+	"\x13CreateGroupResponse\x12,\n" +
+	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupR\x05group\"\x99\x04\n" +
+	"\x12UpdateGroupRequest\x12\xc8\x01\n" +
+	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupB\x99\x01\xe0A\x02\xbaH\x92\x01\xba\x01\x8b\x01\n" +
+	"\x13group.name_required\x12\x16group.name is required\x1a\\this.name.matches('^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$')\xc8\x01\x01R\x05group\x12\xba\x01\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB}\xe0A\x02\xbaHw\xba\x01q\n" +
+	"\x11update_mask.paths\x12%update_mask must be * or display_name\x1a5this.paths == ['*'] || this.paths == ['display_name']\xc8\x01\x01R\n" +
+	"updateMask:{\xbaHx\x1av\n" +
+	"#update_group.display_name_not_empty\x12)group.display_name cannot be set to empty\x1a$this.group.display_name.trim() != ''\"C\n" +
+	"\x13UpdateGroupResponse\x12,\n" +
+	"\x05group\x18\x01 \x01(\v2\x16.modeplatform.v1.GroupR\x05group\"\x9f\x01\n" +
+	"\x12DeleteGroupRequest\x12\x88\x01\n" +
+	"\x04name\x18\x01 \x01(\tBt\xe0A\x02\xfaA\x1d\n" +
+	"\x1bmodeplatform.internal/Group\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x04name\"\x15\n" +
+	"\x13DeleteGroupResponse\"\x8e\x02\n" +
+	"\x1bListGroupMembershipsRequest\x12\x96\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB~\xe0A\x02\xfaA'\x12%modeplatform.internal/GroupMembership\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xb4\x01\n" +
+	"\x1cListGroupMembershipsResponse\x12M\n" +
+	"\x11group_memberships\x18\x01 \x03(\v2 .modeplatform.v1.GroupMembershipR\x10groupMemberships\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd1\x01\n" +
+	"\x19GetGroupMembershipRequest\x12\xb3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9e\x01\xe0A\x02\xfaA'\n" +
+	"%modeplatform.internal/GroupMembership\xbaHn\xc8\x01\x01ri2g^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}/memberships/[A-Za-z0-9_-]{1,64}$R\x04name\"i\n" +
+	"\x1aGetGroupMembershipResponse\x12K\n" +
+	"\x10group_membership\x18\x01 \x01(\v2 .modeplatform.v1.GroupMembershipR\x0fgroupMembership\"\xb0\x03\n" +
+	"\x1cCreateGroupMembershipRequest\x12\x96\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB~\xe0A\x02\xfaA'\x12%modeplatform.internal/GroupMembership\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}$R\x06parent\x12\xb3\x01\n" +
+	"\x10group_membership\x18\x02 \x01(\v2 .modeplatform.v1.GroupMembershipBf\xe0A\x02\xbaH`\xba\x01Z\n" +
+	" group_membership.member_required\x12#group_membership.member is required\x1a\x11this.member != ''\xc8\x01\x01R\x0fgroupMembership\x12A\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"l\n" +
+	"\x1dCreateGroupMembershipResponse\x12K\n" +
+	"\x10group_membership\x18\x01 \x01(\v2 .modeplatform.v1.GroupMembershipR\x0fgroupMembership\"\xd4\x01\n" +
+	"\x1cDeleteGroupMembershipRequest\x12\xb3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9e\x01\xe0A\x02\xfaA'\n" +
+	"%modeplatform.internal/GroupMembership\xbaHn\xc8\x01\x01ri2g^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/groups/[A-Za-z0-9_-]{1,64}/memberships/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1f\n" +
+	"\x1dDeleteGroupMembershipResponse\"\x8e\x02\n" +
+	"\x1bListSpaceMembershipsRequest\x12\x96\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB~\xe0A\x02\xfaA'\x12%modeplatform.internal/SpaceMembership\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x06parent\x12*\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\xb4\x01\n" +
+	"\x1cListSpaceMembershipsResponse\x12M\n" +
+	"\x11space_memberships\x18\x01 \x03(\v2 .modeplatform.v1.SpaceMembershipR\x10spaceMemberships\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xd1\x01\n" +
+	"\x19GetSpaceMembershipRequest\x12\xb3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9e\x01\xe0A\x02\xfaA'\n" +
+	"%modeplatform.internal/SpaceMembership\xbaHn\xc8\x01\x01ri2g^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}/memberships/[A-Za-z0-9_-]{1,64}$R\x04name\"i\n" +
+	"\x1aGetSpaceMembershipResponse\x12K\n" +
+	"\x10space_membership\x18\x01 \x01(\v2 .modeplatform.v1.SpaceMembershipR\x0fspaceMembership\"\xd2\x02\n" +
+	"\x1cCreateSpaceMembershipRequest\x12\x96\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB~\xe0A\x02\xfaA'\x12%modeplatform.internal/SpaceMembership\xbaHN\xc8\x01\x01rI2G^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}$R\x06parent\x12V\n" +
+	"\x10space_membership\x18\x02 \x01(\v2 .modeplatform.v1.SpaceMembershipB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fspaceMembership\x12A\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"l\n" +
+	"\x1dCreateSpaceMembershipResponse\x12K\n" +
+	"\x10space_membership\x18\x01 \x01(\v2 .modeplatform.v1.SpaceMembershipR\x0fspaceMembership\"\xd4\x01\n" +
+	"\x1cDeleteSpaceMembershipRequest\x12\xb3\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x9e\x01\xe0A\x02\xfaA'\n" +
+	"%modeplatform.internal/SpaceMembership\xbaHn\xc8\x01\x01ri2g^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/spaces/[A-Za-z0-9_-]{1,64}/memberships/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1f\n" +
+	"\x1dDeleteSpaceMembershipResponse\"\xe9\x03\n" +
+	"\x16ListAuditEventsRequest\x12v\n" +
+	"\x06parent\x18\x01 \x01(\tB^\xe0A\x02\xfaA\"\x12 modeplatform.internal/AuditEvent\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12*\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\r\xe0A\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12*\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\tpageToken\x129\n" +
+	"\x06filter\x18\x04 \x01(\v2\x1c.modeplatform.v1.AuditFilterB\x03\xe0A\x01R\x06filter:\xc3\x01\xbaH\xbf\x01\x1a\xbc\x01\n" +
+	"\x1clist_audit_events.time_range\x12/filter.end_time must be after filter.start_time\x1ak!has(this.filter.start_time) || !has(this.filter.end_time) || this.filter.end_time > this.filter.start_time\"\x81\x01\n" +
+	"\x17ListAuditEventsResponse\x12>\n" +
+	"\faudit_events\x18\x01 \x03(\v2\x1b.modeplatform.v1.AuditEventR\vauditEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xeb\x02\n" +
+	"\x18StreamAuditEventsRequest\x12v\n" +
+	"\x06parent\x18\x01 \x01(\tB^\xe0A\x02\xfaA\"\x12 modeplatform.internal/AuditEvent\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12\xa6\x01\n" +
+	"\x06filter\x18\x02 \x01(\v2\x1c.modeplatform.v1.AuditFilterBp\xe0A\x01\xbaHj\xba\x01g\n" +
+	"\x12filter.no_end_time\x12<filter.end_time must be unset: the stream follows new events\x1a\x13!has(this.end_time)R\x06filter\x12.\n" +
+	"\fresume_token\x18\x03 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\x80\bR\vresumeToken\"|\n" +
+	"\x19StreamAuditEventsResponse\x12<\n" +
+	"\vaudit_event\x18\x01 \x01(\v2\x1b.modeplatform.v1.AuditEventR\n" +
+	"auditEvent\x12!\n" +
+	"\fresume_token\x18\x02 \x01(\tR\vresumeToken\"\xdd\x01\n" +
+	"\x16TestPermissionsRequest\x12y\n" +
+	"\bresource\x18\x01 \x01(\tB]\xe0A\x02\xfaA!\n" +
+	"\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\bresource\x12H\n" +
+	"\x06scopes\x18\x02 \x03(\x0e2\x16.modeplatform.v1.ScopeB\x18\xe0A\x02\xbaH\x12\x92\x01\x0f\b\x01\x10\x04\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x06scopes\"I\n" +
+	"\x17TestPermissionsResponse\x12.\n" +
+	"\x06scopes\x18\x01 \x03(\x0e2\x16.modeplatform.v1.ScopeR\x06scopes2\xb2\x1b\n" +
 	"\x10WorkspaceService\x12m\n" +
 	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
 	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
@@ -1999,7 +4626,24 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\xdaA\x11space,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
 	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x94\x01\n" +
 	"\x14CreateSignatureToken\x12,.modeplatform.v1.CreateSignatureTokenRequest\x1a-.modeplatform.v1.CreateSignatureTokenResponse\"\x1f\xdaA\x16parent,signature_token\x82\xce\x18\x02\b\x04\x12\x85\x01\n" +
-	"\x14DeleteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02B\xce\x01\n" +
+	"\x14DeleteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12p\n" +
+	"\rGetCredential\x12%.modeplatform.v1.GetCredentialRequest\x1a&.modeplatform.v1.GetCredentialResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x01\x12y\n" +
+	"\x10DeleteMembership\x12(.modeplatform.v1.DeleteMembershipRequest\x1a).modeplatform.v1.DeleteMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12~\n" +
+	"\rInviteMembers\x12%.modeplatform.v1.InviteMembersRequest\x1a&.modeplatform.v1.InviteMembersResponse\"\x1e\xdaA\x15parent,emails,message\x82\xce\x18\x02\b\x04\x12o\n" +
+	"\vCreateGroup\x12#.modeplatform.v1.CreateGroupRequest\x1a$.modeplatform.v1.CreateGroupResponse\"\x15\xdaA\fparent,group\x82\xce\x18\x02\b\x04\x12w\n" +
+	"\vUpdateGroup\x12#.modeplatform.v1.UpdateGroupRequest\x1a$.modeplatform.v1.UpdateGroupResponse\"\x1d\xdaA\x11group,update_mask\x82\xce\x18\x02\b\x04\x90\x02\x02\x12j\n" +
+	"\vDeleteGroup\x12#.modeplatform.v1.DeleteGroupRequest\x1a$.modeplatform.v1.DeleteGroupResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x87\x01\n" +
+	"\x14ListGroupMemberships\x12,.modeplatform.v1.ListGroupMembershipsRequest\x1a-.modeplatform.v1.ListGroupMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x7f\n" +
+	"\x12GetGroupMembership\x12*.modeplatform.v1.GetGroupMembershipRequest\x1a+.modeplatform.v1.GetGroupMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x98\x01\n" +
+	"\x15CreateGroupMembership\x12-.modeplatform.v1.CreateGroupMembershipRequest\x1a..modeplatform.v1.CreateGroupMembershipResponse\" \xdaA\x17parent,group_membership\x82\xce\x18\x02\b\x04\x12\x88\x01\n" +
+	"\x15DeleteGroupMembership\x12-.modeplatform.v1.DeleteGroupMembershipRequest\x1a..modeplatform.v1.DeleteGroupMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x87\x01\n" +
+	"\x14ListSpaceMemberships\x12,.modeplatform.v1.ListSpaceMembershipsRequest\x1a-.modeplatform.v1.ListSpaceMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x7f\n" +
+	"\x12GetSpaceMembership\x12*.modeplatform.v1.GetSpaceMembershipRequest\x1a+.modeplatform.v1.GetSpaceMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x98\x01\n" +
+	"\x15CreateSpaceMembership\x12-.modeplatform.v1.CreateSpaceMembershipRequest\x1a..modeplatform.v1.CreateSpaceMembershipResponse\" \xdaA\x17parent,space_membership\x82\xce\x18\x02\b\x04\x12\x88\x01\n" +
+	"\x15DeleteSpaceMembership\x12-.modeplatform.v1.DeleteSpaceMembershipRequest\x1a..modeplatform.v1.DeleteSpaceMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12x\n" +
+	"\x0fListAuditEvents\x12'.modeplatform.v1.ListAuditEventsRequest\x1a(.modeplatform.v1.ListAuditEventsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x01\x12\x80\x01\n" +
+	"\x11StreamAuditEvents\x12).modeplatform.v1.StreamAuditEventsRequest\x1a*.modeplatform.v1.StreamAuditEventsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x010\x01\x12\x81\x01\n" +
+	"\x0fTestPermissions\x12'.modeplatform.v1.TestPermissionsRequest\x1a(.modeplatform.v1.TestPermissionsResponse\"\x1b\xdaA\x0fresource,scopes\x82\xce\x18\x02\b\x01\x90\x02\x01B\xce\x01\n" +
 	"\x13com.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
@@ -2014,89 +4658,193 @@ func file_modeplatform_v1_workspace_proto_rawDescGZIP() []byte {
 	return file_modeplatform_v1_workspace_proto_rawDescData
 }
 
-var file_modeplatform_v1_workspace_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_modeplatform_v1_workspace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_modeplatform_v1_workspace_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
 var file_modeplatform_v1_workspace_proto_goTypes = []any{
-	(Space_SpaceType)(0),                 // 0: modeplatform.v1.Space.SpaceType
-	(*Workspace)(nil),                    // 1: modeplatform.v1.Workspace
-	(*Membership)(nil),                   // 2: modeplatform.v1.Membership
-	(*Group)(nil),                        // 3: modeplatform.v1.Group
-	(*Space)(nil),                        // 4: modeplatform.v1.Space
-	(*GetWorkspaceRequest)(nil),          // 5: modeplatform.v1.GetWorkspaceRequest
-	(*GetWorkspaceResponse)(nil),         // 6: modeplatform.v1.GetWorkspaceResponse
-	(*ListMembershipsRequest)(nil),       // 7: modeplatform.v1.ListMembershipsRequest
-	(*ListMembershipsResponse)(nil),      // 8: modeplatform.v1.ListMembershipsResponse
-	(*ListGroupsRequest)(nil),            // 9: modeplatform.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),           // 10: modeplatform.v1.ListGroupsResponse
-	(*GetGroupRequest)(nil),              // 11: modeplatform.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),             // 12: modeplatform.v1.GetGroupResponse
-	(*ListSpacesRequest)(nil),            // 13: modeplatform.v1.ListSpacesRequest
-	(*ListSpacesResponse)(nil),           // 14: modeplatform.v1.ListSpacesResponse
-	(*GetSpaceRequest)(nil),              // 15: modeplatform.v1.GetSpaceRequest
-	(*GetSpaceResponse)(nil),             // 16: modeplatform.v1.GetSpaceResponse
-	(*CreateSpaceRequest)(nil),           // 17: modeplatform.v1.CreateSpaceRequest
-	(*CreateSpaceResponse)(nil),          // 18: modeplatform.v1.CreateSpaceResponse
-	(*UpdateSpaceRequest)(nil),           // 19: modeplatform.v1.UpdateSpaceRequest
-	(*UpdateSpaceResponse)(nil),          // 20: modeplatform.v1.UpdateSpaceResponse
-	(*DeleteSpaceRequest)(nil),           // 21: modeplatform.v1.DeleteSpaceRequest
-	(*DeleteSpaceResponse)(nil),          // 22: modeplatform.v1.DeleteSpaceResponse
-	(*SignatureToken)(nil),               // 23: modeplatform.v1.SignatureToken
-	(*CreateSignatureTokenRequest)(nil),  // 24: modeplatform.v1.CreateSignatureTokenRequest
-	(*CreateSignatureTokenResponse)(nil), // 25: modeplatform.v1.CreateSignatureTokenResponse
-	(*DeleteSignatureTokenRequest)(nil),  // 26: modeplatform.v1.DeleteSignatureTokenRequest
-	(*DeleteSignatureTokenResponse)(nil), // 27: modeplatform.v1.DeleteSignatureTokenResponse
-	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
-	(View)(0),                            // 29: modeplatform.v1.View
-	(*fieldmaskpb.FieldMask)(nil),        // 30: google.protobuf.FieldMask
+	(Space_SpaceType)(0),                      // 0: modeplatform.v1.Space.SpaceType
+	(InviteMembersResponse_Result_Outcome)(0), // 1: modeplatform.v1.InviteMembersResponse.Result.Outcome
+	(*Workspace)(nil),                         // 2: modeplatform.v1.Workspace
+	(*Membership)(nil),                        // 3: modeplatform.v1.Membership
+	(*Group)(nil),                             // 4: modeplatform.v1.Group
+	(*Space)(nil),                             // 5: modeplatform.v1.Space
+	(*GetWorkspaceRequest)(nil),               // 6: modeplatform.v1.GetWorkspaceRequest
+	(*GetWorkspaceResponse)(nil),              // 7: modeplatform.v1.GetWorkspaceResponse
+	(*ListMembershipsRequest)(nil),            // 8: modeplatform.v1.ListMembershipsRequest
+	(*ListMembershipsResponse)(nil),           // 9: modeplatform.v1.ListMembershipsResponse
+	(*ListGroupsRequest)(nil),                 // 10: modeplatform.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),                // 11: modeplatform.v1.ListGroupsResponse
+	(*GetGroupRequest)(nil),                   // 12: modeplatform.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),                  // 13: modeplatform.v1.GetGroupResponse
+	(*ListSpacesRequest)(nil),                 // 14: modeplatform.v1.ListSpacesRequest
+	(*ListSpacesResponse)(nil),                // 15: modeplatform.v1.ListSpacesResponse
+	(*GetSpaceRequest)(nil),                   // 16: modeplatform.v1.GetSpaceRequest
+	(*GetSpaceResponse)(nil),                  // 17: modeplatform.v1.GetSpaceResponse
+	(*CreateSpaceRequest)(nil),                // 18: modeplatform.v1.CreateSpaceRequest
+	(*CreateSpaceResponse)(nil),               // 19: modeplatform.v1.CreateSpaceResponse
+	(*UpdateSpaceRequest)(nil),                // 20: modeplatform.v1.UpdateSpaceRequest
+	(*UpdateSpaceResponse)(nil),               // 21: modeplatform.v1.UpdateSpaceResponse
+	(*DeleteSpaceRequest)(nil),                // 22: modeplatform.v1.DeleteSpaceRequest
+	(*DeleteSpaceResponse)(nil),               // 23: modeplatform.v1.DeleteSpaceResponse
+	(*SignatureToken)(nil),                    // 24: modeplatform.v1.SignatureToken
+	(*CreateSignatureTokenRequest)(nil),       // 25: modeplatform.v1.CreateSignatureTokenRequest
+	(*CreateSignatureTokenResponse)(nil),      // 26: modeplatform.v1.CreateSignatureTokenResponse
+	(*DeleteSignatureTokenRequest)(nil),       // 27: modeplatform.v1.DeleteSignatureTokenRequest
+	(*DeleteSignatureTokenResponse)(nil),      // 28: modeplatform.v1.DeleteSignatureTokenResponse
+	(*Credential)(nil),                        // 29: modeplatform.v1.Credential
+	(*GroupMembership)(nil),                   // 30: modeplatform.v1.GroupMembership
+	(*SpaceMembership)(nil),                   // 31: modeplatform.v1.SpaceMembership
+	(*AuditEvent)(nil),                        // 32: modeplatform.v1.AuditEvent
+	(*AuditFilter)(nil),                       // 33: modeplatform.v1.AuditFilter
+	(*GetCredentialRequest)(nil),              // 34: modeplatform.v1.GetCredentialRequest
+	(*GetCredentialResponse)(nil),             // 35: modeplatform.v1.GetCredentialResponse
+	(*DeleteMembershipRequest)(nil),           // 36: modeplatform.v1.DeleteMembershipRequest
+	(*DeleteMembershipResponse)(nil),          // 37: modeplatform.v1.DeleteMembershipResponse
+	(*InviteMembersRequest)(nil),              // 38: modeplatform.v1.InviteMembersRequest
+	(*InviteMembersResponse)(nil),             // 39: modeplatform.v1.InviteMembersResponse
+	(*CreateGroupRequest)(nil),                // 40: modeplatform.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),               // 41: modeplatform.v1.CreateGroupResponse
+	(*UpdateGroupRequest)(nil),                // 42: modeplatform.v1.UpdateGroupRequest
+	(*UpdateGroupResponse)(nil),               // 43: modeplatform.v1.UpdateGroupResponse
+	(*DeleteGroupRequest)(nil),                // 44: modeplatform.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),               // 45: modeplatform.v1.DeleteGroupResponse
+	(*ListGroupMembershipsRequest)(nil),       // 46: modeplatform.v1.ListGroupMembershipsRequest
+	(*ListGroupMembershipsResponse)(nil),      // 47: modeplatform.v1.ListGroupMembershipsResponse
+	(*GetGroupMembershipRequest)(nil),         // 48: modeplatform.v1.GetGroupMembershipRequest
+	(*GetGroupMembershipResponse)(nil),        // 49: modeplatform.v1.GetGroupMembershipResponse
+	(*CreateGroupMembershipRequest)(nil),      // 50: modeplatform.v1.CreateGroupMembershipRequest
+	(*CreateGroupMembershipResponse)(nil),     // 51: modeplatform.v1.CreateGroupMembershipResponse
+	(*DeleteGroupMembershipRequest)(nil),      // 52: modeplatform.v1.DeleteGroupMembershipRequest
+	(*DeleteGroupMembershipResponse)(nil),     // 53: modeplatform.v1.DeleteGroupMembershipResponse
+	(*ListSpaceMembershipsRequest)(nil),       // 54: modeplatform.v1.ListSpaceMembershipsRequest
+	(*ListSpaceMembershipsResponse)(nil),      // 55: modeplatform.v1.ListSpaceMembershipsResponse
+	(*GetSpaceMembershipRequest)(nil),         // 56: modeplatform.v1.GetSpaceMembershipRequest
+	(*GetSpaceMembershipResponse)(nil),        // 57: modeplatform.v1.GetSpaceMembershipResponse
+	(*CreateSpaceMembershipRequest)(nil),      // 58: modeplatform.v1.CreateSpaceMembershipRequest
+	(*CreateSpaceMembershipResponse)(nil),     // 59: modeplatform.v1.CreateSpaceMembershipResponse
+	(*DeleteSpaceMembershipRequest)(nil),      // 60: modeplatform.v1.DeleteSpaceMembershipRequest
+	(*DeleteSpaceMembershipResponse)(nil),     // 61: modeplatform.v1.DeleteSpaceMembershipResponse
+	(*ListAuditEventsRequest)(nil),            // 62: modeplatform.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),           // 63: modeplatform.v1.ListAuditEventsResponse
+	(*StreamAuditEventsRequest)(nil),          // 64: modeplatform.v1.StreamAuditEventsRequest
+	(*StreamAuditEventsResponse)(nil),         // 65: modeplatform.v1.StreamAuditEventsResponse
+	(*TestPermissionsRequest)(nil),            // 66: modeplatform.v1.TestPermissionsRequest
+	(*TestPermissionsResponse)(nil),           // 67: modeplatform.v1.TestPermissionsResponse
+	(*InviteMembersResponse_Result)(nil),      // 68: modeplatform.v1.InviteMembersResponse.Result
+	(*timestamppb.Timestamp)(nil),             // 69: google.protobuf.Timestamp
+	(View)(0),                                 // 70: modeplatform.v1.View
+	(*fieldmaskpb.FieldMask)(nil),             // 71: google.protobuf.FieldMask
+	(Scope)(0),                                // 72: modeplatform.v1.Scope
 }
 var file_modeplatform_v1_workspace_proto_depIdxs = []int32{
-	28, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
-	28, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
+	69, // 0: modeplatform.v1.Workspace.create_time:type_name -> google.protobuf.Timestamp
+	69, // 1: modeplatform.v1.Membership.activate_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: modeplatform.v1.Space.space_type:type_name -> modeplatform.v1.Space.SpaceType
-	1,  // 3: modeplatform.v1.GetWorkspaceResponse.workspace:type_name -> modeplatform.v1.Workspace
-	2,  // 4: modeplatform.v1.ListMembershipsResponse.memberships:type_name -> modeplatform.v1.Membership
-	3,  // 5: modeplatform.v1.ListGroupsResponse.groups:type_name -> modeplatform.v1.Group
-	3,  // 6: modeplatform.v1.GetGroupResponse.group:type_name -> modeplatform.v1.Group
-	29, // 7: modeplatform.v1.ListSpacesRequest.view:type_name -> modeplatform.v1.View
-	4,  // 8: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
-	4,  // 9: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 10: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	4,  // 11: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	4,  // 12: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
-	30, // 13: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 14: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
-	28, // 15: modeplatform.v1.SignatureToken.create_time:type_name -> google.protobuf.Timestamp
-	28, // 16: modeplatform.v1.SignatureToken.update_time:type_name -> google.protobuf.Timestamp
-	28, // 17: modeplatform.v1.SignatureToken.expire_time:type_name -> google.protobuf.Timestamp
-	23, // 18: modeplatform.v1.CreateSignatureTokenRequest.signature_token:type_name -> modeplatform.v1.SignatureToken
-	23, // 19: modeplatform.v1.CreateSignatureTokenResponse.signature_token:type_name -> modeplatform.v1.SignatureToken
-	5,  // 20: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
-	7,  // 21: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
-	9,  // 22: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
-	11, // 23: modeplatform.v1.WorkspaceService.GetGroup:input_type -> modeplatform.v1.GetGroupRequest
-	13, // 24: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
-	15, // 25: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
-	17, // 26: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
-	19, // 27: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
-	21, // 28: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
-	24, // 29: modeplatform.v1.WorkspaceService.CreateSignatureToken:input_type -> modeplatform.v1.CreateSignatureTokenRequest
-	26, // 30: modeplatform.v1.WorkspaceService.DeleteSignatureToken:input_type -> modeplatform.v1.DeleteSignatureTokenRequest
-	6,  // 31: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
-	8,  // 32: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
-	10, // 33: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
-	12, // 34: modeplatform.v1.WorkspaceService.GetGroup:output_type -> modeplatform.v1.GetGroupResponse
-	14, // 35: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
-	16, // 36: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
-	18, // 37: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
-	20, // 38: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
-	22, // 39: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
-	25, // 40: modeplatform.v1.WorkspaceService.CreateSignatureToken:output_type -> modeplatform.v1.CreateSignatureTokenResponse
-	27, // 41: modeplatform.v1.WorkspaceService.DeleteSignatureToken:output_type -> modeplatform.v1.DeleteSignatureTokenResponse
-	31, // [31:42] is the sub-list for method output_type
-	20, // [20:31] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	2,  // 3: modeplatform.v1.GetWorkspaceResponse.workspace:type_name -> modeplatform.v1.Workspace
+	3,  // 4: modeplatform.v1.ListMembershipsResponse.memberships:type_name -> modeplatform.v1.Membership
+	4,  // 5: modeplatform.v1.ListGroupsResponse.groups:type_name -> modeplatform.v1.Group
+	4,  // 6: modeplatform.v1.GetGroupResponse.group:type_name -> modeplatform.v1.Group
+	70, // 7: modeplatform.v1.ListSpacesRequest.view:type_name -> modeplatform.v1.View
+	5,  // 8: modeplatform.v1.ListSpacesResponse.spaces:type_name -> modeplatform.v1.Space
+	5,  // 9: modeplatform.v1.GetSpaceResponse.space:type_name -> modeplatform.v1.Space
+	5,  // 10: modeplatform.v1.CreateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	5,  // 11: modeplatform.v1.CreateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	5,  // 12: modeplatform.v1.UpdateSpaceRequest.space:type_name -> modeplatform.v1.Space
+	71, // 13: modeplatform.v1.UpdateSpaceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 14: modeplatform.v1.UpdateSpaceResponse.space:type_name -> modeplatform.v1.Space
+	69, // 15: modeplatform.v1.SignatureToken.create_time:type_name -> google.protobuf.Timestamp
+	69, // 16: modeplatform.v1.SignatureToken.update_time:type_name -> google.protobuf.Timestamp
+	69, // 17: modeplatform.v1.SignatureToken.expire_time:type_name -> google.protobuf.Timestamp
+	24, // 18: modeplatform.v1.CreateSignatureTokenRequest.signature_token:type_name -> modeplatform.v1.SignatureToken
+	24, // 19: modeplatform.v1.CreateSignatureTokenResponse.signature_token:type_name -> modeplatform.v1.SignatureToken
+	69, // 20: modeplatform.v1.Credential.check_time:type_name -> google.protobuf.Timestamp
+	69, // 21: modeplatform.v1.AuditEvent.event_time:type_name -> google.protobuf.Timestamp
+	69, // 22: modeplatform.v1.AuditFilter.start_time:type_name -> google.protobuf.Timestamp
+	69, // 23: modeplatform.v1.AuditFilter.end_time:type_name -> google.protobuf.Timestamp
+	29, // 24: modeplatform.v1.GetCredentialResponse.credential:type_name -> modeplatform.v1.Credential
+	3,  // 25: modeplatform.v1.DeleteMembershipResponse.membership:type_name -> modeplatform.v1.Membership
+	68, // 26: modeplatform.v1.InviteMembersResponse.results:type_name -> modeplatform.v1.InviteMembersResponse.Result
+	4,  // 27: modeplatform.v1.CreateGroupRequest.group:type_name -> modeplatform.v1.Group
+	4,  // 28: modeplatform.v1.CreateGroupResponse.group:type_name -> modeplatform.v1.Group
+	4,  // 29: modeplatform.v1.UpdateGroupRequest.group:type_name -> modeplatform.v1.Group
+	71, // 30: modeplatform.v1.UpdateGroupRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 31: modeplatform.v1.UpdateGroupResponse.group:type_name -> modeplatform.v1.Group
+	30, // 32: modeplatform.v1.ListGroupMembershipsResponse.group_memberships:type_name -> modeplatform.v1.GroupMembership
+	30, // 33: modeplatform.v1.GetGroupMembershipResponse.group_membership:type_name -> modeplatform.v1.GroupMembership
+	30, // 34: modeplatform.v1.CreateGroupMembershipRequest.group_membership:type_name -> modeplatform.v1.GroupMembership
+	30, // 35: modeplatform.v1.CreateGroupMembershipResponse.group_membership:type_name -> modeplatform.v1.GroupMembership
+	31, // 36: modeplatform.v1.ListSpaceMembershipsResponse.space_memberships:type_name -> modeplatform.v1.SpaceMembership
+	31, // 37: modeplatform.v1.GetSpaceMembershipResponse.space_membership:type_name -> modeplatform.v1.SpaceMembership
+	31, // 38: modeplatform.v1.CreateSpaceMembershipRequest.space_membership:type_name -> modeplatform.v1.SpaceMembership
+	31, // 39: modeplatform.v1.CreateSpaceMembershipResponse.space_membership:type_name -> modeplatform.v1.SpaceMembership
+	33, // 40: modeplatform.v1.ListAuditEventsRequest.filter:type_name -> modeplatform.v1.AuditFilter
+	32, // 41: modeplatform.v1.ListAuditEventsResponse.audit_events:type_name -> modeplatform.v1.AuditEvent
+	33, // 42: modeplatform.v1.StreamAuditEventsRequest.filter:type_name -> modeplatform.v1.AuditFilter
+	32, // 43: modeplatform.v1.StreamAuditEventsResponse.audit_event:type_name -> modeplatform.v1.AuditEvent
+	72, // 44: modeplatform.v1.TestPermissionsRequest.scopes:type_name -> modeplatform.v1.Scope
+	72, // 45: modeplatform.v1.TestPermissionsResponse.scopes:type_name -> modeplatform.v1.Scope
+	1,  // 46: modeplatform.v1.InviteMembersResponse.Result.outcome:type_name -> modeplatform.v1.InviteMembersResponse.Result.Outcome
+	69, // 47: modeplatform.v1.InviteMembersResponse.Result.expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 48: modeplatform.v1.WorkspaceService.GetWorkspace:input_type -> modeplatform.v1.GetWorkspaceRequest
+	8,  // 49: modeplatform.v1.WorkspaceService.ListMemberships:input_type -> modeplatform.v1.ListMembershipsRequest
+	10, // 50: modeplatform.v1.WorkspaceService.ListGroups:input_type -> modeplatform.v1.ListGroupsRequest
+	12, // 51: modeplatform.v1.WorkspaceService.GetGroup:input_type -> modeplatform.v1.GetGroupRequest
+	14, // 52: modeplatform.v1.WorkspaceService.ListSpaces:input_type -> modeplatform.v1.ListSpacesRequest
+	16, // 53: modeplatform.v1.WorkspaceService.GetSpace:input_type -> modeplatform.v1.GetSpaceRequest
+	18, // 54: modeplatform.v1.WorkspaceService.CreateSpace:input_type -> modeplatform.v1.CreateSpaceRequest
+	20, // 55: modeplatform.v1.WorkspaceService.UpdateSpace:input_type -> modeplatform.v1.UpdateSpaceRequest
+	22, // 56: modeplatform.v1.WorkspaceService.DeleteSpace:input_type -> modeplatform.v1.DeleteSpaceRequest
+	25, // 57: modeplatform.v1.WorkspaceService.CreateSignatureToken:input_type -> modeplatform.v1.CreateSignatureTokenRequest
+	27, // 58: modeplatform.v1.WorkspaceService.DeleteSignatureToken:input_type -> modeplatform.v1.DeleteSignatureTokenRequest
+	34, // 59: modeplatform.v1.WorkspaceService.GetCredential:input_type -> modeplatform.v1.GetCredentialRequest
+	36, // 60: modeplatform.v1.WorkspaceService.DeleteMembership:input_type -> modeplatform.v1.DeleteMembershipRequest
+	38, // 61: modeplatform.v1.WorkspaceService.InviteMembers:input_type -> modeplatform.v1.InviteMembersRequest
+	40, // 62: modeplatform.v1.WorkspaceService.CreateGroup:input_type -> modeplatform.v1.CreateGroupRequest
+	42, // 63: modeplatform.v1.WorkspaceService.UpdateGroup:input_type -> modeplatform.v1.UpdateGroupRequest
+	44, // 64: modeplatform.v1.WorkspaceService.DeleteGroup:input_type -> modeplatform.v1.DeleteGroupRequest
+	46, // 65: modeplatform.v1.WorkspaceService.ListGroupMemberships:input_type -> modeplatform.v1.ListGroupMembershipsRequest
+	48, // 66: modeplatform.v1.WorkspaceService.GetGroupMembership:input_type -> modeplatform.v1.GetGroupMembershipRequest
+	50, // 67: modeplatform.v1.WorkspaceService.CreateGroupMembership:input_type -> modeplatform.v1.CreateGroupMembershipRequest
+	52, // 68: modeplatform.v1.WorkspaceService.DeleteGroupMembership:input_type -> modeplatform.v1.DeleteGroupMembershipRequest
+	54, // 69: modeplatform.v1.WorkspaceService.ListSpaceMemberships:input_type -> modeplatform.v1.ListSpaceMembershipsRequest
+	56, // 70: modeplatform.v1.WorkspaceService.GetSpaceMembership:input_type -> modeplatform.v1.GetSpaceMembershipRequest
+	58, // 71: modeplatform.v1.WorkspaceService.CreateSpaceMembership:input_type -> modeplatform.v1.CreateSpaceMembershipRequest
+	60, // 72: modeplatform.v1.WorkspaceService.DeleteSpaceMembership:input_type -> modeplatform.v1.DeleteSpaceMembershipRequest
+	62, // 73: modeplatform.v1.WorkspaceService.ListAuditEvents:input_type -> modeplatform.v1.ListAuditEventsRequest
+	64, // 74: modeplatform.v1.WorkspaceService.StreamAuditEvents:input_type -> modeplatform.v1.StreamAuditEventsRequest
+	66, // 75: modeplatform.v1.WorkspaceService.TestPermissions:input_type -> modeplatform.v1.TestPermissionsRequest
+	7,  // 76: modeplatform.v1.WorkspaceService.GetWorkspace:output_type -> modeplatform.v1.GetWorkspaceResponse
+	9,  // 77: modeplatform.v1.WorkspaceService.ListMemberships:output_type -> modeplatform.v1.ListMembershipsResponse
+	11, // 78: modeplatform.v1.WorkspaceService.ListGroups:output_type -> modeplatform.v1.ListGroupsResponse
+	13, // 79: modeplatform.v1.WorkspaceService.GetGroup:output_type -> modeplatform.v1.GetGroupResponse
+	15, // 80: modeplatform.v1.WorkspaceService.ListSpaces:output_type -> modeplatform.v1.ListSpacesResponse
+	17, // 81: modeplatform.v1.WorkspaceService.GetSpace:output_type -> modeplatform.v1.GetSpaceResponse
+	19, // 82: modeplatform.v1.WorkspaceService.CreateSpace:output_type -> modeplatform.v1.CreateSpaceResponse
+	21, // 83: modeplatform.v1.WorkspaceService.UpdateSpace:output_type -> modeplatform.v1.UpdateSpaceResponse
+	23, // 84: modeplatform.v1.WorkspaceService.DeleteSpace:output_type -> modeplatform.v1.DeleteSpaceResponse
+	26, // 85: modeplatform.v1.WorkspaceService.CreateSignatureToken:output_type -> modeplatform.v1.CreateSignatureTokenResponse
+	28, // 86: modeplatform.v1.WorkspaceService.DeleteSignatureToken:output_type -> modeplatform.v1.DeleteSignatureTokenResponse
+	35, // 87: modeplatform.v1.WorkspaceService.GetCredential:output_type -> modeplatform.v1.GetCredentialResponse
+	37, // 88: modeplatform.v1.WorkspaceService.DeleteMembership:output_type -> modeplatform.v1.DeleteMembershipResponse
+	39, // 89: modeplatform.v1.WorkspaceService.InviteMembers:output_type -> modeplatform.v1.InviteMembersResponse
+	41, // 90: modeplatform.v1.WorkspaceService.CreateGroup:output_type -> modeplatform.v1.CreateGroupResponse
+	43, // 91: modeplatform.v1.WorkspaceService.UpdateGroup:output_type -> modeplatform.v1.UpdateGroupResponse
+	45, // 92: modeplatform.v1.WorkspaceService.DeleteGroup:output_type -> modeplatform.v1.DeleteGroupResponse
+	47, // 93: modeplatform.v1.WorkspaceService.ListGroupMemberships:output_type -> modeplatform.v1.ListGroupMembershipsResponse
+	49, // 94: modeplatform.v1.WorkspaceService.GetGroupMembership:output_type -> modeplatform.v1.GetGroupMembershipResponse
+	51, // 95: modeplatform.v1.WorkspaceService.CreateGroupMembership:output_type -> modeplatform.v1.CreateGroupMembershipResponse
+	53, // 96: modeplatform.v1.WorkspaceService.DeleteGroupMembership:output_type -> modeplatform.v1.DeleteGroupMembershipResponse
+	55, // 97: modeplatform.v1.WorkspaceService.ListSpaceMemberships:output_type -> modeplatform.v1.ListSpaceMembershipsResponse
+	57, // 98: modeplatform.v1.WorkspaceService.GetSpaceMembership:output_type -> modeplatform.v1.GetSpaceMembershipResponse
+	59, // 99: modeplatform.v1.WorkspaceService.CreateSpaceMembership:output_type -> modeplatform.v1.CreateSpaceMembershipResponse
+	61, // 100: modeplatform.v1.WorkspaceService.DeleteSpaceMembership:output_type -> modeplatform.v1.DeleteSpaceMembershipResponse
+	63, // 101: modeplatform.v1.WorkspaceService.ListAuditEvents:output_type -> modeplatform.v1.ListAuditEventsResponse
+	65, // 102: modeplatform.v1.WorkspaceService.StreamAuditEvents:output_type -> modeplatform.v1.StreamAuditEventsResponse
+	67, // 103: modeplatform.v1.WorkspaceService.TestPermissions:output_type -> modeplatform.v1.TestPermissionsResponse
+	76, // [76:104] is the sub-list for method output_type
+	48, // [48:76] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_modeplatform_v1_workspace_proto_init() }
@@ -2111,8 +4859,8 @@ func file_modeplatform_v1_workspace_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_modeplatform_v1_workspace_proto_rawDesc), len(file_modeplatform_v1_workspace_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   27,
+			NumEnums:      2,
+			NumMessages:   67,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

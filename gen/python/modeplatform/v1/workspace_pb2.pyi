@@ -14,6 +14,88 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AuditEvent(_message.Message):
+    __slots__ = ["action", "actor_ip", "actor_user_agent", "actor_username", "correlation_id", "description", "entity_id", "entity_name", "entity_type", "event_source", "event_time", "name"]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_IP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    actor_ip: str
+    actor_user_agent: str
+    actor_username: str
+    correlation_id: str
+    description: str
+    entity_id: str
+    entity_name: str
+    entity_type: str
+    event_source: str
+    event_time: _timestamp_pb2.Timestamp
+    name: str
+    def __init__(self, name: _Optional[str] = ..., event_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., description: _Optional[str] = ..., actor_username: _Optional[str] = ..., actor_ip: _Optional[str] = ..., actor_user_agent: _Optional[str] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., entity_name: _Optional[str] = ..., event_source: _Optional[str] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class AuditFilter(_message.Message):
+    __slots__ = ["action", "actor_ip", "actor_username", "end_time", "entity_id", "entity_name", "entity_type", "event_source", "start_time"]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_IP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    actor_ip: str
+    actor_username: str
+    end_time: _timestamp_pb2.Timestamp
+    entity_id: str
+    entity_name: str
+    entity_type: str
+    event_source: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., entity_name: _Optional[str] = ..., actor_username: _Optional[str] = ..., actor_ip: _Optional[str] = ..., event_source: _Optional[str] = ...) -> None: ...
+
+class CreateGroupMembershipRequest(_message.Message):
+    __slots__ = ["group_membership", "parent", "request_id"]
+    GROUP_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    group_membership: GroupMembership
+    parent: str
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., group_membership: _Optional[_Union[GroupMembership, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateGroupMembershipResponse(_message.Message):
+    __slots__ = ["group_membership"]
+    GROUP_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    group_membership: GroupMembership
+    def __init__(self, group_membership: _Optional[_Union[GroupMembership, _Mapping]] = ...) -> None: ...
+
+class CreateGroupRequest(_message.Message):
+    __slots__ = ["group", "parent", "request_id"]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    parent: str
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., group: _Optional[_Union[Group, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateGroupResponse(_message.Message):
+    __slots__ = ["group"]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ...) -> None: ...
+
 class CreateSignatureTokenRequest(_message.Message):
     __slots__ = ["parent", "request_id", "signature_token"]
     PARENT_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +111,22 @@ class CreateSignatureTokenResponse(_message.Message):
     SIGNATURE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     signature_token: SignatureToken
     def __init__(self, signature_token: _Optional[_Union[SignatureToken, _Mapping]] = ...) -> None: ...
+
+class CreateSpaceMembershipRequest(_message.Message):
+    __slots__ = ["parent", "request_id", "space_membership"]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SPACE_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    request_id: str
+    space_membership: SpaceMembership
+    def __init__(self, parent: _Optional[str] = ..., space_membership: _Optional[_Union[SpaceMembership, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateSpaceMembershipResponse(_message.Message):
+    __slots__ = ["space_membership"]
+    SPACE_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    space_membership: SpaceMembership
+    def __init__(self, space_membership: _Optional[_Union[SpaceMembership, _Mapping]] = ...) -> None: ...
 
 class CreateSpaceRequest(_message.Message):
     __slots__ = ["parent", "request_id", "space"]
@@ -46,6 +144,58 @@ class CreateSpaceResponse(_message.Message):
     space: Space
     def __init__(self, space: _Optional[_Union[Space, _Mapping]] = ...) -> None: ...
 
+class Credential(_message.Message):
+    __slots__ = ["admin", "check_time", "display_name", "email", "membership", "name", "username", "valid"]
+    ADMIN_FIELD_NUMBER: _ClassVar[int]
+    CHECK_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    admin: bool
+    check_time: _timestamp_pb2.Timestamp
+    display_name: str
+    email: str
+    membership: str
+    name: str
+    username: str
+    valid: bool
+    def __init__(self, name: _Optional[str] = ..., valid: bool = ..., username: _Optional[str] = ..., display_name: _Optional[str] = ..., email: _Optional[str] = ..., membership: _Optional[str] = ..., admin: bool = ..., check_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeleteGroupMembershipRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteGroupMembershipResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class DeleteGroupRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteGroupResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class DeleteMembershipRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteMembershipResponse(_message.Message):
+    __slots__ = ["membership"]
+    MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    membership: Membership
+    def __init__(self, membership: _Optional[_Union[Membership, _Mapping]] = ...) -> None: ...
+
 class DeleteSignatureTokenRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +203,16 @@ class DeleteSignatureTokenRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class DeleteSignatureTokenResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class DeleteSpaceMembershipRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteSpaceMembershipResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
@@ -66,6 +226,30 @@ class DeleteSpaceResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class GetCredentialRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetCredentialResponse(_message.Message):
+    __slots__ = ["credential"]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    credential: Credential
+    def __init__(self, credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
+
+class GetGroupMembershipRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetGroupMembershipResponse(_message.Message):
+    __slots__ = ["group_membership"]
+    GROUP_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    group_membership: GroupMembership
+    def __init__(self, group_membership: _Optional[_Union[GroupMembership, _Mapping]] = ...) -> None: ...
+
 class GetGroupRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +261,18 @@ class GetGroupResponse(_message.Message):
     GROUP_FIELD_NUMBER: _ClassVar[int]
     group: Group
     def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ...) -> None: ...
+
+class GetSpaceMembershipRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetSpaceMembershipResponse(_message.Message):
+    __slots__ = ["space_membership"]
+    SPACE_MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    space_membership: SpaceMembership
+    def __init__(self, space_membership: _Optional[_Union[SpaceMembership, _Mapping]] = ...) -> None: ...
 
 class GetSpaceRequest(_message.Message):
     __slots__ = ["name"]
@@ -124,6 +320,91 @@ class Group(_message.Message):
     web_uri: str
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., group_type: _Optional[str] = ..., state: _Optional[str] = ..., member_count: _Optional[int] = ..., space_count: _Optional[int] = ..., data_source_count: _Optional[int] = ..., web_uri: _Optional[str] = ...) -> None: ...
 
+class GroupMembership(_message.Message):
+    __slots__ = ["member", "member_username", "name"]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    member: str
+    member_username: str
+    name: str
+    def __init__(self, name: _Optional[str] = ..., member: _Optional[str] = ..., member_username: _Optional[str] = ...) -> None: ...
+
+class InviteMembersRequest(_message.Message):
+    __slots__ = ["emails", "message", "parent", "request_id"]
+    EMAILS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    emails: _containers.RepeatedScalarFieldContainer[str]
+    message: str
+    parent: str
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., message: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class InviteMembersResponse(_message.Message):
+    __slots__ = ["results"]
+    class Result(_message.Message):
+        __slots__ = ["email", "expire_time", "outcome", "reason"]
+        class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+            __slots__ = []
+        EMAIL_FIELD_NUMBER: _ClassVar[int]
+        EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+        OUTCOME_ALREADY_MEMBER: InviteMembersResponse.Result.Outcome
+        OUTCOME_FIELD_NUMBER: _ClassVar[int]
+        OUTCOME_INVITED: InviteMembersResponse.Result.Outcome
+        OUTCOME_REFUSED: InviteMembersResponse.Result.Outcome
+        OUTCOME_UNSPECIFIED: InviteMembersResponse.Result.Outcome
+        REASON_FIELD_NUMBER: _ClassVar[int]
+        email: str
+        expire_time: _timestamp_pb2.Timestamp
+        outcome: InviteMembersResponse.Result.Outcome
+        reason: str
+        def __init__(self, email: _Optional[str] = ..., outcome: _Optional[_Union[InviteMembersResponse.Result.Outcome, str]] = ..., reason: _Optional[str] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[InviteMembersResponse.Result]
+    def __init__(self, results: _Optional[_Iterable[_Union[InviteMembersResponse.Result, _Mapping]]] = ...) -> None: ...
+
+class ListAuditEventsRequest(_message.Message):
+    __slots__ = ["filter", "page_size", "page_token", "parent"]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    filter: AuditFilter
+    page_size: int
+    page_token: str
+    parent: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[AuditFilter, _Mapping]] = ...) -> None: ...
+
+class ListAuditEventsResponse(_message.Message):
+    __slots__ = ["audit_events", "next_page_token"]
+    AUDIT_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    audit_events: _containers.RepeatedCompositeFieldContainer[AuditEvent]
+    next_page_token: str
+    def __init__(self, audit_events: _Optional[_Iterable[_Union[AuditEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListGroupMembershipsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "parent"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    parent: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListGroupMembershipsResponse(_message.Message):
+    __slots__ = ["group_memberships", "next_page_token", "total_size"]
+    GROUP_MEMBERSHIPS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    group_memberships: _containers.RepeatedCompositeFieldContainer[GroupMembership]
+    next_page_token: str
+    total_size: int
+    def __init__(self, group_memberships: _Optional[_Iterable[_Union[GroupMembership, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
 class ListGroupsRequest(_message.Message):
     __slots__ = ["page_size", "page_token", "parent"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +444,26 @@ class ListMembershipsResponse(_message.Message):
     next_page_token: str
     total_size: int
     def __init__(self, memberships: _Optional[_Iterable[_Union[Membership, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class ListSpaceMembershipsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "parent"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    parent: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSpaceMembershipsResponse(_message.Message):
+    __slots__ = ["next_page_token", "space_memberships", "total_size"]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SPACE_MEMBERSHIPS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    next_page_token: str
+    space_memberships: _containers.RepeatedCompositeFieldContainer[SpaceMembership]
+    total_size: int
+    def __init__(self, space_memberships: _Optional[_Iterable[_Union[SpaceMembership, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class ListSpacesRequest(_message.Message):
     __slots__ = ["include_personal", "page_size", "page_token", "parent", "view"]
@@ -252,6 +553,64 @@ class Space(_message.Message):
     state: str
     web_uri: str
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., space_type: _Optional[_Union[Space.SpaceType, str]] = ..., state: _Optional[str] = ..., restricted: bool = ..., default_access_level: _Optional[str] = ..., web_uri: _Optional[str] = ...) -> None: ...
+
+class SpaceMembership(_message.Message):
+    __slots__ = ["email", "group", "member", "name"]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    group: str
+    member: str
+    name: str
+    def __init__(self, name: _Optional[str] = ..., member: _Optional[str] = ..., group: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class StreamAuditEventsRequest(_message.Message):
+    __slots__ = ["filter", "parent", "resume_token"]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    filter: AuditFilter
+    parent: str
+    resume_token: str
+    def __init__(self, parent: _Optional[str] = ..., filter: _Optional[_Union[AuditFilter, _Mapping]] = ..., resume_token: _Optional[str] = ...) -> None: ...
+
+class StreamAuditEventsResponse(_message.Message):
+    __slots__ = ["audit_event", "resume_token"]
+    AUDIT_EVENT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    audit_event: AuditEvent
+    resume_token: str
+    def __init__(self, audit_event: _Optional[_Union[AuditEvent, _Mapping]] = ..., resume_token: _Optional[str] = ...) -> None: ...
+
+class TestPermissionsRequest(_message.Message):
+    __slots__ = ["resource", "scopes"]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    resource: str
+    scopes: _containers.RepeatedScalarFieldContainer[_options_pb2.Scope]
+    def __init__(self, resource: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[_options_pb2.Scope, str]]] = ...) -> None: ...
+
+class TestPermissionsResponse(_message.Message):
+    __slots__ = ["scopes"]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    scopes: _containers.RepeatedScalarFieldContainer[_options_pb2.Scope]
+    def __init__(self, scopes: _Optional[_Iterable[_Union[_options_pb2.Scope, str]]] = ...) -> None: ...
+
+class UpdateGroupRequest(_message.Message):
+    __slots__ = ["group", "update_mask"]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateGroupResponse(_message.Message):
+    __slots__ = ["group"]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ...) -> None: ...
 
 class UpdateSpaceRequest(_message.Message):
     __slots__ = ["space", "update_mask"]

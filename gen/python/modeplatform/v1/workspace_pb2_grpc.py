@@ -6,8 +6,8 @@ from modeplatform.v1 import workspace_pb2 as modeplatform_dot_v1_dot_workspace__
 
 
 class WorkspaceServiceStub(object):
-    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, and manages
-    spaces.
+    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, manages spaces,
+    and administers people and access (the `admin` methods).
     """
 
     def __init__(self, channel):
@@ -71,11 +71,96 @@ class WorkspaceServiceStub(object):
                 request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.SerializeToString,
                 response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.FromString,
                 )
+        self.GetCredential = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/GetCredential',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetCredentialRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetCredentialResponse.FromString,
+                )
+        self.DeleteMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/DeleteMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipResponse.FromString,
+                )
+        self.InviteMembers = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/InviteMembers',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.InviteMembersRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.InviteMembersResponse.FromString,
+                )
+        self.CreateGroup = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/CreateGroup',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupResponse.FromString,
+                )
+        self.UpdateGroup = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/UpdateGroup',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupResponse.FromString,
+                )
+        self.DeleteGroup = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/DeleteGroup',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupResponse.FromString,
+                )
+        self.ListGroupMemberships = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/ListGroupMemberships',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsResponse.FromString,
+                )
+        self.GetGroupMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/GetGroupMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipResponse.FromString,
+                )
+        self.CreateGroupMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/CreateGroupMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipResponse.FromString,
+                )
+        self.DeleteGroupMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/DeleteGroupMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipResponse.FromString,
+                )
+        self.ListSpaceMemberships = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/ListSpaceMemberships',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsResponse.FromString,
+                )
+        self.GetSpaceMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/GetSpaceMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipResponse.FromString,
+                )
+        self.CreateSpaceMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/CreateSpaceMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipResponse.FromString,
+                )
+        self.DeleteSpaceMembership = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/DeleteSpaceMembership',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipResponse.FromString,
+                )
+        self.ListAuditEvents = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/ListAuditEvents',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsResponse.FromString,
+                )
+        self.StreamAuditEvents = channel.unary_stream(
+                '/modeplatform.v1.WorkspaceService/StreamAuditEvents',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsResponse.FromString,
+                )
+        self.TestPermissions = channel.unary_unary(
+                '/modeplatform.v1.WorkspaceService/TestPermissions',
+                request_serializer=modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsRequest.SerializeToString,
+                response_deserializer=modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsResponse.FromString,
+                )
 
 
 class WorkspaceServiceServicer(object):
-    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, and manages
-    spaces.
+    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, manages spaces,
+    and administers people and access (the `admin` methods).
     """
 
     def GetWorkspace(self, request, context):
@@ -159,6 +244,131 @@ class WorkspaceServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCredential(self, request, context):
+        """GetCredential returns the Mode identity behind the service's credential for a workspace, and
+        whether Mode accepts it, without any secret.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMembership(self, request, context):
+        """DeleteMembership removes a member from a workspace (offboarding): from its groups and spaces
+        too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InviteMembers(self, request, context):
+        """InviteMembers invites people to a workspace by e-mail, with a message; each address's result
+        says whether it was invited, already a member, or refused and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateGroup(self, request, context):
+        """CreateGroup adds a user group to a workspace.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateGroup(self, request, context):
+        """UpdateGroup renames a user group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteGroup(self, request, context):
+        """DeleteGroup deletes a user group, and the access it gave.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGroupMemberships(self, request, context):
+        """ListGroupMemberships lists the members of a user group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGroupMembership(self, request, context):
+        """GetGroupMembership returns one member of a user group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateGroupMembership(self, request, context):
+        """CreateGroupMembership adds a member to a user group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteGroupMembership(self, request, context):
+        """DeleteGroupMembership removes a member from a user group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSpaceMemberships(self, request, context):
+        """ListSpaceMemberships lists who has access to a space: members and groups.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSpaceMembership(self, request, context):
+        """GetSpaceMembership returns one access grant of a space.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSpaceMembership(self, request, context):
+        """CreateSpaceMembership gives a member or a group access to a space.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSpaceMembership(self, request, context):
+        """DeleteSpaceMembership revokes a member's or a group's access to a space.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """ListAuditEvents lists a workspace's audit log, filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamAuditEvents(self, request, context):
+        """StreamAuditEvents follows a workspace's audit log (as `kubectl logs -f` follows a log): the
+        events since the start (or the resume token), then new ones as they happen, until the caller
+        leaves; resumable without losing or repeating an event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TestPermissions(self, request, context):
+        """TestPermissions answers which of the given scopes the calling key holds on a workspace
+        (AIP-211's idea), so a user interface can hide what the caller may not do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkspaceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +427,91 @@ def add_WorkspaceServiceServicer_to_server(servicer, server):
                     request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.FromString,
                     response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.SerializeToString,
             ),
+            'GetCredential': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCredential,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetCredentialRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetCredentialResponse.SerializeToString,
+            ),
+            'DeleteMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipResponse.SerializeToString,
+            ),
+            'InviteMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.InviteMembers,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.InviteMembersRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.InviteMembersResponse.SerializeToString,
+            ),
+            'CreateGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateGroup,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupResponse.SerializeToString,
+            ),
+            'UpdateGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateGroup,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupResponse.SerializeToString,
+            ),
+            'DeleteGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteGroup,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupResponse.SerializeToString,
+            ),
+            'ListGroupMemberships': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroupMemberships,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsResponse.SerializeToString,
+            ),
+            'GetGroupMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGroupMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipResponse.SerializeToString,
+            ),
+            'CreateGroupMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateGroupMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipResponse.SerializeToString,
+            ),
+            'DeleteGroupMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteGroupMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipResponse.SerializeToString,
+            ),
+            'ListSpaceMemberships': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSpaceMemberships,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsResponse.SerializeToString,
+            ),
+            'GetSpaceMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSpaceMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipResponse.SerializeToString,
+            ),
+            'CreateSpaceMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSpaceMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipResponse.SerializeToString,
+            ),
+            'DeleteSpaceMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSpaceMembership,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'StreamAuditEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamAuditEvents,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsResponse.SerializeToString,
+            ),
+            'TestPermissions': grpc.unary_unary_rpc_method_handler(
+                    servicer.TestPermissions,
+                    request_deserializer=modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsRequest.FromString,
+                    response_serializer=modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'modeplatform.v1.WorkspaceService', rpc_method_handlers)
@@ -225,8 +520,8 @@ def add_WorkspaceServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class WorkspaceService(object):
-    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, and manages
-    spaces.
+    """WorkspaceService reads a Mode workspace and the people, groups and spaces in it, manages spaces,
+    and administers people and access (the `admin` methods).
     """
 
     @staticmethod
@@ -413,5 +708,294 @@ class WorkspaceService(object):
         return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteSignatureToken',
             modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenRequest.SerializeToString,
             modeplatform_dot_v1_dot_workspace__pb2.DeleteSignatureTokenResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetCredential(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/GetCredential',
+            modeplatform_dot_v1_dot_workspace__pb2.GetCredentialRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.GetCredentialResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def InviteMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/InviteMembers',
+            modeplatform_dot_v1_dot_workspace__pb2.InviteMembersRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.InviteMembersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/CreateGroup',
+            modeplatform_dot_v1_dot_workspace__pb2.CreateGroupRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.CreateGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/UpdateGroup',
+            modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.UpdateGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteGroup',
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListGroupMemberships(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/ListGroupMemberships',
+            modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.ListGroupMembershipsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetGroupMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/GetGroupMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.GetGroupMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateGroupMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/CreateGroupMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.CreateGroupMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteGroupMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteGroupMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteGroupMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListSpaceMemberships(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/ListSpaceMemberships',
+            modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.ListSpaceMembershipsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetSpaceMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/GetSpaceMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.GetSpaceMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateSpaceMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/CreateSpaceMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.CreateSpaceMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteSpaceMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/DeleteSpaceMembership',
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.DeleteSpaceMembershipResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/ListAuditEvents',
+            modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.ListAuditEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StreamAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/modeplatform.v1.WorkspaceService/StreamAuditEvents',
+            modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.StreamAuditEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def TestPermissions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/modeplatform.v1.WorkspaceService/TestPermissions',
+            modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsRequest.SerializeToString,
+            modeplatform_dot_v1_dot_workspace__pb2.TestPermissionsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

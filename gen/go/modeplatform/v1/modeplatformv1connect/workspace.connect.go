@@ -1,5 +1,7 @@
 // The workspace side of the modeplatform contract: a Mode workspace, its members, its groups and its
-// spaces (Mode's UI calls spaces "collections").
+// spaces (Mode's UI calls spaces "collections"); people and access (removing members, invitations,
+// groups and their members, who can see a space, the audit log, the Mode identity behind the
+// service's credential, which scopes a caller holds).
 //
 // Identifier patterns used by the validation rules below (RE2):
 //   workspace: [A-Za-z0-9_][A-Za-z0-9_-]{0,63}   (Mode's workspace username)
@@ -73,6 +75,57 @@ const (
 	// WorkspaceServiceDeleteSignatureTokenProcedure is the fully-qualified name of the
 	// WorkspaceService's DeleteSignatureToken RPC.
 	WorkspaceServiceDeleteSignatureTokenProcedure = "/modeplatform.v1.WorkspaceService/DeleteSignatureToken"
+	// WorkspaceServiceGetCredentialProcedure is the fully-qualified name of the WorkspaceService's
+	// GetCredential RPC.
+	WorkspaceServiceGetCredentialProcedure = "/modeplatform.v1.WorkspaceService/GetCredential"
+	// WorkspaceServiceDeleteMembershipProcedure is the fully-qualified name of the WorkspaceService's
+	// DeleteMembership RPC.
+	WorkspaceServiceDeleteMembershipProcedure = "/modeplatform.v1.WorkspaceService/DeleteMembership"
+	// WorkspaceServiceInviteMembersProcedure is the fully-qualified name of the WorkspaceService's
+	// InviteMembers RPC.
+	WorkspaceServiceInviteMembersProcedure = "/modeplatform.v1.WorkspaceService/InviteMembers"
+	// WorkspaceServiceCreateGroupProcedure is the fully-qualified name of the WorkspaceService's
+	// CreateGroup RPC.
+	WorkspaceServiceCreateGroupProcedure = "/modeplatform.v1.WorkspaceService/CreateGroup"
+	// WorkspaceServiceUpdateGroupProcedure is the fully-qualified name of the WorkspaceService's
+	// UpdateGroup RPC.
+	WorkspaceServiceUpdateGroupProcedure = "/modeplatform.v1.WorkspaceService/UpdateGroup"
+	// WorkspaceServiceDeleteGroupProcedure is the fully-qualified name of the WorkspaceService's
+	// DeleteGroup RPC.
+	WorkspaceServiceDeleteGroupProcedure = "/modeplatform.v1.WorkspaceService/DeleteGroup"
+	// WorkspaceServiceListGroupMembershipsProcedure is the fully-qualified name of the
+	// WorkspaceService's ListGroupMemberships RPC.
+	WorkspaceServiceListGroupMembershipsProcedure = "/modeplatform.v1.WorkspaceService/ListGroupMemberships"
+	// WorkspaceServiceGetGroupMembershipProcedure is the fully-qualified name of the WorkspaceService's
+	// GetGroupMembership RPC.
+	WorkspaceServiceGetGroupMembershipProcedure = "/modeplatform.v1.WorkspaceService/GetGroupMembership"
+	// WorkspaceServiceCreateGroupMembershipProcedure is the fully-qualified name of the
+	// WorkspaceService's CreateGroupMembership RPC.
+	WorkspaceServiceCreateGroupMembershipProcedure = "/modeplatform.v1.WorkspaceService/CreateGroupMembership"
+	// WorkspaceServiceDeleteGroupMembershipProcedure is the fully-qualified name of the
+	// WorkspaceService's DeleteGroupMembership RPC.
+	WorkspaceServiceDeleteGroupMembershipProcedure = "/modeplatform.v1.WorkspaceService/DeleteGroupMembership"
+	// WorkspaceServiceListSpaceMembershipsProcedure is the fully-qualified name of the
+	// WorkspaceService's ListSpaceMemberships RPC.
+	WorkspaceServiceListSpaceMembershipsProcedure = "/modeplatform.v1.WorkspaceService/ListSpaceMemberships"
+	// WorkspaceServiceGetSpaceMembershipProcedure is the fully-qualified name of the WorkspaceService's
+	// GetSpaceMembership RPC.
+	WorkspaceServiceGetSpaceMembershipProcedure = "/modeplatform.v1.WorkspaceService/GetSpaceMembership"
+	// WorkspaceServiceCreateSpaceMembershipProcedure is the fully-qualified name of the
+	// WorkspaceService's CreateSpaceMembership RPC.
+	WorkspaceServiceCreateSpaceMembershipProcedure = "/modeplatform.v1.WorkspaceService/CreateSpaceMembership"
+	// WorkspaceServiceDeleteSpaceMembershipProcedure is the fully-qualified name of the
+	// WorkspaceService's DeleteSpaceMembership RPC.
+	WorkspaceServiceDeleteSpaceMembershipProcedure = "/modeplatform.v1.WorkspaceService/DeleteSpaceMembership"
+	// WorkspaceServiceListAuditEventsProcedure is the fully-qualified name of the WorkspaceService's
+	// ListAuditEvents RPC.
+	WorkspaceServiceListAuditEventsProcedure = "/modeplatform.v1.WorkspaceService/ListAuditEvents"
+	// WorkspaceServiceStreamAuditEventsProcedure is the fully-qualified name of the WorkspaceService's
+	// StreamAuditEvents RPC.
+	WorkspaceServiceStreamAuditEventsProcedure = "/modeplatform.v1.WorkspaceService/StreamAuditEvents"
+	// WorkspaceServiceTestPermissionsProcedure is the fully-qualified name of the WorkspaceService's
+	// TestPermissions RPC.
+	WorkspaceServiceTestPermissionsProcedure = "/modeplatform.v1.WorkspaceService/TestPermissions"
 )
 
 // WorkspaceServiceClient is a client for the modeplatform.v1.WorkspaceService service.
@@ -103,6 +156,46 @@ type WorkspaceServiceClient interface {
 	CreateSignatureToken(context.Context, *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error)
 	// DeleteSignatureToken deletes a signature token: embeds signed with it stop working.
 	DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error)
+	// GetCredential returns the Mode identity behind the service's credential for a workspace, and
+	// whether Mode accepts it, without any secret.
+	GetCredential(context.Context, *connect.Request[v1.GetCredentialRequest]) (*connect.Response[v1.GetCredentialResponse], error)
+	// DeleteMembership removes a member from a workspace (offboarding): from its groups and spaces
+	// too.
+	DeleteMembership(context.Context, *connect.Request[v1.DeleteMembershipRequest]) (*connect.Response[v1.DeleteMembershipResponse], error)
+	// InviteMembers invites people to a workspace by e-mail, with a message; each address's result
+	// says whether it was invited, already a member, or refused and why.
+	InviteMembers(context.Context, *connect.Request[v1.InviteMembersRequest]) (*connect.Response[v1.InviteMembersResponse], error)
+	// CreateGroup adds a user group to a workspace.
+	CreateGroup(context.Context, *connect.Request[v1.CreateGroupRequest]) (*connect.Response[v1.CreateGroupResponse], error)
+	// UpdateGroup renames a user group.
+	UpdateGroup(context.Context, *connect.Request[v1.UpdateGroupRequest]) (*connect.Response[v1.UpdateGroupResponse], error)
+	// DeleteGroup deletes a user group, and the access it gave.
+	DeleteGroup(context.Context, *connect.Request[v1.DeleteGroupRequest]) (*connect.Response[v1.DeleteGroupResponse], error)
+	// ListGroupMemberships lists the members of a user group.
+	ListGroupMemberships(context.Context, *connect.Request[v1.ListGroupMembershipsRequest]) (*connect.Response[v1.ListGroupMembershipsResponse], error)
+	// GetGroupMembership returns one member of a user group.
+	GetGroupMembership(context.Context, *connect.Request[v1.GetGroupMembershipRequest]) (*connect.Response[v1.GetGroupMembershipResponse], error)
+	// CreateGroupMembership adds a member to a user group.
+	CreateGroupMembership(context.Context, *connect.Request[v1.CreateGroupMembershipRequest]) (*connect.Response[v1.CreateGroupMembershipResponse], error)
+	// DeleteGroupMembership removes a member from a user group.
+	DeleteGroupMembership(context.Context, *connect.Request[v1.DeleteGroupMembershipRequest]) (*connect.Response[v1.DeleteGroupMembershipResponse], error)
+	// ListSpaceMemberships lists who has access to a space: members and groups.
+	ListSpaceMemberships(context.Context, *connect.Request[v1.ListSpaceMembershipsRequest]) (*connect.Response[v1.ListSpaceMembershipsResponse], error)
+	// GetSpaceMembership returns one access grant of a space.
+	GetSpaceMembership(context.Context, *connect.Request[v1.GetSpaceMembershipRequest]) (*connect.Response[v1.GetSpaceMembershipResponse], error)
+	// CreateSpaceMembership gives a member or a group access to a space.
+	CreateSpaceMembership(context.Context, *connect.Request[v1.CreateSpaceMembershipRequest]) (*connect.Response[v1.CreateSpaceMembershipResponse], error)
+	// DeleteSpaceMembership revokes a member's or a group's access to a space.
+	DeleteSpaceMembership(context.Context, *connect.Request[v1.DeleteSpaceMembershipRequest]) (*connect.Response[v1.DeleteSpaceMembershipResponse], error)
+	// ListAuditEvents lists a workspace's audit log, filtered.
+	ListAuditEvents(context.Context, *connect.Request[v1.ListAuditEventsRequest]) (*connect.Response[v1.ListAuditEventsResponse], error)
+	// StreamAuditEvents follows a workspace's audit log (as `kubectl logs -f` follows a log): the
+	// events since the start (or the resume token), then new ones as they happen, until the caller
+	// leaves; resumable without losing or repeating an event.
+	StreamAuditEvents(context.Context, *connect.Request[v1.StreamAuditEventsRequest]) (*connect.ServerStreamForClient[v1.StreamAuditEventsResponse], error)
+	// TestPermissions answers which of the given scopes the calling key holds on a workspace
+	// (AIP-211's idea), so a user interface can hide what the caller may not do.
+	TestPermissions(context.Context, *connect.Request[v1.TestPermissionsRequest]) (*connect.Response[v1.TestPermissionsResponse], error)
 }
 
 // NewWorkspaceServiceClient constructs a client for the modeplatform.v1.WorkspaceService service.
@@ -191,22 +284,154 @@ func NewWorkspaceServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		getCredential: connect.NewClient[v1.GetCredentialRequest, v1.GetCredentialResponse](
+			httpClient,
+			baseURL+WorkspaceServiceGetCredentialProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("GetCredential")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteMembership: connect.NewClient[v1.DeleteMembershipRequest, v1.DeleteMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceDeleteMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("DeleteMembership")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		inviteMembers: connect.NewClient[v1.InviteMembersRequest, v1.InviteMembersResponse](
+			httpClient,
+			baseURL+WorkspaceServiceInviteMembersProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("InviteMembers")),
+			connect.WithClientOptions(opts...),
+		),
+		createGroup: connect.NewClient[v1.CreateGroupRequest, v1.CreateGroupResponse](
+			httpClient,
+			baseURL+WorkspaceServiceCreateGroupProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("CreateGroup")),
+			connect.WithClientOptions(opts...),
+		),
+		updateGroup: connect.NewClient[v1.UpdateGroupRequest, v1.UpdateGroupResponse](
+			httpClient,
+			baseURL+WorkspaceServiceUpdateGroupProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("UpdateGroup")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		deleteGroup: connect.NewClient[v1.DeleteGroupRequest, v1.DeleteGroupResponse](
+			httpClient,
+			baseURL+WorkspaceServiceDeleteGroupProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("DeleteGroup")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listGroupMemberships: connect.NewClient[v1.ListGroupMembershipsRequest, v1.ListGroupMembershipsResponse](
+			httpClient,
+			baseURL+WorkspaceServiceListGroupMembershipsProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("ListGroupMemberships")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getGroupMembership: connect.NewClient[v1.GetGroupMembershipRequest, v1.GetGroupMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceGetGroupMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("GetGroupMembership")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		createGroupMembership: connect.NewClient[v1.CreateGroupMembershipRequest, v1.CreateGroupMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceCreateGroupMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("CreateGroupMembership")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteGroupMembership: connect.NewClient[v1.DeleteGroupMembershipRequest, v1.DeleteGroupMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceDeleteGroupMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("DeleteGroupMembership")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listSpaceMemberships: connect.NewClient[v1.ListSpaceMembershipsRequest, v1.ListSpaceMembershipsResponse](
+			httpClient,
+			baseURL+WorkspaceServiceListSpaceMembershipsProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("ListSpaceMemberships")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getSpaceMembership: connect.NewClient[v1.GetSpaceMembershipRequest, v1.GetSpaceMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceGetSpaceMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("GetSpaceMembership")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		createSpaceMembership: connect.NewClient[v1.CreateSpaceMembershipRequest, v1.CreateSpaceMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceCreateSpaceMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("CreateSpaceMembership")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSpaceMembership: connect.NewClient[v1.DeleteSpaceMembershipRequest, v1.DeleteSpaceMembershipResponse](
+			httpClient,
+			baseURL+WorkspaceServiceDeleteSpaceMembershipProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("DeleteSpaceMembership")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listAuditEvents: connect.NewClient[v1.ListAuditEventsRequest, v1.ListAuditEventsResponse](
+			httpClient,
+			baseURL+WorkspaceServiceListAuditEventsProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("ListAuditEvents")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		streamAuditEvents: connect.NewClient[v1.StreamAuditEventsRequest, v1.StreamAuditEventsResponse](
+			httpClient,
+			baseURL+WorkspaceServiceStreamAuditEventsProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("StreamAuditEvents")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		testPermissions: connect.NewClient[v1.TestPermissionsRequest, v1.TestPermissionsResponse](
+			httpClient,
+			baseURL+WorkspaceServiceTestPermissionsProcedure,
+			connect.WithSchema(workspaceServiceMethods.ByName("TestPermissions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // workspaceServiceClient implements WorkspaceServiceClient.
 type workspaceServiceClient struct {
-	getWorkspace         *connect.Client[v1.GetWorkspaceRequest, v1.GetWorkspaceResponse]
-	listMemberships      *connect.Client[v1.ListMembershipsRequest, v1.ListMembershipsResponse]
-	listGroups           *connect.Client[v1.ListGroupsRequest, v1.ListGroupsResponse]
-	getGroup             *connect.Client[v1.GetGroupRequest, v1.GetGroupResponse]
-	listSpaces           *connect.Client[v1.ListSpacesRequest, v1.ListSpacesResponse]
-	getSpace             *connect.Client[v1.GetSpaceRequest, v1.GetSpaceResponse]
-	createSpace          *connect.Client[v1.CreateSpaceRequest, v1.CreateSpaceResponse]
-	updateSpace          *connect.Client[v1.UpdateSpaceRequest, v1.UpdateSpaceResponse]
-	deleteSpace          *connect.Client[v1.DeleteSpaceRequest, v1.DeleteSpaceResponse]
-	createSignatureToken *connect.Client[v1.CreateSignatureTokenRequest, v1.CreateSignatureTokenResponse]
-	deleteSignatureToken *connect.Client[v1.DeleteSignatureTokenRequest, v1.DeleteSignatureTokenResponse]
+	getWorkspace          *connect.Client[v1.GetWorkspaceRequest, v1.GetWorkspaceResponse]
+	listMemberships       *connect.Client[v1.ListMembershipsRequest, v1.ListMembershipsResponse]
+	listGroups            *connect.Client[v1.ListGroupsRequest, v1.ListGroupsResponse]
+	getGroup              *connect.Client[v1.GetGroupRequest, v1.GetGroupResponse]
+	listSpaces            *connect.Client[v1.ListSpacesRequest, v1.ListSpacesResponse]
+	getSpace              *connect.Client[v1.GetSpaceRequest, v1.GetSpaceResponse]
+	createSpace           *connect.Client[v1.CreateSpaceRequest, v1.CreateSpaceResponse]
+	updateSpace           *connect.Client[v1.UpdateSpaceRequest, v1.UpdateSpaceResponse]
+	deleteSpace           *connect.Client[v1.DeleteSpaceRequest, v1.DeleteSpaceResponse]
+	createSignatureToken  *connect.Client[v1.CreateSignatureTokenRequest, v1.CreateSignatureTokenResponse]
+	deleteSignatureToken  *connect.Client[v1.DeleteSignatureTokenRequest, v1.DeleteSignatureTokenResponse]
+	getCredential         *connect.Client[v1.GetCredentialRequest, v1.GetCredentialResponse]
+	deleteMembership      *connect.Client[v1.DeleteMembershipRequest, v1.DeleteMembershipResponse]
+	inviteMembers         *connect.Client[v1.InviteMembersRequest, v1.InviteMembersResponse]
+	createGroup           *connect.Client[v1.CreateGroupRequest, v1.CreateGroupResponse]
+	updateGroup           *connect.Client[v1.UpdateGroupRequest, v1.UpdateGroupResponse]
+	deleteGroup           *connect.Client[v1.DeleteGroupRequest, v1.DeleteGroupResponse]
+	listGroupMemberships  *connect.Client[v1.ListGroupMembershipsRequest, v1.ListGroupMembershipsResponse]
+	getGroupMembership    *connect.Client[v1.GetGroupMembershipRequest, v1.GetGroupMembershipResponse]
+	createGroupMembership *connect.Client[v1.CreateGroupMembershipRequest, v1.CreateGroupMembershipResponse]
+	deleteGroupMembership *connect.Client[v1.DeleteGroupMembershipRequest, v1.DeleteGroupMembershipResponse]
+	listSpaceMemberships  *connect.Client[v1.ListSpaceMembershipsRequest, v1.ListSpaceMembershipsResponse]
+	getSpaceMembership    *connect.Client[v1.GetSpaceMembershipRequest, v1.GetSpaceMembershipResponse]
+	createSpaceMembership *connect.Client[v1.CreateSpaceMembershipRequest, v1.CreateSpaceMembershipResponse]
+	deleteSpaceMembership *connect.Client[v1.DeleteSpaceMembershipRequest, v1.DeleteSpaceMembershipResponse]
+	listAuditEvents       *connect.Client[v1.ListAuditEventsRequest, v1.ListAuditEventsResponse]
+	streamAuditEvents     *connect.Client[v1.StreamAuditEventsRequest, v1.StreamAuditEventsResponse]
+	testPermissions       *connect.Client[v1.TestPermissionsRequest, v1.TestPermissionsResponse]
 }
 
 // GetWorkspace calls modeplatform.v1.WorkspaceService.GetWorkspace.
@@ -264,6 +489,91 @@ func (c *workspaceServiceClient) DeleteSignatureToken(ctx context.Context, req *
 	return c.deleteSignatureToken.CallUnary(ctx, req)
 }
 
+// GetCredential calls modeplatform.v1.WorkspaceService.GetCredential.
+func (c *workspaceServiceClient) GetCredential(ctx context.Context, req *connect.Request[v1.GetCredentialRequest]) (*connect.Response[v1.GetCredentialResponse], error) {
+	return c.getCredential.CallUnary(ctx, req)
+}
+
+// DeleteMembership calls modeplatform.v1.WorkspaceService.DeleteMembership.
+func (c *workspaceServiceClient) DeleteMembership(ctx context.Context, req *connect.Request[v1.DeleteMembershipRequest]) (*connect.Response[v1.DeleteMembershipResponse], error) {
+	return c.deleteMembership.CallUnary(ctx, req)
+}
+
+// InviteMembers calls modeplatform.v1.WorkspaceService.InviteMembers.
+func (c *workspaceServiceClient) InviteMembers(ctx context.Context, req *connect.Request[v1.InviteMembersRequest]) (*connect.Response[v1.InviteMembersResponse], error) {
+	return c.inviteMembers.CallUnary(ctx, req)
+}
+
+// CreateGroup calls modeplatform.v1.WorkspaceService.CreateGroup.
+func (c *workspaceServiceClient) CreateGroup(ctx context.Context, req *connect.Request[v1.CreateGroupRequest]) (*connect.Response[v1.CreateGroupResponse], error) {
+	return c.createGroup.CallUnary(ctx, req)
+}
+
+// UpdateGroup calls modeplatform.v1.WorkspaceService.UpdateGroup.
+func (c *workspaceServiceClient) UpdateGroup(ctx context.Context, req *connect.Request[v1.UpdateGroupRequest]) (*connect.Response[v1.UpdateGroupResponse], error) {
+	return c.updateGroup.CallUnary(ctx, req)
+}
+
+// DeleteGroup calls modeplatform.v1.WorkspaceService.DeleteGroup.
+func (c *workspaceServiceClient) DeleteGroup(ctx context.Context, req *connect.Request[v1.DeleteGroupRequest]) (*connect.Response[v1.DeleteGroupResponse], error) {
+	return c.deleteGroup.CallUnary(ctx, req)
+}
+
+// ListGroupMemberships calls modeplatform.v1.WorkspaceService.ListGroupMemberships.
+func (c *workspaceServiceClient) ListGroupMemberships(ctx context.Context, req *connect.Request[v1.ListGroupMembershipsRequest]) (*connect.Response[v1.ListGroupMembershipsResponse], error) {
+	return c.listGroupMemberships.CallUnary(ctx, req)
+}
+
+// GetGroupMembership calls modeplatform.v1.WorkspaceService.GetGroupMembership.
+func (c *workspaceServiceClient) GetGroupMembership(ctx context.Context, req *connect.Request[v1.GetGroupMembershipRequest]) (*connect.Response[v1.GetGroupMembershipResponse], error) {
+	return c.getGroupMembership.CallUnary(ctx, req)
+}
+
+// CreateGroupMembership calls modeplatform.v1.WorkspaceService.CreateGroupMembership.
+func (c *workspaceServiceClient) CreateGroupMembership(ctx context.Context, req *connect.Request[v1.CreateGroupMembershipRequest]) (*connect.Response[v1.CreateGroupMembershipResponse], error) {
+	return c.createGroupMembership.CallUnary(ctx, req)
+}
+
+// DeleteGroupMembership calls modeplatform.v1.WorkspaceService.DeleteGroupMembership.
+func (c *workspaceServiceClient) DeleteGroupMembership(ctx context.Context, req *connect.Request[v1.DeleteGroupMembershipRequest]) (*connect.Response[v1.DeleteGroupMembershipResponse], error) {
+	return c.deleteGroupMembership.CallUnary(ctx, req)
+}
+
+// ListSpaceMemberships calls modeplatform.v1.WorkspaceService.ListSpaceMemberships.
+func (c *workspaceServiceClient) ListSpaceMemberships(ctx context.Context, req *connect.Request[v1.ListSpaceMembershipsRequest]) (*connect.Response[v1.ListSpaceMembershipsResponse], error) {
+	return c.listSpaceMemberships.CallUnary(ctx, req)
+}
+
+// GetSpaceMembership calls modeplatform.v1.WorkspaceService.GetSpaceMembership.
+func (c *workspaceServiceClient) GetSpaceMembership(ctx context.Context, req *connect.Request[v1.GetSpaceMembershipRequest]) (*connect.Response[v1.GetSpaceMembershipResponse], error) {
+	return c.getSpaceMembership.CallUnary(ctx, req)
+}
+
+// CreateSpaceMembership calls modeplatform.v1.WorkspaceService.CreateSpaceMembership.
+func (c *workspaceServiceClient) CreateSpaceMembership(ctx context.Context, req *connect.Request[v1.CreateSpaceMembershipRequest]) (*connect.Response[v1.CreateSpaceMembershipResponse], error) {
+	return c.createSpaceMembership.CallUnary(ctx, req)
+}
+
+// DeleteSpaceMembership calls modeplatform.v1.WorkspaceService.DeleteSpaceMembership.
+func (c *workspaceServiceClient) DeleteSpaceMembership(ctx context.Context, req *connect.Request[v1.DeleteSpaceMembershipRequest]) (*connect.Response[v1.DeleteSpaceMembershipResponse], error) {
+	return c.deleteSpaceMembership.CallUnary(ctx, req)
+}
+
+// ListAuditEvents calls modeplatform.v1.WorkspaceService.ListAuditEvents.
+func (c *workspaceServiceClient) ListAuditEvents(ctx context.Context, req *connect.Request[v1.ListAuditEventsRequest]) (*connect.Response[v1.ListAuditEventsResponse], error) {
+	return c.listAuditEvents.CallUnary(ctx, req)
+}
+
+// StreamAuditEvents calls modeplatform.v1.WorkspaceService.StreamAuditEvents.
+func (c *workspaceServiceClient) StreamAuditEvents(ctx context.Context, req *connect.Request[v1.StreamAuditEventsRequest]) (*connect.ServerStreamForClient[v1.StreamAuditEventsResponse], error) {
+	return c.streamAuditEvents.CallServerStream(ctx, req)
+}
+
+// TestPermissions calls modeplatform.v1.WorkspaceService.TestPermissions.
+func (c *workspaceServiceClient) TestPermissions(ctx context.Context, req *connect.Request[v1.TestPermissionsRequest]) (*connect.Response[v1.TestPermissionsResponse], error) {
+	return c.testPermissions.CallUnary(ctx, req)
+}
+
 // WorkspaceServiceHandler is an implementation of the modeplatform.v1.WorkspaceService service.
 type WorkspaceServiceHandler interface {
 	// GetWorkspace returns one workspace (Mode's account).
@@ -292,6 +602,46 @@ type WorkspaceServiceHandler interface {
 	CreateSignatureToken(context.Context, *connect.Request[v1.CreateSignatureTokenRequest]) (*connect.Response[v1.CreateSignatureTokenResponse], error)
 	// DeleteSignatureToken deletes a signature token: embeds signed with it stop working.
 	DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error)
+	// GetCredential returns the Mode identity behind the service's credential for a workspace, and
+	// whether Mode accepts it, without any secret.
+	GetCredential(context.Context, *connect.Request[v1.GetCredentialRequest]) (*connect.Response[v1.GetCredentialResponse], error)
+	// DeleteMembership removes a member from a workspace (offboarding): from its groups and spaces
+	// too.
+	DeleteMembership(context.Context, *connect.Request[v1.DeleteMembershipRequest]) (*connect.Response[v1.DeleteMembershipResponse], error)
+	// InviteMembers invites people to a workspace by e-mail, with a message; each address's result
+	// says whether it was invited, already a member, or refused and why.
+	InviteMembers(context.Context, *connect.Request[v1.InviteMembersRequest]) (*connect.Response[v1.InviteMembersResponse], error)
+	// CreateGroup adds a user group to a workspace.
+	CreateGroup(context.Context, *connect.Request[v1.CreateGroupRequest]) (*connect.Response[v1.CreateGroupResponse], error)
+	// UpdateGroup renames a user group.
+	UpdateGroup(context.Context, *connect.Request[v1.UpdateGroupRequest]) (*connect.Response[v1.UpdateGroupResponse], error)
+	// DeleteGroup deletes a user group, and the access it gave.
+	DeleteGroup(context.Context, *connect.Request[v1.DeleteGroupRequest]) (*connect.Response[v1.DeleteGroupResponse], error)
+	// ListGroupMemberships lists the members of a user group.
+	ListGroupMemberships(context.Context, *connect.Request[v1.ListGroupMembershipsRequest]) (*connect.Response[v1.ListGroupMembershipsResponse], error)
+	// GetGroupMembership returns one member of a user group.
+	GetGroupMembership(context.Context, *connect.Request[v1.GetGroupMembershipRequest]) (*connect.Response[v1.GetGroupMembershipResponse], error)
+	// CreateGroupMembership adds a member to a user group.
+	CreateGroupMembership(context.Context, *connect.Request[v1.CreateGroupMembershipRequest]) (*connect.Response[v1.CreateGroupMembershipResponse], error)
+	// DeleteGroupMembership removes a member from a user group.
+	DeleteGroupMembership(context.Context, *connect.Request[v1.DeleteGroupMembershipRequest]) (*connect.Response[v1.DeleteGroupMembershipResponse], error)
+	// ListSpaceMemberships lists who has access to a space: members and groups.
+	ListSpaceMemberships(context.Context, *connect.Request[v1.ListSpaceMembershipsRequest]) (*connect.Response[v1.ListSpaceMembershipsResponse], error)
+	// GetSpaceMembership returns one access grant of a space.
+	GetSpaceMembership(context.Context, *connect.Request[v1.GetSpaceMembershipRequest]) (*connect.Response[v1.GetSpaceMembershipResponse], error)
+	// CreateSpaceMembership gives a member or a group access to a space.
+	CreateSpaceMembership(context.Context, *connect.Request[v1.CreateSpaceMembershipRequest]) (*connect.Response[v1.CreateSpaceMembershipResponse], error)
+	// DeleteSpaceMembership revokes a member's or a group's access to a space.
+	DeleteSpaceMembership(context.Context, *connect.Request[v1.DeleteSpaceMembershipRequest]) (*connect.Response[v1.DeleteSpaceMembershipResponse], error)
+	// ListAuditEvents lists a workspace's audit log, filtered.
+	ListAuditEvents(context.Context, *connect.Request[v1.ListAuditEventsRequest]) (*connect.Response[v1.ListAuditEventsResponse], error)
+	// StreamAuditEvents follows a workspace's audit log (as `kubectl logs -f` follows a log): the
+	// events since the start (or the resume token), then new ones as they happen, until the caller
+	// leaves; resumable without losing or repeating an event.
+	StreamAuditEvents(context.Context, *connect.Request[v1.StreamAuditEventsRequest], *connect.ServerStream[v1.StreamAuditEventsResponse]) error
+	// TestPermissions answers which of the given scopes the calling key holds on a workspace
+	// (AIP-211's idea), so a user interface can hide what the caller may not do.
+	TestPermissions(context.Context, *connect.Request[v1.TestPermissionsRequest]) (*connect.Response[v1.TestPermissionsResponse], error)
 }
 
 // NewWorkspaceServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -376,6 +726,121 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	workspaceServiceGetCredentialHandler := connect.NewUnaryHandler(
+		WorkspaceServiceGetCredentialProcedure,
+		svc.GetCredential,
+		connect.WithSchema(workspaceServiceMethods.ByName("GetCredential")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceDeleteMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceDeleteMembershipProcedure,
+		svc.DeleteMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("DeleteMembership")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceInviteMembersHandler := connect.NewUnaryHandler(
+		WorkspaceServiceInviteMembersProcedure,
+		svc.InviteMembers,
+		connect.WithSchema(workspaceServiceMethods.ByName("InviteMembers")),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceCreateGroupHandler := connect.NewUnaryHandler(
+		WorkspaceServiceCreateGroupProcedure,
+		svc.CreateGroup,
+		connect.WithSchema(workspaceServiceMethods.ByName("CreateGroup")),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceUpdateGroupHandler := connect.NewUnaryHandler(
+		WorkspaceServiceUpdateGroupProcedure,
+		svc.UpdateGroup,
+		connect.WithSchema(workspaceServiceMethods.ByName("UpdateGroup")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceDeleteGroupHandler := connect.NewUnaryHandler(
+		WorkspaceServiceDeleteGroupProcedure,
+		svc.DeleteGroup,
+		connect.WithSchema(workspaceServiceMethods.ByName("DeleteGroup")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceListGroupMembershipsHandler := connect.NewUnaryHandler(
+		WorkspaceServiceListGroupMembershipsProcedure,
+		svc.ListGroupMemberships,
+		connect.WithSchema(workspaceServiceMethods.ByName("ListGroupMemberships")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceGetGroupMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceGetGroupMembershipProcedure,
+		svc.GetGroupMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("GetGroupMembership")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceCreateGroupMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceCreateGroupMembershipProcedure,
+		svc.CreateGroupMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("CreateGroupMembership")),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceDeleteGroupMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceDeleteGroupMembershipProcedure,
+		svc.DeleteGroupMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("DeleteGroupMembership")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceListSpaceMembershipsHandler := connect.NewUnaryHandler(
+		WorkspaceServiceListSpaceMembershipsProcedure,
+		svc.ListSpaceMemberships,
+		connect.WithSchema(workspaceServiceMethods.ByName("ListSpaceMemberships")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceGetSpaceMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceGetSpaceMembershipProcedure,
+		svc.GetSpaceMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("GetSpaceMembership")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceCreateSpaceMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceCreateSpaceMembershipProcedure,
+		svc.CreateSpaceMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("CreateSpaceMembership")),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceDeleteSpaceMembershipHandler := connect.NewUnaryHandler(
+		WorkspaceServiceDeleteSpaceMembershipProcedure,
+		svc.DeleteSpaceMembership,
+		connect.WithSchema(workspaceServiceMethods.ByName("DeleteSpaceMembership")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceListAuditEventsHandler := connect.NewUnaryHandler(
+		WorkspaceServiceListAuditEventsProcedure,
+		svc.ListAuditEvents,
+		connect.WithSchema(workspaceServiceMethods.ByName("ListAuditEvents")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceStreamAuditEventsHandler := connect.NewServerStreamHandler(
+		WorkspaceServiceStreamAuditEventsProcedure,
+		svc.StreamAuditEvents,
+		connect.WithSchema(workspaceServiceMethods.ByName("StreamAuditEvents")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	workspaceServiceTestPermissionsHandler := connect.NewUnaryHandler(
+		WorkspaceServiceTestPermissionsProcedure,
+		svc.TestPermissions,
+		connect.WithSchema(workspaceServiceMethods.ByName("TestPermissions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/modeplatform.v1.WorkspaceService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WorkspaceServiceGetWorkspaceProcedure:
@@ -400,6 +865,40 @@ func NewWorkspaceServiceHandler(svc WorkspaceServiceHandler, opts ...connect.Han
 			workspaceServiceCreateSignatureTokenHandler.ServeHTTP(w, r)
 		case WorkspaceServiceDeleteSignatureTokenProcedure:
 			workspaceServiceDeleteSignatureTokenHandler.ServeHTTP(w, r)
+		case WorkspaceServiceGetCredentialProcedure:
+			workspaceServiceGetCredentialHandler.ServeHTTP(w, r)
+		case WorkspaceServiceDeleteMembershipProcedure:
+			workspaceServiceDeleteMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceInviteMembersProcedure:
+			workspaceServiceInviteMembersHandler.ServeHTTP(w, r)
+		case WorkspaceServiceCreateGroupProcedure:
+			workspaceServiceCreateGroupHandler.ServeHTTP(w, r)
+		case WorkspaceServiceUpdateGroupProcedure:
+			workspaceServiceUpdateGroupHandler.ServeHTTP(w, r)
+		case WorkspaceServiceDeleteGroupProcedure:
+			workspaceServiceDeleteGroupHandler.ServeHTTP(w, r)
+		case WorkspaceServiceListGroupMembershipsProcedure:
+			workspaceServiceListGroupMembershipsHandler.ServeHTTP(w, r)
+		case WorkspaceServiceGetGroupMembershipProcedure:
+			workspaceServiceGetGroupMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceCreateGroupMembershipProcedure:
+			workspaceServiceCreateGroupMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceDeleteGroupMembershipProcedure:
+			workspaceServiceDeleteGroupMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceListSpaceMembershipsProcedure:
+			workspaceServiceListSpaceMembershipsHandler.ServeHTTP(w, r)
+		case WorkspaceServiceGetSpaceMembershipProcedure:
+			workspaceServiceGetSpaceMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceCreateSpaceMembershipProcedure:
+			workspaceServiceCreateSpaceMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceDeleteSpaceMembershipProcedure:
+			workspaceServiceDeleteSpaceMembershipHandler.ServeHTTP(w, r)
+		case WorkspaceServiceListAuditEventsProcedure:
+			workspaceServiceListAuditEventsHandler.ServeHTTP(w, r)
+		case WorkspaceServiceStreamAuditEventsProcedure:
+			workspaceServiceStreamAuditEventsHandler.ServeHTTP(w, r)
+		case WorkspaceServiceTestPermissionsProcedure:
+			workspaceServiceTestPermissionsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -451,4 +950,72 @@ func (UnimplementedWorkspaceServiceHandler) CreateSignatureToken(context.Context
 
 func (UnimplementedWorkspaceServiceHandler) DeleteSignatureToken(context.Context, *connect.Request[v1.DeleteSignatureTokenRequest]) (*connect.Response[v1.DeleteSignatureTokenResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteSignatureToken is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) GetCredential(context.Context, *connect.Request[v1.GetCredentialRequest]) (*connect.Response[v1.GetCredentialResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.GetCredential is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) DeleteMembership(context.Context, *connect.Request[v1.DeleteMembershipRequest]) (*connect.Response[v1.DeleteMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) InviteMembers(context.Context, *connect.Request[v1.InviteMembersRequest]) (*connect.Response[v1.InviteMembersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.InviteMembers is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) CreateGroup(context.Context, *connect.Request[v1.CreateGroupRequest]) (*connect.Response[v1.CreateGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.CreateGroup is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) UpdateGroup(context.Context, *connect.Request[v1.UpdateGroupRequest]) (*connect.Response[v1.UpdateGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.UpdateGroup is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) DeleteGroup(context.Context, *connect.Request[v1.DeleteGroupRequest]) (*connect.Response[v1.DeleteGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteGroup is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) ListGroupMemberships(context.Context, *connect.Request[v1.ListGroupMembershipsRequest]) (*connect.Response[v1.ListGroupMembershipsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.ListGroupMemberships is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) GetGroupMembership(context.Context, *connect.Request[v1.GetGroupMembershipRequest]) (*connect.Response[v1.GetGroupMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.GetGroupMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) CreateGroupMembership(context.Context, *connect.Request[v1.CreateGroupMembershipRequest]) (*connect.Response[v1.CreateGroupMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.CreateGroupMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) DeleteGroupMembership(context.Context, *connect.Request[v1.DeleteGroupMembershipRequest]) (*connect.Response[v1.DeleteGroupMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteGroupMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) ListSpaceMemberships(context.Context, *connect.Request[v1.ListSpaceMembershipsRequest]) (*connect.Response[v1.ListSpaceMembershipsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.ListSpaceMemberships is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) GetSpaceMembership(context.Context, *connect.Request[v1.GetSpaceMembershipRequest]) (*connect.Response[v1.GetSpaceMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.GetSpaceMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) CreateSpaceMembership(context.Context, *connect.Request[v1.CreateSpaceMembershipRequest]) (*connect.Response[v1.CreateSpaceMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.CreateSpaceMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) DeleteSpaceMembership(context.Context, *connect.Request[v1.DeleteSpaceMembershipRequest]) (*connect.Response[v1.DeleteSpaceMembershipResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.DeleteSpaceMembership is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) ListAuditEvents(context.Context, *connect.Request[v1.ListAuditEventsRequest]) (*connect.Response[v1.ListAuditEventsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.ListAuditEvents is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) StreamAuditEvents(context.Context, *connect.Request[v1.StreamAuditEventsRequest], *connect.ServerStream[v1.StreamAuditEventsResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.StreamAuditEvents is not implemented"))
+}
+
+func (UnimplementedWorkspaceServiceHandler) TestPermissions(context.Context, *connect.Request[v1.TestPermissionsRequest]) (*connect.Response[v1.TestPermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("modeplatform.v1.WorkspaceService.TestPermissions is not implemented"))
 }
