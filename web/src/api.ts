@@ -3,6 +3,7 @@
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 
+import { DatasetService } from "@gen/modeplatform/v1/dataset_pb.js";
 import { ReportService } from "@gen/modeplatform/v1/report_pb.js";
 import { WorkspaceService } from "@gen/modeplatform/v1/workspace_pb.js";
 
@@ -32,6 +33,7 @@ export interface Api {
   kind: TransportKind;
   workspaces: Client<typeof WorkspaceService>;
   reports: Client<typeof ReportService>;
+  datasets: Client<typeof DatasetService>;
 }
 
 /**
@@ -55,6 +57,7 @@ export function createApi(kind: TransportKind, baseUrl: string, bearerToken: () 
     kind,
     workspaces: createClient(WorkspaceService, transport),
     reports: createClient(ReportService, transport),
+    datasets: createClient(DatasetService, transport),
   };
 }
 
@@ -77,6 +80,11 @@ export function describeError(err: unknown, signal?: AbortSignal): { code: strin
   }
   const ce = ConnectError.from(err);
   return { code: codeName(ce.code), message: ce.rawMessage };
+}
+
+/** Whether a call failed because the server does not serve its method (yet): Connect's unimplemented. */
+export function isUnimplemented(err: unknown): boolean {
+  return ConnectError.from(err).code === Code.Unimplemented;
 }
 
 /** A random UUID (version 4) for request_id, also where crypto.randomUUID is missing (plain HTTP on a LAN address). */

@@ -1,8 +1,8 @@
 // The modeplatform console: pick a space, open a report, set its parameters, run it, watch the run
 // live (WatchReportRun) and see its result (StreamQueryResults) as a table and a chart, over the
-// Connect protocol or gRPC-Web.
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-
+// Connect protocol or gRPC-Web. A space also lists its datasets, each with its own page
+// (dataset.ts), and the header leads to the workspace's inventory (inventory.ts). Each page has its
+// URL (routes.ts): #/workspaces/{w}/reports/{r}, …/datasets/{d}, …/inventory.
 import { Cron_DayOfWeek, Cron_Frequency, type Cron, type Schedule } from "@gen/modeplatform/v1/schedule_pb.js";
 import type { Subscription } from "@gen/modeplatform/v1/subscription_pb.js";
 import {
@@ -15,18 +15,15 @@ import {
   type ReportRun,
   type Row,
 } from "@gen/modeplatform/v1/report_pb.js";
+import type { Dataset } from "@gen/modeplatform/v1/dataset_pb.js";
 import type { Space } from "@gen/modeplatform/v1/workspace_pb.js";
-import {
-  createApi,
-  describeError,
-  newRequestId,
-  parseTransport,
-  transportLabels,
-  type Api,
-  type TransportKind,
-} from "./api.js";
+import { createApi, isUnimplemented, newRequestId, parseTransport, transportLabels, type TransportKind } from "./api.js";
+import { api, clearError, failureNote, formatTime, lastSegment, listAll, plural, setApi, setPageTitle, showError, spaceNames, Task } from "./app.js";
+import { onDatasetSpace, resetDataset, setDatasetPageVisible, showDataset } from "./dataset.js";
 import { byId, h } from "./dom.js";
+import { resetInventory, setInventoryVisible, showInventory } from "./inventory.js";
 import { chartBars, chartColumns, chartTop, renderBarChart, renderTable } from "./results.js";
+import { datasetHref, inventoryHref, parseRoute, routeHash, routeWorkspace, type Route } from "./routes.js";
 import "./style.css";
 
 /** The most rows the page takes from a result; the stream is cut there. */
@@ -43,17 +40,22 @@ const terminal = new Set([ReportRun_State.SUCCEEDED, ReportRun_State.FAILED, Rep
 // ---- elements
 
 const el = {
+  skipLink: byId<HTMLAnchorElement>("skip-link"),
+  main: byId("main"),
+  inventoryLink: byId<HTMLAnchorElement>("inventory-link"),
   connection: byId<HTMLFormElement>("connection"),
   workspace: byId<HTMLInputElement>("workspace"),
   transport: byId<HTMLSelectElement>("transport"),
   bearer: byId<HTMLInputElement>("bearer"),
   activeTransport: byId("active-transport"),
-  error: byId("error"),
   spaces: byId<HTMLUListElement>("spaces"),
   spacesStatus: byId("spaces-status"),
   reports: byId<HTMLUListElement>("reports"),
   reportsStatus: byId("reports-status"),
+  datasets: byId<HTMLUListElement>("datasets"),
+  datasetsStatus: byId("datasets-status"),
   report: byId("report"),
+  reportSections: [byId("report"), byId("run"), byId("results")],
   reportHeading: byId("report-heading"),
   reportStatus: byId("report-status"),
   reportDetails: byId("report-details"),
@@ -81,63 +83,21 @@ const el = {
 
 // ---- state
 
-/** One line of work (loading reports, following a run, …): starting it again aborts the previous one. */
-class Task {
-  private controller = new AbortController();
-  start(): AbortSignal {
-    this.controller.abort();
-    this.controller = new AbortController();
-    return this.controller.signal;
-  }
-  cancel(): void {
-    this.controller.abort();
-  }
-}
-
 const tasks = { spaces: new Task(), reports: new Task(), report: new Task(), run: new Task(), results: new Task() };
 
-let api: Api = createApi(initialTransport(), window.location.origin, () => el.bearer.value);
+setApi(createApi(initialTransport(), window.location.origin, () => el.bearer.value));
 let openReport: Report | undefined;
+/** The space whose reports and datasets the sidebar lists. */
+let selectedSpace = "";
+/** The spaces the sidebar lists, once ListSpaces answered (for selecting an open page's space). */
+let spacesLoaded: Promise<Space[]> = Promise.resolve([]);
 let result: { columns: Column[]; rows: Row[]; queryRun: QueryRun } | undefined;
 
 function initialTransport(): TransportKind {
   return parseTransport(new URLSearchParams(window.location.search).get("transport")) ?? "connect";
 }
 
-// ---- errors
-
-function showError(what: string, err: unknown, signal?: AbortSignal): void {
-  const e = describeError(err, signal);
-  if (e === undefined) {
-    return;
-  }
-  el.error.replaceChildren(
-    h("p", {}, h("strong", {}, `${what} failed: `), h("code", { class: "code" }, e.code), " ", h("span", { class: "message" }, e.message)),
-    h("button", { type: "button", class: "dismiss", onclick: clearError }, "Dismiss"),
-  );
-  el.error.dataset.code = e.code;
-  el.error.hidden = false;
-}
-
-function clearError(): void {
-  el.error.hidden = true;
-  el.error.replaceChildren();
-  delete el.error.dataset.code;
-}
-
 // ---- formatting
-
-function formatTime(ts: Timestamp | undefined): string {
-  return ts === undefined ? "—" : timestampDate(ts).toLocaleString();
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function lastSegment(name: string): string {
-  return name.slice(name.lastIndexOf("/") + 1);
-}
 
 function runStateName(state: ReportRun_State): string {
   return ReportRun_State[state] ?? `STATE_${state}`;
@@ -146,7 +106,7 @@ function runStateName(state: ReportRun_State): string {
 // ---- transport
 
 function setTransport(kind: TransportKind, reload: boolean): void {
-  api = createApi(kind, window.location.origin, () => el.bearer.value);
+  setApi(createApi(kind, window.location.origin, () => el.bearer.value));
   el.transport.value = kind;
   el.activeTransport.textContent = transportLabels[kind];
   document.body.dataset.transport = kind;
@@ -154,11 +114,13 @@ function setTransport(kind: TransportKind, reload: boolean): void {
   url.searchParams.set("transport", kind);
   window.history.replaceState(null, "", url);
   if (reload) {
+    // The sidebar and the page shown, read again over the new transport.
     void loadSpaces();
+    showRoute(currentRoute(), true);
   }
 }
 
-// ---- spaces and reports
+// ---- spaces, reports and datasets
 
 function workspaceName(): string {
   return `workspaces/${el.workspace.value.trim()}`;
@@ -166,44 +128,54 @@ function workspaceName(): string {
 
 function resetBelowSpaces(): void {
   tasks.reports.cancel();
+  selectedSpace = "";
   el.reports.replaceChildren();
   el.reportsStatus.textContent = "Pick a space.";
-  resetReport();
+  el.datasets.replaceChildren();
+  el.datasetsStatus.textContent = "Pick a space.";
 }
 
-async function loadSpaces(): Promise<void> {
+function loadSpaces(): Promise<void> {
   const signal = tasks.spaces.start();
   clearError();
   resetBelowSpaces();
+  el.inventoryLink.href = inventoryHref(workspaceName());
   el.spaces.replaceChildren();
   el.spacesStatus.textContent = "Loading spaces…";
-  try {
-    const spaces: Space[] = [];
-    let pageToken = "";
-    do {
-      const res = await api.workspaces.listSpaces({ parent: workspaceName(), pageSize: 100, pageToken }, { signal });
-      spaces.push(...res.spaces);
-      pageToken = res.nextPageToken;
-    } while (pageToken !== "" && spaces.length < 1000);
-    el.spacesStatus.textContent = spaces.length === 0 ? "This workspace has no spaces you can see." : `${plural(spaces.length, "space")} in ${el.workspace.value.trim()}`;
-    el.spaces.replaceChildren(
-      ...spaces.map((sp) =>
-        h(
-          "li",
-          {},
+  const loaded = (async (): Promise<Space[]> => {
+    try {
+      const spaces: Space[] = [];
+      let pageToken = "";
+      do {
+        const res = await api.workspaces.listSpaces({ parent: workspaceName(), pageSize: 100, pageToken }, { signal });
+        spaces.push(...res.spaces);
+        pageToken = res.nextPageToken;
+      } while (pageToken !== "" && spaces.length < 1000);
+      for (const sp of spaces) spaceNames.set(sp.name, sp.displayName || lastSegment(sp.name));
+      el.spacesStatus.textContent = spaces.length === 0 ? "This workspace has no spaces you can see." : `${plural(spaces.length, "space")} in ${el.workspace.value.trim()}`;
+      el.spaces.replaceChildren(
+        ...spaces.map((sp) =>
           h(
-            "button",
-            { type: "button", class: "pick", "data-name": sp.name, "aria-pressed": "false", onclick: () => void selectSpace(sp) },
-            h("span", { class: "pick-title" }, sp.displayName || lastSegment(sp.name)),
-            sp.description ? h("span", { class: "pick-desc" }, sp.description) : null,
+            "li",
+            {},
+            h(
+              "button",
+              { type: "button", class: "pick", "data-name": sp.name, "aria-pressed": "false", onclick: () => void selectSpace(sp) },
+              h("span", { class: "pick-title" }, sp.displayName || lastSegment(sp.name)),
+              sp.description ? h("span", { class: "pick-desc" }, sp.description) : null,
+            ),
           ),
         ),
-      ),
-    );
-  } catch (err) {
-    if (!signal.aborted) el.spacesStatus.textContent = "Could not load the spaces.";
-    showError("ListSpaces", err, signal);
-  }
+      );
+      return spaces;
+    } catch (err) {
+      if (!signal.aborted) el.spacesStatus.textContent = "Could not load the spaces.";
+      showError("ListSpaces", err, signal);
+      return [];
+    }
+  })();
+  spacesLoaded = loaded;
+  return loaded.then(() => {});
 }
 
 function markPressed(list: HTMLElement, name: string): void {
@@ -212,21 +184,35 @@ function markPressed(list: HTMLElement, name: string): void {
   }
 }
 
+/** Marks the sidebar's entry of the page shown (a report's button, a dataset's link). */
+function markCurrent(): void {
+  const route = currentRoute();
+  markPressed(el.reports, route.page === "report" ? route.name : "");
+  for (const a of el.datasets.querySelectorAll<HTMLAnchorElement>("a.pick")) {
+    if (route.page === "dataset" && a.dataset.name === route.name) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+/** Lists a space's reports and datasets in the sidebar; the page shown stays. */
 async function selectSpace(space: Space): Promise<void> {
   const signal = tasks.reports.start();
   clearError();
-  resetReport();
+  selectedSpace = space.name;
   markPressed(el.spaces, space.name);
   el.reports.replaceChildren();
+  el.datasets.replaceChildren();
   el.reportsStatus.textContent = `Loading the reports of ${space.displayName}…`;
+  el.datasetsStatus.textContent = `Loading the datasets of ${space.displayName}…`;
+  await Promise.all([listSpaceReports(space, signal), listSpaceDatasets(space, signal)]);
+}
+
+async function listSpaceReports(space: Space, signal: AbortSignal): Promise<void> {
   try {
-    const reports: Report[] = [];
-    let pageToken = "";
-    do {
+    const { items: reports } = await listAll(async (pageToken) => {
       const res = await api.reports.listReports({ parent: space.name, pageSize: 100, pageToken }, { signal });
-      reports.push(...res.reports);
-      pageToken = res.nextPageToken;
-    } while (pageToken !== "" && reports.length < 1000);
+      return { items: res.reports, next: res.nextPageToken };
+    }, 1000);
     el.reportsStatus.textContent = reports.length === 0 ? `${space.displayName} has no reports.` : `${plural(reports.length, "report")} in ${space.displayName}`;
     el.reports.replaceChildren(
       ...reports.map((r) =>
@@ -235,18 +221,110 @@ async function selectSpace(space: Space): Promise<void> {
           {},
           h(
             "button",
-            { type: "button", class: "pick", "data-name": r.name, "aria-pressed": "false", onclick: () => void showReport(r.name) },
+            { type: "button", class: "pick", "data-name": r.name, "aria-pressed": "false", onclick: () => navigate({ page: "report", name: r.name }) },
             h("span", { class: "pick-title" }, r.displayName || lastSegment(r.name)),
             r.description ? h("span", { class: "pick-desc" }, r.description) : null,
           ),
         ),
       ),
     );
+    markCurrent();
   } catch (err) {
     if (!signal.aborted) el.reportsStatus.textContent = "Could not load the reports.";
     showError("ListReports", err, signal);
   }
 }
+
+/** The space's datasets, as links to their pages (ListDatasets with the space as parent). */
+async function listSpaceDatasets(space: Space, signal: AbortSignal): Promise<void> {
+  try {
+    const { items: datasets } = await listAll<Dataset>(async (pageToken) => {
+      const res = await api.datasets.listDatasets({ parent: space.name, pageSize: 100, pageToken }, { signal });
+      return { items: res.datasets, next: res.nextPageToken };
+    }, 1000);
+    el.datasetsStatus.textContent = datasets.length === 0 ? `${space.displayName} has no datasets.` : `${plural(datasets.length, "dataset")} in ${space.displayName}`;
+    el.datasets.replaceChildren(
+      ...datasets.map((d) =>
+        h(
+          "li",
+          {},
+          h(
+            "a",
+            { class: "pick", href: datasetHref(d.name), "data-name": d.name },
+            h("span", { class: "pick-title" }, d.displayName || lastSegment(d.name)),
+            d.description ? h("span", { class: "pick-desc" }, d.description) : null,
+          ),
+        ),
+      ),
+    );
+    markCurrent();
+  } catch (err) {
+    if (signal.aborted) return;
+    // A server without datasets says so here, not in the page's alert.
+    el.datasetsStatus.replaceChildren(failureNote("ListDatasets", err, signal) ?? "Could not load the datasets.");
+    if (!isUnimplemented(err)) showError("ListDatasets", err, signal);
+  }
+}
+
+/** Selects, in the sidebar, the space of the page shown when another (or none) is: a page opened by URL or by a link. */
+async function revealSpace(space: string): Promise<void> {
+  if (space === "" || space === selectedSpace) return;
+  const spaces = await spacesLoaded;
+  const sp = spaces.find((s) => s.name === space);
+  if (sp !== undefined && space !== selectedSpace) await selectSpace(sp);
+}
+
+// ---- pages
+
+let shownKey = "";
+
+function currentRoute(): Route {
+  return parseRoute(window.location.hash);
+}
+
+/** Goes to a page: a new history entry, and the page shown (read again if it already is). */
+function navigate(route: Route): void {
+  const hash = routeHash(route);
+  if (window.location.hash !== hash) window.history.pushState(null, "", hash);
+  showRoute(route, true);
+}
+
+/** Shows the page a route names; force reads it again when it is already shown. */
+function showRoute(route: Route, force: boolean): void {
+  const key = routeHash(route);
+  if (!force && key === shownKey) return;
+  shownKey = key;
+  const ws = routeWorkspace(route);
+  if (ws !== undefined && ws !== workspaceName()) {
+    el.workspace.value = lastSegment(ws);
+    void loadSpaces();
+  }
+  if (route.page !== "report") resetReport();
+  if (route.page !== "dataset") resetDataset();
+  if (route.page !== "inventory") resetInventory();
+  for (const s of el.reportSections) s.hidden = route.page !== "report" && route.page !== "home";
+  setDatasetPageVisible(route.page === "dataset");
+  setInventoryVisible(route.page === "inventory");
+  if (route.page === "inventory") el.inventoryLink.setAttribute("aria-current", "page");
+  else el.inventoryLink.removeAttribute("aria-current");
+  markCurrent();
+  setPageTitle();
+  switch (route.page) {
+    case "report":
+      void showReport(route.name);
+      break;
+    case "dataset":
+      void showDataset(route.name);
+      break;
+    case "inventory":
+      void showInventory(route.workspace);
+      break;
+    default:
+      break;
+  }
+}
+
+onDatasetSpace((space) => void revealSpace(space));
 
 // ---- one report
 
@@ -268,13 +346,14 @@ async function showReport(name: string): Promise<void> {
   resetReport();
   const signal = tasks.report.start();
   clearError();
-  markPressed(el.reports, name);
   el.reportStatus.textContent = "Loading the report…";
   try {
     const { report } = await api.reports.getReport({ name }, { signal });
     if (report === undefined) throw new Error("GetReport answered no report");
     openReport = report;
+    void revealSpace(report.space);
     el.reportHeading.textContent = report.displayName || lastSegment(report.name);
+    setPageTitle(el.reportHeading.textContent);
     el.reportStatus.hidden = true;
     renderReportDetails(report);
     void loadSchedules(report, signal);
@@ -687,6 +766,9 @@ function drawChart(): void {
 el.connection.addEventListener("submit", (e) => {
   e.preventDefault();
   void loadSpaces();
+  // A page of another workspace gives way to the start page.
+  const ws = routeWorkspace(currentRoute());
+  if (ws !== undefined && ws !== workspaceName()) navigate({ page: "home" });
 });
 el.transport.addEventListener("change", () => {
   setTransport(parseTransport(el.transport.value) ?? "connect", true);
@@ -699,5 +781,37 @@ el.addParam.addEventListener("click", () => addParamRow().focus());
 el.chartLabel.addEventListener("change", drawChart);
 el.chartValue.addEventListener("change", drawChart);
 
+// Pages by URL: the back and forward buttons, a typed or edited hash.
+window.addEventListener("popstate", () => showRoute(currentRoute(), false));
+window.addEventListener("hashchange", () => showRoute(currentRoute(), false));
+// In-page links (#/…) open their page at once, and read it again when it is the one shown; a
+// click with a modifier (new tab, new window) is left to the browser.
+document.addEventListener("click", (e) => {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = e.target instanceof Element ? e.target.closest<HTMLAnchorElement>('a[href^="#/"]') : null;
+  if (a === null || a.target !== "") return;
+  e.preventDefault();
+  // A link in the page shown goes away with it: the focus moves to the new page.
+  const inPage = el.main.contains(a);
+  navigate(parseRoute(a.getAttribute("href") ?? ""));
+  if (inPage) focusPage();
+});
+
+/** Moves the focus to the page shown: its first section. */
+function focusPage(): void {
+  const target = el.main.querySelector<HTMLElement>('section[tabindex="-1"]:not([hidden])') ?? el.main;
+  target.focus();
+}
+
+// The skip link moves the focus to the page shown without touching the URL's hash (the page's route).
+el.skipLink.addEventListener("click", (e) => {
+  e.preventDefault();
+  focusPage();
+});
+
 setTransport(initialTransport(), false);
+const firstRoute = currentRoute();
+const firstWorkspace = routeWorkspace(firstRoute);
+if (firstWorkspace !== undefined) el.workspace.value = lastSegment(firstWorkspace);
 void loadSpaces();
+showRoute(firstRoute, true);

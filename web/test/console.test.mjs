@@ -2,9 +2,11 @@
 // headless, against the real modeplatform binary serving the console under /ui/ and the demo
 // workspace from its built-in emulator. Over the Connect protocol, then over gRPC-Web (the page's
 // transport switch): pick Sales, open "Large Orders by Region", set region=West, run it, watch it
-// reach SUCCEEDED live, and check the result table (every region cell is West) and chart.
-// Screenshots go to test-artifacts/ (console-connect.png, console-grpcweb.png), with the server's
-// log (modeplatform-web.log).
+// reach SUCCEEDED live, and check the result table (every region cell is West) and chart. Then a
+// dataset's page, opened from its space (fields, a description written, changed and deleted,
+// lineage, a run followed live), and the workspace's inventory (every report with its statistics).
+// Screenshots go to test-artifacts/ (console-connect.png, console-grpcweb.png, console-dataset.png,
+// console-inventory.png), with the server's log (modeplatform-web.log).
 //
 //   cd web && npm run test:browser          (scripts/test-web.sh runs it after its set-up)
 //
@@ -143,9 +145,10 @@ async function runLargeOrders(kind) {
   const firstRequest = apiRequests.length;
   await assertText("#active-transport", label);
 
-  // Pick a space, open the report.
-  await page.getByRole("button", { name: /^Sales\b/ }).click();
-  await page.getByRole("button", { name: /^Large Orders by Region\b/ }).click();
+  // Pick a space, open the report. (The sidebar may list Sales's reports already: the page shown
+  // stays when the transport changes, and its space is selected.)
+  await page.locator("#spaces").getByRole("button", { name: /^Sales\b/ }).click();
+  await page.locator("#reports").getByRole("button", { name: /^Large Orders by Region\b/ }).click();
   await page.getByRole("heading", { level: 2, name: "Large Orders by Region" }).waitFor();
   assert.match(await page.locator("#report-details .description").innerText(), /largest orders of one region/);
 
@@ -287,6 +290,178 @@ describe("web console", () => {
     await page.locator(".query-errors li").first().waitFor();
     assert.match(await page.locator(".query-errors").innerText(), /Churn scores/);
     assert.equal(await page.locator("#results-table").count(), 0, "no result table");
+  });
+
+  test("a dataset's page, from its space: fields, descriptions, lineage, a run followed live (Connect)", async () => {
+    await page.goto(`http://${server.addr}/ui/?transport=connect`);
+    await assertText("#active-transport", wire.connect.label);
+    const first = apiRequests.length;
+    const heading = page.getByRole("heading", { level: 2, name: "Monthly Revenue by Region" });
+
+    // The space lists its datasets beside its reports, as links to their pages.
+    await page.locator("#spaces").getByRole("button", { name: /^Sales\b/ }).click();
+    await page.locator("#datasets-status").filter({ hasText: "2 datasets in Sales" }).waitFor();
+    await page.locator("#datasets").getByRole("link", { name: /^Monthly Revenue by Region\b/ }).click();
+    await heading.waitFor();
+    assert.match(new URL(page.url()).hash, /^#\/workspaces\/parch_and_posey\/datasets\/[A-Za-z0-9_-]+$/, "the page has its URL");
+    assert.equal(await page.locator("#datasets a[aria-current=page]").innerText().then((t) => t.split("\n")[0].trim()), "Monthly Revenue by Region");
+    assert.match(await page.locator("#dataset-details .description").innerText(), /per month and region/);
+    assert.equal((await page.locator('#dataset-details dd[data-fact="Space"]').innerText()).trim(), "Sales");
+
+    // Its fields: column, type, description.
+    const fieldRows = page.locator("#fields tr");
+    await fieldRows.first().waitFor();
+    assert.deepEqual(await page.locator("#fields tr th code").allInnerTexts(), ["month", "region", "orders", "units", "revenue_usd"]);
+    assert.equal((await page.locator('#fields tr[data-column="region"] td').first().innerText()).trim(), "string");
+    assert.equal((await page.locator('#fields tr[data-column="revenue_usd"] td').first().innerText()).trim(), "float");
+    const description = (column) => page.locator(`#fields tr[data-column="${column}"] .text`);
+
+    // Write a description (CreateFieldDescription), and see it after a reload.
+    await page.getByRole("button", { name: "Describe region", exact: true }).click();
+    await page.getByRole("textbox", { name: "Description of region" }).fill("Sales region of the account's rep.");
+    await page.getByRole("button", { name: "Save the description of region" }).click();
+    await description("region").filter({ hasText: "Sales region of the account's rep." }).waitFor();
+    await page.reload();
+    await heading.waitFor();
+    await description("region").filter({ hasText: "Sales region of the account's rep." }).waitFor();
+
+    // Change it (UpdateFieldDescription, Enter saves); write another and delete it (DeleteFieldDescription).
+    await page.getByRole("button", { name: "Edit the description of region" }).click();
+    const box = page.getByRole("textbox", { name: "Description of region" });
+    assert.equal(await box.inputValue(), "Sales region of the account's rep.");
+    await box.fill("The sales region.");
+    await box.press("Enter");
+    await description("region").filter({ hasText: /^The sales region\.$/ }).waitFor();
+    await page.getByRole("button", { name: "Describe units", exact: true }).click();
+    await page.getByRole("textbox", { name: "Description of units" }).fill("Items ordered.");
+    await page.getByRole("button", { name: "Save the description of units" }).click();
+    await description("units").filter({ hasText: "Items ordered." }).waitFor();
+    await page.getByRole("button", { name: "Delete the description of units" }).click();
+    await page.locator('#fields tr[data-column="units"] .text.none').waitFor();
+    await page.reload();
+    await heading.waitFor();
+    await description("region").filter({ hasText: /^The sales region\.$/ }).waitFor();
+    assert.equal((await description("units").innerText()).trim(), "No description");
+    assert.match(await page.locator("#fields-status").innerText(), /5 fields, 1 described/);
+
+    // Its lineage: the reports built on it, as links to their pages.
+    const lineage = page.locator("#lineage").getByRole("link", { name: "Revenue by Region", exact: true });
+    await lineage.waitFor();
+    assert.match(await lineage.getAttribute("href"), /^#\/workspaces\/parch_and_posey\/reports\/[A-Za-z0-9_-]+$/);
+    assert.ok((await page.locator("#lineage li").count()) >= 1);
+
+    // Run it now: RunDataset, then its states live (WatchDatasetRun) until SUCCEEDED; the runs are read again.
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.locator('#dataset-run-states li[data-state="SUCCEEDED"]').waitFor({ timeout: 30_000 });
+    const states = await page.locator("#dataset-run-states li").evaluateAll((lis) => lis.map((li) => li.dataset.state));
+    assert.equal(states.at(-1), "SUCCEEDED", `states: ${states.join(" → ")}`);
+    await page.locator("#dataset-run-status").filter({ hasText: "ended SUCCEEDED" }).waitFor();
+    const run = (await page.locator("#dataset-run-name").innerText()).trim();
+    const runRow = page.locator('#dataset-run-rows tr[data-state="SUCCEEDED"]').filter({ hasText: run });
+    await runRow.waitFor();
+    assert.match(await runRow.innerText(), /latest/);
+    await page.locator('#dataset-details dd[data-fact="Last run"]').filter({ hasNotText: "—" }).waitFor();
+    if (await page.locator("#error").isVisible()) {
+      assert.fail(`an error is shown: ${await page.locator("#error").innerText()}`);
+    }
+    await page.screenshot({ path: join(artifacts, "console-dataset.png"), fullPage: true });
+
+    // Every dataset call of this walk went over Connect.
+    const calls = apiRequests.slice(first);
+    const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
+    for (const want of ["ListDatasets", "GetDataset", "ListDatasetFields", "ListDatasetReports", "ListDatasetRuns", "CreateFieldDescription", "UpdateFieldDescription", "DeleteFieldDescription", "RunDataset", "WatchDatasetRun"]) {
+      assert.ok(paths.includes(`DatasetService/${want}`), `DatasetService/${want} called (calls: ${paths.join(", ")})`);
+    }
+    for (const c of calls) assert.match(c.contentType, wire.connect.contentTypes, `${c.url} sent as ${c.contentType}`);
+
+    // A lineage link opens the report's page; back returns to the dataset's.
+    await lineage.click();
+    await page.getByRole("heading", { level: 2, name: "Revenue by Region" }).waitFor();
+    assert.match(new URL(page.url()).hash, /\/reports\//);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "report", "the focus moved to the report's page");
+    assert.equal(await page.title(), "Revenue by Region — modeplatform console");
+    await page.getByRole("button", { name: "Run report" }).waitFor();
+    await page.goBack();
+    await heading.waitFor();
+    await page.locator("#fields tr").first().waitFor();
+  });
+
+  // Needs the workspace-wide reads (ListReports of a workspace, ListReportStats, ListQueries and
+  // ListCharts over reports/-, ListSpaces VIEW_BASIC): the Metadata API through the service.
+  test("the inventory: every report of the workspace with its statistics, filtered (gRPC-Web)", async () => {
+    await page.goto(`http://${server.addr}/ui/?transport=grpcweb`);
+    await assertText("#active-transport", wire.grpcweb.label);
+    const first = apiRequests.length;
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Inventory", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Inventory of parch_and_posey" }).waitFor();
+    assert.equal(new URL(page.url()).hash, "#/workspaces/parch_and_posey/inventory");
+    // Loaded, or not: a list that failed (or is not served) says so in the page.
+    await page.locator("#inventory-status").filter({ hasText: /reports? in \d+ spaces?|could not be listed/ }).waitFor({ timeout: 30_000 });
+    const notes = await page.locator("#inventory-notes").innerText();
+    assert.equal(notes.trim(), "", `no list failed: ${notes}`);
+    assert.match(await page.locator("#inventory-status").innerText(), /^\d+ reports in \d+ spaces, \d+ queries, \d+ charts\.$/);
+
+    const headers = (await page.locator("#inventory-table thead th").allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(headers, ["Report", "Space", "Queries", "Charts", "Views", "Active schedules", "Editors", "Last run"]);
+    const row = (title) => page.locator("#inventory-rows tr").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+    const cellsOf = async (title) => {
+      const r = row(title);
+      assert.equal(await r.count(), 1, `one row of ${title}`);
+      const texts = await r.locator("th, td").allInnerTexts();
+      return Object.fromEntries(headers.map((hd, i) => [hd, texts[i].trim()]));
+    };
+    const rows = await page.locator("#inventory-rows tr").count();
+    assert.ok(rows >= 10, `${rows} reports listed (the demo's shared spaces hold 10)`);
+
+    const revenue = await cellsOf("Revenue by Region");
+    assert.match(revenue.Report, /^Revenue by Region\b/);
+    assert.equal(revenue.Space, "Sales");
+    assert.equal(revenue.Queries, "1");
+    assert.equal(revenue.Charts, "1");
+    assert.equal(revenue.Views, "3");
+    assert.equal(revenue["Active schedules"], "0");
+    assert.match(revenue.Editors, /ana_analyst@parchandposey\.com/);
+    const leaderboard = await cellsOf("Sales Rep Leaderboard");
+    assert.equal(leaderboard.Queries, "2");
+    assert.equal(leaderboard.Charts, "2");
+    assert.equal(leaderboard.Views, "114");
+    // The schedule test scheduled Large Orders by Region: one active schedule.
+    assert.equal((await cellsOf("Large Orders by Region"))["Active schedules"], "1");
+    // A report of a space the sidebar does not list (Executive: restricted, not joined), named by ListSpaces VIEW_BASIC.
+    const exec = await cellsOf("Executive Summary");
+    assert.equal(exec.Space, "Executive");
+    assert.equal(exec.Queries, "3");
+    // Every report has its statistics.
+    for (const views of await page.locator("#inventory-rows tr td:nth-child(5)").allInnerTexts()) {
+      assert.match(views.trim(), /^\d+$/, "a view count in every row");
+    }
+    assert.match(await page.locator("#inventory-count").innerText(), new RegExp(`^All ${rows} reports shown\\.$`));
+
+    // The filter box narrows the table (every word must match: title, description, space, editor).
+    const filter = page.getByLabel("Filter", { exact: true });
+    await filter.fill("leader");
+    assert.deepEqual(await page.locator("#inventory-rows tr:not([hidden]) th a").allInnerTexts(), ["Sales Rep Leaderboard"]);
+    assert.equal((await page.locator("#inventory-count").innerText()).trim(), `1 of ${rows} reports shown.`);
+    await filter.fill("executive");
+    assert.ok((await page.locator("#inventory-rows tr:not([hidden])").count()) >= 2, "the Executive space's reports");
+    await filter.fill("no such report anywhere");
+    assert.equal(await page.locator("#inventory-rows tr:not([hidden])").count(), 0);
+    assert.equal((await page.locator("#inventory-count").innerText()).trim(), "No report matches.");
+    await filter.fill("");
+    assert.equal(await page.locator("#inventory-rows tr:not([hidden])").count(), rows);
+    await page.screenshot({ path: join(artifacts, "console-inventory.png"), fullPage: true });
+
+    const calls = apiRequests.slice(first);
+    const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
+    for (const want of ["ReportService/ListReports", "ReportService/ListReportStats", "ReportService/ListQueries", "ReportService/ListCharts", "WorkspaceService/ListSpaces"]) {
+      assert.ok(paths.includes(want), `${want} called (calls: ${paths.join(", ")})`);
+    }
+    for (const c of calls) assert.match(c.contentType, wire.grpcweb.contentTypes, `${c.url} sent as ${c.contentType}`);
+
+    // A report's title opens its page.
+    await row("Revenue by Region").getByRole("link", { name: "Revenue by Region", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Revenue by Region" }).waitFor();
+    assert.match(new URL(page.url()).hash, /^#\/workspaces\/parch_and_posey\/reports\//);
   });
 
   test("errors show their Connect code and message (gRPC-Web)", async () => {
