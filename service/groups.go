@@ -72,7 +72,9 @@ func (s *WorkspaceServer) UpdateGroup(ctx context.Context, req *connect.Request[
 // DeleteGroup deletes a user group.
 func (s *WorkspaceServer) DeleteGroup(ctx context.Context, req *connect.Request[modeplatformv1.DeleteGroupRequest]) (*connect.Response[modeplatformv1.DeleteGroupResponse], error) {
 	err := deleteOf(ctx, s.core, req.Msg, patGroup,
-		func(ctx context.Context, cl *modeclient.Client, ids []string) error { return cl.DeleteGroup(ctx, ids[0], ids[1]) })
+		func(ctx context.Context, cl *modeclient.Client, ids []string) error {
+			return cl.DeleteGroup(ctx, ids[0], ids[1])
+		})
 	if err != nil {
 		return nil, err
 	}
