@@ -16,7 +16,11 @@ type Demo struct {
 	FailingReport string   // a report whose SQL errors -> run fails
 	BigReport     string   // "" unless WithBigRows
 	Members       []string // member usernames
-	Groups        []string // group tokens
+	// Memberships are the members' membership tokens, in the order of Members: the {membership}
+	// of /api/{workspace}/memberships/{membership} (a member's username or member_token does
+	// not address a membership).
+	Memberships []string
+	Groups      []string // group tokens
 	// Definitions are the definition tokens, in seed order: active_accounts, orders_with_region,
 	// revenue_by_region (which references orders_with_region). Queries reference them as
 	// {{ @active_accounts }}.
@@ -51,6 +55,7 @@ type SecondDemo struct {
 	Reports    []string // report tokens: Report first
 	Report     string   // a report of one query that runs and succeeds
 	Member     string   // the only member's username
+	Membership string   // the only member's membership token
 	Group      string   // the only group's token
 	Definition string   // the only definition's token (regions_with_reps)
 	Dataset    string   // the only dataset's token (in Space, imported by Report)
@@ -340,11 +345,13 @@ func (e *Emulator) seedDemo() {
 		{"erin_marketing", "Erin Marsh", false},
 	}
 	for i, p := range people {
-		m := &member{ws: st, token: st.token("member", p.username), username: p.username, name: p.name,
-			email: p.username + "@parchandposey.com", admin: p.admin, activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
-		st.members = append(st.members, m)
-		st.memberByName[m.username] = m
+		m := &member{ws: st, token: st.token("member", p.username), membership: st.token("membership", p.username),
+			username: p.username, name: p.name, email: p.username + "@parchandposey.com", admin: p.admin,
+			activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
+		e.addMember(st, m)
+		e.apiUsers = append(e.apiUsers, m)
 		e.demo.Members = append(e.demo.Members, m.username)
+		e.demo.Memberships = append(e.demo.Memberships, m.membership)
 	}
 	groups := []struct {
 		name, description, groupType string
@@ -618,11 +625,10 @@ func (e *Emulator) seedSecond() {
 	d := &e.demo.Second
 	d.Workspace = ws
 
-	m := &member{ws: st, token: st.token("member", key("nora_northwind")), username: "nora_northwind", name: "Nora North",
-		email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
-	st.members = append(st.members, m)
-	st.memberByName[m.username] = m
-	d.Member = m.username
+	m := &member{ws: st, token: st.token("member", key("nora_northwind")), membership: st.token("membership", key("nora_northwind")),
+		username: "nora_northwind", name: "Nora North", email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
+	e.addMember(st, m)
+	d.Member, d.Membership = m.username, m.membership
 
 	g := &group{ws: st, token: st.token("group", key("Everyone")), name: "Everyone", description: "Every member of Northwind Traders.",
 		groupType: "everyone", members: []string{m.username}, spaces: 1, dataSources: 1, createdAt: seedBase}
