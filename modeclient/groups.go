@@ -48,5 +48,5 @@ func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOpt
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetGroup(ctx context.Context, workspace, group string) (*Group, error) {
-	return getJSON[Group](ctx, c, groupsPath(workspace).tok("group", group), nil, c.metadata())
+	return getJSON[Group](ctx, c, groupsPath(workspace).tok("group", group), nil, c.metadata(accessTag(workspace)))
 }
