@@ -250,21 +250,23 @@ func pathOf(key string) string {
 // TestCoverageProblems: coverage reports an operation the client uses that the emulator does
 // not serve and a reached route the client does not list, and nothing for a route it lists.
 func TestCoverageProblems(t *testing.T) {
-	table, problems, err := coverage([]string{"GET /api/{workspace}/reports/{report}", "GET /api/{workspace}/audit_logs"}, false)
+	// Every operation of Mode's documents is served and used now: the one the client does not
+	// list is made up.
+	table, problems, err := coverage([]string{"GET /api/{workspace}/reports/{report}", "GET /api/{workspace}/not_a_mode_operation"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"the service made the client call GET /api/{workspace}/audit_logs, which modeclient.Operations does not list"}
+	want := []string{"the service made the client call GET /api/{workspace}/not_a_mode_operation, which modeclient.Operations does not list"}
 	if !slices.Equal(problems, want) {
 		t.Errorf("problems = %q, want %q", problems, want)
 	}
 	for _, line := range []string{
 		"    [S U R] GET    /api/{account}/reports/{report}\n",
 		"    [S U -] PATCH  /api/{account}/reports/{report}\n",
-		"    [- - R] GET    /api/{workspace}/audit_logs\n",
+		"    [S U -] GET    /api/{workspace}/audit_logs\n",
 		"    [S U -] GET    /api/{workspace}\n",
 		"(only some tests ran: the R column is partial)",
-		"Metadata API total: served 7, used 7, reachable 0 of 8\n",
+		"Metadata API total: served 8, used 8, reachable 0 of 8\n",
 	} {
 		if !strings.Contains(table, line) {
 			t.Errorf("the table has no line %q:\n%s", line, table)

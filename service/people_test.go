@@ -106,7 +106,7 @@ func TestProvisionAPerson(t *testing.T) {
 		res[0].GetExpireTime() == nil || res[1].GetOutcome() != modeplatformv1.InviteMembersResponse_Result_OUTCOME_ALREADY_MEMBER {
 		t.Fatalf("invite results = %v", res)
 	}
-	waitFor("member_invited", "")
+	waitFor("invite_sent", "")
 	after, err := ws.ListMemberships(ctx, connect.NewRequest(&modeplatformv1.ListMembershipsRequest{Parent: e.ws}))
 	if err != nil || len(after.Msg.GetMemberships()) != len(members.Msg.GetMemberships())+1 {
 		t.Fatalf("memberships after the invite = %v, %v", after, err)
@@ -158,7 +158,7 @@ func TestProvisionAPerson(t *testing.T) {
 	if err != nil || len(left.Msg.GetGroupMemberships()) != 0 {
 		t.Fatalf("the group after the removal = %v, %v", left, err)
 	}
-	waitFor("member_removed", "")
+	waitFor("invite_revoked", "") // she had not joined yet: removing her withdraws the invitation
 
 	// The stream showed every step, in order.
 	mu.Lock()
@@ -168,7 +168,7 @@ func TestProvisionAPerson(t *testing.T) {
 	}
 	all := slices.Clone(got)
 	mu.Unlock()
-	order := []string{"member_invited", "user_group_created", "user_group_membership_created", "space_membership_created", "space_membership_deleted", "member_removed"}
+	order := []string{"invite_sent", "user_group_created", "user_group_membership_created", "space_membership_created", "space_membership_deleted", "invite_revoked"}
 	at := -1
 	for _, a := range order {
 		i := slices.Index(actions[at+1:], a)
@@ -204,11 +204,11 @@ func TestProvisionAPerson(t *testing.T) {
 
 	// The same events through ListAuditEvents, filtered by action.
 	list, err := ws.ListAuditEvents(ctx, connect.NewRequest(&modeplatformv1.ListAuditEventsRequest{
-		Parent: e.ws, Filter: &modeplatformv1.AuditFilter{Action: "member_removed"}, PageSize: 1,
+		Parent: e.ws, Filter: &modeplatformv1.AuditFilter{Action: "invite_revoked"}, PageSize: 1,
 	}))
 	if err != nil || len(list.Msg.GetAuditEvents()) != 1 || list.Msg.GetAuditEvents()[0].GetEntityId() == "" ||
 		list.Msg.GetAuditEvents()[0].GetEventTime().AsTime().Before(started) {
-		t.Fatalf("ListAuditEvents(member_removed) = %v, %v", list, err)
+		t.Fatalf("ListAuditEvents(invite_revoked) = %v, %v", list, err)
 	}
 }
 
@@ -260,8 +260,10 @@ func TestGetCredential(t *testing.T) {
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
 	var logs lockedBuffer
 	e := newEnv(t, envConfig{
-		clientOpts:  []modeclient.Option{modeclient.WithTracerProvider(tp)},
-		serviceOpts: func(o *service.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})) },
+		clientOpts: []modeclient.Option{modeclient.WithTracerProvider(tp)},
+		serviceOpts: func(o *service.Options) {
+			o.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		},
 	})
 	ctx := testContext(t)
 	res, err := e.clients(protocols[0]).ws.GetCredential(ctx, connect.NewRequest(&modeplatformv1.GetCredentialRequest{Name: e.ws + "/credential"}))
