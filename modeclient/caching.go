@@ -31,7 +31,15 @@ import (
 //   - every page of the Metadata API (batch.go) carries "batch:<ws>", dropped
 //     by every write of the workspace (writeBody) and by the end of a run
 //     (reportRunEndTags): its pages list every report, query, space and
-//     report stat, so nearly any write changes one of them.
+//     report stat, so nearly any write changes one of them;
+//   - every space, report and dataset carries "access:<ws>", dropped when a
+//     group gains or loses a member or is deleted (groups.go): what the
+//     credential's member sees may change then, in spaces the client cannot
+//     name (a group's space memberships are not read from the group);
+//   - a space's memberships and their lists carry their space's scope and
+//     "space_memberships:<ws>", dropped when a group is deleted (its space
+//     memberships go with it); a group's memberships and their list carry
+//     "group:<ws>/<g>", dropped when the group is deleted.
 // A write invalidates the written resource's path, the list families that
 // can contain it and the parents whose counts it changes. A report run seen
 // reaching a terminal state invalidates what its end changed (see
@@ -43,6 +51,8 @@ func reportScopeTag(ws, r string) string        { return "report:" + ws + "/" + 
 func spaceScopeTag(ws, s string) string         { return "space:" + ws + "/" + s }
 func runsScopeTag(ws string) string             { return "runs:" + ws }
 func batchTag(ws string) string                 { return "batch:" + ws }
+func accessTag(ws string) string                { return "access:" + ws }
+func spaceMembershipsTag(ws string) string      { return "space_memberships:" + ws }
 
 // apiPathOf returns the cache tag of a resource path (its escaped path).
 func apiPathOf(p *apiPath) string {
@@ -55,15 +65,16 @@ func (c *Client) metadata(tags ...string) cachePolicy {
 	return func(any) (time.Duration, []string) { return c.metadataTTL, tags }
 }
 
-// reportPolicy caches a report for the metadata TTL, tagged with its space
-// and with the datasets it imports (whose rename or deletion changes it).
+// reportPolicy caches a report for the metadata TTL, tagged with its space,
+// with the datasets it imports (whose rename or deletion changes it) and with
+// the workspace's access tag (who sees it may change).
 func (c *Client) reportPolicy(ws string) cachePolicy {
 	return func(v any) (time.Duration, []string) {
 		r, _ := v.(*Report)
 		if r == nil {
 			return c.metadataTTL, nil
 		}
-		var t []string
+		t := []string{accessTag(ws)}
 		if r.SpaceToken != "" {
 			t = append(t, spaceScopeTag(ws, r.SpaceToken))
 		}

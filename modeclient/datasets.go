@@ -119,10 +119,11 @@ func datasetTags(ws, dataset string) []string {
 }
 
 // datasetPolicy caches a dataset for the metadata TTL, tagged with its report path (writes
-// through the report API invalidate it), its scope (dropped when it is deleted) and its space.
+// through the report API invalidate it), its scope (dropped when it is deleted), its space and
+// the workspace's access tag (who sees it may change).
 func (c *Client) datasetPolicy(ws, dataset string) cachePolicy {
 	return func(v any) (time.Duration, []string) {
-		t := []string{apiPathOf(reportPath(ws, dataset)), reportScopeTag(ws, dataset)}
+		t := []string{apiPathOf(reportPath(ws, dataset)), reportScopeTag(ws, dataset), accessTag(ws)}
 		if d, _ := v.(*Dataset); d != nil && d.SpaceToken != "" {
 			t = append(t, spaceScopeTag(ws, d.SpaceToken))
 		}

@@ -83,7 +83,7 @@ func (c *Client) ListSpaces(ctx context.Context, workspace string, opts *ListSpa
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetSpace(ctx context.Context, workspace, space string) (*Space, error) {
-	return getJSON[Space](ctx, c, spacePath(workspace, space), nil, c.metadata())
+	return getJSON[Space](ctx, c, spacePath(workspace, space), nil, c.metadata(accessTag(workspace)))
 }
 
 // CreateSpace creates a space: POST /api/{workspace}/spaces with

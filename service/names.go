@@ -42,6 +42,10 @@ var (
 	patReportFilter = resourcePattern(&modeplatformv1.ReportFilter{})
 	patReportStats  = resourcePattern(&modeplatformv1.ReportStats{})
 	patSignature    = resourcePattern(&modeplatformv1.SignatureToken{})
+	patCredential   = resourcePattern(&modeplatformv1.Credential{})
+	patGroupMember  = resourcePattern(&modeplatformv1.GroupMembership{})
+	patSpaceMember  = resourcePattern(&modeplatformv1.SpaceMembership{})
+	patAuditEvent   = resourcePattern(&modeplatformv1.AuditEvent{})
 )
 
 // resourcePattern returns the one name pattern the contract declares for m's

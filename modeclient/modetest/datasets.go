@@ -107,14 +107,20 @@ func datasetLinks(ds *report, ls links) {
 	ls["dataset_reports"] = href(dp + "/reports")
 }
 
+// findDataset looks the dataset of the path up; one the caller may not see (access.go) is not
+// found.
 func (e *Emulator) findDataset(r *http.Request) *report {
 	tok := r.PathValue("dataset")
-	return find(e, r, func(st *store) *report {
+	ds := find(e, r, func(st *store) *report {
 		if rep := st.reportByTok[tok]; rep != nil && rep.dataset {
 			return rep
 		}
 		return nil
 	})
+	if ds == nil || !canSeeReport(r, ds) {
+		return nil
+	}
+	return ds
 }
 
 // withDataset runs fn on the dataset named in the path while holding the lock, answering 404

@@ -25,6 +25,12 @@
 // The Metadata API (/batch/{workspace}/…: reports, queries, charts, spaces, report stats) lists a
 // whole workspace a thousand objects a page, read with a signature token (Bearer) that a Basic-auth
 // request creates; WithGeneratedReports seeds a workspace of thousands of reports for it.
+// User groups are administered with their memberships (groups.go), and space memberships give
+// members or groups access to spaces (spacememberships.go). The access takes effect for requests
+// made with a member's own credential (WithUserCredential, access.go): a restricted space, its
+// reports and datasets are visible only to admins and to the members a space membership names,
+// directly or through a group, and a grant or a revocation shows in the member's next request.
+// Credentials of WithCredentials stand for no member and see everything.
 // Faults (latency, error statuses, 429s, hangs, dropped connections, malformed or truncated
 // bodies) can be injected per path, and every request is logged for assertions.
 //

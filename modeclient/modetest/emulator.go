@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,8 +54,9 @@ func New(opts ...Option) (*Emulator, error) {
 	if cfg.runDuration < 0 {
 		cfg.runDuration = 0
 	}
-	if len(cfg.credentials) == 0 {
-		cfg.credentials = []credential{{token: randomHex(6), secret: randomHex(16)}}
+	if !slices.ContainsFunc(cfg.credentials, func(c credential) bool { return c.username == "" }) {
+		// Every emulator has a credential that sees everything (Credentials), first.
+		cfg.credentials = slices.Insert(cfg.credentials, 0, credential{token: randomHex(6), secret: randomHex(16)})
 	}
 	ds, err := openDataset(context.Background(), cfg.bigRows)
 	if err != nil {
@@ -119,9 +121,12 @@ func (e *Emulator) beginClose() {
 	}
 }
 
-// Credentials returns the API token and secret of the first user.
+// Credentials returns the API token and secret of the first user that stands for no member in
+// particular (WithCredentials, or a random pair the emulator made when none was given): it sees
+// everything.
 func (e *Emulator) Credentials() (token, secret string) {
-	c := e.cfg.credentials[0]
+	i := slices.IndexFunc(e.cfg.credentials, func(c credential) bool { return c.username == "" })
+	c := e.cfg.credentials[i]
 	return c.token, c.secret
 }
 
@@ -178,36 +183,48 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 		if !e.limiter.allow(w, tok.creator) {
 			return
 		}
-		e.mux.ServeHTTP(w, withSignature(r, tok))
+		e.mux.ServeHTTP(w, withCaller(withSignature(r, tok), e.callerOf(tok.creator)))
 		return
 	}
-	token, ok := e.authenticate(r)
+	c, ok := e.authenticate(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Mode API"`)
 		writeError(w, http.StatusUnauthorized, "")
 		return
 	}
-	if !e.limiter.allow(w, token) {
+	if !e.limiter.allow(w, c.token) {
 		return
 	}
-	e.mux.ServeHTTP(w, r)
+	e.mux.ServeHTTP(w, withCaller(r, c.username))
 }
 
-// authenticate checks Basic auth against the configured users and returns the token.
-func (e *Emulator) authenticate(r *http.Request) (string, bool) {
+// authenticate checks Basic auth against the configured users and returns the credential.
+func (e *Emulator) authenticate(r *http.Request) (credential, bool) {
 	token, secret, ok := r.BasicAuth()
 	if !ok {
-		return "", false
+		return credential{}, false
 	}
-	found := false
+	var found credential
+	ok = false
 	for _, c := range e.cfg.credentials {
 		t := subtle.ConstantTimeCompare([]byte(token), []byte(c.token))
 		s := subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret))
-		if t&s == 1 {
-			found = true
+		if t&s == 1 && !ok {
+			found, ok = c, true
 		}
 	}
-	return token, found
+	return found, ok
+}
+
+// callerOf returns the username of the member the credential with API token token belongs to
+// ("" for one that stands for no member, or for no credential).
+func (e *Emulator) callerOf(token string) string {
+	for _, c := range e.cfg.credentials {
+		if c.token == token {
+			return c.username
+		}
+	}
+	return ""
 }
 
 // sleep waits d; it returns false when ctx ended or the emulator closed first.

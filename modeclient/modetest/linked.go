@@ -21,7 +21,7 @@ func (e *Emulator) listMemberGroups(w http.ResponseWriter, r *http.Request) {
 	var all []groupJSON
 	if m != nil {
 		for _, g := range m.ws.groups {
-			if slices.Contains(g.members, m.username) {
+			if g.membership(m) != nil {
 				all = append(all, e.groupJSON(g))
 			}
 		}

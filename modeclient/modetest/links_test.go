@@ -151,7 +151,8 @@ func TestLinksLeadSomewhere(t *testing.T) {
 	}
 	for _, name := range []string{"self", "last_run", "last_successful_run", "query_runs", "result", "content", "executed_by", "creator", "groups", "report_run", "new_report", "collection",
 		"definitions", "report_filters", "charts",
-		"datasets", "dataset", "fields", "field_descriptions", "field_description", "dataset_reports", "latest_successful_dataset_run_api_url"} {
+		"datasets", "dataset", "fields", "field_descriptions", "field_description", "dataset_reports", "latest_successful_dataset_run_api_url",
+		"group_memberships", "space_memberships", "member", "user_group"} {
 		if !linkNames[name] {
 			t.Errorf("no %s link was followed: the walk misses part of the emulator", name)
 		}

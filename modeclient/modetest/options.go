@@ -24,7 +24,10 @@ const (
 // Option configures an Emulator.
 type Option func(*config)
 
-type credential struct{ token, secret string }
+// credential is an API token and secret. username is "" for a credential that stands for no
+// member in particular (WithCredentials: it sees everything, as a workspace admin does), or the
+// member a user credential belongs to (WithUserCredential).
+type credential struct{ token, secret, username string }
 
 type config struct {
 	credentials  []credential
@@ -55,10 +58,26 @@ func defaultConfig() config {
 	}
 }
 
-// WithCredentials adds a Mode user with this API token and secret; repeatable. Without it the
-// emulator makes one random pair (see Emulator.Credentials).
+// WithCredentials adds a Mode user with this API token and secret; repeatable. Such a credential
+// stands for no member in particular: it sees every workspace and everything in them, as a
+// workspace admin does, and what it creates is made by the workspace's first member. Without it
+// the emulator makes one random pair (see Emulator.Credentials).
 func WithCredentials(token, secret string) Option {
-	return func(c *config) { c.credentials = append(c.credentials, credential{token, secret}) }
+	return func(c *config) { c.credentials = append(c.credentials, credential{token: token, secret: secret}) }
+}
+
+// WithUserCredential adds the API token and secret of the member named username; repeatable. A
+// request made with it is that member's (access.go): it reaches only the workspaces username is a
+// member of (others answer 404), it sees a restricted space, and the reports and datasets in it,
+// only when the member is an admin or has access through a space membership (their own, or one of
+// a group they belong to), and another member's personal space never; what it creates is made by
+// that member; and administration (groups, group and space memberships, signature tokens) answers
+// 403 unless the member is an admin. The member is looked up by username at each request, so a
+// credential of a username no workspace has reaches no workspace.
+func WithUserCredential(username, token, secret string) Option {
+	return func(c *config) {
+		c.credentials = append(c.credentials, credential{token: token, secret: secret, username: username})
+	}
 }
 
 // WithLatency adds d to every request before it is answered.

@@ -132,7 +132,8 @@ func (e *Emulator) listReportsIn(w http.ResponseWriter, r *http.Request, st *sto
 }
 
 // listIn answers one page of the reports (or datasets) of st for which keep is true, embedded
-// under key, applying filter (defaultFilter when the request has none), order and order_by.
+// under key, applying filter (defaultFilter when the request has none), order and order_by. Those
+// the caller may not see (access.go) are left out.
 func (e *Emulator) listIn(w http.ResponseWriter, r *http.Request, st *store, key, defaultFilter string, keep func(*report) bool) {
 	pr, ok := e.parsePage(w, r)
 	if !ok {
@@ -163,7 +164,7 @@ func (e *Emulator) listIn(w http.ResponseWriter, r *http.Request, st *store, key
 	e.mu.Lock()
 	var picked []*report
 	for _, rep := range st.reports {
-		if keep(rep) && match(rep) {
+		if keep(rep) && match(rep) && canSeeReport(r, rep) {
 			picked = append(picked, rep)
 		}
 	}

@@ -26,9 +26,14 @@ func (e *Emulator) routes() {
 	h("GET /api/{ws}/memberships/{membership}", e.getMembership)
 	h("GET /api/{ws}/memberships/{membership}/groups", e.listMemberGroups)
 	h("GET /api/{ws}/groups", e.listGroups)
+	h("POST /api/{ws}/groups", e.createGroup)
 	h("GET /api/{ws}/groups/{group}", e.getGroup)
+	h("PATCH /api/{ws}/groups/{group}", e.updateGroup)
+	h("DELETE /api/{ws}/groups/{group}", e.deleteGroup)
 	h("GET /api/{ws}/groups/{group}/memberships", e.listGroupMemberships)
+	h("POST /api/{ws}/groups/{group}/memberships", e.createGroupMembership)
 	h("GET /api/{ws}/groups/{group}/memberships/{membership}", e.getGroupMembership)
+	h("DELETE /api/{ws}/groups/{group}/memberships/{membership}", e.deleteGroupMembership)
 
 	for _, spaces := range []string{"spaces", "collections"} {
 		p := "/api/{ws}/" + spaces
@@ -40,6 +45,10 @@ func (e *Emulator) routes() {
 		h("GET "+p+"/{space}/reports", e.listSpaceReports)
 	}
 	h("GET /api/{ws}/spaces/{space}/search_space_permissions", e.emptySpaceList("space_permissions"))
+	h("GET /api/{ws}/spaces/{space}/memberships", e.listSpaceMemberships)
+	h("POST /api/{ws}/spaces/{space}/memberships", e.createSpaceMembership)
+	h("GET /api/{ws}/spaces/{space}/memberships/{space_membership}", e.getSpaceMembership)
+	h("DELETE /api/{ws}/spaces/{space}/memberships/{space_membership}", e.deleteSpaceMembership)
 
 	h("GET /api/{ws}/data_sources", e.listDataSources)
 	h("GET /api/{ws}/data_sources/{data_source}", e.getDataSource)

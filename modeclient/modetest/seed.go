@@ -15,8 +15,16 @@ type Demo struct {
 	ParamReport   string   // a report whose SQL takes parameters
 	FailingReport string   // a report whose SQL errors -> run fails
 	BigReport     string   // "" unless WithBigRows
-	Members       []string // member usernames
-	Groups        []string // group tokens
+	Members       []string // member usernames: ana_analyst and dev_engineer are admins, ben_builder, carla_ceo and erin_marketing are not
+	// Groups are the group tokens: Everyone (every member), Analysts (ana_analyst, ben_builder,
+	// dev_engineer) and Executives (carla_ceo).
+	Groups []string
+	// RestrictedGrant is the token of the space membership that gives the Executives group
+	// (Groups[2]) access to the restricted Executive space (Spaces[2]): with their own credentials
+	// (WithUserCredential) carla_ceo sees that space and its reports and ben_builder does not.
+	// The other seeded space memberships: Everyone and Analysts in Sales and Marketing,
+	// erin_marketing in Marketing, ana_analyst in her Personal space.
+	RestrictedGrant string
 	// Definitions are the definition tokens, in seed order: active_accounts, orders_with_region,
 	// revenue_by_region (which references orders_with_region). Queries reference them as
 	// {{ @active_accounts }}.
@@ -340,7 +348,7 @@ func (e *Emulator) seedDemo() {
 		{"erin_marketing", "Erin Marsh", false},
 	}
 	for i, p := range people {
-		m := &member{ws: st, token: st.token("member", p.username), username: p.username, name: p.name,
+		m := &member{ws: st, id: st.account.id*10_000 + i + 1, token: st.token("member", p.username), username: p.username, name: p.name,
 			email: p.username + "@parchandposey.com", admin: p.admin, activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
 		st.members = append(st.members, m)
 		st.memberByName[m.username] = m
@@ -349,17 +357,15 @@ func (e *Emulator) seedDemo() {
 	groups := []struct {
 		name, description, groupType string
 		members                      []string
-		spaces                       int
+		spacesBase                   int // spaces_count beyond the space memberships seeded below
 	}{
-		{"Everyone", "Every member of Parch & Posey.", "everyone", e.demo.Members, 3},
-		{"Analysts", "People who write the reports.", "custom", []string{"ana_analyst", "ben_builder", "dev_engineer"}, 2},
-		{"Executives", "Leadership team.", "custom", []string{"carla_ceo"}, 1},
+		{"Everyone", "Every member of Parch & Posey.", "everyone", e.demo.Members, 1},
+		{"Analysts", "People who write the reports.", "custom", []string{"ana_analyst", "ben_builder", "dev_engineer"}, 0},
+		{"Executives", "Leadership team.", "custom", []string{"carla_ceo"}, 0},
 	}
 	for i, g := range groups {
-		grp := &group{ws: st, token: st.token("group", g.name), name: g.name, description: g.description, groupType: g.groupType,
-			members: g.members, spaces: g.spaces, dataSources: 1, createdAt: seedBase.Add(time.Duration(i) * time.Minute)}
-		st.groups = append(st.groups, grp)
-		st.groupByTok[grp.token] = grp
+		grp := seedGroup(st, g.name, g.name, g.description, g.groupType, g.members, "ana_analyst", seedBase.Add(time.Duration(i)*time.Minute))
+		grp.spacesBase, grp.dataSources = g.spacesBase, 1
 		e.demo.Groups = append(e.demo.Groups, grp.token)
 	}
 	spaces := []struct {
@@ -379,6 +385,17 @@ func (e *Emulator) seedDemo() {
 		st.spaceByTok[sp.token] = sp
 		e.demo.Spaces = append(e.demo.Spaces, sp.token)
 	}
+	// Who has access to the spaces: both groups of analysts to Sales and Marketing, and Erin to
+	// Marketing; only the Executives group to the restricted Executive space (Demo.RestrictedGrant);
+	// Ana to her personal space.
+	everyone, analysts, executives := st.groups[0], st.groups[1], st.groups[2]
+	grant := seedSpaceMemberships(st, "ana_analyst", seedBase.Add(5*24*time.Hour), map[int][]any{
+		0: {everyone, analysts},
+		1: {everyone, analysts, st.memberByName["erin_marketing"]},
+		2: {executives},
+		3: {st.memberByName["ana_analyst"]},
+	})
+	e.demo.RestrictedGrant = grant[2][0]
 	ds := &dataSource{
 		ws: st, id: 4001, token: st.token("data_source", "Parch & Posey"), name: "Parch & Posey", displayName: "Parch & Posey",
 		description: "Demo paper company: accounts, orders, region, sales_reps, web_events.",
@@ -618,16 +635,14 @@ func (e *Emulator) seedSecond() {
 	d := &e.demo.Second
 	d.Workspace = ws
 
-	m := &member{ws: st, token: st.token("member", key("nora_northwind")), username: "nora_northwind", name: "Nora North",
+	m := &member{ws: st, id: st.account.id*10_000 + 1, token: st.token("member", key("nora_northwind")), username: "nora_northwind", name: "Nora North",
 		email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
 	st.members = append(st.members, m)
 	st.memberByName[m.username] = m
 	d.Member = m.username
 
-	g := &group{ws: st, token: st.token("group", key("Everyone")), name: "Everyone", description: "Every member of Northwind Traders.",
-		groupType: "everyone", members: []string{m.username}, spaces: 1, dataSources: 1, createdAt: seedBase}
-	st.groups = append(st.groups, g)
-	st.groupByTok[g.token] = g
+	g := seedGroup(st, key("Everyone"), "Everyone", "Every member of Northwind Traders.", "everyone", []string{m.username}, m.username, seedBase)
+	g.dataSources = 1
 	d.Group = g.token
 
 	at := seedBase.Add(24 * time.Hour)
@@ -636,6 +651,7 @@ func (e *Emulator) seedSecond() {
 	st.spaces = append(st.spaces, sp)
 	st.spaceByTok[sp.token] = sp
 	d.Space = sp.token
+	seedSpaceMemberships(st, m.username, at, map[int][]any{0: {g}})
 
 	ds := &dataSource{
 		ws: st, id: st.idBase + 4001, token: st.token("data_source", key("Northwind")), name: "Northwind", displayName: "Northwind",
@@ -674,4 +690,40 @@ func (e *Emulator) seedSecond() {
 		seedQuery{"Regions", "SELECT id, name FROM region ORDER BY id"}, m.username, seedBase.Add(48*time.Hour), key("Regions"))
 	rep.imports = append(rep.imports, set)
 	d.Dataset = set.token
+}
+
+// seedGroup adds a group of st (its tokens derive from key) holding the members named, in order,
+// made by creator at time at.
+func seedGroup(st *store, key, name, description, groupType string, members []string, creator string, at time.Time) *group {
+	g := &group{ws: st, id: st.id("group", 3_000), token: st.token("group", key), name: name, description: description,
+		groupType: groupType, creator: creator, createdAt: at, updatedAt: at}
+	for _, username := range members {
+		g.memberships = append(g.memberships, &groupMembership{
+			token: st.token("group_membership", key+"/"+username), member: st.memberByName[username], creator: creator, createdAt: at,
+		})
+	}
+	st.groups = append(st.groups, g)
+	st.groupByTok[g.token] = g
+	return g
+}
+
+// seedSpaceMemberships gives the spaces of st (by index) memberships of the groups and members
+// listed, in order, made by creator at time at, and returns their tokens by space index.
+func seedSpaceMemberships(st *store, creator string, at time.Time, grants map[int][]any) map[int][]string {
+	toks := map[int][]string{}
+	for i := range len(st.spaces) {
+		s := st.spaces[i]
+		for _, who := range grants[i] {
+			sm := &spaceMembership{creator: creator, createdAt: at}
+			switch who := who.(type) {
+			case *group:
+				sm.group, sm.token = who, st.token("space_membership", s.token+"/group/"+who.token)
+			case *member:
+				sm.member, sm.token = who, st.token("space_membership", s.token+"/user/"+who.token)
+			}
+			s.memberships = append(s.memberships, sm)
+			toks[i] = append(toks[i], sm.token)
+		}
+	}
+	return toks
 }

@@ -149,9 +149,14 @@ func (e *Emulator) createSignatureToken(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	ws := urlWS(r)
+	if !adminCaller(r, ws) { // a workspace admin's (access.go)
+		e.mu.Unlock()
+		writeError(w, http.StatusForbidden, adminOnly)
+		return
+	}
 	tok := &signatureToken{
 		ws: ws, token: ws.newToken("signature_token"), name: *st.Name, creator: creator,
-		creatorID: ws.account.id*10_000 + 1, accessKey: randomHex(12), secretHash: sha256.Sum256([]byte(secret)),
+		creatorID: actor(r, ws).id, accessKey: randomHex(12), secretHash: sha256.Sum256([]byte(secret)),
 		createdAt: now, expiresAt: expires,
 	}
 	ws.sigTokens[tok.token] = tok

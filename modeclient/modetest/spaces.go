@@ -38,13 +38,13 @@ func (e *Emulator) spaceJSON(s *space) spaceJSON {
 		Token: s.token, ID: s.id, SpaceType: s.spaceType, Name: s.name, Description: s.description,
 		State: "active", Restricted: s.restricted, Viewable: true, DefaultAccessLevel: access,
 		Links: links{
-			"self":     href(api(ws, "collections", s.token)),
-			"detail":   href(api(ws, "spaces", s.token)),
-			"web":      href(web(ws, "spaces", s.token)),
-			"reports":  href(api(ws, "spaces", s.token, "reports")),
-			"datasets": href(api(ws, "spaces", s.token, "datasets")), // not in SpaceLinks: the emulator's addition
-			"creator":  href(api(s.creator)),
-			// space_memberships (optional) is left out until the emulator serves space memberships.
+			"self":                     href(api(ws, "collections", s.token)),
+			"detail":                   href(api(ws, "spaces", s.token)),
+			"web":                      href(web(ws, "spaces", s.token)),
+			"reports":                  href(api(ws, "spaces", s.token, "reports")),
+			"datasets":                 href(api(ws, "spaces", s.token, "datasets")), // not in SpaceLinks: the emulator's addition
+			"creator":                  href(api(s.creator)),
+			"space_memberships":        href(api(ws, "spaces", s.token, "memberships")),
 			"search_space_permissions": href(api(ws, "spaces", s.token, "search_space_permissions")),
 		},
 		Forms: map[string]form{
@@ -66,9 +66,14 @@ func (e *Emulator) listSpaces(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
+	st := urlWS(r)
+	m, _ := caller(r, st)
 	all := []spaceJSON{}
-	for _, s := range urlWS(r).spaces {
-		if filter == "all" || s.joined {
+	for _, s := range st.spaces {
+		// Without filter=all: the spaces joined, and for a member's credential those a space
+		// membership gives them too (access.go).
+		listed := filter == "all" || s.joined || (m != nil && s.grants(m))
+		if listed && canSeeSpace(r, s) {
 			all = append(all, e.spaceJSON(s))
 		}
 	}
@@ -124,7 +129,7 @@ func (e *Emulator) createSpace(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s := &space{
 		ws: st, id: st.id("space", 0), token: st.newToken("space"), name: strings.TrimSpace(*b.Space.Name),
-		spaceType: "custom", joined: true, creator: st.members[0].username, createdAt: now, updatedAt: now,
+		spaceType: "custom", joined: true, creator: actor(r, st).username, createdAt: now, updatedAt: now,
 	}
 	if b.Space.Description != nil {
 		s.description = *b.Space.Description

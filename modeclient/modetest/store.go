@@ -98,7 +98,8 @@ type account struct {
 
 type member struct {
 	ws          *store // the workspace it belongs to
-	token       string
+	id          int    // the user's numeric id (a space membership's member_id)
+	token       string // the user's token: a membership's member_token, immutable (the username may change)
 	username    string
 	name        string
 	email       string
@@ -108,14 +109,19 @@ type member struct {
 
 type group struct {
 	ws          *store // the workspace it belongs to
+	id          int    // a space membership's member_id
 	token       string
 	name        string
 	description string
-	groupType   string
-	members     []string // usernames
-	spaces      int
+	groupType   string             // "everyone" (every member, fixed) or "custom"
+	memberships []*groupMembership // groups.go, oldest first
+	// spacesBase is added to the spaces the group has a space membership in to make spaces_count:
+	// spaces the seed counts that the emulator does not model as memberships.
+	spacesBase  int
 	dataSources int
+	creator     string // username
 	createdAt   time.Time
+	updatedAt   time.Time
 }
 
 type space struct {
@@ -130,6 +136,7 @@ type space struct {
 	creator     string
 	createdAt   time.Time
 	updatedAt   time.Time
+	memberships []*spaceMembership // who has access to it (spacememberships.go), oldest first
 }
 
 type dataSource struct {

@@ -28,6 +28,15 @@ func (e *Emulator) inWorkspace(fn http.HandlerFunc) http.HandlerFunc {
 			notFound(w, "Account")
 			return
 		}
+		if user := callerName(r); user != "" { // a member's credential reaches their workspaces only (access.go)
+			e.mu.Lock()
+			m := st.memberByName[user]
+			e.mu.Unlock()
+			if m == nil {
+				notFound(w, "Account")
+				return
+			}
+		}
 		fn(w, r.WithContext(context.WithValue(r.Context(), wsKey{}, st)))
 	}
 }
@@ -58,14 +67,24 @@ func find[T any](e *Emulator, r *http.Request, get func(*store) *T) *T {
 	return nil
 }
 
+// findReport looks the report of the path up; one the caller may not see (access.go) is not found.
 func (e *Emulator) findReport(r *http.Request) *report {
 	tok := r.PathValue("report")
-	return find(e, r, func(st *store) *report { return st.reportByTok[tok] })
+	rep := find(e, r, func(st *store) *report { return st.reportByTok[tok] })
+	if rep == nil || !canSeeReport(r, rep) {
+		return nil
+	}
+	return rep
 }
 
+// findSpace looks the space of the path up; one the caller may not see (access.go) is not found.
 func (e *Emulator) findSpace(r *http.Request) *space {
 	tok := r.PathValue("space")
-	return find(e, r, func(st *store) *space { return st.spaceByTok[tok] })
+	s := find(e, r, func(st *store) *space { return st.spaceByTok[tok] })
+	if s == nil || !canSeeSpace(r, s) {
+		return nil
+	}
+	return s
 }
 
 func (e *Emulator) findDataSource(r *http.Request) *dataSource {

@@ -3,11 +3,10 @@ package modetest
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 )
 
-// Account (workspace), memberships and groups.
+// Account (workspace) and memberships. Groups are in groups.go.
 
 func api(ws string, parts ...string) string {
 	p := "/api/" + ws
@@ -147,7 +146,7 @@ func userAccountJSON(st *store, i int) userJSON {
 		initials += f[:1]
 	}
 	return userJSON{
-		Username: m.username, Name: m.name, ID: st.account.id*10_000 + i + 1, Token: m.token, Email: m.email,
+		Username: m.username, Name: m.name, ID: m.id, Token: m.token, Email: m.email,
 		DatasetSizeLimitMB: 500, QueryRunSizeLimitMB: 10240,
 		Avatar: avatarJSON{Type: "initials", Initials: initials, Color: "#1f8ecd"}, User: true,
 		CreatedAt: formatTime(m.activatedAt),
@@ -225,134 +224,4 @@ func (e *Emulator) getMembership(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
-}
-
-type groupJSON struct {
-	Token            string `json:"token"`
-	GroupType        string `json:"group_type"`
-	Name             string `json:"name"`
-	Description      string `json:"description"`
-	State            string `json:"state"`
-	MemberCount      int    `json:"member_count"`
-	SpacesCount      int    `json:"spaces_count"`
-	DataSourcesCount int    `json:"data_sources_count"`
-	Managed          bool   `json:"managed"`
-	CreatedAt        string `json:"created_at"`
-	Links            links  `json:"_links"`
-}
-
-func (e *Emulator) groupJSON(g *group) groupJSON {
-	ws := g.ws.account.username
-	return groupJSON{
-		Token: g.token, GroupType: g.groupType, Name: g.name, Description: g.description, State: "active",
-		MemberCount: len(g.members), SpacesCount: g.spaces, DataSourcesCount: g.dataSources,
-		CreatedAt: formatTime(g.createdAt),
-		Links: links{
-			"self":                href(api(ws, "groups", g.token)),
-			"web":                 href(web("organizations", ws, "groups", g.token)),
-			"creator":             href(api(g.ws.members[0].username)),
-			"group_memberships":   href(api(ws, "groups", g.token, "memberships")),
-			"membership_by_id":    {Href: api(ws, "groups", g.token, "memberships") + "/{membership_token}", Templated: true},
-			"memberships_preview": href(api(ws, "groups", g.token, "memberships") + "?per_page=5"),
-		},
-	}
-}
-
-func (e *Emulator) listGroups(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	st := urlWS(r)
-	all := make([]groupJSON, 0, len(st.groups))
-	for _, g := range st.groups {
-		all = append(all, e.groupJSON(g))
-	}
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "groups", all))
-}
-
-func (e *Emulator) getGroup(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	g := e.findGroup(r)
-	var body groupJSON
-	if g != nil {
-		body = e.groupJSON(g)
-	}
-	e.mu.Unlock()
-	if g == nil {
-		notFound(w, "Group")
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
-}
-
-type groupMembershipJSON struct {
-	Token          string `json:"token"`
-	MemberUsername string `json:"member_username"`
-	MemberToken    string `json:"member_token"`
-	State          string `json:"state"`
-	Links          links  `json:"_links"`
-}
-
-func (e *Emulator) listGroupMemberships(w http.ResponseWriter, r *http.Request) {
-	pr, ok := e.parsePage(w, r)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	g := e.findGroup(r)
-	all := groupMemberships(g)
-	e.mu.Unlock()
-	if g == nil {
-		notFound(w, "Group")
-		return
-	}
-	writeJSON(w, http.StatusOK, pageOf(r, pr, "group_memberships", all))
-}
-
-// groupMemberships returns the memberships of g (none when g is nil). Call with e.mu held.
-func groupMemberships(g *group) []groupMembershipJSON {
-	if g == nil {
-		return nil
-	}
-	ws := g.ws.account.username
-	all := make([]groupMembershipJSON, 0, len(g.members))
-	for i, name := range g.members {
-		m := g.ws.memberByName[name]
-		tok := deriveToken("group_membership/" + g.token + "/" + strconv.Itoa(i))
-		all = append(all, groupMembershipJSON{
-			Token: tok, MemberUsername: m.username, MemberToken: m.token, State: "active",
-			Links: links{
-				// Link names as Mode's OpenAPI document gives them (UserGroupMembershipLinks).
-				"self":       href(api(ws, "groups", g.token, "memberships", tok)),
-				"user_group": href(api(ws, "groups", g.token)),
-				"member":     href(api(m.username)),
-			},
-		})
-	}
-	return all
-}
-
-func (e *Emulator) getGroupMembership(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("membership")
-	e.mu.Lock()
-	g := e.findGroup(r)
-	var found *groupMembershipJSON
-	for _, m := range groupMemberships(g) {
-		if m.Token == tok {
-			found = &m
-			break
-		}
-	}
-	e.mu.Unlock()
-	switch {
-	case g == nil:
-		notFound(w, "Group")
-	case found == nil:
-		notFound(w, "Group membership")
-	default:
-		writeJSON(w, http.StatusOK, found)
-	}
 }
