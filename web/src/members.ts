@@ -412,17 +412,22 @@ function groupRow(group: Group, gms: GroupMembership[] | undefined, error: unkno
   }
   const inGroup = new Set((gms ?? []).map((gm) => gm.member));
   const candidates = members.filter((m) => !inGroup.has(m.name));
-  const pick = h(
-    "select",
-    { class: "member-pick", "aria-label": `Member to add to ${title}`, disabled: candidates.length === 0 },
-    ...candidates.map((m) => h("option", { value: m.name }, m.memberUsername || lastSegment(m.name))),
-  );
-  const add = h("button", { type: "submit", class: "small", "aria-label": `Add the member to ${title}`, disabled: candidates.length === 0 }, "Add");
-  const addForm = h("form", { class: "inline-form" }, pick, add);
-  addForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    void addGroupMember(group, pick.value, [pick, add]);
-  });
+  let addCell: Node;
+  if (members.length > 0 && candidates.length === 0) {
+    addCell = h("span", { class: "hint" }, "Every member is in it.");
+  } else {
+    const pick = h(
+      "select",
+      { class: "member-pick", "aria-label": `Member to add to ${title}` },
+      ...candidates.map((m) => h("option", { value: m.name }, m.memberUsername || lastSegment(m.name))),
+    );
+    const add = h("button", { type: "submit", class: "small", "aria-label": `Add the member to ${title}` }, "Add");
+    addCell = h("form", { class: "inline-form add-member" }, pick, add);
+    addCell.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void addGroupMember(group, pick.value, [pick, add]);
+    });
+  }
   const actions = h("span", { class: "actions" });
   const row = h(
     "tr",
@@ -435,7 +440,7 @@ function groupRow(group: Group, gms: GroupMembership[] | undefined, error: unkno
       h("span", { class: "row-desc" }, facts),
     ),
     h("td", {}, membersCell),
-    h("td", {}, addForm),
+    h("td", {}, addCell),
     h("td", {}, actions),
   );
   showGroupActions(group, row, actions);
