@@ -8,7 +8,7 @@ import (
 )
 
 // Mode's Metadata API (its "Discovery API", batch-swagger.json): every report, query, chart,
-// space and report stat of a workspace, up to a thousand a page, under /batch/{workspace}/…. A
+// space, member and report stat of a workspace, up to a thousand a page, under /batch/{workspace}/…. A
 // whole workspace's inventory costs a request per thousand objects, where the REST API costs
 // one per report list page, per report's queries… which suits Mode's 4 requests a second.
 //
@@ -135,6 +135,30 @@ type BatchReportStat struct {
 	Links                         Links    `json:"_links"`
 }
 
+// BatchMember is a membership of the workspace as the Metadata API lists it
+// (BatchApiRepresenters::Membership): the membership (its token addresses it, as
+// GetMembership and DeleteMembership take it), the person (username, e-mail, user token) and
+// their activity. Pending invitations are listed too (State "pending", no ActivatedAt).
+type BatchMember struct {
+	ID                       Int    `json:"id"`
+	Token                    string `json:"token"` // the membership's token
+	State                    String `json:"state"`
+	MemberEmail              String `json:"member_email"`
+	MemberToken              String `json:"member_token"` // the user's token
+	MemberUsername           string `json:"member_username"`
+	BannedAt                 Time   `json:"banned_at"`
+	ActivatedAt              Time   `json:"activated_at"`
+	LastReportCreatedAt      Time   `json:"last_report_created_at"`
+	LastReportViewedAt       Time   `json:"last_report_viewed_at"`
+	LastReportRunAt          Time   `json:"last_report_run_at"`
+	LastDayEngaged           Time   `json:"last_day_engaged"`
+	LastDayAPIEngaged        Time   `json:"last_day_api_engaged"`
+	LastDayInAppEngaged      Time   `json:"last_day_in_app_engaged"`
+	TotalDaysEngaged         Int    `json:"total_days_engaged"`
+	LastExplorationCreatedAt Time   `json:"last_exploration_created_at"`
+	LastExplorationUpdatedAt Time   `json:"last_exploration_updated_at"`
+}
+
 // batchEnvelope is a Metadata API answer: its items under the one key of its list. Decoding it
 // reads the items straight into T whichever list it is, in one pass.
 type batchEnvelope[T any] struct {
@@ -148,6 +172,7 @@ type batchEnvelope[T any] struct {
 	Charts      []T   `json:"charts"`
 	Spaces      []T   `json:"spaces"`
 	ReportStats []T   `json:"report_stats"`
+	Memberships []T   `json:"memberships"`
 }
 
 // items returns the items under key.
@@ -163,6 +188,8 @@ func (e *batchEnvelope[T]) items(key string) []T {
 		return e.Spaces
 	case "report_stats":
 		return e.ReportStats
+	case "members": // the list is /members, its items "memberships"
+		return e.Memberships
 	}
 	return nil
 }
@@ -360,4 +387,20 @@ func (c *Client) ListBatchReportStats(ctx context.Context, workspace string, opt
 	return listBatch(func(page int) (*BatchPage[BatchReportStat], error) {
 		return c.ListBatchReportStatsPage(ctx, workspace, page, opts)
 	}, func(s BatchReportStat) string { return s.ReportToken })
+}
+
+// ListBatchMembersPage returns one page of a workspace's memberships (members and pending
+// invitations, with their activity) from the Metadata API: GET /batch/{workspace}/members
+// (opts.IncludeSpaces is not sent: the list does not take it).
+// The result is shared with the cache: read-only (see Shared values in the package doc).
+func (c *Client) ListBatchMembersPage(ctx context.Context, workspace string, page int, opts *BatchOptions) (*BatchPage[BatchMember], error) {
+	return listBatchPage[BatchMember](ctx, c, workspace, "members", false, page, opts, nil)
+}
+
+// ListBatchMembers iterates over all of a workspace's memberships from the Metadata API,
+// fetching pages lazily.
+func (c *Client) ListBatchMembers(ctx context.Context, workspace string, opts *BatchOptions) iter.Seq2[BatchMember, error] {
+	return listBatch(func(page int) (*BatchPage[BatchMember], error) {
+		return c.ListBatchMembersPage(ctx, workspace, page, opts)
+	}, func(m BatchMember) string { return m.Token })
 }

@@ -28,6 +28,17 @@
 // ReleaseBatchTokens. Secrets (signature tokens' access secrets, data source
 // passwords) are never cached, logged or put in an error.
 //
+// # People and the audit log
+//
+// GetAccount answers the user the Credential belongs to (cached per
+// credential) and VerifyCredential whether Mode accepts it (never cached);
+// neither puts the credential in an answer, an error, a log or a span.
+// Memberships are addressed by their own token (Membership.MembershipToken;
+// GetMembershipByUsername finds it from a username); DeleteMembership and
+// InviteMembers (one request per address, an outcome per address) drop
+// what a change of people changes. ListAuditLog reads a workspace's audit
+// log, filtered and paged by next_token, always fresh.
+//
 // # Shared values
 //
 // With a cache, what a read returns (the object of a GetXxx, the page of a

@@ -121,8 +121,9 @@ func TestContractCacheHitAndMiss(t *testing.T) {
 			read               func(ctx context.Context) error
 		}{
 			{"GetWorkspace", "/api/" + ws, "", func(ctx context.Context) error { _, err := c.GetWorkspace(ctx, ws); return err }},
-			{"GetMembership", apiPath("memberships", d.Members[1]), "", func(ctx context.Context) error {
-				_, err := c.GetMembership(ctx, ws, d.Members[1])
+			{"GetAccount", "/api/account", "", func(ctx context.Context) error { _, err := c.GetAccount(ctx); return err }},
+			{"GetMembership", apiPath("memberships", d.Memberships[1]), "", func(ctx context.Context) error {
+				_, err := c.GetMembership(ctx, ws, d.Memberships[1])
 				return err
 			}},
 			{"ListMembershipsPage", apiPath("memberships"), "", func(ctx context.Context) error {

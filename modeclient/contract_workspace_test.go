@@ -37,16 +37,24 @@ func TestContractWorkspace(t *testing.T) {
 			if !slices.Contains(names, fx.Member) {
 				t.Fatalf("memberships %v lack %s", names, fx.Member)
 			}
-			m := must(c.GetMembership(ctx, tg.ws, fx.Member))(t)
 			listed := ms[slices.Index(names, fx.Member)]
-			if m.MemberUsername != fx.Member || m.MemberToken != listed.MemberToken || m.Admin != listed.Admin || m.State == "" {
+			tok := listed.MembershipToken()
+			need(t, "membership token (Mode's answer names none)", tok)
+			m := must(c.GetMembership(ctx, tg.ws, tok))(t)
+			if m.MemberUsername != fx.Member || m.MemberToken != listed.MemberToken || m.Admin != listed.Admin || m.State == "" ||
+				m.MembershipToken() != tok {
 				t.Errorf("GetMembership = %+v, listed as %+v", m, listed)
 			}
 			if tg.emu != nil {
-				assertSameSet(t, "members", names, tg.emu.Demo().Members)
-				byToken := must(c.GetMembership(ctx, tg.ws, m.MemberToken))(t) // Mode takes the token too
-				if byToken.MemberUsername != fx.Member {
-					t.Errorf("GetMembership by token = %+v", byToken)
+				d := tg.emu.Demo()
+				assertSameSet(t, "members", names, d.Members)
+				if tok != d.Memberships[0] || m.State != modeclient.MembershipStateActive || m.Invited {
+					t.Errorf("first membership %+v, want token %s, active", m, d.Memberships[0])
+				}
+				// A membership is addressed by its own token, not by the member's username or user token.
+				for _, other := range []string{m.MemberUsername, m.MemberToken} {
+					_, err := c.GetMembership(ctx, tg.ws, other)
+					wantAPIError(t, err, http.StatusNotFound)
 				}
 			}
 		})

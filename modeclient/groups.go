@@ -50,7 +50,7 @@ func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOpt
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetGroup(ctx context.Context, workspace, group string) (*Group, error) {
-	return getJSON[Group](ctx, c, groupPath(workspace, group), nil, c.metadata())
+	return getJSON[Group](ctx, c, groupPath(workspace, group), nil, c.metadata(accessTag(workspace)))
 }
 
 // GroupCreate is the body of CreateGroup: Mode's {"user_group": {"name"}}. Mode's document lists
@@ -208,7 +208,7 @@ func (c *Client) ListGroupMembershipsPage(ctx context.Context, workspace, group 
 	if err != nil {
 		return nil, err
 	}
-	policy := c.metadata(groupMembershipsTag(workspace, group), groupScopeTag(workspace, group))
+	policy := c.metadata(groupMembershipsTag(workspace, group), groupScopeTag(workspace, group), accessTag(workspace))
 	return listPage[GroupMembership](ctx, c, groupMembershipsPath(workspace, group), q, page, "group_memberships", policy)
 }
 
@@ -226,7 +226,7 @@ func (c *Client) ListGroupMemberships(ctx context.Context, workspace, group stri
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetGroupMembership(ctx context.Context, workspace, group, membership string) (*GroupMembership, error) {
-	return getJSON[GroupMembership](ctx, c, groupMembershipPath(workspace, group, membership), nil, c.metadata(groupScopeTag(workspace, group)))
+	return getJSON[GroupMembership](ctx, c, groupMembershipPath(workspace, group, membership), nil, c.metadata(groupScopeTag(workspace, group), accessTag(workspace)))
 }
 
 // checkMember checks a member named by token or by username: exactly one, either a token's

@@ -16,9 +16,14 @@ type Operation struct {
 // here is never called (modeclient's TestMain).
 var operations = []Operation{
 	{"GET", "/api/{workspace}", "GetWorkspace"},
+	{"GET", "/api/account", "GetAccount"},
+	{"GET", "/api/verify", "VerifyCredential"},
 
 	{"GET", "/api/{workspace}/memberships", "ListMemberships, ListMembershipsPage"},
-	{"GET", "/api/{workspace}/memberships/{membership}", "GetMembership"},
+	{"GET", "/api/{workspace}/memberships/{membership}", "GetMembership (and DeleteMembership, to check the workspace first)"},
+	{"DELETE", "/api/{workspace}/memberships/{membership}", "DeleteMembership"},
+	{"POST", "/api/{workspace}/invites", "InviteMembers"},
+	{"GET", "/api/{workspace}/audit_logs", "ListAuditLog, ListAuditLogPage"},
 	{"GET", "/api/{workspace}/groups", "ListGroups, ListGroupsPage"},
 	{"POST", "/api/{workspace}/groups", "CreateGroup"},
 	{"GET", "/api/{workspace}/groups/{group}", "GetGroup"},
@@ -124,6 +129,7 @@ var operations = []Operation{
 	{"GET", "/batch/{workspace}/charts", "ListBatchCharts, ListBatchChartsPage"},
 	{"GET", "/batch/{workspace}/spaces", "ListBatchSpaces, ListBatchSpacesPage"},
 	{"GET", "/batch/{workspace}/report_stats", "ListBatchReportStats, ListBatchReportStatsPage"},
+	{"GET", "/batch/{workspace}/members", "ListBatchMembers, ListBatchMembersPage"},
 	{"POST", "/batch/{workspace}/signature_tokens", "CreateSignatureToken (and every Metadata API read, for its own token)"},
 	{"DELETE", "/batch/{workspace}/signature_tokens/{signature_token}", "DeleteSignatureToken, ReleaseBatchTokens"},
 }

@@ -36,8 +36,14 @@ func TestHostileSegmentsMakeNoRequest(t *testing.T) {
 			_, err := f.client.ListDataSourceReportsPage(ctx, "acme", v, 1, nil)
 			return err
 		},
-		"membership": func(v string) error { _, err := f.client.GetMembership(ctx, "acme", v); return err },
-		"group":      func(v string) error { _, err := f.client.GetGroup(ctx, "acme", v); return err },
+		"membership": func(v string) error {
+			if _, err := f.client.DeleteMembership(ctx, "acme", v); err == nil {
+				return errors.New("DeleteMembership took it")
+			}
+			_, err := f.client.GetMembership(ctx, "acme", v)
+			return err
+		},
+		"group": func(v string) error { _, err := f.client.GetGroup(ctx, "acme", v); return err },
 	}
 	// RunReport above is valid and would hit the server: serve it, and the GET of its report
 	// that checks the report's workspace first.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,6 +54,20 @@ const (
 		"created_at":"2024-03-02T11:30:00.123Z","updated_at":null,"_links":{"self":{"href":"/api/acme/reports/r1/queries/q1/charts/c1"}}}`
 	bigNumberJSON = `{"token":"c2","view":null,"view_vegas":{"chartType":"bigValue","title":"Total","encoding":{"text":{"field":"n"}}},
 		"_links":{"self":{"href":"/api/acme/reports/r1/queries/q1/charts/c2"}}}`
+	// A membership whose answer has no token of its own: its self link names it.
+	pendingJSON = `{"member_username":"hal","member_token":"u9","admin":"false","invited":"true","state":"pending","activated_at":null,
+		"_links":{"self":{"href":"/api/acme/memberships/m9"},"user":{"href":"/api/hal"}}}`
+	accountJSON = `{"id":"10001","token":"u1","username":"ann","name":"Ann","email":"ann@acme.example","user":"true",
+		"email_verified":true,"organizations_count":"2","created_at":"2024-03-02T11:30:00.123Z","settings":null,"new_field":[1],
+		"_links":{"self":{"href":"/api/ann"},"web":{"href":"https://app.mode.com/ann"}}}`
+	inviteJSON = `{"email":"hal@example.com","message":"hi","inviter_id":"10001","invitee_id":10009,"organization_id":"1","limited":"false",
+		"sent_at":"2025-02-18T10:00:00.000Z","resent_at":null,"clicked_at":null,"accepted_at":null,"expires_at":"2025-02-25T10:00:00.000Z",
+		"created_at":"2025-02-18T10:00:00.000Z","_links":{"inviter":{"href":"/api/ann"},"invitee":{"href":"/api/hal"},
+		"membership":{"href":"/api/acme/memberships/m9"},"web_self_resend":{"href":"/organizations/acme/invites/m9/resend"}}}`
+	// Audit events, embedded HAL-style, with a numeric id and user_id, and a microsecond timestamp.
+	auditJSON = `{"_embedded":{"audit_logs":[{"id":77,"action":"space_created","description":"space created","context":{"correlation_id":"c1"},
+		"actor":{"ip":"10.0.0.1","user_agent":"ua","user_id":12,"username":"ann"},"entity":{"entity_name":"Team","entity_type":"space","entity_id":"s1"},
+		"timestamp":"2025-02-18T10:47:37.123456Z","workspace_username":"acme","event_source":"api"}]},"next_token":"NT1"}`
 	workspaceJSON = `{"id":1,"token":"w1","username":"acme","name":"Acme","user":false,"space_count":"4",
 		"data_source_count":2,"query_run_size_limit_mb":"500","created_at":"2020-01-01T00:00:00.000Z",
 		"_links":{"web":{"href":"https://app.mode.com/acme"}},"_embedded":{"thing":[]}}`
@@ -105,6 +120,97 @@ func TestResources(t *testing.T) {
 			check: func(t *testing.T, got any) {
 				if m := got.(*Membership); m.ActivatedAt.IsZero() || m.MemberToken != "m1" {
 					t.Errorf("got %+v", m)
+				}
+			},
+		},
+		{
+			name: "GetMembership named by its self link", want: expect{method: "GET", path: "/api/acme/memberships/m9"}, resp: pendingJSON,
+			call: func(c *Client) (any, error) { return c.GetMembership(ctx, "acme", "m9") },
+			check: func(t *testing.T, got any) {
+				if m := got.(*Membership); m.MembershipToken() != "m9" || m.State != MembershipStatePending || !bool(m.Invited) || !m.ActivatedAt.IsZero() {
+					t.Errorf("got %+v", m)
+				}
+			},
+		},
+		{
+			name: "DeleteMembership", want: expect{method: "DELETE", path: "/api/acme/memberships/m9"},
+			resp: strings.Replace(pendingJSON, `"pending"`, `"deleted"`, 1), pre: [][2]string{{"/api/acme/memberships/m9", pendingJSON}},
+			call: func(c *Client) (any, error) { return c.DeleteMembership(ctx, "acme", "m9") },
+			check: func(t *testing.T, got any) {
+				if m := got.(*Membership); m.State != MembershipStateDeleted || m.MemberUsername != "hal" {
+					t.Errorf("got %+v", m)
+				}
+			},
+		},
+		{
+			name: "DeleteMembership answered with no body", want: expect{method: "DELETE", path: "/api/acme/memberships/m9"},
+			resp: "", pre: [][2]string{{"/api/acme/memberships/m9", pendingJSON}},
+			call: func(c *Client) (any, error) { return c.DeleteMembership(ctx, "acme", "m9") },
+			check: func(t *testing.T, got any) {
+				if m := got.(*Membership); m.MemberUsername != "hal" || m.MembershipToken() != "m9" {
+					t.Errorf("got %+v: want the membership as read before", m)
+				}
+			},
+		},
+		{
+			name: "GetAccount", want: expect{method: "GET", path: "/api/account"}, resp: accountJSON,
+			call: func(c *Client) (any, error) { return c.GetAccount(ctx) },
+			check: func(t *testing.T, got any) {
+				a := got.(*Account)
+				if a.ID != 10001 || a.Username != "ann" || a.Token != "u1" || !bool(a.User) || a.OrganizationsCount != 2 || a.WebURL() == "" || a.CreatedAt.IsZero() {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "VerifyCredential", want: expect{method: "GET", path: "/api/verify"}, resp: "",
+			call: func(c *Client) (any, error) { return c.VerifyCredential(ctx) },
+			check: func(t *testing.T, got any) {
+				if ok := got.(bool); !ok {
+					t.Error("an empty 200 is a verified credential")
+				}
+			},
+		},
+		{
+			name: "InviteMembers", want: expect{method: "POST", path: "/api/acme/invites", body: `{"invite":{"invitee":{"email":"hal@example.com"},"message":"hi"}}`},
+			resp: inviteJSON,
+			call: func(c *Client) (any, error) {
+				return c.InviteMembers(ctx, "acme", InviteInput{Emails: []string{" hal@example.com ", "HAL@example.com", "bad"}, Message: "hi"})
+			},
+			check: func(t *testing.T, got any) {
+				in := got.(*Invite)
+				if len(in.Results) != 2 || in.Results[0].Status != InviteSent || in.Results[1].Status != InviteInvalid {
+					t.Fatalf("got %+v", in)
+				}
+				inv := in.Results[0].Invitation
+				if inv.MembershipToken() != "m9" || inv.InviteeUsername() != "hal" || inv.InviterID != 10001 || bool(inv.Limited) ||
+					!inv.ResentAt.IsZero() || inv.ExpiresAt.Sub(inv.SentAt.Time) != 7*24*time.Hour {
+					t.Errorf("got %+v", inv)
+				}
+			},
+		},
+		{
+			name: "ListAuditLogPage",
+			want: expect{method: "GET", path: "/api/acme/audit_logs", query: map[string]string{
+				"start_timestamp": "2025-02-18T09:00:00Z", "end_timestamp": "2025-02-19T00:00:00.5Z", "action": "space_created",
+				"entity_type": "space", "username": "ann", "ip": "10.0.0.1", "event_source": "api", "next_token": "NT0"}},
+			resp: auditJSON,
+			call: func(c *Client) (any, error) {
+				cet := time.FixedZone("CET", 3600)
+				return c.ListAuditLogPage(ctx, "acme", AuditLogFilter{
+					Start: time.Date(2025, 2, 18, 10, 0, 0, 0, cet), End: time.Date(2025, 2, 19, 0, 0, 0, 5e8, time.UTC),
+					Action: "space_created", EntityType: "space", Username: "ann", IP: "::ffff:10.0.0.1", EventSource: "api",
+				}, "NT0")
+			},
+			check: func(t *testing.T, got any) {
+				p := got.(*AuditLogPage)
+				if len(p.Events) != 1 || p.NextToken != "NT1" {
+					t.Fatalf("got %+v", p)
+				}
+				ev := p.Events[0]
+				if ev.ID != "77" || ev.Actor.UserID != "12" || ev.Actor.IP != "10.0.0.1" || ev.Entity.ID != "s1" || ev.Entity.Name != "Team" ||
+					ev.Time.Nanosecond() != 123456000 || ev.Context.CorrelationID != "c1" || ev.Workspace != "acme" {
+					t.Errorf("got %+v", ev)
 				}
 			},
 		},
@@ -556,5 +662,38 @@ func TestInvalidInputsMakeNoRequest(t *testing.T) {
 				t.Fatalf("err = %v, want InvalidArgumentError on %s", err, tt.field)
 			}
 		})
+	}
+}
+
+// TestAuditLogOwnerAndEnd: a page with an event of another workspace is not found; the iterator
+// stops when Mode answers the token it was asked with again, and yields each event once.
+func TestAuditLogOwnerAndEnd(t *testing.T) {
+	ctx := context.Background()
+	all := AuditLogFilter{Start: time.Unix(0, 0), End: time.Unix(1e9, 0)}
+	f := newFixture(t)
+	var n counter
+	f.mux.HandleFunc("GET /api/acme/audit_logs", func(w http.ResponseWriter, r *http.Request) {
+		n.inc()
+		// Every page answers the same event and a next_token of "T": after the first page
+		// the iterator is asked "T" and answered "T" again.
+		writeJSON(w, http.StatusOK, `{"audit_logs":[{"id":"e1","workspace_username":"acme"}],"next_token":"T"}`)
+	})
+	f.mux.HandleFunc("GET /api/other/audit_logs", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"audit_logs":[{"id":"e1","workspace_username":"acme"}],"next_token":null}`)
+	})
+	var ids []string
+	for ev, err := range f.client.ListAuditLog(ctx, "acme", all) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, string(ev.ID))
+	}
+	if len(ids) != 1 || n.get() != 2 {
+		t.Errorf("events %v in %d requests, want one event in 2", ids, n.get())
+	}
+	_, err := f.client.ListAuditLogPage(ctx, "other", all, "")
+	var ww *WrongWorkspaceError
+	if !errorsAs(err, &ww) {
+		t.Errorf("an event of another workspace: %v", err)
 	}
 }

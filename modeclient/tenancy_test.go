@@ -70,8 +70,8 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 			return err
 		}},
 		{"GetGroup", "/api/" + home + "/groups/" + sd.Group, func() error { _, err := c.GetGroup(ctx, home, sd.Group); return err }},
-		{"GetMembership", "/api/" + home + "/memberships/" + sd.Member, func() error {
-			_, err := c.GetMembership(ctx, home, sd.Member)
+		{"GetMembership", "/api/" + home + "/memberships/" + sd.Membership, func() error {
+			_, err := c.GetMembership(ctx, home, sd.Membership)
 			return err
 		}},
 		{"GetQuery", "/api/" + home + "/reports/" + sd.Report + "/queries/" + query, func() error {
@@ -231,9 +231,10 @@ func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
 		for _, f := range collect(t, plain.ListReportFilters(ctx, other, sd.Report, nil)) {
 			filters = append(filters, f.Name+" "+f.Formula+" "+f.QueryToken())
 		}
-		return fmt.Sprintf("report %q %q archived=%v in %s; space %q %q; query %q %q; %d queries; %d runs; demo report in %s; definition %q %q; filters %q",
+		members := len(collect(t, plain.ListMemberships(ctx, other, nil)))
+		return fmt.Sprintf("report %q %q archived=%v in %s; space %q %q; query %q %q; %d queries; %d runs; demo report in %s; definition %q %q; filters %q; %d members",
 			r.Name, r.Description, bool(r.Archived), r.SpaceToken, sp.Name, sp.Description, q.Name, q.RawQuery,
-			len(queries), len(runs), mine.SpaceToken, def.Name, def.Source, filters)
+			len(queries), len(runs), mine.SpaceToken, def.Name, def.Source, filters, members)
 	}
 	// sentSince returns the requests Mode received after the first n, as "METHOD path".
 	sentSince := func(n int) []string {
@@ -292,6 +293,7 @@ func TestWritesToObjectsOfAnotherWorkspaceAreNotSent(t *testing.T) {
 			return err
 		}},
 		{"DeleteDefinition", func() error { return c.DeleteDefinition(ctx, home, sd.Definition) }},
+		{"DeleteMembership", func() error { _, err := c.DeleteMembership(ctx, home, sd.Membership); return err }},
 		{"CreateReportFilter", func() error {
 			_, err := c.CreateReportFilter(ctx, home, sd.Report, modeclient.ReportFilterInput{
 				Name: x, Formula: "[sales_reps]", DataType: "number", FormulaType: "column",

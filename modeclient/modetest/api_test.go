@@ -27,7 +27,7 @@ func TestReadEndpoints(t *testing.T) {
 	}{
 		{"account", wsPath(), "", []string{"username", "name", "token", "created_at"}, []string{"id", "space_count"}, true},
 		{"memberships", wsPath("memberships"), "memberships", []string{"member_username", "member_token", "activated_at"}, nil, true},
-		{"membership", wsPath("memberships", d.Members[0]), "", []string{"member_username", "admin", "state"}, nil, true},
+		{"membership", wsPath("memberships", d.Memberships[0]), "", []string{"token", "member_username", "admin", "state"}, nil, true},
 		{"groups", wsPath("groups"), "groups", []string{"token", "name", "group_type", "state"}, []string{"member_count"}, true},
 		{"group", wsPath("groups", d.Groups[1]), "", []string{"token", "name"}, []string{"member_count"}, true},
 		{"group memberships", wsPath("groups", d.Groups[1], "memberships"), "group_memberships", []string{"member_username"}, nil, true},
@@ -163,6 +163,7 @@ func TestErrors(t *testing.T) {
 		{"unknown data source", s.Token, s.Secret, "GET", wsPath("data_sources", "000000000000"), nil, 404, "not_found", ""},
 		{"unknown group", s.Token, s.Secret, "GET", wsPath("groups", "000000000000"), nil, 404, "not_found", ""},
 		{"unknown membership", s.Token, s.Secret, "GET", wsPath("memberships", "nobody"), nil, 404, "not_found", ""},
+		{"membership by username", s.Token, s.Secret, "GET", wsPath("memberships", d.Members[0]), nil, 404, "not_found", ""},
 		{"unknown run", s.Token, s.Secret, "GET", wsPath("reports", d.Reports[0], "runs", "000000000000"), nil, 404, "not_found", ""},
 		{"unknown query", s.Token, s.Secret, "GET", wsPath("reports", d.Reports[0], "queries", "000000000000"), nil, 404, "not_found", ""},
 		{"unknown path", s.Token, s.Secret, "GET", "/api/" + DemoWorkspace + "/nothing/here", nil, 404, "not_found", ""},

@@ -137,9 +137,14 @@ func listedReports(st *store, pr batchPageRequest) []*report {
 	return out
 }
 
-// email returns the e-mail address of the member of st named username (nil when there is none).
+// email returns the e-mail address of the member (or former member) of st named username (nil
+// when there is none).
 func (st *store) email(username string) *string {
-	if m := st.memberByName[username]; m != nil {
+	m := st.memberByName[username]
+	if m == nil {
+		m = st.formerByName[username]
+	}
+	if m != nil {
 		e := m.email
 		return &e
 	}
@@ -365,4 +370,99 @@ func batchReportStat(rep *report, now time.Time) batchReportStatJSON {
 func (e *Emulator) batchReportStats(w http.ResponseWriter, r *http.Request) {
 	now := time.Now() // runs keep real time
 	batchList(e, w, r, "report_stats", true, listedReports, func(rep *report) batchReportStatJSON { return batchReportStat(rep, now) })
+}
+
+// batchMemberJSON is Mode's BatchApiRepresenters::Membership: one membership of the workspace
+// (active, or a pending invitation) with its person and their activity, read from the
+// workspace's state: last_report_created_at from the reports they created,
+// last_report_run_at from the runs they started, last_day_api_engaged and total_days_engaged
+// from what they did through the API (the audit log's days), last_day_engaged the later of the
+// API and the app (the emulator has no app: last_day_in_app_engaged is null, as are views,
+// explorations and bans, which nothing the emulator does makes).
+type batchMemberJSON struct {
+	ID                       int     `json:"id"`
+	Token                    string  `json:"token"`
+	State                    string  `json:"state"`
+	MemberEmail              string  `json:"member_email"`
+	MemberToken              string  `json:"member_token"`
+	MemberUsername           string  `json:"member_username"`
+	BannedAt                 *string `json:"banned_at"`
+	ActivatedAt              *string `json:"activated_at"`
+	LastReportCreatedAt      *string `json:"last_report_created_at"`
+	LastReportViewedAt       *string `json:"last_report_viewed_at"`
+	LastReportRunAt          *string `json:"last_report_run_at"`
+	LastDayEngaged           *string `json:"last_day_engaged"`
+	LastDayAPIEngaged        *string `json:"last_day_api_engaged"`
+	LastDayInAppEngaged      *string `json:"last_day_in_app_engaged"`
+	TotalDaysEngaged         int     `json:"total_days_engaged"`
+	LastExplorationCreatedAt *string `json:"last_exploration_created_at"`
+	LastExplorationUpdatedAt *string `json:"last_exploration_updated_at"`
+}
+
+// memberActivity is what batchMembers reads of one person's activity in a workspace.
+type memberActivity struct {
+	reportCreated, reportRun time.Time
+	days                     map[string]bool // the days (YYYY-MM-DD, UTC) they did something through the API
+	lastDay                  string
+}
+
+// batchMembers lists the workspace's memberships (Metadata API), in the order they were made.
+func (e *Emulator) batchMembers(w http.ResponseWriter, r *http.Request) {
+	activity := map[string]*memberActivity{}
+	batchList(e, w, r, "memberships", false, func(st *store, _ batchPageRequest) []*member {
+		activity = e.memberActivity(st)
+		return st.members
+	}, func(m *member) batchMemberJSON {
+		state := membershipActive
+		if m.pending() {
+			state = membershipPending
+		}
+		j := batchMemberJSON{
+			ID: m.membershipID, Token: m.membership, State: state, MemberEmail: m.email, MemberToken: m.token,
+			MemberUsername: m.username, ActivatedAt: timePtr(m.activatedAt),
+		}
+		if a := activity[m.username]; a != nil {
+			j.LastReportCreatedAt, j.LastReportRunAt = timePtr(a.reportCreated), timePtr(a.reportRun)
+			if a.lastDay != "" {
+				j.LastDayAPIEngaged, j.LastDayEngaged = optString(a.lastDay), optString(a.lastDay)
+			}
+			j.TotalDaysEngaged = len(a.days)
+		}
+		return j
+	})
+}
+
+// memberActivity gathers, per username, the activity of st's people (see batchMemberJSON).
+// Call with e.mu held.
+func (e *Emulator) memberActivity(st *store) map[string]*memberActivity {
+	out := map[string]*memberActivity{}
+	of := func(u string) *memberActivity {
+		a := out[u]
+		if a == nil {
+			a = &memberActivity{days: map[string]bool{}}
+			out[u] = a
+		}
+		return a
+	}
+	for _, rep := range st.reports {
+		if a := of(rep.creator); rep.createdAt.After(a.reportCreated) {
+			a.reportCreated = rep.createdAt
+		}
+		for _, run := range rep.runs {
+			if a := of(run.executedBy); run.createdAt.After(a.reportRun) {
+				a.reportRun = run.createdAt
+			}
+		}
+	}
+	e.audit.mu.Lock()
+	for _, ev := range e.audit.events[st.account.username] {
+		a := of(ev.username)
+		day := ev.at.UTC().Format(time.DateOnly)
+		a.days[day] = true
+		if day > a.lastDay {
+			a.lastDay = day
+		}
+	}
+	e.audit.mu.Unlock()
+	return out
 }

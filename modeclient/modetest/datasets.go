@@ -179,6 +179,7 @@ func (e *Emulator) updateDataset(w http.ResponseWriter, r *http.Request) {
 		if status, msg := b.apply(ds); status != 0 {
 			return status, nil, msg
 		}
+		e.recordAudit(r, ds.ws, "dataset_updated", "dataset", ds.token, ds.name)
 		return http.StatusOK, e.reportJSON(ds), ""
 	})
 }
@@ -190,6 +191,7 @@ func (e *Emulator) deleteDataset(w http.ResponseWriter, r *http.Request) {
 	ds := e.findDataset(r)
 	if ds != nil {
 		ds.ws.remove(ds)
+		e.recordAudit(r, ds.ws, "dataset_deleted", "dataset", ds.token, ds.name)
 	}
 	e.mu.Unlock()
 	if ds == nil {
@@ -322,7 +324,9 @@ func (e *Emulator) createDatasetRun(w http.ResponseWriter, r *http.Request) {
 		e.mu.Unlock()
 		return
 	}
-	body := e.datasetRunJSON(e.startRun(ds, b.Parameters))
+	run := e.startRun(ds, b.Parameters)
+	e.recordAudit(r, ds.ws, "dataset_run", "dataset_run", run.token, ds.name)
+	body := e.datasetRunJSON(run)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusAccepted, body)
 }
@@ -508,6 +512,7 @@ func (e *Emulator) createFieldDescription(w http.ResponseWriter, r *http.Request
 	fd := &fieldDescription{token: ds.ws.newToken("field_description"), name: name, desc: *b.FieldDescription.Desc,
 		creator: ds.ws.members[0].username, createdAt: now, updatedAt: now}
 	ds.fieldDescriptions = append(ds.fieldDescriptions, fd)
+	e.recordAudit(r, ds.ws, "field_description_created", "field_description", fd.token, fd.name)
 	body := fieldDescriptionOf(ds, fd)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
@@ -525,6 +530,7 @@ func (e *Emulator) updateFieldDescription(w http.ResponseWriter, r *http.Request
 			return http.StatusNotFound, nil, "DatasetFieldDescription not found"
 		}
 		fd.desc, fd.updatedAt = *b.FieldDescription.Desc, time.Now()
+		e.recordAudit(r, ds.ws, "field_description_updated", "field_description", fd.token, fd.name)
 		return http.StatusOK, fieldDescriptionOf(ds, fd), ""
 	})
 }
@@ -537,6 +543,7 @@ func (e *Emulator) deleteFieldDescription(w http.ResponseWriter, r *http.Request
 			return http.StatusNotFound, nil, "DatasetFieldDescription not found"
 		}
 		ds.fieldDescriptions = slices.DeleteFunc(ds.fieldDescriptions, func(x *fieldDescription) bool { return x == fd })
+		e.recordAudit(r, ds.ws, "field_description_deleted", "field_description", fd.token, fd.name)
 		return http.StatusOK, fieldDescriptionOf(ds, fd), ""
 	})
 }

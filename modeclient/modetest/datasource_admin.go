@@ -77,6 +77,7 @@ func (e *Emulator) updateDataSource(w http.ResponseWriter, r *http.Request) {
 		d.connectionStringSet = *ds.CustomAttributes.ConnectionString != ""
 	}
 	d.updatedAt = time.Now()
+	e.recordAudit(r, d.ws, "data_source_updated", "data_source", d.token, d.name)
 	body := e.dataSourceJSON(d)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
@@ -186,6 +187,7 @@ func (e *Emulator) createSchemaUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		d.schemaUpdates = append(d.schemaUpdates, u)
 	}
+	e.recordAudit(r, d.ws, "data_source_schema_updated", "data_source", d.token, d.name)
 	body := e.schemaUpdateJSON(u, now)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)

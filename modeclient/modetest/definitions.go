@@ -292,6 +292,7 @@ func (e *Emulator) createDefinition(w http.ResponseWriter, r *http.Request) {
 		d.id = st.id("definition", 60_000)
 		d.token = st.newToken("definition")
 		st.definitions = append(st.definitions, d)
+		e.recordAudit(r, st, "definition_created", "definition", d.token, d.name)
 	}
 	var body definitionJSON
 	if status == 0 {
@@ -319,6 +320,7 @@ func (e *Emulator) updateDefinition(w http.ResponseWriter, r *http.Request) {
 			return status, nil, msg
 		}
 		d.updatedAt = time.Now()
+		e.recordAudit(r, d.ws, "definition_updated", "definition", d.token, d.name)
 		return http.StatusOK, e.definitionJSON(d), ""
 	})
 }
@@ -329,6 +331,7 @@ func (e *Emulator) deleteDefinition(w http.ResponseWriter, r *http.Request) {
 	e.withDefinition(w, r, func(d *definition) (int, any, string) {
 		body := e.definitionJSON(d)
 		d.ws.definitions = slices.DeleteFunc(d.ws.definitions, func(x *definition) bool { return x == d })
+		e.recordAudit(r, d.ws, "definition_deleted", "definition", d.token, d.name)
 		return http.StatusOK, body, ""
 	})
 }

@@ -22,7 +22,12 @@
 // on the real time. Data sources can be updated (their password is never shown again) and have
 // their schema refreshed; report results can be purged per data source or per workspace, after
 // which the runs say when and their results answer 404.
-// The Metadata API (/batch/{workspace}/…: reports, queries, charts, spaces, report stats) lists a
+// Each credential belongs to a user (GET /api/account answers them; the first credential is Ana,
+// the demo's first admin); members can be removed and people invited by e-mail into pending
+// memberships (people.go); every write a caller makes is recorded in its workspace's audit log,
+// with the user, the client's address and the time of the emulator's clock, and read back
+// filtered and paged with next_token (audit.go).
+// The Metadata API (/batch/{workspace}/…: reports, queries, charts, spaces, members, report stats) lists a
 // whole workspace a thousand objects a page, read with a signature token (Bearer) that a Basic-auth
 // request creates; WithGeneratedReports seeds a workspace of thousands of reports for it.
 // User groups are administered with their memberships (groups.go), and space memberships give

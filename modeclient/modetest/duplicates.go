@@ -95,6 +95,7 @@ func (e *Emulator) duplicateRun(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	d := &runDuplicate{token: rep.ws.newToken("duplicate"), run: run, space: sp, state: stateEnqueued, createdAt: now, updatedAt: now}
 	run.duplicates = append(run.duplicates, d)
+	e.recordAudit(r, rep.ws, "report_run_duplicated", "report_run_duplicate", d.token, rep.name)
 	body := e.duplicateJSON(d)
 	e.wg.Add(1)
 	go e.completeDuplicate(d)

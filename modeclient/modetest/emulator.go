@@ -39,6 +39,15 @@ type Emulator struct {
 	ticking    bool                   // the schedule ticker started (fire.go)
 	tickerDone chan struct{}          // closed when the schedule ticker returns
 	fieldsMemo map[string][]fieldInfo // the fields of a dataset's SQL, by SQL text (fields.go)
+	// people are the Mode users, by username: every person who is or was a member of a
+	// workspace (people.go). A user outlives their memberships, as on Mode: links to them
+	// (creator, executed_by) keep leading somewhere.
+	people map[string]*member
+	// apiUsers are the users the credentials belong to: credential i is apiUsers[i %
+	// len(apiUsers)] (the demo workspace's seeded people, Ana first). Fixed once seeded.
+	apiUsers []*member
+
+	audit auditLog // what callers did, per workspace (audit.go); has its own lock
 }
 
 // New returns an emulator seeded with the demo workspace DemoWorkspace and a second, smaller
@@ -78,6 +87,8 @@ func New(opts ...Option) (*Emulator, error) {
 	e.reg.tokens = map[string]bool{}
 	e.byName = map[string]*store{}
 	e.fieldsMemo = map[string][]fieldInfo{}
+	e.people = map[string]*member{}
+	e.audit.events = map[string][]auditEvent{}
 	e.seed()
 	e.routes()
 	e.mu.Lock()
@@ -138,6 +149,7 @@ func (e *Emulator) Demo() Demo {
 	d.Spaces = append([]string(nil), d.Spaces...)
 	d.Reports = append([]string(nil), d.Reports...)
 	d.Members = append([]string(nil), d.Members...)
+	d.Memberships = append([]string(nil), d.Memberships...)
 	d.Groups = append([]string(nil), d.Groups...)
 	d.Definitions = append([]string(nil), d.Definitions...)
 	d.Filters = append([]string(nil), d.Filters...)

@@ -338,6 +338,7 @@ func (e *Emulator) createReportFilter(w http.ResponseWriter, r *http.Request) {
 		}
 		now := time.Now()
 		nf.id, nf.token, nf.createdAt, nf.updatedAt = rep.ws.id("report_filter", 70_000), rep.ws.newToken("report_filter"), now, now
+		e.recordAudit(r, rep.ws, "report_filter_created", "report_filter", nf.token, nf.name)
 		return http.StatusOK, e.reportFilterJSON(rep, nf), ""
 	})
 }
@@ -399,6 +400,7 @@ func (e *Emulator) updateReportFilter(w http.ResponseWriter, r *http.Request) {
 		}
 		nf.updatedAt = time.Now()
 		*f = nf
+		e.recordAudit(r, rep.ws, "report_filter_updated", "report_filter", f.token, f.name)
 		return http.StatusOK, e.reportFilterJSON(rep, f), ""
 	})
 }
@@ -408,6 +410,7 @@ func (e *Emulator) deleteReportFilter(w http.ResponseWriter, r *http.Request) {
 	e.withReportFilter(w, r, func(rep *report, f *rfilter) (int, any, string) {
 		body := e.reportFilterJSON(rep, f)
 		rep.filters = slices.DeleteFunc(rep.filters, func(x *rfilter) bool { return x == f })
+		e.recordAudit(r, rep.ws, "report_filter_deleted", "report_filter", f.token, f.name)
 		return http.StatusOK, body, ""
 	})
 }

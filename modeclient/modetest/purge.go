@@ -59,6 +59,7 @@ func (e *Emulator) purgeDataSource(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	e.recordAudit(r, d.ws, "data_source_results_purged", "data_source", d.token, d.name)
 	e.mu.Unlock()
 	writeEmpty(w, http.StatusAccepted)
 }
@@ -116,6 +117,7 @@ func (e *Emulator) purgeReports(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	e.recordAudit(r, urlWS(r), "report_results_purged", "workspace", urlWS(r).account.token, urlWS(r).account.username)
 	e.mu.Unlock()
 	writeEmpty(w, http.StatusAccepted)
 }

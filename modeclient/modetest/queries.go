@@ -139,6 +139,7 @@ func (e *Emulator) createQuery(w http.ResponseWriter, r *http.Request) {
 		}
 		rep.queries = append(rep.queries, q)
 		rep.updatedAt, rep.editedAt = now, now
+		e.recordAudit(r, rep.ws, "query_created", "query", q.token, q.name)
 		return http.StatusOK, e.queryJSON(rep, q), ""
 	})
 }
@@ -171,6 +172,7 @@ func (e *Emulator) updateQuery(w http.ResponseWriter, r *http.Request) {
 		}
 		now := time.Now()
 		q.updatedAt, rep.updatedAt, rep.editedAt = now, now, now
+		e.recordAudit(r, rep.ws, "query_updated", "query", q.token, q.name)
 		return http.StatusOK, e.queryJSON(rep, q), ""
 	})
 }
@@ -183,6 +185,7 @@ func (e *Emulator) deleteQuery(w http.ResponseWriter, r *http.Request) {
 		rep.queries = slices.DeleteFunc(rep.queries, func(x *query) bool { return x == q })
 		rep.dropFilters(q)
 		rep.updatedAt, rep.editedAt = time.Now(), time.Now()
+		e.recordAudit(r, rep.ws, "query_deleted", "query", q.token, q.name)
 		return http.StatusOK, body, ""
 	})
 }

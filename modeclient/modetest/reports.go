@@ -333,6 +333,7 @@ func (e *Emulator) updateReport(w http.ResponseWriter, r *http.Request) {
 		if status, msg := b.apply(rep); status != 0 {
 			return status, nil, msg
 		}
+		e.recordAudit(r, rep.ws, "report_updated", "report", rep.token, rep.name)
 		return http.StatusOK, e.reportJSON(rep), ""
 	})
 }
@@ -341,6 +342,7 @@ func (e *Emulator) deleteReport(w http.ResponseWriter, r *http.Request) {
 	e.withReport(w, r, func(rep *report) (int, any, string) {
 		body := e.reportJSON(rep)
 		rep.ws.remove(rep)
+		e.recordAudit(r, rep.ws, "report_deleted", "report", rep.token, rep.name)
 		return http.StatusOK, body, ""
 	})
 }
@@ -357,6 +359,7 @@ func (e *Emulator) archiveReport(archived bool) http.HandlerFunc {
 		e.withReport(w, r, func(rep *report) (int, any, string) {
 			rep.archived = archived
 			rep.updatedAt = time.Now()
+			e.recordAudit(r, rep.ws, map[bool]string{true: "report_archived", false: "report_unarchived"}[archived], "report", rep.token, rep.name)
 			return http.StatusOK, e.reportJSON(rep), ""
 		})
 	}

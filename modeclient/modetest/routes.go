@@ -20,10 +20,14 @@ func (e *Emulator) routes() {
 		e.patterns = append(e.patterns, pattern)
 	}
 	outside("GET /api/{ws}", e.getAccount)
+	outside("GET /api/account", e.getCurrentUser)
 	outside("GET /api/verify", e.verify)
 
 	h("GET /api/{ws}/memberships", e.listMemberships)
 	h("GET /api/{ws}/memberships/{membership}", e.getMembership)
+	h("DELETE /api/{ws}/memberships/{membership}", e.deleteMembership)
+	h("POST /api/{ws}/invites", e.createInvite)
+	h("GET /api/{ws}/audit_logs", e.listAuditLogs)
 	h("GET /api/{ws}/memberships/{membership}/groups", e.listMemberGroups)
 	h("GET /api/{ws}/groups", e.listGroups)
 	h("POST /api/{ws}/groups", e.createGroup)
@@ -143,6 +147,7 @@ func (e *Emulator) routes() {
 	batch("GET /batch/{ws}/charts", e.batchCharts)
 	batch("GET /batch/{ws}/spaces", e.batchSpaces)
 	batch("GET /batch/{ws}/report_stats", e.batchReportStats)
+	batch("GET /batch/{ws}/members", e.batchMembers)
 	h("POST /batch/{ws}/signature_tokens", e.createSignatureToken)
 	h("DELETE /batch/{ws}/signature_tokens/{signature_token}", e.deleteSignatureToken)
 

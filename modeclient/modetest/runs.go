@@ -288,7 +288,9 @@ func (e *Emulator) createRun(w http.ResponseWriter, r *http.Request) {
 		e.mu.Unlock()
 		return
 	}
-	body := e.runJSON(e.startRun(rep, b.Parameters))
+	run := e.startRun(rep, b.Parameters)
+	e.recordAudit(r, rep.ws, "report_run", "report_run", run.token, rep.name)
+	body := e.runJSON(run)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusAccepted, body)
 }
@@ -305,7 +307,9 @@ func (e *Emulator) cloneRun(w http.ResponseWriter, r *http.Request) {
 		e.mu.Unlock()
 		return
 	}
-	body := e.runJSON(e.startRun(rep, run.parameters))
+	clone := e.startRun(rep, run.parameters)
+	e.recordAudit(r, rep.ws, "report_run_cloned", "report_run", clone.token, rep.name)
+	body := e.runJSON(clone)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusAccepted, body)
 }

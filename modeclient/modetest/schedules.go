@@ -296,6 +296,7 @@ func (e *Emulator) createSchedule(w http.ResponseWriter, r *http.Request) {
 		rep.schedules = append(rep.schedules, s)
 		rep.updatedAt = now
 		e.startTicker()
+		e.recordAudit(r, rep.ws, "schedule_created", "schedule", s.token, s.name)
 		return http.StatusOK, e.scheduleJSON(rep, s), ""
 	})
 }
@@ -315,6 +316,7 @@ func (e *Emulator) updateSchedule(w http.ResponseWriter, r *http.Request) {
 			s.next = s.cron.next(now)
 		}
 		s.updatedAt = now
+		e.recordAudit(r, rep.ws, "schedule_updated", "schedule", s.token, s.name)
 		return http.StatusOK, e.scheduleJSON(rep, s), ""
 	})
 }
@@ -355,6 +357,7 @@ func (e *Emulator) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 		rep.schedules = slices.DeleteFunc(rep.schedules, func(x *schedule) bool { return x == s })
 		rep.dropSubscriptions(s)
 		rep.updatedAt = time.Now()
+		e.recordAudit(r, rep.ws, "schedule_deleted", "schedule", s.token, s.name)
 	}
 	e.mu.Unlock()
 	switch {
@@ -410,7 +413,10 @@ func (e *Emulator) bulkDeleteSchedules(w http.ResponseWriter, r *http.Request) {
 		hits = append(hits, *found)
 	}
 	now := time.Now()
-	for _, h := range hits {
+	for i, h := range hits {
+		if !slices.ContainsFunc(hits[:i], func(x hit) bool { return x.s == h.s }) { // a token given twice is deleted once
+			e.recordAudit(r, h.rep.ws, "schedule_deleted", "schedule", h.s.token, h.s.name)
+		}
 		h.rep.schedules = slices.DeleteFunc(h.rep.schedules, func(x *schedule) bool { return x == h.s })
 		h.rep.dropSubscriptions(h.s)
 		h.rep.updatedAt = now

@@ -19,6 +19,10 @@ type Demo struct {
 	// Groups are the group tokens: Everyone (every member), Analysts (ana_analyst, ben_builder,
 	// dev_engineer) and Executives (carla_ceo).
 	Groups []string
+	// Memberships are the members' membership tokens, in the order of Members: the {membership}
+	// of /api/{workspace}/memberships/{membership} (a member's username or member_token does
+	// not address a membership).
+	Memberships []string
 	// RestrictedGrant is the token of the space membership that gives the Executives group
 	// (Groups[2]) access to the restricted Executive space (Spaces[2]): with their own credentials
 	// (WithUserCredential) carla_ceo sees that space and its reports and ben_builder does not.
@@ -59,6 +63,7 @@ type SecondDemo struct {
 	Reports    []string // report tokens: Report first
 	Report     string   // a report of one query that runs and succeeds
 	Member     string   // the only member's username
+	Membership string   // the only member's membership token
 	Group      string   // the only group's token
 	Definition string   // the only definition's token (regions_with_reps)
 	Dataset    string   // the only dataset's token (in Space, imported by Report)
@@ -348,11 +353,13 @@ func (e *Emulator) seedDemo() {
 		{"erin_marketing", "Erin Marsh", false},
 	}
 	for i, p := range people {
-		m := &member{ws: st, id: st.account.id*10_000 + i + 1, token: st.token("member", p.username), username: p.username, name: p.name,
-			email: p.username + "@parchandposey.com", admin: p.admin, activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
-		st.members = append(st.members, m)
-		st.memberByName[m.username] = m
+		m := &member{ws: st, token: st.token("member", p.username), membership: st.token("membership", p.username),
+			username: p.username, name: p.name, email: p.username + "@parchandposey.com", admin: p.admin,
+			activatedAt: seedBase.Add(time.Duration(i) * time.Hour)}
+		e.addMember(st, m)
+		e.apiUsers = append(e.apiUsers, m)
 		e.demo.Members = append(e.demo.Members, m.username)
+		e.demo.Memberships = append(e.demo.Memberships, m.membership)
 	}
 	groups := []struct {
 		name, description, groupType string
@@ -635,11 +642,10 @@ func (e *Emulator) seedSecond() {
 	d := &e.demo.Second
 	d.Workspace = ws
 
-	m := &member{ws: st, id: st.account.id*10_000 + 1, token: st.token("member", key("nora_northwind")), username: "nora_northwind", name: "Nora North",
-		email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
-	st.members = append(st.members, m)
-	st.memberByName[m.username] = m
-	d.Member = m.username
+	m := &member{ws: st, token: st.token("member", key("nora_northwind")), membership: st.token("membership", key("nora_northwind")),
+		username: "nora_northwind", name: "Nora North", email: "nora_northwind@northwind.example", admin: true, activatedAt: seedBase}
+	e.addMember(st, m)
+	d.Member, d.Membership = m.username, m.membership
 
 	g := seedGroup(st, key("Everyone"), "Everyone", "Every member of Northwind Traders.", "everyone", []string{m.username}, m.username, seedBase)
 	g.dataSources = 1

@@ -160,6 +160,7 @@ func (e *Emulator) createSignatureToken(w http.ResponseWriter, r *http.Request) 
 		createdAt: now, expiresAt: expires,
 	}
 	ws.sigTokens[tok.token] = tok
+	e.recordAudit(r, ws, "signature_token_created", "signature_token", tok.token, tok.name)
 	body := signatureJSON(tok)
 	e.mu.Unlock()
 	body.AccessSecret = secret
@@ -183,6 +184,7 @@ func (e *Emulator) deleteSignatureToken(w http.ResponseWriter, r *http.Request) 
 	tok := find(e, r, func(st *store) *signatureToken { return st.sigTokens[key] })
 	if tok != nil {
 		delete(tok.ws.sigTokens, tok.token)
+		e.recordAudit(r, tok.ws, "signature_token_deleted", "signature_token", tok.token, tok.name)
 	}
 	e.mu.Unlock()
 	if tok == nil {

@@ -136,6 +136,7 @@ func (e *Emulator) createSpace(w http.ResponseWriter, r *http.Request) {
 	}
 	st.spaces = append(st.spaces, s)
 	st.spaceByTok[s.token] = s
+	e.recordAudit(r, st, "space_created", "space", s.token, s.name)
 	body := e.spaceJSON(s)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
@@ -173,6 +174,7 @@ func (e *Emulator) updateSpace(w http.ResponseWriter, r *http.Request) {
 		s.description = *b.Space.Description
 	}
 	s.updatedAt = time.Now()
+	e.recordAudit(r, s.ws, "space_updated", "space", s.token, s.name)
 	body := e.spaceJSON(s)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
@@ -203,6 +205,7 @@ func (e *Emulator) deleteSpace(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st.reports = slices.DeleteFunc(st.reports, func(x *report) bool { return x.spaceToken == s.token })
+	e.recordAudit(r, st, "space_deleted", "space", s.token, s.name)
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }

@@ -34,6 +34,8 @@ type store struct {
 	dataByTok    map[string]*dataSource
 	dataByID     map[int]*dataSource
 	memberByName map[string]*member
+	formerByName map[string]*member // the members removed (people.go), by username
+	membersEver  int                // how many memberships the workspace has had
 
 	// Definitions (definitions.go), oldest first.
 	definitions []*definition
@@ -51,6 +53,7 @@ func newStore(reg *registry, idBase int) *store {
 		dataByTok:    map[string]*dataSource{},
 		dataByID:     map[int]*dataSource{},
 		memberByName: map[string]*member{},
+		formerByName: map[string]*member{},
 		sigTokens:    map[string]*signatureToken{},
 	}
 }
@@ -96,16 +99,26 @@ type account struct {
 	createdAt time.Time
 }
 
+// member is a person's membership of a workspace. The person (a Mode user) is username, name,
+// email, id and token (member_token: the user's token, the same in every workspace they belong
+// to); the membership has a token of its own (membership), which addresses it under
+// /api/{workspace}/memberships/{membership}, and an id.
 type member struct {
-	ws          *store // the workspace it belongs to
-	id          int    // the user's numeric id (a space membership's member_id)
-	token       string // the user's token: a membership's member_token, immutable (the username may change)
-	username    string
-	name        string
-	email       string
-	admin       bool
-	activatedAt time.Time
+	ws           *store // the workspace it belongs to
+	id           int    // the user's numeric id (a space membership's member_id)
+	token        string // the user's token: a membership's member_token, immutable (the username may change)
+	membership   string // the membership's token
+	membershipID int    // the membership's numeric id
+	username     string
+	name         string
+	email        string
+	admin        bool
+	activatedAt  time.Time // zero while an invitation is pending
+	invite       *invite   // the invitation that made the membership (people.go); nil for seeded members
 }
+
+// pending reports whether m is an invitation not yet accepted.
+func (m *member) pending() bool { return m.activatedAt.IsZero() }
 
 type group struct {
 	ws          *store // the workspace it belongs to

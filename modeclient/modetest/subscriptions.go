@@ -319,6 +319,7 @@ func (e *Emulator) createSubscription(w http.ResponseWriter, r *http.Request) {
 		}
 		s.token = rep.ws.newToken("subscription")
 		rep.subscriptions = append(rep.subscriptions, s)
+		e.recordAudit(r, rep.ws, "subscription_created", "subscription", s.token, rep.name)
 		return http.StatusOK, e.subscriptionJSON(rep, s), ""
 	})
 }
@@ -333,6 +334,7 @@ func (e *Emulator) updateSubscription(w http.ResponseWriter, r *http.Request) {
 			return status, nil, msg
 		}
 		s.updatedAt = time.Now()
+		e.recordAudit(r, rep.ws, "subscription_updated", "subscription", s.token, rep.name)
 		return http.StatusOK, e.subscriptionJSON(rep, s), ""
 	})
 }
@@ -347,6 +349,7 @@ func (e *Emulator) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	if s != nil {
 		rep.subscriptions = slices.DeleteFunc(rep.subscriptions, func(x *subscription) bool { return x == s })
+		e.recordAudit(r, rep.ws, "subscription_deleted", "subscription", s.token, rep.name)
 	}
 	e.mu.Unlock()
 	switch {

@@ -96,19 +96,3 @@ func (e *Emulator) findGroup(r *http.Request) *group {
 	tok := r.PathValue("group")
 	return find(e, r, func(st *store) *group { return st.groupByTok[tok] })
 }
-
-// findMember accepts a member's username or token, as Mode's membership paths do.
-func (e *Emulator) findMember(r *http.Request) *member {
-	key := r.PathValue("membership")
-	return find(e, r, func(st *store) *member {
-		if m := st.memberByName[key]; m != nil {
-			return m
-		}
-		for _, m := range st.members {
-			if m.token == key {
-				return m
-			}
-		}
-		return nil
-	})
-}

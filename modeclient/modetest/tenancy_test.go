@@ -95,7 +95,7 @@ func crossPaths(d Demo) []struct{ name, path, kind string } {
 		{"data source", other("data_sources", sd.DataSource), "data_source"},
 		{"data source reports", other("data_sources", sd.DataSource, "reports"), "reports"},
 		{"group", other("groups", sd.Group), "group"},
-		{"membership", other("memberships", sd.Member), "membership"},
+		{"membership", other("memberships", sd.Membership), "membership"},
 		{"definition", other("definitions", sd.Definition), "definition"},
 		{"demo report from the second workspace", back("reports", d.Reports[0]), "report"},
 		{"demo space from the second workspace", back("spaces", d.Spaces[0]), "space"},

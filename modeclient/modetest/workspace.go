@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // Account (workspace) and memberships. Groups are in groups.go.
@@ -108,12 +110,9 @@ func (e *Emulator) getAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	var body *userJSON
-	for _, st := range e.workspaces {
-		if i := slices.IndexFunc(st.members, func(m *member) bool { return m.username == name }); i >= 0 {
-			u := userAccountJSON(st, i)
-			body = &u
-			break
-		}
+	if m := e.people[name]; m != nil {
+		u := userAccountJSON(m)
+		body = &u
 	}
 	e.mu.Unlock()
 	if body == nil {
@@ -138,20 +137,33 @@ type userJSON struct {
 	Links               links      `json:"_links"`
 }
 
-// userAccountJSON is member i of st as a user account. Call with e.mu held.
-func userAccountJSON(st *store, i int) userJSON {
-	m := st.members[i]
-	initials := ""
-	for _, f := range strings.Fields(m.name) {
-		initials += f[:1]
-	}
+// userAccountJSON is the person of membership m as a user account. Call with e.mu held.
+func userAccountJSON(m *member) userJSON {
 	return userJSON{
 		Username: m.username, Name: m.name, ID: m.id, Token: m.token, Email: m.email,
 		DatasetSizeLimitMB: 500, QueryRunSizeLimitMB: 10240,
-		Avatar: avatarJSON{Type: "initials", Initials: initials, Color: "#1f8ecd"}, User: true,
-		CreatedAt: formatTime(m.activatedAt),
+		Avatar: avatarJSON{Type: "initials", Initials: initials(m.name), Color: "#1f8ecd"}, User: true,
+		CreatedAt: formatTime(userSince(m)),
 		Links:     links{"self": href(api(m.username)), "web": href(web(m.username))},
 	}
+}
+
+// initials are the first letters of a name's words, for an avatar.
+func initials(name string) string {
+	out := ""
+	for _, f := range strings.Fields(name) {
+		r, _ := utf8.DecodeRuneInString(f)
+		out += string(r)
+	}
+	return out
+}
+
+// userSince is when the person of m became a user: when they joined, or were invited.
+func userSince(m *member) time.Time {
+	if m.pending() && m.invite != nil {
+		return m.invite.createdAt
+	}
+	return m.activatedAt
 }
 
 // reservedAccountNames are the names under /api/ that are operations of Mode's document, not
@@ -170,28 +182,40 @@ func (e *Emulator) verify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"_links": links{"self": href("/api/verify")}})
 }
 
+// membershipJSON is Mode's Membership, plus the membership's own token (people.go).
 type membershipJSON struct {
-	Admin          bool   `json:"admin"`
-	Invited        bool   `json:"invited"`
-	State          string `json:"state"`
-	MemberUsername string `json:"member_username"`
-	MemberToken    string `json:"member_token"`
-	ActivatedAt    string `json:"activated_at"`
-	ManagedByScim  bool   `json:"managed_by_scim"`
-	Links          links  `json:"_links"`
+	Token          string  `json:"token"`
+	Admin          bool    `json:"admin"`
+	Invited        bool    `json:"invited"`
+	State          string  `json:"state"`
+	MemberUsername string  `json:"member_username"`
+	MemberToken    string  `json:"member_token"`
+	ActivatedAt    *string `json:"activated_at"`
+	ManagedByScim  bool    `json:"managed_by_scim"`
+	Links          links   `json:"_links"`
 }
+
+// Membership states: a member, or a person invited who has not joined yet.
+const (
+	membershipActive  = "active"
+	membershipPending = "pending"
+)
 
 func (e *Emulator) membershipJSON(m *member) membershipJSON {
 	ws := m.ws.account.username
+	state := membershipActive
+	if m.pending() {
+		state = membershipPending
+	}
 	return membershipJSON{
-		Admin: m.admin, State: "active", MemberUsername: m.username, MemberToken: m.token,
-		ActivatedAt: formatTime(m.activatedAt),
+		Token: m.membership, Admin: m.admin, Invited: m.invite != nil, State: state, MemberUsername: m.username, MemberToken: m.token,
+		ActivatedAt: timePtr(m.activatedAt),
 		Links: links{
-			"self":         href(api(ws, "memberships", m.username)),
-			"web_self":     href(web("organizations", ws, "memberships", m.username)),
+			"self":         href(api(ws, "memberships", m.membership)),
+			"web_self":     href(web("organizations", ws, "memberships", m.membership)),
 			"organization": href(api(ws)),
 			"user":         href(api(m.username)),
-			"groups":       href(api(ws, "memberships", m.username, "groups")),
+			"groups":       href(api(ws, "memberships", m.membership, "groups")),
 		},
 	}
 }
