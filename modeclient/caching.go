@@ -38,8 +38,17 @@ import (
 //     name (a group's space memberships are not read from the group);
 //   - a space's memberships and their lists carry their space's scope and
 //     "space_memberships:<ws>", dropped when a group is deleted (its space
-//     memberships go with it); a group's memberships and their list carry
-//     "group:<ws>/<g>", dropped when the group is deleted.
+//     memberships go with it) and when a member is removed (theirs go); a
+//     group's memberships and their list carry "group:<ws>/<g>", dropped
+//     when the group is deleted;
+//   - what says who belongs to the workspace and its groups (a membership,
+//     a group and its member_count, a group's memberships and their lists)
+//     carries "people:<ws>", dropped when a member is removed or someone is
+//     invited (the invitee joins the "everyone" group): a group membership
+//     write changes one group only and drops that group's entries instead;
+//   - schedules and subscriptions and their lists carry "subscribers:<ws>",
+//     dropped when a member is removed: Mode takes them off every
+//     subscription of the workspace (email_subscribers, the counts).
 // A write invalidates the written resource's path, the list families that
 // can contain it and the parents whose counts it changes. A report run seen
 // reaching a terminal state invalidates what its end changed (see
@@ -53,6 +62,8 @@ func runsScopeTag(ws string) string             { return "runs:" + ws }
 func batchTag(ws string) string                 { return "batch:" + ws }
 func accessTag(ws string) string                { return "access:" + ws }
 func spaceMembershipsTag(ws string) string      { return "space_memberships:" + ws }
+func peopleTag(ws string) string                { return "people:" + ws }
+func subscribersTag(ws string) string           { return "subscribers:" + ws }
 
 // apiPathOf returns the cache tag of a resource path (its escaped path).
 func apiPathOf(p *apiPath) string {

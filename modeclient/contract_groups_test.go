@@ -729,3 +729,55 @@ func TestGroupsOfAnotherWorkspace(t *testing.T) {
 		t.Errorf("the other workspace's space memberships changed: %+v", ms)
 	}
 }
+
+// TestContractMemberByUsername: a member named by username (CreateGroupMembership,
+// CreateSpaceMembership) is found among the workspace's memberships (one list read, cached) and
+// sent as their user token, Mode's member_token, never as the membership's own token; the client
+// never reads a membership by username (Mode addresses one by its token). A username no
+// membership has, or one removed, is Mode's 404 and nothing is written.
+func TestContractMemberByUsername(t *testing.T) {
+	t.Parallel()
+	forEachTarget(t, mutates, nil, func(t *testing.T, tg *target) {
+		ctx := tg.ctx(t)
+		c := tg.client(t, modeclient.WithCache(newTestCache(t, cache.Options{})))
+		d := tg.emu.Demo()
+		erin, ben := d.Members[4], d.Members[1]
+		var erinM modeclient.Membership
+		for _, m := range collect(t, tg.client(t).ListMemberships(ctx, tg.ws, nil)) {
+			if m.MemberUsername == erin {
+				erinM = m
+			}
+		}
+		if erinM.MemberToken == "" || erinM.MembershipToken() != d.Memberships[4] || erinM.MemberToken == erinM.MembershipToken() {
+			t.Fatalf("Erin's membership = %+v", erinM)
+		}
+		tg.emu.ResetRequests()
+
+		gm := must(c.CreateGroupMembership(ctx, tg.ws, d.Groups[2], modeclient.GroupMembershipCreate{MemberUsername: erin}))(t)
+		sm := must(c.CreateSpaceMembership(ctx, tg.ws, d.Spaces[executiveSpace], modeclient.SpaceMembershipCreate{MemberType: modeclient.SpaceMemberUser, MemberUsername: erin}))(t)
+		if gm.MemberToken != erinM.MemberToken || gm.MemberUsername != erin || sm.MemberToken != erinM.MemberToken || sm.IsGroup() {
+			t.Errorf("by username: group membership %+v, space membership %+v; want member_token %s", gm, sm, erinM.MemberToken)
+		}
+		if n := requestsTo(tg.emu, http.MethodGet, apiPath("memberships")); n != 1 {
+			t.Errorf("%d reads of the memberships for two writes naming the same member, want 1 (then cached)", n)
+		}
+		for _, r := range tg.emu.Requests() {
+			if strings.HasPrefix(r.Path, apiPath("memberships")+"/") {
+				t.Errorf("the client read a membership by another address than the list: %s %s", r.Method, r.Path)
+			}
+		}
+
+		// Unknown and removed usernames: 404, nothing sent to the group or the space.
+		must(c.DeleteMembership(ctx, tg.ws, d.Memberships[1]))(t) // Ben
+		tg.emu.ResetRequests()
+		for _, name := range []string{"nobody_here", ben} {
+			_, err := c.CreateGroupMembership(ctx, tg.ws, d.Groups[2], modeclient.GroupMembershipCreate{MemberUsername: name})
+			wantAPIError(t, err, http.StatusNotFound)
+			_, err = c.CreateSpaceMembership(ctx, tg.ws, d.Spaces[executiveSpace], modeclient.SpaceMembershipCreate{MemberType: modeclient.SpaceMemberUser, MemberUsername: name})
+			wantAPIError(t, err, http.StatusNotFound)
+		}
+		if n := tg.emu.CountRequests(http.MethodPost, "/"); n != 0 {
+			t.Errorf("%d POSTs sent for members that are not", n)
+		}
+	})
+}

@@ -181,6 +181,13 @@ func TestContractInviteMembers(t *testing.T) {
 		c := tg.client(t, modeclient.WithCache(newTestCache(t, cache.Options{})))
 		d := tg.emu.Demo()
 		members := len(collect(t, c.ListMemberships(ctx, tg.ws, nil))) // cached
+		everyone := must(c.GetGroup(ctx, tg.ws, d.Groups[0]))(t).MemberCount
+		everyoneMembers := func() []string {
+			return tokensOf(collect(t, c.ListGroupMemberships(ctx, tg.ws, d.Groups[0], nil)), func(m modeclient.GroupMembership) string { return m.MemberToken })
+		}
+		if n := len(everyoneMembers()); modeclient.Int(n) != everyone { // cached
+			t.Fatalf("Everyone lists %d members, counts %d", n, everyone)
+		}
 		tg.emu.ResetRequests()
 
 		inv := must(c.InviteMembers(ctx, tg.ws, modeclient.InviteInput{
@@ -224,6 +231,13 @@ func TestContractInviteMembers(t *testing.T) {
 		if pending.MemberUsername != "harold" || pending.State != modeclient.MembershipStatePending || !bool(pending.Invited) || !pending.ActivatedAt.IsZero() {
 			t.Errorf("pending membership = %+v", pending)
 		}
+		// The invitee joined the Everyone group (the cached group and its memberships follow).
+		if got := must(c.GetGroup(ctx, tg.ws, d.Groups[0]))(t).MemberCount; got != everyone+1 {
+			t.Errorf("Everyone has %d members after the invitation, want %d", got, everyone+1)
+		}
+		if !slices.Contains(everyoneMembers(), pending.MemberToken) {
+			t.Errorf("the invitee (member_token %s) is not in Everyone", pending.MemberToken)
+		}
 
 		// Invited again: sent again.
 		again := must(c.InviteMembers(ctx, tg.ws, modeclient.InviteInput{Emails: []string{"harold@example.com"}}))(t)
@@ -234,6 +248,9 @@ func TestContractInviteMembers(t *testing.T) {
 		must(c.DeleteMembership(ctx, tg.ws, sent.MembershipToken()))(t)
 		if n := len(collect(t, c.ListMemberships(ctx, tg.ws, nil))); n != members {
 			t.Errorf("%d memberships after the withdrawal, want %d", n, members)
+		}
+		if got := must(c.GetGroup(ctx, tg.ws, d.Groups[0]))(t).MemberCount; got != everyone || slices.Contains(everyoneMembers(), pending.MemberToken) {
+			t.Errorf("Everyone has %d members after the withdrawal, want %d without the invitee", got, everyone)
 		}
 
 		// Inputs refused before any request.
@@ -421,6 +438,74 @@ func TestContractBatchMembers(t *testing.T) {
 		must(c.ListBatchMembersPage(ctx, tg.ws, 1, &modeclient.BatchOptions{PerPage: 2}))(t)
 		if n := tg.emu.CountRequests("", "/"); n != 0 {
 			t.Errorf("%d requests for a cached page", n)
+		}
+	})
+}
+
+// TestContractDeleteMembershipDropsWhatNamesThem removes Erin through a cached client: her group
+// memberships (Everyone), her own space membership (Marketing) and her subscription of a report
+// are read fresh afterwards and name her no more; everyone else's group and space memberships
+// keep their tokens.
+func TestContractDeleteMembershipDropsWhatNamesThem(t *testing.T) {
+	t.Parallel()
+	forEachTarget(t, mutates, nil, func(t *testing.T, tg *target) {
+		ctx := tg.ctx(t)
+		c := tg.client(t, modeclient.WithCache(newTestCache(t, cache.Options{})))
+		d := tg.emu.Demo()
+		erin := d.Members[4]
+		rep, marketing, everyone := d.Reports[0], d.Spaces[1], d.Groups[0]
+		sched := must(c.CreateReportSchedule(ctx, tg.ws, rep, modeclient.ScheduleCreate{Cron: modeclient.CronInput{Freq: "daily"}}))(t).Token
+		sub := must(c.CreateReportSubscription(ctx, tg.ws, rep, modeclient.SubscriptionCreate{Schedule: sched, EmailSubscribers: []string{d.Members[0], erin}}))(t).Token
+
+		// Cached: every read that names Erin.
+		groupMs := collect(t, c.ListGroupMemberships(ctx, tg.ws, everyone, nil))
+		erinGM := groupMs[slices.IndexFunc(groupMs, func(m modeclient.GroupMembership) bool { return m.MemberUsername == erin })].Token
+		must(c.GetGroupMembership(ctx, tg.ws, everyone, erinGM))(t)
+		spaceMs := collect(t, c.ListSpaceMemberships(ctx, tg.ws, marketing, nil))
+		erinSM := spaceMs[slices.IndexFunc(spaceMs, func(m modeclient.SpaceMembership) bool { return !m.IsGroup() })].Token
+		must(c.GetSpaceMembership(ctx, tg.ws, marketing, erinSM))(t)
+		if s := must(c.GetReportSubscription(ctx, tg.ws, rep, sub))(t); !slices.Equal(s.EmailSubscribers, []string{d.Members[0], erin}) {
+			t.Fatalf("subscription = %+v", s)
+		}
+		must(c.ListReportSubscriptionsPage(ctx, tg.ws, rep, 1, nil))(t)
+		if s := must(c.GetReportSchedule(ctx, tg.ws, rep, sched))(t); s.SubscriberCount != 2 {
+			t.Fatalf("schedule subscriber_count = %d, want 2", s.SubscriberCount)
+		}
+
+		must(c.DeleteMembership(ctx, tg.ws, d.Memberships[4]))(t)
+
+		var wantGM []string
+		for _, m := range groupMs {
+			if m.Token != erinGM {
+				wantGM = append(wantGM, m.Token)
+			}
+		}
+		if got := tokensOf(collect(t, c.ListGroupMemberships(ctx, tg.ws, everyone, nil)), groupMembershipToken); !slices.Equal(got, wantGM) {
+			t.Errorf("Everyone's memberships after the removal = %v, want %v (the others' tokens unchanged)", got, wantGM)
+		}
+		_, err := c.GetGroupMembership(ctx, tg.ws, everyone, erinGM)
+		wantAPIError(t, err, http.StatusNotFound)
+		var wantSM []string
+		for _, m := range spaceMs {
+			if m.Token != erinSM {
+				wantSM = append(wantSM, m.Token)
+			}
+		}
+		if got := tokensOf(collect(t, c.ListSpaceMemberships(ctx, tg.ws, marketing, nil)), spaceMembershipToken); !slices.Equal(got, wantSM) {
+			t.Errorf("Marketing's memberships after the removal = %v, want %v", got, wantSM)
+		}
+		_, err = c.GetSpaceMembership(ctx, tg.ws, marketing, erinSM)
+		wantAPIError(t, err, http.StatusNotFound)
+		if s := must(c.GetReportSubscription(ctx, tg.ws, rep, sub))(t); !slices.Equal(s.EmailSubscribers, []string{d.Members[0]}) {
+			t.Errorf("subscribers after the removal = %v", s.EmailSubscribers)
+		}
+		for _, s := range must(c.ListReportSubscriptionsPage(ctx, tg.ws, rep, 1, nil))(t).Items {
+			if slices.Contains(s.EmailSubscribers, erin) {
+				t.Errorf("listed subscription %s still names %s", s.Token, erin)
+			}
+		}
+		if s := must(c.GetReportSchedule(ctx, tg.ws, rep, sched))(t); s.SubscriberCount != 1 {
+			t.Errorf("schedule subscriber_count after the removal = %d, want 1", s.SubscriberCount)
 		}
 	})
 }

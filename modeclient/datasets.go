@@ -294,7 +294,7 @@ func (c *Client) ListDatasetSchedulesPage(ctx context.Context, workspace, datase
 		return nil, err
 	}
 	// Tagged as the dataset's report schedule list is: report schedule writes drop it.
-	policy := c.metadata(reportListTag(workspace, dataset, "schedules"), reportScopeTag(workspace, dataset))
+	policy := c.metadata(reportListTag(workspace, dataset, "schedules"), reportScopeTag(workspace, dataset), subscribersTag(workspace))
 	return listPage[Schedule](ctx, c, datasetPath(workspace, dataset).lit("schedules"), q, page, "dataset_schedules", policy)
 }
 

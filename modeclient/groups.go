@@ -50,7 +50,7 @@ func (c *Client) ListGroups(ctx context.Context, workspace string, opts *ListOpt
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetGroup(ctx context.Context, workspace, group string) (*Group, error) {
-	return getJSON[Group](ctx, c, groupPath(workspace, group), nil, c.metadata(accessTag(workspace)))
+	return getJSON[Group](ctx, c, groupPath(workspace, group), nil, c.metadata(peopleTag(workspace)))
 }
 
 // GroupCreate is the body of CreateGroup: Mode's {"user_group": {"name"}}. Mode's document lists
@@ -81,9 +81,10 @@ type GroupMembership struct {
 }
 
 // GroupMembershipCreate names the member CreateGroupMembership adds: by MemberToken (a
-// Membership's MemberToken), which is what Mode's body {"membership": {"member_token"}} carries,
-// or by MemberUsername, which the client turns into the member's token first (GetMembership; free
-// when cached). Give exactly one.
+// Membership's MemberToken, the user's token, not the membership's), which is what Mode's body
+// {"membership": {"member_token"}} carries, or by MemberUsername, which the client turns into the
+// member's token first (GetMembershipByUsername: the workspace's memberships, free when cached).
+// Give exactly one.
 type GroupMembershipCreate struct {
 	MemberToken    string
 	MemberUsername string
@@ -208,7 +209,7 @@ func (c *Client) ListGroupMembershipsPage(ctx context.Context, workspace, group 
 	if err != nil {
 		return nil, err
 	}
-	policy := c.metadata(groupMembershipsTag(workspace, group), groupScopeTag(workspace, group), accessTag(workspace))
+	policy := c.metadata(groupMembershipsTag(workspace, group), groupScopeTag(workspace, group), peopleTag(workspace))
 	return listPage[GroupMembership](ctx, c, groupMembershipsPath(workspace, group), q, page, "group_memberships", policy)
 }
 
@@ -226,11 +227,11 @@ func (c *Client) ListGroupMemberships(ctx context.Context, workspace, group stri
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetGroupMembership(ctx context.Context, workspace, group, membership string) (*GroupMembership, error) {
-	return getJSON[GroupMembership](ctx, c, groupMembershipPath(workspace, group, membership), nil, c.metadata(groupScopeTag(workspace, group), accessTag(workspace)))
+	return getJSON[GroupMembership](ctx, c, groupMembershipPath(workspace, group, membership), nil, c.metadata(groupScopeTag(workspace, group), peopleTag(workspace)))
 }
 
-// checkMember checks a member named by token or by username: exactly one, either a token's
-// alphabet (a username is one too), without a request.
+// checkMember checks a member named by token or by username: exactly one, a token's alphabet or
+// a username's (an account name, as GetMembershipByUsername takes it), without a request.
 func checkMember(token, username string) error {
 	switch {
 	case token != "" && username != "":
@@ -240,7 +241,7 @@ func checkMember(token, username string) error {
 			return &InvalidArgumentError{Field: "member_token", Reason: reason}
 		}
 	case username != "":
-		if reason, ok := validToken(username); !ok {
+		if reason, ok := validWorkspace(username); !ok {
 			return &InvalidArgumentError{Field: "member_username", Reason: reason}
 		}
 	default:
@@ -250,17 +251,20 @@ func checkMember(token, username string) error {
 }
 
 // memberToken returns the user token of a member named (see checkMember) by token, or by
-// username: then it reads the member's membership (GetMembership; free when cached).
+// username: then it finds the member's membership among the workspace's
+// (GetMembershipByUsername, through the cache: Mode addresses a membership by its own token, not
+// the username) and answers its MemberToken, the user's token Mode's group and space membership
+// bodies take (not the membership's token). A username no membership has is a 404 *APIError.
 func (c *Client) memberToken(ctx context.Context, workspace, token, username string) (string, error) {
 	if token != "" {
 		return token, nil
 	}
-	m, err := c.GetMembership(ownerCheckContext(ctx), workspace, username)
+	m, err := c.GetMembershipByUsername(ownerCheckContext(ctx), workspace, username)
 	if err != nil {
 		return "", err
 	}
 	if m.MemberToken == "" {
-		return "", &DecodeError{Method: http.MethodGet, Route: "/api/{workspace}/memberships/{membership}", Reason: "the membership has no member_token"}
+		return "", &DecodeError{Method: http.MethodGet, Route: "/api/{workspace}/memberships", Reason: "the membership of " + username + " has no member_token"}
 	}
 	return m.MemberToken, nil
 }

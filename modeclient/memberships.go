@@ -79,12 +79,25 @@ func membershipPath(ws, membership string) *apiPath {
 	return membershipsPath(ws).tok("membership", membership)
 }
 
-// peopleWriteTags are what removing or inviting a member invalidates: the
-// membership lists, the groups (member counts) and their lists, the spaces
-// lists (what a member could see changes with their access), and everything
-// tagged with the workspace's access.
+// peopleWriteTags are what inviting a member invalidates: the membership
+// lists, the memberships, the groups (member counts: an invitee joins the
+// "everyone" group), their lists and their memberships (peopleTag), the
+// spaces lists (what a member could see changes with their access), and
+// everything tagged with the workspace's access.
 func peopleWriteTags(ws string) func(path string) []string {
-	return tags(listTag(ws, "memberships"), listTag(ws, "groups"), listTag(ws, "spaces"), accessTag(ws))
+	return tags(peopleWriteTagList(ws)...)
+}
+
+func peopleWriteTagList(ws string) []string {
+	return []string{listTag(ws, "memberships"), listTag(ws, "groups"), listTag(ws, "spaces"), accessTag(ws), peopleTag(ws)}
+}
+
+// memberRemovalTags are what removing a member invalidates: what an
+// invitation does (peopleWriteTags), and the space memberships (theirs go)
+// and the schedules and subscriptions of the workspace (Mode takes them off
+// every subscription).
+func memberRemovalTags(ws string) func(path string) []string {
+	return tags(append(peopleWriteTagList(ws), spaceMembershipsTag(ws), subscribersTag(ws))...)
 }
 
 // ListMembershipsPage returns one page of a workspace's memberships:
@@ -96,7 +109,7 @@ func (c *Client) ListMembershipsPage(ctx context.Context, workspace string, page
 	if err != nil {
 		return nil, err
 	}
-	return listPage[Membership](ctx, c, membershipsPath(workspace), q, page, "memberships", c.metadata(listTag(workspace, "memberships"), accessTag(workspace)))
+	return listPage[Membership](ctx, c, membershipsPath(workspace), q, page, "memberships", c.metadata(listTag(workspace, "memberships"), peopleTag(workspace)))
 }
 
 // ListMemberships iterates over all of a workspace's memberships, fetching
@@ -114,7 +127,7 @@ func (c *Client) ListMemberships(ctx context.Context, workspace string, opts *Li
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetMembership(ctx context.Context, workspace, membership string) (*Membership, error) {
-	return getJSON[Membership](ctx, c, membershipPath(workspace, membership), nil, c.metadata(accessTag(workspace)))
+	return getJSON[Membership](ctx, c, membershipPath(workspace, membership), nil, c.metadata(peopleTag(workspace)))
 }
 
 // DeleteMembership removes a member from a workspace, or withdraws a pending
@@ -126,8 +139,10 @@ func (c *Client) GetMembership(ctx context.Context, workspace, membership string
 //
 // The membership is read first (GetMembership, through the cache) so that a
 // token of another workspace is not found without removing anyone. The
-// removal drops the workspace's cached memberships, groups, spaces lists and
-// Metadata API pages: who can see what has changed.
+// removal drops the workspace's cached memberships, groups and their
+// memberships, space memberships, spaces lists, schedules and subscriptions
+// (the member is no longer a subscriber) and Metadata API pages: who belongs
+// to what, and who can see what, has changed.
 func (c *Client) DeleteMembership(ctx context.Context, workspace, membership string) (*Membership, error) {
 	p := membershipPath(workspace, membership)
 	if p.err != nil {
@@ -139,7 +154,7 @@ func (c *Client) DeleteMembership(ctx context.Context, workspace, membership str
 	}
 	fallback := *before // the cache's value is shared: copy it
 	fallback.Links = maps.Clone(before.Links)
-	cl, body, err := c.writeBody(ctx, http.MethodDelete, p, nil, nil, peopleWriteTags(workspace))
+	cl, body, err := c.writeBody(ctx, http.MethodDelete, p, nil, nil, memberRemovalTags(workspace))
 	if err != nil {
 		return nil, err
 	}

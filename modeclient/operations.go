@@ -19,7 +19,7 @@ var operations = []Operation{
 	{"GET", "/api/account", "GetAccount"},
 	{"GET", "/api/verify", "VerifyCredential"},
 
-	{"GET", "/api/{workspace}/memberships", "ListMemberships, ListMembershipsPage"},
+	{"GET", "/api/{workspace}/memberships", "ListMemberships, ListMembershipsPage (and GetMembershipByUsername, and CreateGroupMembership and CreateSpaceMembership given a username)"},
 	{"GET", "/api/{workspace}/memberships/{membership}", "GetMembership (and DeleteMembership, to check the workspace first)"},
 	{"DELETE", "/api/{workspace}/memberships/{membership}", "DeleteMembership"},
 	{"POST", "/api/{workspace}/invites", "InviteMembers"},

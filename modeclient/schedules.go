@@ -114,7 +114,7 @@ func (c *Client) ListReportSchedulesPage(ctx context.Context, workspace, report 
 	if err != nil {
 		return nil, err
 	}
-	policy := c.metadata(reportListTag(workspace, report, "schedules"), reportScopeTag(workspace, report))
+	policy := c.metadata(reportListTag(workspace, report, "schedules"), reportScopeTag(workspace, report), subscribersTag(workspace))
 	return listPage[Schedule](ctx, c, schedulesPath(workspace, report), q, page, "report_schedules", policy)
 }
 
@@ -132,7 +132,7 @@ func (c *Client) ListReportSchedules(ctx context.Context, workspace, report stri
 // The result is shared with the cache: read-only (see Shared values in the
 // package doc).
 func (c *Client) GetReportSchedule(ctx context.Context, workspace, report, schedule string) (*Schedule, error) {
-	return getJSON[Schedule](ctx, c, schedulePath(workspace, report, schedule), nil, c.metadata(reportScopeTag(workspace, report)))
+	return getJSON[Schedule](ctx, c, schedulePath(workspace, report, schedule), nil, c.metadata(reportScopeTag(workspace, report), subscribersTag(workspace)))
 }
 
 // verifySchedule checks, before a write, that schedule (of report) belongs to workspace.

@@ -31,9 +31,10 @@ func (m *SpaceMembership) IsGroup() bool { return m.MemberType == SpaceMemberGro
 
 // SpaceMembershipCreate is the body of CreateSpaceMembership: Mode's {"membership":
 // {"member_type", "member_token"}}. MemberType is SpaceMemberUser or SpaceMemberGroup;
-// MemberToken the member's user token (a Membership's MemberToken) or the group's token. A member
-// may be named by MemberUsername instead of MemberToken: the client turns it into the member's
-// token first (GetMembership; free when cached). Give exactly one of the two.
+// MemberToken the member's user token (a Membership's MemberToken, not the membership's own token)
+// or the group's token. A member may be named by MemberUsername instead of MemberToken: the
+// client turns it into the member's token first (GetMembershipByUsername: the workspace's
+// memberships, free when cached). Give exactly one of the two.
 type SpaceMembershipCreate struct {
 	MemberType     string
 	MemberToken    string

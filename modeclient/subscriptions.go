@@ -85,11 +85,12 @@ func scheduleSubscriptionsTag(ws, report, schedule string) string {
 	return reportListTag(ws, report, "schedules/"+schedule+"/subscriptions")
 }
 
-// subscriptionPolicy caches a subscription for the metadata TTL, tagged with its report and
-// the schedule it follows (deleting the schedule deletes it).
+// subscriptionPolicy caches a subscription for the metadata TTL, tagged with its report, the
+// schedule it follows (deleting the schedule deletes it) and the workspace's subscribers
+// (removing a member takes them off it).
 func (c *Client) subscriptionPolicy(ws, report string) cachePolicy {
 	return func(v any) (time.Duration, []string) {
-		t := []string{reportScopeTag(ws, report)}
+		t := []string{reportScopeTag(ws, report), subscribersTag(ws)}
 		if s, _ := v.(*Subscription); s != nil && s.ScheduleToken != "" {
 			if p := schedulePath(ws, report, s.ScheduleToken); p.err == nil {
 				t = append(t, apiPathOf(p))
@@ -123,7 +124,7 @@ func (c *Client) ListReportSubscriptionsPage(ctx context.Context, workspace, rep
 	if err != nil {
 		return nil, err
 	}
-	policy := c.metadata(reportListTag(workspace, report, "subscriptions"), reportScopeTag(workspace, report))
+	policy := c.metadata(reportListTag(workspace, report, "subscriptions"), reportScopeTag(workspace, report), subscribersTag(workspace))
 	return listPage[Subscription](ctx, c, subscriptionsPath(workspace, report), q, page, "report_subscriptions", policy)
 }
 
@@ -150,7 +151,7 @@ func (c *Client) ListScheduleSubscriptionsPage(ctx context.Context, workspace, r
 		return nil, p.err
 	}
 	policy := c.metadata(scheduleSubscriptionsTag(workspace, report, schedule), reportScopeTag(workspace, report),
-		apiPathOf(schedulePath(workspace, report, schedule)))
+		apiPathOf(schedulePath(workspace, report, schedule)), subscribersTag(workspace))
 	return listPage[Subscription](ctx, c, p, q, page, "report_subscriptions", policy)
 }
 

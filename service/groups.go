@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"connectrpc.com/connect"
 
@@ -83,32 +85,58 @@ func (s *WorkspaceServer) DeleteGroup(ctx context.Context, req *connect.Request[
 
 // ListGroupMemberships lists the members of a user group.
 func (s *WorkspaceServer) ListGroupMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListGroupMembershipsRequest]) (*connect.Response[modeplatformv1.ListGroupMembershipsResponse], error) {
-	page, err := listOf(ctx, s.core, req.Msg, patGroup,
-		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.GroupMembership], error) {
-			return cl.ListGroupMembershipsPage(ctx, ids[0], ids[1], modePage, nil)
-		},
-		func(_ *modeclient.Client, ids []string, gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
-			return groupMembershipFromMode(ids[0], ids[1], gm)
-		})
+	m := req.Msg
+	if err := validated(m); err != nil {
+		return nil, err
+	}
+	ids, err := parseName("parent", m.GetParent(), patGroup)
 	if err != nil {
 		return nil, err
+	}
+	w, g := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	names := newMemberNames(cl, w)
+	page, err := listPage(ctx, s.core, m,
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.GroupMembership], error) {
+			p, err := cl.ListGroupMembershipsPage(ctx, w, g, modePage, nil)
+			if err != nil {
+				return nil, err
+			}
+			return p, names.learn(ctx) // translate cannot call Mode
+		},
+		func(gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
+			return groupMembershipFromMode(w, g, gm, names)
+		})
+	if err != nil {
+		return nil, upstreamError(err, m.GetParent())
 	}
 	return connect.NewResponse(&modeplatformv1.ListGroupMembershipsResponse{GroupMemberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetGroupMembership returns one member of a user group.
 func (s *WorkspaceServer) GetGroupMembership(ctx context.Context, req *connect.Request[modeplatformv1.GetGroupMembershipRequest]) (*connect.Response[modeplatformv1.GetGroupMembershipResponse], error) {
-	gm, err := getOf(ctx, s.core, req.Msg, patGroupMember,
-		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.GroupMembership, error) {
-			return cl.GetGroupMembership(ctx, ids[0], ids[1], ids[2])
-		},
-		func(_ *modeclient.Client, ids []string, gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
-			return groupMembershipFromMode(ids[0], ids[1], gm)
-		})
+	name := req.Msg.GetName()
+	ids, err := parseName("name", name, patGroupMember)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&modeplatformv1.GetGroupMembershipResponse{GroupMembership: gm}), nil
+	w, g := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	gm, err := cl.GetGroupMembership(ctx, w, g, ids[2])
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	names := newMemberNames(cl, w)
+	if err := names.learn(ctx); err != nil {
+		return nil, upstreamError(err, workspaceName(w)+"/memberships")
+	}
+	return connect.NewResponse(&modeplatformv1.GetGroupMembershipResponse{GroupMembership: groupMembershipFromMode(w, g, gm, names)}), nil
 }
 
 // CreateGroupMembership adds a member to a user group. A request_id makes it
@@ -133,11 +161,16 @@ func (s *WorkspaceServer) CreateGroupMembership(ctx context.Context, req *connec
 	}
 	res, err := do(ctx, s.core.creates, "CreateGroupMembership\x00"+w, m.GetRequestId(), requestFingerprint("CreateGroupMembership", m.GetParent(), member),
 		func(ctx context.Context) (*modeplatformv1.CreateGroupMembershipResponse, error) {
-			gm, err := cl.CreateGroupMembership(ctx, w, g, modeclient.GroupMembershipCreate{MemberToken: member})
+			names := newMemberNames(cl, w)
+			user, err := names.userToken(ctx, "group_membership.member", member)
+			if err != nil {
+				return nil, err
+			}
+			gm, err := cl.CreateGroupMembership(ctx, w, g, modeclient.GroupMembershipCreate{MemberToken: user})
 			if err != nil {
 				return nil, upstreamError(err, m.GetParent())
 			}
-			return &modeplatformv1.CreateGroupMembershipResponse{GroupMembership: groupMembershipFromMode(w, g, gm)}, nil
+			return &modeplatformv1.CreateGroupMembershipResponse{GroupMembership: groupMembershipFromMode(w, g, gm, names)}, nil
 		})
 	if err != nil {
 		return nil, err
@@ -159,32 +192,58 @@ func (s *WorkspaceServer) DeleteGroupMembership(ctx context.Context, req *connec
 
 // ListSpaceMemberships lists who has access to a space.
 func (s *WorkspaceServer) ListSpaceMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListSpaceMembershipsRequest]) (*connect.Response[modeplatformv1.ListSpaceMembershipsResponse], error) {
-	page, err := listOf(ctx, s.core, req.Msg, patSpace,
-		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.SpaceMembership], error) {
-			return cl.ListSpaceMembershipsPage(ctx, ids[0], ids[1], modePage, nil)
-		},
-		func(_ *modeclient.Client, ids []string, sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
-			return spaceMembershipFromMode(ids[0], ids[1], sm)
-		})
+	m := req.Msg
+	if err := validated(m); err != nil {
+		return nil, err
+	}
+	ids, err := parseName("parent", m.GetParent(), patSpace)
 	if err != nil {
 		return nil, err
+	}
+	w, sp := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	names := newMemberNames(cl, w)
+	page, err := listPage(ctx, s.core, m,
+		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.SpaceMembership], error) {
+			p, err := cl.ListSpaceMembershipsPage(ctx, w, sp, modePage, nil)
+			if err != nil {
+				return nil, err
+			}
+			return p, names.learn(ctx) // translate cannot call Mode
+		},
+		func(sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
+			return spaceMembershipFromMode(w, sp, sm, names)
+		})
+	if err != nil {
+		return nil, upstreamError(err, m.GetParent())
 	}
 	return connect.NewResponse(&modeplatformv1.ListSpaceMembershipsResponse{SpaceMemberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetSpaceMembership returns one access grant of a space.
 func (s *WorkspaceServer) GetSpaceMembership(ctx context.Context, req *connect.Request[modeplatformv1.GetSpaceMembershipRequest]) (*connect.Response[modeplatformv1.GetSpaceMembershipResponse], error) {
-	sm, err := getOf(ctx, s.core, req.Msg, patSpaceMember,
-		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.SpaceMembership, error) {
-			return cl.GetSpaceMembership(ctx, ids[0], ids[1], ids[2])
-		},
-		func(_ *modeclient.Client, ids []string, sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
-			return spaceMembershipFromMode(ids[0], ids[1], sm)
-		})
+	name := req.Msg.GetName()
+	ids, err := parseName("name", name, patSpaceMember)
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&modeplatformv1.GetSpaceMembershipResponse{SpaceMembership: sm}), nil
+	w, sp := ids[0], ids[1]
+	cl, err := s.core.client(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := cl.GetSpaceMembership(ctx, w, sp, ids[2])
+	if err != nil {
+		return nil, upstreamError(err, name)
+	}
+	names := newMemberNames(cl, w)
+	if err := names.learn(ctx); err != nil {
+		return nil, upstreamError(err, workspaceName(w)+"/memberships")
+	}
+	return connect.NewResponse(&modeplatformv1.GetSpaceMembershipResponse{SpaceMembership: spaceMembershipFromMode(w, sp, sm, names)}), nil
 }
 
 // CreateSpaceMembership gives a member or a group access to a space. A
@@ -210,21 +269,33 @@ func (s *WorkspaceServer) CreateSpaceMembership(ctx context.Context, req *connec
 			return nil, invalidArgument("space_membership.group", "must be a group of workspace "+workspaceName(w))
 		}
 		create = modeclient.SpaceMembershipCreate{MemberType: modeclient.SpaceMemberGroup, MemberToken: gids[1]}
-	} else if create.MemberToken, err = parseMemberIn("space_membership.member", w, in.GetMember()); err != nil {
-		return nil, err
+	}
+	member := ""
+	if in.GetMember() != "" {
+		if member, err = parseMemberIn("space_membership.member", w, in.GetMember()); err != nil {
+			return nil, err
+		}
 	}
 	cl, err := s.core.client(ctx, w)
 	if err != nil {
 		return nil, err
 	}
 	res, err := do(ctx, s.core.creates, "CreateSpaceMembership\x00"+w, m.GetRequestId(),
-		requestFingerprint("CreateSpaceMembership", m.GetParent(), create.MemberType, create.MemberToken),
+		requestFingerprint("CreateSpaceMembership", m.GetParent(), in.GetGroup(), in.GetMember()),
 		func(ctx context.Context) (*modeplatformv1.CreateSpaceMembershipResponse, error) {
+			names := newMemberNames(cl, w)
+			if member != "" {
+				user, err := names.userToken(ctx, "space_membership.member", member)
+				if err != nil {
+					return nil, err
+				}
+				create.MemberToken = user
+			}
 			sm, err := cl.CreateSpaceMembership(ctx, w, sp, create)
 			if err != nil {
 				return nil, upstreamError(err, m.GetParent())
 			}
-			return &modeplatformv1.CreateSpaceMembershipResponse{SpaceMembership: spaceMembershipFromMode(w, sp, sm)}, nil
+			return &modeplatformv1.CreateSpaceMembershipResponse{SpaceMembership: spaceMembershipFromMode(w, sp, sm, names)}, nil
 		})
 	if err != nil {
 		return nil, err
@@ -257,31 +328,83 @@ func parseMemberIn(field, w, name string) (string, error) {
 	return ids[1], nil
 }
 
+// memberNames maps Mode's user tokens (a group or space membership's
+// member_token) to workspace membership names and back. It reads the
+// workspace's membership list (cached metadata) at most once per call.
+type memberNames struct {
+	cl     *modeclient.Client
+	ws     string
+	byUser map[string]string // user token -> membership token
+	loaded bool
+}
+
+func newMemberNames(cl *modeclient.Client, ws string) *memberNames {
+	return &memberNames{cl: cl, ws: ws, byUser: map[string]string{}}
+}
+
+// learn reads the membership list once.
+func (x *memberNames) learn(ctx context.Context) error {
+	if x.loaded {
+		return nil
+	}
+	for m, err := range x.cl.ListMemberships(ctx, x.ws, nil) {
+		if err != nil {
+			return err
+		}
+		if t := m.MembershipToken(); validToken(t) && m.MemberToken != "" {
+			x.byUser[m.MemberToken] = t
+		}
+	}
+	x.loaded = true
+	return nil
+}
+
+// name returns the membership name of a user token, or "" when it is not a
+// member's (a former member, say).
+func (x *memberNames) name(user string) string {
+	if t, ok := x.byUser[user]; ok {
+		return membershipName(x.ws, t)
+	}
+	return ""
+}
+
+// userToken returns the user token of the membership token of request
+// field: what Mode's group and space membership bodies name a person by. A
+// membership Mode does not know is the caller's mistake in that field.
+func (x *memberNames) userToken(ctx context.Context, field, membership string) (string, error) {
+	m, err := x.cl.GetMembership(ctx, x.ws, membership)
+	if err != nil {
+		var api *modeclient.APIError
+		if errors.As(err, &api) && api.StatusCode == http.StatusNotFound {
+			return "", invalidArgument(field, "names a membership that does not exist: "+membershipName(x.ws, membership))
+		}
+		return "", upstreamError(err, membershipName(x.ws, membership))
+	}
+	x.byUser[m.MemberToken] = membership
+	return m.MemberToken, nil
+}
+
 // groupMembershipFromMode translates a member of group g of workspace w.
-func groupMembershipFromMode(w, g string, gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
-	out := &modeplatformv1.GroupMembership{
+func groupMembershipFromMode(w, g string, gm *modeclient.GroupMembership, names *memberNames) *modeplatformv1.GroupMembership {
+	return &modeplatformv1.GroupMembership{
 		Name:           resourceNameOf(patGroupMember, w, g, gm.Token),
+		Member:         names.name(gm.MemberToken),
 		MemberUsername: gm.MemberUsername,
 	}
-	if validToken(gm.MemberToken) {
-		out.Member = membershipName(w, gm.MemberToken)
-	}
-	return out
 }
 
 // spaceMembershipFromMode translates an access grant of space sp of
 // workspace w: a member's, or a group's.
-func spaceMembershipFromMode(w, sp string, sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
+func spaceMembershipFromMode(w, sp string, sm *modeclient.SpaceMembership, names *memberNames) *modeplatformv1.SpaceMembership {
 	out := &modeplatformv1.SpaceMembership{
 		Name:  resourceNameOf(patSpaceMember, w, sp, sm.Token),
 		Email: string(sm.Email),
 	}
-	if validToken(sm.MemberToken) {
-		if sm.IsGroup() {
-			out.Group = groupName(w, sm.MemberToken)
-		} else {
-			out.Member = membershipName(w, sm.MemberToken)
-		}
+	switch {
+	case sm.IsGroup() && validToken(sm.MemberToken):
+		out.Group = groupName(w, sm.MemberToken)
+	case !sm.IsGroup():
+		out.Member = names.name(sm.MemberToken)
 	}
 	return out
 }

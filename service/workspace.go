@@ -221,7 +221,7 @@ func workspaceFromMode(cl *modeclient.Client, w string, ws *modeclient.Workspace
 // the member's username.
 func membershipFromMode(w string, m *modeclient.Membership) *modeplatformv1.Membership {
 	return &modeplatformv1.Membership{
-		Name:           membershipName(w, m.MemberToken),
+		Name:           membershipNameOf(w, m),
 		MemberUsername: m.MemberUsername,
 		Admin:          bool(m.Admin),
 		Invited:        bool(m.Invited),
@@ -229,6 +229,15 @@ func membershipFromMode(w string, m *modeclient.Membership) *modeplatformv1.Memb
 		ActivateTime:   timestamp(m.ActivatedAt),
 		ManagedByScim:  bool(m.ManagedBySCIM),
 	}
+}
+
+// membershipNameOf is the resource name of a membership of workspace w, by
+// Mode's membership token; "" when Mode gives none.
+func membershipNameOf(w string, m *modeclient.Membership) string {
+	if t := m.MembershipToken(); validToken(t) {
+		return membershipName(w, t)
+	}
+	return ""
 }
 
 // groupFromMode translates a user group of workspace w.

@@ -148,6 +148,22 @@ func TestAuditRecordsEveryWrite(t *testing.T) {
 		"signature_token_created", "signature_token", ""))
 	write("DELETE", "/batch/"+DemoWorkspace+"/signature_tokens/"+sig, nil, 200, "signature_token_deleted", "signature_token", sig)
 
+	// Groups, a group's memberships and space memberships (of a member and of a group).
+	grp := created(write("POST", wsPath("groups"), object{"user_group": object{"name": "Auditors"}}, 200, "user_group_created", "user_group", ""))
+	write("PATCH", wsPath("groups", grp), object{"user_group": object{"description": "They audit."}}, 200, "user_group_updated", "user_group", grp)
+	erin := s.memberToken(DemoWorkspace, "erin_marketing")
+	gm := created(write("POST", wsPath("groups", grp, "memberships"), object{"membership": object{"member_token": erin}}, 200,
+		"user_group_membership_created", "user_group_membership", ""))
+	write("DELETE", wsPath("groups", grp, "memberships", gm), nil, 200, "user_group_membership_deleted", "user_group_membership", gm)
+	exec := d.Spaces[2]
+	byUser := created(write("POST", wsPath("spaces", exec, "memberships"), object{"membership": object{"member_type": "User", "member_token": erin}}, 200,
+		"space_membership_created", "space_membership", ""))
+	byGroup := created(write("POST", wsPath("spaces", exec, "memberships"), object{"membership": object{"member_type": "UserGroup", "member_token": grp}}, 200,
+		"space_membership_created", "space_membership", ""))
+	write("DELETE", wsPath("spaces", exec, "memberships", byUser), nil, 200, "space_membership_deleted", "space_membership", byUser)
+	write("DELETE", wsPath("spaces", exec, "memberships", byGroup), nil, 200, "space_membership_deleted", "space_membership", byGroup)
+	write("DELETE", wsPath("groups", grp), nil, 200, "user_group_deleted", "user_group", grp)
+
 	// People.
 	inv := write("POST", wsPath("invites"), object{"invite": object{"invitee": object{"email": "new.person@example.com"}, "message": "Welcome"}}, 200,
 		"invite_sent", "membership", "")

@@ -63,6 +63,20 @@ func (g *group) spacesCount() int {
 	return n
 }
 
+// joinEveryone adds m to st's "everyone" group, which holds every member of the workspace, pending
+// invitees included: a membership with a token of its own, made by creator at time at. It does
+// nothing when m is in it already, or while st has no such group (while seeding, before the
+// groups: seedGroup puts the seeded members in it). Call with e.mu held.
+func (st *store) joinEveryone(m *member, creator string, at time.Time) {
+	for _, g := range st.groups {
+		if g.groupType != "everyone" || g.membership(m) != nil {
+			continue
+		}
+		g.memberships = append(g.memberships, &groupMembership{token: st.newToken("group_membership"), member: m, creator: creator, createdAt: at})
+		g.updatedAt = at
+	}
+}
+
 // groupNamed returns the group of st called name, whatever the case, or nil.
 func (st *store) groupNamed(name string) *group {
 	for _, g := range st.groups {
@@ -197,7 +211,7 @@ func (e *Emulator) createGroup(w http.ResponseWriter, r *http.Request) {
 		}
 		st.groups = append(st.groups, g)
 		st.groupByTok[g.token] = g
-		e.recordAudit(r, st, "group.created", "UserGroup", g.token, g.name)
+		e.recordAudit(r, st, "user_group_created", "user_group", g.token, g.name)
 		body = e.groupJSON(g)
 	}
 	e.mu.Unlock()
@@ -235,7 +249,7 @@ func (e *Emulator) updateGroup(w http.ResponseWriter, r *http.Request) {
 			g.description = *b.UserGroup.Description
 		}
 		g.updatedAt = e.clock.Now()
-		e.recordAudit(r, g.ws, "group.updated", "UserGroup", g.token, g.name)
+		e.recordAudit(r, g.ws, "user_group_updated", "user_group", g.token, g.name)
 		return http.StatusOK, e.groupJSON(g), ""
 	})
 }
@@ -258,7 +272,7 @@ func (e *Emulator) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		for _, s := range st.spaces {
 			s.memberships = slices.DeleteFunc(s.memberships, func(sm *spaceMembership) bool { return sm.group == g })
 		}
-		e.recordAudit(r, st, "group.deleted", "UserGroup", g.token, g.name)
+		e.recordAudit(r, st, "user_group_deleted", "user_group", g.token, g.name)
 		return http.StatusOK, body, ""
 	})
 }
@@ -367,7 +381,7 @@ func (e *Emulator) createGroupMembership(w http.ResponseWriter, r *http.Request)
 		gm := &groupMembership{token: st.newToken("group_membership"), member: m, creator: actor(r, st).username, createdAt: e.clock.Now()}
 		g.memberships = append(g.memberships, gm)
 		g.updatedAt = gm.createdAt
-		e.recordAudit(r, st, "group_membership.created", "UserGroupMembership", gm.token, m.username)
+		e.recordAudit(r, st, "user_group_membership_created", "user_group_membership", gm.token, m.username)
 		return http.StatusOK, groupMembershipOf(g, gm), ""
 	})
 }
@@ -390,7 +404,7 @@ func (e *Emulator) deleteGroupMembership(w http.ResponseWriter, r *http.Request)
 		body := groupMembershipOf(g, gm)
 		g.memberships = slices.DeleteFunc(g.memberships, func(x *groupMembership) bool { return x == gm })
 		g.updatedAt = e.clock.Now()
-		e.recordAudit(r, st, "group_membership.deleted", "UserGroupMembership", gm.token, gm.member.username)
+		e.recordAudit(r, st, "user_group_membership_deleted", "user_group_membership", gm.token, gm.member.username)
 		return http.StatusOK, body, ""
 	})
 }

@@ -130,10 +130,27 @@ func TestGroupValidation(t *testing.T) {
 	}
 }
 
-// memberTokenOf returns the member_token of the workspace membership of username.
+// membershipOf returns the membership token of the seeded member username (Demo.Memberships): a
+// membership is addressed by its own token, not by the username.
+func membershipOf(t *testing.T, s *Server, username string) string {
+	t.Helper()
+	d := s.Demo()
+	i := slices.Index(d.Members, username)
+	if i < 0 {
+		t.Fatalf("%s is not a seeded member", username)
+	}
+	return d.Memberships[i]
+}
+
+// memberTokenOf returns the member_token (the user's token) of the workspace membership of
+// username, read from the membership.
 func memberTokenOf(t *testing.T, s *Server, username string) string {
 	t.Helper()
-	return mustJSON(t, s, "GET", wsPath("memberships", username), nil, http.StatusOK)["member_token"].(string)
+	m := mustJSON(t, s, "GET", wsPath("memberships", membershipOf(t, s, username)), nil, http.StatusOK)
+	if m["member_username"] != username {
+		t.Fatalf("membership of %s = %v", username, m)
+	}
+	return m["member_token"].(string)
 }
 
 func TestGroupMemberships(t *testing.T) {
@@ -169,7 +186,7 @@ func TestGroupMemberships(t *testing.T) {
 	if g := mustJSON(t, s, "GET", analysts, nil, http.StatusOK); g["member_count"] != 4.0 {
 		t.Errorf("member_count after the add = %v", g["member_count"])
 	}
-	groupsOfErin := tokensUnder(t, mustJSON(t, s, "GET", wsPath("memberships", "erin_marketing", "groups"), nil, http.StatusOK), "groups")
+	groupsOfErin := tokensUnder(t, mustJSON(t, s, "GET", wsPath("memberships", membershipOf(t, s, "erin_marketing"), "groups"), nil, http.StatusOK), "groups")
 	if !slices.Equal(groupsOfErin, []string{d.Groups[0], d.Groups[1]}) {
 		t.Errorf("Erin's groups = %v", groupsOfErin)
 	}

@@ -21,16 +21,19 @@ import (
 // emulator adds the membership's "token" to it and puts it in the membership's links (our
 // reading: without it nothing in the REST API would name the {membership} its own paths take).
 //
-// Removing a member removes them from every group of the workspace and from the e-mail
-// subscribers of its reports' subscriptions; the person (their user account, GET /api/{username})
-// remains, as on Mode. The workspace's last active admin cannot be removed (400).
+// Removing a member removes them from every group of the workspace (the "everyone" group
+// included), from every space membership naming them and from the e-mail subscribers of its
+// reports' subscriptions; the other group and space memberships keep their tokens. The person
+// (their user account, GET /api/{username}) remains, as on Mode. The workspace's last active admin
+// cannot be removed (400).
 //
 // An invitation (Mode's CreateInviteRequestBody) names one person by e-mail address, with a
 // message. Mode's document takes one invitee per request, so inviting several people is one
 // request each, and each e-mail address has its own outcome:
 //   - an address no member of the workspace has: Mode creates the user (or finds the person,
 //     when a user of another workspace has that address) and a pending membership (invited,
-//     state "pending", no activated_at), and answers 200 with the Invite;
+//     state "pending", no activated_at), which is in the workspace's "everyone" group like every
+//     other membership (a group membership of its own), and answers 200 with the Invite;
 //   - the address of a pending invitee: the invitation is sent again (resent_at), 200;
 //   - the address of an active member: 400, "… is already a member of this workspace";
 //   - an address that is not one (no "@", a display name, spaces …): 400, "Invalid email".
@@ -81,8 +84,9 @@ func (e *Emulator) findMember(r *http.Request) *member {
 }
 
 // removeMember ends m's membership of its workspace: it leaves the member list, every group, every
-// space membership naming it and the e-mail subscribers of every subscription of the workspace. The person remains (e.people),
-// and st.email still finds their address for what they made. Call with e.mu held.
+// space membership naming it and the e-mail subscribers of every subscription of the workspace;
+// the other group and space memberships are left as they are, tokens included. The person remains
+// (e.people), and st.email still finds their address for what they made. Call with e.mu held.
 func (st *store) removeMember(m *member) {
 	st.members = slices.DeleteFunc(st.members, func(x *member) bool { return x == m })
 	delete(st.memberByName, m.username)
@@ -249,6 +253,7 @@ func (e *Emulator) createInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	m.invite = &invite{email: email, message: message, inviter: inviter, createdAt: now, sentAt: now, expiresAt: now.Add(inviteLifetime)}
 	e.addMember(st, m)
+	st.joinEveryone(m, actor(r, st).username, now)
 	e.recordAudit(r, st, "invite_sent", "membership", m.membership, email)
 	writeJSON(w, http.StatusOK, inviteOf(m))
 }

@@ -154,6 +154,99 @@ func TestDeleteMembership(t *testing.T) {
 	mustJSON(t, s, http.MethodPost, wsPath("spaces"), object{"space": object{"name": "After"}}, http.StatusOK)
 }
 
+// TestRemovingAMemberKeepsOtherTokens: removing members takes their group and space memberships
+// away and leaves everyone else's as they were, tokens included (a group membership's token is
+// its own, not derived from the member's place in the group); a membership made later takes none
+// of the removed tokens.
+func TestRemovingAMemberKeepsOtherTokens(t *testing.T) {
+	s := newTestServer(t)
+	d := s.Demo()
+	// Ben is in the middle of Everyone and Analysts; Erin is in Everyone and has a space membership
+	// of her own in Marketing.
+	gone := map[string]bool{d.Members[1]: true, d.Members[4]: true}
+	goneTokens := map[string]bool{s.memberToken(DemoWorkspace, d.Members[1]): true, s.memberToken(DemoWorkspace, d.Members[4]): true}
+	type list struct{ path, key, memberField string }
+	var lists []list
+	for _, g := range d.Groups {
+		lists = append(lists, list{wsPath("groups", g, "memberships"), "group_memberships", "member_username"})
+	}
+	for _, sp := range d.Spaces {
+		lists = append(lists, list{wsPath("spaces", sp, "memberships"), "space_memberships", "member_token"})
+	}
+	// read returns a list's memberships, as token → the member (or group) it names.
+	read := func(l list) ([]string, map[string]any) {
+		var toks []string
+		names := map[string]any{}
+		for _, m := range embedded(t, mustJSON(t, s, http.MethodGet, l.path, nil, http.StatusOK), l.key) {
+			tok := m["token"].(string)
+			toks = append(toks, tok)
+			names[tok] = m[l.memberField]
+		}
+		return toks, names
+	}
+	removed := func(l list, name any) bool {
+		s, _ := name.(string)
+		if l.memberField == "member_username" {
+			return gone[s]
+		}
+		return goneTokens[s]
+	}
+	type state struct {
+		toks  []string
+		names map[string]any
+	}
+	before := make([]state, len(lists))
+	seen := map[string]bool{}
+	dropped := 0
+	for i, l := range lists {
+		before[i].toks, before[i].names = read(l)
+		for _, tok := range before[i].toks {
+			seen[tok] = true
+			if removed(l, before[i].names[tok]) {
+				dropped++
+			}
+		}
+	}
+	if dropped != 4 { // Ben's in Everyone and Analysts, Erin's in Everyone and her own in Marketing
+		t.Fatalf("%d memberships name Ben or Erin, want 4", dropped)
+	}
+
+	mustJSON(t, s, http.MethodDelete, wsPath("memberships", d.Memberships[1]), nil, http.StatusOK)
+	mustJSON(t, s, http.MethodDelete, wsPath("memberships", d.Memberships[4]), nil, http.StatusOK)
+
+	for i, l := range lists {
+		var want []string
+		for _, tok := range before[i].toks {
+			if removed(l, before[i].names[tok]) {
+				mustJSON(t, s, http.MethodGet, l.path+"/"+tok, nil, http.StatusNotFound)
+				continue
+			}
+			want = append(want, tok)
+		}
+		got, names := read(l)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s after the removals = %v, want %v", l.path, got, want)
+		}
+		for _, tok := range got {
+			one := mustJSON(t, s, http.MethodGet, l.path+"/"+tok, nil, http.StatusOK)
+			if one[l.memberField] != before[i].names[tok] || names[tok] != before[i].names[tok] {
+				t.Errorf("%s/%s names %v after the removals, %v before", l.path, tok, one[l.memberField], before[i].names[tok])
+			}
+		}
+	}
+
+	// A member added to a group afterwards, and an invitee (who joins Everyone), get new tokens.
+	added := mustJSON(t, s, http.MethodPost, wsPath("groups", d.Groups[2], "memberships"),
+		object{"membership": object{"member_token": s.memberToken(DemoWorkspace, d.Members[0])}}, http.StatusOK)
+	mustJSON(t, s, http.MethodPost, wsPath("invites"), object{"invite": object{"invitee": object{"email": "new@example.com"}, "message": ""}}, http.StatusOK)
+	everyone, _ := read(lists[0])
+	for _, tok := range []string{added["token"].(string), everyone[len(everyone)-1]} {
+		if seen[tok] {
+			t.Errorf("a new group membership took the token %s of an earlier one", tok)
+		}
+	}
+}
+
 // anyStrings converts a decoded JSON array of strings.
 func anyStrings(v any) []string {
 	var out []string
@@ -192,6 +285,28 @@ func TestInvites(t *testing.T) {
 	}
 	if n := len(embedded(t, mustJSON(t, s, http.MethodGet, wsPath("memberships"), nil, http.StatusOK), "memberships")); n != len(d.Members)+1 {
 		t.Errorf("%d memberships after the invite, want %d", n, len(d.Members)+1)
+	}
+	// The invitee is in the Everyone group, like every member, with a group membership of their own.
+	everyone := wsPath("groups", d.Groups[0])
+	inEveryone := func() []object {
+		var out []object
+		for _, gm := range embedded(t, mustJSON(t, s, http.MethodGet, everyone+"/memberships", nil, http.StatusOK), "group_memberships") {
+			if gm["member_username"] == "harold_ceramicist" {
+				out = append(out, gm)
+			}
+		}
+		return out
+	}
+	joined := inEveryone()
+	if len(joined) != 1 || joined[0]["member_token"] != m["member_token"] || joined[0]["token"] == m["member_token"] || joined[0]["token"] == m["token"] ||
+		!tokenRE.MatchString(joined[0]["token"].(string)) || joined[0]["created_at"] != formatTime(auditStart) {
+		t.Errorf("the invitee's Everyone memberships = %v, want one for member_token %v", joined, m["member_token"])
+	}
+	if g := mustJSON(t, s, http.MethodGet, everyone, nil, http.StatusOK); g["member_count"] != float64(len(d.Members)+1) {
+		t.Errorf("Everyone's member_count after the invite = %v, want %d", g["member_count"], len(d.Members)+1)
+	}
+	if got := tokensUnder(t, mustJSON(t, s, http.MethodGet, linkHref(m, "groups"), nil, http.StatusOK), "groups"); !slices.Equal(got, d.Groups[:1]) {
+		t.Errorf("the invitee's groups = %v, want Everyone", got)
 	}
 
 	// Invited again (any case): sent again, the same membership.
@@ -244,9 +359,15 @@ func TestInvites(t *testing.T) {
 	// Withdrawn: the membership is gone, and the address may be invited anew.
 	mustJSON(t, s, http.MethodDelete, mpath, nil, http.StatusOK)
 	mustJSON(t, s, http.MethodGet, mpath, nil, http.StatusNotFound)
+	if left := inEveryone(); len(left) != 0 {
+		t.Errorf("a withdrawn invitee is still in Everyone: %v", left)
+	}
 	renewed := mustJSON(t, s, http.MethodPost, wsPath("invites"), invite("harold.ceramicist@example.com", "Once more"), http.StatusOK)
 	if linkHref(renewed, "membership") == mpath || linkHref(renewed, "invitee") != api("harold_ceramicist") || renewed["resent_at"] != nil {
 		t.Errorf("invited after the withdrawal: %v", renewed)
+	}
+	if again := inEveryone(); len(again) != 1 || again[0]["token"] == joined[0]["token"] {
+		t.Errorf("invited anew: Everyone memberships %v, want one new (not %v)", again, joined[0]["token"])
 	}
 }
 

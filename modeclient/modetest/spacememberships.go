@@ -194,7 +194,7 @@ func (e *Emulator) createSpaceMembership(w http.ResponseWriter, r *http.Request)
 		}
 		sm.token = st.newToken("space_membership")
 		s.memberships = append(s.memberships, sm)
-		e.recordAudit(r, st, "space_membership.created", "SpaceMembership", sm.token, name)
+		e.recordAudit(r, st, "space_membership_created", "space_membership", sm.token, name)
 		return http.StatusOK, spaceMembershipOf(s, sm), ""
 	})
 }
@@ -222,7 +222,7 @@ func (e *Emulator) deleteSpaceMembership(w http.ResponseWriter, r *http.Request)
 		} else {
 			name = sm.member.username
 		}
-		e.recordAudit(r, st, "space_membership.deleted", "SpaceMembership", sm.token, name)
+		e.recordAudit(r, st, "space_membership_deleted", "space_membership", sm.token, name)
 		return http.StatusOK, body, ""
 	})
 }
