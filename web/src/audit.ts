@@ -193,7 +193,8 @@ async function follow(workspace: string): Promise<void> {
   let delay = firstRetryMs;
   let restartAt: Date | undefined;
   while (!signal.aborted) {
-    el.status.textContent = resumeToken !== "" ? "Resuming after the last event received…" : followingText();
+    // A stream resumed goes on after the last event received: nothing is lost, nothing repeated.
+    el.status.textContent = resumeToken !== "" ? `Resumed after the last event received. ${followingText()}` : followingText();
     let reason: string;
     try {
       const start = restartAt ?? filter?.since;

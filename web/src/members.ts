@@ -307,14 +307,18 @@ async function invite(): Promise<void> {
     if (!current(workspace)) return;
     el.inviteResults.replaceChildren(...res.results.map(outcomeItem));
     const count = (o: Outcome) => res.results.filter((r) => r.outcome === o).length;
-    el.inviteStatus.textContent = `${count(Outcome.INVITED)} invited, ${count(Outcome.ALREADY_MEMBER)} already members, ${count(Outcome.REFUSED)} refused.`;
+    const already = count(Outcome.ALREADY_MEMBER);
+    el.inviteStatus.textContent = `${count(Outcome.INVITED)} invited, ${already} already ${already === 1 ? "a member" : "members"}, ${count(Outcome.REFUSED)} refused.`;
     // The refused addresses stay in the field, to correct; the rest are done.
     el.inviteEmails.value = res.results
       .filter((r) => r.outcome === Outcome.REFUSED)
       .map((r) => r.email)
       .join("\n");
-    // The invited appear among the members, as invited.
-    if (count(Outcome.INVITED) > 0) await loadMembers(workspace, tasks.members.start());
+    // The invited appear among the members, as invited (and Mode may put them in groups).
+    if (count(Outcome.INVITED) > 0) {
+      void loadGroups(workspace);
+      await loadMembers(workspace, tasks.members.start());
+    }
   } catch (err) {
     if (current(workspace)) sayFailure(el.inviteStatus, "InviteMembers", err);
   } finally {
