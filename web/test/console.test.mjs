@@ -622,7 +622,15 @@ describe("web console", () => {
     assert.equal((await page.locator("#invite-status").innerText()).trim(), "1 invited, 1 already a member, 0 refused.");
     assert.equal(await page.getByLabel(/^E-mail addresses/).inputValue(), "", "nothing left to correct");
     // The contract: an invited person appears as an invited member (the members are read again).
-    await page.locator("#member-rows tr").filter({ hasText: "invited, not joined yet" }).first().waitFor();
+    const invitee = page.locator("#member-rows tr").filter({ hasText: "invited, not joined yet" }).first();
+    await invitee.waitFor();
+
+    // Removing a member (DeleteMembership), confirmed: the invitee goes.
+    const inviteeName = await invitee.getAttribute("data-username");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: `Remove ${inviteeName} from the workspace`, exact: true }).click();
+    await page.locator(`#member-rows tr[data-username="${inviteeName}"]`).waitFor({ state: "detached" });
+    assert.match(await page.locator("#member-list-status").innerText(), new RegExp(`^Removed ${inviteeName} from the workspace\\.`));
 
     // The identity behind the service's credential (GetCredential): a username, no secret.
     const card = page.locator("#credential-body dl");
@@ -640,7 +648,7 @@ describe("web console", () => {
     await page.screenshot({ path: join(artifacts, "console-members.png"), fullPage: true });
     const calls = apiRequests.slice(first);
     const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
-    for (const want of ["TestPermissions", "ListMemberships", "ListGroups", "ListGroupMemberships", "CreateGroup", "CreateGroupMembership", "DeleteGroupMembership", "UpdateGroup", "ListSpaceMemberships", "CreateSpaceMembership", "DeleteSpaceMembership", "InviteMembers", "GetCredential"]) {
+    for (const want of ["TestPermissions", "ListMemberships", "ListGroups", "ListGroupMemberships", "CreateGroup", "CreateGroupMembership", "DeleteGroupMembership", "UpdateGroup", "ListSpaceMemberships", "CreateSpaceMembership", "DeleteSpaceMembership", "InviteMembers", "DeleteMembership", "GetCredential"]) {
       assert.ok(paths.includes(`WorkspaceService/${want}`), `WorkspaceService/${want} called (calls: ${paths.join(", ")})`);
     }
     for (const c of calls) assert.match(c.contentType, wire.connect.contentTypes, `${c.url} sent as ${c.contentType}`);
