@@ -258,7 +258,7 @@ async function removeMember(m: Membership, button: HTMLButtonElement): Promise<v
 // ---- invitations
 
 /** The addresses of the field: comma or newline separated, trimmed, each once (case aside). */
-export function parseEmails(text: string): string[] {
+function parseEmails(text: string): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const part of text.split(/[,;\n\r]+/)) {
