@@ -1,8 +1,10 @@
 // The modeplatform console: pick a space, open a report, set its parameters, run it, watch the run
 // live (WatchReportRun) and see its result (StreamQueryResults) as a table and a chart, over the
 // Connect protocol or gRPC-Web. A space also lists its datasets, each with its own page
-// (dataset.ts), and the header leads to the workspace's inventory (inventory.ts). Each page has its
-// URL (routes.ts): #/workspaces/{w}/reports/{r}, …/datasets/{d}, …/inventory.
+// (dataset.ts), and the header leads to the workspace's inventory (inventory.ts) and, for the
+// workspace's administrators (access.ts: TestPermissions), to its members, groups and space access
+// (members.ts) and its audit log, followed live (audit.ts). Each page has its URL (routes.ts):
+// #/workspaces/{w}/reports/{r}, …/datasets/{d}, …/inventory, …/members, …/audit.
 import { Cron_DayOfWeek, Cron_Frequency, type Cron, type Schedule } from "@gen/modeplatform/v1/schedule_pb.js";
 import type { Subscription } from "@gen/modeplatform/v1/subscription_pb.js";
 import {
@@ -18,12 +20,15 @@ import {
 import type { Dataset } from "@gen/modeplatform/v1/dataset_pb.js";
 import type { Space } from "@gen/modeplatform/v1/workspace_pb.js";
 import { createApi, isUnimplemented, newRequestId, parseTransport, transportLabels, type TransportKind } from "./api.js";
+import { holdsAdmin } from "./access.js";
 import { api, clearError, failureNote, formatTime, lastSegment, listAll, plural, setApi, setPageTitle, showError, spaceNames, Task } from "./app.js";
 import { onDatasetSpace, resetDataset, setDatasetPageVisible, showDataset } from "./dataset.js";
 import { byId, h } from "./dom.js";
 import { resetInventory, setInventoryVisible, showInventory } from "./inventory.js";
+import { resetAudit, setAuditPageVisible, showAudit } from "./audit.js";
+import { resetMembers, setMembersPageVisible, showMembers } from "./members.js";
 import { chartBars, chartColumns, chartTop, renderBarChart, renderTable } from "./results.js";
-import { datasetHref, inventoryHref, parseRoute, routeHash, routeWorkspace, type Route } from "./routes.js";
+import { auditHref, datasetHref, inventoryHref, membersHref, parseRoute, routeHash, routeWorkspace, type Route } from "./routes.js";
 import "./style.css";
 
 /** The most rows the page takes from a result; the stream is cut there. */
@@ -43,6 +48,8 @@ const el = {
   skipLink: byId<HTMLAnchorElement>("skip-link"),
   main: byId("main"),
   inventoryLink: byId<HTMLAnchorElement>("inventory-link"),
+  membersLink: byId<HTMLAnchorElement>("members-link"),
+  auditLink: byId<HTMLAnchorElement>("audit-link"),
   connection: byId<HTMLFormElement>("connection"),
   workspace: byId<HTMLInputElement>("workspace"),
   transport: byId<HTMLSelectElement>("transport"),
@@ -83,7 +90,7 @@ const el = {
 
 // ---- state
 
-const tasks = { spaces: new Task(), reports: new Task(), report: new Task(), run: new Task(), results: new Task() };
+const tasks = { spaces: new Task(), reports: new Task(), report: new Task(), run: new Task(), results: new Task(), admin: new Task() };
 
 setApi(createApi(initialTransport(), window.location.origin, () => el.bearer.value));
 let openReport: Report | undefined;
@@ -140,6 +147,7 @@ function loadSpaces(): Promise<void> {
   clearError();
   resetBelowSpaces();
   el.inventoryLink.href = inventoryHref(workspaceName());
+  void refreshAdminLinks();
   el.spaces.replaceChildren();
   el.spacesStatus.textContent = "Loading spaces…";
   const loaded = (async (): Promise<Space[]> => {
@@ -176,6 +184,27 @@ function loadSpaces(): Promise<void> {
   })();
   spacesLoaded = loaded;
   return loaded.then(() => {});
+}
+
+/**
+ * Shows the header's links to the members and audit pages only to a caller holding the admin scope
+ * on the workspace (TestPermissions); hidden while the server cannot say.
+ */
+async function refreshAdminLinks(): Promise<void> {
+  const signal = tasks.admin.start();
+  const ws = workspaceName();
+  el.membersLink.href = membersHref(ws);
+  el.auditLink.href = auditHref(ws);
+  let admin = false;
+  try {
+    admin = await holdsAdmin(ws, signal);
+  } catch {
+    // not known: the links stay hidden (a page opened by URL says why)
+  }
+  if (signal.aborted) return;
+  el.membersLink.hidden = !admin;
+  el.auditLink.hidden = !admin;
+  document.body.dataset.admin = String(admin);
 }
 
 function markPressed(list: HTMLElement, name: string): void {
@@ -302,11 +331,21 @@ function showRoute(route: Route, force: boolean): void {
   if (route.page !== "report") resetReport();
   if (route.page !== "dataset") resetDataset();
   if (route.page !== "inventory") resetInventory();
+  if (route.page !== "members") resetMembers();
+  if (route.page !== "audit") resetAudit();
   for (const s of el.reportSections) s.hidden = route.page !== "report" && route.page !== "home";
   setDatasetPageVisible(route.page === "dataset");
   setInventoryVisible(route.page === "inventory");
-  if (route.page === "inventory") el.inventoryLink.setAttribute("aria-current", "page");
-  else el.inventoryLink.removeAttribute("aria-current");
+  setMembersPageVisible(route.page === "members");
+  setAuditPageVisible(route.page === "audit");
+  for (const [link, page] of [
+    [el.inventoryLink, "inventory"],
+    [el.membersLink, "members"],
+    [el.auditLink, "audit"],
+  ] as const) {
+    if (route.page === page) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
   markCurrent();
   setPageTitle();
   switch (route.page) {
@@ -318,6 +357,12 @@ function showRoute(route: Route, force: boolean): void {
       break;
     case "inventory":
       void showInventory(route.workspace);
+      break;
+    case "members":
+      void showMembers(route.workspace);
+      break;
+    case "audit":
+      void showAudit(route.workspace);
       break;
     default:
       break;
@@ -769,6 +814,12 @@ el.connection.addEventListener("submit", (e) => {
   // A page of another workspace gives way to the start page.
   const ws = routeWorkspace(currentRoute());
   if (ws !== undefined && ws !== workspaceName()) navigate({ page: "home" });
+});
+// Another key may hold other scopes: the admin links and an admin page shown are checked again.
+el.bearer.addEventListener("change", () => {
+  void refreshAdminLinks();
+  const page = currentRoute().page;
+  if (page === "members" || page === "audit") showRoute(currentRoute(), true);
 });
 el.transport.addEventListener("change", () => {
   setTransport(parseTransport(el.transport.value) ?? "connect", true);

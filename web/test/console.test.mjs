@@ -5,8 +5,14 @@
 // reach SUCCEEDED live, and check the result table (every region cell is West) and chart. Then a
 // dataset's page, opened from its space (fields, a description written, changed and deleted,
 // lineage, a run followed live), and the workspace's inventory (every report with its statistics).
-// Screenshots go to test-artifacts/ (console-connect.png, console-grpcweb.png, console-dataset.png,
-// console-inventory.png), with the server's log (modeplatform-web.log).
+// Then people and access (issue 16): the members page (members, groups made and filled, space
+// access, invitations, the credential's identity) and the audit log followed live (the events of
+// what the members test did, a deletion in another tab arriving at the top; a scripted stream that
+// drops and is resumed after its last event without repeats), shown to admins only (a second
+// server with a caller policy: a read-only key gets no links and a polite refusal). Screenshots go
+// to test-artifacts/ (console-connect.png, console-grpcweb.png, console-dataset.png,
+// console-inventory.png, console-members.png, console-audit.png), with the servers' logs
+// (modeplatform-web.log, modeplatform-web-policy.log).
 //
 //   cd web && npm run test:browser          (scripts/test-web.sh runs it after its set-up)
 //
@@ -15,6 +21,7 @@
 // ../test-artifacts from web/).
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -34,17 +41,26 @@ const wire = {
   grpcweb: { label: "gRPC-Web (binary)", contentTypes: /^application\/grpc-web\+proto\b/ },
 };
 
-/** Starts the server: the binary, built into a temp dir, on a free loopback port. */
-async function startServer() {
-  if (process.env.MODEPLATFORM_ADDR) {
+let builtBinary; // { dir, bin }: the binary, built once for every server the test starts
+
+/**
+ * Starts the server: the binary, built into a temp dir, on a free loopback port. args are more
+ * flags (a caller policy, say); logName names its log in the artifacts.
+ */
+async function startServer({ args = [], logName = "modeplatform-web.log" } = {}) {
+  if (process.env.MODEPLATFORM_ADDR && args.length === 0) {
     return { addr: process.env.MODEPLATFORM_ADDR, stop: async () => {}, log: () => "" };
   }
-  const dir = mkdtempSync(join(tmpdir(), "modeplatform-web-"));
-  const bin = join(dir, "modeplatform");
-  execFileSync("go", ["build", "-o", bin, "./cmd/modeplatform"], { cwd: repoDir, stdio: "inherit" });
+  if (builtBinary === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "modeplatform-web-"));
+    const bin = join(dir, "modeplatform");
+    execFileSync("go", ["build", "-o", bin, "./cmd/modeplatform"], { cwd: repoDir, stdio: "inherit" });
+    builtBinary = { dir, bin };
+  }
+  const { bin } = builtBinary;
   // No MODE_* variable reaches it: always the emulator, never real Mode.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MODE_")));
-  const child = spawn(bin, ["--listen", "127.0.0.1:0", "--admin-listen", "off"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MODE_") && k !== "POLICY_FILE"));
+  const child = spawn(bin, ["--listen", "127.0.0.1:0", "--admin-listen", "off", ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const addr = await new Promise((resolveAddr, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not start in 30s:\n${stderr}`)), 30_000);
@@ -76,8 +92,7 @@ async function startServer() {
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
-      writeFileSync(join(artifacts, "modeplatform-web.log"), stderr);
+      writeFileSync(join(artifacts, logName), stderr);
     },
   };
 }
@@ -112,6 +127,7 @@ async function launchChromium() {
 
 let server;
 let browser;
+let context;
 let page;
 const apiRequests = []; // { url, contentType } of every API call the page makes
 const pageErrors = []; // uncaught exceptions and console errors (CSP violations among them)
@@ -120,7 +136,7 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   server = await startServer();
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+  context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "en-US", timezoneId: "UTC" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on("request", (req) => {
@@ -137,6 +153,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (builtBinary !== undefined) rmSync(builtBinary.dir, { recursive: true, force: true });
 });
 
 /** The whole walk through the console over the page's active transport. */
@@ -208,6 +225,29 @@ async function runLargeOrders(kind) {
   const file = join(artifacts, `console-${kind}.png`);
   await page.screenshot({ path: file, fullPage: true });
   console.log(`${label}: ${regions.length} rows, ${bars} bars, states ${states.join(" → ")}; screenshot ${file}`);
+}
+
+/** The group the members test made: its first name (in the audit log's created event) and its name now. */
+let madeGroup;
+
+/** A Connect protocol envelope: flags (0 a message, 2 the end of a stream), then the JSON. */
+function envelope(flags, message) {
+  const json = Buffer.from(JSON.stringify(message));
+  const head = Buffer.alloc(5);
+  head[0] = flags;
+  head.writeUInt32BE(json.length, 1);
+  return Buffer.concat([head, json]);
+}
+
+/** Polls f until it answers something truthy (answered), or fails after timeout ms saying what(). */
+async function waitFor(f, timeout, what) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeout} ms: ${await what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function assertText(selector, want) {
@@ -462,6 +502,414 @@ describe("web console", () => {
     await row("Revenue by Region").getByRole("link", { name: "Revenue by Region", exact: true }).click();
     await page.getByRole("heading", { level: 2, name: "Revenue by Region" }).waitFor();
     assert.match(new URL(page.url()).hash, /^#\/workspaces\/parch_and_posey\/reports\//);
+  });
+
+  // ---- people and access (issue 16): the members page and the audit log, for admins only.
+  //
+  // Without a caller policy (this server) every caller holds every scope, so the header shows the
+  // links. A method the server does not serve makes the page say "not served by this server yet"
+  // instead of its answer: these tests then fail, as they should.
+
+  test("the members page (no caller policy: an admin): members, groups, a group made and filled, space access, invitations, the credential (Connect)", async () => {
+    await page.goto(`http://${server.addr}/ui/?transport=connect`);
+    await assertText("#active-transport", wire.connect.label);
+    const first = apiRequests.length;
+    const nav = page.getByRole("navigation", { name: "Pages" });
+    // TestPermissions says the caller holds SCOPE_ADMIN: both links show.
+    await nav.getByRole("link", { name: "Audit log", exact: true }).waitFor();
+    await nav.getByRole("link", { name: "Members", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Members of parch_and_posey" }).waitFor();
+    assert.equal(new URL(page.url()).hash, "#/workspaces/parch_and_posey/members");
+    assert.equal(await page.title(), "Members of parch_and_posey — modeplatform console");
+    assert.equal(await nav.getByRole("link", { name: "Members", exact: true }).getAttribute("aria-current"), "page");
+
+    // The members (ListMemberships): the demo's five, with their roles.
+    await page.locator("#member-list-status").filter({ hasText: /\d+ members?:/ }).waitFor();
+    const usernames = await page.locator("#member-rows tr").evaluateAll((trs) => trs.map((tr) => tr.dataset.username));
+    for (const u of ["ana_analyst", "ben_builder", "carla_ceo", "dev_engineer", "erin_marketing"]) {
+      assert.ok(usernames.includes(u), `${u} among the members: ${usernames.join(", ")}`);
+    }
+    const cells = async (u) => (await page.locator(`#member-rows tr[data-username="${u}"] td`).allInnerTexts()).map((c) => c.trim());
+    assert.equal((await cells("ana_analyst"))[0], "admin");
+    assert.equal((await cells("ben_builder"))[0], "member");
+    assert.equal((await cells("ben_builder"))[1], "active");
+
+    // Remove asks first: dismissed, no one is removed.
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await page.getByRole("button", { name: "Remove ben_builder from the workspace", exact: true }).click();
+    assert.match(asked, /^Remove ben_builder from parch_and_posey\?/);
+    assert.ok(!apiRequests.slice(first).some((c) => c.url.endsWith("/DeleteMembership")), "no DeleteMembership after a dismissed confirm");
+    await page.locator('#member-rows tr[data-username="ben_builder"]').waitFor();
+
+    // The groups (ListGroups) with their members (ListGroupMemberships).
+    const groupRow = (title) => page.locator("#group-rows tr").filter({ has: page.locator(`th .group-title`, { hasText: new RegExp(`^${title}$`) }) });
+    await groupRow("Analysts").waitFor();
+    const titles = await page.locator("#group-rows tr").evaluateAll((trs) => trs.map((tr) => tr.dataset.title));
+    for (const g of ["Everyone", "Analysts", "Executives"]) assert.ok(titles.includes(g), `${g} among the groups: ${titles.join(", ")}`);
+    const chips = (title) => groupRow(title).locator("li.chip").evaluateAll((lis) => lis.map((li) => li.dataset.username));
+    await groupRow("Analysts").locator("li.chip").first().waitFor();
+    assert.deepEqual(await chips("Analysts"), ["ana_analyst", "ben_builder", "dev_engineer"]);
+    assert.deepEqual(await chips("Executives"), ["carla_ceo"]);
+
+    // A group made (CreateGroup), two members added (CreateGroupMembership, picked from the
+    // members), one removed (DeleteGroupMembership), and renamed (UpdateGroup).
+    const made = `Web crew ${Date.now().toString(36)}`;
+    await page.getByLabel("New group", { exact: true }).fill(made);
+    await page.getByRole("button", { name: "Create group", exact: true }).click();
+    await groupRow(made).waitFor();
+    await page.locator("#groups-status").filter({ hasText: `Created the group ${made}.` }).waitFor();
+    assert.match(await groupRow(made).locator("td").first().innerText(), /No members\./);
+    for (const who of ["erin_marketing", "ben_builder"]) {
+      await page.getByLabel(`Member to add to ${made}`, { exact: true }).selectOption({ label: who });
+      await page.getByRole("button", { name: `Add the member to ${made}`, exact: true }).click();
+      await groupRow(made).locator(`li.chip[data-username="${who}"]`).waitFor();
+    }
+    assert.deepEqual(await chips(made), ["ben_builder", "erin_marketing"]);
+    // The picker offers only who is not in the group yet.
+    const offered = await page.getByLabel(`Member to add to ${made}`, { exact: true }).locator("option").allInnerTexts();
+    assert.ok(!offered.includes("erin_marketing") && offered.includes("carla_ceo"), `offered: ${offered.join(", ")}`);
+    await page.getByRole("button", { name: `Remove ben_builder from ${made}`, exact: true }).click();
+    await groupRow(made).locator('li.chip[data-username="ben_builder"]').waitFor({ state: "detached" });
+    assert.deepEqual(await chips(made), ["erin_marketing"]);
+    await page.locator("#groups-status").filter({ hasText: `Removed ben_builder from ${made}.` }).waitFor();
+    madeGroup = { created: made, title: `${made} renamed` };
+    await page.getByRole("button", { name: `Rename ${made}`, exact: true }).click();
+    const newName = page.getByRole("textbox", { name: `New name of ${made}` });
+    assert.equal(await newName.inputValue(), made);
+    await newName.fill(madeGroup.title);
+    await newName.press("Enter");
+    await groupRow(madeGroup.title).waitFor();
+    await page.locator("#groups-status").filter({ hasText: `Renamed ${made} to ${madeGroup.title}.` }).waitFor();
+    assert.deepEqual(await chips(madeGroup.title), ["erin_marketing"], "the members stay with the new name");
+
+    // Space access: the restricted Executive space is seen through the Executives group; give
+    // erin_marketing access (CreateSpaceMembership), see it with her e-mail, revoke it
+    // (DeleteSpaceMembership).
+    const spacePick = page.getByLabel("Space", { exact: true });
+    const executive = await spacePick.locator("option").filter({ hasText: /^Executive\b/ }).getAttribute("value");
+    await spacePick.selectOption(executive);
+    const grantRow = (who) => page.locator(`#space-access-rows tr[data-who="${who}"]`);
+    await grantRow("Executives").waitFor();
+    assert.equal((await grantRow("Executives").locator("td").first().innerText()).trim(), "group");
+    await page.getByLabel("Give access to", { exact: true }).selectOption({ label: "erin_marketing" });
+    await page.getByRole("button", { name: "Grant", exact: true }).click();
+    await grantRow("erin_marketing").waitFor();
+    const memberEmail = (await grantRow("erin_marketing").locator("td").nth(1).innerText()).trim();
+    assert.match(memberEmail, /^[^@\s]+@[^@\s]+$/, "a member's grant shows their e-mail");
+    await page.getByRole("button", { name: /^Revoke the access of erin_marketing to Executive/ }).click();
+    await grantRow("erin_marketing").waitFor({ state: "detached" });
+    await grantRow("Executives").waitFor();
+
+    // Invitations (InviteMembers): a new address and an existing member's (erin's, just read),
+    // comma or newline separated; each address's outcome.
+    const newAddress = `web16-${Date.now().toString(36)}@example.com`;
+    await page.getByLabel(/^E-mail addresses/).fill(`${newAddress},\n${memberEmail}`);
+    await page.getByLabel("Message", { exact: true }).fill("Welcome to the Parch & Posey workspace.");
+    await page.getByRole("button", { name: "Invite", exact: true }).click();
+    const items = page.locator("#invite-results li");
+    await items.nth(1).waitFor();
+    const outcomes = await items.evaluateAll((lis) => lis.map((li) => [li.dataset.email, li.dataset.outcome]));
+    assert.deepEqual(outcomes, [
+      [newAddress, "invited"],
+      [memberEmail, "already-member"],
+    ]);
+    assert.match(await items.nth(0).innerText(), new RegExp(`^${newAddress.replace(/[.]/g, "\\.")} — invited`));
+    assert.match(await items.nth(1).innerText(), /already a member/);
+    assert.equal((await page.locator("#invite-status").innerText()).trim(), "1 invited, 1 already a member, 0 refused.");
+    assert.equal(await page.getByLabel(/^E-mail addresses/).inputValue(), "", "nothing left to correct");
+    // The contract: an invited person appears as an invited member (the members are read again).
+    const invitee = page.locator("#member-rows tr").filter({ hasText: "invited, not joined yet" }).first();
+    await invitee.waitFor();
+
+    // Removing a member (DeleteMembership), confirmed: the invitee goes.
+    const inviteeName = await invitee.getAttribute("data-username");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: `Remove ${inviteeName} from the workspace`, exact: true }).click();
+    await page.locator(`#member-rows tr[data-username="${inviteeName}"]`).waitFor({ state: "detached" });
+    assert.match(await page.locator("#member-list-status").innerText(), new RegExp(`^Removed ${inviteeName} from the workspace\\.`));
+
+    // The identity behind the service's credential (GetCredential): a username, no secret.
+    const card = page.locator("#credential-body dl");
+    await card.waitFor();
+    const username = (await card.locator('dd[data-fact="Username"]').innerText()).trim();
+    assert.match(username, /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, `a username: ${username}`);
+    const text = await card.innerText();
+    assert.doesNotMatch(text, /[A-Za-z0-9+/=_-]{24,}/, `nothing that looks like a key or a secret:\n${text}`);
+    assert.doesNotMatch(text, /secret|password|bearer/i);
+    assert.match(await card.locator('dd[data-fact="Mode accepts it"]').innerText(), /^yes$/);
+
+    if (await page.locator("#error").isVisible()) {
+      assert.fail(`an error is shown: ${await page.locator("#error").innerText()}`);
+    }
+    await page.screenshot({ path: join(artifacts, "console-members.png"), fullPage: true });
+    const calls = apiRequests.slice(first);
+    const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
+    for (const want of ["TestPermissions", "ListMemberships", "ListGroups", "ListGroupMemberships", "CreateGroup", "CreateGroupMembership", "DeleteGroupMembership", "UpdateGroup", "ListSpaceMemberships", "CreateSpaceMembership", "DeleteSpaceMembership", "InviteMembers", "DeleteMembership", "GetCredential"]) {
+      assert.ok(paths.includes(`WorkspaceService/${want}`), `WorkspaceService/${want} called (calls: ${paths.join(", ")})`);
+    }
+    for (const c of calls) assert.match(c.contentType, wire.connect.contentTypes, `${c.url} sent as ${c.contentType}`);
+  });
+
+  test("the audit log: what the members test did, newest at the top, then a deletion in another tab, live (gRPC-Web)", async () => {
+    assert.ok(madeGroup !== undefined, "the members test made a group");
+    await page.goto(`http://${server.addr}/ui/?transport=grpcweb`);
+    await assertText("#active-transport", wire.grpcweb.label);
+    const first = apiRequests.length;
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Audit log", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Audit log of parch_and_posey" }).waitFor();
+    assert.equal(new URL(page.url()).hash, "#/workspaces/parch_and_posey/audit");
+
+    // The events since an hour ago (the page's default start), in order, newest at the top.
+    const events = () =>
+      page.locator("#audit-rows tr").evaluateAll((trs) => trs.map((tr) => ({ key: tr.dataset.name, action: tr.dataset.action, type: tr.dataset.entityType, name: tr.dataset.entityName, time: Number(tr.dataset.time) })));
+    const isGroupCreated = (e) => /group/i.test(e.action) && !/member/i.test(e.action) && /creat|add/i.test(e.action) && e.name === madeGroup.created;
+    // (a group membership: not the space membership given to the same member later)
+    const isMemberAdded = (e) => /group/i.test(e.action) && /member/i.test(e.action) && /creat|add/i.test(e.action) && e.name === "erin_marketing";
+    const isInvite = (e) => /invit/i.test(e.action);
+    const found = await waitFor(async () => {
+      const evs = await events();
+      const at = [isInvite, isMemberAdded, isGroupCreated].map((p) => evs.findIndex(p));
+      return at.every((i) => i >= 0) ? { evs, at } : undefined;
+    }, 30_000, async () => `events: ${JSON.stringify(await events())}`);
+    const [invite, added, created] = found.at;
+    assert.ok(invite < added && added < created, `newest at the top: invite ${invite}, membership added ${added}, group created ${created}`);
+    const times = found.evs.map((e) => e.time);
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), "rows newest first");
+    assert.equal(new Set(found.evs.map((e) => e.key)).size, found.evs.length, "no event shown twice");
+    const createdRow = page.locator("#audit-rows tr").nth(created);
+    const cells = (await createdRow.locator("td").allInnerTexts()).map((c) => c.trim());
+    assert.ok(cells[0] !== "" && cells[1] !== "", `time and actor: ${cells.join(" | ")}`);
+    assert.match(cells[3], new RegExp(`${madeGroup.created}$`), "the entity: its type and name");
+
+    // Live: the group is deleted in another tab (confirmed); its event arrives at the top.
+    const other = await context.newPage();
+    other.on("pageerror", (err) => pageErrors.push(`page error (second tab): ${err.message}`));
+    await other.goto(`http://${server.addr}/ui/?transport=connect#/workspaces/parch_and_posey/members`);
+    const row = other.locator("#group-rows tr").filter({ has: other.locator("th .group-title", { hasText: madeGroup.title }) });
+    await row.waitFor();
+    other.once("dialog", (d) => void d.accept());
+    await other.getByRole("button", { name: `Delete ${madeGroup.title}`, exact: true }).click();
+    await row.waitFor({ state: "detached" });
+    await other.close();
+    const before = found.evs.length;
+    const top = await waitFor(async () => {
+      const evs = await events();
+      return /group/i.test(evs[0]?.action ?? "") && /delet|remov/i.test(evs[0].action) && evs[0].name === madeGroup.title ? evs : undefined;
+    }, 20_000, async () => `events: ${JSON.stringify((await events()).slice(0, 5))}`);
+    assert.ok(top.length > before, "the deletion added a row");
+    assert.equal(new Set(top.map((e) => e.key)).size, top.length, "no event shown twice");
+    assert.match(await page.locator("#audit-status").innerText(), /following live/);
+
+    // Pause and resume: aria-pressed says which; nothing is lost or repeated.
+    const pause = page.getByRole("button", { name: "Pause", exact: true });
+    await pause.click();
+    const resume = page.getByRole("button", { name: "Resume", exact: true });
+    assert.equal(await resume.getAttribute("aria-pressed"), "true");
+    assert.match(await page.locator("#audit-status").innerText(), /^Paused/);
+    await resume.click();
+    assert.equal(await pause.getAttribute("aria-pressed"), "false");
+    await page.locator("#audit-status").filter({ hasText: "following live" }).waitFor();
+    await page.waitForTimeout(500);
+    const again = await events();
+    assert.equal(new Set(again.map((e) => e.key)).size, again.length, "no event shown twice after Resume");
+
+    // The filter starts the stream anew: only that action.
+    await page.getByLabel("Action", { exact: true }).fill(found.evs[created].action);
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    const filtered = await waitFor(async () => {
+      const evs = await events();
+      return evs.some(isGroupCreated) ? evs : undefined;
+    }, 20_000, async () => `events: ${JSON.stringify(await events())}`);
+    assert.deepEqual([...new Set(filtered.map((e) => e.action))], [found.evs[created].action]);
+
+    // Load earlier: one ListAuditEvents over the day before the start.
+    await page.getByRole("button", { name: "Load earlier", exact: true }).click();
+    await page.locator("#audit-earlier-status").filter({ hasText: /earlier events? from|not served|failed/ }).waitFor();
+    assert.match(await page.locator("#audit-earlier-status").innerText(), /^\d+ earlier events? from /);
+
+    if (await page.locator("#error").isVisible()) {
+      assert.fail(`an error is shown: ${await page.locator("#error").innerText()}`);
+    }
+    await page.screenshot({ path: join(artifacts, "console-audit.png"), fullPage: true });
+    // Every call of this page went over gRPC-Web (the second tab's are not counted).
+    const calls = apiRequests.slice(first);
+    const paths = calls.map((c) => new URL(c.url).pathname.replace(/^\/modeplatform\.v1\./, ""));
+    for (const want of ["TestPermissions", "StreamAuditEvents", "ListAuditEvents"]) {
+      assert.ok(paths.includes(`WorkspaceService/${want}`), `WorkspaceService/${want} called (calls: ${paths.join(", ")})`);
+    }
+    for (const c of calls) assert.match(c.contentType, wire.grpcweb.contentTypes, `${c.url} sent as ${c.contentType}`);
+  });
+
+  test("the audit log resumes a dropped stream after its last event, shows none twice; Pause, Resume and the filter (Connect, a scripted stream)", async () => {
+    // The stream's answers are scripted here (Playwright's routing, the Connect protocol's
+    // envelopes), so the drops happen on cue: this part needs no audit log from the server.
+    const requests = [];
+    const held = [];
+    const now = Date.now();
+    const event = (n, minutesAgo) => ({
+      auditEvent: {
+        name: `workspaces/parch_and_posey/auditEvents/scripted-${n}`,
+        eventTime: new Date(now - minutesAgo * 60_000).toISOString(),
+        action: "scripted.event",
+        description: `Scripted event ${n}.`,
+        actorUsername: "ana_analyst",
+        actorIp: "127.0.0.1",
+        entityType: "Scripted",
+        entityName: `event ${n}`,
+      },
+      resumeToken: `token-${n}`,
+    });
+    const dropped = { error: { code: "unavailable", message: "dropped by the test" } };
+    const answers = [
+      [event(1, 3), event(2, 2), dropped], // first: two events, then the stream drops
+      [event(2, 2), event(3, 1), dropped], // resumed after token-2: a repeat (shown once) and a new one, dropped again
+      null, // resumed after token-3: held open (following, nothing new)
+      [event(4, 0), {}], // after Resume, from token-3: one more, then the server ends the stream
+      null, // resumed after token-4: held open
+      null, // the filter applied: a fresh stream, held open
+    ];
+    await page.route("**/modeplatform.v1.WorkspaceService/StreamAuditEvents", async (route) => {
+      const body = route.request().postDataBuffer();
+      requests.push(JSON.parse(body.subarray(5).toString("utf8")));
+      const answer = answers[requests.length - 1];
+      if (answer === null || answer === undefined) {
+        held.push(route);
+        return;
+      }
+      const frames = answer.map((m, i) => envelope(i === answer.length - 1 && !("auditEvent" in m) ? 2 : 0, m));
+      await route.fulfill({ status: 200, headers: { "content-type": "application/connect+json" }, body: Buffer.concat(frames) });
+    });
+    try {
+      await page.goto(`http://${server.addr}/ui/?transport=connect#/workspaces/parch_and_posey/audit`);
+      await page.getByRole("heading", { level: 2, name: "Audit log of parch_and_posey" }).waitFor();
+      const keys = () => page.locator("#audit-rows tr").evaluateAll((trs) => trs.map((tr) => tr.dataset.name.replace(/^.*\//, "")));
+      await waitFor(async () => requests.length >= 3, 15_000, () => `${requests.length} stream requests`);
+      await waitFor(async () => (await keys()).length === 3, 5_000, async () => `rows: ${await keys()}`);
+      assert.deepEqual(await keys(), ["scripted-3", "scripted-2", "scripted-1"], "newest at the top, event 2 once");
+      assert.equal(requests[0].resumeToken, undefined, "the first stream starts at the filter's time");
+      assert.ok(requests[0].filter?.startTime, "with a start time");
+      assert.equal(requests[1].resumeToken, "token-2", "resumed after the last event received");
+      assert.equal(requests[2].resumeToken, "token-3");
+      const row = (await page.locator('#audit-rows tr[data-name$="/scripted-3"] td').allInnerTexts()).map((c) => c.trim());
+      assert.equal(row[1], "ana_analyst");
+      assert.match(row[2], /^scripted\.event/);
+      assert.equal(row[3], "Scripted: event 3");
+      assert.equal(row[4], "127.0.0.1");
+
+      // Pause stops following; Resume goes on after the last event (token-3), without a repeat.
+      const pause = page.getByRole("button", { name: "Pause", exact: true });
+      await pause.click();
+      await page.getByRole("button", { name: "Resume", exact: true }).click();
+      await waitFor(async () => requests.length >= 5, 15_000, () => `${requests.length} stream requests`);
+      assert.equal(requests[3].resumeToken, "token-3", "Resume goes on after the last event");
+      assert.equal(requests[4].resumeToken, "token-4", "a stream the server ended is resumed too");
+      await waitFor(async () => (await keys()).length === 4, 5_000, async () => `rows: ${await keys()}`);
+      assert.deepEqual(await keys(), ["scripted-4", "scripted-3", "scripted-2", "scripted-1"]);
+
+      // The filter starts a fresh stream: its fields, no token, no rows from before.
+      await page.getByLabel("Actor", { exact: true }).fill("ben_builder");
+      await page.getByLabel("Entity type", { exact: true }).fill("Report");
+      await page.getByRole("button", { name: "Apply", exact: true }).click();
+      await waitFor(async () => requests.length >= 6, 10_000, () => `${requests.length} stream requests`);
+      assert.equal(requests[5].resumeToken, undefined);
+      assert.equal(requests[5].filter.actorUsername, "ben_builder");
+      assert.equal(requests[5].filter.entityType, "Report");
+      assert.deepEqual(await keys(), []);
+      assert.match(await page.locator("#audit-status").innerText(), /by ben_builder, on Report/);
+    } finally {
+      await page.unrouteAll({ behavior: "ignoreErrors" });
+      // The console's start page again, as the tests after this one expect (over gRPC-Web).
+      await page.goto(`http://${server.addr}/ui/?transport=grpcweb`);
+      await page.getByRole("button", { name: /^Sales\b/ }).waitFor();
+    }
+  });
+
+  test("with a caller policy: the admin pages show only to a key holding admin; others are refused politely (gRPC-Web)", async () => {
+    // A second server, with a policy: an admin key and a read-only one.
+    const keys = { admin: "web-test-admin-key-0123456789", reader: "web-test-reader-key-0123456789" };
+    const sha = (k) => `sha256:${createHash("sha256").update(k).digest("hex")}`;
+    const dir = mkdtempSync(join(tmpdir(), "modeplatform-web-policy-"));
+    const policy = join(dir, "policy.yaml");
+    writeFileSync(
+      policy,
+      [
+        "callers:",
+        "  - name: web-admin",
+        `    keys: ["${sha(keys.admin)}"]`,
+        '    workspaces: ["*"]',
+        "    scopes: [read, write, run, admin]",
+        "  - name: web-reader",
+        `    keys: ["${sha(keys.reader)}"]`,
+        "    workspaces: [parch_and_posey]",
+        "    scopes: [read]",
+        "",
+      ].join("\n"),
+    );
+    const guarded = await startServer({ args: ["--policy", policy], logName: "modeplatform-web-policy.log" });
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+    try {
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(20_000);
+      p.on("pageerror", (err) => pageErrors.push(`page error (policy): ${err.message}`));
+      const calls = [];
+      p.on("request", (req) => {
+        const path = new URL(req.url()).pathname;
+        if (path.startsWith("/modeplatform.v1.")) calls.push(path.replace(/^\/modeplatform\.v1\./, ""));
+      });
+      const setKey = async (key) => {
+        const details = p.locator("details.credentials");
+        if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
+        const before = calls.length;
+        await p.getByLabel("Bearer token (optional)").fill(key);
+        await p.getByLabel("Bearer token (optional)").press("Tab"); // change: the links are checked again
+        await waitFor(async () => calls.slice(before).includes("WorkspaceService/TestPermissions"), 10_000, () => calls.join(", "));
+      };
+      const nav = p.getByRole("navigation", { name: "Pages" });
+      const adminKnown = async (want) => waitFor(async () => (await p.locator("body").getAttribute("data-admin")) === String(want), 10_000, () => "data-admin");
+
+      await p.goto(`http://${guarded.addr}/ui/?transport=grpcweb`);
+      await nav.getByRole("link", { name: "Inventory", exact: true }).waitFor();
+      // No key: the server cannot say (Unauthenticated): no admin links.
+      await adminKnown(false);
+      assert.equal(await nav.getByRole("link", { name: "Members" }).count(), 0);
+
+      // A read-only key: still no links; the pages opened by URL refuse, reading nothing.
+      await setKey(keys.reader);
+      await adminKnown(false);
+      assert.equal(await nav.getByRole("link", { name: "Members" }).count(), 0);
+      assert.equal(await nav.getByRole("link", { name: "Audit log" }).count(), 0);
+      const before = calls.length;
+      await p.evaluate(() => (window.location.hash = "#/workspaces/parch_and_posey/members"));
+      await p.getByRole("heading", { level: 2, name: "Members of parch_and_posey" }).waitFor();
+      const refusal = p.locator('#members-gate .refusal[data-reason="no-admin"]');
+      await refusal.waitFor();
+      assert.match(await refusal.innerText(), /^The members page is for the administrators of parch_and_posey\./);
+      assert.ok(await p.locator("#members-body").isHidden());
+      assert.ok(await p.locator("#groups").isHidden());
+      await p.evaluate(() => (window.location.hash = "#/workspaces/parch_and_posey/audit"));
+      const auditRefusal = p.locator('#audit-gate .refusal[data-reason="no-admin"]');
+      await auditRefusal.waitFor();
+      assert.match(await auditRefusal.innerText(), /^The audit log is for the administrators of parch_and_posey\./);
+      const read = calls.slice(before).filter((c) => c !== "WorkspaceService/TestPermissions");
+      assert.deepEqual(read, [], "a refused page reads nothing");
+
+      // The admin key: the links show, and the page shown opens.
+      await setKey(keys.admin);
+      await adminKnown(true);
+      await nav.getByRole("link", { name: "Members", exact: true }).waitFor();
+      await auditRefusal.waitFor({ state: "detached" });
+      await nav.getByRole("link", { name: "Members", exact: true }).click();
+      await p.locator('#member-rows tr[data-username="ana_analyst"]').waitFor();
+      assert.equal(await p.locator("#members-gate").innerText(), "");
+    } finally {
+      await ctx.close();
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("errors show their Connect code and message (gRPC-Web)", async () => {
