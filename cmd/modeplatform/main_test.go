@@ -540,7 +540,7 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{"Defaults", nil, nil, func(t *testing.T, c config) {
 			want := config{
-				baseURL: "https://app.mode.com", listen: "127.0.0.1:8080", adminListen: "127.0.0.1:9090", cacheEntries: 10_000, cacheBytes: 256 << 20,
+				baseURL: "https://app.mode.com", listen: "127.0.0.1:8080", adminListen: "127.0.0.1:9090", cacheEntries: 100_000, cacheBytes: 256 << 20,
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
 				createTimeout: 60 * time.Second, upstreamHeaderTimeout: 30 * time.Second,
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
