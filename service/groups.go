@@ -85,58 +85,44 @@ func (s *WorkspaceServer) DeleteGroup(ctx context.Context, req *connect.Request[
 
 // ListGroupMemberships lists the members of a user group.
 func (s *WorkspaceServer) ListGroupMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListGroupMembershipsRequest]) (*connect.Response[modeplatformv1.ListGroupMembershipsResponse], error) {
-	m := req.Msg
-	if err := validated(m); err != nil {
-		return nil, err
-	}
-	ids, err := parseName("parent", m.GetParent(), patGroup)
-	if err != nil {
-		return nil, err
-	}
-	w, g := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	names := newMemberNames(cl, w)
-	page, err := listPage(ctx, s.core, m,
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.GroupMembership], error) {
-			p, err := cl.ListGroupMembershipsPage(ctx, w, g, modePage, nil)
+	var names *memberNames
+	page, err := listOf(ctx, s.core, req.Msg, patGroup,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.GroupMembership], error) {
+			p, err := cl.ListGroupMembershipsPage(ctx, ids[0], ids[1], modePage, nil)
 			if err != nil {
 				return nil, err
 			}
+			names = newMemberNames(cl, ids[0])
 			return p, names.learn(ctx) // translate cannot call Mode
 		},
-		func(gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
-			return groupMembershipFromMode(w, g, gm, names)
+		func(_ *modeclient.Client, ids []string, gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
+			return groupMembershipFromMode(ids[0], ids[1], gm, names)
 		})
 	if err != nil {
-		return nil, upstreamError(err, m.GetParent())
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListGroupMembershipsResponse{GroupMemberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetGroupMembership returns one member of a user group.
 func (s *WorkspaceServer) GetGroupMembership(ctx context.Context, req *connect.Request[modeplatformv1.GetGroupMembershipRequest]) (*connect.Response[modeplatformv1.GetGroupMembershipResponse], error) {
-	name := req.Msg.GetName()
-	ids, err := parseName("name", name, patGroupMember)
+	var names *memberNames
+	gm, err := getOf(ctx, s.core, req.Msg, patGroupMember,
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.GroupMembership, error) {
+			gm, err := cl.GetGroupMembership(ctx, ids[0], ids[1], ids[2])
+			if err != nil {
+				return nil, err
+			}
+			names = newMemberNames(cl, ids[0])
+			return gm, names.learn(ctx)
+		},
+		func(_ *modeclient.Client, ids []string, gm *modeclient.GroupMembership) *modeplatformv1.GroupMembership {
+			return groupMembershipFromMode(ids[0], ids[1], gm, names)
+		})
 	if err != nil {
 		return nil, err
 	}
-	w, g := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	gm, err := cl.GetGroupMembership(ctx, w, g, ids[2])
-	if err != nil {
-		return nil, upstreamError(err, name)
-	}
-	names := newMemberNames(cl, w)
-	if err := names.learn(ctx); err != nil {
-		return nil, upstreamError(err, workspaceName(w)+"/memberships")
-	}
-	return connect.NewResponse(&modeplatformv1.GetGroupMembershipResponse{GroupMembership: groupMembershipFromMode(w, g, gm, names)}), nil
+	return connect.NewResponse(&modeplatformv1.GetGroupMembershipResponse{GroupMembership: gm}), nil
 }
 
 // CreateGroupMembership adds a member to a user group. A request_id makes it
@@ -192,58 +178,44 @@ func (s *WorkspaceServer) DeleteGroupMembership(ctx context.Context, req *connec
 
 // ListSpaceMemberships lists who has access to a space.
 func (s *WorkspaceServer) ListSpaceMemberships(ctx context.Context, req *connect.Request[modeplatformv1.ListSpaceMembershipsRequest]) (*connect.Response[modeplatformv1.ListSpaceMembershipsResponse], error) {
-	m := req.Msg
-	if err := validated(m); err != nil {
-		return nil, err
-	}
-	ids, err := parseName("parent", m.GetParent(), patSpace)
-	if err != nil {
-		return nil, err
-	}
-	w, sp := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	names := newMemberNames(cl, w)
-	page, err := listPage(ctx, s.core, m,
-		func(ctx context.Context, modePage int) (*modeclient.Page[modeclient.SpaceMembership], error) {
-			p, err := cl.ListSpaceMembershipsPage(ctx, w, sp, modePage, nil)
+	var names *memberNames
+	page, err := listOf(ctx, s.core, req.Msg, patSpace,
+		func(ctx context.Context, cl *modeclient.Client, ids []string, modePage int) (*modeclient.Page[modeclient.SpaceMembership], error) {
+			p, err := cl.ListSpaceMembershipsPage(ctx, ids[0], ids[1], modePage, nil)
 			if err != nil {
 				return nil, err
 			}
+			names = newMemberNames(cl, ids[0])
 			return p, names.learn(ctx) // translate cannot call Mode
 		},
-		func(sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
-			return spaceMembershipFromMode(w, sp, sm, names)
+		func(_ *modeclient.Client, ids []string, sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
+			return spaceMembershipFromMode(ids[0], ids[1], sm, names)
 		})
 	if err != nil {
-		return nil, upstreamError(err, m.GetParent())
+		return nil, err
 	}
 	return connect.NewResponse(&modeplatformv1.ListSpaceMembershipsResponse{SpaceMemberships: page.items, NextPageToken: page.next, TotalSize: page.total}), nil
 }
 
 // GetSpaceMembership returns one access grant of a space.
 func (s *WorkspaceServer) GetSpaceMembership(ctx context.Context, req *connect.Request[modeplatformv1.GetSpaceMembershipRequest]) (*connect.Response[modeplatformv1.GetSpaceMembershipResponse], error) {
-	name := req.Msg.GetName()
-	ids, err := parseName("name", name, patSpaceMember)
+	var names *memberNames
+	sm, err := getOf(ctx, s.core, req.Msg, patSpaceMember,
+		func(ctx context.Context, cl *modeclient.Client, ids []string) (*modeclient.SpaceMembership, error) {
+			sm, err := cl.GetSpaceMembership(ctx, ids[0], ids[1], ids[2])
+			if err != nil {
+				return nil, err
+			}
+			names = newMemberNames(cl, ids[0])
+			return sm, names.learn(ctx)
+		},
+		func(_ *modeclient.Client, ids []string, sm *modeclient.SpaceMembership) *modeplatformv1.SpaceMembership {
+			return spaceMembershipFromMode(ids[0], ids[1], sm, names)
+		})
 	if err != nil {
 		return nil, err
 	}
-	w, sp := ids[0], ids[1]
-	cl, err := s.core.client(ctx, w)
-	if err != nil {
-		return nil, err
-	}
-	sm, err := cl.GetSpaceMembership(ctx, w, sp, ids[2])
-	if err != nil {
-		return nil, upstreamError(err, name)
-	}
-	names := newMemberNames(cl, w)
-	if err := names.learn(ctx); err != nil {
-		return nil, upstreamError(err, workspaceName(w)+"/memberships")
-	}
-	return connect.NewResponse(&modeplatformv1.GetSpaceMembershipResponse{SpaceMembership: spaceMembershipFromMode(w, sp, sm, names)}), nil
+	return connect.NewResponse(&modeplatformv1.GetSpaceMembershipResponse{SpaceMembership: sm}), nil
 }
 
 // CreateSpaceMembership gives a member or a group access to a space. A
