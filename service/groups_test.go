@@ -80,6 +80,10 @@ func TestGroupsAndSpaceAccess(t *testing.T) {
 		!strings.HasPrefix(joined.Msg.GetGroupMembership().GetName(), group.GetName()+"/memberships/") {
 		t.Fatalf("CreateGroupMembership = %v, %v", joined, err)
 	}
+	if one, err := ws.GetGroupMembership(ctx, connect.NewRequest(&modeplatformv1.GetGroupMembershipRequest{Name: joined.Msg.GetGroupMembership().GetName()})); err != nil ||
+		one.Msg.GetGroupMembership().GetMember() != benMembership {
+		t.Fatalf("GetGroupMembership = %v, %v", one, err)
+	}
 	list, err := ws.ListGroupMemberships(ctx, connect.NewRequest(&modeplatformv1.ListGroupMembershipsRequest{Parent: group.GetName()}))
 	if err != nil || len(list.Msg.GetGroupMemberships()) != 1 || list.Msg.GetGroupMemberships()[0].GetName() != joined.Msg.GetGroupMembership().GetName() {
 		t.Fatalf("ListGroupMemberships = %v, %v", list, err)
@@ -97,6 +101,10 @@ func TestGroupsAndSpaceAccess(t *testing.T) {
 		return sm.GetName() == grant.Msg.GetSpaceMembership().GetName()
 	}) {
 		t.Fatalf("ListSpaceMemberships = %v, %v", grants, err)
+	}
+	if one, err := ws.GetSpaceMembership(ctx, connect.NewRequest(&modeplatformv1.GetSpaceMembershipRequest{Name: grant.Msg.GetSpaceMembership().GetName()})); err != nil ||
+		one.Msg.GetSpaceMembership().GetGroup() != group.GetName() {
+		t.Fatalf("GetSpaceMembership = %v, %v", one, err)
 	}
 	if !benSees() {
 		t.Fatal("ben does not see the Executive space through his new group")
