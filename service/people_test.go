@@ -149,6 +149,10 @@ func TestProvisionAPerson(t *testing.T) {
 	if _, err := ws.DeleteSpaceMembership(ctx, connect.NewRequest(&modeplatformv1.DeleteSpaceMembershipRequest{Name: grant.Msg.GetSpaceMembership().GetName()})); err != nil {
 		t.Fatalf("DeleteSpaceMembership: %v", err)
 	}
+	inEveryone, err := ws.ListGroupMemberships(ctx, connect.NewRequest(&modeplatformv1.ListGroupMembershipsRequest{Parent: e.ws + "/groups/" + e.demo.Groups[0], PageSize: 1000}))
+	if err != nil || !slices.ContainsFunc(inEveryone.Msg.GetGroupMemberships(), func(gm *modeplatformv1.GroupMembership) bool { return gm.GetMember() == nina.GetName() }) {
+		t.Fatalf("the Everyone group before the removal = %v, %v; want the invitee in it", inEveryone, err)
+	}
 	// 4. Offboarding: gone from the workspace and from the group.
 	removed, err := ws.DeleteMembership(ctx, connect.NewRequest(&modeplatformv1.DeleteMembershipRequest{Name: nina.GetName()}))
 	if err != nil || removed.Msg.GetMembership().GetName() != nina.GetName() {
@@ -157,6 +161,10 @@ func TestProvisionAPerson(t *testing.T) {
 	left, err := ws.ListGroupMemberships(ctx, connect.NewRequest(&modeplatformv1.ListGroupMembershipsRequest{Parent: group.Msg.GetGroup().GetName()}))
 	if err != nil || len(left.Msg.GetGroupMemberships()) != 0 {
 		t.Fatalf("the group after the removal = %v, %v", left, err)
+	}
+	everyone, err := ws.ListGroupMemberships(ctx, connect.NewRequest(&modeplatformv1.ListGroupMembershipsRequest{Parent: e.ws + "/groups/" + e.demo.Groups[0], PageSize: 1000}))
+	if err != nil || slices.ContainsFunc(everyone.Msg.GetGroupMemberships(), func(gm *modeplatformv1.GroupMembership) bool { return gm.GetMember() == nina.GetName() }) {
+		t.Fatalf("the Everyone group after the removal = %v, %v", everyone, err)
 	}
 	waitFor("invite_revoked", "") // she had not joined yet: removing her withdraws the invitation
 
