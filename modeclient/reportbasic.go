@@ -3,6 +3,7 @@ package modeclient
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 )
@@ -84,4 +85,25 @@ func basicOfReport(r *Report) *BatchReport {
 		LastRunAt:             r.LastRunAt,
 		SpaceToken:            String(r.SpaceToken),
 	}
+}
+
+// WebURL returns the path of the report's page in Mode's web app, relative to the client's base
+// URL (resolve it with Client.ResolveURL): /{workspace}/reports/{token}. The Metadata API gives
+// no web link, and a report's page follows this one pattern on Mode.
+func (r *BatchReport) WebURL(workspace string) string {
+	return webPath(workspace, "reports", r.Token)
+}
+
+// WebURL returns the path of the space's page in Mode's web app (see BatchReport.WebURL):
+// /{workspace}/spaces/{token}.
+func (s *BatchSpace) WebURL(workspace string) string {
+	return webPath(workspace, "spaces", s.Token)
+}
+
+// webPath is the web app path of an object of workspace, escaped; "" when an id is not valid.
+func webPath(workspace, kind, token string) string {
+	if !ValidWorkspace(workspace) || !ValidToken(token) {
+		return ""
+	}
+	return "/" + url.PathEscape(workspace) + "/" + kind + "/" + url.PathEscape(token)
 }

@@ -52,7 +52,7 @@ func listWorkspaceWide[T, P any](ctx context.Context, c *core, req listRequest, 
 		return nil, err
 	}
 	if !validWorkspaceID(w) {
-		return nil, badName("parent", req.GetParent())
+		return nil, badName("parent", patWorkspace)
 	}
 	cl, err := c.client(ctx, w)
 	if err != nil {
@@ -114,7 +114,7 @@ func reportFromBasic(cl *modeclient.Client, w string, r *modeclient.BatchReport)
 		EditTime:              timestamp(r.EditedAt),
 		LastRunTime:           timestamp(r.LastRunAt),
 		LastSuccessfulRunTime: timestamp(r.LastSuccessfullyRunAt),
-		WebUri:                cl.ResolveURL("/" + w + "/reports/" + r.Token),
+		WebUri:                cl.ResolveURL(r.WebURL(w)),
 	}
 	if sp := string(r.SpaceToken); validToken(sp) {
 		out.Space = spaceName(w, sp)
@@ -124,7 +124,7 @@ func reportFromBasic(cl *modeclient.Client, w string, r *modeclient.BatchReport)
 
 // basicReport cuts a full report down to the basic view (ListReports of a
 // space or a data source with view=BASIC).
-func basicReport(cl *modeclient.Client, w string, r *modeplatformv1.Report) *modeplatformv1.Report {
+func basicReport(r *modeplatformv1.Report) *modeplatformv1.Report {
 	return &modeplatformv1.Report{
 		Name:                  r.GetName(),
 		DisplayName:           r.GetDisplayName(),
@@ -135,7 +135,7 @@ func basicReport(cl *modeclient.Client, w string, r *modeplatformv1.Report) *mod
 		EditTime:              r.GetEditTime(),
 		LastRunTime:           r.GetLastRunTime(),
 		LastSuccessfulRunTime: r.GetLastSuccessfulRunTime(),
-		WebUri:                cl.ResolveURL("/" + w + "/reports/" + r.GetName()[strings.LastIndexByte(r.GetName(), '/')+1:]),
+		WebUri:                r.GetWebUri(),
 	}
 }
 
@@ -226,7 +226,7 @@ func (s *WorkspaceServer) listSpacesBasic(ctx context.Context, m *modeplatformv1
 		func(cl *modeclient.Client, sp *modeclient.BatchSpace) *modeplatformv1.Space {
 			return &modeplatformv1.Space{
 				Name: spaceName(w, sp.Token), DisplayName: sp.Name, Description: sp.Description,
-				SpaceType: spaceTypeOf(string(sp.SpaceType)), WebUri: cl.ResolveURL("/" + w + "/spaces/" + sp.Token),
+				SpaceType: spaceTypeOf(string(sp.SpaceType)), WebUri: cl.ResolveURL(sp.WebURL(w)),
 			}
 		})
 	if err != nil {

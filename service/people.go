@@ -3,9 +3,11 @@ package service
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/modeclient"
@@ -35,7 +37,7 @@ func (s *WorkspaceServer) GetCredential(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, upstreamError(err, name)
 	}
-	out := &modeplatformv1.Credential{Name: name, Valid: valid, CheckTime: timestamp(modeclient.Time{Time: s.core.opts.Now()})}
+	out := &modeplatformv1.Credential{Name: name, Valid: valid, CheckTime: timestamppb.New(s.core.opts.Now())}
 	if valid {
 		acct, err := cl.GetAccount(ctx)
 		if err != nil {
@@ -50,7 +52,7 @@ func (s *WorkspaceServer) GetCredential(ctx context.Context, req *connect.Reques
 			if t := m.MembershipToken(); validToken(t) {
 				out.Membership = membershipName(w, t)
 			}
-		case errors.As(err, &api) && api.StatusCode == 404:
+		case errors.As(err, &api) && api.StatusCode == http.StatusNotFound:
 			// Not a member of this workspace: no membership to name.
 		default:
 			return nil, upstreamError(err, name)

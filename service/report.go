@@ -101,7 +101,7 @@ func (s *ReportServer) ListReports(ctx context.Context, req *connect.Request[mod
 	for _, r := range page.items {
 		if keep(r.GetArchived()) {
 			if m.GetView() == modeplatformv1.View_VIEW_BASIC {
-				r = basicReport(cl, w, r)
+				r = basicReport(r)
 			}
 			reports = append(reports, r)
 		}
