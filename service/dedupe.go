@@ -48,7 +48,7 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 type idempotencyKeyCtx struct{}
 
 // idempotencyKey is the Idempotency-Key header of a request as the
-// idempotencyInterceptor put it in ctx: present reports whether the header
+// requestInterceptor put it in ctx: present reports whether the header
 // was sent at all.
 type idempotencyKey struct {
 	value   string
@@ -75,30 +75,6 @@ func requestKey(ctx context.Context, requestID string) (string, error) {
 		return "", invalidArgument("request_id", "differs from the "+IdempotencyKeyHeader+" header: send one, or both equal")
 	}
 	return v, nil
-}
-
-// idempotencyInterceptor carries a unary request's Idempotency-Key header
-// into its context for requestKey. Only one header value is allowed.
-type idempotencyInterceptor struct{}
-
-func (idempotencyInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if vals := req.Header().Values(IdempotencyKeyHeader); len(vals) > 0 {
-			if len(vals) > 1 {
-				return nil, invalidArgument(IdempotencyKeyHeader+" header", "must be sent once")
-			}
-			ctx = context.WithValue(ctx, idempotencyKeyCtx{}, idempotencyKey{value: vals[0], present: true})
-		}
-		return next(ctx, req)
-	}
-}
-
-func (idempotencyInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-func (idempotencyInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next // no create is a stream
 }
 
 type dedupeEntry struct {

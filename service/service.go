@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"connectrpc.com/validate"
 
 	"github.com/modeplatform/modeplatform/gen/go/modeplatform/v1/modeplatformv1connect"
 	"github.com/modeplatform/modeplatform/modeclient"
@@ -246,7 +245,7 @@ type Route struct {
 func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 	opts := append([]connect.HandlerOption{}, extra...)
 	opts = append(opts,
-		connect.WithInterceptors(badRequestInterceptor{}, validate.NewInterceptor(), cacheControlInterceptor{}, idempotencyInterceptor{}),
+		connect.WithInterceptors(requestInterceptor{}),
 		connect.WithReadMaxBytes(s.core.opts.MaxRequestBytes),
 	)
 	opts = append(opts, CompressionOptions()...) // gzip at BestSpeed, 1 KiB and up (compress.go)
@@ -262,10 +261,8 @@ func (s *Server) Routes(extra ...connect.HandlerOption) []Route {
 // Close releases what the services hold.
 func (s *Server) Close() {}
 
-// cacheControlInterceptor turns a request's `Cache-Control: no-cache` (or
-// `no-store`, or `Pragma: no-cache`) into a modeclient cache bypass.
-type cacheControlInterceptor struct{}
-
+// wantsFresh reports whether a request's `Cache-Control: no-cache` (or
+// `no-store`, or `Pragma: no-cache`) asks for a modeclient cache bypass.
 func wantsFresh(h http.Header) bool {
 	for _, v := range h.Values("Cache-Control") {
 		for _, d := range strings.Split(v, ",") {
@@ -276,26 +273,4 @@ func wantsFresh(h http.Header) bool {
 		}
 	}
 	return strings.EqualFold(strings.TrimSpace(h.Get("Pragma")), "no-cache")
-}
-
-func (cacheControlInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if wantsFresh(req.Header()) {
-			ctx = modeclient.WithCacheBypass(ctx)
-		}
-		return next(ctx, req)
-	}
-}
-
-func (cacheControlInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-func (cacheControlInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		if wantsFresh(conn.RequestHeader()) {
-			ctx = modeclient.WithCacheBypass(ctx)
-		}
-		return next(ctx, conn)
-	}
 }

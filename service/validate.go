@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,7 +23,7 @@ import (
 // answer is the interceptor's: InvalidArgument, the violations in its message
 // and as a buf.validate.Violations detail.
 func validated(msg proto.Message) error {
-	err := protovalidate.Validate(msg)
+	err := validateFast(msg)
 	if err == nil {
 		return nil
 	}
@@ -92,28 +91,4 @@ func fieldPathString(p *validate.FieldPath) string {
 		}
 	}
 	return b.String()
-}
-
-// badRequestInterceptor adds withBadRequest's detail to what the validating
-// interceptor (inside it) answers.
-type badRequestInterceptor struct{}
-
-// WrapUnary implements connect.Interceptor.
-func (badRequestInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		res, err := next(ctx, req)
-		return res, withBadRequest(err)
-	}
-}
-
-// WrapStreamingClient implements connect.Interceptor.
-func (badRequestInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-// WrapStreamingHandler implements connect.Interceptor.
-func (badRequestInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		return withBadRequest(next(ctx, conn))
-	}
 }

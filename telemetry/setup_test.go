@@ -303,3 +303,41 @@ func TestAccessLogTraceIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestSpansRecordedOnlyWhenExported: with no exporter (OTEL_TRACES_EXPORTER
+// none, or unset without an OTLP endpoint) spans are not recorded, yet a
+// caller's span context carries on; with one, they are recorded.
+func TestSpansRecordedOnlyWhenExported(t *testing.T) {
+	parent := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5, 6}, TraceFlags: trace.FlagsSampled, Remote: true,
+	})
+	for _, tt := range []struct {
+		name          string
+		env           map[string]string
+		cfg           telemetry.Config
+		wantRecording bool
+	}{
+		{name: "unset", env: map[string]string{}},
+		{name: "none", env: map[string]string{"OTEL_TRACES_EXPORTER": "none"}},
+		{name: "console", env: map[string]string{"OTEL_TRACES_EXPORTER": "console"}, wantRecording: true},
+		{name: "processor", env: map[string]string{}, cfg: telemetry.Config{SpanProcessors: []sdktrace.SpanProcessor{sdktrace.NewSimpleSpanProcessor(tracetest.NewInMemoryExporter())}}, wantRecording: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clearOTelEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			tt.cfg.Stdout = &bytes.Buffer{}
+			tel := setup(t, tt.cfg)
+			ctx := trace.ContextWithRemoteSpanContext(t.Context(), parent)
+			_, span := tel.TracerProvider().Tracer("test").Start(ctx, "call")
+			defer span.End()
+			if got := span.IsRecording(); got != tt.wantRecording {
+				t.Errorf("IsRecording = %v, want %v", got, tt.wantRecording)
+			}
+			if got := span.SpanContext().TraceID(); got != parent.TraceID() {
+				t.Errorf("trace ID %v, want the caller's %v", got, parent.TraceID())
+			}
+		})
+	}
+}

@@ -50,6 +50,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics this
@@ -97,6 +98,7 @@ type Config struct {
 type Telemetry struct {
 	res      *resource.Resource
 	tp       *sdktrace.TracerProvider
+	tracing  trace.TracerProvider // tp, or a no-op provider when no span goes anywhere
 	mp       *sdkmetric.MeterProvider
 	prop     propagation.TextMapPropagator
 	registry *prometheus.Registry
@@ -149,13 +151,24 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		return nil, err
 	}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	processors := 0
 	for _, e := range append(spanExporters, cfg.SpanExporters...) {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanBuffer(sdktrace.NewBatchSpanProcessor(e), spanBurst, spanBufferDelay)))
+		processors++
 	}
 	for _, p := range cfg.SpanProcessors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+		processors++
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
+	// Spans are recorded only when they go somewhere: with no exporter and no
+	// processor, the instrumentation gets a no-op tracer provider, whose spans
+	// cost nothing and carry on the caller's span context (so a caller's
+	// traceparent still reaches Mode and the logs still name its trace).
+	var tracing trace.TracerProvider = tp
+	if processors == 0 {
+		tracing = tracenoop.NewTracerProvider()
+	}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
@@ -181,7 +194,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	t := &Telemetry{
-		res: res, tp: tp, mp: mp, prop: prop, registry: registry,
+		res: res, tp: tp, tracing: tracing, mp: mp, prop: prop, registry: registry,
 		logger: cfg.Logger,
 	}
 	fail := func(err error) (*Telemetry, error) {
@@ -192,7 +205,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	t.otelcon, err = otelconnect.NewInterceptor(
 		otelconnect.WithTrustRemote(), // callers are internal services: continue their trace
-		otelconnect.WithTracerProvider(tp),
+		otelconnect.WithTracerProvider(tracing),
 		otelconnect.WithMeterProvider(mp),
 		otelconnect.WithPropagator(headerPropagator{prop}),
 	)
@@ -200,7 +213,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		return fail(fmt.Errorf("telemetry: otelconnect: %w", err))
 	}
 
-	otel.SetTracerProvider(tp)
+	otel.SetTracerProvider(tracing)
 	otel.SetMeterProvider(mp)
 	current.Store(t)
 	otel.SetTextMapPropagator(prop)
@@ -263,8 +276,11 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// TracerProvider returns the tracer provider (also installed globally).
-func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.tp }
+// TracerProvider returns the tracer provider (also installed globally): the
+// SDK's, or a no-op provider when no span would be exported (no exporter
+// configured, no Config.SpanExporters or Config.SpanProcessors), so that
+// nothing is recorded for nobody.
+func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.tracing }
 
 // MeterProvider returns the meter provider (also installed globally).
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.mp }

@@ -35,7 +35,7 @@ const RetryEventName = "modeclient.retry"
 func (t *Telemetry) ModeClientOptions(base *http.Client) []modeclient.Option {
 	return []modeclient.Option{
 		modeclient.WithHTTPClient(t.HTTPClient(base)),
-		modeclient.WithTracerProvider(t.tp),
+		modeclient.WithTracerProvider(t.tracing),
 		modeclient.WithRetryObserver(t.ObserveRetry),
 	}
 }
@@ -64,7 +64,7 @@ func (t *Telemetry) WrapTransport(rt http.RoundTripper) http.RoundTripper {
 	}
 	inner := &upstreamTransport{next: rt, rateLimited: t.inst.rateLimited}
 	return otelhttp.NewTransport(inner,
-		otelhttp.WithTracerProvider(t.tp),
+		otelhttp.WithTracerProvider(t.tracing),
 		otelhttp.WithMeterProvider(t.mp),
 		otelhttp.WithPropagators(headerPropagator{t.prop}),
 		otelhttp.WithSpanNameFormatter(upstreamSpanName),
