@@ -75,8 +75,8 @@ func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
 //	rows and bytes sent.
 //
 // Failed RPCs with codes that point at the server (Internal, Unknown,
-// DataLoss) are logged at Error, Unavailable, DeadlineExceeded and
-// ResourceExhausted at Warn, the rest at Info. No header value is logged.
+// DataLoss) are logged at Error; Unavailable, DeadlineExceeded,
+// ResourceExhausted and Unimplemented at Warn; the rest at Info. No header value is logged.
 // caller may be nil. HandlerOptions includes it when HandlerConfig.AccessLog is set.
 func NewAccessLog(logger *slog.Logger, caller func(ctx context.Context, header http.Header) string) connect.Interceptor {
 	if logger == nil {
@@ -255,7 +255,7 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 		switch c {
 		case connect.CodeInternal, connect.CodeUnknown, connect.CodeDataLoss:
 			level = slog.LevelError
-		case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeResourceExhausted:
+		case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeResourceExhausted, connect.CodeUnimplemented:
 			level = slog.LevelWarn
 		}
 		msg = err.Error()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/modeplatform/modeplatform/internal/syncbuf"
+	"github.com/modeplatform/modeplatform/telemetry"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
@@ -689,32 +690,32 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-func TestErrorLogger(t *testing.T) {
+// TestAccessLogLevels: the access log of the server's chain reports the
+// server's own failures at error or warning level, callers' mistakes at info.
+func TestAccessLogLevels(t *testing.T) {
 	var buf syncbuf.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
 	for _, tc := range []struct {
 		code   connect.Code
-		logged string // level, or "" for not logged
+		logged string // level
 	}{
 		{connect.CodeInternal, "ERROR"},
 		{connect.CodeUnknown, "ERROR"},
 		{connect.CodeDataLoss, "ERROR"},
 		{connect.CodeUnavailable, "WARN"},
-		{connect.CodeNotFound, ""},
-		{connect.CodeInvalidArgument, ""},
-		{connect.CodePermissionDenied, ""},
+		{connect.CodeUnimplemented, "WARN"},
+		{connect.CodeNotFound, "INFO"},
+		{connect.CodeInvalidArgument, "INFO"},
+		{connect.CodePermissionDenied, "INFO"},
 	} {
 		t.Run(tc.code.String(), func(t *testing.T) {
 			buf.Reset()
 			next := connect.UnaryFunc(func(context.Context, connect.AnyRequest) (connect.AnyResponse, error) {
 				return nil, connect.NewError(tc.code, errors.New("boom"))
 			})
-			_, _ = errorLogger{logger}.WrapUnary(next)(t.Context(), connect.NewRequest(&struct{}{}))
+			_, _ = telemetry.NewAccessLog(logger, nil).WrapUnary(next)(t.Context(), connect.NewRequest(&struct{}{}))
 			recs := logRecords(t, buf.String())
-			switch {
-			case tc.logged == "" && len(recs) > 0:
-				t.Errorf("logged a caller's error: %v", recs)
-			case tc.logged != "" && (len(recs) != 1 || recs[0]["level"] != tc.logged || recs[0]["code"] != tc.code.String()):
+			if len(recs) != 1 || recs[0]["level"] != tc.logged || recs[0]["code"] != tc.code.String() {
 				t.Errorf("log = %v, want one %s record with code %s", recs, tc.logged, tc.code)
 			}
 		})

@@ -258,15 +258,12 @@ func closeAdmin(srv *http.Server, errc chan error) {
 // web console under /ui/.
 func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetry.Telemetry, unaryTimeout time.Duration, logger *slog.Logger, guards ...connect.Interceptor) *http.ServeMux {
 	mux := http.NewServeMux()
-	// Telemetry outermost (tracing, metrics, the access log), then error logging, panics turned
-	// into Internal, the guards (caller authentication and authorization, then the caller's rate
+	// Telemetry outermost (tracing, metrics, the access log: failures of the server's side at
+	// error or warning level), then panics turned into Internal, the guards (caller authentication and authorization, then the caller's rate
 	// and stream limits: before any cache lookup or call to Mode), the default deadline;
 	// service.Routes adds validation inside those.
 	opts := tel.HandlerOptions(telemetry.HandlerConfig{AccessLog: logger})
-	opts = append(opts,
-		connect.WithInterceptors(errorLogger{logger}),
-		connect.WithRecover(recoverPanic(logger)),
-	)
+	opts = append(opts, connect.WithRecover(recoverPanic(logger)))
 	if len(guards) > 0 {
 		opts = append(opts, connect.WithInterceptors(guards...))
 	}
@@ -308,50 +305,6 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			"Connect-Content-Encoding", "Connect-Accept-Encoding", "Grpc-Encoding", "Grpc-Accept-Encoding"),
 		MaxAge: int((2 * time.Hour).Seconds()), // browsers cap it at 2h (Chromium) or 24h
 	}).Handler(next)
-}
-
-// errorLogger logs calls that failed on the server's side (Internal, Unknown, DataLoss at error
-// level; Unavailable and Unimplemented as warnings). Callers' mistakes (InvalidArgument,
-// NotFound, …) are left to the access log.
-type errorLogger struct{ log *slog.Logger }
-
-// record logs err when it is the server's fault.
-func (e errorLogger) record(ctx context.Context, procedure string, err error) {
-	if err == nil {
-		return
-	}
-	level := slog.LevelError
-	switch code := connect.CodeOf(err); code {
-	case connect.CodeInternal, connect.CodeUnknown, connect.CodeDataLoss:
-	case connect.CodeUnavailable, connect.CodeUnimplemented:
-		level = slog.LevelWarn
-	default:
-		return
-	}
-	e.log.Log(ctx, level, "rpc failed", "procedure", procedure, "code", connect.CodeOf(err).String(), "error", err.Error())
-}
-
-// WrapUnary logs a unary call's server-side failure.
-func (e errorLogger) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		resp, err := next(ctx, req)
-		e.record(ctx, req.Spec().Procedure, err)
-		return resp, err
-	}
-}
-
-// WrapStreamingClient leaves clients alone (this is a handler interceptor).
-func (errorLogger) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return next
-}
-
-// WrapStreamingHandler logs a stream's server-side failure.
-func (e errorLogger) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		err := next(ctx, conn)
-		e.record(ctx, conn.Spec().Procedure, err)
-		return err
-	}
 }
 
 // recoverPanic turns a handler's panic into Internal, logging it with its stack.
