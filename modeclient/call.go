@@ -194,20 +194,35 @@ func getDecodedWith[T any](ctx context.Context, c *Client, p *apiPath, q url.Val
 		return decode(cl, body)
 	}
 	key := cache.Key{Credential: c.fingerprint, Method: cl.method, Path: cl.path, Query: q.Encode()}
-	sctx, endSpan := c.startCacheSpan(ctx, cl)
-	ent, outcome, err := c.cache.GetEntry(sctx, key, cacheBypassed(ctx), func(fctx context.Context) (cache.Fetched, error) {
-		body, err := fetch(fctx, cl)
-		if err != nil {
-			return cache.Fetched{}, err
-		}
-		v, err := decode(cl, body)
-		if err != nil {
-			return cache.Fetched{}, err
-		}
-		ttl, tags := policy(v)
-		return cache.Fetched{Body: body, Value: v, ValueSize: decodedSize(body), TTL: ttl, Tags: append(tags, cl.path)}, nil
-	})
-	endSpan(outcome, err)
+	bypass := cacheBypassed(ctx)
+	// A hit gets no span of its own when tracing is on: it costs a lookup,
+	// and the caller's span records it (the server span's
+	// modeplatform.cache.served); the cache span is for calls that fetch or
+	// wait, whose upstream requests are its children.
+	var (
+		ent     cache.Entry
+		outcome = cache.OutcomeHit
+		hit     bool
+	)
+	if c.tracer != nil && !bypass {
+		ent, hit = c.cache.LookupHit(key)
+	}
+	if !hit {
+		sctx, endSpan := c.startCacheSpan(ctx, cl)
+		ent, outcome, err = c.cache.GetEntry(sctx, key, bypass, func(fctx context.Context) (cache.Fetched, error) {
+			body, err := fetch(fctx, cl)
+			if err != nil {
+				return cache.Fetched{}, err
+			}
+			v, err := decode(cl, body)
+			if err != nil {
+				return cache.Fetched{}, err
+			}
+			ttl, tags := policy(v)
+			return cache.Fetched{Body: body, Value: v, ValueSize: decodedSize(body), TTL: ttl, Tags: append(tags, cl.path)}, nil
+		})
+		endSpan(outcome, err)
+	}
 	observe(ctx, cl, true, outcome)
 	if err != nil {
 		if errors.Is(err, cache.ErrClosed) {

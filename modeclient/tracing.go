@@ -13,8 +13,11 @@ import (
 )
 
 // Tracing. The client itself only starts one kind of span: around each
-// cached GET (WithCache), so that a trace shows whether the answer came from
-// the cache and, on a miss, the upstream HTTP request(s) as its children.
+// cached GET (WithCache) that is not a plain hit, so that a trace shows how
+// the cache answered (a miss, a coalesced wait, a bypass) and the upstream
+// HTTP request(s) as its children. A hit has no span: it costs a lookup,
+// and a span would cost more than the call (the caller's own span can say
+// it was served from the cache; the call observer reports the hit).
 // The HTTP spans themselves belong to the transport (see WithHTTPClient and
 // RouteFromContext); retries are reported through WithRetryObserver. The
 // package uses only the OpenTelemetry API: without WithTracerProvider no span
@@ -40,7 +43,7 @@ const (
 )
 
 // WithTracerProvider makes the client start a span named CacheSpanName
-// around every GET served through the cache, carrying the cache outcome;
+// around every GET served through the cache but not a hit, carrying the cache outcome;
 // upstream requests made on a miss are its children. Without it (or with
 // nil) no span is started.
 func WithTracerProvider(tp trace.TracerProvider) Option {

@@ -147,8 +147,12 @@ func TestTraceGetReport(t *testing.T) {
 		t.Errorf("%d requests to Mode after a repeated read, want 1", n)
 	}
 	spans2 := s.spansOf(caller2.SpanContext().TraceID())
-	if got := attr(one(t, spans2, modeclient.CacheSpanName), "cache.outcome"); got != "hit" {
-		t.Errorf("second read cache.outcome = %q, want hit", got)
+	// A hit has no cache span: the server span says it was served from the cache.
+	if n := len(named(spans2, modeclient.CacheSpanName)); n != 0 {
+		t.Errorf("%d cache spans on a hit, want none", n)
+	}
+	if got := attr(serverSpan(t, spans2, getReportProcedure), string(telemetry.AttrFromCache)); got != "true" {
+		t.Errorf("server span of a hit: %s = %q, want true", telemetry.AttrFromCache, got)
 	}
 	if n := len(named(spans2, reportRoute)); n != 0 {
 		t.Errorf("%d HTTP spans on a cache hit", n)

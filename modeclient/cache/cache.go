@@ -241,6 +241,25 @@ func (c *Cache) Lookup(key Key) ([]byte, bool) {
 	return e.Body, ok
 }
 
+// LookupHit returns the stored, unexpired entry for key, without fetching,
+// counting a hit when there is one and nothing when there is none (the Get
+// that follows a miss counts it). Its body and value are shared: do not
+// modify them.
+func (c *Cache) LookupHit(key Key) (Entry, bool) {
+	now := c.clock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return Entry{}, false
+	}
+	e, ok := c.lookupLocked(key, now)
+	c.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+	}
+	return e, ok
+}
+
 // lookupLocked finds key, dropping it if it has expired.
 func (c *Cache) lookupLocked(key Key, now int64) (Entry, bool) {
 	k := c.viewKeyLocked(key)

@@ -285,6 +285,33 @@ func TestStatsCountOutcomes(t *testing.T) {
 	}
 }
 
+// TestLookupHitCountsOnlyHits: LookupHit answers a stored entry with its
+// value and counts the hit; a miss is left for the Get after it to count,
+// and an expired entry is no hit.
+func TestLookupHitCountsOnlyHits(t *testing.T) {
+	c, clk := newTestCache(t, Options{})
+	var calls atomic.Int64
+	k := key("c", "/p")
+	if _, ok := c.LookupHit(k); ok {
+		t.Fatal("LookupHit of an empty cache: a hit")
+	}
+	c.GetEntry(t.Context(), k, false, func(context.Context) (Fetched, error) {
+		calls.Add(1)
+		return Fetched{Body: []byte("b"), Value: "decoded", TTL: time.Minute}, nil
+	})
+	e, ok := c.LookupHit(k)
+	if !ok || string(e.Body) != "b" || e.Value != "decoded" {
+		t.Errorf("LookupHit = %+v, %v; want body b and its value", e, ok)
+	}
+	clk.Advance(2 * time.Minute)
+	if _, ok := c.LookupHit(k); ok {
+		t.Error("LookupHit of an expired entry: a hit")
+	}
+	if got := c.Stats(); got.Hits != 1 || got.Misses != 1 || calls.Load() != 1 {
+		t.Errorf("Stats = %+v after one fetch and one hit (%d fetches), want 1 hit, 1 miss", got, calls.Load())
+	}
+}
+
 func TestExpiry(t *testing.T) {
 	c, clk := newTestCache(t, Options{})
 	k := key("c", "/api/ws/reports/r")
