@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,7 @@ type rendered struct {
 	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs        map[string]*policyv1.PodDisruptionBudget
 	netpols     map[string]*networkingv1.NetworkPolicy
+	rules       map[string]*monitoringv1.PrometheusRule
 }
 
 // decodeStrict decodes one YAML document into out, refusing unknown and duplicate fields (the
@@ -53,6 +55,7 @@ func decode(t *testing.T, out []byte) *rendered {
 		accounts: map[string]*corev1.ServiceAccount{}, deployments: map[string]*appsv1.Deployment{},
 		services: map[string]*corev1.Service{}, hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		pdbs: map[string]*policyv1.PodDisruptionBudget{}, netpols: map[string]*networkingv1.NetworkPolicy{},
+		rules: map[string]*monitoringv1.PrometheusRule{},
 	}
 	for i, doc := range bytes.Split(out, []byte("\n---\n")) {
 		if len(bytes.TrimSpace(doc)) == 0 {
@@ -102,6 +105,11 @@ func decode(t *testing.T, out []byte) *rendered {
 			o := &networkingv1.NetworkPolicy{}
 			err, meta = decodeStrict(doc, o), &o.ObjectMeta
 			r.netpols[o.Name] = o
+		case "monitoring.coreos.com/v1/PrometheusRule":
+			// The Prometheus Operator's own type; rules_test.go checks the rules with promtool.
+			o := &monitoringv1.PrometheusRule{}
+			err, meta = decodeStrict(doc, o), &o.ObjectMeta
+			r.rules[o.Name] = o
 		default:
 			t.Fatalf("document %d: %s is not a kind this test validates", i, gvk)
 		}

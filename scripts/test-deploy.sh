@@ -7,11 +7,30 @@
 #   - runs the tests of the deploy module (deploy/go.mod): the release binary built by
 #     scripts/build.sh, exactly as the Dockerfile builds it (static, version stamped); the
 #     Dockerfile's structure; every overlay rendered by kustomize (a Go tool of that module) and
-#     validated against the Kubernetes API types.
+#     validated against the Kubernetes API types;
+#   - installs prometheus (Debian) when missing, for its promtool: the prod overlay's alerting
+#     rules go through `promtool check rules` and `promtool test rules`, and a test starts the
+#     release binary, scrapes its /metrics and checks every metric the Grafana dashboard and the
+#     rules name is exported (deploy/observability_test.go). The package also ships the Prometheus
+#     server: if installing it started one (a host whose init system starts services; in
+#     containers policy-rc.d refuses), it is stopped and disabled again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/ensure-apt.sh redis-server
+
+had_promtool=$(command -v promtool || true)
+./scripts/ensure-apt.sh prometheus
+if [ -z "$had_promtool" ]; then
+  # Only what this install started: the packaged service, through its own init system.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    sudo_=(); [ "$(id -u)" -ne 0 ] && sudo_=(sudo)
+    "${sudo_[@]}" systemctl disable --now prometheus >&2
+  elif [ -f /run/prometheus/prometheus.pid ] && kill -0 "$(cat /run/prometheus/prometheus.pid)" 2>/dev/null; then
+    sudo_=(); [ "$(id -u)" -ne 0 ] && sudo_=(sudo)
+    "${sudo_[@]}" /etc/init.d/prometheus stop >&2
+  fi
+fi
 
 lint=deploy/dockerfile-lint
 lock_sum=$(sha256sum "$lint/package-lock.json" | cut -d' ' -f1)

@@ -56,10 +56,11 @@ type HandlerConfig struct {
 // histogram by rpc.method and rpc.response.status_code). Inside it, an
 // interceptor collects the modeclient calls of the RPC
 // (modeclient.WithCallObserver) and what server streams send, puts them on
-// the server span and in the stream metrics, and writes the access log.
+// the server span and in the stream metrics, and writes the access log;
+// innermost, one counts the open streams (modeplatform.stream.active).
 func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
 	obs := &rpcObserver{log: hc.AccessLog, caller: hc.Caller, inst: &t.inst}
-	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs)}
+	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs, activeStreams{t.inst.streamsActive})}
 }
 
 // NewAccessLog returns a Connect interceptor that writes one record per RPC

@@ -42,12 +42,13 @@ type instruments struct {
 	streamRows     metric.Int64Counter
 	streamBytes    metric.Int64Counter
 	waits          metric.Float64Histogram
+	streamsActive  metric.Int64UpDownCounter
 }
 
 func newInstruments(m metric.Meter) (instruments, error) {
 	var (
 		in   instruments
-		errs = make([]error, 6)
+		errs = make([]error, 7)
 	)
 	in.retries, errs[0] = m.Int64Counter(MetricUpstreamRetries, metric.WithUnit("{retry}"),
 		metric.WithDescription("Retries of requests to Mode, by route template and the status that caused them (0: a transport error)."))
@@ -62,6 +63,8 @@ func newInstruments(m metric.Meter) (instruments, error) {
 	in.waits, errs[5] = m.Float64Histogram(MetricWaitDuration, metric.WithUnit("s"),
 		metric.WithDescription("Time requests waited before they could go on (RecordWait), by what they waited for."),
 		metric.WithExplicitBucketBoundaries(waitBuckets...))
+	in.streamsActive, errs[6] = m.Int64UpDownCounter(MetricStreamsActive, metric.WithUnit("{stream}"),
+		metric.WithDescription("Streaming RPCs being served, by RPC method."))
 	if err := errors.Join(errs...); err != nil {
 		return in, fmt.Errorf("telemetry: instruments: %w", err)
 	}

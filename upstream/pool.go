@@ -26,6 +26,8 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/modeplatform/modeplatform/modeclient"
 )
@@ -123,6 +125,10 @@ type Options struct {
 	ObserveWait func(ctx context.Context, kind string, d time.Duration)
 	// Logger receives breaker state changes; default slog.Default().
 	Logger *slog.Logger
+	// MeterProvider receives the metrics of the requests to Mode and of the
+	// guards (see MetricRequests); default otel.GetMeterProvider(). Close
+	// the pool to end them.
+	MeterProvider metric.MeterProvider
 }
 
 // Pool resolves the Mode client of a workspace. It implements the
@@ -131,12 +137,15 @@ type Pool struct {
 	byWorkspace map[string]*member
 	def         *member
 	members     []*member
+	meters      *meters
 }
 
 type member struct {
 	client *modeclient.Client
 	guard  *guard
 	label  string // the workspaces it serves, for logs
+	// credential is AttrCredential (label), set once New has seen every workspace.
+	credential attribute.KeyValue
 }
 
 // New builds one client per distinct credential.
@@ -154,7 +163,11 @@ func New(opts Options) (*Pool, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	p := &Pool{byWorkspace: map[string]*member{}}
+	ms, err := newMeters(opts.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{byWorkspace: map[string]*member{}, meters: ms}
 	byFingerprint := map[string]*member{}
 	add := func(cred modeclient.Credential, label string) (*member, error) {
 		fp := cred.Fingerprint()
@@ -162,11 +175,11 @@ func New(opts Options) (*Pool, error) {
 			m.label += "," + label
 			return m, nil
 		}
-		rt := base
+		m := &member{label: label}
+		var rt http.RoundTripper = &countingTransport{next: base, m: m, requests: ms.requests}
 		if opts.WrapTransport != nil {
 			rt = opts.WrapTransport(rt)
 		}
-		m := &member{label: label}
 		logger := opts.Logger
 		m.guard = newGuard(rt, fp, opts.Limits, opts.ObserveWait, func(_ string, from, to gobreaker.State) {
 			level := slog.LevelWarn
@@ -203,6 +216,12 @@ func New(opts Options) (*Pool, error) {
 	}
 	if len(p.members) == 0 {
 		return nil, errors.New("upstream: no credential: give a credentials file or a default credential")
+	}
+	for _, m := range p.members {
+		m.credential = AttrCredential.String(m.label)
+	}
+	if err := ms.observe(opts.MeterProvider, p, opts.Limits); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

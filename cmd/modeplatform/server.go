@@ -92,12 +92,14 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 			modeclient.WithCache(ch),
 			modeclient.WithUserAgent("modeplatform/" + version() + " (+go)"),
 		},
-		ObserveWait: tel.RecordWait, // waits for the rate limit and concurrency slots: span events and a histogram
-		Logger:      logger,
+		ObserveWait:   tel.RecordWait, // waits for the rate limit and concurrency slots: span events and a histogram
+		Logger:        logger,
+		MeterProvider: tel.MeterProvider(), // requests per credential, breaker states, rate-limit tokens
 	})
 	if err != nil {
 		return err
 	}
+	defer func() { _ = pool.Close() }()
 	svc, err := service.New(service.Options{
 		Upstream: pool, Logger: logger, CallerID: auth.CallerID, CallerScopes: auth.ScopesIn, CreateTimeout: cfg.createTimeout,
 		RequestIDStore:    shared.requestIDStore(),
