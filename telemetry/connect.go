@@ -56,11 +56,11 @@ type HandlerConfig struct {
 // histogram by rpc.method and rpc.response.status_code). Inside it, an
 // interceptor collects the modeclient calls of the RPC
 // (modeclient.WithCallObserver) and what server streams send, puts them on
-// the server span and in the stream metrics, and writes the access log;
-// innermost, one counts the open streams (modeplatform.stream.active).
+// the server span and in the stream metrics, counts the open streams
+// (modeplatform.stream.active), and writes the access log.
 func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
 	obs := &rpcObserver{log: hc.AccessLog, caller: hc.Caller, inst: &t.inst}
-	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs, activeStreams{t.inst.streamsActive})}
+	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs)}
 }
 
 // NewAccessLog returns a Connect interceptor that writes one record per RPC
@@ -210,6 +210,9 @@ func (o *rpcObserver) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		start := time.Now()
 		ctx, st := o.begin(ctx, conn.RequestHeader())
+		if o.inst != nil {
+			defer o.inst.streamOpen(ctx, conn.Spec())()
+		}
 		err := next(ctx, &countingConn{StreamingHandlerConn: conn, st: st})
 		o.finish(ctx, conn.Spec(), conn.Peer(), st, time.Since(start), err, conn.Spec().StreamType&connect.StreamTypeServer != 0)
 		return err
