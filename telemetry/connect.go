@@ -5,12 +5,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"connectrpc.com/connect"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -50,17 +54,29 @@ type HandlerConfig struct {
 }
 
 // HandlerOptions returns the Connect handler options that instrument the
-// services; pass them to service.Server.Routes. The first interceptor is
-// otelconnect's (built with WithTrustRemote, so a caller's traceparent
-// continues its trace; unary and streaming; the rpc.server.call.duration
-// histogram by rpc.method and rpc.response.status_code). Inside it, an
-// interceptor collects the modeclient calls of the RPC
-// (modeclient.WithCallObserver) and what server streams send, puts them on
-// the server span and in the stream metrics, counts the open streams
-// (modeplatform.stream.active), and writes the access log.
+// services; pass them to service.Server.Routes. They hold one interceptor,
+// which for every RPC (unary and streaming)
+//
+//   - continues the caller's trace (its traceparent: callers are internal
+//     services) in a server span named after the procedure, with the
+//     attributes of OpenTelemetry's RPC conventions as otelconnect sets them
+//     (rpc.system.name, rpc.method, rpc.response.status_code, error.type) and
+//     the span status of a server's own failures;
+//   - records rpc.server.call.duration by rpc.system.name, rpc.method and
+//     rpc.response.status_code (and error.type);
+//   - collects the modeclient calls of the RPC (modeclient.WithCallObserver)
+//     and what server streams send, puts them on the server span and in the
+//     stream metrics, counts the open streams (modeplatform.stream.active);
+//   - writes the access log.
+//
+// One layer rather than otelconnect's interceptor and a second one of ours:
+// each layer of the chain costs every call (issue 18's profile).
 func (t *Telemetry) HandlerOptions(hc HandlerConfig) []connect.HandlerOption {
-	obs := &rpcObserver{log: hc.AccessLog, caller: hc.Caller, inst: &t.inst}
-	return []connect.HandlerOption{connect.WithInterceptors(t.otelcon, obs)}
+	obs := &rpcObserver{
+		log: hc.AccessLog, caller: hc.Caller, inst: &t.inst,
+		tracer: t.tracing.Tracer(ScopeName), prop: headerPropagator{t.prop},
+	}
+	return []connect.HandlerOption{connect.WithInterceptors(obs)}
 }
 
 // NewAccessLog returns a Connect interceptor that writes one record per RPC
@@ -104,7 +120,9 @@ func SetCaller(ctx context.Context, id string) {
 type rpcObserver struct {
 	log    *slog.Logger // nil: no access log
 	caller func(context.Context, http.Header) string
-	inst   *instruments // nil: no stream metrics
+	inst   *instruments // nil: no metrics
+	tracer trace.Tracer // nil: no server span
+	prop   propagation.TextMapPropagator
 }
 
 // rpcState collects what one RPC did; handlers may call modeclient from
@@ -112,7 +130,8 @@ type rpcObserver struct {
 // values plus itself under callerKey{} (for SetCaller), which spares a
 // context.WithValue per RPC.
 type rpcState struct {
-	context.Context // the parent
+	context.Context            // the parent
+	span            trace.Span // nil without a tracer
 	mu              sync.Mutex
 	c               rpcCounts
 }
@@ -178,12 +197,75 @@ func messageCounts(msg any) (rows, size int64) {
 // sizeAfterMarshal reads the size that marshalling cached in a message.
 var sizeAfterMarshal = proto.MarshalOptions{UseCachedSize: true}
 
-func (o *rpcObserver) begin(ctx context.Context, header http.Header) (context.Context, *rpcState) {
-	st := &rpcState{Context: ctx}
+func (o *rpcObserver) begin(ctx context.Context, spec connect.Spec, peer connect.Peer, header http.Header) (context.Context, *rpcState) {
+	st := &rpcState{}
+	if o.tracer != nil {
+		if !trace.SpanContextFromContext(ctx).IsValid() {
+			ctx = o.prop.Extract(ctx, propagation.HeaderCarrier(header))
+		}
+		ctx, st.span = o.tracer.Start(ctx, trimSlash(spec.Procedure), trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(rpcSystem(peer.Protocol), semconv.RPCMethodKey.String(trimSlash(spec.Procedure))))
+	}
+	st.Context = ctx
 	if o.caller != nil {
 		st.c.caller = o.caller(ctx, header)
 	}
 	return modeclient.WithCallObserver(st, st.observe), st
+}
+
+// rpcSystem is the rpc.system.name attribute of a Connect protocol name, as
+// otelconnect writes it.
+func rpcSystem(protocol string) attribute.KeyValue {
+	switch protocol {
+	case connect.ProtocolGRPC, connect.ProtocolGRPCWeb:
+		return semconv.RPCSystemNameKey.String("grpc")
+	case connect.ProtocolConnect:
+		return semconv.RPCSystemNameKey.String("connectrpc")
+	}
+	return semconv.RPCSystemNameKey.String(protocol)
+}
+
+// statusCode is the rpc.response.status_code of an RPC's error: "OK" or the
+// Connect code in capitals ("NOT_FOUND").
+func statusCode(err error) string {
+	if err == nil {
+		return "OK"
+	}
+	return strings.ToUpper(connect.CodeOf(err).String())
+}
+
+// durationKey names one attribute set of the RPC duration histogram.
+type durationKey struct{ protocol, procedure, code string }
+
+// durationSets caches the attribute sets of the RPC duration histogram
+// (durationKey → metric.MeasurementOption): procedures, protocols and codes
+// are few, and building a set allocates.
+var durationSets sync.Map
+
+// durationSet returns the measurement option of an RPC's duration.
+func durationSet(protocol, procedure string, err error) metric.MeasurementOption {
+	k := durationKey{protocol, procedure, statusCode(err)}
+	if v, ok := durationSets.Load(k); ok {
+		return v.(metric.MeasurementOption)
+	}
+	attrs := []attribute.KeyValue{rpcSystem(protocol), semconv.RPCMethodKey.String(trimSlash(procedure)), semconv.RPCResponseStatusCodeKey.String(k.code)}
+	if err != nil {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(k.code))
+	}
+	v, _ := durationSets.LoadOrStore(k, metric.WithAttributeSet(attribute.NewSet(attrs...)))
+	return v.(metric.MeasurementOption)
+}
+
+// serverFault reports whether an RPC's error is the server's failure, which
+// marks its span as an error (OpenTelemetry's RPC conventions: callers'
+// mistakes such as NotFound leave a server span's status unset).
+func serverFault(err error) bool {
+	switch connect.CodeOf(err) {
+	case connect.CodeUnknown, connect.CodeDeadlineExceeded, connect.CodeUnimplemented,
+		connect.CodeInternal, connect.CodeUnavailable, connect.CodeDataLoss:
+		return true
+	}
+	return false
 }
 
 // WrapUnary implements connect.Interceptor.
@@ -193,7 +275,7 @@ func (o *rpcObserver) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 			return next(ctx, req)
 		}
 		start := time.Now()
-		ctx, st := o.begin(ctx, req.Header())
+		ctx, st := o.begin(ctx, req.Spec(), req.Peer(), req.Header())
 		resp, err := next(ctx, req)
 		o.finish(ctx, req.Spec(), req.Peer(), st, time.Since(start), err, false)
 		return resp, err
@@ -209,7 +291,7 @@ func (o *rpcObserver) WrapStreamingClient(next connect.StreamingClientFunc) conn
 func (o *rpcObserver) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		start := time.Now()
-		ctx, st := o.begin(ctx, conn.RequestHeader())
+		ctx, st := o.begin(ctx, conn.Spec(), conn.Peer(), conn.RequestHeader())
 		if o.inst != nil {
 			defer o.inst.streamOpen(ctx, conn.Spec())()
 		}
@@ -238,8 +320,30 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	s := st.c
 	st.mu.Unlock()
 
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+	// The server span: this interceptor's own, or (NewAccessLog) the span of
+	// a tracing interceptor around it, which only gets the RPC's counts.
+	span, own := st.span, st.span != nil
+	if !own {
+		span = trace.SpanFromContext(ctx)
+	}
+	if span.IsRecording() {
+		if own {
+			code := statusCode(err)
+			span.SetAttributes(semconv.RPCResponseStatusCodeKey.String(code))
+			if err != nil {
+				span.SetAttributes(semconv.ErrorTypeKey.String(code))
+				if serverFault(err) {
+					span.SetStatus(codes.Error, connectMessage(err))
+				}
+			}
+		}
 		span.SetAttributes(s.spanAttributes(stream)...)
+	}
+	if own {
+		span.End()
+	}
+	if o.inst != nil && o.inst.rpcDuration != nil {
+		o.inst.rpcDuration.Record(ctx, d.Seconds(), durationSet(peer.Protocol, spec.Procedure, err))
 	}
 	if stream && o.inst != nil {
 		set := metric.WithAttributeSet(attribute.NewSet(attribute.String("rpc.method", trimSlash(spec.Procedure))))
@@ -262,11 +366,7 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 		case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeResourceExhausted, connect.CodeUnimplemented:
 			level = slog.LevelWarn
 		}
-		msg = err.Error()
-		var ce *connect.Error
-		if errors.As(err, &ce) {
-			msg = ce.Message()
-		}
+		msg = connectMessage(err)
 	}
 	if !o.log.Enabled(ctx, level) {
 		return
@@ -311,6 +411,16 @@ func (o *rpcObserver) finish(ctx context.Context, spec connect.Spec, peer connec
 	r := slog.NewRecord(time.Now(), level, "rpc", 0)
 	r.AddAttrs(attrs...)
 	_ = o.log.Handler().Handle(ctx, r)
+}
+
+// connectMessage is the message of a Connect error without its code, or
+// err's text.
+func connectMessage(err error) string {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Message()
+	}
+	return err.Error()
 }
 
 // fromCache reports whether the RPC made client calls and all of them were

@@ -11,11 +11,12 @@ import (
 )
 
 // Metric names of this package's own instruments. The RPC duration
-// (rpc.server.call.duration, by rpc.method and rpc.response.status_code)
-// comes from otelconnect, and the upstream request duration
+// (MetricRPCServerDuration) follows OpenTelemetry's semantic conventions for
+// RPC servers, as otelconnect records it, and the upstream request duration
 // (http.client.request.duration, by url.template, http.request.method and
 // http.response.status_code) from otelhttp.
 const (
+	MetricRPCServerDuration   = "rpc.server.call.duration"
 	MetricUpstreamRetries     = "modeplatform.upstream.retries"
 	MetricUpstreamRateLimited = "modeplatform.upstream.rate_limited"
 	MetricStreamMessages      = "modeplatform.stream.messages"
@@ -43,12 +44,13 @@ type instruments struct {
 	streamBytes    metric.Int64Counter
 	waits          metric.Float64Histogram
 	streamsActive  metric.Int64UpDownCounter
+	rpcDuration    metric.Float64Histogram
 }
 
 func newInstruments(m metric.Meter) (instruments, error) {
 	var (
 		in   instruments
-		errs = make([]error, 7)
+		errs = make([]error, 8)
 	)
 	in.retries, errs[0] = m.Int64Counter(MetricUpstreamRetries, metric.WithUnit("{retry}"),
 		metric.WithDescription("Retries of requests to Mode, by route template and the status that caused them (0: a transport error)."))
@@ -65,6 +67,9 @@ func newInstruments(m metric.Meter) (instruments, error) {
 		metric.WithExplicitBucketBoundaries(waitBuckets...))
 	in.streamsActive, errs[6] = m.Int64UpDownCounter(MetricStreamsActive, metric.WithUnit("{stream}"),
 		metric.WithDescription("Streaming RPCs being served, by RPC method."))
+	in.rpcDuration, errs[7] = m.Float64Histogram(MetricRPCServerDuration, metric.WithUnit("s"),
+		metric.WithDescription("Measures the duration of incoming remote procedure calls."),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10))
 	if err := errors.Join(errs...); err != nil {
 		return in, fmt.Errorf("telemetry: instruments: %w", err)
 	}

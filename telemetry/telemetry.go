@@ -8,8 +8,9 @@
 //     installs the W3C tracecontext and baggage propagators globally and
 //     describes the process as a resource (service.name, service.version,
 //     service.instance.id). Telemetry.Shutdown flushes what is buffered.
-//   - Telemetry.HandlerOptions instruments the Connect handlers (otelconnect,
-//     continuing the caller's trace) and adds an access log.
+//   - Telemetry.HandlerOptions instruments the Connect handlers (a server
+//     span continuing the caller's trace, the RPC duration histogram, the
+//     access log) with one interceptor.
 //   - Telemetry.ModeClientOptions instruments modeclient: HTTP client spans
 //     named after route templates, traceparent on every request to Mode, a
 //     span around every cached read, retries as span events, upstream
@@ -38,7 +39,6 @@ import (
 	"runtime/debug"
 	"sync"
 
-	"connectrpc.com/otelconnect"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/otel"
@@ -102,7 +102,6 @@ type Telemetry struct {
 	mp       *sdkmetric.MeterProvider
 	prop     propagation.TextMapPropagator
 	registry *prometheus.Registry
-	otelcon  *otelconnect.Interceptor
 	inst     instruments
 	logger   *slog.Logger
 
@@ -202,15 +201,6 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	if t.inst, err = newInstruments(mp.Meter(ScopeName)); err != nil {
 		return fail(err)
-	}
-	t.otelcon, err = otelconnect.NewInterceptor(
-		otelconnect.WithTrustRemote(), // callers are internal services: continue their trace
-		otelconnect.WithTracerProvider(tracing),
-		otelconnect.WithMeterProvider(mp),
-		otelconnect.WithPropagator(headerPropagator{prop}),
-	)
-	if err != nil {
-		return fail(fmt.Errorf("telemetry: otelconnect: %w", err))
 	}
 
 	otel.SetTracerProvider(tracing)
