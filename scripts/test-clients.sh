@@ -104,6 +104,7 @@ POLICY
 # test and example from a directory outside the repository.
 package_python() {
   local venv="$tmp/python-venv" outside="$tmp/python-outside" out
+  local start=$SECONDS
   /usr/bin/python3 -m venv --system-site-packages "$venv"
   "$venv/bin/pip" install --quiet --no-build-isolation --no-index --disable-pip-version-check ./clients/python
   mkdir "$outside"
@@ -116,6 +117,7 @@ package_python() {
     return 1
   }
   check_output python-package "$out"
+  echo "python package: $((SECONDS - start)) s"
 }
 
 # package_node ADDR: packs clients/node (its prepack builds it from gen/ts), installs the tarball
@@ -123,6 +125,7 @@ package_python() {
 # package test and example there against the package's .d.ts, and runs them.
 package_node() {
   local outside="$tmp/node-outside" out
+  local start=$SECONDS
   mkdir "$outside"
   (cd clients/node && npm pack --pack-destination "$outside" --loglevel=error >/dev/null)
   cp clients/node/package-test/*.ts clients/node/package-test/tsconfig.json "$outside/"
@@ -142,6 +145,7 @@ package_node() {
     return 1
   }
   check_output node-package "$out"
+  echo "node package: $((SECONDS - start)) s"
 }
 
 # package_go ADDR: builds clients/go/example-package in a module outside the repository that
@@ -149,6 +153,7 @@ package_node() {
 # release would fetch it) and runs it.
 package_go() {
   local outside="$tmp/go-outside" out
+  local start=$SECONDS
   mkdir -p "$outside/cmd"
   cp clients/go/example-package/main.go "$outside/cmd/"
   cp go.sum "$outside/"
@@ -168,6 +173,7 @@ GOMOD
     return 1
   }
   check_output go-package "$out"
+  echo "go package: $((SECONDS - start)) s"
 }
 
 package_names=(python node go)
