@@ -118,9 +118,18 @@ type Options struct {
 	// the user agent, retry observers …). A WithHTTPClient among them is
 	// overridden.
 	ClientOptions []modeclient.Option
-	// ObserveWait, when set, is told how long a request waited for the rate
-	// limit (WaitRate) or a concurrency slot (WaitConcurrency).
+	// ObserveWait, when set, is told how long a request waited for its turn
+	// at the credential's budget: WaitRate when a token of the rate limit was
+	// short when it arrived, else WaitConcurrency (a slot of the concurrency
+	// limit); WaitStreams for a slot of the streamed-body limit.
 	ObserveWait func(ctx context.Context, kind string, d time.Duration)
+	// ObserveSend, when set, is told of every request sent to Mode (retries
+	// included; not the requests refused before sending), with the caller it
+	// is made for (modeclient.CallerFromContext, "" when none): the caller's
+	// upstream spend. A cache fetch is charged to the caller that started it,
+	// even when others joined it. It runs on the request's path: keep it
+	// cheap.
+	ObserveSend func(ctx context.Context, caller string)
 	// Logger receives breaker state changes; default slog.Default().
 	Logger *slog.Logger
 }
@@ -168,13 +177,17 @@ func New(opts Options) (*Pool, error) {
 		}
 		m := &member{label: label}
 		logger := opts.Logger
-		m.guard = newGuard(rt, fp, opts.Limits, opts.ObserveWait, func(_ string, from, to gobreaker.State) {
-			level := slog.LevelWarn
-			if to == gobreaker.StateClosed {
-				level = slog.LevelInfo
-			}
-			logger.Log(context.Background(), level, "circuit breaker toward Mode changed state",
-				"workspaces", m.label, "credential", fp, "from", from.String(), "to", to.String())
+		m.guard = newGuard(rt, fp, opts.Limits, guardOptions{
+			observeWait: opts.ObserveWait,
+			observeSend: opts.ObserveSend,
+			onState: func(_ string, from, to gobreaker.State) {
+				level := slog.LevelWarn
+				if to == gobreaker.StateClosed {
+					level = slog.LevelInfo
+				}
+				logger.Log(context.Background(), level, "circuit breaker toward Mode changed state",
+					"workspaces", m.label, "credential", fp, "from", from.String(), "to", to.String())
+			},
 		})
 		clientOpts := append(append([]modeclient.Option{}, opts.ClientOptions...),
 			modeclient.WithHTTPClient(&http.Client{Transport: m.guard}))
