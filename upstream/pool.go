@@ -12,6 +12,21 @@
 // could not be sent in time is refused without being sent
 // (modeclient.NotSentError, which the service maps to Unavailable with
 // RetryInfo, and which modeclient never retries).
+//
+// Fair spend. Mode's budget is what callers compete for, so it is metered
+// and shared by caller, not by call: each request is made on behalf of the
+// caller named on its context (modeclient.WithCaller; the server's
+// per-caller interceptor names it), and a cache fetch, which runs detached
+// from its caller but keeps the context's values, on behalf of the caller
+// that started it — the callers that join it are not charged (splitting the
+// cost would need the fetch to learn its joiners before it is sent, and
+// joiners spend nothing extra). When tokens or concurrency slots run short,
+// the callers waiting get them in turn (round robin across callers, FIFO
+// within one: see admission), so no caller takes more than its share while
+// others wait and a caller alone gets the whole budget. Options.ObserveSend
+// counts each caller's spend. The share is per process: each replica shares
+// its own limiter among its own callers (a rate limit shared through Redis,
+// when configured, sits below it, first come first served).
 package upstream
 
 import (

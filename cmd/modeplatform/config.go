@@ -37,7 +37,7 @@ const (
 	defaultBreakerOpen         = 30 * time.Second
 	// defaultCallerRPS is the ceiling on calls per second per caller, whatever they cost: a
 	// runaway-client guard, not Mode's budget (which the upstream limits share fairly among the
-	// callers waiting for it, per credential). A cache-hit GetReport costs a replica ~100-200 µs
+	// callers waiting for it, per credential). A cache-hit GetReport costs a replica ~200-400 µs
 	// of CPU, so one 2-core replica answers ~5-10k of them per second; 20,000/s (bursts of twice
 	// that) sits above what a replica of a few cores can serve, so one caller's cache hits are
 	// never refused by it, and still stops a client stuck in a loop on a big machine.
