@@ -76,7 +76,11 @@ type waiter struct {
 // tokenEpsilon absorbs floating-point error in the token count.
 const tokenEpsilon = 1e-9
 
+// newAdmission returns an admission of rate tokens per second (0: no rate
+// limit) with bursts of burst (at least 1), and slots concurrency slots (0:
+// no concurrency limit), on clock c.
 func newAdmission(c clock, rate float64, burst, slots int) *admission {
+	burst = max(burst, 1)
 	return &admission{
 		clock: c, rate: rate, burst: float64(burst), slots: slots,
 		tokens: float64(burst), last: c.Now(), callers: map[string]*callerQueue{},
