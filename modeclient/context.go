@@ -70,3 +70,29 @@ func RouteFromContext(ctx context.Context) (method, route string, ok bool) {
 func CallerDeadline(ctx context.Context) (deadline time.Time, ok bool) {
 	return cache.CallersDeadline(ctx)
 }
+
+// callerKey keys the caller identity WithCaller puts in a context.
+type callerKey struct{}
+
+// WithCaller returns a context whose requests to Mode are made on behalf of
+// caller: a name that a transport under the client (a rate limiter that
+// shares Mode's budget fairly among callers, a meter of each caller's
+// upstream spend) may schedule and count by. The name travels with the
+// context's values, so a cache fetch — which runs detached from its caller
+// but keeps its values — carries the identity of the caller that started it:
+// a fetch shared by several callers (coalesced) is charged to that one alone.
+// An empty caller leaves ctx as it is.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	if caller == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+// CallerFromContext returns the caller set by WithCaller on ctx (or on the
+// context of the caller whose cache fetch ctx belongs to); ok is false when
+// none was set.
+func CallerFromContext(ctx context.Context) (caller string, ok bool) {
+	caller, ok = ctx.Value(callerKey{}).(string)
+	return caller, ok
+}

@@ -5,6 +5,13 @@
 // RetryInfo telling when a token will be there; a stream over the caller's
 // stream limit is ResourceExhausted with a QuotaFailure. Nothing waits: a
 // refused call costs the server nothing but the check.
+//
+// This is a ceiling on calls, whatever they cost: a generous one, there to
+// stop a runaway caller from taking a replica's CPU, not to ration Mode. A
+// call answered from the cache costs Mode nothing; what a caller spends of
+// Mode's budget is metered and shared fairly below, per credential, by
+// package upstream, which learns whom each request is for from the caller
+// identity this interceptor names (Options.Attach).
 package ratelimit
 
 import (
@@ -45,6 +52,11 @@ type Options struct {
 	// Identify names the caller of a call (an authenticated identity, else
 	// the peer's address). Required.
 	Identify func(ctx context.Context, peer connect.Peer) string
+	// Attach, when set, returns the context the call goes on with, given
+	// the caller's name (modeclient.WithCaller, say: the upstream limits
+	// then share Mode's budget by caller). It runs for every admitted call,
+	// limited or not.
+	Attach func(ctx context.Context, caller string) context.Context
 	// MaxCallers bounds the callers tracked at once; callers idle the
 	// longest are forgotten first (their bucket is full again anyway).
 	// Default 10,000.
@@ -194,11 +206,19 @@ func addDetails(e *connect.Error, reason, id, desc string) {
 // WrapUnary refuses a unary call over its caller's rate.
 func (l *Limiter) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if err := l.allow(l.opts.Identify(ctx, req.Peer())); err != nil {
+		id := l.opts.Identify(ctx, req.Peer())
+		if err := l.allow(id); err != nil {
 			return nil, err
 		}
-		return next(ctx, req)
+		return next(l.attach(ctx, id), req)
 	}
+}
+
+func (l *Limiter) attach(ctx context.Context, id string) context.Context {
+	if l.opts.Attach == nil {
+		return ctx
+	}
+	return l.opts.Attach(ctx, id)
 }
 
 // WrapStreamingClient leaves clients alone (this is a handler interceptor).
@@ -219,7 +239,7 @@ func (l *Limiter) WrapStreamingHandler(next connect.StreamingHandlerFunc) connec
 			return err
 		}
 		defer release()
-		return next(ctx, conn)
+		return next(l.attach(ctx, id), conn)
 	}
 }
 

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -166,5 +167,61 @@ func TestCallersAreBounded(t *testing.T) {
 func TestNewRequiresIdentify(t *testing.T) {
 	if _, err := New(Options{RPS: 1}); err == nil {
 		t.Error("New without Identify succeeded")
+	}
+}
+
+type attachedKey struct{}
+
+// TestAttachNamesTheCallerToWhatRunsBelow: every admitted call, unary or
+// stream, with or without limits, goes on with the context Attach made from
+// its caller's name; a refused call never reaches the handler.
+func TestAttachNamesTheCallerToWhatRunsBelow(t *testing.T) {
+	attach := func(ctx context.Context, caller string) context.Context {
+		return context.WithValue(ctx, attachedKey{}, caller)
+	}
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"no limits", Options{}},
+		{"rate and stream limits", Options{RPS: 1, Burst: 1, MaxStreams: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			opts.Identify, opts.Attach = identify, attach
+			l, err := New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seen []string
+			unary := l.WrapUnary(func(ctx context.Context, _ connect.AnyRequest) (connect.AnyResponse, error) {
+				s, _ := ctx.Value(attachedKey{}).(string)
+				seen = append(seen, s)
+				return nil, nil
+			})
+			stream := l.WrapStreamingHandler(func(ctx context.Context, _ connect.StreamingHandlerConn) error {
+				s, _ := ctx.Value(attachedKey{}).(string)
+				seen = append(seen, s)
+				return nil
+			})
+			if _, err := unary(as("alice"), connect.NewRequest(&emptypb.Empty{})); err != nil {
+				t.Fatal(err)
+			}
+			if err := stream(as("bob"), fakeConn{}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = unary(as("alice"), connect.NewRequest(&emptypb.Empty{}))
+			if refused := connect.CodeOf(err) == connect.CodeResourceExhausted; refused != (opts.RPS > 0) {
+				t.Fatalf("alice's second call: %v", err)
+			}
+			want := "[alice bob alice]"
+			if opts.RPS > 0 {
+				want = "[alice bob]"
+			}
+			if got := fmt.Sprint(seen); got != want {
+				t.Errorf("handlers saw callers %s, want %s", got, want)
+			}
+		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/time/rate"
 
 	"github.com/modeplatform/modeplatform/modeclient"
 )
@@ -23,30 +22,34 @@ const (
 )
 
 // guard is the http.RoundTripper in front of one credential's requests to
-// Mode: a circuit breaker, a concurrency limit and a token bucket. Every
+// Mode: a circuit breaker, a concurrency limit and a token bucket, the last
+// two shared fairly among the callers waiting for them (admission). Every
 // request the client sends passes it, retries included.
 //
 // Order: a breaker already open refuses at once; then, for a streamed body
 // (modeclient.Streamed: a query result its caller may read for long), a
-// slot of the stream limit, held until the body is closed; then a slot of
-// the concurrency limit — held until the response body is closed, or for a
-// streamed body only until its headers arrive, so that slow readers of
-// results never starve the other requests; then a token,
-// each waited for no longer than the caller's deadline; a token that would
-// come after the deadline is not waited for at all (NotSentError
-// rate_limited). Then the breaker admits the request (half-open admits one
-// probe) and learns its outcome: 5xx answers and transport failures count
-// against Mode, other answers (429 included) for it; failures caused by the
-// caller's own cancellation or deadline count neither way.
+// slot of the stream limit, held until the body is closed; then a token and
+// a slot of the concurrency limit together, granted in turn to the callers
+// waiting (round robin across callers, FIFO within one: see admission) —
+// the slot held until the response body is closed, or for a streamed body
+// only until its headers arrive, so that slow readers of results never
+// starve the other requests. No wait outlasts the caller's deadline: a
+// request whose turn would come after it is not queued at all, and one
+// still queued at it is refused then (NotSentError rate_limited). Then the
+// breaker admits the request (half-open admits one probe) and learns its
+// outcome: 5xx answers and transport failures count against Mode, other
+// answers (429 included) for it; failures caused by the caller's own
+// cancellation or deadline count neither way. Each request sent is charged
+// to the caller it is made for (Options.ObserveSend).
 type guard struct {
 	next    http.RoundTripper
-	lim     *rate.Limiter // nil: no rate limit
-	slots   chan struct{} // nil: no concurrency limit
+	adm     *admission    // nil: neither a rate nor a concurrency limit
 	streams chan struct{} // nil: no limit of streamed bodies
 	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
 	openFor time.Duration
 	openAt  atomic.Int64 // unix nanos when the breaker last opened
 	observe func(ctx context.Context, kind string, d time.Duration)
+	sent    func(ctx context.Context, caller string) // nil: not observed
 	now     func() time.Time
 }
 
@@ -56,14 +59,23 @@ var (
 	errExcluded       = errors.New("ended by the caller")
 )
 
-func newGuard(next http.RoundTripper, name string, l Limits, observe func(context.Context, string, time.Duration), onState func(name string, from, to gobreaker.State)) *guard {
-	g := &guard{next: next, openFor: l.BreakerOpen, observe: observe, now: time.Now}
-	if l.RPS > 0 {
-		g.lim = rate.NewLimiter(rate.Limit(l.RPS), l.Burst)
+// guardOptions are a guard's observers and clock.
+type guardOptions struct {
+	observeWait func(ctx context.Context, kind string, d time.Duration)
+	observeSend func(ctx context.Context, caller string)
+	onState     func(name string, from, to gobreaker.State)
+	clock       clock // nil: the real one
+}
+
+func newGuard(next http.RoundTripper, name string, l Limits, o guardOptions) *guard {
+	if o.clock == nil {
+		o.clock = realClock{}
 	}
-	if l.Concurrency > 0 {
-		g.slots = make(chan struct{}, l.Concurrency)
+	g := &guard{next: next, openFor: l.BreakerOpen, observe: o.observeWait, sent: o.observeSend, now: o.clock.Now}
+	if l.RPS > 0 || l.Concurrency > 0 {
+		g.adm = newAdmission(o.clock, max(l.RPS, 0), l.Burst, max(l.Concurrency, 0))
 	}
+	onState := o.onState
 	if l.Streams > 0 {
 		g.streams = make(chan struct{}, l.Streams)
 	}
@@ -111,38 +123,48 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, g.circuitOpen()
 	}
-	waitCtx := ctx
-	if dl, ok := deadline(ctx); ok {
-		var cancel context.CancelFunc
-		waitCtx, cancel = context.WithDeadline(ctx, dl)
-		defer cancel()
-	}
 	streamed := modeclient.Streamed(ctx)
 	releaseStream := func() {}
-	if streamed {
+	if streamed && g.streams != nil {
+		waitCtx := ctx
+		if dl, ok := deadline(ctx); ok {
+			var cancel context.CancelFunc
+			waitCtx, cancel = context.WithDeadline(ctx, dl)
+			defer cancel()
+		}
 		var err error
 		if releaseStream, err = acquire(waitCtx, g.streams, func(d time.Duration) { g.report(ctx, WaitStreams, d) }, g.now); err != nil {
 			closeBody(req)
 			return nil, err
 		}
 	}
-	releaseSlot, err := acquire(waitCtx, g.slots, func(d time.Duration) { g.report(ctx, WaitConcurrency, d) }, g.now)
-	if err != nil {
-		releaseStream()
-		closeBody(req)
-		return nil, err
+	caller, _ := modeclient.CallerFromContext(ctx)
+	releaseSlot := func() {}
+	if g.adm != nil {
+		var (
+			kind   string
+			waited time.Duration
+			err    error
+		)
+		releaseSlot, kind, waited, err = g.adm.acquire(ctx, caller, func() (time.Time, bool) { return deadline(ctx) })
+		if err != nil {
+			releaseStream()
+			closeBody(req)
+			return nil, err
+		}
+		if waited > 0 {
+			g.report(ctx, kind, waited)
+		}
 	}
 	release := func() { releaseSlot(); releaseStream() }
-	if err := g.wait(waitCtx); err != nil {
-		release()
-		closeBody(req)
-		return nil, err
-	}
 	done, err := g.cb.Allow()
 	if err != nil {
 		release()
 		closeBody(req)
 		return nil, g.circuitOpen()
+	}
+	if g.sent != nil {
+		g.sent(ctx, caller)
 	}
 	resp, err := g.next.RoundTrip(req)
 	switch {
@@ -188,37 +210,6 @@ func acquire(ctx context.Context, slots chan struct{}, waited func(time.Duration
 	}
 	var once sync.Once
 	return func() { once.Do(func() { <-slots }) }, nil
-}
-
-// wait takes a token, waiting for it unless it would come after ctx's
-// deadline: then nothing is taken and the request is refused.
-func (g *guard) wait(ctx context.Context) error {
-	if g.lim == nil {
-		return nil
-	}
-	now := g.now()
-	r := g.lim.ReserveN(now, 1)
-	if !r.OK() {
-		return &modeclient.NotSentError{Reason: modeclient.NotSentRateLimited}
-	}
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
-		r.CancelAt(now)
-		return &modeclient.NotSentError{Reason: modeclient.NotSentRateLimited, RetryAfter: d}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		g.report(ctx, WaitRate, d)
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
 }
 
 func (g *guard) report(ctx context.Context, kind string, d time.Duration) {

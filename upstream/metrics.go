@@ -104,8 +104,8 @@ func (ms *meters) observe(mp metric.MeterProvider, p *Pool, l Limits) error {
 			set := metric.WithAttributeSet(attribute.NewSet(mb.credential))
 			o.ObserveInt64(state, breakerValue(mb.guard.cb.State()), set)
 			o.ObserveFloat64(limit, l.RPS, set)
-			if mb.guard.lim != nil {
-				o.ObserveFloat64(tokens, mb.guard.lim.Tokens(), set)
+			if mb.guard.adm != nil && l.RPS > 0 {
+				o.ObserveFloat64(tokens, mb.guard.adm.tokensNow(), set)
 			}
 		}
 		return nil

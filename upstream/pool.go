@@ -12,6 +12,21 @@
 // could not be sent in time is refused without being sent
 // (modeclient.NotSentError, which the service maps to Unavailable with
 // RetryInfo, and which modeclient never retries).
+//
+// Fair spend. Mode's budget is what callers compete for, so it is metered
+// and shared by caller, not by call: each request is made on behalf of the
+// caller named on its context (modeclient.WithCaller; the server's
+// per-caller interceptor names it), and a cache fetch, which runs detached
+// from its caller but keeps the context's values, on behalf of the caller
+// that started it — the callers that join it are not charged (splitting the
+// cost would need the fetch to learn its joiners before it is sent, and
+// joiners spend nothing extra). When tokens or concurrency slots run short,
+// the callers waiting get them in turn (round robin across callers, FIFO
+// within one: see admission), so no caller takes more than its share while
+// others wait and a caller alone gets the whole budget. Options.ObserveSend
+// counts each caller's spend. The share is per process: each replica shares
+// its own limiter among its own callers (a rate limit shared through Redis,
+// when configured, sits below it, first come first served).
 package upstream
 
 import (
@@ -120,9 +135,18 @@ type Options struct {
 	// the user agent, retry observers …). A WithHTTPClient among them is
 	// overridden.
 	ClientOptions []modeclient.Option
-	// ObserveWait, when set, is told how long a request waited for the rate
-	// limit (WaitRate) or a concurrency slot (WaitConcurrency).
+	// ObserveWait, when set, is told how long a request waited for its turn
+	// at the credential's budget: WaitRate when a token of the rate limit was
+	// short when it arrived, else WaitConcurrency (a slot of the concurrency
+	// limit); WaitStreams for a slot of the streamed-body limit.
 	ObserveWait func(ctx context.Context, kind string, d time.Duration)
+	// ObserveSend, when set, is told of every request sent to Mode (retries
+	// included; not the requests refused before sending), with the caller it
+	// is made for (modeclient.CallerFromContext, "" when none): the caller's
+	// upstream spend. A cache fetch is charged to the caller that started it,
+	// even when others joined it. It runs on the request's path: keep it
+	// cheap.
+	ObserveSend func(ctx context.Context, caller string)
 	// Logger receives breaker state changes; default slog.Default().
 	Logger *slog.Logger
 	// MeterProvider receives the metrics of the requests to Mode and of the
@@ -181,13 +205,17 @@ func New(opts Options) (*Pool, error) {
 			rt = opts.WrapTransport(rt)
 		}
 		logger := opts.Logger
-		m.guard = newGuard(rt, fp, opts.Limits, opts.ObserveWait, func(_ string, from, to gobreaker.State) {
-			level := slog.LevelWarn
-			if to == gobreaker.StateClosed {
-				level = slog.LevelInfo
-			}
-			logger.Log(context.Background(), level, "circuit breaker toward Mode changed state",
-				"workspaces", m.label, "credential", fp, "from", from.String(), "to", to.String())
+		m.guard = newGuard(rt, fp, opts.Limits, guardOptions{
+			observeWait: opts.ObserveWait,
+			observeSend: opts.ObserveSend,
+			onState: func(_ string, from, to gobreaker.State) {
+				level := slog.LevelWarn
+				if to == gobreaker.StateClosed {
+					level = slog.LevelInfo
+				}
+				logger.Log(context.Background(), level, "circuit breaker toward Mode changed state",
+					"workspaces", m.label, "credential", fp, "from", from.String(), "to", to.String())
+			},
 		})
 		clientOpts := append(append([]modeclient.Option{}, opts.ClientOptions...),
 			modeclient.WithHTTPClient(&http.Client{Transport: m.guard}))

@@ -75,8 +75,8 @@ func TestSlowResultReadersDoNotHoldRequestSlots(t *testing.T) {
 	if n := int(results.Load()); n != readers {
 		t.Fatalf("%d results reached Mode, want %d", n, readers)
 	}
-	if len(g.slots) != 0 || len(g.streams) != readers {
-		t.Fatalf("request slots held %d, stream slots %d; want 0 and %d", len(g.slots), len(g.streams), readers)
+	if g.adm.held() != 0 || len(g.streams) != readers {
+		t.Fatalf("request slots held %d, stream slots %d; want 0 and %d", g.adm.held(), len(g.streams), readers)
 	}
 	// An uncached call on the same credential goes through.
 	if _, err := c.GetReport(ctx, modetest.DemoWorkspace, "r1"); err != nil {
@@ -86,8 +86,8 @@ func TestSlowResultReadersDoNotHoldRequestSlots(t *testing.T) {
 		b.Close()
 	}
 	bodies = nil
-	if len(g.slots) != 0 || len(g.streams) != 0 {
-		t.Fatalf("after Close: request slots %d, stream slots %d", len(g.slots), len(g.streams))
+	if g.adm.held() != 0 || len(g.streams) != 0 {
+		t.Fatalf("after Close: request slots %d, stream slots %d", g.adm.held(), len(g.streams))
 	}
 }
 

@@ -211,7 +211,7 @@ func TestConcurrencyLimitHoldsASlotUntilTheBodyIsClosed(t *testing.T) {
 			close(release)
 		}
 	})
-	g := newGuard(http.DefaultTransport, "t", Limits{Concurrency: 2, BreakerFailures: 5, BreakerOpen: time.Minute}, nil, nil)
+	g := newGuard(http.DefaultTransport, "t", Limits{Concurrency: 2, BreakerFailures: 5, BreakerOpen: time.Minute}, guardOptions{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 5)
 	for range 5 {

@@ -35,8 +35,14 @@ const (
 	defaultUpstreamConcurrency = 8 // requests in flight per credential
 	defaultBreakerFailures     = 5 // consecutive failures that open the breaker
 	defaultBreakerOpen         = 30 * time.Second
-	defaultCallerRPS           = 50 // calls per second per caller
-	defaultCallerStreams       = 32 // open server streams per caller
+	// defaultCallerRPS is the ceiling on calls per second per caller, whatever they cost: a
+	// runaway-client guard, not Mode's budget (which the upstream limits share fairly among the
+	// callers waiting for it, per credential). A cache-hit GetReport costs a replica ~200-400 µs
+	// of CPU, so one 2-core replica answers ~5-10k of them per second; 20,000/s (bursts of twice
+	// that) sits above what a replica of a few cores can serve, so one caller's cache hits are
+	// never refused by it, and still stops a client stuck in a loop on a big machine.
+	defaultCallerRPS     = 20_000
+	defaultCallerStreams = 32 // open server streams per caller
 )
 
 // Defaults of the stream settings (streamConfig).
@@ -99,7 +105,7 @@ type config struct {
 	breakerFailures     int           // consecutive failures that open the circuit breaker
 	breakerOpen         time.Duration // how long it stays open before a probe
 
-	callerRPS     float64 // calls per second per caller; 0: no limit
+	callerRPS     float64 // calls per second per caller, cached or not (a ceiling); 0: no limit
 	callerBurst   int     // 0: 2 × callerRPS
 	callerStreams int     // open server streams per caller; 0: no limit
 
@@ -225,7 +231,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.upstreamConcurrency, "upstream-concurrency", c.upstreamConcurrency, "requests in flight toward Mode per credential; negative: no limit")
 	fs.IntVar(&c.breakerFailures, "upstream-breaker-failures", c.breakerFailures, "consecutive Mode failures (5xx, connection errors) that open the circuit breaker")
 	fs.DurationVar(&c.breakerOpen, "upstream-breaker-open", c.breakerOpen, "how long the open circuit breaker fails calls fast before it lets one probe through")
-	fs.Float64Var(&c.callerRPS, "caller-rps", c.callerRPS, "calls per second per caller (the policy's caller, else the peer address); 0: no limit")
+	fs.Float64Var(&c.callerRPS, "caller-rps", c.callerRPS, "ceiling on calls per second per caller (the policy's caller, else the peer address), cache hits included: a guard against runaway clients; Mode's budget is shared among callers by --upstream-rps; 0: no limit")
 	fs.IntVar(&c.callerBurst, "caller-burst", 0, "calls a caller may make at once after idling (0: twice --caller-rps)")
 	fs.IntVar(&c.callerStreams, "caller-streams", c.callerStreams, "server streams a caller may hold open at once; 0: no limit")
 	fs.StringVar(&c.redisURL, "redis-url", "", "`URL` of the Redis the replicas share their cache, fetches, invalidations and Mode rate limit through (redis://[:password@]host:port/db, rediss:// for TLS); empty: each replica on its own (prefer the environment variable: flags show in process lists)")

@@ -20,8 +20,9 @@
 // without it the server listens on loopback only. --tls-cert, --tls-key and --client-ca serve
 // TLS and client certificates; --credentials (MODE_CREDENTIALS_FILE) gives each workspace its
 // own Mode credential. --upstream-rps, --upstream-burst, --upstream-concurrency and
-// --upstream-breaker-* protect Mode; --caller-rps, --caller-burst and --caller-streams protect
-// the server from a caller.
+// --upstream-breaker-* protect Mode, whose budget is shared fairly among the callers waiting for
+// it; --caller-rps, --caller-burst and --caller-streams, generous ceilings on any caller's calls
+// (cache hits included) and streams, protect the server from a runaway caller.
 //
 // On SIGTERM or SIGINT the server reports NOT_SERVING to health checks, lets in-flight calls
 // finish within --shutdown-grace, closes its cache and the emulator, and exits 0.

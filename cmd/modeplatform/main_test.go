@@ -545,7 +545,7 @@ func TestParseConfig(t *testing.T) {
 				shutdownGrace: 25 * time.Second, unaryTimeout: 60 * time.Second, logLevel: slog.LevelInfo, logFormat: "json",
 				createTimeout: 60 * time.Second, upstreamHeaderTimeout: 30 * time.Second,
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
+				callerRPS: defaultCallerRPS, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)
@@ -602,7 +602,7 @@ func TestParseConfig(t *testing.T) {
 				corsOrigins: []string{"*"}, cacheEntries: 7, cacheBytes: 500e6, shutdownGrace: time.Second,
 				unaryTimeout: 5 * time.Second, logLevel: slog.LevelWarn, logFormat: "json",
 				upstreamRPS: 4, upstreamConcurrency: 8, breakerFailures: 5, breakerOpen: 30 * time.Second,
-				callerRPS: 50, callerStreams: 32, streams: defaultStreamConfig(),
+				callerRPS: defaultCallerRPS, callerStreams: 32, streams: defaultStreamConfig(),
 			}
 			if !equalConfig(c, want) {
 				t.Errorf("got %+v, want %+v", c, want)

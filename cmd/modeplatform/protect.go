@@ -14,31 +14,36 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/modeplatform/modeplatform/auth"
+	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/ratelimit"
 )
 
 // newGuards returns the interceptors that run before any handler: caller authentication and
-// authorization when there is a policy, then the caller's rate and stream limits.
+// authorization when there is a policy, then the caller's ceilings on calls and streams, which
+// also name the caller to the Mode clients below (modeclient.WithCaller): each credential's
+// budget toward Mode is shared fairly among the callers waiting for it, and each request sent is
+// charged to its caller. The limiter is installed even without ceilings, for that naming.
 func newGuards(cfg config, policy *auth.Store) ([]connect.Interceptor, error) {
 	var guards []connect.Interceptor
 	if policy != nil {
 		guards = append(guards, auth.NewInterceptor(policy))
 	}
-	if cfg.callerRPS > 0 || cfg.callerStreams > 0 {
-		burst := cfg.callerBurst
-		if burst == 0 {
-			burst = max(1, int(2*cfg.callerRPS))
-		}
-		lim, err := ratelimit.New(ratelimit.Options{
-			RPS: cfg.callerRPS, Burst: burst, MaxStreams: cfg.callerStreams, Identify: callerIdentity,
-		})
-		if err != nil {
-			return nil, err
-		}
-		guards = append(guards, lim)
+	burst := cfg.callerBurst
+	if burst == 0 {
+		burst = max(1, int(2*cfg.callerRPS))
 	}
-	return guards, nil
+	lim, err := ratelimit.New(ratelimit.Options{
+		RPS: cfg.callerRPS, Burst: burst, MaxStreams: cfg.callerStreams,
+		Identify: callerIdentity, Attach: modeclient.WithCaller,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(guards, lim), nil
 }
+
+// peerCallerPrefix starts the name of a caller known by its address only.
+const peerCallerPrefix = "peer:"
 
 // callerIdentity names the caller for the per-caller limits: the policy's caller when one was
 // authenticated, else the peer's IP address (all of a host's clients share one budget).
@@ -50,7 +55,7 @@ func callerIdentity(ctx context.Context, peer connect.Peer) string {
 	if err != nil {
 		host = peer.Addr
 	}
-	return "peer:" + host
+	return peerCallerPrefix + host
 }
 
 // certificate holds the server's TLS certificate, reloadable.

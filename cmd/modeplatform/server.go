@@ -75,6 +75,10 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 		return err
 	}
 	defer shared.close()
+	observeSend, err := newSpendMeter(tel.MeterProvider().Meter(telemetry.ScopeName))
+	if err != nil {
+		return err
+	}
 	pool, err := upstream.New(upstream.Options{
 		BaseURL:    up.baseURL,
 		Workspaces: up.workspaces,
@@ -93,6 +97,7 @@ func serve(ctx context.Context, cfg config, up modeTarget, tel *telemetry.Teleme
 			modeclient.WithUserAgent("modeplatform/" + version() + " (+go)"),
 		},
 		ObserveWait:   tel.RecordWait, // waits for the rate limit and concurrency slots: span events and a histogram
+		ObserveSend:   observeSend,    // each caller's upstream spend (spend.go)
 		Logger:        logger,
 		MeterProvider: tel.MeterProvider(), // requests per credential, breaker states, rate-limit tokens
 	})
