@@ -10,6 +10,8 @@
 //     operation's default response is the Error response, whose schema says exactly that;
 //   - additional bindings: gnostic gives every binding of a method the same operationId, which
 //     OpenAPI forbids; the second and later bindings get "_2", "_3", … suffixes;
+//   - body "*": the request body is the request less the fields bound in the path (AIP-127), but
+//     gnostic describes the whole request, path fields required: they are taken out of its schema;
 //   - server streams: vanguard transcodes unary methods only (a REST server stream needs
 //     google.api.HttpBody responses), so a stream's route answers 501 UNIMPLEMENTED: the document
 //     says so instead of promising a single JSON message;
@@ -24,12 +26,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/google/gnostic/cmd/protoc-gen-openapi/generator"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/pluginpb"
 )
 
@@ -64,7 +70,7 @@ func main() {
 			return err
 		}
 		raw.Skip()
-		out, err := adjust(content, streamingMethods(plugin))
+		out, err := adjust(content, methods(plugin))
 		if err != nil {
 			return fmt.Errorf("adjust gnostic's document: %w", err)
 		}
@@ -92,23 +98,59 @@ import _ "embed"
 var YAML []byte
 `
 
-// streamingMethods maps the operationId gnostic gives each server-streaming method
-// (Service_Method) to the method's Connect/gRPC path.
-func streamingMethods(plugin *protogen.Plugin) map[string]string {
-	streams := map[string]string{}
+// method is what adjust needs to know of a method that gnostic's document does not say.
+type method struct {
+	stream  bool     // a server stream
+	rpcPath string   // its Connect/gRPC path
+	inBody  []string // with body "*": the JSON names of the request fields bound in the path
+}
+
+// methods maps the operationId gnostic gives each method (Service_Method) to what adjust needs.
+func methods(plugin *protogen.Plugin) map[string]method {
+	out := map[string]method{}
 	for _, file := range plugin.Files {
 		if !file.Generate {
 			continue
 		}
 		for _, svc := range file.Services {
 			for _, m := range svc.Methods {
-				if m.Desc.IsStreamingServer() {
-					streams[svc.GoName+"_"+m.GoName] = "/" + string(svc.Desc.FullName()) + "/" + string(m.Desc.Name())
+				info := method{
+					stream:  m.Desc.IsStreamingServer(),
+					rpcPath: "/" + string(svc.Desc.FullName()) + "/" + string(m.Desc.Name()),
 				}
+				if rule, ok := proto.GetExtension(m.Desc.Options(), annotations.E_Http).(*annotations.HttpRule); ok && rule.GetBody() == "*" {
+					for _, v := range pathVariable.FindAllStringSubmatch(httpPath(rule), -1) {
+						if f := m.Input.Desc.Fields().ByName(protoreflect.Name(v[1])); f != nil {
+							info.inBody = append(info.inBody, f.JSONName())
+						}
+					}
+				}
+				out[svc.GoName+"_"+m.GoName] = info
 			}
 		}
 	}
-	return streams
+	return out
+}
+
+// pathVariable is a top-level field bound in a path template: {name=…} or {name}.
+var pathVariable = regexp.MustCompile(`\{([a-z_]+)[=}]`)
+
+// httpPath is a rule's path template.
+func httpPath(r *annotations.HttpRule) string {
+	switch p := r.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return p.Get
+	case *annotations.HttpRule_Post:
+		return p.Post
+	case *annotations.HttpRule_Put:
+		return p.Put
+	case *annotations.HttpRule_Patch:
+		return p.Patch
+	case *annotations.HttpRule_Delete:
+		return p.Delete
+	default:
+		return ""
+	}
 }
 
 // errorSchema is the Google JSON error shape the REST routes answer (see cmd/modeplatform/rest.go).
@@ -155,7 +197,7 @@ description: 'A caller key of the server''s caller policy (--policy), as "Author
 const apiDescription = `modeplatform's REST routes (google.api.http, AIP-127), transcoded by connectrpc.com/vanguard into the same handlers that serve gRPC, Connect and gRPC-Web, behind the same authentication, limits, validation and telemetry. Messages are protobuf's JSON mapping (lowerCamelCase fields, enums by name, 64-bit integers as strings). A method's response is its whole response message (e.g. GET a report answers {"report":{…}}). Fields of the request that are neither in the path nor in the body are query parameters (nested fields with dots: filter.action=…; update_mask as a comma-separated list of field paths). Server streams are not served over REST: call them with Connect, gRPC or gRPC-Web.`
 
 // adjust rewrites gnostic's document: see the package comment.
-func adjust(in []byte, streams map[string]string) ([]byte, error) {
+func adjust(in []byte, methods map[string]method) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(in, &doc); err != nil {
 		return nil, err
@@ -177,6 +219,11 @@ func adjust(in []byte, streams map[string]string) ([]byte, error) {
 		return nil, errors.New("no paths")
 	}
 	seen := map[string]int{}
+	type bodySchema struct {
+		name   string
+		inPath []string
+	}
+	var bodyNames []bodySchema
 	for i := 1; i < len(paths.Content); i += 2 {
 		item := paths.Content[i]
 		for j := 0; j < len(item.Content); j += 2 {
@@ -190,7 +237,19 @@ func adjust(in []byte, streams map[string]string) ([]byte, error) {
 			if id == nil {
 				return nil, fmt.Errorf("%s %s: no operationId", item.Content[j].Value, paths.Content[i-1].Value)
 			}
-			rpcPath, stream := streams[id.Value]
+			m, ok := methods[id.Value]
+			if !ok {
+				return nil, fmt.Errorf("operation %s is no method of the contract", id.Value)
+			}
+			if len(m.inBody) > 0 {
+				// body "*" is the request less the fields bound in the path (AIP-127); gnostic
+				// describes the whole request, path fields required.
+				ref := get(get(get(get(get(op, "requestBody"), "content"), "application/json"), "schema"), "$ref")
+				if ref == nil {
+					return nil, fmt.Errorf("%s: body \"*\" without a request schema", id.Value)
+				}
+				bodyNames = append(bodyNames, bodySchema{strings.TrimPrefix(ref.Value, "#/components/schemas/"), m.inBody})
+			}
 			seen[id.Value]++
 			if n := seen[id.Value]; n > 1 {
 				id.Value += "_" + strconv.Itoa(n)
@@ -200,13 +259,13 @@ func adjust(in []byte, streams map[string]string) ([]byte, error) {
 				return nil, fmt.Errorf("%s: no responses", id.Value)
 			}
 			errRef := mustNode(`$ref: '#/components/responses/Error'`)
-			if stream {
+			if m.stream {
 				desc := get(op, "description")
 				if desc == nil {
 					desc = str("")
 					set(op, "description", desc)
 				}
-				desc.Value = strings.TrimSpace(desc.Value + "\n\nA server stream: REST does not serve it, and this route answers 501 UNIMPLEMENTED. Call it with Connect, gRPC or gRPC-Web at POST " + rpcPath + ".")
+				desc.Value = strings.TrimSpace(desc.Value + "\n\nA server stream: REST does not serve it, and this route answers 501 UNIMPLEMENTED. Call it with Connect, gRPC or gRPC-Web at POST " + m.rpcPath + ".")
 				responses.Content = nil
 				set(responses, "501", errRef)
 				continue
@@ -224,6 +283,26 @@ func adjust(in []byte, streams map[string]string) ([]byte, error) {
 		return nil, errors.New("no GoogleProtobufAny schema")
 	}
 	del(schemas, "Status") // gnostic's google.rpc.Status, replaced by Error
+	for _, b := range bodyNames {
+		schema := get(schemas, b.name)
+		if schema == nil {
+			return nil, fmt.Errorf("no schema %s", b.name)
+		}
+		for _, field := range b.inPath {
+			del(get(schema, "properties"), field)
+			if req := get(schema, "required"); req != nil {
+				for i := 0; i < len(req.Content); i++ {
+					if req.Content[i].Value == field {
+						req.Content = append(req.Content[:i], req.Content[i+1:]...)
+						i--
+					}
+				}
+				if len(req.Content) == 0 {
+					del(schema, "required")
+				}
+			}
+		}
+	}
 	set(schemas, "Error", mustNode(errorSchema))
 	set(components, "responses", mapping("Error", mustNode(errorResponse)))
 	set(components, "securitySchemes", mapping("bearer", mustNode(bearerScheme)))
