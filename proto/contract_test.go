@@ -4,14 +4,20 @@
 package proto_test
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"buf.build/go/protovalidate"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -290,6 +296,233 @@ func TestEveryRequestCompiles(t *testing.T) {
 	if methods != 96 {
 		t.Errorf("found %d methods, want 96 (28 workspace + 44 report + 10 data source + 14 dataset)", methods)
 	}
+}
+
+// TestEveryMethodHasARESTRoute checks the google.api.http rules (AIP-127) that vanguard serves and
+// the OpenAPI document describes: every method has one; each path variable is a string field of the
+// request (nested for updates: report.name) whose template is the name pattern of a resource of the
+// contract, and of the very resource the field refers to when it names one by type; the body is
+// "*" or a message field of the request outside the path, and GET and DELETE have none; GET is only
+// for methods without side effects, PATCH and DELETE only for idempotent ones; and no two routes of
+// one HTTP method can match the same URL.
+func TestEveryMethodHasARESTRoute(t *testing.T) {
+	files := []protoreflect.FileDescriptor{
+		modeplatformv1.File_modeplatform_v1_workspace_proto,
+		modeplatformv1.File_modeplatform_v1_report_proto,
+		modeplatformv1.File_modeplatform_v1_data_source_proto,
+		modeplatformv1.File_modeplatform_v1_dataset_proto,
+	}
+	// Every resource's name patterns, with their variables as "*" (the path templates' form).
+	patterns := map[string][]string{} // resource type -> patterns
+	allPatterns := map[string]bool{}
+	var collect func(protoreflect.MessageDescriptors)
+	collect = func(msgs protoreflect.MessageDescriptors) {
+		for i := range msgs.Len() {
+			m := msgs.Get(i)
+			if r := proto.GetExtension(m.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor); r != nil {
+				for _, p := range r.GetPattern() {
+					p = resourceVariable.ReplaceAllString(p, "*")
+					patterns[r.GetType()] = append(patterns[r.GetType()], p)
+					allPatterns[p] = true
+				}
+			}
+			collect(m.Messages())
+		}
+	}
+	protoregistry.GlobalFiles.RangeFilesByPackage("modeplatform.v1", func(f protoreflect.FileDescriptor) bool {
+		collect(f.Messages())
+		return true
+	})
+	if len(patterns) == 0 {
+		t.Fatal("no google.api.resource in the contract")
+	}
+
+	type route struct {
+		method   string // the RPC
+		verb     string // HTTP
+		segments []string
+		custom   string // the custom verb after ":", if any
+	}
+	var routes []route
+	methods := 0
+	for _, file := range files {
+		for i := range file.Services().Len() {
+			service := file.Services().Get(i)
+			for j := range service.Methods().Len() {
+				method := service.Methods().Get(j)
+				methods++
+				name := string(method.FullName())
+				rule := proto.GetExtension(method.Options(), annotations.E_Http).(*annotations.HttpRule)
+				if rule == nil || rule.GetPattern() == nil {
+					t.Errorf("%s: no google.api.http rule", name)
+					continue
+				}
+				idempotency := method.Options().(*descriptorpb.MethodOptions).GetIdempotencyLevel()
+				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+					verb, path := httpPattern(r)
+					if verb == "" {
+						t.Errorf("%s: a rule without a GET/POST/PATCH/DELETE pattern: %v", name, r)
+						continue
+					}
+					switch {
+					case verb == "GET" && idempotency != descriptorpb.MethodOptions_NO_SIDE_EFFECTS:
+						t.Errorf("%s: GET %s, but the method has side effects", name, path)
+					case (verb == "PATCH" || verb == "DELETE") && idempotency != descriptorpb.MethodOptions_IDEMPOTENT:
+						t.Errorf("%s: %s %s, but the method is not idempotent", name, verb, path)
+					}
+					if len(r.GetAdditionalBindings()) > 0 && r != rule {
+						t.Errorf("%s: additional bindings nest only one level", name)
+					}
+					segments, custom, vars, err := parseHTTPPath(path)
+					if err != nil {
+						t.Errorf("%s: %s %s: %v", name, verb, path, err)
+						continue
+					}
+					if len(vars) == 0 {
+						t.Errorf("%s: %s %s names no resource", name, verb, path)
+					}
+					inPath := map[string]bool{}
+					for fieldPath, template := range vars {
+						inPath[fieldPath] = true
+						field, err := requestField(method.Input(), fieldPath)
+						if err != nil {
+							t.Errorf("%s: %s %s: %v", name, verb, path, err)
+							continue
+						}
+						if field.Kind() != protoreflect.StringKind || field.IsList() {
+							t.Errorf("%s: %s %s: path variable %s is not a string field", name, verb, path, fieldPath)
+						}
+						ref := proto.GetExtension(field.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+						want := allPatterns
+						if typ := ref.GetType(); typ != "" {
+							want = map[string]bool{}
+							for _, p := range patterns[typ] {
+								want[p] = true
+							}
+						}
+						if !want[template] {
+							t.Errorf("%s: %s %s: %s=%s is not a name pattern of %s", name, verb, path, fieldPath, template, cmp.Or(ref.GetType(), "any resource of the contract"))
+						}
+					}
+					switch body := r.GetBody(); {
+					case body == "":
+						if verb == "POST" || verb == "PATCH" {
+							t.Errorf("%s: %s %s without a body", name, verb, path)
+						}
+					case verb == "GET" || verb == "DELETE":
+						t.Errorf("%s: %s %s with a body", name, verb, path)
+					case body == "*":
+					default:
+						f := method.Input().Fields().ByName(protoreflect.Name(body))
+						if f == nil || f.Message() == nil || inPath[body] {
+							t.Errorf("%s: body %q is not a message field of %s outside the path", name, body, method.Input().FullName())
+						}
+					}
+					routes = append(routes, route{method: name, verb: verb, segments: segments, custom: custom})
+				}
+			}
+		}
+	}
+	if methods != 96 {
+		t.Errorf("found %d methods, want 96", methods)
+	}
+	// Two routes clash when one URL could match both: same HTTP method, same custom verb, same
+	// number of segments, and each pair of segments equal or one of them a wildcard.
+	for i, a := range routes {
+		for _, b := range routes[i+1:] {
+			if a.verb != b.verb || a.custom != b.custom || len(a.segments) != len(b.segments) {
+				continue
+			}
+			clash := true
+			for k := range a.segments {
+				if a.segments[k] != b.segments[k] && a.segments[k] != "*" && b.segments[k] != "*" {
+					clash = false
+					break
+				}
+			}
+			if clash {
+				t.Errorf("%s and %s: both match %s /%s:%s", a.method, b.method, a.verb, strings.Join(a.segments, "/"), a.custom)
+			}
+		}
+	}
+}
+
+// resourceVariable is a variable of a google.api.resource pattern: {workspace}.
+var resourceVariable = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// httpPattern returns a rule's HTTP method and path template.
+func httpPattern(r *annotations.HttpRule) (verb, path string) {
+	switch p := r.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return "GET", p.Get
+	case *annotations.HttpRule_Post:
+		return "POST", p.Post
+	case *annotations.HttpRule_Patch:
+		return "PATCH", p.Patch
+	case *annotations.HttpRule_Delete:
+		return "DELETE", p.Delete
+	default:
+		return "", ""
+	}
+}
+
+// parseHTTPPath splits a path template ("/v1/{name=workspaces/*/reports/*}:run") into its
+// segments with the variables' templates inlined, its custom verb, and its variables (field path
+// -> template; a bare {field} is "*").
+func parseHTTPPath(path string) (segments []string, custom string, vars map[string]string, err error) {
+	if !strings.HasPrefix(path, "/v1/") {
+		return nil, "", nil, errors.New("not under /v1/")
+	}
+	if i := strings.LastIndex(path, ":"); i > strings.LastIndex(path, "}") && i > strings.LastIndex(path, "/") {
+		path, custom = path[:i], path[i+1:]
+	}
+	vars = map[string]string{}
+	var b strings.Builder
+	for rest := path[1:]; rest != ""; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:open])
+		end := strings.IndexByte(rest, '}')
+		if end < open {
+			return nil, "", nil, errors.New("unbalanced braces")
+		}
+		field, template, found := strings.Cut(rest[open+1:end], "=")
+		if !found {
+			template = "*"
+		}
+		if _, dup := vars[field]; dup {
+			return nil, "", nil, fmt.Errorf("variable %s twice", field)
+		}
+		vars[field] = template
+		b.WriteString(template)
+		rest = rest[end+1:]
+	}
+	segments = strings.Split(b.String(), "/")
+	for _, s := range segments {
+		if s == "" || s == "**" {
+			return nil, "", nil, fmt.Errorf("segment %q", s)
+		}
+	}
+	return segments, custom, vars, nil
+}
+
+// requestField resolves a dotted field path ("report.name") in a request message.
+func requestField(msg protoreflect.MessageDescriptor, fieldPath string) (protoreflect.FieldDescriptor, error) {
+	var field protoreflect.FieldDescriptor
+	for part := range strings.SplitSeq(fieldPath, ".") {
+		if msg == nil {
+			return nil, fmt.Errorf("%s: %s is not a message", fieldPath, field.Name())
+		}
+		field = msg.Fields().ByName(protoreflect.Name(part))
+		if field == nil {
+			return nil, fmt.Errorf("%s: %s has no field %s", fieldPath, msg.FullName(), part)
+		}
+		msg = field.Message()
+	}
+	return field, nil
 }
 
 func manyParams(n int) map[string]string {

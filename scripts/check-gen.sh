@@ -6,7 +6,7 @@
 #   3. buf breaking against the committed baseline image proto/baseline.binpb (no git refs, so it
 #      works in shallow clones); update the baseline deliberately with ./scripts/gen.sh
 #      --update-baseline;
-#   4. gen/ (gen/go, gen/ts, gen/python) is exactly what ./scripts/gen.sh generates (regenerated
+#   4. gen/ (gen/go, gen/ts, gen/python, gen/openapi) is exactly what ./scripts/gen.sh generates (regenerated
 #      into a temp dir and compared; Python's __pycache__ directories are not generated code).
 # Exits non-zero on the first failing check.
 set -euo pipefail

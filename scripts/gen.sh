@@ -2,7 +2,7 @@
 # The one command that regenerates everything derived from the contract in proto/: it lays out the
 # proto dependencies and the npm packages (scripts/protodeps.sh), installs Debian's protoc and gRPC
 # Python plugin when missing, and runs `buf generate` with buf.gen.yaml into gen/ (gen/go, gen/ts,
-# gen/python).
+# gen/python, gen/openapi).
 #
 #   ./scripts/gen.sh                     regenerate gen/
 #   ./scripts/gen.sh --update-baseline   also record the current contract as the baseline that

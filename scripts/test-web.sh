@@ -7,7 +7,8 @@
 #   3. the browser test (web/test/console.test.mjs): Playwright drives headless Chromium against the
 #      real binary (built and started by the test on a free loopback port, built-in emulator) over
 #      Connect and gRPC-Web: the report page, a dataset's page, the inventory, the members page and
-#      the audit log (and, on a second server with a caller policy, who may see them); screenshots
+#      the audit log (and, on a second server with a caller policy, who may see them), the API page
+#      (Swagger UI rendering /openapi.yaml); screenshots
 #      and the servers' logs go to test-artifacts/.
 # Called by scripts/test.sh; runs on its own too. CHROMIUM=/path/to/chrome uses another browser.
 set -euo pipefail
@@ -46,5 +47,5 @@ step "browser test: Playwright + headless Chromium, Connect and gRPC-Web"
 mkdir -p test-artifacts
 (cd web && node --test --test-reporter=spec test/)
 
-printf '\ntest-web: ok in %ss (screenshots: test-artifacts/console-{connect,grpcweb,dataset,inventory,members,audit}.png)\n' \
+printf '\ntest-web: ok in %ss (screenshots: test-artifacts/console-{connect,grpcweb,dataset,inventory,members,audit,api}.png)\n' \
   "$(( $(date +%s) - started ))"

@@ -25,6 +25,9 @@ export default defineConfig({
     proxy: {
       "^/modeplatform\\.v1\\.": { target: apiTarget },
       "^/grpc\\.health\\.v1\\.": { target: apiTarget },
+      // The REST routes and their OpenAPI document (the API page).
+      "^/v1/": { target: apiTarget },
+      "^/openapi\\.yaml$": { target: apiTarget },
     },
   },
   build: {
@@ -34,6 +37,8 @@ export default defineConfig({
     // varies from one build to the next (no source maps with absolute paths, no build time).
     sourcemap: false,
     reportCompressedSize: false,
-    chunkSizeWarningLimit: 1024,
+    // The API page's Swagger UI is one chunk of about 1.7 MB (520 kB gzipped), loaded only by that
+    // page (a dynamic import in apiref.ts); every other chunk stays well under 1 MB.
+    chunkSizeWarningLimit: 1800,
   },
 });

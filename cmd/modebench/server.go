@@ -22,6 +22,7 @@ import (
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/internal/httpserver"
+	"github.com/modeplatform/modeplatform/internal/rest"
 	"github.com/modeplatform/modeplatform/modeclient"
 	"github.com/modeplatform/modeplatform/modeclient/cache"
 	"github.com/modeplatform/modeplatform/service"
@@ -140,9 +141,16 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	)
 
 	mux := http.NewServeMux()
-	for _, r := range svc.Routes(handlerOpts...) {
+	routes := svc.Routes(handlerOpts...)
+	for _, r := range routes {
 		mux.Handle(r.Path, r.Handler)
 	}
+	// As cmd/modeplatform: the REST routes under /v1/, into the same handlers.
+	restH, err := rest.NewHandler(routes)
+	if err != nil {
+		return err
+	}
+	mux.Handle(rest.Prefix, restH)
 	if *ceilingReport != "" {
 		h, err := ceilingHandler(ctx, svc, *ceilingReport, handlerOpts)
 		if err != nil {

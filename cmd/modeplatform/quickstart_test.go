@@ -116,12 +116,36 @@ func TestREADMECurlExamples(t *testing.T) {
 	if len(calls) < 5 {
 		t.Fatalf("found %d curl calls in the README quickstart, want at least 5", len(calls))
 	}
+	// The REST calls: plain GETs of a /v1/ route (the URL quoted when it has a query).
+	gets := regexp.MustCompile(`(?m)^curl -s '?http://127\.0\.0\.1:8080(/v1/[^\s']+)'?$`).FindAllStringSubmatch(section, -1)
+	if len(gets) == 0 {
+		t.Fatal("found no REST call (curl -s http://127.0.0.1:8080/v1/…) in the README quickstart")
+	}
 	ts := startServer(t, nil, nil, hooks{})
 	for _, c := range calls {
 		path, body := c[1], c[2]
 		code, answer, _ := post(t, ts.base+path, body, nil)
 		if code != http.StatusOK {
 			t.Errorf("README: POST %s %s: HTTP %d %s", path, body, code, answer)
+		}
+	}
+	for _, g := range gets {
+		ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.base+g[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			cancel()
+			t.Fatalf("README: GET %s: %v", g[1], err)
+		}
+		var answer map[string]any
+		decodeErr := json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		cancel()
+		if resp.StatusCode != http.StatusOK || decodeErr != nil || len(answer) == 0 {
+			t.Errorf("README: GET %s: HTTP %d, a JSON object: %v (%v)", g[1], resp.StatusCode, answer, decodeErr)
 		}
 	}
 }

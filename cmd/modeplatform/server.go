@@ -261,8 +261,8 @@ func closeAdmin(srv *http.Server, errc chan error) {
 	<-errc
 }
 
-// newMux routes the three services, gRPC health and server reflection (v1 and v1alpha), and the
-// web console under /ui/.
+// newMux routes the services, their REST routes under /v1/ and /openapi.yaml, gRPC health and
+// server reflection (v1 and v1alpha), and the web console under /ui/.
 func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetry.Telemetry, unaryTimeout time.Duration, logger *slog.Logger, guards ...connect.Interceptor) *http.ServeMux {
 	mux := http.NewServeMux()
 	// Telemetry outermost (tracing, metrics, the access log: failures of the server's side at
@@ -274,11 +274,13 @@ func newMux(svc *service.Server, health *grpchealth.StaticChecker, tel *telemetr
 	if len(guards) > 0 {
 		opts = append(opts, connect.WithInterceptors(guards...))
 	}
-	for _, r := range svc.Routes(append(opts,
+	routes := svc.Routes(append(opts,
 		connect.WithInterceptors(service.UnaryDeadline{Default: unaryTimeout}),
-	)...) {
+	)...)
+	for _, r := range routes {
 		mux.Handle(r.Path, r.Handler)
 	}
+	restRoutes(mux, routes) // REST (/v1/…) into the same handlers, and /openapi.yaml (rest.go)
 	// Health and reflection requests are tiny; connect's default read limit is none.
 	limit := connect.WithReadMaxBytes(64 << 10)
 	mux.Handle(grpchealth.NewHandler(health, limit))
@@ -300,7 +302,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	}
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
-		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedMethods: append(connectcors.AllowedMethods(), http.MethodPatch, http.MethodDelete), // + REST
 		AllowedHeaders: append(connectcors.AllowedHeaders(),
 			"Authorization", "Cache-Control", "Pragma", "Idempotency-Key", // the caller's key, the cache bypass, create de-duplication
 			"Connect-Accept-Encoding", "Connect-Content-Encoding", "Grpc-Accept-Encoding", "Grpc-Encoding",

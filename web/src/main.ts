@@ -21,6 +21,7 @@ import type { Dataset } from "@gen/modeplatform/v1/dataset_pb.js";
 import type { Space } from "@gen/modeplatform/v1/workspace_pb.js";
 import { createApi, isUnimplemented, newRequestId, parseTransport, transportLabels, type TransportKind } from "./api.js";
 import { holdsAdmin } from "./access.js";
+import { setApiPageVisible, showApiReference } from "./apiref.js";
 import { api, clearError, failureNote, formatTime, lastSegment, listAll, plural, setApi, setPageTitle, showError, spaceNames, Task } from "./app.js";
 import { onDatasetSpace, resetDataset, setDatasetPageVisible, showDataset } from "./dataset.js";
 import { byId, h } from "./dom.js";
@@ -50,6 +51,7 @@ const el = {
   inventoryLink: byId<HTMLAnchorElement>("inventory-link"),
   membersLink: byId<HTMLAnchorElement>("members-link"),
   auditLink: byId<HTMLAnchorElement>("audit-link"),
+  apiLink: byId<HTMLAnchorElement>("api-link"),
   connection: byId<HTMLFormElement>("connection"),
   workspace: byId<HTMLInputElement>("workspace"),
   transport: byId<HTMLSelectElement>("transport"),
@@ -338,10 +340,12 @@ function showRoute(route: Route, force: boolean): void {
   setInventoryVisible(route.page === "inventory");
   setMembersPageVisible(route.page === "members");
   setAuditPageVisible(route.page === "audit");
+  setApiPageVisible(route.page === "api");
   for (const [link, page] of [
     [el.inventoryLink, "inventory"],
     [el.membersLink, "members"],
     [el.auditLink, "audit"],
+    [el.apiLink, "api"],
   ] as const) {
     if (route.page === page) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -363,6 +367,10 @@ function showRoute(route: Route, force: boolean): void {
       break;
     case "audit":
       void showAudit(route.workspace);
+      break;
+    case "api":
+      setPageTitle("API reference");
+      void showApiReference();
       break;
     default:
       break;

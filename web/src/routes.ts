@@ -4,6 +4,7 @@
 //   #/workspaces/{w}/inventory      every report of a workspace with its statistics
 //   #/workspaces/{w}/members        people and access: members, invitations, groups, space access
 //   #/workspaces/{w}/audit          the audit log, followed live
+//   #/api                           the API reference: the REST routes' OpenAPI document
 // Anything else (no hash, #/, or an unknown one) is the start page.
 
 export type Route =
@@ -12,7 +13,8 @@ export type Route =
   | { page: "dataset"; name: string }
   | { page: "inventory"; workspace: string }
   | { page: "members"; workspace: string }
-  | { page: "audit"; workspace: string };
+  | { page: "audit"; workspace: string }
+  | { page: "api" };
 
 const workspace = "[A-Za-z0-9_][A-Za-z0-9_-]{0,63}";
 const token = "[A-Za-z0-9_-]{1,64}";
@@ -30,6 +32,7 @@ export function parseRoute(hash: string): Route {
   } catch {
     return { page: "home" };
   }
+  if (path === "api") return { page: "api" };
   if (reportRe.test(path)) return { page: "report", name: path };
   if (datasetRe.test(path)) return { page: "dataset", name: path };
   const inv = inventoryRe.exec(path);
@@ -51,6 +54,8 @@ export function routeHash(route: Route): string {
     case "members":
     case "audit":
       return `#/${route.workspace}/${route.page}`;
+    case "api":
+      return "#/api";
     default:
       return "#/";
   }

@@ -11,7 +11,8 @@
 // drops and is resumed after its last event without repeats), shown to admins only (a second
 // server with a caller policy: a read-only key gets no links and a polite refusal). Screenshots go
 // to test-artifacts/ (console-connect.png, console-grpcweb.png, console-dataset.png,
-// console-inventory.png, console-members.png, console-audit.png), with the servers' logs
+// console-inventory.png, console-members.png, console-audit.png, console-api.png: the API page,
+// Swagger UI rendering the REST routes' OpenAPI document), with the servers' logs
 // (modeplatform-web.log, modeplatform-web-policy.log).
 //
 //   cd web && npm run test:browser          (scripts/test-web.sh runs it after its set-up)
@@ -909,6 +910,36 @@ describe("web console", () => {
       await ctx.close();
       await guarded.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the API page renders the REST routes' OpenAPI document (Swagger UI, its own chunk, loaded by that page only)", async () => {
+    const scripts = [];
+    const onRequest = (req) => {
+      if (req.resourceType() === "script") scripts.push(new URL(req.url()).pathname);
+    };
+    page.on("request", onRequest);
+    try {
+      await page.goto(`http://${server.addr}/ui/`);
+      await page.getByRole("button", { name: /^Sales\b/ }).waitFor();
+      assert.ok(!scripts.some((s) => /swagger/i.test(s)), `the start page loads no Swagger UI (scripts: ${scripts.join(", ")})`);
+
+      await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "API", exact: true }).click();
+      assert.equal(new URL(page.url()).hash, "#/api");
+      await page.getByRole("heading", { level: 2, name: "API reference" }).waitFor();
+      // The document's title and an operation of it: GET a report, tagged with its service.
+      await page.locator("#api-root .swagger-ui .info .title").filter({ hasText: "modeplatform" }).waitFor({ timeout: 60_000 });
+      const getReport = page.locator('#api-root .opblock-get .opblock-summary-path[data-path="/v1/workspaces/{workspace}/reports/{report}"]');
+      await getReport.waitFor();
+      assert.ok(await page.locator('#api-root .opblock-post .opblock-summary-path[data-path="/v1/workspaces/{workspace}/reports/{report}:run"]').count() > 0, "the custom method :run is listed");
+      assert.ok(scripts.some((s) => /swagger-ui/.test(s)), `the API page loaded Swagger UI's chunk (scripts: ${scripts.join(", ")})`);
+      // Opened, the operation shows its description from the contract's comments.
+      await getReport.click();
+      await page.locator("#api-root .opblock-get.is-open").filter({ hasText: "GetReport returns one report." }).waitFor();
+      assert.equal(await page.title(), "API reference — modeplatform console");
+      await page.screenshot({ path: join(artifacts, "console-api.png"), fullPage: false });
+    } finally {
+      page.off("request", onRequest);
     }
   });
 

@@ -1531,7 +1531,7 @@ var File_modeplatform_v1_data_source_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_data_source_proto_rawDesc = "" +
 	"\n" +
-	"!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\x9e\x06\n" +
+	"!modeplatform/v1/data_source.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\"\x9e\x06\n" +
 	"\n" +
 	"DataSource\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
@@ -1674,19 +1674,20 @@ const file_modeplatform_v1_data_source_proto_rawDesc = "" +
 	"\x17DeleteDefinitionRequest\x12\x92\x01\n" +
 	"\x04name\x18\x01 \x01(\tB~\xe0A\x02\xfaA\"\n" +
 	" modeplatform.internal/Definition\xbaHS\xc8\x01\x01rN2L^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/definitions/[A-Za-z0-9_-]{1,64}$R\x04name\"\x1a\n" +
-	"\x18DeleteDefinitionResponse2\xa5\n" +
-	"\n" +
-	"\x11DataSourceService\x12x\n" +
-	"\x0fListDataSources\x12'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12p\n" +
-	"\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8c\x01\n" +
-	"\x10UpdateDataSource\x12(.modeplatform.v1.UpdateDataSourceRequest\x1a).modeplatform.v1.UpdateDataSourceResponse\"#\xdaA\x17data_source,update_mask\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x8b\x01\n" +
-	"\x16PurgeDataSourceResults\x12..modeplatform.v1.PurgeDataSourceResultsRequest\x1a/.modeplatform.v1.PurgeDataSourceResultsResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x8b\x01\n" +
-	"\x17RefreshDataSourceSchema\x12/.modeplatform.v1.RefreshDataSourceSchemaRequest\x1a0.modeplatform.v1.RefreshDataSourceSchemaResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x02\x12x\n" +
-	"\x0fListDefinitions\x12'.modeplatform.v1.ListDefinitionsRequest\x1a(.modeplatform.v1.ListDefinitionsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12p\n" +
-	"\rGetDefinition\x12%.modeplatform.v1.GetDefinitionRequest\x1a&.modeplatform.v1.GetDefinitionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x83\x01\n" +
-	"\x10CreateDefinition\x12(.modeplatform.v1.CreateDefinitionRequest\x1a).modeplatform.v1.CreateDefinitionResponse\"\x1a\xdaA\x11parent,definition\x82\xce\x18\x02\b\x02\x12\x8b\x01\n" +
-	"\x10UpdateDefinition\x12(.modeplatform.v1.UpdateDefinitionRequest\x1a).modeplatform.v1.UpdateDefinitionResponse\"\"\xdaA\x16definition,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12y\n" +
-	"\x10DeleteDefinition\x12(.modeplatform.v1.DeleteDefinitionRequest\x1a).modeplatform.v1.DeleteDefinitionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcf\x01\n" +
+	"\x18DeleteDefinitionResponse2\xc9\x0e\n" +
+	"\x11DataSourceService\x12\xa5\x01\n" +
+	"\x0fListDataSources\x12'.modeplatform.v1.ListDataSourcesRequest\x1a(.modeplatform.v1.ListDataSourcesResponse\"?\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=workspaces/*}/dataSources\x90\x02\x01\x12\x9d\x01\n" +
+	"\rGetDataSource\x12%.modeplatform.v1.GetDataSourceRequest\x1a&.modeplatform.v1.GetDataSourceResponse\"=\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02'\x12%/v1/{name=workspaces/*/dataSources/*}\x90\x02\x01\x12\xd2\x01\n" +
+	"\x10UpdateDataSource\x12(.modeplatform.v1.UpdateDataSourceRequest\x1a).modeplatform.v1.UpdateDataSourceResponse\"i\xdaA\x17data_source,update_mask\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02@:\vdata_source21/v1/{data_source.name=workspaces/*/dataSources/*}\x90\x02\x02\x12\xc8\x01\n" +
+	"\x16PurgeDataSourceResults\x12..modeplatform.v1.PurgeDataSourceResultsRequest\x1a/.modeplatform.v1.PurgeDataSourceResultsResponse\"M\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x027:\x01*\"2/v1/{name=workspaces/*/dataSources/*}:purgeResults\x90\x02\x02\x12\xc9\x01\n" +
+	"\x17RefreshDataSourceSchema\x12/.modeplatform.v1.RefreshDataSourceSchemaRequest\x1a0.modeplatform.v1.RefreshDataSourceSchemaResponse\"K\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{name=workspaces/*/dataSources/*}:refreshSchema\x12\xa5\x01\n" +
+	"\x0fListDefinitions\x12'.modeplatform.v1.ListDefinitionsRequest\x1a(.modeplatform.v1.ListDefinitionsResponse\"?\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=workspaces/*}/definitions\x90\x02\x01\x12\x9d\x01\n" +
+	"\rGetDefinition\x12%.modeplatform.v1.GetDefinitionRequest\x1a&.modeplatform.v1.GetDefinitionResponse\"=\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02'\x12%/v1/{name=workspaces/*/definitions/*}\x90\x02\x01\x12\xbc\x01\n" +
+	"\x10CreateDefinition\x12(.modeplatform.v1.CreateDefinitionRequest\x1a).modeplatform.v1.CreateDefinitionResponse\"S\xdaA\x11parent,definition\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x023:\n" +
+	"definition\"%/v1/{parent=workspaces/*}/definitions\x12\xcf\x01\n" +
+	"\x10UpdateDefinition\x12(.modeplatform.v1.UpdateDefinitionRequest\x1a).modeplatform.v1.UpdateDefinitionResponse\"f\xdaA\x16definition,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02>:\n" +
+	"definition20/v1/{definition.name=workspaces/*/definitions/*}\x90\x02\x02\x12\xa6\x01\n" +
+	"\x10DeleteDefinition\x12(.modeplatform.v1.DeleteDefinitionRequest\x1a).modeplatform.v1.DeleteDefinitionResponse\"=\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02'*%/v1/{name=workspaces/*/definitions/*}\x90\x02\x02B\xcf\x01\n" +
 	"\x13com.modeplatform.v1B\x0fDataSourceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (

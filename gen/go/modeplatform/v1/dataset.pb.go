@@ -2063,7 +2063,7 @@ var File_modeplatform_v1_dataset_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_dataset_proto_rawDesc = "" +
 	"\n" +
-	"\x1dmodeplatform/v1/dataset.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1cmodeplatform/v1/report.proto\"\xc7\x05\n" +
+	"\x1dmodeplatform/v1/dataset.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1cmodeplatform/v1/report.proto\"\xc7\x05\n" +
 	"\aDataset\x12j\n" +
 	"\x04name\x18\x01 \x01(\tBV\xe0A\b\xbaHP\xd8\x01\x01rK2I^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/datasets/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\v\xe0A\x01\xbaH\x05r\x03\x18\xff\x01R\vdisplayName\x12-\n" +
@@ -2232,24 +2232,24 @@ const file_modeplatform_v1_dataset_proto_rawDesc = "" +
 	"\x1dDeleteFieldDescriptionRequest\x12\xbc\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xa7\x01\xe0A\x02\xfaA(\n" +
 	"&modeplatform.internal/FieldDescription\xbaHv\xc8\x01\x01rq2o^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/datasets/[A-Za-z0-9_-]{1,64}/fieldDescriptions/[A-Za-z0-9_-]{1,64}$R\x04name\" \n" +
-	"\x1eDeleteFieldDescriptionResponse2\x8b\x0e\n" +
-	"\x0eDatasetService\x12g\n" +
+	"\x1eDeleteFieldDescriptionResponse2\xeb\x14\n" +
+	"\x0eDatasetService\x12\x91\x01\n" +
 	"\n" +
-	"GetDataset\x12\".modeplatform.v1.GetDatasetRequest\x1a#.modeplatform.v1.GetDatasetResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
-	"\fListDatasets\x12$.modeplatform.v1.ListDatasetsRequest\x1a%.modeplatform.v1.ListDatasetsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x7f\n" +
-	"\rUpdateDataset\x12%.modeplatform.v1.UpdateDatasetRequest\x1a&.modeplatform.v1.UpdateDatasetResponse\"\x1f\xdaA\x13dataset,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12p\n" +
-	"\rDeleteDataset\x12%.modeplatform.v1.DeleteDatasetRequest\x1a&.modeplatform.v1.DeleteDatasetResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
-	"\x12ListDatasetReports\x12*.modeplatform.v1.ListDatasetReportsRequest\x1a+.modeplatform.v1.ListDatasetReportsResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12d\n" +
+	"GetDataset\x12\".modeplatform.v1.GetDatasetRequest\x1a#.modeplatform.v1.GetDatasetResponse\":\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=workspaces/*/datasets/*}\x90\x02\x01\x12\xd6\x01\n" +
+	"\fListDatasets\x12$.modeplatform.v1.ListDatasetsRequest\x1a%.modeplatform.v1.ListDatasetsResponse\"y\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02aZ2\x120/v1/{parent=workspaces/*/dataSources/*}/datasets\x12+/v1/{parent=workspaces/*/spaces/*}/datasets\x90\x02\x01\x12\xba\x01\n" +
+	"\rUpdateDataset\x12%.modeplatform.v1.UpdateDatasetRequest\x1a&.modeplatform.v1.UpdateDatasetResponse\"Z\xdaA\x13dataset,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x025:\adataset2*/v1/{dataset.name=workspaces/*/datasets/*}\x90\x02\x02\x12\x9a\x01\n" +
+	"\rDeleteDataset\x12%.modeplatform.v1.DeleteDatasetRequest\x1a&.modeplatform.v1.DeleteDatasetResponse\":\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02$*\"/v1/{name=workspaces/*/datasets/*}\x90\x02\x02\x12\xb1\x01\n" +
+	"\x12ListDatasetReports\x12*.modeplatform.v1.ListDatasetReportsRequest\x1a+.modeplatform.v1.ListDatasetReportsResponse\"B\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02,\x12*/v1/{name=workspaces/*/datasets/*}/reports\x90\x02\x01\x12\x95\x01\n" +
 	"\n" +
-	"RunDataset\x12\".modeplatform.v1.RunDatasetRequest\x1a#.modeplatform.v1.RunDatasetResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x03\x12p\n" +
-	"\rGetDatasetRun\x12%.modeplatform.v1.GetDatasetRunRequest\x1a&.modeplatform.v1.GetDatasetRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
-	"\x0fListDatasetRuns\x12'.modeplatform.v1.ListDatasetRunsRequest\x1a(.modeplatform.v1.ListDatasetRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
-	"\x0fWatchDatasetRun\x12'.modeplatform.v1.WatchDatasetRunRequest\x1a(.modeplatform.v1.WatchDatasetRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12~\n" +
-	"\x11ListDatasetFields\x12).modeplatform.v1.ListDatasetFieldsRequest\x1a*.modeplatform.v1.ListDatasetFieldsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8a\x01\n" +
-	"\x15ListFieldDescriptions\x12-.modeplatform.v1.ListFieldDescriptionsRequest\x1a..modeplatform.v1.ListFieldDescriptionsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x9c\x01\n" +
-	"\x16CreateFieldDescription\x12..modeplatform.v1.CreateFieldDescriptionRequest\x1a/.modeplatform.v1.CreateFieldDescriptionResponse\"!\xdaA\x18parent,field_description\x82\xce\x18\x02\b\x02\x12\xa4\x01\n" +
-	"\x16UpdateFieldDescription\x12..modeplatform.v1.UpdateFieldDescriptionRequest\x1a/.modeplatform.v1.UpdateFieldDescriptionResponse\")\xdaA\x1dfield_description,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x8b\x01\n" +
-	"\x16DeleteFieldDescription\x12..modeplatform.v1.DeleteFieldDescriptionRequest\x1a/.modeplatform.v1.DeleteFieldDescriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02B\xcc\x01\n" +
+	"RunDataset\x12\".modeplatform.v1.RunDatasetRequest\x1a#.modeplatform.v1.RunDatasetResponse\">\xdaA\x04name\x82\xce\x18\x02\b\x03\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{name=workspaces/*/datasets/*}:run\x12\xa1\x01\n" +
+	"\rGetDatasetRun\x12%.modeplatform.v1.GetDatasetRunRequest\x1a&.modeplatform.v1.GetDatasetRunResponse\"A\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02+\x12)/v1/{name=workspaces/*/datasets/*/runs/*}\x90\x02\x01\x12\xa9\x01\n" +
+	"\x0fListDatasetRuns\x12'.modeplatform.v1.ListDatasetRunsRequest\x1a(.modeplatform.v1.ListDatasetRunsResponse\"C\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02+\x12)/v1/{parent=workspaces/*/datasets/*}/runs\x90\x02\x01\x12\xaf\x01\n" +
+	"\x0fWatchDatasetRun\x12'.modeplatform.v1.WatchDatasetRunRequest\x1a(.modeplatform.v1.WatchDatasetRunResponse\"G\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x021\x12//v1/{name=workspaces/*/datasets/*/runs/*}:watch\x90\x02\x010\x01\x12\xb1\x01\n" +
+	"\x11ListDatasetFields\x12).modeplatform.v1.ListDatasetFieldsRequest\x1a*.modeplatform.v1.ListDatasetFieldsResponse\"E\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=workspaces/*/datasets/*}/fields\x90\x02\x01\x12\xc8\x01\n" +
+	"\x15ListFieldDescriptions\x12-.modeplatform.v1.ListFieldDescriptionsRequest\x1a..modeplatform.v1.ListFieldDescriptionsResponse\"P\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x028\x126/v1/{parent=workspaces/*/datasets/*}/fieldDescriptions\x90\x02\x01\x12\xed\x01\n" +
+	"\x16CreateFieldDescription\x12..modeplatform.v1.CreateFieldDescriptionRequest\x1a/.modeplatform.v1.CreateFieldDescriptionResponse\"r\xdaA\x18parent,field_description\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02K:\x11field_description\"6/v1/{parent=workspaces/*/datasets/*}/fieldDescriptions\x12\x88\x02\n" +
+	"\x16UpdateFieldDescription\x12..modeplatform.v1.UpdateFieldDescriptionRequest\x1a/.modeplatform.v1.UpdateFieldDescriptionResponse\"\x8c\x01\xdaA\x1dfield_description,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02]:\x11field_description2H/v1/{field_description.name=workspaces/*/datasets/*/fieldDescriptions/*}\x90\x02\x02\x12\xc9\x01\n" +
+	"\x16DeleteFieldDescription\x12..modeplatform.v1.DeleteFieldDescriptionRequest\x1a/.modeplatform.v1.DeleteFieldDescriptionResponse\"N\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x028*6/v1/{name=workspaces/*/datasets/*/fieldDescriptions/*}\x90\x02\x02B\xcc\x01\n" +
 	"\x13com.modeplatform.v1B\fDatasetProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (

@@ -4352,7 +4352,7 @@ var File_modeplatform_v1_report_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmodeplatform/v1/chart.proto\x1a\x1dmodeplatform/v1/options.proto\x1a#modeplatform/v1/report_filter.proto\x1a\x1emodeplatform/v1/schedule.proto\x1a\"modeplatform/v1/subscription.proto\x1a\x1amodeplatform/v1/view.proto\"\xb3\n" +
+	"\x1cmodeplatform/v1/report.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmodeplatform/v1/chart.proto\x1a\x1dmodeplatform/v1/options.proto\x1a#modeplatform/v1/report_filter.proto\x1a\x1emodeplatform/v1/schedule.proto\x1a\"modeplatform/v1/subscription.proto\x1a\x1amodeplatform/v1/view.proto\"\xb3\n" +
 	"\n" +
 	"\x06Report\x12i\n" +
 	"\x04name\x18\x01 \x01(\tBU\xe0A\b\xbaHO\xd8\x01\x01rJ2H^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}$R\x04name\x12.\n" +
@@ -4728,53 +4728,53 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\x06parent\x12A\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\"\xe0A\x01\xbaH\x1c\xd8\x01\x01r\x172\x15^[A-Za-z0-9_-]{1,64}$R\trequestId\"\x1c\n" +
-	"\x1aPurgeReportResultsResponse2\x8b*\n" +
-	"\rReportService\x12d\n" +
-	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
-	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
-	"\fUpdateReport\x12$.modeplatform.v1.UpdateReportRequest\x1a%.modeplatform.v1.UpdateReportResponse\"\x1e\xdaA\x12report,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12m\n" +
-	"\fDeleteReport\x12$.modeplatform.v1.DeleteReportRequest\x1a%.modeplatform.v1.DeleteReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12p\n" +
-	"\rArchiveReport\x12%.modeplatform.v1.ArchiveReportRequest\x1a&.modeplatform.v1.ArchiveReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12v\n" +
-	"\x0fUnarchiveReport\x12'.modeplatform.v1.UnarchiveReportRequest\x1a(.modeplatform.v1.UnarchiveReportResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12l\n" +
-	"\tRunReport\x12!.modeplatform.v1.RunReportRequest\x1a\".modeplatform.v1.RunReportResponse\"\x18\xdaA\x0fname,parameters\x82\xce\x18\x02\b\x03\x12p\n" +
-	"\x0eCloneReportRun\x12&.modeplatform.v1.CloneReportRunRequest\x1a'.modeplatform.v1.CloneReportRunResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x03\x12m\n" +
-	"\fGetReportRun\x12$.modeplatform.v1.GetReportRunRequest\x1a%.modeplatform.v1.GetReportRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12u\n" +
-	"\x0eListReportRuns\x12&.modeplatform.v1.ListReportRunsRequest\x1a'.modeplatform.v1.ListReportRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12u\n" +
-	"\x0eWatchReportRun\x12&.modeplatform.v1.WatchReportRunRequest\x1a'.modeplatform.v1.WatchReportRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12r\n" +
-	"\rListQueryRuns\x12%.modeplatform.v1.ListQueryRunsRequest\x1a&.modeplatform.v1.ListQueryRunsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12j\n" +
-	"\vGetQueryRun\x12#.modeplatform.v1.GetQueryRunRequest\x1a$.modeplatform.v1.GetQueryRunResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x81\x01\n" +
-	"\x12StreamQueryResults\x12*.modeplatform.v1.StreamQueryResultsRequest\x1a+.modeplatform.v1.StreamQueryResultsResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x88\x01\n" +
-	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x7f\n" +
-	"\x0fExportReportRun\x12'.modeplatform.v1.ExportReportRunRequest\x1a(.modeplatform.v1.ExportReportRunResponse\"\x17\xdaA\vname,format\x82\xce\x18\x02\b\x01\x90\x02\x010\x01\x12\x82\x01\n" +
-	"\x13GetReportParameters\x12+.modeplatform.v1.GetReportParametersRequest\x1a,.modeplatform.v1.GetReportParametersResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12|\n" +
-	"\x12DuplicateReportRun\x12*.modeplatform.v1.DuplicateReportRunRequest\x1a+.modeplatform.v1.DuplicateReportRunResponse\"\r\xdaA\x04name\x82\xce\x18\x02\b\x02\x12\x88\x01\n" +
-	"\x15GetReportRunDuplicate\x12-.modeplatform.v1.GetReportRunDuplicateRequest\x1a..modeplatform.v1.GetReportRunDuplicateResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12l\n" +
-	"\vListQueries\x12#.modeplatform.v1.ListQueriesRequest\x1a$.modeplatform.v1.ListQueriesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
-	"\bGetQuery\x12 .modeplatform.v1.GetQueryRequest\x1a!.modeplatform.v1.GetQueryResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
-	"\vCreateQuery\x12#.modeplatform.v1.CreateQueryRequest\x1a$.modeplatform.v1.CreateQueryResponse\"\x15\xdaA\fparent,query\x82\xce\x18\x02\b\x02\x12w\n" +
-	"\vUpdateQuery\x12#.modeplatform.v1.UpdateQueryRequest\x1a$.modeplatform.v1.UpdateQueryResponse\"\x1d\xdaA\x11query,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
-	"\vDeleteQuery\x12#.modeplatform.v1.DeleteQueryRequest\x1a$.modeplatform.v1.DeleteQueryResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12r\n" +
-	"\rListSchedules\x12%.modeplatform.v1.ListSchedulesRequest\x1a&.modeplatform.v1.ListSchedulesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12j\n" +
-	"\vGetSchedule\x12#.modeplatform.v1.GetScheduleRequest\x1a$.modeplatform.v1.GetScheduleResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12{\n" +
-	"\x0eCreateSchedule\x12&.modeplatform.v1.CreateScheduleRequest\x1a'.modeplatform.v1.CreateScheduleResponse\"\x18\xdaA\x0fparent,schedule\x82\xce\x18\x02\b\x02\x12\x83\x01\n" +
-	"\x0eUpdateSchedule\x12&.modeplatform.v1.UpdateScheduleRequest\x1a'.modeplatform.v1.UpdateScheduleResponse\" \xdaA\x14schedule,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12s\n" +
-	"\x0eDeleteSchedule\x12&.modeplatform.v1.DeleteScheduleRequest\x1a'.modeplatform.v1.DeleteScheduleResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x8d\x01\n" +
-	"\x14BatchDeleteSchedules\x12,.modeplatform.v1.BatchDeleteSchedulesRequest\x1a-.modeplatform.v1.BatchDeleteSchedulesResponse\"\x18\xdaA\fparent,names\x82\xce\x18\x02\b\x02\x90\x02\x02\x12~\n" +
-	"\x11ListSubscriptions\x12).modeplatform.v1.ListSubscriptionsRequest\x1a*.modeplatform.v1.ListSubscriptionsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12v\n" +
-	"\x0fGetSubscription\x12'.modeplatform.v1.GetSubscriptionRequest\x1a(.modeplatform.v1.GetSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8b\x01\n" +
-	"\x12CreateSubscription\x12*.modeplatform.v1.CreateSubscriptionRequest\x1a+.modeplatform.v1.CreateSubscriptionResponse\"\x1c\xdaA\x13parent,subscription\x82\xce\x18\x02\b\x02\x12\x93\x01\n" +
-	"\x12UpdateSubscription\x12*.modeplatform.v1.UpdateSubscriptionRequest\x1a+.modeplatform.v1.UpdateSubscriptionResponse\"$\xdaA\x18subscription,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
-	"\x12DeleteSubscription\x12*.modeplatform.v1.DeleteSubscriptionRequest\x1a+.modeplatform.v1.DeleteSubscriptionResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12i\n" +
+	"\x1aPurgeReportResultsResponse2\xcc?\n" +
+	"\rReportService\x12\x8d\x01\n" +
+	"\tGetReport\x12!.modeplatform.v1.GetReportRequest\x1a\".modeplatform.v1.GetReportResponse\"9\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02#\x12!/v1/{name=workspaces/*/reports/*}\x90\x02\x01\x12\xf8\x01\n" +
+	"\vListReports\x12#.modeplatform.v1.ListReportsRequest\x1a$.modeplatform.v1.ListReportsResponse\"\x9d\x01\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x84\x01Z,\x12*/v1/{parent=workspaces/*/spaces/*}/reportsZ1\x12//v1/{parent=workspaces/*/dataSources/*}/reports\x12!/v1/{parent=workspaces/*}/reports\x90\x02\x01\x12\xb3\x01\n" +
+	"\fUpdateReport\x12$.modeplatform.v1.UpdateReportRequest\x1a%.modeplatform.v1.UpdateReportResponse\"V\xdaA\x12report,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x022:\x06report2(/v1/{report.name=workspaces/*/reports/*}\x90\x02\x02\x12\x96\x01\n" +
+	"\fDeleteReport\x12$.modeplatform.v1.DeleteReportRequest\x1a%.modeplatform.v1.DeleteReportResponse\"9\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02#*!/v1/{name=workspaces/*/reports/*}\x90\x02\x02\x12\xa4\x01\n" +
+	"\rArchiveReport\x12%.modeplatform.v1.ArchiveReportRequest\x1a&.modeplatform.v1.ArchiveReportResponse\"D\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=workspaces/*/reports/*}:archive\x90\x02\x02\x12\xac\x01\n" +
+	"\x0fUnarchiveReport\x12'.modeplatform.v1.UnarchiveReportRequest\x1a(.modeplatform.v1.UnarchiveReportResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=workspaces/*/reports/*}:unarchive\x90\x02\x02\x12\x9c\x01\n" +
+	"\tRunReport\x12!.modeplatform.v1.RunReportRequest\x1a\".modeplatform.v1.RunReportResponse\"H\xdaA\x0fname,parameters\x82\xce\x18\x02\b\x03\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{name=workspaces/*/reports/*}:run\x12\xa9\x01\n" +
+	"\x0eCloneReportRun\x12&.modeplatform.v1.CloneReportRunRequest\x1a'.modeplatform.v1.CloneReportRunResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x03\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=workspaces/*/reports/*/runs/*}:clone\x12\x9d\x01\n" +
+	"\fGetReportRun\x12$.modeplatform.v1.GetReportRunRequest\x1a%.modeplatform.v1.GetReportRunResponse\"@\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02*\x12(/v1/{name=workspaces/*/reports/*/runs/*}\x90\x02\x01\x12\xa5\x01\n" +
+	"\x0eListReportRuns\x12&.modeplatform.v1.ListReportRunsRequest\x1a'.modeplatform.v1.ListReportRunsResponse\"B\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=workspaces/*/reports/*}/runs\x90\x02\x01\x12\xab\x01\n" +
+	"\x0eWatchReportRun\x12&.modeplatform.v1.WatchReportRunRequest\x1a'.modeplatform.v1.WatchReportRunResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020\x12./v1/{name=workspaces/*/reports/*/runs/*}:watch\x90\x02\x010\x01\x12\xae\x01\n" +
+	"\rListQueryRuns\x12%.modeplatform.v1.ListQueryRunsRequest\x1a&.modeplatform.v1.ListQueryRunsResponse\"N\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x026\x124/v1/{parent=workspaces/*/reports/*/runs/*}/queryRuns\x90\x02\x01\x12\xa6\x01\n" +
+	"\vGetQueryRun\x12#.modeplatform.v1.GetQueryRunRequest\x1a$.modeplatform.v1.GetQueryRunResponse\"L\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x026\x124/v1/{name=workspaces/*/reports/*/runs/*/queryRuns/*}\x90\x02\x01\x12\xcb\x01\n" +
+	"\x12StreamQueryResults\x12*.modeplatform.v1.StreamQueryResultsRequest\x1a+.modeplatform.v1.StreamQueryResultsResponse\"Z\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02D\x12B/v1/{name=workspaces/*/reports/*/runs/*/queryRuns/*}:streamResults\x90\x02\x010\x01\x12\xcb\x01\n" +
+	"\x12ExportQueryResults\x12*.modeplatform.v1.ExportQueryResultsRequest\x1a+.modeplatform.v1.ExportQueryResultsResponse\"Z\xdaA\vname,format\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02=\x12;/v1/{name=workspaces/*/reports/*/runs/*/queryRuns/*}:export\x90\x02\x010\x01\x12\xb6\x01\n" +
+	"\x0fExportReportRun\x12'.modeplatform.v1.ExportReportRunRequest\x1a(.modeplatform.v1.ExportReportRunResponse\"N\xdaA\vname,format\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x021\x12//v1/{name=workspaces/*/reports/*/runs/*}:export\x90\x02\x010\x01\x12\xb9\x01\n" +
+	"\x13GetReportParameters\x12+.modeplatform.v1.GetReportParametersRequest\x1a,.modeplatform.v1.GetReportParametersResponse\"G\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x021\x12//v1/{name=workspaces/*/reports/*}:getParameters\x90\x02\x01\x12\xb9\x01\n" +
+	"\x12DuplicateReportRun\x12*.modeplatform.v1.DuplicateReportRunRequest\x1a+.modeplatform.v1.DuplicateReportRunResponse\"J\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x027:\x01*\"2/v1/{name=workspaces/*/reports/*/runs/*}:duplicate\x12\xc5\x01\n" +
+	"\x15GetReportRunDuplicate\x12-.modeplatform.v1.GetReportRunDuplicateRequest\x1a..modeplatform.v1.GetReportRunDuplicateResponse\"M\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x027\x125/v1/{name=workspaces/*/reports/*/runs/*/duplicates/*}\x90\x02\x01\x12\x9f\x01\n" +
+	"\vListQueries\x12#.modeplatform.v1.ListQueriesRequest\x1a$.modeplatform.v1.ListQueriesResponse\"E\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=workspaces/*/reports/*}/queries\x90\x02\x01\x12\x94\x01\n" +
+	"\bGetQuery\x12 .modeplatform.v1.GetQueryRequest\x1a!.modeplatform.v1.GetQueryResponse\"C\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02-\x12+/v1/{name=workspaces/*/reports/*/queries/*}\x90\x02\x01\x12\xa9\x01\n" +
+	"\vCreateQuery\x12#.modeplatform.v1.CreateQueryRequest\x1a$.modeplatform.v1.CreateQueryResponse\"O\xdaA\fparent,query\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x024:\x05query\"+/v1/{parent=workspaces/*/reports/*}/queries\x12\xb7\x01\n" +
+	"\vUpdateQuery\x12#.modeplatform.v1.UpdateQueryRequest\x1a$.modeplatform.v1.UpdateQueryResponse\"]\xdaA\x11query,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02::\x05query21/v1/{query.name=workspaces/*/reports/*/queries/*}\x90\x02\x02\x12\x9d\x01\n" +
+	"\vDeleteQuery\x12#.modeplatform.v1.DeleteQueryRequest\x1a$.modeplatform.v1.DeleteQueryResponse\"C\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02-*+/v1/{name=workspaces/*/reports/*/queries/*}\x90\x02\x02\x12\xd9\x01\n" +
+	"\rListSchedules\x12%.modeplatform.v1.ListSchedulesRequest\x1a&.modeplatform.v1.ListSchedulesResponse\"y\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02aZ0\x12./v1/{parent=workspaces/*/datasets/*}/schedules\x12-/v1/{parent=workspaces/*/reports/*}/schedules\x90\x02\x01\x12\xd1\x01\n" +
+	"\vGetSchedule\x12#.modeplatform.v1.GetScheduleRequest\x1a$.modeplatform.v1.GetScheduleResponse\"w\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02aZ0\x12./v1/{name=workspaces/*/datasets/*/schedules/*}\x12-/v1/{name=workspaces/*/reports/*/schedules/*}\x90\x02\x01\x12\xba\x01\n" +
+	"\x0eCreateSchedule\x12&.modeplatform.v1.CreateScheduleRequest\x1a'.modeplatform.v1.CreateScheduleResponse\"W\xdaA\x0fparent,schedule\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x029:\bschedule\"-/v1/{parent=workspaces/*/reports/*}/schedules\x12\xcb\x01\n" +
+	"\x0eUpdateSchedule\x12&.modeplatform.v1.UpdateScheduleRequest\x1a'.modeplatform.v1.UpdateScheduleResponse\"h\xdaA\x14schedule,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02B:\bschedule26/v1/{schedule.name=workspaces/*/reports/*/schedules/*}\x90\x02\x02\x12\xa8\x01\n" +
+	"\x0eDeleteSchedule\x12&.modeplatform.v1.DeleteScheduleRequest\x1a'.modeplatform.v1.DeleteScheduleResponse\"E\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02/*-/v1/{name=workspaces/*/reports/*/schedules/*}\x90\x02\x02\x12\xd1\x01\n" +
+	"\x14BatchDeleteSchedules\x12,.modeplatform.v1.BatchDeleteSchedulesRequest\x1a-.modeplatform.v1.BatchDeleteSchedulesResponse\"\\\xdaA\fparent,names\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/{parent=workspaces/*/reports/*}/schedules:batchDelete\x90\x02\x02\x12\xb7\x01\n" +
+	"\x11ListSubscriptions\x12).modeplatform.v1.ListSubscriptionsRequest\x1a*.modeplatform.v1.ListSubscriptionsResponse\"K\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x023\x121/v1/{parent=workspaces/*/reports/*}/subscriptions\x90\x02\x01\x12\xaf\x01\n" +
+	"\x0fGetSubscription\x12'.modeplatform.v1.GetSubscriptionRequest\x1a(.modeplatform.v1.GetSubscriptionResponse\"I\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x023\x121/v1/{name=workspaces/*/reports/*/subscriptions/*}\x90\x02\x01\x12\xd2\x01\n" +
+	"\x12CreateSubscription\x12*.modeplatform.v1.CreateSubscriptionRequest\x1a+.modeplatform.v1.CreateSubscriptionResponse\"c\xdaA\x13parent,subscription\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02A:\fsubscription\"1/v1/{parent=workspaces/*/reports/*}/subscriptions\x12\xe7\x01\n" +
+	"\x12UpdateSubscription\x12*.modeplatform.v1.UpdateSubscriptionRequest\x1a+.modeplatform.v1.UpdateSubscriptionResponse\"x\xdaA\x18subscription,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02N:\fsubscription2>/v1/{subscription.name=workspaces/*/reports/*/subscriptions/*}\x90\x02\x02\x12\xb8\x01\n" +
+	"\x12DeleteSubscription\x12*.modeplatform.v1.DeleteSubscriptionRequest\x1a+.modeplatform.v1.DeleteSubscriptionResponse\"I\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x023*1/v1/{name=workspaces/*/reports/*/subscriptions/*}\x90\x02\x02\x12\xa5\x01\n" +
 	"\n" +
-	"ListCharts\x12\".modeplatform.v1.ListChartsRequest\x1a#.modeplatform.v1.ListChartsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
-	"\bGetChart\x12 .modeplatform.v1.GetChartRequest\x1a!.modeplatform.v1.GetChartResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12~\n" +
-	"\x11ListReportFilters\x12).modeplatform.v1.ListReportFiltersRequest\x1a*.modeplatform.v1.ListReportFiltersResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12v\n" +
-	"\x0fGetReportFilter\x12'.modeplatform.v1.GetReportFilterRequest\x1a(.modeplatform.v1.GetReportFilterResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x8c\x01\n" +
-	"\x12CreateReportFilter\x12*.modeplatform.v1.CreateReportFilterRequest\x1a+.modeplatform.v1.CreateReportFilterResponse\"\x1d\xdaA\x14parent,report_filter\x82\xce\x18\x02\b\x02\x12\x94\x01\n" +
-	"\x12UpdateReportFilter\x12*.modeplatform.v1.UpdateReportFilterRequest\x1a+.modeplatform.v1.UpdateReportFilterResponse\"%\xdaA\x19report_filter,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x7f\n" +
-	"\x12DeleteReportFilter\x12*.modeplatform.v1.DeleteReportFilterRequest\x1a+.modeplatform.v1.DeleteReportFilterResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12x\n" +
-	"\x0fListReportStats\x12'.modeplatform.v1.ListReportStatsRequest\x1a(.modeplatform.v1.ListReportStatsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x81\x01\n" +
-	"\x12PurgeReportResults\x12*.modeplatform.v1.PurgeReportResultsRequest\x1a+.modeplatform.v1.PurgeReportResultsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x02B\xcb\x01\n" +
+	"ListCharts\x12\".modeplatform.v1.ListChartsRequest\x1a#.modeplatform.v1.ListChartsResponse\"N\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x026\x124/v1/{parent=workspaces/*/reports/*/queries/*}/charts\x90\x02\x01\x12\x9d\x01\n" +
+	"\bGetChart\x12 .modeplatform.v1.GetChartRequest\x1a!.modeplatform.v1.GetChartResponse\"L\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x026\x124/v1/{name=workspaces/*/reports/*/queries/*/charts/*}\x90\x02\x01\x12\xb1\x01\n" +
+	"\x11ListReportFilters\x12).modeplatform.v1.ListReportFiltersRequest\x1a*.modeplatform.v1.ListReportFiltersResponse\"E\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=workspaces/*/reports/*}/filters\x90\x02\x01\x12\xa9\x01\n" +
+	"\x0fGetReportFilter\x12'.modeplatform.v1.GetReportFilterRequest\x1a(.modeplatform.v1.GetReportFilterResponse\"C\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02-\x12+/v1/{name=workspaces/*/reports/*/filters/*}\x90\x02\x01\x12\xce\x01\n" +
+	"\x12CreateReportFilter\x12*.modeplatform.v1.CreateReportFilterRequest\x1a+.modeplatform.v1.CreateReportFilterResponse\"_\xdaA\x14parent,report_filter\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02<:\rreport_filter\"+/v1/{parent=workspaces/*/reports/*}/filters\x12\xe4\x01\n" +
+	"\x12UpdateReportFilter\x12*.modeplatform.v1.UpdateReportFilterRequest\x1a+.modeplatform.v1.UpdateReportFilterResponse\"u\xdaA\x19report_filter,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02J:\rreport_filter29/v1/{report_filter.name=workspaces/*/reports/*/filters/*}\x90\x02\x02\x12\xb2\x01\n" +
+	"\x12DeleteReportFilter\x12*.modeplatform.v1.DeleteReportFilterRequest\x1a+.modeplatform.v1.DeleteReportFilterResponse\"C\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02-*+/v1/{name=workspaces/*/reports/*/filters/*}\x90\x02\x02\x12\xa9\x01\n" +
+	"\x0fListReportStats\x12'.modeplatform.v1.ListReportStatsRequest\x1a(.modeplatform.v1.ListReportStatsResponse\"C\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02+\x12)/v1/{parent=workspaces/*/reports/*}/stats\x90\x02\x01\x12\xba\x01\n" +
+	"\x12PurgeReportResults\x12*.modeplatform.v1.PurgeReportResultsRequest\x1a+.modeplatform.v1.PurgeReportResultsResponse\"K\xdaA\x06parent\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x023:\x01*\"./v1/{parent=workspaces/*}/reports:purgeResults\x90\x02\x02B\xcb\x01\n" +
 	"\x13com.modeplatform.v1B\vReportProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (

@@ -4265,7 +4265,7 @@ var File_modeplatform_v1_workspace_proto protoreflect.FileDescriptor
 
 const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\n" +
-	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1amodeplatform/v1/view.proto\"\xf3\x03\n" +
+	"\x1fmodeplatform/v1/workspace.proto\x12\x0fmodeplatform.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmodeplatform/v1/options.proto\x1a\x1amodeplatform/v1/view.proto\"\xf3\x03\n" +
 	"\tWorkspace\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12@\n" +
@@ -4612,38 +4612,38 @@ const file_modeplatform_v1_workspace_proto_rawDesc = "" +
 	"\x1fmodeplatform.internal/Workspace\xbaH3\xc8\x01\x01r.2,^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$R\bresource\x12H\n" +
 	"\x06scopes\x18\x02 \x03(\x0e2\x16.modeplatform.v1.ScopeB\x18\xe0A\x02\xbaH\x12\x92\x01\x0f\b\x01\x10\x04\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x06scopes\"I\n" +
 	"\x17TestPermissionsResponse\x12.\n" +
-	"\x06scopes\x18\x01 \x03(\x0e2\x16.modeplatform.v1.ScopeR\x06scopes2\xb2\x1b\n" +
-	"\x10WorkspaceService\x12m\n" +
-	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12x\n" +
-	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
+	"\x06scopes\x18\x01 \x03(\x0e2\x16.modeplatform.v1.ScopeR\x06scopes2\xb4&\n" +
+	"\x10WorkspaceService\x12\x8c\x01\n" +
+	"\fGetWorkspace\x12$.modeplatform.v1.GetWorkspaceRequest\x1a%.modeplatform.v1.GetWorkspaceResponse\"/\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/{name=workspaces/*}\x90\x02\x01\x12\xa5\x01\n" +
+	"\x0fListMemberships\x12'.modeplatform.v1.ListMembershipsRequest\x1a(.modeplatform.v1.ListMembershipsResponse\"?\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=workspaces/*}/memberships\x90\x02\x01\x12\x91\x01\n" +
 	"\n" +
-	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
-	"\bGetGroup\x12 .modeplatform.v1.GetGroupRequest\x1a!.modeplatform.v1.GetGroupResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12i\n" +
+	"ListGroups\x12\".modeplatform.v1.ListGroupsRequest\x1a#.modeplatform.v1.ListGroupsResponse\":\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=workspaces/*}/groups\x90\x02\x01\x12\x89\x01\n" +
+	"\bGetGroup\x12 .modeplatform.v1.GetGroupRequest\x1a!.modeplatform.v1.GetGroupResponse\"8\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=workspaces/*/groups/*}\x90\x02\x01\x12\x91\x01\n" +
 	"\n" +
-	"ListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12a\n" +
-	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12o\n" +
-	"\vCreateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"\x15\xdaA\fparent,space\x82\xce\x18\x02\b\x02\x12w\n" +
-	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"\x1d\xdaA\x11space,update_mask\x82\xce\x18\x02\b\x02\x90\x02\x02\x12j\n" +
-	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x02\x90\x02\x02\x12\x94\x01\n" +
-	"\x14CreateSignatureToken\x12,.modeplatform.v1.CreateSignatureTokenRequest\x1a-.modeplatform.v1.CreateSignatureTokenResponse\"\x1f\xdaA\x16parent,signature_token\x82\xce\x18\x02\b\x04\x12\x85\x01\n" +
-	"\x14DeleteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12p\n" +
-	"\rGetCredential\x12%.modeplatform.v1.GetCredentialRequest\x1a&.modeplatform.v1.GetCredentialResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x01\x12y\n" +
-	"\x10DeleteMembership\x12(.modeplatform.v1.DeleteMembershipRequest\x1a).modeplatform.v1.DeleteMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12~\n" +
-	"\rInviteMembers\x12%.modeplatform.v1.InviteMembersRequest\x1a&.modeplatform.v1.InviteMembersResponse\"\x1e\xdaA\x15parent,emails,message\x82\xce\x18\x02\b\x04\x12o\n" +
-	"\vCreateGroup\x12#.modeplatform.v1.CreateGroupRequest\x1a$.modeplatform.v1.CreateGroupResponse\"\x15\xdaA\fparent,group\x82\xce\x18\x02\b\x04\x12w\n" +
-	"\vUpdateGroup\x12#.modeplatform.v1.UpdateGroupRequest\x1a$.modeplatform.v1.UpdateGroupResponse\"\x1d\xdaA\x11group,update_mask\x82\xce\x18\x02\b\x04\x90\x02\x02\x12j\n" +
-	"\vDeleteGroup\x12#.modeplatform.v1.DeleteGroupRequest\x1a$.modeplatform.v1.DeleteGroupResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x87\x01\n" +
-	"\x14ListGroupMemberships\x12,.modeplatform.v1.ListGroupMembershipsRequest\x1a-.modeplatform.v1.ListGroupMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x7f\n" +
-	"\x12GetGroupMembership\x12*.modeplatform.v1.GetGroupMembershipRequest\x1a+.modeplatform.v1.GetGroupMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x98\x01\n" +
-	"\x15CreateGroupMembership\x12-.modeplatform.v1.CreateGroupMembershipRequest\x1a..modeplatform.v1.CreateGroupMembershipResponse\" \xdaA\x17parent,group_membership\x82\xce\x18\x02\b\x04\x12\x88\x01\n" +
-	"\x15DeleteGroupMembership\x12-.modeplatform.v1.DeleteGroupMembershipRequest\x1a..modeplatform.v1.DeleteGroupMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12\x87\x01\n" +
-	"\x14ListSpaceMemberships\x12,.modeplatform.v1.ListSpaceMembershipsRequest\x1a-.modeplatform.v1.ListSpaceMembershipsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x7f\n" +
-	"\x12GetSpaceMembership\x12*.modeplatform.v1.GetSpaceMembershipRequest\x1a+.modeplatform.v1.GetSpaceMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x01\x90\x02\x01\x12\x98\x01\n" +
-	"\x15CreateSpaceMembership\x12-.modeplatform.v1.CreateSpaceMembershipRequest\x1a..modeplatform.v1.CreateSpaceMembershipResponse\" \xdaA\x17parent,space_membership\x82\xce\x18\x02\b\x04\x12\x88\x01\n" +
-	"\x15DeleteSpaceMembership\x12-.modeplatform.v1.DeleteSpaceMembershipRequest\x1a..modeplatform.v1.DeleteSpaceMembershipResponse\"\x10\xdaA\x04name\x82\xce\x18\x02\b\x04\x90\x02\x02\x12x\n" +
-	"\x0fListAuditEvents\x12'.modeplatform.v1.ListAuditEventsRequest\x1a(.modeplatform.v1.ListAuditEventsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x01\x12\x80\x01\n" +
-	"\x11StreamAuditEvents\x12).modeplatform.v1.StreamAuditEventsRequest\x1a*.modeplatform.v1.StreamAuditEventsResponse\"\x12\xdaA\x06parent\x82\xce\x18\x02\b\x04\x90\x02\x010\x01\x12\x81\x01\n" +
-	"\x0fTestPermissions\x12'.modeplatform.v1.TestPermissionsRequest\x1a(.modeplatform.v1.TestPermissionsResponse\"\x1b\xdaA\x0fresource,scopes\x82\xce\x18\x02\b\x01\x90\x02\x01B\xce\x01\n" +
+	"ListSpaces\x12\".modeplatform.v1.ListSpacesRequest\x1a#.modeplatform.v1.ListSpacesResponse\":\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=workspaces/*}/spaces\x90\x02\x01\x12\x89\x01\n" +
+	"\bGetSpace\x12 .modeplatform.v1.GetSpaceRequest\x1a!.modeplatform.v1.GetSpaceResponse\"8\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=workspaces/*/spaces/*}\x90\x02\x01\x12\x9e\x01\n" +
+	"\vCreateSpace\x12#.modeplatform.v1.CreateSpaceRequest\x1a$.modeplatform.v1.CreateSpaceResponse\"D\xdaA\fparent,space\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02):\x05space\" /v1/{parent=workspaces/*}/spaces\x12\xac\x01\n" +
+	"\vUpdateSpace\x12#.modeplatform.v1.UpdateSpaceRequest\x1a$.modeplatform.v1.UpdateSpaceResponse\"R\xdaA\x11space,update_mask\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02/:\x05space2&/v1/{space.name=workspaces/*/spaces/*}\x90\x02\x02\x12\x92\x01\n" +
+	"\vDeleteSpace\x12#.modeplatform.v1.DeleteSpaceRequest\x1a$.modeplatform.v1.DeleteSpaceResponse\"8\xdaA\x04name\x82\xce\x18\x02\b\x02\x82\xd3\xe4\x93\x02\"* /v1/{name=workspaces/*/spaces/*}\x90\x02\x02\x12\xd6\x01\n" +
+	"\x14CreateSignatureToken\x12,.modeplatform.v1.CreateSignatureTokenRequest\x1a-.modeplatform.v1.CreateSignatureTokenResponse\"a\xdaA\x16parent,signature_token\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02<:\x0fsignature_token\")/v1/{parent=workspaces/*}/signatureTokens\x12\xb6\x01\n" +
+	"\x14DeleteSignatureToken\x12,.modeplatform.v1.DeleteSignatureTokenRequest\x1a-.modeplatform.v1.DeleteSignatureTokenResponse\"A\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02+*)/v1/{name=workspaces/*/signatureTokens/*}\x90\x02\x02\x12\x9a\x01\n" +
+	"\rGetCredential\x12%.modeplatform.v1.GetCredentialRequest\x1a&.modeplatform.v1.GetCredentialResponse\":\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=workspaces/*/credential}\x90\x02\x01\x12\xa6\x01\n" +
+	"\x10DeleteMembership\x12(.modeplatform.v1.DeleteMembershipRequest\x1a).modeplatform.v1.DeleteMembershipResponse\"=\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02'*%/v1/{name=workspaces/*/memberships/*}\x90\x02\x02\x12\xb5\x01\n" +
+	"\rInviteMembers\x12%.modeplatform.v1.InviteMembersRequest\x1a&.modeplatform.v1.InviteMembersResponse\"U\xdaA\x15parent,emails,message\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x021:\x01*\",/v1/{parent=workspaces/*}/memberships:invite\x12\x9e\x01\n" +
+	"\vCreateGroup\x12#.modeplatform.v1.CreateGroupRequest\x1a$.modeplatform.v1.CreateGroupResponse\"D\xdaA\fparent,group\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02):\x05group\" /v1/{parent=workspaces/*}/groups\x12\xac\x01\n" +
+	"\vUpdateGroup\x12#.modeplatform.v1.UpdateGroupRequest\x1a$.modeplatform.v1.UpdateGroupResponse\"R\xdaA\x11group,update_mask\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02/:\x05group2&/v1/{group.name=workspaces/*/groups/*}\x90\x02\x02\x12\x92\x01\n" +
+	"\vDeleteGroup\x12#.modeplatform.v1.DeleteGroupRequest\x1a$.modeplatform.v1.DeleteGroupResponse\"8\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02\"* /v1/{name=workspaces/*/groups/*}\x90\x02\x02\x12\xbd\x01\n" +
+	"\x14ListGroupMemberships\x12,.modeplatform.v1.ListGroupMembershipsRequest\x1a-.modeplatform.v1.ListGroupMembershipsResponse\"H\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020\x12./v1/{parent=workspaces/*/groups/*}/memberships\x90\x02\x01\x12\xb5\x01\n" +
+	"\x12GetGroupMembership\x12*.modeplatform.v1.GetGroupMembershipRequest\x1a+.modeplatform.v1.GetGroupMembershipResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020\x12./v1/{name=workspaces/*/groups/*/memberships/*}\x90\x02\x01\x12\xe0\x01\n" +
+	"\x15CreateGroupMembership\x12-.modeplatform.v1.CreateGroupMembershipRequest\x1a..modeplatform.v1.CreateGroupMembershipResponse\"h\xdaA\x17parent,group_membership\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02B:\x10group_membership\"./v1/{parent=workspaces/*/groups/*}/memberships\x12\xbe\x01\n" +
+	"\x15DeleteGroupMembership\x12-.modeplatform.v1.DeleteGroupMembershipRequest\x1a..modeplatform.v1.DeleteGroupMembershipResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x020*./v1/{name=workspaces/*/groups/*/memberships/*}\x90\x02\x02\x12\xbd\x01\n" +
+	"\x14ListSpaceMemberships\x12,.modeplatform.v1.ListSpaceMembershipsRequest\x1a-.modeplatform.v1.ListSpaceMembershipsResponse\"H\xdaA\x06parent\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020\x12./v1/{parent=workspaces/*/spaces/*}/memberships\x90\x02\x01\x12\xb5\x01\n" +
+	"\x12GetSpaceMembership\x12*.modeplatform.v1.GetSpaceMembershipRequest\x1a+.modeplatform.v1.GetSpaceMembershipResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020\x12./v1/{name=workspaces/*/spaces/*/memberships/*}\x90\x02\x01\x12\xe0\x01\n" +
+	"\x15CreateSpaceMembership\x12-.modeplatform.v1.CreateSpaceMembershipRequest\x1a..modeplatform.v1.CreateSpaceMembershipResponse\"h\xdaA\x17parent,space_membership\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02B:\x10space_membership\"./v1/{parent=workspaces/*/spaces/*}/memberships\x12\xbe\x01\n" +
+	"\x15DeleteSpaceMembership\x12-.modeplatform.v1.DeleteSpaceMembershipRequest\x1a..modeplatform.v1.DeleteSpaceMembershipResponse\"F\xdaA\x04name\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x020*./v1/{name=workspaces/*/spaces/*/memberships/*}\x90\x02\x02\x12\xa5\x01\n" +
+	"\x0fListAuditEvents\x12'.modeplatform.v1.ListAuditEventsRequest\x1a(.modeplatform.v1.ListAuditEventsResponse\"?\xdaA\x06parent\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=workspaces/*}/auditEvents\x90\x02\x01\x12\xb4\x01\n" +
+	"\x11StreamAuditEvents\x12).modeplatform.v1.StreamAuditEventsRequest\x1a*.modeplatform.v1.StreamAuditEventsResponse\"F\xdaA\x06parent\x82\xce\x18\x02\b\x04\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=workspaces/*}/auditEvents:stream\x90\x02\x010\x01\x12\xb7\x01\n" +
+	"\x0fTestPermissions\x12'.modeplatform.v1.TestPermissionsRequest\x1a(.modeplatform.v1.TestPermissionsResponse\"Q\xdaA\x0fresource,scopes\x82\xce\x18\x02\b\x01\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{resource=workspaces/*}:testPermissions\x90\x02\x01B\xce\x01\n" +
 	"\x13com.modeplatform.v1B\x0eWorkspaceProtoP\x01ZJgithub.com/modeplatform/modeplatform/gen/go/modeplatform/v1;modeplatformv1\xa2\x02\x03MXX\xaa\x02\x0fModeplatform.V1\xca\x02\x0fModeplatform\\V1\xe2\x02\x1bModeplatform\\V1\\GPBMetadata\xea\x02\x10Modeplatform::V1b\x06proto3"
 
 var (
