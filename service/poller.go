@@ -119,24 +119,26 @@ type subscription[V any] struct {
 func subscribe[V any](ctx context.Context, set *pollers, key pollKey, since int64, spec func() pollSpec[V]) *subscription[V] {
 	set.mu.Lock()
 	defer set.mu.Unlock()
-	p, ok := set.byKey[key].(*poller[V])
-	if !ok {
-		pctx, cancel := context.WithCancel(detachedContext(ctx))
-		p = &poller[V]{
-			set: set, key: key, spec: spec(), cancel: cancel, kick: make(chan struct{}, 1),
-			subs: map[*subscription[V]]struct{}{}, changed: make(chan struct{}),
-		}
-		if set.byKey == nil {
-			set.byKey = map[pollKey]any{}
-		}
-		set.byKey[key] = p
-		set.live.Add(1)
-		go p.run(pctx)
+	if p, ok := set.byKey[key].(*poller[V]); ok {
+		s := &subscription[V]{p: p, since: since}
+		p.mu.Lock()
+		p.subs[s] = struct{}{}
+		p.mu.Unlock()
+		return s
+	}
+	pctx, cancel := context.WithCancel(detachedContext(ctx))
+	p := &poller[V]{
+		set: set, key: key, spec: spec(), cancel: cancel, kick: make(chan struct{}, 1),
+		subs: map[*subscription[V]]struct{}{}, changed: make(chan struct{}),
 	}
 	s := &subscription[V]{p: p, since: since}
-	p.mu.Lock()
-	p.subs[s] = struct{}{}
-	p.mu.Unlock()
+	p.subs[s] = struct{}{} // before the first poll, which reads from its since
+	if set.byKey == nil {
+		set.byKey = map[pollKey]any{}
+	}
+	set.byKey[key] = p
+	set.live.Add(1)
+	go p.run(pctx)
 	return s
 }
 

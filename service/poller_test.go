@@ -499,3 +499,157 @@ func reportState(mode string) modeplatformv1.ReportRun_State {
 	}
 	return modeplatformv1.ReportRun_STATE_UNSPECIFIED
 }
+
+// follower is one StreamAuditEvents caller of a test.
+type follower struct {
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	events []string // the events' names
+	tokens []string // the resume token after each
+	ended  bool
+	err    error
+}
+
+// startFollowers starts n followers of req over gRPC, each on its own
+// context.
+func startFollowers(t *testing.T, e *env, req *modeplatformv1.StreamAuditEventsRequest, n int) []*follower {
+	t.Helper()
+	ws := e.clients(protocols[1]).ws
+	fs := make([]*follower, n)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	for i := range fs {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		f := &follower{cancel: cancel}
+		fs[i] = f
+		t.Cleanup(cancel)
+		wg.Go(func() {
+			st, err := ws.StreamAuditEvents(ctx, connect.NewRequest(req))
+			if err == nil {
+				for st.Receive() {
+					f.mu.Lock()
+					f.events = append(f.events, st.Msg().GetAuditEvent().GetName())
+					f.tokens = append(f.tokens, st.Msg().GetResumeToken())
+					f.mu.Unlock()
+				}
+				err = st.Err()
+				st.Close()
+			}
+			f.mu.Lock()
+			f.ended, f.err = true, err
+			f.mu.Unlock()
+		})
+	}
+	return fs
+}
+
+// seen returns the events' names and resume tokens f received so far.
+func (f *follower) seen() (events, tokens []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.events), slices.Clone(f.tokens)
+}
+
+// TestAuditFollowersShareOnePoll: 100 followers of a workspace's audit log
+// make one Mode read of it per poll interval, and each receives every event
+// once, in order, with the same resume tokens; a follower resumed from
+// further back joins the same poll (one read from its position, for all),
+// and gets exactly the events after its token while the others get none
+// again; another filter has its own poll; the last follower leaving ends
+// the polls.
+func TestAuditFollowersShareOnePoll(t *testing.T) {
+	t.Parallel()
+	clock := newPollClock()
+	e := pollEnv(t, 1, clock)
+	ctx := testContext(t)
+	polls := func() int { return countGETs(e.mode, "/api/"+e.demo.Workspace+"/audit_logs", pollCreds[0]) }
+	stats := func() (pollers, subs, running int) { return service.PollerStats(e.svc) }
+	fires := 0
+	interval := func() { // one poll interval passes, and the poll after it is done
+		t.Helper()
+		eventually(t, ctx, "the pollers wait", func() bool { p, _, _ := stats(); return clock.pendingTimers() == p })
+		fires += clock.fire()
+		eventually(t, ctx, "the pollers wait again", func() bool { p, _, _ := stats(); return clock.pendingTimers() == p })
+	}
+	space := func(name string) {
+		t.Helper()
+		if _, err := e.client.CreateSpace(ctx, e.demo.Workspace, modeclient.SpaceCreate{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// have waits until every follower of fs received n events.
+	have := func(fs []*follower, n int) {
+		t.Helper()
+		eventually(t, ctx, fmt.Sprintf("every follower has %d events", n), func() bool {
+			for _, f := range fs {
+				if events, _ := f.seen(); len(events) < n {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	const n = 100
+	fs := startFollowers(t, e, &modeplatformv1.StreamAuditEventsRequest{Parent: e.ws}, n)
+	eventually(t, ctx, "every follower subscribed", func() bool { p, subs, _ := stats(); return p == 1 && subs == n })
+	for i := range 3 {
+		space(fmt.Sprintf("Followed %d", i))
+	}
+	interval()
+	have(fs, 3)
+	interval() // nothing new
+	interval()
+	space("Followed 3")
+	interval()
+	have(fs, 4)
+	if got := polls(); got != fires+1 {
+		t.Errorf("%d reads of the audit log for %d followers over %d intervals, want %d (one per interval)", got, n, fires, fires+1)
+	}
+	events, tokens := fs[0].seen()
+	for i, f := range fs {
+		if ev, tok := f.seen(); !slices.Equal(ev, events) || !slices.Equal(tok, tokens) || len(ev) != 4 || len(slices.Compact(slices.Sorted(slices.Values(ev)))) != 4 {
+			t.Fatalf("follower %d received %v (tokens %v), follower 0 %v (%v): want the same 4 events", i, ev, tok, events, tokens)
+		}
+	}
+
+	// Resumed after the first event: it joins the poll, which reads once
+	// from its position for everyone.
+	resumed := startFollowers(t, e, &modeplatformv1.StreamAuditEventsRequest{Parent: e.ws, ResumeToken: tokens[0]}, 1)
+	eventually(t, ctx, "the resumed follower subscribed", func() bool { p, subs, _ := stats(); return p == 1 && subs == n+1 })
+	interval()
+	have(resumed, 3)
+	space("Followed 4")
+	interval()
+	have(fs, 5)
+	have(resumed, 4)
+	if got, want := polls(), fires+1; got != want {
+		t.Errorf("%d reads of the audit log over %d intervals, want %d", got, fires, want)
+	}
+	all5, _ := fs[0].seen()
+	for i, f := range fs {
+		if ev, _ := f.seen(); !slices.Equal(ev, all5) || len(ev) != 5 || !slices.Equal(ev[:4], events) {
+			t.Fatalf("follower %d received %v after the resumed one joined, want %v then one more", i, ev, events)
+		}
+	}
+	if ev, _ := resumed[0].seen(); !slices.Equal(ev, all5[1:]) {
+		t.Fatalf("the resumed follower received %v, want %v", ev, all5[1:])
+	}
+
+	// Another filter is another poll.
+	filtered := startFollowers(t, e, &modeplatformv1.StreamAuditEventsRequest{Parent: e.ws, Filter: &modeplatformv1.AuditFilter{Action: "space_created"}}, 1)
+	eventually(t, ctx, "a second poller for the other filter", func() bool { p, subs, _ := stats(); return p == 2 && subs == n+2 })
+
+	// Everyone leaves: the polls end, and Mode hears no more.
+	for _, f := range slices.Concat(fs, resumed, filtered) {
+		f.cancel()
+	}
+	eventually(t, ctx, "the pollers end", func() bool { p, subs, running := stats(); return p == 0 && subs == 0 && running == 0 })
+	before := polls()
+	if got := clock.fire(); got != 0 {
+		t.Fatalf("%d timers still pending after the pollers ended", got)
+	}
+	if got := polls(); got != before {
+		t.Fatalf("%d reads of the audit log after the last follower left", got-before)
+	}
+}
