@@ -550,6 +550,13 @@ func (f *follower) seen() (events, tokens []string) {
 	return slices.Clone(f.events), slices.Clone(f.tokens)
 }
 
+// end reports whether f's stream ended, and its error.
+func (f *follower) end() (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ended, f.err
+}
+
 // TestAuditFollowersShareOnePoll: 100 followers of a workspace's audit log
 // make one Mode read of it per poll interval, and each receives every event
 // once, in order, with the same resume tokens; a follower resumed from
@@ -651,5 +658,45 @@ func TestAuditFollowersShareOnePoll(t *testing.T) {
 	}
 	if got := polls(); got != before {
 		t.Fatalf("%d reads of the audit log after the last follower left", got-before)
+	}
+}
+
+// TestDrainingEndsSharedWatchers: DrainStreams ends every watcher and
+// follower of a shared poll with SERVER_DRAINING, and the pollers with them.
+func TestDrainingEndsSharedWatchers(t *testing.T) {
+	t.Parallel()
+	clock := newPollClock()
+	e := pollEnv(t, 1, clock, modetest.WithRunDuration(time.Hour))
+	ctx := testContext(t)
+	run, err := e.client.RunReport(ctx, e.demo.Workspace, e.demo.Reports[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := startWatchers(t, e, qtRunName(e, e.demo.Reports[0], run.Token), 5)
+	fs := startFollowers(t, e, &modeplatformv1.StreamAuditEventsRequest{Parent: e.ws}, 5)
+	eventually(t, ctx, "two pollers of five subscribers each", func() bool {
+		p, subs, _ := service.PollerStats(e.svc)
+		return p == 2 && subs == 10 && all(ws, func(s []modeplatformv1.ReportRun_State, _ bool) bool { return len(s) > 0 })
+	})
+	e.svc.DrainStreams()
+	eventually(t, ctx, "the pollers end", func() bool {
+		p, subs, running := service.PollerStats(e.svc)
+		return p == 0 && subs == 0 && running == 0
+	})
+	var errs []error
+	for _, w := range ws {
+		eventually(t, ctx, "the watcher's stream ends", func() bool { _, ended, _ := w.seen(); return ended })
+		_, _, err := w.seen()
+		errs = append(errs, err)
+	}
+	for _, f := range fs {
+		eventually(t, ctx, "the follower's stream ends", func() bool { ended, _ := f.end(); return ended })
+		_, err := f.end()
+		errs = append(errs, err)
+	}
+	for i, err := range errs {
+		if connect.CodeOf(err) != connect.CodeUnavailable || qtReason(err) != service.ReasonServerDraining {
+			t.Errorf("stream %d ended with %v, want Unavailable %s", i, err, service.ReasonServerDraining)
+		}
 	}
 }
