@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"connectrpc.com/connect"
@@ -151,7 +153,9 @@ func (t auditResumeToken) String() string {
 // after the resume token (or from filter.start_time, or from now), oldest
 // first, then polls Mode for new ones — from Options.WatchMinInterval,
 // backing off to WatchMaxInterval while nothing happens — until the caller
-// leaves. Each message carries the token to resume after it.
+// leaves. Each message carries the token to resume after it. Followers of
+// one workspace with the same filter (start_time aside) and credential
+// share one poll (auditPollSpec, poller.go).
 func (s *WorkspaceServer) StreamAuditEvents(ctx context.Context, req *connect.Request[modeplatformv1.StreamAuditEventsRequest], stream *connect.ServerStream[modeplatformv1.StreamAuditEventsResponse]) error {
 	m := req.Msg
 	if err := validated(m); err != nil { // the filter's fields; no end_time
@@ -191,42 +195,26 @@ func (s *WorkspaceServer) StreamAuditEvents(ctx context.Context, req *connect.Re
 	for _, id := range cursor.IDs {
 		seen[id] = true
 	}
-	minWait, maxWait := s.core.opts.WatchMinInterval, s.core.opts.WatchMaxInterval
-	wait := minWait
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	failures := 0
+	if err := ctx.Err(); err != nil { // the server drains: start no poller
+		return sc.fail(upstreamError(err, m.GetParent()), -1)
+	}
+	filter := auditFilterToMode(m.GetFilter(), time.Time{}, time.Time{}) // the range is the poller's
+	sub := subscribe(ctx, &s.core.pollers, pollKey{client: cl, what: auditPollKey(w, filter)}, cursor.Time,
+		func() pollSpec[*auditWindow] { return auditPollSpec(s.core, cl, w, m.GetParent(), filter) })
+	defer sub.leave()
 	for {
-		select {
-		case <-ctx.Done():
-			return sc.fail(upstreamError(ctx.Err(), m.GetParent()), -1)
-		case <-timer.C:
+		win, err := sub.next(ctx)
+		if err != nil {
+			return sc.fail(watchError(ctx, err, m.GetParent()), -1)
 		}
-		var events []modeclient.AuditEvent
-		filter := auditFilterToMode(m.GetFilter(), time.Unix(0, cursor.Time), s.core.opts.Now().Add(time.Second))
-		var pollErr error
-		for ev, err := range cl.ListAuditLog(ctx, w, filter) {
-			if err != nil {
-				pollErr = err
-				break
-			}
-			events = append(events, ev)
-		}
-		if pollErr != nil {
-			cerr := watchError(ctx, pollErr, m.GetParent())
-			failures++
-			if connect.CodeOf(cerr) != connect.CodeUnavailable || ctx.Err() != nil || failures >= maxWatchPollFailures {
-				return sc.fail(cerr, -1)
-			}
-			wait = watchBackoff(wait, maxWait)
-			timer.Reset(wait)
+		if win.from > cursor.Time {
+			// Read for followers further on: the next window starts at
+			// this follower's cursor (minSince) or earlier.
+			sub.wake()
 			continue
 		}
-		failures = 0
-		slices.SortStableFunc(events, func(a, b modeclient.AuditEvent) int { return a.Time.Compare(b.Time.Time) })
-		sent := false
-		for i := range events {
-			ev := &events[i]
+		for i := range win.events {
+			ev := &win.events[i]
 			t, id := ev.Time.UnixNano(), string(ev.ID)
 			if t < cursor.Time || (t == cursor.Time && seen[id]) {
 				continue
@@ -243,15 +231,66 @@ func (s *WorkspaceServer) StreamAuditEvents(ctx context.Context, req *connect.Re
 			if err := sc.send(func() error { return stream.Send(msg) }); err != nil {
 				return sc.fail(err, -1)
 			}
-			sent = true
 		}
-		if sent {
-			wait = minWait
-		} else {
-			wait = watchBackoff(wait, maxWait)
-		}
-		timer.Reset(wait)
+		sub.setSince(cursor.Time)
 	}
+}
+
+// auditWindow is one poll of an audit log: every event Mode had from the
+// time from on (Unix nanoseconds), oldest first.
+type auditWindow struct {
+	from   int64
+	events []modeclient.AuditEvent
+}
+
+// auditPollKey names the poll of workspace w's audit log with filter f
+// (its range aside): followers whose polls would be the same share it.
+func auditPollKey(w string, f modeclient.AuditLogFilter) string {
+	return "audit\x00" + strconv.Quote(w) + strconv.Quote(f.Action) + strconv.Quote(f.EntityID) + strconv.Quote(f.EntityType) +
+		strconv.Quote(f.EntityName) + strconv.Quote(f.Username) + strconv.Quote(f.IP) + strconv.Quote(f.EventSource)
+}
+
+// auditPollSpec polls workspace w's audit log (named parent) with cl and
+// filter f: each poll reads the window from the oldest position a follower
+// still needs (the time of the last event it sent: since) to now. A window
+// is handed out when it holds an event the previous one did not, or starts
+// earlier (a follower resumed from further back); a follower sends the
+// window's events after its own cursor, so a window skipped (or one read
+// for followers further back) loses and repeats nothing.
+func auditPollSpec(c *core, cl *modeclient.Client, w, parent string, f modeclient.AuditLogFilter) pollSpec[*auditWindow] {
+	var prev map[string]bool // the previous window's events
+	prevFrom := int64(math.MaxInt64)
+	return pollSpec[*auditWindow]{
+		poll: func(ctx context.Context, since int64) (*auditWindow, bool, bool, error) {
+			if since == math.MaxInt64 {
+				return nil, false, false, nil // nobody is left
+			}
+			f.Start, f.End = time.Unix(0, since), c.opts.Now().Add(time.Second)
+			win := &auditWindow{from: since}
+			for ev, err := range cl.ListAuditLog(ctx, w, f) {
+				if err != nil {
+					return nil, false, false, err
+				}
+				win.events = append(win.events, ev)
+			}
+			slices.SortStableFunc(win.events, func(a, b modeclient.AuditEvent) int { return a.Time.Compare(b.Time.Time) })
+			ids := make(map[string]bool, len(win.events))
+			changed := prev == nil || since < prevFrom
+			for i := range win.events {
+				k := auditEventKey(&win.events[i])
+				ids[k] = true
+				changed = changed || !prev[k]
+			}
+			prev, prevFrom = ids, since
+			return win, changed, false, nil
+		},
+		transient: func(err error) bool { return connect.CodeOf(upstreamError(err, parent)) == connect.CodeUnavailable },
+	}
+}
+
+// auditEventKey identifies an audit event: its id at its time.
+func auditEventKey(ev *modeclient.AuditEvent) string {
+	return strconv.FormatInt(ev.Time.UnixNano(), 10) + "/" + string(ev.ID)
 }
 
 // auditEventFromMode translates an audit event of workspace w.

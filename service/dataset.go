@@ -224,7 +224,7 @@ func (s *DatasetServer) WatchDatasetRun(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return err
 	}
-	return watchRun(ctx, s.core, sc, name,
+	return watchRun(ctx, s.core, sc, cl, name,
 		func(ctx context.Context) (*modeclient.DatasetRun, error) { return cl.GetDatasetRun(ctx, w, d, run) },
 		func(cur *modeclient.DatasetRun) error {
 			return sc.send(func() error {

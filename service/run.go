@@ -147,7 +147,9 @@ func (s *ReportServer) ListReportRuns(ctx context.Context, req *connect.Request[
 // Mode reports another state, and ends (with no error) after sending a
 // terminal state. It polls Mode from Options.WatchMinInterval, backing off
 // ×1.5 per poll without change up to Options.WatchMaxInterval, and back to
-// the minimum after a change. It returns as soon as the caller goes away.
+// the minimum after a change — one poll for every watcher of the run with
+// the same credential (watchRun). It returns as soon as the caller goes
+// away.
 func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[modeplatformv1.WatchReportRunRequest], stream *connect.ServerStream[modeplatformv1.WatchReportRunResponse]) error {
 	name := req.Msg.GetName()
 	w, r, run, err := parseReportRunName("name", name)
@@ -163,7 +165,7 @@ func (s *ReportServer) WatchReportRun(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return err
 	}
-	return watchRun(ctx, s.core, sc, name,
+	return watchRun(ctx, s.core, sc, cl, name,
 		func(ctx context.Context) (*modeclient.ReportRun, error) { return cl.GetReportRun(ctx, w, r, run) },
 		func(cur *modeclient.ReportRun) error {
 			return send(&modeplatformv1.WatchReportRunResponse{Run: runFromMode(cl, w, r, cur)})
@@ -176,65 +178,66 @@ type watchedRun interface {
 	RunState() modeclient.RunState
 }
 
-// watchRun follows the run name with get, sending it with send as it is now,
-// then again on each state change, until a terminal state. It polls Mode from
-// Options.WatchMinInterval, backing off ×1.5 per poll without change up to
-// Options.WatchMaxInterval, and back to the minimum after a change; a few
-// transient failures in a row are retried (maxWatchPollFailures).
-func watchRun[R watchedRun](ctx context.Context, c *core, sc *streamCtl, name string, get func(context.Context) (R, error), send func(R) error) error {
-	// The first read may come from the cache: modeclient caches a run only
-	// once it is finished (caching.go), and a finished run never changes.
-	cur, err := get(ctx)
-	if err != nil {
-		return sc.fail(watchError(ctx, err, name), -1)
+// watchRun follows the run name, read with cl by get, sending it with send
+// as it is now, then again on each state change, until a terminal state.
+// Every watcher of the run with the same client shares one poller
+// (poller.go): it polls Mode from Options.WatchMinInterval, backing off
+// ×1.5 per poll without change up to Options.WatchMaxInterval, and back to
+// the minimum after a change; a few transient failures in a row are retried
+// (maxWatchPollFailures). A watcher that joins a poller gets the state of
+// its last poll at once; one too slow to read every state gets the latest
+// (and always the terminal one).
+func watchRun[R watchedRun](ctx context.Context, c *core, sc *streamCtl, cl *modeclient.Client, name string, get func(context.Context) (R, error), send func(R) error) error {
+	if err := ctx.Err(); err != nil { // the server drains: start no poller
+		return sc.fail(upstreamError(err, name), -1)
 	}
-	if err := send(cur); err != nil {
-		return sc.fail(err, -1)
-	}
-	if cur.Finished() {
-		return nil
-	}
-	minWait, maxWait := c.opts.WatchMinInterval, c.opts.WatchMaxInterval
-	last := cur.RunState()
-	wait := minWait
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	failures := 0
-	// Polls bypass the cache: a run in progress must be read from Mode
-	// whatever the cache holds. That costs nothing extra (the cache keeps no
-	// unfinished run), and identical polls of several watchers of one run
-	// still share one upstream call (a bypass joins a fetch in flight).
-	pollCtx := modeclient.WithCacheBypass(ctx)
+	sub := subscribe(ctx, &c.pollers, pollKey{client: cl, what: "run\x00" + name}, 0,
+		func() pollSpec[R] { return runPollSpec(name, get) })
+	defer sub.leave()
+	var last modeclient.RunState
+	sent := false
 	for {
-		select {
-		case <-ctx.Done():
-			return sc.fail(upstreamError(ctx.Err(), name), -1)
-		case <-timer.C:
+		cur, err := sub.next(ctx)
+		if err != nil {
+			return sc.fail(watchError(ctx, err, name), -1)
 		}
-		next, err := get(pollCtx)
-		switch {
-		case err != nil:
-			cerr := watchError(ctx, err, name)
-			failures++
-			if connect.CodeOf(cerr) != connect.CodeUnavailable || ctx.Err() != nil || failures >= maxWatchPollFailures {
-				return sc.fail(cerr, -1)
-			}
-			wait = watchBackoff(wait, maxWait)
-		case next.Finished() || next.RunState() != last:
-			failures = 0
-			if err := send(next); err != nil {
+		if !sent || cur.Finished() || cur.RunState() != last {
+			if err := send(cur); err != nil {
 				return sc.fail(err, -1)
 			}
-			if next.Finished() {
-				return nil
-			}
-			last = next.RunState()
-			wait = minWait
-		default:
-			failures = 0
-			wait = watchBackoff(wait, maxWait)
+			sent, last = true, cur.RunState()
 		}
-		timer.Reset(wait)
+		if cur.Finished() {
+			return nil
+		}
+	}
+}
+
+// runPollSpec polls the run name with get: a value per state change, the
+// last one finished.
+func runPollSpec[R watchedRun](name string, get func(context.Context) (R, error)) pollSpec[R] {
+	polled, have := false, false
+	var last modeclient.RunState
+	return pollSpec[R]{
+		poll: func(ctx context.Context, _ int64) (R, bool, bool, error) {
+			// The first read may come from the cache: modeclient caches a
+			// run only once it is finished (caching.go), and a finished run
+			// never changes. The next ones bypass it: a run in progress
+			// must be read from Mode whatever the cache holds (which costs
+			// nothing extra: the cache keeps no unfinished run).
+			if polled {
+				ctx = modeclient.WithCacheBypass(ctx)
+			}
+			polled = true
+			cur, err := get(ctx)
+			if err != nil {
+				return cur, false, false, err
+			}
+			changed := !have || cur.RunState() != last
+			have, last = true, cur.RunState()
+			return cur, changed, cur.Finished(), nil
+		},
+		transient: func(err error) bool { return connect.CodeOf(upstreamError(err, name)) == connect.CodeUnavailable },
 	}
 }
 

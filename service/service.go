@@ -47,9 +47,12 @@ type Options struct {
 	// DefaultPageSize is the page size of a list whose page_size is 0; default 50.
 	DefaultPageSize int
 
-	// WatchMinInterval and WatchMaxInterval bound how often WatchReportRun
-	// polls Mode: it starts at the minimum and backs off (×1.5 per poll
-	// without change) to the maximum. Defaults 250ms and 5s.
+	// WatchMinInterval and WatchMaxInterval bound how often the streams
+	// that follow something in Mode (WatchReportRun, WatchDatasetRun,
+	// StreamAuditEvents) poll it: from the minimum, backing off (×1.5 per
+	// poll without change) to the maximum. Every caller following the same
+	// thing with the same credential shares one poll (poller.go). Defaults
+	// 250ms and 5s.
 	WatchMinInterval, WatchMaxInterval time.Duration
 
 	// StreamBatchRows caps the rows of one StreamQueryResults message (a
@@ -119,6 +122,10 @@ type Options struct {
 
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// pollTimer starts the pollers' timers; default time.NewTimer. Tests
+	// replace it (export_test.go).
+	pollTimer pollTimerFunc
 }
 
 func (o *Options) setDefaults() error {
@@ -158,6 +165,9 @@ func (o *Options) setDefaults() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.pollTimer == nil {
+		o.pollTimer = realPollTimer
+	}
 	if o.DefaultPageSize > maxPageSize {
 		return fmt.Errorf("service: DefaultPageSize %d above %d", o.DefaultPageSize, maxPageSize)
 	}
@@ -181,6 +191,7 @@ type core struct {
 	log     *slog.Logger
 	creates *dedupe
 	streams streamSet
+	pollers pollers // the shared pollers of the streams that follow Mode
 }
 
 // client resolves the Mode client for workspace.
@@ -213,6 +224,7 @@ func New(opts Options) (*Server, error) {
 	c := &core{opts: opts, log: opts.Logger, creates: newDedupe(opts.RequestIDEntries, opts.RequestIDWindow, opts.Now, opts.CallerID)}
 	c.creates.createTimeout = opts.CreateTimeout
 	c.creates.store, c.creates.log = opts.RequestIDStore, opts.Logger
+	c.pollers.minWait, c.pollers.maxWait, c.pollers.newTimer = opts.WatchMinInterval, opts.WatchMaxInterval, opts.pollTimer
 	return &Server{
 		core:       c,
 		Workspace:  &WorkspaceServer{core: c},
