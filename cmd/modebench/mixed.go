@@ -245,8 +245,12 @@ func (h *harness) scenarioMixed(ctx context.Context) ([]*result, []string, error
 			f := block{lat: st.first[m]}
 			r.Extra["first_message_p50_ms"] = ms(f.percentile(0.5))
 			r.Extra["first_message_p99_ms"] = ms(f.percentile(0.99))
-			r.VsBaseline += fmt.Sprintf("; latency = until the run's last state; first message p50 %s, p99 %s",
-				durationText(float64(f.percentile(0.5))), durationText(float64(f.percentile(0.99))))
+			if len(f.lat) == 0 {
+				r.VsBaseline += "; latency = until the run's last state; no watch got a message"
+			} else {
+				r.VsBaseline += fmt.Sprintf("; latency = until the run's last state; first message p50 %s, p99 %s",
+					durationText(float64(f.percentile(0.5))), durationText(float64(f.percentile(0.99))))
+			}
 		}
 		if st.rateLimit[m] > 0 {
 			r.VsBaseline += fmt.Sprintf(" (%d of them Unavailable: the rate limit toward Mode)", st.rateLimit[m])
