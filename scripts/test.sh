@@ -65,7 +65,9 @@ step "deploy: Dockerfile lint, release build, Kubernetes manifests; redis-server
 
 step "go test"
 # poppler-utils: pdfinfo and pdftotext read the emulator's PDF exports (modetest's TestRunPDF).
-./scripts/ensure-apt.sh poppler-utils
+# wrk and nghttp2-client (h2load): the external load generators of cmd/modebench, whose
+# TestOutsideSmoke drives the server with each for a second.
+./scripts/ensure-apt.sh poppler-utils wrk nghttp2-client
 race=(-race)
 [ "${QUICK:-}" = 1 ] && race=()
 # The service tests measure the coverage of Mode's API (service/coverage_test.go) and write the

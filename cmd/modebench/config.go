@@ -37,19 +37,42 @@ type config struct {
 	memProf   string // path prefix of allocation profiles
 	verbose   bool
 	traces    string // file the servers append their spans to (JSON, one per line), or ""
+
+	block         time.Duration // each measured block of a driver (scenario 8)
+	driverThreads int           // wrk's and h2load's threads (scenario 8)
+	serverFlags   []string      // more flags of cmd/modeplatform (scenarios 8, 9): none = its defaults
+	modeplatform  string        // a cmd/modeplatform binary; "": built from this tree
+
+	duration    time.Duration // the mixed load's length (scenario 9)
+	rate        float64       // its calls per second, arrivals paced (scenario 9)
+	callers     int           // its distinct callers (scenario 9)
+	hot         int           // its hot reports (scenario 9)
+	runDuration time.Duration // how long the emulator's runs take (scenario 9)
+	watchEvery  int           // every watchEvery-th run is watched (scenario 9)
+	watchers    int           // by this many other callers (scenario 9)
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, " ") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
 }
 
 // scenarioNames are the names -scenario accepts besides the numbers.
-var scenarioNames = map[string]int{"hit": 1, "cold": 2, "coalesce": 3, "stream": 4, "cache": 5, "list": 6, "inventory": 7}
+var scenarioNames = map[string]int{"hit": 1, "cold": 2, "coalesce": 3, "stream": 4, "cache": 5, "list": 6, "inventory": 7, "outside": 8, "mixed": 9}
 
 // lastScenario is the highest scenario number.
-const lastScenario = 7
+const lastScenario = 9
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("modebench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scenario := fs.String("scenario", "all", `scenarios to run: "all" or a comma-separated list of 1-7 or hit, cold, coalesce, stream, cache, list, inventory`)
+	scenario := fs.String("scenario", "all", `scenarios to run: "all" or a comma-separated list of 1-9 or hit, cold, coalesce, stream, cache, list, inventory, outside, mixed`)
 	protocol := fs.String("protocol", "both", "protocol of the calls: connect, grpc or both")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent callers (scenario 1)")
 	fs.IntVar(&cfg.n, "n", 6000, "requests per measured block (scenario 1)")
@@ -75,6 +98,17 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.memProf, "memprofile", "", "write the server's allocation profile of each measured block to `prefix`-<scenario>-<block>-<protocol>.pprof (and a -base.pprof at its start, for pprof -base)")
 	fs.BoolVar(&cfg.verbose, "v", false, "progress and the child processes' logs on stderr")
 	fs.StringVar(&cfg.traces, "traces", "", "append every span the servers record to `file` (OpenTelemetry's console exporter, one JSON object per span); for reading where a call's time goes, not for the figures: exporting costs CPU")
+	fs.DurationVar(&cfg.block, "block", 4*time.Second, "each measured block of a driver, on the baseline and on the server (scenario 8; wrk and h2load round it to whole seconds)")
+	fs.IntVar(&cfg.driverThreads, "driver-threads", 2, "threads of wrk and h2load (scenario 8; their connections: -c)")
+	fs.Var((*stringList)(&cfg.serverFlags), "server-flag", "a flag of cmd/modeplatform for scenarios 8 and 9, e.g. `--caller-rps=0` (repeatable; none: the server's defaults, the figures to publish)")
+	fs.StringVar(&cfg.modeplatform, "modeplatform", "", "the cmd/modeplatform `binary` of scenarios 8 and 9 (default: go build from this tree)")
+	fs.DurationVar(&cfg.duration, "duration", time.Minute, "length of the mixed load (scenario 9)")
+	fs.Float64Var(&cfg.rate, "rate", 200, "calls per second of the mixed load, paced arrivals (scenario 9)")
+	fs.IntVar(&cfg.callers, "callers", 20, "distinct callers of the mixed load, each with its own key (scenario 9)")
+	fs.IntVar(&cfg.hot, "hot", 200, "hot reports the mixed load reads (scenario 9)")
+	fs.DurationVar(&cfg.runDuration, "run-duration", 2*time.Second, "how long a report run takes at the emulator (scenario 9)")
+	fs.IntVar(&cfg.watchEvery, "watch-every", 5, "every n-th run of the mixed load is watched (scenario 9)")
+	fs.IntVar(&cfg.watchers, "watchers", 5, "how many other callers watch such a run with WatchReportRun (scenario 9)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -98,10 +132,20 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		v    int
 	}{{"c", cfg.c}, {"n", cfg.n}, {"cold-n", cfg.coldN}, {"cold-c", cfg.coldC}, {"rounds", cfg.rounds}, {"coalesce", cfg.coalesce}, {"rows", cfg.rows},
 		{"streams", cfg.streams}, {"keys", cfg.keys}, {"reports", cfg.reports}, {"passes", cfg.passes},
-		{"page-size", cfg.pageSize}, {"cache-mb", cfg.cacheMB}, {"gets", cfg.gets}} {
+		{"page-size", cfg.pageSize}, {"cache-mb", cfg.cacheMB}, {"gets", cfg.gets}, {"driver-threads", cfg.driverThreads},
+		{"callers", cfg.callers}, {"hot", cfg.hot}, {"watch-every", cfg.watchEvery}} {
 		if v.v < 1 {
 			return cfg, fmt.Errorf("-%s must be at least 1", v.name)
 		}
+	}
+	if cfg.block < time.Second || cfg.duration < time.Second {
+		return cfg, fmt.Errorf("-block and -duration must be at least 1s")
+	}
+	if cfg.rate <= 0 || cfg.watchers < 0 || cfg.runDuration < 0 {
+		return cfg, fmt.Errorf("-rate must be positive, -watchers and -run-duration not negative")
+	}
+	if cfg.watchers >= cfg.callers {
+		return cfg, fmt.Errorf("-watchers must be fewer than -callers (a run's watchers are other callers)")
 	}
 	if cfg.pageSize > 1000 {
 		return cfg, fmt.Errorf("-page-size must be at most 1000")

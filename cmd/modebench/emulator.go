@@ -34,6 +34,7 @@ func runEmulator(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	latency := fs.Duration("latency", 0, "latency added to every request")
 	bigRows := fs.Int("big-rows", 0, "rows of the big_rows table")
 	extra := fs.Int("extra-reports", 0, "generated reports in the first space")
+	runDuration := fs.Duration("run-duration", 10*time.Millisecond, "how long a report run stays unfinished")
 	var gen workspaceSize
 	fs.Var(&gen, "generated", "generated spaces and reports per space (modetest.WithGeneratedReports), as `SPACESxREPORTS`: 50x200")
 	if err := fs.Parse(args); err != nil {
@@ -45,7 +46,7 @@ func runEmulator(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		modetest.WithBigRows(*bigRows),
 		modetest.WithExtraReports(*extra),
 		modetest.WithGeneratedReports(gen.spaces, gen.reports),
-		modetest.WithRunDuration(10*time.Millisecond),
+		modetest.WithRunDuration(*runDuration),
 	)
 	if err != nil {
 		return err

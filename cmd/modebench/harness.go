@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,11 @@ type harness struct {
 	infoB emulatorInfo
 	emuC  *child // no latency: the -generated workspace (scenario 7)
 	infoC emulatorInfo
+	emuD  *child // -latency, -hot generated reports, -run-duration (scenario 9)
+	infoD emulatorInfo
+
+	tmp         string // scratch directory (the modeplatform binary, driver scripts)
+	platformBin string // cmd/modeplatform, built once
 
 	h2c  *http.Client // to the server: HTTP/2 without TLS (prior knowledge), as gRPC clients do
 	rest *http.Client // to the emulator: HTTP/1.1, keep-alive, as a Mode caller would
@@ -78,7 +84,7 @@ func (h *harness) clients() {
 }
 
 func (h *harness) close() {
-	for _, c := range []*child{h.emuA, h.emuB, h.emuC} {
+	for _, c := range []*child{h.emuA, h.emuB, h.emuC, h.emuD} {
 		if err := c.stop(); err != nil {
 			fmt.Fprintln(h.childLog(), "modebench:", err)
 		}
@@ -86,6 +92,9 @@ func (h *harness) close() {
 	if h.h2c != nil {
 		h.h2c.CloseIdleConnections()
 		h.rest.CloseIdleConnections()
+	}
+	if h.tmp != "" {
+		_ = os.RemoveAll(h.tmp)
 	}
 }
 
@@ -304,11 +313,11 @@ func (h *harness) upstreamCount(ctx context.Context, emu emulatorInfo, method, p
 func (h *harness) runAll(ctx context.Context) (*report, error) {
 	h.clients()
 	rep := &report{Command: "modebench " + strings.Join(os.Args[1:], " "), Started: time.Now(), Machine: thisMachine()}
-	if h.cfg.telemetry {
-		rep.Notes = append(rep.Notes, "the server is instrumented as cmd/modeplatform is (OpenTelemetry tracing without an exporter, metrics, a JSON access log formatted and discarded); -telemetry=false measures without")
+	if h.cfg.telemetry && slices.ContainsFunc(h.cfg.scenarios, func(s int) bool { return s <= 7 }) {
+		rep.Notes = append(rep.Notes, "scenarios 1 to 7: the server is instrumented as cmd/modeplatform is (OpenTelemetry tracing without an exporter, metrics, a JSON access log formatted and discarded); -telemetry=false measures without")
 	}
 	rep.Notes = append(rep.Notes,
-		"allocs/req, srv CPU/req, srv peak RSS and srv peak heap are the server process's (its own MemStats.Mallocs delta, rusage, VmHWM or sampled VmRSS, and HeapInuse sampled every 5 ms over the measured blocks); the emulator runs in its own process, the client in this one",
+		"allocs/req, srv CPU/req, srv peak RSS and srv peak heap are the server process's (scenario 8: srv CPU/req only, from /proc; its own MemStats.Mallocs delta, rusage, VmHWM or sampled VmRSS, and HeapInuse sampled every 5 ms over the measured blocks); the emulator runs in its own process, the client in this one",
 		"every ratio compares figures measured in this run, on this machine, alternating baseline and target blocks: on a shared machine the absolute figures drift, the ratios hold")
 	var errs []error
 	for _, s := range h.cfg.scenarios {
@@ -335,6 +344,10 @@ func (h *harness) runAll(ctx context.Context) (*report, error) {
 			rows, notes, err = h.scenarioList(ctx)
 		case 7:
 			rows, notes, err = h.scenarioInventory(ctx)
+		case 8:
+			rows, notes, err = h.scenarioOutside(ctx)
+		case 9:
+			rows, notes, err = h.scenarioMixed(ctx)
 		}
 		rep.Results = append(rep.Results, rows...)
 		rep.Notes = append(rep.Notes, notes...)

@@ -53,6 +53,21 @@
 //	            exact count), their ratio, and the wall time; each pass on a
 //	            server of its own (a cold cache), against an emulator of its
 //	            own holding the generated workspace
+//	8 outside   cache-hit GetReport on cmd/modeplatform as it ships (built
+//	            from this tree, default settings, telemetry exporting over
+//	            OTLP to a sink in this process that counts the spans) vs a
+//	            no-op connect-go handler answering the same message in a
+//	            process of its own, driven from outside by the connect-go
+//	            client, wrk (Connect JSON over HTTP/1.1) and h2load (gRPC
+//	            over h2c): -rounds blocks of -block per driver, alternated;
+//	            every success verified; wrk and h2load installed when
+//	            missing (scripts/ensure-apt.sh); -server-flag adds flags
+//	9 mixed     a mixed load on cmd/modeplatform with a policy of -callers
+//	            callers: -rate paced arrivals per second for -duration, 80%
+//	            GetReport of -hot reports, 15% ListReports pages, 5%
+//	            RunReport and GetReportRun, some runs watched
+//	            (WatchReportRun); Mode requests per 1,000 caller calls,
+//	            refusals passed to callers, p50/p99 per method
 //
 // -protocol connect|grpc|both picks the protocols, -json or -markdown the
 // output, -cpuprofile and -memprofile write the server's profiles of each
@@ -70,8 +85,9 @@ import (
 	"syscall"
 )
 
-// roleEnv selects what a re-executed modebench process is: "emulator" or
-// "server". Unset: the harness itself.
+// roleEnv selects what a re-executed modebench process is: "emulator",
+// "server" or "baseline" (scenario 8's no-op handler). Unset: the harness
+// itself.
 const roleEnv = "MODEBENCH_ROLE"
 
 func main() {
@@ -97,6 +113,8 @@ func runRole(role string, args []string) int {
 		err = runEmulator(args, os.Stdin, os.Stdout, os.Stderr)
 	case "server":
 		err = runServer(args, os.Stdin, os.Stdout, os.Stderr)
+	case "baseline":
+		err = runBaseline(args, os.Stdin, os.Stdout, os.Stderr)
 	default:
 		err = fmt.Errorf("unknown %s %q", roleEnv, role)
 	}

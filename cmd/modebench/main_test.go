@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -21,10 +22,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// smokeArgs run every scenario with tiny sizes: this checks that the
+// smokeArgs run scenarios 1 to 7 with tiny sizes (TestOutsideSmoke runs 8
+// and 9): this checks that the
 // harness works, not how fast anything is.
 var smokeArgs = []string{
-	"-scenario", "all", "-protocol", "both",
+	"-scenario", "1,2,3,4,5,6,7", "-protocol", "both",
 	"-c", "8", "-n", "100", "-rounds", "1",
 	"-cold-c", "4", "-cold-n", "40", "-latency", "5ms",
 	"-coalesce", "200",
@@ -266,11 +268,18 @@ func TestParseConfig(t *testing.T) {
 	if !slices.Equal(cfg.scenarios, []int{7}) || cfg.generated != (workspaceSize{5, 40}) {
 		t.Errorf("scenarios %v, -generated %v", cfg.scenarios, cfg.generated.String())
 	}
-	if cfg, err = parseConfig(nil, io.Discard); err != nil || !slices.Equal(cfg.scenarios, []int{1, 2, 3, 4, 5, 6, 7}) {
-		t.Errorf("default scenarios %v (%v), want all seven", cfg.scenarios, err)
+	if cfg, err = parseConfig(nil, io.Discard); err != nil || !slices.Equal(cfg.scenarios, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+		t.Errorf("default scenarios %v (%v), want all nine", cfg.scenarios, err)
+	}
+	cfg, err = parseConfig([]string{"-scenario", "mixed,outside", "-server-flag=--caller-rps=0", "-server-flag", "--upstream-rps=8", "-duration", "5s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.scenarios, []int{8, 9}) || !slices.Equal(cfg.serverFlags, []string{"--caller-rps=0", "--upstream-rps=8"}) || cfg.duration != 5*time.Second {
+		t.Errorf("scenarios %v, server flags %q, duration %v", cfg.scenarios, cfg.serverFlags, cfg.duration)
 	}
 	for _, args := range [][]string{
-		{"-scenario", "8"}, {"-scenario", "x"}, {"-generated", "50"}, {"-generated", "0x10"}, {"-generated", "5x-1"}, {"-gets", "0"}, {"-scenario", "01"}, {"-protocol", "http"}, {"-n", "0"},
+		{"-scenario", "10"}, {"-scenario", "x"}, {"-block", "500ms"}, {"-duration", "0s"}, {"-rate", "0"}, {"-watchers", "20"}, {"-generated", "50"}, {"-generated", "0x10"}, {"-generated", "5x-1"}, {"-gets", "0"}, {"-scenario", "01"}, {"-protocol", "http"}, {"-n", "0"},
 		{"-page-size", "1001"}, {"extra"},
 	} {
 		if _, err := parseConfig(args, io.Discard); err == nil {
@@ -346,6 +355,79 @@ func TestInventory(t *testing.T) {
 		}
 		if tr.Ratios["wall_time"] <= 0 || !strings.Contains(tr.VsBaseline, "the wall time") {
 			t.Errorf("%s: no wall time ratio: %v, %q", tr.Protocol, tr.Ratios["wall_time"], tr.VsBaseline)
+		}
+	}
+}
+
+// TestOutsideSmoke runs scenarios 8 and 9 briefly (1 s blocks, a 3 s mixed
+// load) on cmd/modeplatform built from this tree: each external driver
+// (connect-go, wrk, h2load) must get verified successes and no failure from
+// the server and from the baseline, the OTLP sink must receive spans, and
+// the mixed load must reach every method and count Mode's requests. The
+// server's per-caller and upstream rate limits are lifted (-server-flag):
+// this checks the drivers and the harness, not the server's defaults. No
+// timing is asserted.
+func TestOutsideSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/modeplatform and runs wrk and h2load")
+	}
+	cfg, err := parseConfig([]string{"-scenario", "outside,mixed", "-protocol", "connect", "-rounds", "1", "-block", "1s", "-c", "4",
+		"-duration", "3s", "-rate", "40", "-callers", "4", "-hot", "20", "-watch-every", "2", "-watchers", "2", "-run-duration", "200ms", "-latency", "1ms",
+		"-server-flag=--caller-rps=0", "-server-flag=--upstream-rps=-1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := &harness{cfg: cfg, log: &logs}
+	t.Cleanup(h.close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	rep, err := h.runAll(ctx)
+	if err != nil {
+		t.Fatalf("runAll: %v\nlogs:\n%s", err, logs.String())
+	}
+	drivers := map[string]int{}
+	methods := map[string]bool{}
+	for _, r := range rep.Results {
+		name := fmt.Sprintf("scenario %d %s %s (%s)", r.Scenario, r.Role, r.Name, r.Protocol)
+		switch r.Scenario {
+		case 8:
+			drivers[r.Protocol]++
+			if r.Extra["verified_successes"] <= 0 || r.Errors != 0 || r.FirstError != "" || r.RPS <= 0 {
+				t.Errorf("%s: %v verified successes of %d calls, %d failed (%s)", name, r.Extra["verified_successes"], r.Requests, r.Errors, r.FirstError)
+			}
+			if r.CPUusPerRequest == nil || *r.CPUusPerRequest <= 0 {
+				t.Errorf("%s: no server CPU per call", name)
+			}
+			if r.Role == "target" {
+				if r.Ratios["throughput"] <= 0 || r.Ratios["p99"] <= 0 || len(r.Checks) != 3 {
+					t.Errorf("%s: ratios %v, checks %+v", name, r.Ratios, r.Checks)
+				}
+				if r.Extra["otlp_spans_received"] <= 0 || r.Extra["calls_to_server"] <= 0 {
+					t.Errorf("%s: the OTLP sink received %v spans for %v calls", name, r.Extra["otlp_spans_received"], r.Extra["calls_to_server"])
+				}
+			}
+		case 9:
+			if r.Errors != 0 || r.Requests == 0 {
+				t.Errorf("%s: %d calls, %d failed (%s; %s)", name, r.Requests, r.Errors, r.FirstError, r.VsBaseline)
+			}
+			if m, ok := strings.CutPrefix(r.Name, "mixed load: "); ok && !strings.HasPrefix(m, "all calls") {
+				methods[m] = true
+			} else if r.Extra["upstream_requests"] <= 0 || r.Extra["resource_exhausted"] != 0 || r.Met == nil || !*r.Met {
+				t.Errorf("%s: %v Mode requests, %v ResourceExhausted, met %v", name, r.Extra["upstream_requests"], r.Extra["resource_exhausted"], r.Met)
+			}
+		default:
+			t.Errorf("unexpected row %s", name)
+		}
+	}
+	for _, p := range []string{"connect-go: connect", "wrk: connect+json, h1", "h2load: grpc, h2c"} {
+		if drivers[p] != 2 {
+			t.Errorf("driver %s: %d rows, want the baseline and the server", p, drivers[p])
+		}
+	}
+	for _, m := range mixedMethods {
+		if !methods[m] {
+			t.Errorf("the mixed load has no %s row", m)
 		}
 	}
 }
