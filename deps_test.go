@@ -37,7 +37,7 @@ func TestDependencyDirection(t *testing.T) {
 			allowed: []string{
 				module + "/service", module + "/modeclient", module + "/modeclient/cache",
 				module + "/gen/go/modeplatform/v1", module + "/gen/go/modeplatform/v1/modeplatformv1connect",
-				module + "/internal/errdetail",
+				module + "/internal/errdetail", module + "/internal/namepattern",
 			},
 			forbidden: []string{"net/http/httptest"},
 		},

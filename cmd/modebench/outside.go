@@ -261,7 +261,7 @@ func (h *harness) scenarioOutside(ctx context.Context) ([]*result, []string, err
 			proto.Size(msg), cfg.rounds, cfg.block, cfg.block),
 	}
 	if len(cfg.serverFlags) == 0 {
-		notes = append(notes, "scenario 8: a ResourceExhausted (HTTP 429) under this load is the per-caller limit at its default (--caller-rps 50, counting cache hits): the row says how many were refused; -server-flag=--caller-rps=0 measures without the limit (then the figures are not the defaults')")
+		notes = append(notes, "scenario 8: a ResourceExhausted (HTTP 429) under this load would be the per-caller ceiling on calls (--caller-rps, default 20,000/s): the row says how many were refused; -server-flag=--caller-rps=0 measures without the limit (then the figures are not the defaults')")
 	}
 	return rows, notes, nil
 }
