@@ -382,11 +382,21 @@ func newColumnarEncoder(format modeplatformv1.ExportQueryResultsRequest_Format, 
 	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW {
 		return arrowEncoder{ipc.NewWriter(w, ipc.WithSchema(schema), ipc.WithAllocator(mem))}, nil
 	}
-	props := parquet.NewWriterProperties(
+	// Dictionary encoding only for text, where values repeat (names,
+	// categories): for numbers and times, mostly distinct, its hash tables
+	// cost more time and memory than they save.
+	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(mem),
 		parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithMaxRowGroupLength(columnarBatchRows),
-	)
+		parquet.WithDictionaryDefault(false),
+	}
+	for _, f := range schema.Fields() {
+		if f.Type.ID() == arrow.STRING {
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
 	fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
 	if err != nil {
 		return nil, errorf("starting the Parquet file: %w", err)
@@ -598,6 +608,9 @@ func (b *columnarBatch) flush() error {
 	}
 	rec := b.rb.NewRecordBatch()
 	defer rec.Release()
+	// The next batch is likely as long: room for its fixed-width values at
+	// once rather than by doubling.
+	b.rb.Reserve(b.rows)
 	b.rows, b.bytes = 0, 0
 	if err := b.enc.write(rec); err != nil {
 		return b.x.encodeError(err)

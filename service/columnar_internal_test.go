@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -446,4 +449,134 @@ func TestParseNumberLiteral(t *testing.T) {
 			t.Errorf("decimalOf(%q, %d) = %s, %v; want %q", tc.in, tc.scale, got, ok, tc.want)
 		}
 	}
+}
+
+// peakAllocator counts the bytes allocated through it and remembers the
+// most held at once.
+type peakAllocator struct {
+	mem       memory.Allocator
+	mu        sync.Mutex
+	cur, peak int
+}
+
+func (a *peakAllocator) add(n int) {
+	a.mu.Lock()
+	a.cur += n
+	a.peak = max(a.peak, a.cur)
+	a.mu.Unlock()
+}
+
+// Allocate implements memory.Allocator.
+func (a *peakAllocator) Allocate(size int) []byte {
+	a.add(size)
+	return a.mem.Allocate(size)
+}
+
+// Reallocate implements memory.Allocator.
+func (a *peakAllocator) Reallocate(size int, b []byte) []byte {
+	a.add(size - len(b))
+	return a.mem.Reallocate(size, b)
+}
+
+// Free implements memory.Allocator.
+func (a *peakAllocator) Free(b []byte) {
+	a.add(-len(b))
+	a.mem.Free(b)
+}
+
+// generatedResult is Mode's JSON of n rows, made while it is read.
+type generatedResult struct {
+	n, next int
+	buf     []byte
+	done    bool
+}
+
+func (g *generatedResult) Read(p []byte) (int, error) {
+	for len(g.buf) == 0 {
+		switch {
+		case g.done:
+			return 0, io.EOF
+		case g.next == 0 && g.buf == nil:
+			g.buf = append(g.buf, '[')
+		case g.next == g.n:
+			g.buf, g.done = append(g.buf, ']'), true
+		default:
+			i := g.next
+			if i > 0 {
+				g.buf = append(g.buf, ',')
+			}
+			g.buf = fmt.Appendf(g.buf, `{"id":%d,"amount":%d.%02d,"at":"2014-01-01T00:%02d:%02d.000Z","label":"row-%d"}`, i, i%10000, i%100, i/60%60, i%60, i)
+			g.next++
+		}
+	}
+	n := copy(p, g.buf)
+	g.buf = g.buf[n:]
+	if len(g.buf) == 0 {
+		g.buf = g.buf[:0]
+	}
+	return n, nil
+}
+
+// TestColumnarExportHoldsOneBatch exports a generated result of 64 record
+// batches and checks, through the allocator the builders and encoders
+// allocate from, that the Arrow memory held at once stays below an eighth
+// of the whole result's Arrow data (the size of its Arrow file) — a few
+// batches' worth — and that the file holds every row.
+func TestColumnarExportHoldsOneBatch(t *testing.T) {
+	rows := 200_000
+	if raceEnabled() {
+		rows = 40_000
+	}
+	var arrowSize int64 // the Arrow file's, exported first
+	for _, format := range columnarFormats {
+		t.Run(format.String(), func(t *testing.T) {
+			rr, err := modeclient.NewRowReader(io.NopCloser(&generatedResult{n: rows}), "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mem := &peakAllocator{mem: memory.DefaultAllocator}
+			var file bytes.Buffer
+			out := &chunkSender{buf: make([]byte, 0, 64<<10), send: func(p []byte) error {
+				file.Write(p)
+				return nil
+			}}
+			x := &columnarExport{
+				rr: rr, name: "q", format: format, out: out, mem: mem,
+				sampleRows: 1000, sampleBytes: columnarSampleBytes, batchRows: rows / 64, batchBytes: columnarBatchBytes,
+			}
+			if err := x.run(); err != nil {
+				t.Fatal(err)
+			}
+			if err := out.flush(); err != nil {
+				t.Fatal(err)
+			}
+			f := readColumnarFile(t, format, file.Bytes())
+			if n := f.rows(); n != int64(rows) {
+				t.Fatalf("file has %d rows, want %d", n, rows)
+			}
+			if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW {
+				arrowSize = int64(file.Len())
+			}
+			bound := int(arrowSize / 8)
+			t.Logf("%d rows, %.1f MB file; Arrow memory peak %.2f MB (bound %.2f MB), now %d bytes", rows, float64(file.Len())/(1<<20), float64(mem.peak)/(1<<20), float64(bound)/(1<<20), mem.cur)
+			if mem.peak > bound {
+				t.Errorf("the export held %d bytes of Arrow memory at once, want at most %d (an eighth of the result's Arrow data)", mem.peak, bound)
+			}
+			if mem.cur != 0 {
+				t.Errorf("%d bytes of Arrow memory still held after the export", mem.cur)
+			}
+		})
+	}
+}
+
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-race" {
+				return s.Value == "true"
+			}
+		}
+	}
+	return false
 }
