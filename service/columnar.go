@@ -29,12 +29,14 @@ import (
 // StreamQueryResults reads it), its columns typed from the values of a
 // sample of its first rows (the values Column.type is judged from, told
 // apart more finely: see columnarKind), and the rows appended to Arrow
-// builders that become a record batch every columnarBatchRows rows or
-// columnarBatchBytes bytes. Each batch is written as it fills: as an IPC
-// message of an Arrow stream, or as a Parquet row group. The encoders write
-// into a chunkSender, which sends ExportChunkBytes at a time. So the server
-// holds the sample (until the first batch is full), one batch, the encoder's
-// copy of it and one chunk, whatever the size of the result.
+// builders that become a record batch when full (see the bounds below).
+// Each batch is written as it fills: as an IPC message of an Arrow stream,
+// or into a Parquet row group, whose encoded pages are written out when it
+// is full. The encoders write into a chunkSender, which sends
+// ExportChunkBytes at a time. So the server holds the sample (until the
+// first batch is full), one batch, the encoder's copy of it (a row group's
+// compressed pages for Parquet) and one chunk, whatever the size of the
+// result.
 //
 // The output is a function of Mode's JSON alone (the types, the batch
 // boundaries and both encoders are deterministic), so a broken export
@@ -46,9 +48,18 @@ import (
 const (
 	columnarSampleRows  = 10_000
 	columnarSampleBytes = 2 << 20
-	columnarBatchRows   = 65_536
-	columnarBatchBytes  = 4 << 20
 	columnarMaxRowBytes = 16 << 20
+	// The record batches of an Arrow stream.
+	columnarBatchRows  = 65_536
+	columnarBatchBytes = 4 << 20
+	// A Parquet file's row groups (rows, and compressed bytes held until
+	// the group is written), and the smaller record batches that fill
+	// them: the Parquet writer converts each batch into buffers of its
+	// own, so smaller batches keep its memory low.
+	parquetRowGroupRows  = 65_536
+	parquetRowGroupBytes = 4 << 20
+	parquetBatchRows     = 8_192
+	parquetBatchBytes    = 512 << 10
 )
 
 // Media types of the exported files.
@@ -372,27 +383,43 @@ type arrowEncoder struct{ w *ipc.Writer }
 func (e arrowEncoder) write(rec arrow.RecordBatch) error { return e.w.Write(rec) }
 func (e arrowEncoder) close() error                      { return e.w.Close() }
 
-type parquetEncoder struct{ w *pqarrow.FileWriter }
+// parquetEncoder appends record batches to a buffered row group, which
+// the writer writes out when it reaches its most rows; a group holding
+// maxBytes compressed bytes is ended before the next batch.
+type parquetEncoder struct {
+	w        *pqarrow.FileWriter
+	maxBytes int64
+}
 
-func (e parquetEncoder) write(rec arrow.RecordBatch) error { return e.w.Write(rec) }
-func (e parquetEncoder) close() error                      { return e.w.Close() }
+func (e *parquetEncoder) write(rec arrow.RecordBatch) error {
+	if e.w.RowGroupTotalCompressedBytes() >= e.maxBytes {
+		if err := e.w.NewBufferedRowGroupChecked(); err != nil {
+			return err
+		}
+	}
+	return e.w.WriteBuffered(rec)
+}
 
-// newColumnarEncoder starts a file of format with schema on w.
-func newColumnarEncoder(format modeplatformv1.ExportQueryResultsRequest_Format, schema *arrow.Schema, w io.Writer, mem memory.Allocator) (columnarEncoder, error) {
+func (e *parquetEncoder) close() error { return e.w.Close() }
+
+// newColumnarEncoder starts a file of x's format with schema on x.out;
+// dict tells the columns a Parquet file encodes with a dictionary.
+func (x *columnarExport) newEncoder(schema *arrow.Schema, dict []bool) (columnarEncoder, error) {
+	format, w, mem := x.format, x.out, x.mem
 	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW {
 		return arrowEncoder{ipc.NewWriter(w, ipc.WithSchema(schema), ipc.WithAllocator(mem))}, nil
 	}
-	// Dictionary encoding only for text, where values repeat (names,
-	// categories): for numbers and times, mostly distinct, its hash tables
-	// cost more time and memory than they save.
+	// Dictionary encoding only for the columns dict names: text whose
+	// values repeat (names, categories). For mostly distinct values its
+	// hash tables cost more time and memory than they save.
 	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(mem),
 		parquet.WithCompression(compress.Codecs.Snappy),
-		parquet.WithMaxRowGroupLength(columnarBatchRows),
+		parquet.WithMaxRowGroupLength(int64(x.rowGroupRows)),
 		parquet.WithDictionaryDefault(false),
 	}
-	for _, f := range schema.Fields() {
-		if f.Type.ID() == arrow.STRING {
+	for i, f := range schema.Fields() {
+		if dict[i] {
 			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
 		}
 	}
@@ -401,7 +428,7 @@ func newColumnarEncoder(format modeplatformv1.ExportQueryResultsRequest_Format, 
 	if err != nil {
 		return nil, errorf("starting the Parquet file: %w", err)
 	}
-	return parquetEncoder{fw}, nil
+	return &parquetEncoder{w: fw, maxBytes: int64(x.rowGroupBytes)}, nil
 }
 
 // chunkSender is the io.Writer an encoder writes the file into: it drops
@@ -456,13 +483,30 @@ type columnarExport struct {
 	out    *chunkSender
 	mem    memory.Allocator
 
-	// Bounds, the columnar* constants outside tests.
-	sampleRows, sampleBytes, batchRows, batchBytes int
+	// Bounds, the constants above outside tests: the type sample, the
+	// record batches, and (Parquet) the row groups.
+	sampleRows, sampleBytes, batchRows, batchBytes, rowGroupRows, rowGroupBytes int
 }
 
-// run writes the whole file into out, then sends its last chunk. A result
-// read cut short sends the bytes made so far (a prefix of the whole file)
-// and ends with Unavailable and the offset to resume from.
+// newColumnarExport is the export of rr's rows in format into out, with the
+// bounds of the format.
+func newColumnarExport(rr *modeclient.RowReader, name string, format modeplatformv1.ExportQueryResultsRequest_Format, out *chunkSender) *columnarExport {
+	x := &columnarExport{
+		rr: rr, name: name, format: format, out: out, mem: memory.DefaultAllocator,
+		sampleRows: columnarSampleRows, sampleBytes: columnarSampleBytes,
+		batchRows: columnarBatchRows, batchBytes: columnarBatchBytes,
+	}
+	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET {
+		x.batchRows, x.batchBytes = parquetBatchRows, parquetBatchBytes
+		x.rowGroupRows, x.rowGroupBytes = parquetRowGroupRows, parquetRowGroupBytes
+	}
+	return x
+}
+
+// run writes the whole file into out; its last bytes stay in out's buffer
+// for the caller to flush. A result read cut short sends the bytes made so
+// far (a prefix of the whole file) and ends with Unavailable and the offset
+// to resume from.
 func (x *columnarExport) run() error {
 	names := x.rr.Columns()
 	typer := newColumnarTyper(len(names))
@@ -487,7 +531,7 @@ func (x *columnarExport) run() error {
 		fields[i] = arrow.Field{Name: n, Type: cols[i].arrowType(), Nullable: true}
 	}
 	schema := arrow.NewSchema(fields, nil)
-	enc, err := newColumnarEncoder(x.format, schema, x.out, x.mem)
+	enc, err := x.newEncoder(schema, repeatedText(cols, sample))
 	if err != nil {
 		return connect.NewError(connect.CodeInternal, err)
 	}
@@ -538,6 +582,28 @@ func (x *columnarExport) encodeError(err error) error {
 		return ce
 	}
 	return connect.NewError(connect.CodeInternal, errorf("writing the %s file of %s: %w", formatLabel(x.format), x.name, err))
+}
+
+// repeatedText tells the utf8 columns whose values in the sample repeat: at
+// most half of them distinct.
+func repeatedText(cols []columnarColumn, sample []modeclient.Row) []bool {
+	out := make([]bool, len(cols))
+	seen := map[string]struct{}{}
+	for i, c := range cols {
+		if c.kind != kindUTF8 {
+			continue
+		}
+		clear(seen)
+		n := 0
+		for _, row := range sample {
+			if i < len(row) && row[i] != nil {
+				seen[jsonText(row[i])] = struct{}{}
+				n++
+			}
+		}
+		out[i] = n > 0 && 2*len(seen) <= n
+	}
+	return out
 }
 
 // columnarReadError maps an error reading the result: a row too large is

@@ -35,8 +35,12 @@ var (
 	CheckColumnarFile = checkColumnarFile
 )
 
-// ColumnarBatchRows is the most rows of one record batch or row group.
-const ColumnarBatchRows = columnarBatchRows
+// ColumnarBatchRows is the most rows of one Arrow record batch, and
+// ParquetRowGroupRows of one Parquet row group.
+const (
+	ColumnarBatchRows   = columnarBatchRows
+	ParquetRowGroupRows = parquetRowGroupRows
+)
 
 // columnarFile is an Arrow or Parquet file read back with arrow-go.
 type columnarFile struct {
@@ -236,6 +240,7 @@ func exportJSON(t *testing.T, format modeplatformv1.ExportQueryResultsRequest_Fo
 	x := &columnarExport{
 		rr: rr, name: "workspaces/w/reports/r/runs/1/queryRuns/q", format: format, out: out, mem: memory.DefaultAllocator,
 		sampleRows: sampleRows, sampleBytes: columnarSampleBytes, batchRows: batchRows, batchBytes: columnarBatchBytes,
+		rowGroupRows: batchRows, rowGroupBytes: parquetRowGroupBytes,
 	}
 	if err := x.run(); err != nil {
 		return got, err
@@ -540,10 +545,8 @@ func TestColumnarExportHoldsOneBatch(t *testing.T) {
 				file.Write(p)
 				return nil
 			}}
-			x := &columnarExport{
-				rr: rr, name: "q", format: format, out: out, mem: mem,
-				sampleRows: 1000, sampleBytes: columnarSampleBytes, batchRows: rows / 64, batchBytes: columnarBatchBytes,
-			}
+			x := newColumnarExport(rr, "q", format, out)
+			x.mem, x.sampleRows, x.batchRows, x.rowGroupRows = mem, 1000, rows/64, rows/64
 			if err := x.run(); err != nil {
 				t.Fatal(err)
 			}

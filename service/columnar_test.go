@@ -226,8 +226,8 @@ func qtCountFileRows(t *testing.T, format modeplatformv1.ExportQueryResultsReque
 		}
 		defer pf.Close()
 		for i := range pf.NumRowGroups() {
-			if n := pf.MetaData().RowGroup(i).NumRows(); n > service.ColumnarBatchRows {
-				t.Errorf("row group %d has %d rows, more than a batch's %d", i, n, service.ColumnarBatchRows)
+			if n := pf.MetaData().RowGroup(i).NumRows(); n > service.ParquetRowGroupRows {
+				t.Errorf("row group %d has %d rows, more than a row group's %d", i, n, service.ParquetRowGroupRows)
 			}
 		}
 		return pf.NumRows()

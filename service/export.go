@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"connectrpc.com/connect"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/internal/errdetail"
@@ -108,12 +107,7 @@ func (s *ReportServer) exportColumnar(ctx context.Context, cl *modeclient.Client
 		return columnarReadError(err, name, offset)
 	}
 	defer rr.Close()
-	x := &columnarExport{
-		rr: rr, name: name, format: format, out: out, mem: memory.DefaultAllocator,
-		sampleRows: columnarSampleRows, sampleBytes: columnarSampleBytes,
-		batchRows: columnarBatchRows, batchBytes: columnarBatchBytes,
-	}
-	if err := x.run(); err != nil {
+	if err := newColumnarExport(rr, name, format, out).run(); err != nil {
 		return err
 	}
 	if out.made < offset {

@@ -334,8 +334,8 @@ const (
 	ExportQueryResultsRequest_FORMAT_ARROW ExportQueryResultsRequest_Format = 3
 	// An Apache Parquet file (application/vnd.apache.parquet) of the columns FORMAT_ARROW
 	// makes (Parquet's INT64, DECIMAL(38, s), DOUBLE, BOOLEAN, DATE, TIMESTAMP(MICROS, UTC)
-	// and STRING; the Arrow schema is kept in the file's metadata), Snappy-compressed, one row
-	// group per record batch, written as the rows arrive.
+	// and STRING; the Arrow schema is kept in the file's metadata), Snappy-compressed, in row
+	// groups of at most 65,536 rows (about 4 MiB compressed), each written as it fills.
 	ExportQueryResultsRequest_FORMAT_PARQUET ExportQueryResultsRequest_Format = 4
 )
 

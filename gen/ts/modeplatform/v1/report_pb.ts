@@ -1617,8 +1617,8 @@ export enum ExportQueryResultsRequest_Format {
   /**
    * An Apache Parquet file (application/vnd.apache.parquet) of the columns FORMAT_ARROW
    * makes (Parquet's INT64, DECIMAL(38, s), DOUBLE, BOOLEAN, DATE, TIMESTAMP(MICROS, UTC)
-   * and STRING; the Arrow schema is kept in the file's metadata), Snappy-compressed, one row
-   * group per record batch, written as the rows arrive.
+   * and STRING; the Arrow schema is kept in the file's metadata), Snappy-compressed, in row
+   * groups of at most 65,536 rows (about 4 MiB compressed), each written as it fills.
    *
    * @generated from enum value: FORMAT_PARQUET = 4;
    */
