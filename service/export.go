@@ -9,14 +9,16 @@ import (
 
 	modeplatformv1 "github.com/modeplatform/modeplatform/gen/go/modeplatform/v1"
 	"github.com/modeplatform/modeplatform/internal/errdetail"
+	"github.com/modeplatform/modeplatform/modeclient"
 )
 
-// ExportQueryResults streams a succeeded query run's result as Mode's CSV or
-// JSON file, unchanged, in chunks of Options.ExportChunkBytes, from the
-// request's byte offset on (the bytes before it are read from Mode and
-// dropped: Mode serves the whole file). An offset equal to the file's size
-// answers no chunk; beyond it, OutOfRange (known only once the file was
-// read to its end).
+// ExportQueryResults streams a succeeded query run's result as a file, in
+// chunks of Options.ExportChunkBytes, from the request's byte offset on (the
+// bytes before it are made and dropped), the first chunk carrying the
+// file's media type. CSV and JSON are Mode's files, unchanged; Arrow and
+// Parquet are made from Mode's JSON as it arrives (columnar.go). An offset
+// equal to the file's size answers no chunk; beyond it, OutOfRange (known
+// only once the file was made to its end).
 //
 // A file cut short — a Mode connection lost mid-way, a body shorter than
 // its Content-Length, a chunked or gzip body ended before its framing says,
@@ -33,8 +35,9 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 		return err
 	}
 	format := m.GetFormat()
-	if format != modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV && format != modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
-		return invalidArgument("format", "must be FORMAT_CSV or FORMAT_JSON")
+	contentType, ok := exportContentTypes[format]
+	if !ok {
+		return invalidArgument("format", "must be FORMAT_CSV, FORMAT_JSON, FORMAT_ARROW or FORMAT_PARQUET")
 	}
 	offset := m.GetOffset()
 	if offset < 0 {
@@ -46,12 +49,27 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return err
 	}
+	if err := requireQueryResults(ctx, cl, ids, name); err != nil {
+		return sc.fail(err, offset)
+	}
+	first := true
+	send := func(data []byte) error {
+		msg := &modeplatformv1.ExportQueryResultsResponse{Data: data}
+		if first {
+			msg.ContentType, first = contentType, false
+		}
+		return sc.send(func() error { return stream.Send(msg) })
+	}
+	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW || format == modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET {
+		out := &chunkSender{buf: make([]byte, 0, s.core.opts.ExportChunkBytes), skip: offset, sent: offset, send: send}
+		if err := s.exportColumnar(ctx, cl, ids, name, format, out); err != nil {
+			return sc.fail(err, out.sent)
+		}
+		return nil
+	}
 	open := cl.QueryResultsCSV
 	if format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON {
 		open = cl.QueryResultsJSON
-	}
-	if err := requireQueryResults(ctx, cl, ids, name); err != nil {
-		return sc.fail(err, offset)
 	}
 	body, err := open(ctx, ids[0], ids[1], ids[2], ids[3])
 	if err != nil {
@@ -61,15 +79,43 @@ func (s *ReportServer) ExportQueryResults(ctx context.Context, req *connect.Requ
 
 	ex := &exportStream{
 		body: body, name: name, json: format == modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON,
-		sent: offset,
-		send: func(data []byte) error {
-			return sc.send(func() error { return stream.Send(&modeplatformv1.ExportQueryResultsResponse{Data: data}) })
-		},
+		sent: offset, send: send,
 	}
 	if err := ex.run(offset, s.core.opts.ExportChunkBytes); err != nil {
 		return sc.fail(err, ex.sent)
 	}
 	return nil
+}
+
+// exportContentTypes are the media types of ExportQueryResults' formats.
+var exportContentTypes = map[modeplatformv1.ExportQueryResultsRequest_Format]string{
+	modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV:     mediaTypeCSV,
+	modeplatformv1.ExportQueryResultsRequest_FORMAT_JSON:    mediaTypeJSON,
+	modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW:   mediaTypeArrow,
+	modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET: mediaTypeParquet,
+}
+
+// exportColumnar makes the Arrow or Parquet file of the query run ids
+// (workspace, report, run, query run) into out, then sends its last chunk;
+// an offset beyond the file's end is OutOfRange.
+func (s *ReportServer) exportColumnar(ctx context.Context, cl *modeclient.Client, ids []string, name string, format modeplatformv1.ExportQueryResultsRequest_Format, out *chunkSender) error {
+	offset := out.skip
+	rr, err := cl.QueryResultRowsWithLimits(ctx, ids[0], ids[1], ids[2], ids[3], modeclient.RowLimits{
+		MaxRowBytes: columnarMaxRowBytes, MaxValueBytes: columnarMaxRowBytes,
+	})
+	if err != nil {
+		return columnarReadError(err, name, offset)
+	}
+	defer rr.Close()
+	if err := newColumnarExport(rr, name, format, out).run(); err != nil {
+		return err
+	}
+	if out.made < offset {
+		e := connect.NewError(connect.CodeOutOfRange, errorf("offset %d is beyond the end of the %d bytes of %s's %s file", offset, out.made, name, formatLabel(format)))
+		errdetail.AddBadRequest(e, "offset", "must be at most the file's size, "+strconv.FormatInt(out.made, 10))
+		return e
+	}
+	return out.flush()
 }
 
 // exportStream is one export of a file from Mode in progress (ExportQueryResults,

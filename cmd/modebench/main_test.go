@@ -84,7 +84,7 @@ func TestSmoke(t *testing.T) {
 		want[key{2, "target", p}] = 1
 		want[key{2, "baseline", p}] = 1 // the minimal Connect proxy
 		want[key{3, "target", p}] = 1
-		want[key{4, "target", p}] = 2   // stream and export
+		want[key{4, "target", p}] = 4   // stream and export as CSV, Arrow, Parquet
 		want[key{6, "target", p}] = 2   // cold and warm
 		want[key{7, "baseline", p}] = 1 // per-space listing and cold gets
 		want[key{7, "target", p}] = 1   // the workspace-wide listing and basic gets

@@ -358,15 +358,52 @@ func (h *harness) scenarioStream(ctx context.Context) ([]*result, []string, erro
 			}
 		}},
 	}
+	// The Arrow and Parquet files: made from the result's JSON by the
+	// server. Each is read back once with arrow-go before the measured
+	// calls (every row there), which then check its size.
+	fileBytes := map[modeplatformv1.ExportQueryResultsRequest_Format]int64{}
+	for _, f := range []struct {
+		format modeplatformv1.ExportQueryResultsRequest_Format
+		label  string
+	}{{modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW, "arrow"}, {modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET, "parquet"}} {
+		size, err := checkColumnarExport(ctx, h.reportClient(srv, cfg.protocols[0]), name, f.format, int64(cfg.rows))
+		if err != nil {
+			return nil, nil, err
+		}
+		fileBytes[f.format] = size
+		targets = append(targets, target{f.label, "ExportQueryResults (" + formatName(f.format) + ")", func(rs reportClient) call {
+			return func(ctx context.Context, _ int) error {
+				n, err := exportBytes(ctx, rs, name, f.format)
+				if err == nil && n != size {
+					err = fmt.Errorf("ExportQueryResults %v: %d bytes, want %d", f.format, n, size)
+				}
+				return err
+			}
+		}})
+	}
 	var measured []*result
 	for _, p := range cfg.protocols {
 		rs := h.reportClient(srv, p)
+		var csvExport *result // this protocol's CSV export, to compare the columnar ones with
 		for _, t := range targets {
 			b, err := h.measure(ctx, srv, "s4-"+t.label+"-"+p, true, func() block { return drive(ctx, cfg.streams, 1, t.fn(rs)) })
 			if err != nil {
 				return nil, nil, err
 			}
 			r := newResult(4, fmt.Sprintf("%s, %d rows", t.name, cfg.rows), "target", p, 1, b)
+			switch t.label {
+			case "export":
+				csvExport = r
+			case "arrow", "parquet":
+				f := modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW
+				if t.label == "parquet" {
+					f = modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET
+				}
+				r.Extra["file_bytes"] = float64(fileBytes[f])
+				if csvExport != nil && csvExport.RPS > 0 {
+					r.Ratios["throughput_vs_csv_export"] = r.RPS / csvExport.RPS
+				}
+			}
 			measured = append(measured, r)
 		}
 		base = append(base, drive(ctx, cfg.streams, 1, raw))
@@ -383,12 +420,54 @@ func (h *harness) scenarioStream(ctx context.Context) ([]*result, []string, erro
 		thr := r.RPS / br.RPS
 		r.Ratios["throughput"] = thr
 		r.VsBaseline = fmt.Sprintf("%.2f× raw (%.0fk rows/s); heap ≤ %.0f MB", thr, r.Extra["rows_per_second"]/1e3, float64(r.PeakHeapInuse)/(1<<20))
+		if size, ok := r.Extra["file_bytes"]; ok {
+			// Arrow and Parquet: no throughput target; compared with the
+			// CSV export of the same protocol, measured just before.
+			r.VsBaseline += fmt.Sprintf("; %.2f× the CSV export; file %.1f MB (%.2f× the CSV)", r.Ratios["throughput_vs_csv_export"], size/(1<<20), size/float64(csvBytes))
+			r.judge("heap < 64 MB", r.PeakHeapInuse < heapTarget && r.Errors == 0)
+			continue
+		}
 		r.judge("≥0.5× raw throughput, heap < 64 MB", thr >= 0.5 && r.PeakHeapInuse < heapTarget && r.Errors == 0)
 	}
 	br.VsBaseline = fmt.Sprintf("%.0fk rows/s, %.1f MB/s of CSV", br.Extra["rows_per_second"]/1e3, br.Extra["csv_mb_per_second"])
 	rows := append([]*result{br}, measured...)
 	note := fmt.Sprintf("scenario 4: one download = the whole %d-row result (%.1f MB of CSV), read by the client to the end; the raw baseline is Go's HTTP client on the emulator's CSV (gzip on the wire, as Mode sends it), measured before and after the targets; srv peak heap is the server's HeapInuse sampled every 5 ms during the download (the emulator, the client and their SQLite run in other processes)", cfg.rows, float64(csvBytes)/(1<<20))
 	return rows, []string{note}, nil
+}
+
+// formatName names an export format in the table.
+func formatName(f modeplatformv1.ExportQueryResultsRequest_Format) string {
+	switch f {
+	case modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW:
+		return "Arrow"
+	case modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET:
+		return "Parquet"
+	}
+	return f.String()
+}
+
+// exportBytes exports a query run's result in format and counts its bytes.
+func exportBytes(ctx context.Context, rs reportClient, name string, format modeplatformv1.ExportQueryResultsRequest_Format) (int64, error) {
+	n, err := exportTo(ctx, rs, name, format, io.Discard)
+	return n, err
+}
+
+// exportTo writes an export's bytes to w and returns their count.
+func exportTo(ctx context.Context, rs reportClient, name string, format modeplatformv1.ExportQueryResultsRequest_Format, w io.Writer) (int64, error) {
+	st, err := rs.ExportQueryResults(ctx, connect.NewRequest(&modeplatformv1.ExportQueryResultsRequest{Name: name, Format: format}))
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	var n int64
+	for st.Receive() {
+		k, err := w.Write(st.Msg().GetData())
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, st.Err()
 }
 
 // reportClient is the part of the generated client scenario 4 uses.

@@ -70,6 +70,9 @@ func startSampler(cpuPath, memPath string) (*sampler, error) {
 	// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux).
 	s.hwmReset = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	s.startCPU = cpuSeconds()
+	// Each block's heap starts collected: the garbage an earlier block
+	// left must not count in this one's peak.
+	runtime.GC()
 	runtime.ReadMemStats(&s.start)
 	go s.loop()
 	return s, nil

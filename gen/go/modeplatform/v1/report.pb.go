@@ -314,6 +314,29 @@ const (
 	ExportQueryResultsRequest_FORMAT_CSV ExportQueryResultsRequest_Format = 1
 	// A JSON array of row objects keyed by column name, as Mode produces it.
 	ExportQueryResultsRequest_FORMAT_JSON ExportQueryResultsRequest_Format = 2
+	// An Apache Arrow IPC stream (application/vnd.apache.arrow.stream): the schema, then the
+	// rows in record batches of at most 65,536 rows (about 4 MiB), then the end-of-stream
+	// marker. Mode's JSON result carries no column types, so each column's type is judged from
+	// the values of the first 10,000 rows (or first 2 MiB) of the result, the values
+	// Column.type is judged from: integers that fit in 64 bits are int64; other numbers
+	// written without an exponent, of at most 38 digits, are decimal128(38, s), s the most
+	// fraction digits seen, so that they keep the exact digits Mode sent; other numbers are
+	// float64; true and false are bool; dates (2006-01-02) are date32; points in time are
+	// timestamp[us, tz=UTC] (a value without an offset is UTC); text, a column with values of
+	// several kinds and a column with no value in those rows are utf8 (a number, boolean,
+	// object or array in such a column is written as its JSON text). Nulls are kept in every
+	// type. A later value that does not fit its column's type (a fraction in an int64 column,
+	// text in a number column) ends the export with FailedPrecondition, reason
+	// RESULT_COLUMN_TYPE_MISMATCH (metadata column, row_offset, arrow_type): export such a
+	// result as FORMAT_CSV or FORMAT_JSON. A row larger than 16 MiB ends it with
+	// FailedPrecondition, reason RESULT_ROW_TOO_LARGE. The file is the same on every export
+	// of the same query run, so offset resumes it like the others.
+	ExportQueryResultsRequest_FORMAT_ARROW ExportQueryResultsRequest_Format = 3
+	// An Apache Parquet file (application/vnd.apache.parquet) of the columns FORMAT_ARROW
+	// makes (Parquet's INT64, DECIMAL(38, s), DOUBLE, BOOLEAN, DATE, TIMESTAMP(MICROS, UTC)
+	// and STRING; the Arrow schema is kept in the file's metadata), Snappy-compressed, in row
+	// groups of at most 65,536 rows (about 4 MiB compressed), each written as it fills.
+	ExportQueryResultsRequest_FORMAT_PARQUET ExportQueryResultsRequest_Format = 4
 )
 
 // Enum value maps for ExportQueryResultsRequest_Format.
@@ -322,11 +345,15 @@ var (
 		0: "FORMAT_UNSPECIFIED",
 		1: "FORMAT_CSV",
 		2: "FORMAT_JSON",
+		3: "FORMAT_ARROW",
+		4: "FORMAT_PARQUET",
 	}
 	ExportQueryResultsRequest_Format_value = map[string]int32{
 		"FORMAT_UNSPECIFIED": 0,
 		"FORMAT_CSV":         1,
 		"FORMAT_JSON":        2,
+		"FORMAT_ARROW":       3,
+		"FORMAT_PARQUET":     4,
 	}
 )
 
@@ -2685,7 +2712,11 @@ func (x *ExportQueryResultsRequest) GetOffset() int64 {
 type ExportQueryResultsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The next bytes of the file (uncompressed).
-	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// The file's media type (`text/csv`, `application/json`,
+	// `application/vnd.apache.arrow.stream`, `application/vnd.apache.parquet`): set in the first
+	// message only.
+	ContentType   string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2725,6 +2756,13 @@ func (x *ExportQueryResultsResponse) GetData() []byte {
 		return x.Data
 	}
 	return nil
+}
+
+func (x *ExportQueryResultsResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
 }
 
 // ExportReportRunRequest asks for a run of a report as one file.
@@ -4584,20 +4622,23 @@ const file_modeplatform_v1_report_proto_rawDesc = "" +
 	"\x1aStreamQueryResultsResponse\x121\n" +
 	"\acolumns\x18\x01 \x03(\v2\x17.modeplatform.v1.ColumnR\acolumns\x12(\n" +
 	"\x04rows\x18\x02 \x03(\v2\x14.modeplatform.v1.RowR\x04rows\x12\x16\n" +
-	"\x06offset\x18\x03 \x01(\x03R\x06offset\"\xa6\x03\n" +
+	"\x06offset\x18\x03 \x01(\x03R\x06offset\"\xcc\x03\n" +
 	"\x19ExportQueryResultsRequest\x12\xc6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA \n" +
 	"\x1emodeplatform.internal/QueryRun\xbaH\x87\x01\xc8\x01\x01r\x81\x012\x7f^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}/queryRuns/[A-Za-z0-9_-]{1,64}$R\x04name\x12Y\n" +
 	"\x06format\x18\x02 \x01(\x0e21.modeplatform.v1.ExportQueryResultsRequest.FormatB\x0e\xe0A\x02\xbaH\b\xc8\x01\x01\x82\x01\x02\x10\x01R\x06format\x12\"\n" +
 	"\x06offset\x18\x03 \x01(\x03B\n" +
-	"\xe0A\x01\xbaH\x04\"\x02(\x00R\x06offset\"A\n" +
+	"\xe0A\x01\xbaH\x04\"\x02(\x00R\x06offset\"g\n" +
 	"\x06Format\x12\x16\n" +
 	"\x12FORMAT_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"FORMAT_CSV\x10\x01\x12\x0f\n" +
-	"\vFORMAT_JSON\x10\x02\"0\n" +
+	"\vFORMAT_JSON\x10\x02\x12\x10\n" +
+	"\fFORMAT_ARROW\x10\x03\x12\x12\n" +
+	"\x0eFORMAT_PARQUET\x10\x04\"S\n" +
 	"\x1aExportQueryResultsResponse\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data\"\x90\x03\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\"\x90\x03\n" +
 	"\x16ExportReportRunRequest\x12\xa7\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x92\x01\xe0A\x02\xfaA!\n" +
 	"\x1fmodeplatform.internal/ReportRun\xbaHh\xc8\x01\x01rc2a^workspaces/[A-Za-z0-9_][A-Za-z0-9_-]{0,63}/reports/[A-Za-z0-9_-]{1,64}/runs/[A-Za-z0-9_-]{1,64}$R\x04name\x12U\n" +

@@ -117,9 +117,11 @@ class ExportQueryResultsRequest(_message.Message):
     __slots__ = ["format", "name", "offset"]
     class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
+    FORMAT_ARROW: ExportQueryResultsRequest.Format
     FORMAT_CSV: ExportQueryResultsRequest.Format
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     FORMAT_JSON: ExportQueryResultsRequest.Format
+    FORMAT_PARQUET: ExportQueryResultsRequest.Format
     FORMAT_UNSPECIFIED: ExportQueryResultsRequest.Format
     NAME_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
@@ -129,10 +131,12 @@ class ExportQueryResultsRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., format: _Optional[_Union[ExportQueryResultsRequest.Format, str]] = ..., offset: _Optional[int] = ...) -> None: ...
 
 class ExportQueryResultsResponse(_message.Message):
-    __slots__ = ["data"]
+    __slots__ = ["content_type", "data"]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    content_type: str
     data: bytes
-    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, data: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class ExportReportRunRequest(_message.Message):
     __slots__ = ["format", "name", "offset"]
