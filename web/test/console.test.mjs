@@ -944,7 +944,11 @@ describe("web console", () => {
   });
 
   test("errors show their Connect code and message (gRPC-Web)", async () => {
-    await page.getByLabel("Workspace").fill("no_such_workspace");
+    // A page of its own: the API page's Swagger UI (the test before) labels its controls with
+    // "workspace" too.
+    await page.goto(`http://${server.addr}/ui/?transport=grpcweb`);
+    await page.getByRole("button", { name: /^Sales\b/ }).waitFor();
+    await page.getByLabel("Workspace", { exact: true }).fill("no_such_workspace");
     await page.getByRole("button", { name: "Load spaces" }).click();
     const alert = page.getByRole("alert");
     await alert.filter({ hasText: "not_found" }).waitFor();
