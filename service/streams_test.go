@@ -409,3 +409,29 @@ func TestWatchReportRunEndsWhenTheServerDrains(t *testing.T) {
 		t.Fatalf("new stream while draining: %v", err)
 	}
 }
+
+// TestColumnarExportHugeRow: a row past the 16 MiB an Arrow or Parquet
+// export holds in one row fails the export with FailedPrecondition naming
+// the row and the limit (CSV and JSON have no such limit).
+func TestColumnarExportHugeRow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	// Row 2 (offset 1) holds a 17.2 MB cell.
+	name := stSQLResult(t, e, `WITH RECURSIVE seq(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM seq WHERE id < 3)
+SELECT id, CASE WHEN id = 2 THEN hex(zeroblob(8600000)) ELSE 'small' END AS cell FROM seq`)
+	for _, format := range []modeplatformv1.ExportQueryResultsRequest_Format{
+		modeplatformv1.ExportQueryResultsRequest_FORMAT_ARROW, modeplatformv1.ExportQueryResultsRequest_FORMAT_PARQUET,
+	} {
+		_, err := stExportAll(testContext(t), e.clients(protocols[1]).rs, name, format, 0)
+		wantCode(t, err, connect.CodeFailedPrecondition)
+		info, _ := stDetails(t, err)
+		if info.GetReason() != service.ReasonResultRowTooLarge || info.GetMetadata()["row_offset"] != "1" ||
+			info.GetMetadata()["limit_bytes"] != strconv.Itoa(16<<20) {
+			t.Errorf("%v: error details %v", format, info)
+		}
+	}
+	got, err := stExportAll(testContext(t), e.clients(protocols[1]).rs, name, modeplatformv1.ExportQueryResultsRequest_FORMAT_CSV, 0)
+	if err != nil || len(got) < 17_200_000 {
+		t.Fatalf("CSV export: %d bytes, %v", len(got), err)
+	}
+}
