@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -51,21 +48,7 @@ func runBaseline(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	mux := http.NewServeMux()
 	mux.Handle(path, handler)
 	srv := httpserver.New(mux, nil, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	if err := json.NewEncoder(stdout).Encode(serverInfo{URL: "http://" + ln.Addr().String()}); err != nil {
-		return err
-	}
-	waitForParent(stdin)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		_ = srv.Close()
-	}
-	return nil
+	return serveChild(srv, stdout, stdin)
 }
 
 // noopReports answers GetReport with a fixed message; every other method

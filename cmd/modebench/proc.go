@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"time"
@@ -78,6 +81,29 @@ func (c *child) stop() error {
 		<-c.done
 		return errors.New("the " + c.role + " did not exit: killed")
 	}
+}
+
+// serveChild serves srv on a free loopback port, tells the parent its URL
+// (a serverInfo, one JSON line on stdout), serves until the parent closes
+// our standard input, then shuts srv down (cut after 5 s). The server and
+// baseline roles run this way.
+func serveChild(srv *http.Server, stdout io.Writer, stdin io.Reader) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	if err := json.NewEncoder(stdout).Encode(serverInfo{URL: "http://" + ln.Addr().String()}); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	waitForParent(stdin)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
 }
 
 // waitForParent blocks until the parent closes our standard input.

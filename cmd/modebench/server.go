@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -166,21 +165,7 @@ func runServer(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	root.HandleFunc("POST "+endPath, ctl.end)
 
 	srv := httpserver.New(root, nil, logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	if err := json.NewEncoder(stdout).Encode(serverInfo{URL: "http://" + ln.Addr().String()}); err != nil {
-		return err
-	}
-	waitForParent(stdin)
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-	}
-	return nil
+	return serveChild(srv, stdout, stdin)
 }
 
 // ceilingHandler is a no-op Connect handler returning the GetReportResponse
